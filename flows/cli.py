@@ -1,0 +1,147 @@
+"""The `balloons` command line: a thin layer over the library and the Prefect flows.
+
+Commands that need Prefect import it lazily, so `balloons query` starts fast. A BalloonsError
+becomes one line on stderr and exit status 1; bad usage is click's exit status 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from balloons.errors import BalloonsError
+from balloons.settings import Settings, load_settings
+
+log = logging.getLogger("balloons.cli")
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BalloonsError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def interactive() -> bool:
+    """Progress is shown in a terminal, never in cron or CI."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def _setup_logging(verbose: bool) -> None:
+    level = logging.INFO if verbose or interactive() else logging.WARNING
+    if interactive():
+        from rich.logging import RichHandler
+
+        handler: logging.Handler = RichHandler(show_path=False, show_time=False)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("balloons")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def data_dir_option(func: Any) -> Any:
+    return click.option(
+        "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Data directory holding raw/, lake/, warehouse.duckdb and reports/ "
+             "[default: $BALLOONS_DATA_DIR or ./data].",
+    )(func)
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    return load_settings(data_dir=data_dir)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log every step, also outside a terminal.")
+@click.version_option(package_name="balloons")
+def cli(verbose: bool) -> None:
+    """balloons: balloon incursions, airport closures and what they cost.
+
+    \b
+    Example:
+      balloons run --data-dir ./data
+    """
+    _setup_logging(verbose)
+
+
+@cli.command()
+@data_dir_option
+@click.option("--seed", type=int, default=None, help="Random seed [default: the shipped sample's].")
+def sample(data_dir: Path | None, seed: int | None) -> None:
+    """Regenerate the sample raw data (byte-identical for the same seed).
+
+    \b
+    Example:
+      balloons sample --data-dir ./data
+    """
+    from balloons import sample as sample_data
+
+    settings = settings_for(data_dir)
+    written = sample_data.write(settings.raw_dir, seed if seed is not None else sample_data.SEED)
+    click.echo(f"sample: wrote {len(written)} files under {settings.raw_dir}")
+
+
+def _run_ingest(settings: Settings) -> str:
+    from flows.ingest import ingest_flow
+
+    summary = ingest_flow(settings)
+    return f"ingest: {summary.line()}"
+
+
+@cli.command()
+@data_dir_option
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another run's lock before giving up.")
+def ingest(data_dir: Path | None, wait: float) -> None:
+    """Ingest new or changed raw files into the Parquet lake (through the Prefect ingest flow).
+
+    \b
+    Example:
+      balloons ingest --data-dir ./data
+    """
+    from balloons.lock import pipeline_lock
+
+    settings = settings_for(data_dir)
+    _require_raw(settings)
+    with pipeline_lock(settings.lock_path, wait_s=wait):
+        click.echo(_run_ingest(settings))
+
+
+@cli.command()
+@data_dir_option
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another run's lock before giving up.")
+def run(data_dir: Path | None, wait: float) -> None:
+    """Run the whole nightly pipeline once: ingest, then the later steps.
+
+    \b
+    Example:
+      balloons run --data-dir ./data
+    """
+    from balloons.lock import pipeline_lock
+
+    settings = settings_for(data_dir)
+    _require_raw(settings)
+    with pipeline_lock(settings.lock_path, wait_s=wait):
+        click.echo(_run_ingest(settings))
+
+
+def _require_raw(settings: Settings) -> None:
+    if not settings.raw_dir.is_dir():
+        raise BalloonsError(
+            f"No raw data at {settings.raw_dir}; put files under raw/incursions, raw/closures, "
+            "raw/flights or create the sample with 'balloons sample'."
+        )
+
+
+def main() -> None:
+    cli(prog_name="balloons")

@@ -1,0 +1,53 @@
+"""The one error hierarchy of balloons.
+
+    BalloonsError                 anything balloons raises on purpose
+    ├── ConfigError               a setting or option is invalid
+    ├── RawFileError              a raw file cannot be read at all (it is quarantined whole)
+    ├── SchemaDriftError          a table does not match its contract in schema.py
+    ├── LakeError                 the Parquet lake is missing or unreadable
+    ├── WarehouseError            the DuckDB warehouse is missing, busy or a query failed
+    │   └── ReadOnlyError         a query tried to write to the read-only warehouse
+    ├── ReportError               a report could not be rendered
+    └── LockError                 another run holds the pipeline lock
+
+Bad records are not errors: validation returns a quarantine reason instead of raising.
+Messages are full sentences that say what to do next; the CLI prints them as one line.
+"""
+
+from __future__ import annotations
+
+
+class BalloonsError(Exception):
+    """Base of every error balloons raises on purpose."""
+
+
+class ConfigError(BalloonsError):
+    """A setting, option or argument is invalid."""
+
+
+class RawFileError(BalloonsError):
+    """A raw file cannot be parsed at all; ingestion quarantines it whole and goes on."""
+
+
+class SchemaDriftError(BalloonsError):
+    """A table's columns differ from the contract in `schema.py`."""
+
+
+class LakeError(BalloonsError):
+    """The Parquet lake is missing or unreadable."""
+
+
+class WarehouseError(BalloonsError):
+    """The DuckDB warehouse is missing, busy, or a query against it failed."""
+
+
+class ReadOnlyError(WarehouseError):
+    """A statement tried to change the warehouse, which is opened read-only."""
+
+
+class ReportError(BalloonsError):
+    """A report could not be rendered."""
+
+
+class LockError(BalloonsError):
+    """Another balloons run holds the pipeline lock on this data directory."""

@@ -1,0 +1,45 @@
+"""One writer at a time per data directory: an advisory file lock that dies with its holder.
+
+The kernel releases an flock when the process exits, however it exits, so a crashed run never
+leaves a lock that blocks forever.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from balloons.errors import LockError
+
+
+@contextmanager
+def pipeline_lock(path: Path, *, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold the lock at `path` for the block; wait up to `wait_s` seconds, then raise LockError."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "unknown"
+                    raise LockError(
+                        f"Another balloons run (pid {holder}) is writing to {path.parent}; "
+                        "wait for it to finish or pass --wait SECONDS."
+                    ) from None
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
