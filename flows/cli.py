@@ -48,6 +48,16 @@ def _setup_logging(verbose: bool) -> None:
     root.propagate = False
 
 
+def _quiet_prefect_console() -> None:
+    """Outside a terminal, keep Prefect's console to warnings (run logs still reach the API)."""
+    if interactive() or logging.getLogger("balloons").level <= logging.INFO:
+        return
+    for logger in [logging.getLogger(), *map(logging.getLogger, list(logging.Logger.manager.loggerDict))]:
+        for handler in logger.handlers:
+            if type(handler).__name__ == "PrefectConsoleHandler":
+                handler.setLevel(logging.WARNING)
+
+
 def data_dir_option(func: Any) -> Any:
     return click.option(
         "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -93,6 +103,7 @@ def sample(data_dir: Path | None, seed: int | None) -> None:
 def _run_ingest(settings: Settings) -> str:
     from flows.ingest import ingest_flow
 
+    _quiet_prefect_console()
     summary = ingest_flow(settings)
     return f"ingest: {summary.line()}"
 

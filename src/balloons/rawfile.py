@@ -17,6 +17,7 @@ import logging
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from balloons.errors import RawFileError
 
@@ -82,6 +83,12 @@ def read_bytes(data: bytes, *, name: str) -> bytes:
 def records(data: bytes, *, name: str) -> Iterator[Record | BadRecord]:
     """Yield the records of a raw CSV or JSON file (NOTAM text goes to `notam.py`)."""
     fmt = file_format(name)
+    if fmt is None or fmt == ".notam":
+        suffix = PurePosixPath(name).suffix or "extension-less"
+        raise RawFileError(
+            f"{name}: balloons does not read {suffix} files here; "
+            f"deliver {', '.join(FORMATS[:-1])} (or .notam under raw/closures/)"
+        )
     if not data:
         raise RawFileError(f"{name} is empty (0 bytes)")
     text = decode(read_bytes(data, name=name), name=name)
@@ -89,10 +96,8 @@ def records(data: bytes, *, name: str) -> Iterator[Record | BadRecord]:
         yield from _csv_records(text, name=name)
     elif fmt == ".json":
         yield from _json_records(text, name=name)
-    elif fmt in (".jsonl", ".ndjson"):
-        yield from _jsonl_records(text)
     else:
-        raise RawFileError(f"{name}: balloons does not read {fmt or 'this kind of'} files")
+        yield from _jsonl_records(text)
 
 
 def _delimiter(header_line: str) -> str:

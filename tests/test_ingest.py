@@ -1,0 +1,163 @@
+"""Ingestion end to end on small raw trees: identity, duplicates, updates, re-delivery, accounting."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import write
+
+from balloons import lake
+from balloons.ingest import ingest
+from balloons.validate import Context
+
+HEADER = "detected_at,balloons,municipality,lat,lon,source,source_id\n"
+
+
+def run(root: Path, ctx: Context, n: int = 1):
+    later = replace(ctx, now=ctx.now + timedelta(minutes=n))
+    return ingest(root / "raw", root / "lake", ctx=later, run_id=f"run{n}")
+
+
+def rows(root: Path, table: str, columns: str = "*") -> list[tuple]:
+    glob = str(root / "lake" / table / "*" / "*.parquet")
+    if not list((root / "lake" / table).glob("*/*.parquet")):
+        return []
+    return duckdb.sql(f"select {columns} from read_parquet('{glob}', hive_partitioning=true) order by all").fetchall()
+
+
+def log_rows(root: Path) -> dict[str, tuple]:
+    table = lake.read_ingest_log(root / "lake").to_pylist()
+    return {r["path"]: (r["rows_read"], r["rows_landed"], r["rows_quarantined"], r["rows_duplicate"],
+                        r["rows_superseded"]) for r in table}
+
+
+def assert_reconciled(root: Path) -> None:
+    for path, (read, landed, quarantined, duplicate, superseded) in log_rows(root).items():
+        assert read == landed + quarantined + duplicate + superseded, path
+
+
+def test_valid_and_invalid_records_of_one_file(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n"
+          "2025-10-04T23:00,0,Vilniaus r.,54.7,25.5,NKVC,2\n2025-10-05T01:00,1,,,,NKVC,3\n")
+    summary = run(tmp_path, ctx)
+    assert rows(tmp_path, "incursions", "source_id, balloons, month, source_file, source_line") == [
+        ("1", 2, "2025-10", "incursions/a.csv", 2), ("3", 1, "2025-10", "incursions/a.csv", 4)]
+    quarantine = lake.read_quarantine(tmp_path / "lake").to_pylist()
+    assert [(q["table_name"], q["source_line"]) for q in quarantine] == [("incursions", 3)]
+    assert "at least 1" in quarantine[0]["reason"] and '"balloons": "0"' in quarantine[0]["raw_record"]
+    assert log_rows(tmp_path)["incursions/a.csv"] == (3, 2, 1, 0, 0)
+    assert (summary.counts.read, summary.counts.landed) == (3, 2)
+
+
+def test_partition_paths_are_hive_style_local_months(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "incursions/edge.jsonl",
+          '{"detected_at": "2025-10-31T21:30:00Z", "source_id": "a"}\n'
+          '{"detected_at": "2025-10-31T22:30:00Z", "source_id": "b"}\n')
+    run(tmp_path, ctx)
+    assert lake.months(tmp_path / "lake", "incursions") == ["2025-10", "2025-11"]
+    assert (tmp_path / "lake/incursions/month=2025-11/data.parquet").is_file()
+    assert not any((tmp_path / "lake" / ".staging").iterdir())
+
+
+def test_same_file_under_two_names_counts_once(tmp_path: Path, ctx: Context) -> None:
+    body = HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n"
+    write(tmp_path, "incursions/a.csv", body)
+    write(tmp_path, "incursions/copy of a.csv", body)
+    run(tmp_path, ctx)
+    assert len(rows(tmp_path, "incursions")) == 1
+    assert log_rows(tmp_path)["incursions/copy of a.csv"] == (1, 0, 0, 1, 0)
+    assert_reconciled(tmp_path)
+
+
+def test_later_path_wins_within_a_run_and_later_run_wins(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "incursions/1.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    write(tmp_path, "incursions/2.csv", HEADER + "2025-10-04T22:00,5,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    run(tmp_path, ctx)
+    assert rows(tmp_path, "incursions", "balloons, source_file") == [(5, "incursions/2.csv")]
+    assert log_rows(tmp_path)["incursions/1.csv"] == (1, 0, 0, 0, 1)
+    write(tmp_path, "incursions/0-correction.csv", HEADER + "2025-11-02T22:00,4,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    run(tmp_path, ctx, 2)
+    assert rows(tmp_path, "incursions", "balloons, month") == [(4, "2025-11")]
+    assert lake.months(tmp_path / "lake", "incursions") == ["2025-11"]
+
+
+def test_redelivered_file_replaces_its_contribution(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n"
+          "2025-10-05T22:00,1,Vilniaus r.,54.7,25.5,NKVC,2\nbad,1,,,,NKVC,3\n")
+    run(tmp_path, ctx)
+    write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    run(tmp_path, ctx, 2)
+    assert rows(tmp_path, "incursions", "source_id, run_id") == [("1", "run2")]
+    assert lake.read_quarantine(tmp_path / "lake").num_rows == 0
+    assert_reconciled(tmp_path)
+
+
+def test_rerun_on_unchanged_raw_changes_nothing(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    write(tmp_path, "flights/f.csv", "airport,direction,flight_number,scheduled_at\nEYVI,arrival,FR1,2025-10-04T22:30\n")
+    run(tmp_path, ctx)
+    files = sorted(p for p in (tmp_path / "lake").rglob("*.parquet") if "ingest_log" not in p.parts)
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files}
+    summary = run(tmp_path, ctx, 2)
+    assert summary.files_read == 0 and summary.files_unchanged == 2
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files} == before
+
+
+def test_notam_and_csv_for_the_same_closure_are_one(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "closures/a.notam", "(A1801/25 NOTAMN Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005 "
+          "A) EYVI B) 2510041916 C) 2510050150 E) AD CLSD.)")
+    write(tmp_path, "closures/b.csv", "airport,closed_from,closed_until,reported_flights\n"
+          "EYVI,2025-10-04T22:16,2025-10-05T04:50,30\n")
+    run(tmp_path, ctx)
+    assert rows(tmp_path, "closures", "airport, reported_flights, source_file") == [("EYVI", 30, "closures/b.csv")]
+    assert log_rows(tmp_path)["closures/a.notam"] == (1, 0, 0, 0, 1)
+
+
+def test_notam_cancellation_and_replacement(tmp_path: Path, ctx: Context) -> None:
+    q = "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005"
+    write(tmp_path, "closures/1.notam", f"(A0010/25 NOTAMN {q} A) EYVI B) 2510041916 C) 2510050150 E) AD CLSD.)\n"
+          f"(A0020/25 NOTAMN {q} A) EYVI B) 2510101800 C) 2510102000 E) AD CLSD.)")
+    run(tmp_path, ctx)
+    assert len(rows(tmp_path, "closures")) == 2
+    write(tmp_path, "closures/2.notam", f"(A0011/25 NOTAMR A0010/25 {q} A) EYVI B) 2510041916 C) 2510050400 E) AD CLSD.)\n"
+          "(A0021/25 NOTAMC A0020/25 Q) EYVL/QFAXX/IV/NBO/A/000/999/5438N02517E005 A) EYVI B) 2510101900 E) AD OPEN.)")
+    run(tmp_path, ctx, 2)
+    assert rows(tmp_path, "closures", "notam_id, strftime(closed_until, '%H:%M')") == [("A0011/25", "04:00")]
+    assert log_rows(tmp_path)["closures/2.notam"] == (2, 2, 0, 0, 0)
+
+
+def test_whole_file_quarantine_counts_as_one_record(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "flights/broken.json", '{"not": "an array"}')
+    write(tmp_path, "closures/sheet.xlsx", b"PK\x03\x04")
+    write(tmp_path, "flights/nocols.csv", "airport,flight_number\nEYVI,FR1\n")
+    run(tmp_path, ctx)
+    reasons = {q["source_file"]: q["reason"] for q in lake.read_quarantine(tmp_path / "lake").to_pylist()}
+    assert "JSON array" in reasons["flights/broken.json"]
+    assert "does not read .xlsx" in reasons["closures/sheet.xlsx"]
+    assert "lacks required column(s): direction, scheduled_at" in reasons["flights/nocols.csv"]
+    assert log_rows(tmp_path)["flights/broken.json"] == (1, 0, 1, 0, 0)
+    assert_reconciled(tmp_path)
+
+
+def test_crashed_run_is_completed_by_the_next(tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    clean = tmp_path / "clean"
+    write(clean, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    run(clean, ctx)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(lake, "write_ingest_log", crash)
+    with pytest.raises(OSError):
+        run(tmp_path, ctx)
+    monkeypatch.undo()
+    assert lake.read_pending(tmp_path / "lake") == ["incursions/a.csv"]
+    run(tmp_path, ctx, 2)
+    assert lake.read_pending(tmp_path / "lake") == []
+    assert log_rows(tmp_path)["incursions/a.csv"] == (1, 1, 0, 0, 0)
+    assert rows(tmp_path, "incursions", "event_id, content_hash") == rows(clean, "incursions", "event_id, content_hash")

@@ -1,0 +1,89 @@
+import gzip
+import json
+
+import pytest
+
+from balloons.errors import RawFileError
+from balloons.rawfile import BadRecord, Record, file_format, records
+
+
+def all_records(data: bytes, name: str) -> list[Record | BadRecord]:
+    return list(records(data, name=name))
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("a.csv", ".csv"), ("a.CSV.GZ", ".csv.gz"), ("a.json", ".json"), ("a.ndjson", ".ndjson"),
+     ("a.notam", ".notam"), ("a.xlsx", None)],
+)
+def test_file_format(name: str, fmt: str | None) -> None:
+    assert file_format(name) == fmt
+
+
+def test_comma_csv_with_bom() -> None:
+    data = "\ufeffdetected_at,balloons\n2025-10-01T22:00,2\n".encode()
+    (rec,) = all_records(data, "x.csv")
+    assert isinstance(rec, Record)
+    assert rec.fields == {"detected_at": "2025-10-01T22:00", "balloons": "2"}
+    assert rec.line == 2 and not rec.decimal_comma
+
+
+def test_semicolon_csv_marks_decimal_commas() -> None:
+    (rec,) = all_records(b"detected_at;lat;lon\n2025-10-01T22:00;54,6;25,3\n", "x.csv")
+    assert isinstance(rec, Record) and rec.decimal_comma and rec.fields["lat"] == "54,6"
+
+
+def test_quoted_newline_keeps_record_start_line() -> None:
+    data = b'detected_at,notes\n2025-10-01T22:00,"two\nlines"\n2025-10-02T22:00,x\n'
+    first, second = all_records(data, "x.csv")
+    assert (first.line, second.line) == (2, 4)
+    assert isinstance(first, Record) and first.fields["notes"] == "two\nlines"
+
+
+def test_wrong_field_count_is_a_bad_record_not_a_bad_file() -> None:
+    data = b"detected_at,balloons\n2025-10-01T22:00,1,extra\n2025-10-02T22:00,1\n"
+    bad, good = all_records(data, "x.csv")
+    assert isinstance(bad, BadRecord) and "expected 2 fields" in bad.reason
+    assert isinstance(good, Record)
+
+
+def test_windows_1257_fallback_keeps_lithuanian_letters() -> None:
+    data = "detected_at,municipality\n2025-10-01T22:00,Šalčininkų r.\n".encode("cp1257")
+    (rec,) = all_records(data, "x.csv")
+    assert isinstance(rec, Record) and rec.fields["municipality"] == "Šalčininkų r."
+
+
+def test_gzip_csv_and_truncated_gzip() -> None:
+    packed = gzip.compress(b"detected_at\n2025-10-01T22:00\n")
+    assert len(all_records(packed, "x.csv.gz")) == 1
+    with pytest.raises(RawFileError, match="gzip"):
+        all_records(packed[:-8], "x.csv.gz")
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "reason"),
+    [
+        (b"", "x.csv", "empty"),
+        (b"\x00\x01\x02\x03binary", "x.csv", "binary"),
+        (b"a,a\n1,2\n", "x.csv", "repeats column"),
+        (b'{"detected_at": "2025-10-01T22:00"}', "x.json", "JSON array"),
+        (b"[1, 2", "x.json", "not valid JSON"),
+    ],
+)
+def test_unreadable_files_raise(data: bytes, name: str, reason: str) -> None:
+    with pytest.raises(RawFileError, match=reason):
+        all_records(data, name)
+
+
+def test_json_array_and_non_object_elements() -> None:
+    data = json.dumps([{"detected_at": "2025-10-01T22:00", "balloons": 2, "lat": None}, 5]).encode()
+    good, bad = all_records(data, "x.json")
+    assert isinstance(good, Record) and good.fields == {"detected_at": "2025-10-01T22:00", "balloons": "2"}
+    assert isinstance(bad, BadRecord) and bad.line == 2
+
+
+def test_jsonl_broken_line_in_the_middle() -> None:
+    data = b'{"detected_at": "2025-10-01T22:00"}\n{"detected_at": \n\n{"detected_at": "2025-10-02T22:00"}\n'
+    first, broken, last = all_records(data, "x.jsonl")
+    assert isinstance(broken, BadRecord) and broken.line == 2
+    assert isinstance(last, Record) and last.line == 4

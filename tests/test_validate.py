@@ -1,0 +1,106 @@
+import pytest
+
+from balloons.timestamps import BadValue
+from balloons.validate import canonical_columns, closure, flight, incursion, missing_required
+
+GOOD_INCURSION = {"detected_at": "2025-10-04T22:00", "lat": "54.6", "lon": "25.3"}
+
+
+def test_incursion_defaults_and_types(ctx) -> None:
+    row = incursion({"detected_at": "2025-10-04T22:00"}, ctx=ctx, decimal_comma=False)
+    assert (row["balloons"], row["kind"], row["lat"]) == (1, "balloon", None)
+    assert row["detected_at"].isoformat() == "2025-10-04T19:00:00+00:00"
+    assert len(row["event_id"]) == 16
+
+
+def test_decimal_commas_only_in_semicolon_files(ctx) -> None:
+    row = incursion({"detected_at": "2025-10-04T22:00", "lat": "54,6", "lon": "25,3"}, ctx=ctx, decimal_comma=True)
+    assert (row["lat"], row["lon"]) == (54.6, 25.3)
+    with pytest.raises(BadValue, match="not a number"):
+        incursion({"detected_at": "2025-10-04T22:00", "lat": "54,6", "lon": "25,3"}, ctx=ctx, decimal_comma=False)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"balloons": "0"}, "at least 1"),
+        ({"balloons": "-2"}, "at least 1"),
+        ({"balloons": "1.5"}, "whole number"),
+        ({"balloons": "99999999"}, "implausibly large"),
+        ({"kind": "bird"}, "not one of"),
+        ({"lat": "95", "lon": "25"}, "not a WGS84"),
+        ({"lat": "25.3", "lon": "54.6"}, "swapped"),
+        ({"lat": "54.6", "lon": ""}, "together"),
+        ({"detected_at": ""}, "missing"),
+        ({"detected_at": "2031-01-01T00:00"}, "in the future"),
+        ({"detected_at": "1970-01-01T00:00Z"}, "before 2000"),
+        ({"altitude_m": "99999"}, "altitude_m"),
+    ],
+)
+def test_incursion_rules(ctx, fields: dict[str, str], reason: str) -> None:
+    with pytest.raises(BadValue, match=reason):
+        incursion({**GOOD_INCURSION, **fields}, ctx=ctx, decimal_comma=False)
+
+
+def test_source_id_gives_identity_independent_of_content(ctx) -> None:
+    a = incursion({**GOOD_INCURSION, "source": "NKVC", "source_id": "7"}, ctx=ctx, decimal_comma=False)
+    b = incursion({**GOOD_INCURSION, "balloons": "3", "source": "NKVC", "source_id": "7"}, ctx=ctx, decimal_comma=False)
+    c = incursion({**GOOD_INCURSION, "balloons": "3"}, ctx=ctx, decimal_comma=False)
+    assert a["event_id"] == b["event_id"] != c["event_id"]
+
+
+def test_closure_local_time_uses_airport_zone_and_notam_utc_matches(ctx) -> None:
+    local = closure({"airport": "eyvi", "closed_from": "2025-10-04T22:16", "closed_until": "2025-10-05T04:50"},
+                    ctx=ctx, decimal_comma=False)
+    notam = closure({"airport": "EYVI", "closed_from": "2025-10-04T19:16:00+00:00",
+                     "closed_until": "2025-10-05T01:50:00+00:00"}, ctx=ctx, decimal_comma=False)
+    assert local["closure_id"] == notam["closure_id"]
+    assert local["airport"] == "EYVI"
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"airport": "ZZZZ"}, "not a known ICAO"),
+        ({"closed_until": "2025-10-04T22:16"}, "not after"),
+        ({"closed_until": "2025-10-04T21:00"}, "not after"),
+        ({"closed_until": "2025-10-20T00:00"}, "over the 7-day limit"),
+        ({"reported_flights": "-1"}, "at least 0"),
+        ({"reported_passengers": "12.5"}, "whole number"),
+    ],
+)
+def test_closure_rules(ctx, fields: dict[str, str], reason: str) -> None:
+    base = {"airport": "EYVI", "closed_from": "2025-10-04T22:16", "closed_until": "2025-10-05T04:50"}
+    with pytest.raises(BadValue, match=reason):
+        closure({**base, **fields}, ctx=ctx, decimal_comma=False)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"direction": "sideways"}, "not one of"),
+        ({"status": "lost"}, "not one of"),
+        ({"flight_number": " "}, "missing"),
+        ({"seats": "-3"}, "at least 0"),
+        ({"seats": "100", "passengers": "150"}, "exceed seats"),
+        ({"airport": "XXXX"}, "not a known ICAO"),
+        ({"scheduled_at": "2025-03-30T03:15"}, "does not exist"),
+    ],
+)
+def test_flight_rules(ctx, fields: dict[str, str], reason: str) -> None:
+    base = {"airport": "EYVI", "direction": "arrival", "flight_number": "FR1", "scheduled_at": "2025-10-04T22:30"}
+    with pytest.raises(BadValue, match=reason):
+        flight({**base, **fields}, ctx=ctx, decimal_comma=False)
+
+
+def test_flight_defaults_and_normalisation(ctx) -> None:
+    row = flight({"airport": "EYVI", "direction": "Departure", "flight_number": "fr 2863",
+                  "scheduled_at": "2025-10-04T22:30"}, ctx=ctx, decimal_comma=False)
+    assert (row["direction"], row["status"], row["flight_number"]) == ("departure", "scheduled", "FR 2863")
+
+
+def test_aliases_and_missing_columns() -> None:
+    mapping, unknown = canonical_columns("incursions", ["Timestamp", "Latitude", "Longitude", "Colour"])
+    assert mapping == {"Timestamp": "detected_at", "Latitude": "lat", "Longitude": "lon"}
+    assert unknown == ["Colour"]
+    assert missing_required("closures", {"icao": "airport"}) == ["closed_from", "closed_until"]
