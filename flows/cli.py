@@ -66,6 +66,11 @@ def data_dir_option(func: Any) -> Any:
     )(func)
 
 
+def wait_option(func: Any) -> Any:
+    return click.option("--wait", type=float, default=0.0, show_default=True,
+                        help="Seconds to wait for another run's lock before giving up.")(func)
+
+
 def settings_for(data_dir: Path | None) -> Settings:
     return load_settings(data_dir=data_dir)
 
@@ -110,8 +115,7 @@ def _run_ingest(settings: Settings) -> str:
 
 @cli.command()
 @data_dir_option
-@click.option("--wait", type=float, default=0.0, show_default=True,
-              help="Seconds to wait for another run's lock before giving up.")
+@wait_option
 def ingest(data_dir: Path | None, wait: float) -> None:
     """Ingest new or changed raw files into the Parquet lake (through the Prefect ingest flow).
 
@@ -129,10 +133,9 @@ def ingest(data_dir: Path | None, wait: float) -> None:
 
 @cli.command()
 @data_dir_option
-@click.option("--wait", type=float, default=0.0, show_default=True,
-              help="Seconds to wait for another run's lock before giving up.")
+@wait_option
 def run(data_dir: Path | None, wait: float) -> None:
-    """Run the whole nightly pipeline once: ingest, then the later steps.
+    """Run the whole nightly pipeline once: ingest, then rebuild the warehouse with impact.
 
     \b
     Example:
@@ -143,7 +146,78 @@ def run(data_dir: Path | None, wait: float) -> None:
     settings = settings_for(data_dir)
     _require_raw(settings)
     with pipeline_lock(settings.lock_path, wait_s=wait):
-        click.echo(_run_ingest(settings))
+        from flows.nightly import nightly_flow
+
+        _quiet_prefect_console()
+        click.echo(nightly_flow(settings))
+
+
+@cli.command()
+@data_dir_option
+@wait_option
+def build(data_dir: Path | None, wait: float) -> None:
+    """Rebuild the warehouse (data/warehouse.duckdb) from the lake, swapping it in atomically.
+
+    \b
+    Example:
+      balloons build --data-dir ./data
+    """
+    from balloons.lock import pipeline_lock
+
+    settings = settings_for(data_dir)
+    with pipeline_lock(settings.lock_path, wait_s=wait):
+        from flows.warehouse import build_flow
+
+        _quiet_prefect_console()
+        counts = build_flow(settings)
+    click.echo(f"warehouse: {settings.warehouse_path} " + " ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@cli.command()
+@click.argument("sql")
+@data_dir_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="Output format.")
+def query(sql: str, data_dir: Path | None, fmt: str) -> None:
+    """Run one read-only SQL statement against the warehouse.
+
+    \b
+    Example:
+      balloons query "SELECT * FROM monthly_incursions" --format csv
+    """
+    from balloons import output, warehouse
+
+    settings = settings_for(data_dir)
+    columns, rows = warehouse.query(settings.warehouse_path, sql)
+    click.echo(output.render(columns, rows, fmt=fmt, title=None), nl=fmt != "table")
+
+
+@cli.command()
+@data_dir_option
+def check(data_dir: Path | None) -> None:
+    """Run the data checks (keys, nulls, accepted values, reachability, reconciliation).
+
+    Exits 1 when any check fails.
+
+    \b
+    Example:
+      balloons check --data-dir ./data
+    """
+    from balloons import checks, warehouse
+
+    settings = settings_for(data_dir)
+    con = warehouse.connect_read_only(settings.warehouse_path)
+    try:
+        results = checks.run_checks(con, settings.lake_dir)
+    finally:
+        con.close()
+    for result in results:
+        click.echo(f"{'ok  ' if result.ok else 'FAIL'} {result.name}"
+                   + ("" if result.ok else f" ({result.failures} failing)"))
+    failed = [r for r in results if not r.ok]
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 def _require_raw(settings: Settings) -> None:

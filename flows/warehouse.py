@@ -1,0 +1,33 @@
+"""The warehouse flow: lake → a freshly built DuckDB file swapped in atomically."""
+
+from __future__ import annotations
+
+import airportsdata
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from balloons import aircraft, warehouse
+from balloons.settings import Settings
+
+
+def params(settings: Settings) -> warehouse.Params:
+    return warehouse.Params(
+        timezone=settings.timezone, load_factor=settings.load_factor,
+        buffer_after_min=settings.buffer_after_min, trigger_radius_km=settings.trigger_radius_km,
+        trigger_lead_min=settings.trigger_lead_min,
+    )
+
+
+@task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def build_warehouse(settings: Settings) -> dict[str, int]:
+    """Build a new warehouse file and rename it over the old one (I/O; a retry starts afresh)."""
+    return warehouse.build(settings.lake_dir, settings.warehouse_path, params=params(settings),
+                           airports=airportsdata.load("ICAO"), aircraft_seats=aircraft.seat_table())
+
+
+@flow(name="build-warehouse")
+def build_flow(settings: Settings) -> dict[str, int]:
+    """Rebuild the analysts' warehouse (including the impact relations) from the lake."""
+    counts = build_warehouse(settings)
+    get_run_logger().info("warehouse %s", " ".join(f"{k}={v}" for k, v in counts.items()))
+    return counts

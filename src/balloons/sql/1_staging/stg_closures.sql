@@ -1,0 +1,25 @@
+-- Closures as landed in the lake: rename and cast only.
+create or replace temp view stg_closures as
+with source as (
+    select * from src_closures
+),
+renamed as (
+    select
+        closure_id as closure_id,
+        airport as airport,
+        closed_from::timestamptz as closed_from,
+        closed_until::timestamptz as closed_until,
+        month as month,
+        reason as reason,
+        notam_id as notam_id,
+        reported_flights as reported_flights,
+        reported_passengers as reported_passengers,
+        source as source,
+        notes as notes,
+        source_file as source_file,
+        source_line as source_line,
+        run_id as run_id,
+        ingested_at::timestamptz as ingested_at
+    from source
+)
+select * from renamed;

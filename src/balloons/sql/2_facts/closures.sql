@@ -1,0 +1,41 @@
+create or replace table closures as
+with staged as (
+    select * from stg_closures
+)
+select
+    closure_id,
+    airport,
+    closed_from,
+    closed_until,
+    month,
+    (epoch(closed_until) - epoch(closed_from)) / 60.0 as duration_min,
+    reason,
+    notam_id,
+    reported_flights,
+    reported_passengers,
+    source,
+    notes,
+    source_file,
+    source_line,
+    run_id,
+    ingested_at
+from staged
+order by closed_from, airport;
+
+comment on table closures is 'One row per airport closure (from CSV/JSON reports or ICAO NOTAMs), keyed by airport and start instant.';
+comment on column closures.closure_id is 'Stable id: hash of (airport, closed_from).';
+comment on column closures.airport is 'ICAO code of the closed airport (EYVI Vilnius, EYKA Kaunas, ...).';
+comment on column closures.closed_from is 'Start of the closure (UTC instant).';
+comment on column closures.closed_until is 'End of the closure, exclusive (UTC instant).';
+comment on column closures.month is 'Month of closed_from in local time, ''YYYY-MM''.';
+comment on column closures.duration_min is 'Real elapsed minutes between closed_from and closed_until (a closure across the autumn DST change counts the repeated hour).';
+comment on column closures.reason is 'Why it closed (report text or NOTAM E) item).';
+comment on column closures.notam_id is 'ICAO NOTAM number (series/number/year) announcing it, when known.';
+comment on column closures.reported_flights is 'Flights affected as reported by officials or the press (NULL when not reported).';
+comment on column closures.reported_passengers is 'Passengers affected as reported (NULL when not reported).';
+comment on column closures.source is 'Where the record comes from (URL of the report, or NOTAM).';
+comment on column closures.notes is 'Notes, e.g. estimated times or how the reported figures break down.';
+comment on column closures.source_file is 'Lineage: raw file the row came from, relative to raw/.';
+comment on column closures.source_line is 'Lineage: line of the raw file, or NOTAM number within it.';
+comment on column closures.run_id is 'Lineage: ingest run that landed the row.';
+comment on column closures.ingested_at is 'Lineage: when that run ingested it (UTC).';

@@ -1,0 +1,152 @@
+"""Build the analysts' DuckDB warehouse from the lake, and open it read-only.
+
+The build writes a new database file beside the old one, runs the layered SQL in `sql/`
+(staging views → fact tables → intermediate views → report tables), checkpoints, and renames the
+new file over the old one. Analysts' open read-only sessions keep reading the file they opened;
+new sessions see the new one; nobody ever waits for a lock. The file holds plain tables, so it
+opens from any directory and does not depend on the lake's location.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from balloons import lake
+from balloons.errors import ReadOnlyError, WarehouseError
+from balloons.schema import RECORD_TABLES, TABLES
+
+log = logging.getLogger(__name__)
+
+LAYERS = ("1_staging", "2_facts", "3_intermediate", "4_reports")
+PUBLIC_RELATIONS = (
+    "incursions", "closures", "flights", "monthly_incursions", "quarantine", "ingest_log",
+    "closure_impact", "monthly_impact", "closure_triggers", "airports", "aircraft_seats",
+)
+LOAD_FACTOR_BAND = 0.15
+
+
+@dataclass(frozen=True)
+class Params:
+    """Settings the SQL reads from the one-row `params` table (never formatted into SQL)."""
+
+    timezone: str = "Europe/Vilnius"
+    load_factor: float = 0.8
+    load_factor_band: float = LOAD_FACTOR_BAND
+    buffer_after_min: int = 0
+    trigger_radius_km: float = 30.0
+    trigger_lead_min: int = 120
+
+
+def sql_files() -> list[tuple[str, str]]:
+    """(layer/name, SQL text) of every model, in build order."""
+    root = resources.files("balloons").joinpath("sql")
+    out = []
+    for layer in LAYERS:
+        folder = root.joinpath(layer)
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".sql"):
+                out.append((f"{layer}/{entry.name}", entry.read_text("utf-8")))
+    return out
+
+
+def _register_sources(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[str]:
+    views = []
+    for table in RECORD_TABLES:
+        files = [str(lake.partition_path(lake_dir, table, m)) for m in lake.months(lake_dir, table)]
+        name = f"src_{table}"
+        if files:
+            con.read_parquet(files, hive_partitioning=True).create_view(name)
+            views.append(name)
+        else:
+            empty = TABLES[table].schema.empty_table()
+            con.register(name, empty.append_column("month", pa.array([], pa.string())))
+    con.register("src_quarantine", lake.read_quarantine(lake_dir))
+    con.register("src_ingest_log", lake.read_ingest_log(lake_dir))
+    return views
+
+
+def _airports_table(con: duckdb.DuckDBPyConnection, airports: Mapping[str, Mapping[str, Any]]) -> pa.Table:
+    codes = con.sql(
+        "select airport from src_closures union select airport from src_flights order by 1"
+    ).fetchall()
+    rows = []
+    for (code,) in codes:
+        info = airports.get(code, {})
+        rows.append({"icao": code, "name": info.get("name"), "lat": info.get("lat"),
+                     "lon": info.get("lon"), "tz": info.get("tz")})
+    schema = pa.schema([("icao", pa.string()), ("name", pa.string()), ("lat", pa.float64()),
+                        ("lon", pa.float64()), ("tz", pa.string())])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def build(lake_dir: Path, target: Path, *, params: Params, airports: Mapping[str, Mapping[str, Any]],
+          aircraft_seats: pa.Table) -> dict[str, int]:
+    """Build the warehouse at `target` atomically; returns row counts of the public relations."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = target.with_name(f".{target.name}.building-{uuid.uuid4().hex[:8]}")
+    try:
+        con = duckdb.connect(str(building))
+        try:
+            views = _register_sources(con, lake_dir)
+            con.register("params", pa.Table.from_pylist([params.__dict__]))
+            con.register("src_aircraft_seats", aircraft_seats)
+            con.register("src_airports", _airports_table(con, airports))
+            for name, text in sql_files():
+                try:
+                    con.execute(text)
+                except duckdb.Error as exc:
+                    raise WarehouseError(f"SQL model {name} failed: {exc}") from exc
+            for view in views:
+                con.execute(f'drop view "{view}"')  # our own constant names, not user input
+            counts = {
+                name: con.sql(f'select count(*) from "{name}"').fetchone()[0]  # type: ignore[index]
+                for name in PUBLIC_RELATIONS
+            }
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.replace(building, target)
+    finally:
+        building.unlink(missing_ok=True)
+        Path(f"{building}.wal").unlink(missing_ok=True)
+    log.info("warehouse path=%s %s", target, " ".join(f"{k}={v}" for k, v in counts.items()))
+    return counts
+
+
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-only (many readers at once; never blocks or is blocked by a build)."""
+    if not path.is_file():
+        raise WarehouseError(f"No warehouse at {path}; build it with 'balloons build' or 'balloons run'.")
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"Cannot open the warehouse {path}: {exc}") from exc
+
+
+def query(path: Path, sql: str, parameters: list[object] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one read-only statement; returns (column names, rows)."""
+    con = connect_read_only(path)
+    try:
+        relation = con.execute(sql, parameters or [])
+        columns = [d[0] for d in relation.description or []]
+        return columns, relation.fetchall()
+    except duckdb.Error as exc:
+        text = str(exc)
+        if "read-only" in text or "read only" in text:
+            raise ReadOnlyError(
+                "The warehouse is opened read-only: queries cannot change it. "
+                "Change raw data and run 'balloons run' instead."
+            ) from exc
+        raise WarehouseError(f"Query failed: {text.splitlines()[0]}") from exc
+    finally:
+        con.close()
