@@ -220,6 +220,33 @@ def check(data_dir: Path | None) -> None:
         raise click.exceptions.Exit(1)
 
 
+@cli.command()
+@data_dir_option
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the Markdown here instead of standard output.")
+def dictionary(data_dir: Path | None, output: Path | None) -> None:
+    """Print the data dictionary generated from the warehouse's column descriptions.
+
+    \b
+    Example:
+      balloons dictionary --output docs/data-dictionary.md
+    """
+    from balloons import dictionary as data_dictionary
+    from balloons import warehouse
+
+    settings = settings_for(data_dir)
+    con = warehouse.connect_read_only(settings.warehouse_path)
+    try:
+        text = data_dictionary.render(con)
+    finally:
+        con.close()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"dictionary: wrote {output}")
+
+
 def _require_raw(settings: Settings) -> None:
     if not settings.raw_dir.is_dir():
         raise BalloonsError(

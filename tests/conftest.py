@@ -39,3 +39,38 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def build_warehouse(root: Path, ctx: Context, **params: object) -> Path:
+    """Ingest root/raw and build root/warehouse.duckdb with the library (no Prefect)."""
+    from balloons import aircraft, warehouse
+    from balloons.ingest import ingest
+
+    ingest(root / "raw", root / "lake", ctx=ctx, run_id="test")
+    target = root / "warehouse.duckdb"
+    warehouse.build(root / "lake", target, params=warehouse.Params(**params), airports=AIRPORTS,
+                    aircraft_seats=_seats())
+    return target
+
+
+_SEATS = None
+
+
+def _seats():
+    global _SEATS
+    if _SEATS is None:
+        from balloons import aircraft
+
+        _SEATS = aircraft.seat_table()
+    return _SEATS
+
+
+@pytest.fixture(scope="session")
+def sample_root(tmp_path_factory: pytest.TempPathFactory, ctx: Context) -> Path:
+    """A data directory with the shipped sample ingested and the warehouse built."""
+    from balloons import sample
+
+    root = tmp_path_factory.mktemp("sample-data")
+    sample.write(root / "raw")
+    build_warehouse(root, ctx)
+    return root

@@ -1,0 +1,185 @@
+"""The analysts' warehouse: relations, read-only access from anywhere, atomic rebuilds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from conftest import build_warehouse, write
+
+from balloons import dictionary, warehouse
+from balloons.errors import ReadOnlyError, WarehouseError
+from flows.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+CONTRACT = {
+    "incursions": ["event_id", "detected_at", "month", "balloons", "kind", "municipality", "lat", "lon",
+                   "altitude_m", "source", "source_id", "notes", "source_file", "source_line", "run_id",
+                   "ingested_at"],
+    "closures": ["closure_id", "airport", "closed_from", "closed_until", "month", "duration_min", "reason",
+                 "notam_id", "reported_flights", "reported_passengers", "source"],
+    "flights": ["flight_id", "airport", "direction", "flight_number", "scheduled_at", "month", "status",
+                "aircraft_type", "seats", "passengers", "other_airport", "airline"],
+    "monthly_incursions": ["month", "incursions", "balloons"],
+    "quarantine": ["table_name", "source_file", "source_line", "reason", "raw_record"],
+    "ingest_log": ["path", "sha256", "rows_read", "rows_landed", "rows_quarantined", "rows_duplicate",
+                   "rows_superseded", "run_id", "ingested_at"],
+}
+
+
+def columns(path: Path, table: str) -> dict[str, str]:
+    con = warehouse.connect_read_only(path)
+    try:
+        return dict(con.execute("select column_name, data_type from duckdb_columns() where table_name = ?",
+                                [table]).fetchall())
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("table", sorted(CONTRACT))
+def test_relations_carry_the_contract_columns(sample_root: Path, table: str) -> None:
+    have = columns(sample_root / "warehouse.duckdb", table)
+    assert [c for c in CONTRACT[table] if c not in have] == []
+
+
+def test_timestamps_are_timestamptz_and_months_are_text(sample_root: Path) -> None:
+    have = columns(sample_root / "warehouse.duckdb", "closures")
+    assert have["closed_from"] == have["closed_until"] == "TIMESTAMP WITH TIME ZONE"
+    assert have["month"] == "VARCHAR"
+
+
+def test_monthly_incursions_zero_filled_and_in_local_time(tmp_path: Path, ctx) -> None:
+    write(tmp_path, "incursions/a.jsonl",
+          '{"detected_at": "2025-06-10T20:00:00Z", "balloons": 2}\n'
+          '{"detected_at": "2025-08-31T21:30:00Z", "balloons": 3}\n')  # 00:30 on 1 September locally
+    path = build_warehouse(tmp_path, ctx)
+    _, rows = warehouse.query(path, "select * from monthly_incursions")
+    assert rows == [("2025-06", 1, 2), ("2025-07", 0, 0), ("2025-08", 0, 0), ("2025-09", 1, 3)]
+
+
+def test_sample_monthly_incursions(sample_root: Path) -> None:
+    _, rows = warehouse.query(sample_root / "warehouse.duckdb",
+                              "select incursions, balloons from monthly_incursions where month = ?", ["2025-10"])
+    assert rows[0][0] == 71
+    _, total = warehouse.query(sample_root / "warehouse.duckdb", "select sum(balloons) from monthly_incursions")
+    assert total == [(315,)]
+
+
+def test_closure_duration_counts_the_repeated_dst_hour(tmp_path: Path, ctx) -> None:
+    write(tmp_path, "closures/c.csv", "airport,closed_from,closed_until\nEYVI,2025-10-26T02:00,2025-10-26T04:00\n")
+    path = build_warehouse(tmp_path, ctx)
+    assert warehouse.query(path, "select duration_min from closures")[1] == [(180.0,)]
+
+
+def test_writes_are_refused_with_a_clear_error(sample_root: Path) -> None:
+    with pytest.raises(ReadOnlyError, match="read-only"):
+        warehouse.query(sample_root / "warehouse.duckdb", "drop table flights")
+    result = CliRunner().invoke(cli, ["query", "DELETE FROM closures", "--data-dir", str(sample_root)])
+    assert result.exit_code == 1 and "read-only" in result.output
+    assert warehouse.query(sample_root / "warehouse.duckdb", "select count(*) from closures")[1] == [(15,)]
+
+
+def test_missing_warehouse_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(WarehouseError, match="balloons build"):
+        warehouse.connect_read_only(tmp_path / "warehouse.duckdb")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_query_formats(sample_root: Path, fmt: str) -> None:
+    result = CliRunner().invoke(cli, ["query", "select month, incursions from monthly_incursions where month = '2025-10'",
+                                      "--format", fmt, "--data-dir", str(sample_root)])
+    assert result.exit_code == 0
+    expected = {"csv": "month,incursions\n2025-10,71\n", "json": '"incursions": 71', "table": "71"}[fmt]
+    assert expected in result.output
+
+
+def test_opens_read_only_from_another_directory_with_the_cli(sample_root: Path, tmp_path: Path) -> None:
+    duckdb_cli = Path(sys.executable).parent / "duckdb"
+    result = subprocess.run([str(duckdb_cli), "-readonly", "-csv", str(sample_root / "warehouse.duckdb"),
+                             "SELECT incursions FROM monthly_incursions WHERE month = '2025-10'"],
+                            cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["incursions", "71"]
+
+
+def test_every_relation_and_column_is_described(sample_root: Path) -> None:
+    con = warehouse.connect_read_only(sample_root / "warehouse.duckdb")
+    try:
+        assert dictionary.undocumented(con) == []
+    finally:
+        con.close()
+
+
+def test_data_dictionary_is_current(sample_root: Path) -> None:
+    con = warehouse.connect_read_only(sample_root / "warehouse.duckdb")
+    try:
+        text = dictionary.render(con)
+    finally:
+        con.close()
+    assert (REPO / "docs" / "data-dictionary.md").read_text(encoding="utf-8") == text, (
+        "docs/data-dictionary.md is stale: run 'balloons dictionary --output docs/data-dictionary.md'")
+
+
+def test_checks_pass_on_the_sample(sample_root: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", "--data-dir", str(sample_root)])
+    assert result.exit_code == 0, result.output
+    assert " 0 failed" in result.output
+
+
+def test_checks_fail_when_the_lake_and_warehouse_disagree(tmp_path: Path, ctx) -> None:
+    write(tmp_path, "incursions/a.jsonl", '{"detected_at": "2025-06-10T20:00:00Z"}\n')
+    build_warehouse(tmp_path, ctx)
+    write(tmp_path, "incursions/b.jsonl", '{"detected_at": "2025-06-11T20:00:00Z"}\n')
+    from balloons.ingest import ingest
+
+    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="later")  # lake moves on, warehouse not rebuilt
+    result = CliRunner().invoke(cli, ["check", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "FAIL every lake row of incursions reachable (1 failing)" in result.output
+
+
+def test_rebuild_never_fails_or_breaks_an_open_reader(sample_root: Path, tmp_path: Path, ctx) -> None:
+    """A reader process holds the file open and queries in a loop while the warehouse is rebuilt."""
+    target = sample_root / "warehouse.duckdb"
+    reader = textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(target)!r}, read_only=True)
+        seen, errors, stop = 0, 0, time.time() + 60
+        while time.time() < stop:
+            try:
+                (n,) = con.execute("select count(*) from flights").fetchone()
+                assert n == 19641, n
+                fresh = duckdb.connect({str(target)!r}, read_only=True)
+                fresh.execute("select sum(incursions) from monthly_incursions").fetchone()
+                fresh.close()
+                seen += 1
+            except Exception as exc:
+                errors += 1
+                print("ERROR", exc, file=sys.stderr)
+            if open({str(tmp_path / 'stop')!r}, 'a+').tell():
+                break
+        print(seen, errors)
+    """)
+    process = subprocess.Popen([sys.executable, "-c", reader], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=os.environ.copy())
+    try:
+        from balloons import aircraft
+
+        for _ in range(4):
+            warehouse.build(sample_root / "lake", target, params=warehouse.Params(),
+                            airports=ctx.airports, aircraft_seats=aircraft.seat_table())
+    finally:
+        (tmp_path / "stop").write_text("stop")
+        out, err = process.communicate(timeout=120)
+    seen, errors = map(int, out.split())
+    assert errors == 0, err
+    assert seen > 0
+    assert not list(sample_root.glob(".warehouse.duckdb.building-*"))
+    con = duckdb.connect(str(target), read_only=True)
+    assert con.execute("select count(*) from flights").fetchone() == (19641,)
+    con.close()
