@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,13 +49,47 @@ def test_sample_is_reproducible(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ingest_flow_through_the_cli(tmp_path: Path, prefect_harness: None) -> None:
+def test_run_through_the_cli_while_an_analyst_reads(tmp_path: Path, prefect_harness: None) -> None:
+    """`balloons run` through Prefect, then rebuilds while a reader process holds the file open."""
     sample.write(tmp_path / "raw")
     runner = CliRunner()
-    first = runner.invoke(cli, ["ingest", "--data-dir", str(tmp_path)])
+    first = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
     assert first.exit_code == 0, first.output
     assert "landed 19896, quarantined 3, duplicates 4, superseded 8" in first.output
-    log_table = lake.read_ingest_log(tmp_path / "lake")
-    assert log_table.num_rows == len(sample.generate())
-    again = runner.invoke(cli, ["ingest", "--data-dir", str(tmp_path)])
-    assert "files read 0 (unchanged 20)" in again.output
+    assert lake.read_ingest_log(tmp_path / "lake").num_rows == len(sample.generate())
+
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(tmp_path / "warehouse.duckdb"), str(stop)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(3):
+            again = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
+            assert again.exit_code == 0, again.output
+            assert "files read 0 (unchanged 20)" in again.output
+    finally:
+        stop.write_text("stop")
+        out, err = reader.communicate(timeout=120)
+    queries, errors = map(int, out.split())
+    assert (errors, queries > 0) == (0, True), err
+
+
+READER = """
+import sys, time, duckdb
+path, stop = sys.argv[1], sys.argv[2]
+held = duckdb.connect(path, read_only=True)
+queries = errors = 0
+deadline = time.time() + 300
+import os
+while time.time() < deadline and not os.path.exists(stop):
+    try:
+        assert held.execute("select incursions from monthly_incursions where month = '2025-10'").fetchone() == (71,)
+        fresh = duckdb.connect(path, read_only=True)
+        assert fresh.execute("select count(*) from closures").fetchone() == (15,)
+        fresh.close()
+        queries += 1
+    except Exception as exc:
+        errors += 1
+        print(repr(exc), file=sys.stderr)
+print(queries, errors)
+"""
