@@ -222,6 +222,35 @@ def check(data_dir: Path | None) -> None:
 
 @cli.command()
 @data_dir_option
+@click.option("--month", "months", multiple=True, help="Month to render, YYYY-MM (repeatable).")
+@click.option("--all", "everything", is_flag=True, help="Render every month with data and every year.")
+def report(data_dir: Path | None, months: tuple[str, ...], everything: bool) -> None:
+    """Render monthly PDF reports (data/reports/YYYY-MM.pdf) and, with --all, yearly ones (YYYY.pdf).
+
+    Without options, renders the months that have no PDF yet.
+
+    \b
+    Example:
+      balloons report --month 2025-10
+      balloons report --all
+    """
+    from balloons.report import check_month
+
+    settings = settings_for(data_dir)
+    for month in months:
+        check_month(month)
+    if months and everything:
+        raise BalloonsError("Give --month or --all, not both.")
+    from flows.report import report_flow
+
+    _quiet_prefect_console()
+    paths = report_flow(settings, months=list(months) or None, everything=everything)
+    for path in paths:
+        click.echo(f"report: {path}")
+
+
+@cli.command()
+@data_dir_option
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the Markdown here instead of standard output.")
 def dictionary(data_dir: Path | None, output: Path | None) -> None:

@@ -1,0 +1,363 @@
+"""Monthly and yearly PDF reports, drawn from warehouse relations only.
+
+This module owns figures, pages and output paths; `plots.py` draws on Axes. Every number comes
+from a warehouse relation (monthly_incursions, monthly_impact, closure_impact, incursions,
+closures, airports, ingest_log): nothing is computed a second time here. PDFs are reproducible:
+TrueType (Type 42) fonts and metadata dates fixed to the data's last ingest time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from balloons import __version__, plots  # noqa: E402
+from balloons.errors import ReportError  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+PAGE = (11.69, 8.27)  # A4 landscape, inches
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_YEAR = re.compile(r"^\d{4}$")
+RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 10,
+      "axes.titlesize": 12, "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "balloons"}
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What every page needs besides the month: zone, trigger radius, provenance."""
+
+    timezone: str
+    radius_km: float
+    last_ingest: datetime | None
+    outline: dict[str, Any]
+
+
+def check_month(month: str) -> str:
+    if not _MONTH.match(month):
+        raise ReportError(f"{month!r} is not a month; give it as YYYY-MM, e.g. 2025-10.")
+    return month
+
+
+def month_days(month: str) -> tuple[date, date]:
+    first = date.fromisoformat(f"{month}-01")
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def previous_month(month: str) -> str:
+    first, _ = month_days(month)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+def load_outline() -> dict[str, Any]:
+    text = resources.files("balloons.data").joinpath("outline.geojson").read_text("utf-8")
+    return dict(json.loads(text))
+
+
+def context(con: duckdb.DuckDBPyConnection, *, timezone: str, radius_km: float) -> ReportContext:
+    row = con.execute("select max(ingested_at) from ingest_log").fetchone()
+    last = row[0] if row else None
+    return ReportContext(timezone, radius_km, last.astimezone(UTC) if last else None, load_outline())
+
+
+def data_months(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every month with incursions or closures."""
+    rows = con.execute("select month from monthly_incursions union select month from monthly_impact "
+                       "order by month").fetchall()
+    return [r[0] for r in rows]
+
+
+# --- queries (parameters only; every figure comes from a warehouse relation) ---------------------
+
+def metrics(con: duckdb.DuckDBPyConnection, first: str, last: str) -> dict[str, float]:
+    """Totals over the local months first..last (inclusive)."""
+    (incursions, balloons) = con.execute(
+        "select coalesce(sum(incursions), 0), coalesce(sum(balloons), 0) from monthly_incursions "
+        "where month between ? and ?", [first, last]).fetchone() or (0, 0)
+    impact = con.execute(
+        "select coalesce(sum(closures), 0), coalesce(sum(closed_minutes), 0), coalesce(sum(flights_affected), 0), "
+        "coalesce(sum(passengers_affected), 0), coalesce(sum(passengers_low), 0), "
+        "coalesce(sum(passengers_high), 0) from monthly_impact where month between ? and ?",
+        [first, last]).fetchone() or (0, 0, 0, 0, 0, 0)
+    keys = ("closures", "closed_minutes", "flights", "passengers", "passengers_low", "passengers_high")
+    return {"incursions": incursions, "balloons": balloons, **dict(zip(keys, impact, strict=True))}
+
+
+def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str, timezone: str) -> list[dict[str, Any]]:
+    rows = con.execute(
+        "select airport, timezone(?, closed_from), timezone(?, closed_until), duration_min, flights_affected, "
+        "cancelled, diverted, delayed, returned, other, passengers_affected, passengers_low, passengers_high, "
+        "reported_flights, reported_passengers from closure_impact where month between ? and ? "
+        "order by closed_from, airport", [timezone, timezone, first, last]).fetchall()
+    keys = ("airport", "start", "end", "minutes", "flights", "cancelled", "diverted", "delayed", "returned",
+            "other", "passengers", "low", "high", "reported_flights", "reported_passengers")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def incursions_of(con: duckdb.DuckDBPyConnection, first: str, last: str, timezone: str) -> list[dict[str, Any]]:
+    rows = con.execute(
+        "select timezone(?, detected_at), balloons, lat, lon, municipality from incursions "
+        "where month between ? and ? order by detected_at, event_id", [timezone, first, last]).fetchall()
+    return [dict(zip(("local", "balloons", "lat", "lon", "municipality"), r, strict=True)) for r in rows]
+
+
+def airports_of(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float, float]]:
+    rows = con.execute("select icao, lon, lat from airports where icao in (select airport from closures) "
+                       "and lat is not null order by icao").fetchall()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def trend_rows(con: duckdb.DuckDBPyConnection, last: str) -> list[tuple[str, int, int, int, int, int]]:
+    return con.execute(
+        "select i.month, i.incursions, i.balloons, coalesce(sum(m.passengers_affected), 0), "
+        "coalesce(sum(m.passengers_low), 0), coalesce(sum(m.passengers_high), 0) "
+        "from monthly_incursions i left join monthly_impact m using (month) where i.month <= ? "
+        "group by all order by i.month", [last]).fetchall()
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+CLOSURE_HEADER = ["closure (local)", "airport", "hours", "flights computed", "flights reported",
+                  "passengers computed (band)", "passengers reported"]
+CLOSURE_WIDTHS = (0.2, 0.08, 0.07, 0.13, 0.13, 0.23, 0.16)
+
+
+def _fmt(value: float) -> str:
+    return f"{round(value):,}"
+
+
+def _page(title: str, subtitle: str, ctx: ReportContext) -> Figure:
+    fig = plt.figure(figsize=PAGE)
+    fig.text(0.04, 0.955, title, fontsize=16, fontweight="bold", va="top")
+    fig.text(0.04, 0.915, subtitle, fontsize=10, color="#555555", va="top")
+    ingest = f"{ctx.last_ingest:%Y-%m-%d %H:%M} UTC" if ctx.last_ingest else "never"
+    fig.text(0.04, 0.02, f"Source: balloons warehouse (incursions, closures, flights as ingested from data/raw; "
+             f"see data/raw/README.md). Data last ingested {ingest}. Times are local ({ctx.timezone}). "
+             f"balloons {__version__}.", fontsize=7, color="#666666")
+    return fig
+
+
+def _band(c: dict[str, Any]) -> str:
+    return f"{_fmt(c['passengers'])} ({_fmt(c['low'])}-{_fmt(c['high'])})"
+
+
+def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
+    now = metrics(con, month, month)
+    prev_month = previous_month(month)
+    before = metrics(con, prev_month, prev_month)
+    ytd = metrics(con, f"{month[:4]}-01", month)
+    fig = _page(f"Balloon incursions and airport closures — {label}",
+                "What happened, what it cost, and how it compares.", ctx)
+    rows = []
+    for name, key, unit in (("Incursion records", "incursions", ""), ("Balloons", "balloons", ""),
+                            ("Airport closures", "closures", ""), ("Hours closed", "closed_minutes", "h"),
+                            ("Flights affected", "flights", "")):
+        scale = 60 if unit == "h" else 1
+        fmt = (lambda v: f"{v / scale:,.1f}") if unit == "h" else _fmt  # noqa: E731
+        delta = now[key] - before[key]
+        rows.append([name, fmt(now[key]), fmt(before[key]), ("+" if delta > 0 else "") + fmt(delta), fmt(ytd[key])])
+    pax = ["Passengers affected (best, band)"]
+    for m in (now, before):
+        pax.append(f"{_fmt(m['passengers'])} ({_fmt(m['passengers_low'])}-{_fmt(m['passengers_high'])})")
+    diff = now["passengers"] - before["passengers"]
+    pax += [("+" if diff > 0 else "") + _fmt(diff),
+            f"{_fmt(ytd['passengers'])} ({_fmt(ytd['passengers_low'])}-{_fmt(ytd['passengers_high'])})"]
+    rows.append(pax)
+    ax = fig.add_axes((0.04, 0.53, 0.92, 0.31))
+    plots.table(ax, ["", label, f"previous ({prev_month})", "change", f"year to date ({month[:4]})"], rows,
+                title="Summary", widths=(0.28, 0.18, 0.18, 0.18, 0.18))
+    closures = closures_of(con, month, month, ctx.timezone)
+    ax2 = fig.add_axes((0.04, 0.07, 0.92, 0.42))
+    if not closures:
+        plots.message(ax2, f"No airport closures in {label}.")
+    else:
+        table_rows = [[f"{c['start']:%d %b %H:%M}-{c['end']:%H:%M}", c["airport"], f"{c['minutes'] / 60:.1f}",
+                       str(c["flights"]), "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
+                       _band(c), "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"])]
+                      for c in closures]
+        plots.table(ax2, CLOSURE_HEADER, table_rows, title="Closures: computed beside reported", font_size=9,
+                    widths=CLOSURE_WIDTHS)
+    return fig
+
+
+def daily_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
+    fig = _page(f"Incursions day by day — {label}", "Incursion records per local day; red: airport closed.", ctx)
+    ax = fig.add_axes((0.08, 0.12, 0.88, 0.72))
+    first, last = month_days(month)
+    events = incursions_of(con, month, month, ctx.timezone)
+    if not events:
+        plots.message(ax, f"No incursions recorded in {label}.")
+        return fig
+    per_day: dict[date, int] = {}
+    for e in events:
+        per_day[e["local"].date()] = per_day.get(e["local"].date(), 0) + 1
+    windows = [(c["start"], c["end"]) for c in closures_of(con, month, month, ctx.timezone)]
+    plots.daily_incursions(ax, sorted(per_day), [per_day[d] for d in sorted(per_day)], windows,
+                           first=first, last=last)
+    ax.set_title(f"{len(events)} incursion records, {sum(e['balloons'] for e in events)} balloons", loc="left")
+    return fig
+
+
+def hourly_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
+    fig = _page(f"Time of day — {label}", "Incursion records by local hour: balloons come at night.", ctx)
+    ax = fig.add_axes((0.08, 0.12, 0.88, 0.72))
+    events = incursions_of(con, month, month, ctx.timezone)
+    if not events:
+        plots.message(ax, f"No incursions recorded in {label}.")
+        return fig
+    counts: dict[int, int] = {}
+    for e in events:
+        counts[e["local"].hour] = counts.get(e["local"].hour, 0) + 1
+    plots.hourly(ax, sorted(counts), [counts[h] for h in sorted(counts)])
+    night = sum(v for h, v in counts.items() if h >= 18 or h < 6)
+    ax.set_title(f"{night} of {len(events)} records between 18:00 and 06:00", loc="left")
+    return fig
+
+
+def map_page(con: duckdb.DuckDBPyConnection, first: str, last: str, ctx: ReportContext, label: str) -> Figure:
+    fig = _page(f"Where — {label}", "Incursion points (size: balloons), airports and their trigger radius; "
+                "records per municipality.", ctx)
+    events = incursions_of(con, first, last, ctx.timezone)
+    ax = fig.add_axes((0.08, 0.08, 0.55, 0.8))
+    points = [(e["lon"], e["lat"], e["balloons"]) for e in events if e["lat"] is not None]
+    plots.incursion_map(ax, ctx.outline, points, airports_of(con), radius_km=ctx.radius_km)
+    side = fig.add_axes((0.74, 0.12, 0.23, 0.72))
+    counts: dict[str, int] = {}
+    for e in events:
+        name = e["municipality"] or "(not given)"
+        counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        plots.message(side, "No incursions.")
+    else:
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
+        plots.municipality_counts(side, [k for k, _ in ordered], [v for _, v in ordered])
+        side.set_title("Records per municipality", loc="left", fontsize=10)
+    return fig
+
+
+def closures_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
+    fig = _page(f"Closures — {label}", "When each airport was closed, and the flights each closure hit "
+                "(by status).", ctx)
+    closures = closures_of(con, month, month, ctx.timezone)
+    top = fig.add_axes((0.08, 0.58, 0.88, 0.27))
+    bottom = fig.add_axes((0.08, 0.14, 0.88, 0.33))
+    if not closures:
+        plots.message(top, f"No airport closures in {label}.")
+        bottom.set_axis_off()
+        return fig
+    first, last = month_days(month)
+    plots.closure_timeline(top, closures, first=first, last=last)
+    labels = [f"{c['airport']} {c['start']:%d %b %H:%M}" for c in closures]
+    statuses = {s: [c[s] for c in closures] for s in plots.STATUS_COLOURS}
+    plots.flights_by_status(bottom, labels, statuses)
+    return fig
+
+
+def trend_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
+    rows = trend_rows(con, month)
+    fig = _page(f"Trend since {rows[0][0] if rows else month} — through {label}",
+                "Monthly incursion records and balloons (cumulative line), and passengers affected per month.", ctx)
+    top = fig.add_axes((0.08, 0.53, 0.84, 0.33))
+    bottom = fig.add_axes((0.08, 0.11, 0.84, 0.3))
+    if not rows:
+        plots.message(top, "No incursions recorded yet.")
+        bottom.set_axis_off()
+        return fig
+    months = [r[0] for r in rows]
+    plots.monthly_trend(top, months, [r[1] for r in rows], [r[2] for r in rows], highlight=month)
+    plots.passengers_trend(bottom, months, [r[3] for r in rows], [r[4] for r in rows], [r[5] for r in rows])
+    return fig
+
+
+def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportContext) -> Figure:
+    fig = _page(f"Balloon incursions and airport closures — {year}", "Month by month, with the year's totals.", ctx)
+    rows = []
+    for m in [f"{year}-{i:02d}" for i in range(1, 13)]:
+        v = metrics(con, m, m)
+        if v["incursions"] or v["closures"]:
+            rows.append([m, _fmt(v["incursions"]), _fmt(v["balloons"]), _fmt(v["closures"]),
+                         f"{v['closed_minutes'] / 60:,.1f}", _fmt(v["flights"]),
+                         f"{_fmt(v['passengers'])} ({_fmt(v['passengers_low'])}-{_fmt(v['passengers_high'])})"])
+    t = metrics(con, f"{year}-01", f"{year}-12")
+    rows.append([year, _fmt(t["incursions"]), _fmt(t["balloons"]), _fmt(t["closures"]),
+                 f"{t['closed_minutes'] / 60:,.1f}", _fmt(t["flights"]),
+                 f"{_fmt(t['passengers'])} ({_fmt(t['passengers_low'])}-{_fmt(t['passengers_high'])})"])
+    ax = fig.add_axes((0.04, 0.1, 0.92, 0.76))
+    plots.table(ax, ["month", "incursion records", "balloons", "closures", "hours closed", "flights affected",
+                     "passengers affected (band)"], rows, title="By month",
+                widths=(0.1, 0.14, 0.1, 0.1, 0.12, 0.14, 0.3))
+    return fig
+
+
+def year_closures_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportContext) -> Figure:
+    fig = _page(f"Every closure of {year}", "Computed beside reported.", ctx)
+    closures = closures_of(con, f"{year}-01", f"{year}-12", ctx.timezone)
+    ax = fig.add_axes((0.04, 0.07, 0.92, 0.8))
+    if not closures:
+        plots.message(ax, f"No airport closures in {year}.")
+        return fig
+    rows = [[f"{c['start']:%Y-%m-%d %H:%M}-{c['end']:%H:%M}", c["airport"], f"{c['minutes'] / 60:.1f}",
+             str(c["flights"]), "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]), _band(c),
+             "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"])] for c in closures]
+    plots.table(ax, CLOSURE_HEADER, rows, title="Closures", font_size=8, widths=CLOSURE_WIDTHS)
+    return fig
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+def _write(path: Path, figures: list[Figure], *, title: str, ctx: ReportContext) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    stamp = ctx.last_ingest or datetime(2000, 1, 1, tzinfo=UTC)
+    metadata = {"Title": title, "Author": "balloons", "Subject": "Balloon incursions and airport closures",
+                "Creator": f"balloons {__version__}", "CreationDate": stamp, "ModDate": stamp}
+    try:
+        with PdfPages(temporary, metadata=metadata) as pdf:
+            for fig in figures:
+                pdf.savefig(fig)
+        os.replace(temporary, path)
+    finally:
+        for fig in figures:
+            plt.close(fig)
+        temporary.unlink(missing_ok=True)
+    log.info("report path=%s pages=%d", path, len(figures))
+    return path
+
+
+def render_month(con: duckdb.DuckDBPyConnection, month: str, out_dir: Path, ctx: ReportContext) -> Path:
+    """Write out_dir/YYYY-MM.pdf: summary, daily, time of day, map, closures, trend."""
+    check_month(month)
+    label = date.fromisoformat(f"{month}-01").strftime("%B %Y")
+    with matplotlib.rc_context(RC):
+        figures = [summary_page(con, month, ctx, label), daily_page(con, month, ctx, label),
+                   hourly_page(con, month, ctx, label), map_page(con, month, month, ctx, label),
+                   closures_page(con, month, ctx, label), trend_page(con, month, ctx, label)]
+        return _write(out_dir / f"{month}.pdf", figures, title=f"balloons monthly report {month}", ctx=ctx)
+
+
+def render_year(con: duckdb.DuckDBPyConnection, year: str, out_dir: Path, ctx: ReportContext) -> Path:
+    """Write out_dir/YYYY.pdf: months of the year, every closure, the map and the trend."""
+    if not _YEAR.match(year):
+        raise ReportError(f"{year!r} is not a year; give it as YYYY.")
+    with matplotlib.rc_context(RC):
+        figures = [year_summary_page(con, year, ctx), year_closures_page(con, year, ctx),
+                   map_page(con, f"{year}-01", f"{year}-12", ctx, year),
+                   trend_page(con, f"{year}-12", ctx, year)]
+        return _write(out_dir / f"{year}.pdf", figures, title=f"balloons yearly report {year}", ctx=ctx)
