@@ -134,28 +134,27 @@ def ingest(data_dir: Path | None, wait: float) -> None:
 @cli.command()
 @data_dir_option
 @wait_option
-def run(data_dir: Path | None, wait: float) -> None:
-    """Run the whole nightly pipeline once: ingest, then rebuild the warehouse with impact.
+@click.option("--all-reports", is_flag=True, help="Re-render every month's report, not only changed months.")
+def run(data_dir: Path | None, wait: float, all_reports: bool) -> None:
+    """Run the whole nightly pipeline once: ingest, rebuild the warehouse with impact, reports.
 
     \b
     Example:
       balloons run --data-dir ./data
     """
-    from balloons.lock import pipeline_lock
-
     settings = settings_for(data_dir)
     _require_raw(settings)
-    with pipeline_lock(settings.lock_path, wait_s=wait):
-        from flows.nightly import nightly_flow
+    from flows.nightly import nightly_flow
 
-        _quiet_prefect_console()
-        click.echo(nightly_flow(settings))
+    _quiet_prefect_console()
+    click.echo(nightly_flow(str(settings.data_dir), all_reports=all_reports, wait_s=wait))
 
 
 @cli.command()
 @data_dir_option
 @wait_option
-def build(data_dir: Path | None, wait: float) -> None:
+@click.option("--force", is_flag=True, help="Rebuild even when the lake is unchanged since the last build.")
+def build(data_dir: Path | None, wait: float, force: bool) -> None:
     """Rebuild the warehouse (data/warehouse.duckdb) from the lake, swapping it in atomically.
 
     \b
@@ -169,8 +168,9 @@ def build(data_dir: Path | None, wait: float) -> None:
         from flows.warehouse import build_flow
 
         _quiet_prefect_console()
-        counts = build_flow(settings)
-    click.echo(f"warehouse: {settings.warehouse_path} " + " ".join(f"{k}={v}" for k, v in counts.items()))
+        counts = build_flow(settings, force=force)
+    click.echo(f"warehouse: {settings.warehouse_path} "
+               + (" ".join(f"{k}={v}" for k, v in counts.items()) or "unchanged (use --force to rebuild)"))
 
 
 @cli.command()
@@ -274,6 +274,61 @@ def dictionary(data_dir: Path | None, output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"dictionary: wrote {output}")
+
+
+@cli.command()
+@data_dir_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def status(data_dir: Path | None, fmt: str) -> None:
+    """Show the last run (time, outcome), files ingested, rows and newest data per table, quarantine.
+
+    \b
+    Example:
+      balloons status --data-dir ./data
+    """
+    import json
+
+    from balloons.status import lake_status, read_run_status
+
+    settings = settings_for(data_dir)
+    state = {"last_run": read_run_status(settings.data_dir), **lake_status(settings.lake_dir),
+             "warehouse": str(settings.warehouse_path) if settings.warehouse_path.is_file() else None}
+    if fmt == "json":
+        click.echo(json.dumps(state, indent=1, sort_keys=True))
+        return
+    run_state = state["last_run"]
+    click.echo(f"last run:   {run_state.get('outcome', 'never')} "
+               f"(started {run_state.get('started_at', '-')}, finished {run_state.get('finished_at', '-')})")
+    if run_state.get("error"):
+        click.echo(f"error:      {run_state['error']}")
+    click.echo(f"ingested:   {state['files_ingested']} raw files in {state['ingest_runs']} runs; "
+               f"quarantined records: {state['quarantined']}")
+    for table, info in state["tables"].items():
+        click.echo(f"{table + ':':11} {info['rows']:>9,} rows, newest {info['newest'] or '-'}")
+    click.echo(f"warehouse:  {state['warehouse'] or 'not built'}")
+
+
+@cli.command()
+@data_dir_option
+def serve(data_dir: Path | None) -> None:
+    """Serve the nightly deployment from this process: a run every night at 02:00 Europe/Vilnius.
+
+    Needs a Prefect server (PREFECT_API_URL), e.g. `prefect server start` on 127.0.0.1. Stop it
+    with Ctrl-C: the deployment is then paused (no runs pile up while nobody serves) and resumes
+    when `balloons serve` starts again.
+
+    \b
+    Example:
+      PREFECT_API_URL=http://127.0.0.1:4200/api balloons serve --data-dir ./data
+    """
+    settings = settings_for(data_dir)
+    from flows.deploy import DEPLOYMENT_NAME, nightly_schedule
+    from flows.nightly import nightly_flow
+
+    nightly_flow.serve(name=DEPLOYMENT_NAME, schedule=nightly_schedule(),
+                       parameters={"data_dir": str(settings.data_dir), "all_reports": False, "wait_s": 1800.0},
+                       global_limit=1, pause_on_shutdown=True,
+                       description="Nightly balloons run (ingest, warehouse, impact, reports).")
 
 
 def _require_raw(settings: Settings) -> None:

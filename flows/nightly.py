@@ -1,25 +1,50 @@
-"""The nightly flow: ingest → build the warehouse (with impact) → reports."""
+"""The nightly flow: ingest → build the warehouse (with impact) → reports of changed months.
+
+Deployed by `prefect.yaml` (a worker) or `balloons serve` (one process); `balloons run` calls it
+once. It holds the pipeline lock for the whole run and records its outcome in status.json.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from prefect import flow, get_run_logger
 
-from balloons.settings import Settings
+from balloons.lock import pipeline_lock
+from balloons.settings import load_settings
+from balloons.status import write_run_status
 from flows.ingest import ingest_flow
 from flows.report import report_flow
 from flows.warehouse import build_flow
 
 
 @flow(name="nightly")
-def nightly_flow(settings: Settings, all_reports: bool = False) -> str:
-    """Run the whole pipeline once: ingest → warehouse (with impact) → reports of the months whose
-    data changed (or that have no PDF yet; every month with all_reports). Returns a summary."""
-    summary = ingest_flow(settings)
-    counts = build_flow(settings)
-    changed = sorted({part.split("month=")[1] for part in summary.partitions_written})
-    paths = report_flow(settings, changed=changed, everything=all_reports)
-    line = (f"ingest: {summary.line()}\nwarehouse: {settings.warehouse_path} "
-            + " ".join(f"{k}={counts[k]}" for k in ("incursions", "closures", "flights", "quarantine"))
-            + f"\nreports: {len(paths)} written to {settings.reports_dir}")
+def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s: float = 0.0) -> str:
+    """Run the whole pipeline once.
+
+    Args:
+        data_dir: the data directory (default: BALLOONS_DATA_DIR, else ./data).
+        all_reports: re-render every month's report, not only the months whose data changed.
+        wait_s: seconds to wait for another run's lock before refusing.
+    """
+    settings = load_settings(data_dir=data_dir)
+    with pipeline_lock(settings.lock_path, wait_s=wait_s):
+        started = datetime.now(UTC)
+        write_run_status(settings.data_dir, started_at=started, finished_at=None, outcome="running", error=None)
+        try:
+            summary = ingest_flow(settings)
+            counts = build_flow(settings)
+            changed = sorted({part.split("month=")[1] for part in summary.partitions_written})
+            paths = report_flow(settings, changed=changed, everything=all_reports)
+        except Exception as exc:
+            write_run_status(settings.data_dir, finished_at=datetime.now(UTC), outcome="failed",
+                             error=f"{type(exc).__name__}: {exc}")
+            raise
+        line = (f"ingest: {summary.line()}\nwarehouse: {settings.warehouse_path} "
+                + (" ".join(f"{k}={counts[k]}" for k in ("incursions", "closures", "flights", "quarantine"))
+                   if counts else "unchanged (lake unchanged since the last build)")
+                + f"\nreports: {len(paths)} written to {settings.reports_dir}")
+        write_run_status(settings.data_dir, finished_at=datetime.now(UTC), outcome="succeeded",
+                         run_id=summary.run_id, summary=line)
     get_run_logger().info(line)
     return line

@@ -19,15 +19,19 @@ def params(settings: Settings) -> warehouse.Params:
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def build_warehouse(settings: Settings) -> dict[str, int]:
-    """Build a new warehouse file and rename it over the old one (I/O; a retry starts afresh)."""
+def build_warehouse(settings: Settings, force: bool) -> dict[str, int]:
+    """Build a new warehouse file and rename it over the old one (I/O; a retry starts afresh).
+    Returns {} when the lake is unchanged since the last build."""
+    if not force and warehouse.is_current(settings.lake_dir, settings.warehouse_path, params(settings)):
+        return {}
     return warehouse.build(settings.lake_dir, settings.warehouse_path, params=params(settings),
-                           airports=airportsdata.load("ICAO"), aircraft_seats=aircraft.seat_table())
+                           airports=airportsdata.load("ICAO"), aircraft_seats=aircraft.seat_table(),
+                           force=force)
 
 
 @flow(name="build-warehouse")
-def build_flow(settings: Settings) -> dict[str, int]:
+def build_flow(settings: Settings, force: bool = False) -> dict[str, int]:
     """Rebuild the analysts' warehouse (including the impact relations) from the lake."""
-    counts = build_warehouse(settings)
-    get_run_logger().info("warehouse %s", " ".join(f"{k}={v}" for k, v in counts.items()))
+    counts = build_warehouse(settings, force)
+    get_run_logger().info("warehouse %s", " ".join(f"{k}={v}" for k, v in counts.items()) or "unchanged")
     return counts

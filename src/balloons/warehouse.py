@@ -9,6 +9,8 @@ opens from any directory and does not depend on the lake's location.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import uuid
@@ -21,7 +23,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from balloons import lake
+from balloons import __version__, lake
 from balloons.errors import ReadOnlyError, WarehouseError
 from balloons.schema import RECORD_TABLES, TABLES
 
@@ -30,7 +32,7 @@ log = logging.getLogger(__name__)
 LAYERS = ("1_staging", "2_facts", "3_intermediate", "4_reports")
 PUBLIC_RELATIONS = (
     "incursions", "closures", "flights", "monthly_incursions", "quarantine", "ingest_log",
-    "closure_impact", "monthly_impact", "closure_triggers", "airports", "aircraft_seats",
+    "closure_impact", "monthly_impact", "closure_triggers", "airports", "aircraft_seats", "build_info",
 )
 LOAD_FACTOR_BAND = 0.15
 
@@ -89,15 +91,56 @@ def _airports_table(con: duckdb.DuckDBPyConnection, airports: Mapping[str, Mappi
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+def lake_fingerprint(lake_dir: Path, params: Params) -> tuple[str, int]:
+    """A digest of the lake's files (path, size, mtime), the parameters and the code version."""
+    files = sorted(p for p in lake_dir.rglob("*.parquet") if lake.STAGING not in p.parts) if lake_dir.is_dir() else []
+    entries = [(p.relative_to(lake_dir).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+    text = json.dumps([__version__, params.__dict__, entries], sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest(), len(entries)
+
+
+def built_fingerprint(target: Path) -> str | None:
+    """The fingerprint the warehouse at `target` was built from, if it can be read."""
+    if not target.is_file():
+        return None
+    try:
+        con = duckdb.connect(str(target), read_only=True)
+        try:
+            row = con.execute("select fingerprint from build_info").fetchone()
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    return str(row[0]) if row else None
+
+
+def is_current(lake_dir: Path, target: Path, params: Params) -> bool:
+    """True when `target` was built from exactly this lake state and these parameters."""
+    return built_fingerprint(target) == lake_fingerprint(lake_dir, params)[0]
+
+
 def build(lake_dir: Path, target: Path, *, params: Params, airports: Mapping[str, Mapping[str, Any]],
-          aircraft_seats: pa.Table) -> dict[str, int]:
-    """Build the warehouse at `target` atomically; returns row counts of the public relations."""
+          aircraft_seats: pa.Table, force: bool = False) -> dict[str, int]:
+    """Build the warehouse at `target` atomically; returns row counts of the public relations.
+
+    When the lake and parameters are unchanged since the last build, nothing is written and an
+    empty dict is returned (unless `force`).
+    """
+    fingerprint, lake_files = lake_fingerprint(lake_dir, params)
+    if not force and built_fingerprint(target) == fingerprint:
+        log.info("warehouse path=%s unchanged (fingerprint %s)", target, fingerprint[:12])
+        return {}
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(f".{target.name}.building-{uuid.uuid4().hex[:8]}")
     try:
         con = duckdb.connect(str(building))
         try:
             views = _register_sources(con, lake_dir)
+            last = con.execute("select max(ingested_at) from src_ingest_log").fetchone()
+            con.register("src_build_info", pa.Table.from_pylist(
+                [{"fingerprint": fingerprint, "lake_files": lake_files, "last_ingest": last[0] if last else None}],
+                schema=pa.schema([("fingerprint", pa.string()), ("lake_files", pa.int64()),
+                                  ("last_ingest", pa.timestamp("us", tz="UTC"))])))
             con.register("params", pa.Table.from_pylist([params.__dict__]))
             con.register("src_aircraft_seats", aircraft_seats)
             con.register("src_airports", _airports_table(con, airports))

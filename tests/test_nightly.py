@@ -1,0 +1,163 @@
+"""Nightly orchestration: the schedule read back from Prefect, incremental runs, locks, failures."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from balloons import lake, sample, warehouse
+from balloons.lock import pipeline_lock
+from balloons.status import read_run_status
+from flows.cli import cli
+from flows.deploy import NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly_schedule
+
+REPO = Path(__file__).resolve().parents[1]
+VILNIUS = ZoneInfo("Europe/Vilnius")
+
+
+def dates(cron: str, timezone: str, **kwargs: object) -> list[datetime]:
+    """Run dates from Prefect's own schedule logic (the server-side schema the scheduler uses)."""
+    from prefect.server.schemas.schedules import CronSchedule
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    return list(run_coro_as_sync(CronSchedule(cron=cron, timezone=timezone).get_dates(**kwargs)))
+
+
+def test_deployment_schedule_read_back_from_prefect(prefect_harness: None) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    from flows.nightly import nightly_flow
+
+    deployment_id = nightly_flow.to_deployment(name="nightly", schedule=nightly_schedule()).apply()
+
+    async def read():  # type: ignore[no-untyped-def]
+        async with get_client() as client:
+            return await client.read_deployment(deployment_id)
+
+    deployment = run_coro_as_sync(read())
+    (schedule,) = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 2 * * *", "Europe/Vilnius")
+    cron, timezone = schedule.schedule.cron, schedule.schedule.timezone
+    (next_run,) = dates(cron, timezone, n=1, start=datetime(2026, 1, 14, 12, 0, tzinfo=UTC))
+    assert next_run.astimezone(UTC) == datetime(2026, 1, 15, 0, 0, tzinfo=UTC)  # 02:00 EET = 00:00 UTC
+    (summer,) = dates(cron, timezone, n=1, start=datetime(2026, 7, 14, 12, 0, tzinfo=UTC))
+    assert summer.astimezone(UTC) == datetime(2026, 7, 14, 23, 0, tzinfo=UTC)  # 02:00 EEST
+
+
+@pytest.mark.parametrize("first_day", [datetime(2026, 3, 27), datetime(2026, 10, 23)])
+def test_dst_nights_have_exactly_one_run_each(first_day: datetime) -> None:
+    start = first_day.replace(tzinfo=VILNIUS)
+    runs = dates(NIGHTLY_CRON, NIGHTLY_TIMEZONE, n=5, start=start, end=start + timedelta(days=5))
+    local = [r.astimezone(VILNIUS) for r in runs]
+    assert [r.date() for r in local] == [first_day.date() + timedelta(days=i) for i in range(5)]
+    assert {(r.hour, r.minute) for r in local} == {(2, 0)}
+
+
+def test_prefect_yaml_declares_the_same_schedule() -> None:
+    config = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
+    (deployment,) = config["deployments"]
+    assert deployment["name"] == "nightly"
+    assert deployment["entrypoint"] == "flows/nightly.py:nightly_flow"
+    assert deployment["schedules"] == [{"cron": NIGHTLY_CRON, "timezone": NIGHTLY_TIMEZONE, "active": True}]
+    assert deployment["work_pool"]["name"] == "balloons"
+    assert set(deployment["parameters"]) == {"data_dir", "all_reports", "wait_s"}
+
+
+@pytest.fixture(scope="module")
+def served_once(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Path:
+    root = tmp_path_factory.mktemp("served")
+    sample.write(root / "raw")
+    result = CliRunner().invoke(cli, ["run", "--data-dir", str(root)])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.fixture
+def served(served_once: Path, tmp_path: Path) -> Path:
+    """A data directory after one `balloons run` on the sample (a copy per test, mtimes kept)."""
+    shutil.copytree(served_once, tmp_path / "data")
+    return tmp_path / "data"
+
+
+def lake_files(root: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in (root / "lake").rglob("*.parquet")}
+
+
+@pytest.mark.slow
+def test_incremental_run_touches_only_the_new_month(served: Path) -> None:
+    before = lake_files(served)
+    warehouse_before = (served / "warehouse.duckdb").stat().st_mtime_ns
+    reports_before = {p: p.stat().st_mtime_ns for p in (served / "reports").glob("*.pdf")}
+
+    quiet = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
+    assert "files read 0" in quiet.output and "unchanged" in quiet.output
+    assert lake_files(served) == before
+    assert (served / "warehouse.duckdb").stat().st_mtime_ns == warehouse_before
+
+    (served / "raw" / "incursions" / "new").mkdir()
+    (served / "raw" / "incursions" / "new" / "2026-01-05.jsonl").write_text(
+        '{"detected_at": "2026-01-05T21:10:00+02:00", "balloons": 3, "source": "VSAT", "source_id": "new-1"}\n')
+    result = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
+    assert result.exit_code == 0, result.output
+    after = lake_files(served)
+    changed = {p for p in after if before.get(p) != after[p]}
+    relative = {p.relative_to(served / "lake").as_posix().rsplit("/", 1)[0] for p in changed}
+    assert {r for r in relative if not r.startswith(("ingest_log", "quarantine"))} == {"incursions/month=2026-01"}
+    assert all(after[p] == before[p] for p in before if "flights" in p.parts or "closures" in p.parts)
+    reports_after = {p: p.stat().st_mtime_ns for p in (served / "reports").glob("*.pdf")}
+    assert {p.name for p in reports_after if reports_before.get(p) != reports_after[p]} == {"2026-01.pdf", "2026.pdf"}
+    _, rows = warehouse.query(served / "warehouse.duckdb", "select incursions, balloons from monthly_incursions "
+                              "where month = '2026-01'")
+    assert rows == [(1, 3)]
+
+
+@pytest.mark.slow
+def test_second_run_refuses_while_the_lock_is_held(served: Path) -> None:
+    with pipeline_lock(served / ".balloons.lock"):
+        result = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
+    assert result.exit_code == 1
+    assert "Another balloons run" in result.output and "--wait" in result.output
+    ok = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
+    assert ok.exit_code == 0, ok.output
+
+
+@pytest.mark.slow
+def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, before = warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")
+    shutil.copy(REPO / "data" / "raw" / "incursions" / "vsat" / "2025-10.jsonl",
+                served / "raw" / "incursions" / "copy.jsonl")  # all duplicates: lake gets a log file
+    (served / "raw" / "incursions" / "late.jsonl").write_text(
+        '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-1"}\n')
+
+    def broken(*args: object, **kwargs: object) -> dict[str, int]:
+        raise OSError("disk full while building")
+
+    monkeypatch.setattr(warehouse, "build", broken)
+    failed = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
+    assert failed.exit_code != 0
+    assert read_run_status(served)["outcome"] == "failed"
+    assert "disk full" in read_run_status(served)["error"]
+    assert warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")[1] == before
+    monkeypatch.undo()
+
+    rerun = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
+    assert rerun.exit_code == 0, rerun.output
+    assert read_run_status(served)["outcome"] == "succeeded"
+    assert warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")[1] == [(before[0][0] + 1,)]
+    assert lake.read_pending(served / "lake") == []
+
+
+@pytest.mark.slow
+def test_status_command(served: Path) -> None:
+    result = CliRunner().invoke(cli, ["status", "--data-dir", str(served)])
+    assert result.exit_code == 0
+    assert "last run:   succeeded" in result.output
+    assert "incursions:       240 rows, newest 2025-12-16" in result.output
+    assert "quarantined records: 3" in result.output
