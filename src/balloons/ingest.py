@@ -102,6 +102,7 @@ def data_columns(table: str) -> list[str]:
 def scan(raw_dir: Path) -> list[RawFile]:
     """Every file under raw/<table>/ (any depth, hidden files skipped), sorted by path."""
     found = []
+    skipped = 0
     root = raw_dir.resolve()
     for table in RECORD_TABLES:
         base = root / table
@@ -112,10 +113,13 @@ def scan(raw_dir: Path) -> list[RawFile]:
             for name in sorted(names):
                 location = Path(folder) / name
                 if name.startswith(".") or location.is_symlink() or not location.is_file():
+                    skipped += 1
                     continue
                 digest = hashlib.sha256(location.read_bytes()).hexdigest()
                 relative = location.relative_to(root).as_posix()
                 found.append(RawFile(relative, table, digest, location))
+    if skipped:
+        log.info("skipped=%d hidden files or links under %s", skipped, root)
     return sorted(found, key=lambda f: f.path)
 
 
