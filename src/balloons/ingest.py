@@ -353,7 +353,10 @@ def prepare(raw_dir: Path, lake_dir: Path) -> tuple[list[RawFile], list[RawFile]
     if leftovers:
         log.warning("removed %d leftover staging file(s) of an interrupted run", leftovers)
     todo, unchanged, seen_before = plan(scan(raw_dir), lake.read_ingest_log(lake_dir))
-    cleanup = (seen_before | set(lake.read_pending(lake_dir))) & {f.path for f in todo}
+    pending = set(lake.read_pending(lake_dir))
+    if pending and not todo:
+        lake.clear_pending(lake_dir)  # the interrupted run had logged every file: its work is done
+    cleanup = (seen_before | pending) & {f.path for f in todo}
     return todo, unchanged, cleanup
 
 

@@ -166,12 +166,19 @@ def build(lake_dir: Path, target: Path, *, params: Params, airports: Mapping[str
     return counts
 
 
+READ_ONLY_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+
 def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-only (many readers at once; never blocks or is blocked by a build)."""
+    """Open the warehouse read-only (many readers at once; never blocks or is blocked by a build).
+
+    The connection can touch nothing outside the file: no COPY TO, ATTACH, file reads or
+    extension loads, and the setting cannot be turned back on from SQL.
+    """
     if not path.is_file():
         raise WarehouseError(f"No warehouse at {path}; build it with 'balloons build' or 'balloons run'.")
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(path), read_only=True, config=dict(READ_ONLY_CONFIG))
     except duckdb.Error as exc:
         raise WarehouseError(f"Cannot open the warehouse {path}: {exc}") from exc
 
@@ -185,10 +192,10 @@ def query(path: Path, sql: str, parameters: list[object] | None = None) -> tuple
         return columns, relation.fetchall()
     except duckdb.Error as exc:
         text = str(exc)
-        if "read-only" in text or "read only" in text:
+        if "read-only" in text or "read only" in text or "disabled by configuration" in text:
             raise ReadOnlyError(
-                "The warehouse is opened read-only: queries cannot change it. "
-                "Change raw data and run 'balloons run' instead."
+                "The warehouse is opened read-only and sealed: queries cannot change it or touch files "
+                "outside it. Change raw data and run 'balloons run' instead."
             ) from exc
         raise WarehouseError(f"Query failed: {text.splitlines()[0]}") from exc
     finally:
