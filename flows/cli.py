@@ -91,16 +91,27 @@ def cli(verbose: bool) -> None:
 @cli.command()
 @data_dir_option
 @click.option("--seed", type=int, default=None, help="Random seed [default: the shipped sample's].")
-def sample(data_dir: Path | None, seed: int | None) -> None:
+@click.option("--scale", type=click.IntRange(min=1), default=None,
+              help="Instead of the sample, write N synthetic flights (20 airports, 24 months) with "
+                   "proportional closures and incursions under raw/*/scale/, for benchmarks.")
+def sample(data_dir: Path | None, seed: int | None, scale: int | None) -> None:
     """Regenerate the sample raw data (byte-identical for the same seed).
 
     \b
     Example:
       balloons sample --data-dir ./data
+      balloons sample --scale 5000000 --data-dir /tmp/big
     """
     from balloons import sample as sample_data
 
     settings = settings_for(data_dir)
+    if scale is not None:
+        from balloons import scale as scale_data
+
+        paths = scale_data.write(settings.raw_dir, scale, seed=seed if seed is not None else 7)
+        click.echo(f"sample: wrote {scale:,} flights and their closures and incursions: "
+                   + ", ".join(str(p) for p in paths.values()))
+        return
     written = sample_data.write(settings.raw_dir, seed if seed is not None else sample_data.SEED)
     click.echo(f"sample: wrote {len(written)} files under {settings.raw_dir}")
 

@@ -45,12 +45,22 @@ Row = dict[str, Any]
 
 @dataclass(frozen=True)
 class RawFile:
-    """A raw file found under raw/<table>/: its path relative to raw/ (POSIX) and its digest."""
+    """A raw file found under raw/<table>/: its path relative to raw/ (POSIX), digest and stat."""
 
     path: str
     table: str
     sha256: str
     location: Path
+    size_bytes: int = 0
+    mtime_ns: int = 0
+
+
+def sha256_of(location: Path) -> str:
+    digest = hashlib.sha256()
+    with open(location, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass
@@ -99,8 +109,13 @@ def data_columns(table: str) -> list[str]:
     return [name for name in spec.schema.names if name not in skip]
 
 
-def scan(raw_dir: Path) -> list[RawFile]:
-    """Every file under raw/<table>/ (any depth, hidden files skipped), sorted by path."""
+def scan(raw_dir: Path, known: dict[str, tuple[int, int, str]] | None = None) -> list[RawFile]:
+    """Every file under raw/<table>/ (any depth, hidden files skipped), sorted by path.
+
+    `known` maps a path to the (size, mtime_ns, sha256) the ingest log last saw: a file whose size
+    and modification time are unchanged is not read again to compute its digest.
+    """
+    known = known or {}
     found = []
     skipped = 0
     root = raw_dir.resolve()
@@ -115,12 +130,22 @@ def scan(raw_dir: Path) -> list[RawFile]:
                 if name.startswith(".") or location.is_symlink() or not location.is_file():
                     skipped += 1
                     continue
-                digest = hashlib.sha256(location.read_bytes()).hexdigest()
                 relative = location.relative_to(root).as_posix()
-                found.append(RawFile(relative, table, digest, location))
+                stat = location.stat()
+                seen = known.get(relative)
+                same = seen is not None and seen[:2] == (stat.st_size, stat.st_mtime_ns)
+                digest = seen[2] if same and seen else sha256_of(location)
+                found.append(RawFile(relative, table, digest, location, stat.st_size, stat.st_mtime_ns))
     if skipped:
         log.info("skipped=%d hidden files or links under %s", skipped, root)
     return sorted(found, key=lambda f: f.path)
+
+
+def known_files(ingest_log: pa.Table) -> dict[str, tuple[int, int, str]]:
+    """Path → (size, mtime_ns, sha256) as the latest log entry recorded it."""
+    rows = zip(ingest_log.column("path").to_pylist(), ingest_log.column("size_bytes").to_pylist(),
+               ingest_log.column("mtime_ns").to_pylist(), ingest_log.column("sha256").to_pylist(), strict=True)
+    return {path: (size or -1, mtime or -1, digest) for path, size, mtime, digest in rows}
 
 
 def plan(files: Iterable[RawFile], ingest_log: pa.Table) -> tuple[list[RawFile], list[RawFile], set[str]]:
@@ -333,6 +358,7 @@ def write_results(lake_dir: Path, parsed_files: list[Parsed], *, cleanup: set[st
             setattr(summary.counts, name, getattr(summary.counts, name) + getattr(counts, name))
         log_rows.append({
             "path": parsed.file.path, "table_name": parsed.file.table, "sha256": parsed.file.sha256,
+            "size_bytes": parsed.file.size_bytes, "mtime_ns": parsed.file.mtime_ns,
             "rows_read": counts.read, "rows_landed": counts.landed,
             "rows_quarantined": counts.quarantined, "rows_duplicate": counts.duplicate,
             "rows_superseded": counts.superseded, "run_id": run_id, "ingested_at": now,
@@ -352,7 +378,8 @@ def prepare(raw_dir: Path, lake_dir: Path) -> tuple[list[RawFile], list[RawFile]
     leftovers = lake.clean_staging(lake_dir)
     if leftovers:
         log.warning("removed %d leftover staging file(s) of an interrupted run", leftovers)
-    todo, unchanged, seen_before = plan(scan(raw_dir), lake.read_ingest_log(lake_dir))
+    log_table = lake.read_ingest_log(lake_dir)
+    todo, unchanged, seen_before = plan(scan(raw_dir, known_files(log_table)), log_table)
     pending = set(lake.read_pending(lake_dir))
     if pending and not todo:
         lake.clear_pending(lake_dir)  # the interrupted run had logged every file: its work is done

@@ -94,6 +94,8 @@ INGEST_LOG = pa.schema(
         pa.field("path", pa.string(), nullable=False),
         pa.field("table_name", pa.string(), nullable=False),
         pa.field("sha256", pa.string(), nullable=False),
+        pa.field("size_bytes", pa.int64()),
+        pa.field("mtime_ns", pa.int64()),
         pa.field("rows_read", pa.int64(), nullable=False),
         pa.field("rows_landed", pa.int64(), nullable=False),
         pa.field("rows_quarantined", pa.int64(), nullable=False),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -79,7 +80,12 @@ class Context:
     max_closure_days: float = 7.0
 
     def airport_zone(self, icao: str) -> ZoneInfo:
-        return ZoneInfo(str(self.airports[icao].get("tz") or self.zone.key))
+        return _zone(str(self.airports[icao].get("tz") or self.zone.key))
+
+
+@lru_cache(maxsize=512)
+def _zone(key: str) -> ZoneInfo:
+    return ZoneInfo(key)
 
 
 def canonical_columns(table: str, header: list[str]) -> tuple[dict[str, str], list[str]]:

@@ -6,6 +6,7 @@ select
     path,
     table_name,
     sha256,
+    size_bytes,
     rows_read,
     rows_landed,
     rows_quarantined,
@@ -20,6 +21,7 @@ comment on table ingest_log is 'Per raw file and ingest run: what was read and w
 comment on column ingest_log.path is 'Raw file, relative to raw/.';
 comment on column ingest_log.table_name is 'Table the file feeds: incursions, closures or flights.';
 comment on column ingest_log.sha256 is 'SHA-256 of the file''s bytes; an unchanged digest means the file is not read again.';
+comment on column ingest_log.size_bytes is 'Size of the raw file when it was read; with its modification time, lets later runs skip re-hashing unchanged files.';
 comment on column ingest_log.rows_read is 'Records read (an unreadable file counts as one).';
 comment on column ingest_log.rows_landed is 'Records whose content is now in the lake (a NOTAMC counts: its withdrawal landed).';
 comment on column ingest_log.rows_quarantined is 'Records sent to quarantine.';

@@ -1,14 +1,38 @@
 -- Flights hit by a closure: closed_from <= scheduled_at < closed_until (+ buffer), found with an
--- ASOF join on the disjoint owned intervals, so each flight counts once.
+-- ASOF join on the disjoint owned intervals, so each flight counts once. Sort-based, no cross
+-- join: flights are first narrowed (hash semi-join) to the airport-days some window touches, so
+-- only those are sorted for the ASOF join.
 create or replace temp view int_flights_affected as
-with matched as (
+with window_days as (
+    select distinct
+        windows.airport as airport,
+        unnest(range(
+            (epoch(windows.owned_from) // 86400)::bigint,
+            (epoch(windows.owned_until) // 86400)::bigint + 1
+        )) as utc_day
+    from int_closure_windows as windows
+),
+candidates as (
+    select
+        flights.*
+    from flights
+    semi join window_days
+        on window_days.airport = flights.airport
+        and window_days.utc_day = (epoch(flights.scheduled_at) // 86400)::bigint
+),
+matched as (
     select
         windows.closure_id as closure_id,
-        flights.*
-    from int_flight_passengers as flights
+        candidates.flight_id as flight_id,
+        candidates.direction as direction,
+        candidates.status as status,
+        candidates.aircraft_type as aircraft_type,
+        candidates.seats as seats,
+        candidates.passengers as passengers
+    from candidates
     asof join int_closure_windows as windows
-        on flights.airport = windows.airport
-        and flights.scheduled_at >= windows.owned_from
-    where flights.scheduled_at < windows.owned_until
+        on candidates.airport = windows.airport
+        and candidates.scheduled_at >= windows.owned_from
+    where candidates.scheduled_at < windows.owned_until
 )
 select * from matched;

@@ -14,7 +14,7 @@ with per_closure as (
         sum(passengers_low) as passengers_low,
         sum(passengers_high) as passengers_high,
         count(*) filter (where passengers_basis = 'unknown') as flights_unestimated
-    from int_flights_affected
+    from int_passengers_affected
     group by closure_id
 ),
 joined as (

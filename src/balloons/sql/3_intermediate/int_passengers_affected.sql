@@ -1,7 +1,8 @@
--- Passengers per flight: the reported count, else seats x load factor, else the aircraft type's
--- typical seats x load factor, else unknown (NULL, never zero). Bands: low uses the load factor
--- minus the band and the type's low seat count; high the load factor plus the band and its maximum.
-create or replace temp view int_flight_passengers as
+-- Passengers per affected flight: the reported count, else seats x load factor, else the aircraft
+-- type's typical seats x load factor, else unknown (NULL, never zero). Bands: low uses the load
+-- factor minus the band and the type's low seat count; high the load factor plus the band and its
+-- maximum. Computed after the join, so only affected flights are estimated.
+create or replace temp view int_passengers_affected as
 with factors as (
     select
         load_factor as best_factor,
@@ -11,12 +12,12 @@ with factors as (
 ),
 typed as (
     select
-        flights.*,
+        affected.*,
         aircraft_seats.seats_low as type_seats_low,
         aircraft_seats.seats_typical as type_seats_typical,
         aircraft_seats.seats_max as type_seats_max
-    from flights
-    left join aircraft_seats on aircraft_seats.aircraft_type = flights.aircraft_type
+    from int_flights_affected as affected
+    left join aircraft_seats on aircraft_seats.aircraft_type = affected.aircraft_type
 ),
 estimated as (
     select
