@@ -219,7 +219,9 @@ def check(data_dir: Path | None) -> None:
     settings = settings_for(data_dir)
     con = warehouse.connect_read_only(settings.warehouse_path)
     try:
-        results = checks.run_checks(con, settings.lake_dir)
+        from flows.ingest import lake_of
+
+        results = checks.run_checks(con, lake_of(settings))
     finally:
         con.close()
     for result in results:
@@ -302,7 +304,9 @@ def status(data_dir: Path | None, fmt: str) -> None:
     from balloons.status import lake_status, read_run_status
 
     settings = settings_for(data_dir)
-    state = {"last_run": read_run_status(settings.data_dir), **lake_status(settings.lake_dir),
+    from balloons.storage import lake_store
+
+    state = {"last_run": read_run_status(settings.data_dir), **lake_status(lake_store(settings, os.environ)),
              "warehouse": str(settings.warehouse_path) if settings.warehouse_path.is_file() else None}
     if fmt == "json":
         click.echo(json.dumps(state, indent=1, sort_keys=True))

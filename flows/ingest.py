@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -13,7 +14,13 @@ from prefect.utilities.annotations import quote
 
 from balloons import ingest as core
 from balloons.settings import Settings
+from balloons.storage import Store, lake_store
 from balloons.validate import Context
+
+
+def lake_of(settings: Settings) -> Store:
+    """The lake the settings point at, with AWS credentials from this process's environment."""
+    return lake_store(settings, os.environ)
 
 
 def new_run_id(now: datetime) -> str:
@@ -23,7 +30,7 @@ def new_run_id(now: datetime) -> str:
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def find_raw_files(settings: Settings) -> tuple[list[core.RawFile], list[core.RawFile], set[str]]:
     """Scan raw/ and split it into files to read and unchanged files (I/O)."""
-    return core.prepare(settings.raw_dir, settings.lake_dir)
+    return core.prepare(settings.raw_dir, lake_of(settings))
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -36,7 +43,7 @@ def parse_raw_file(raw: core.RawFile, ctx: Context) -> core.Parsed:
 def write_lake(settings: Settings, parsed: list[core.Parsed], cleanup: set[str], run_id: str,
                now: datetime) -> core.Summary:
     """Write partitions, quarantine and the ingest log (I/O; a retry redoes the pending files)."""
-    return core.write_results(settings.lake_dir, parsed, cleanup=cleanup, run_id=run_id, now=now)
+    return core.write_results(lake_of(settings), parsed, cleanup=cleanup, run_id=run_id, now=now)
 
 
 def context(settings: Settings, now: datetime) -> Context:

@@ -8,6 +8,7 @@ from prefect.cache_policies import NO_CACHE
 
 from balloons import aircraft, warehouse
 from balloons.settings import Settings
+from flows.ingest import lake_of
 
 
 def params(settings: Settings) -> warehouse.Params:
@@ -22,9 +23,10 @@ def params(settings: Settings) -> warehouse.Params:
 def build_warehouse(settings: Settings, force: bool) -> dict[str, int]:
     """Build a new warehouse file and rename it over the old one (I/O; a retry starts afresh).
     Returns {} when the lake is unchanged since the last build."""
-    if not force and warehouse.is_current(settings.lake_dir, settings.warehouse_path, params(settings)):
+    lake = lake_of(settings)
+    if not force and warehouse.is_current(lake, settings.warehouse_path, params(settings)):
         return {}
-    return warehouse.build(settings.lake_dir, settings.warehouse_path, params=params(settings),
+    return warehouse.build(lake, settings.warehouse_path, params=params(settings),
                            airports=airportsdata.load("ICAO"), aircraft_seats=aircraft.seat_table(),
                            force=force)
 

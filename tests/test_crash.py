@@ -28,7 +28,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 import airportsdata
 import pyarrow.parquet as pq
-from balloons import lake
+from balloons import storage
 from balloons.ingest import ingest
 from balloons.validate import Context
 
@@ -58,8 +58,8 @@ def replace(src, dst):
     real_replace(src, dst)
     event()
 
-lake.pq.write_table = write_table
-lake.os.replace = replace
+storage.pq.write_table = write_table
+storage.os.replace = replace
 ctx = Context(zone=ZoneInfo("Europe/Vilnius"), airports=airportsdata.load("ICAO"),
               now=datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc))
 ingest(root / "raw", root / "lake", ctx=ctx, run_id="crash")

@@ -7,12 +7,12 @@ reachable from a relation, the ingest-log reconciliation, and impact sums that a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq
 
 from balloons import lake
+from balloons.lake import Lake
+from balloons.storage import as_store
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, RECORD_TABLES
 
 UNIQUE = {"incursions": "event_id", "closures": "closure_id", "flights": "flight_id",
@@ -70,7 +70,7 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None
     return int(row[0]) if row else 0
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[CheckResult]:
+def run_checks(con: duckdb.DuckDBPyConnection, lake_dir: Lake) -> list[CheckResult]:
     """Every check, in a stable order. Identifiers come from the constants above only."""
     results = []
     for table, column in UNIQUE.items():
@@ -85,8 +85,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[CheckResu
         results.append(CheckResult(f"accepted values {table}.{column}",
                                    _count(con, sql, [list(allowed)])))
     for table in RECORD_TABLES:
-        in_lake = sum(pq.ParquetFile(lake.partition_path(lake_dir, table, m)).metadata.num_rows
-                      for m in lake.months(lake_dir, table))
+        store = as_store(lake_dir)
+        in_lake = sum(store.parquet_rows(path) for path in lake.partition_files(store, table))
         in_warehouse = _count(con, f'select count(*) from "{table}"')
         results.append(CheckResult(f"every lake row of {table} reachable", abs(in_lake - in_warehouse)))
     for name, sql in INVARIANTS.items():

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from balloons import lake, notam, rawfile
+from balloons.lake import Lake
 from balloons.errors import RawFileError
 from balloons.identity import content_hash
 from balloons.schema import INGEST_LOG, LINEAGE_COLUMNS, QUARANTINE, RECORD_TABLES, TABLES
@@ -260,7 +261,7 @@ def resolve(parsed_files: list[Parsed], table: str) -> tuple[dict[str, Row], set
     return winners, withdrawn
 
 
-def _existing(lake_dir: Path, table: str, wanted_months: Iterable[str]) -> pa.Table:
+def _existing(lake_dir: Lake, table: str, wanted_months: Iterable[str]) -> pa.Table:
     spec = TABLES[table]
     columns = [spec.id_column, "content_hash", "source_file"]
     if table == "closures":
@@ -268,7 +269,7 @@ def _existing(lake_dir: Path, table: str, wanted_months: Iterable[str]) -> pa.Ta
     return lake.read_months(lake_dir, table, wanted_months, columns)
 
 
-def merge_table(lake_dir: Path, table: str, parsed_files: list[Parsed], *, cleanup: set[str],
+def merge_table(lake_dir: Lake, table: str, parsed_files: list[Parsed], *, cleanup: set[str],
                 run_id: str, now: datetime) -> list[str]:
     """Apply one table's parsed files to the lake; returns the partitions rewritten."""
     spec = TABLES[table]
@@ -334,7 +335,7 @@ def file_counts(parsed: Parsed) -> Counts:
     return counts
 
 
-def write_results(lake_dir: Path, parsed_files: list[Parsed], *, cleanup: set[str], run_id: str,
+def write_results(lake_dir: Lake, parsed_files: list[Parsed], *, cleanup: set[str], run_id: str,
                   now: datetime) -> Summary:
     """Write partitions, quarantine and the ingest log for a run's parsed files, in that order."""
     summary = Summary(run_id)
@@ -372,7 +373,7 @@ def write_results(lake_dir: Path, parsed_files: list[Parsed], *, cleanup: set[st
 ProgressFn = Callable[[str, int], None]
 
 
-def prepare(raw_dir: Path, lake_dir: Path) -> tuple[list[RawFile], list[RawFile], set[str]]:
+def prepare(raw_dir: Path, lake_dir: Lake) -> tuple[list[RawFile], list[RawFile], set[str]]:
     """Clear a crashed run's staging leftovers; return (files to read, unchanged files, paths
     whose earlier contributions must be taken back before their new content lands)."""
     leftovers = lake.clean_staging(lake_dir)
@@ -387,7 +388,7 @@ def prepare(raw_dir: Path, lake_dir: Path) -> tuple[list[RawFile], list[RawFile]
     return todo, unchanged, cleanup
 
 
-def ingest(raw_dir: Path, lake_dir: Path, *, ctx: Context, run_id: str,
+def ingest(raw_dir: Path, lake_dir: Lake, *, ctx: Context, run_id: str,
            progress: ProgressFn | None = None) -> Summary:
     """Ingest every new or changed raw file; a run over unchanged raw data changes nothing."""
     todo, unchanged, cleanup = prepare(raw_dir, lake_dir)

@@ -1,37 +1,35 @@
-"""The Parquet lake on disk: hive-partitioned tables written atomically.
+"""The Parquet lake: hive-partitioned tables, written atomically, on a local folder or S3.
 
-Layout under the lake directory:
+Layout under the lake root (a folder, or s3://bucket/prefix; see `storage.py`):
     <table>/month=YYYY-MM/data.parquet     incursions, closures, flights (one file a partition)
     quarantine/data.parquet                every quarantined record, with its reason
     ingest_log/<run_id>.parquet            one file per ingest run
-    _pending.json                          the files a run is writing (present only mid-run)
-Every file is written beside the lake in `.staging/` and moved into place with os.replace, so a
-reader sees the old file or the new one, never a partial one. Paths are built from our own table
-names and months only; raw file names are never used as paths here.
+    _pending.json                          the raw files a run is writing (present only mid-run)
+Readers see the old file or the new one, never a partial one (see `Store.write_parquet`). Paths
+are built from our own table names and validated months only; raw file names never become paths.
+Every function takes a `Store`, or a local `Path` for convenience.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from balloons.errors import LakeError
 from balloons.schema import INGEST_LOG, QUARANTINE, TABLES, conform
+from balloons.storage import Store, as_store
 
 log = logging.getLogger(__name__)
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _RUN_ID = re.compile(r"^[0-9A-Za-z_-]+$")
-STAGING = ".staging"
 PENDING = "_pending.json"
+Lake = Store | Path
 
 
 def _check_month(month: str) -> str:
@@ -40,75 +38,60 @@ def _check_month(month: str) -> str:
     return month
 
 
-def partition_path(lake_dir: Path, table: str, month: str) -> Path:
+def partition_path(lake: Lake, table: str, month: str) -> str:
     if table not in TABLES:
         raise LakeError(f"{table!r} is not a lake table; use one of {', '.join(TABLES)}.")
-    return lake_dir / table / f"month={_check_month(month)}" / "data.parquet"
+    return as_store(lake).path(table, f"month={_check_month(month)}", "data.parquet")
 
 
-def months(lake_dir: Path, table: str) -> list[str]:
+def months(lake: Lake, table: str) -> list[str]:
     """The months that have a partition file, sorted."""
+    store = as_store(lake)
     found = []
-    folder = lake_dir / table
-    if folder.is_dir():
-        for child in folder.iterdir():
-            if child.name.startswith("month=") and (child / "data.parquet").is_file():
-                found.append(child.name.removeprefix("month="))
+    for info in store.files(store.path(table)):
+        parent, _, name = info.path.rpartition("/")
+        folder = parent.rpartition("/")[2]
+        if name == "data.parquet" and folder.startswith("month=") and _MONTH.match(folder[6:]):
+            found.append(folder[6:])
     return sorted(found)
 
 
-def write_atomic(table: pa.Table, target: Path, lake_dir: Path) -> None:
-    """Write Parquet to `target` so readers never see a partial file."""
-    staging = lake_dir / STAGING
-    staging.mkdir(parents=True, exist_ok=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = staging / f"{uuid.uuid4().hex}.parquet"
-    try:
-        pq.write_table(table, temporary, compression="zstd", row_group_size=1_000_000)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+def partition_files(lake: Lake, table: str) -> list[str]:
+    return [partition_path(lake, table, m) for m in months(lake, table)]
 
 
-def write_partition(lake_dir: Path, table: str, month: str, rows: pa.Table) -> None:
+def write_partition(lake: Lake, table: str, month: str, rows: pa.Table) -> None:
     """Replace one partition with `rows` (sorted by time then id); no rows removes it."""
+    store = as_store(lake)
     spec = TABLES[table]
-    target = partition_path(lake_dir, table, month)
+    target = partition_path(store, table, month)
     if rows.num_rows == 0:
-        target.unlink(missing_ok=True)
-        try:
-            target.parent.rmdir()
-        except OSError:
-            pass
+        store.delete(target)
         log.info("table=%s month=%s rows=0 removed partition", table, month)
         return
     ordered = conform(rows, spec.schema, what=table).sort_by(
         [(spec.time_column, "ascending"), (spec.id_column, "ascending")]
     )
-    write_atomic(ordered, target, lake_dir)
-    log.info("table=%s month=%s rows=%d path=%s", table, month, ordered.num_rows, target)
+    store.write_parquet(ordered, target)
+    log.info("table=%s month=%s rows=%d path=%s", table, month, ordered.num_rows, store.url_of(target))
 
 
-def read_partition(lake_dir: Path, table: str, month: str, columns: Sequence[str] | None = None) -> pa.Table:
+def read_partition(lake: Lake, table: str, month: str, columns: Sequence[str] | None = None) -> pa.Table:
     """One partition (empty with the right schema when it does not exist)."""
+    store = as_store(lake)
     spec = TABLES[table]
-    path = partition_path(lake_dir, table, month)
-    if not path.is_file():
+    path = partition_path(store, table, month)
+    if not store.is_file(path):
         empty = spec.schema.empty_table()
         return empty.select(list(columns)) if columns else empty
-    try:
-        return pq.read_table(path, columns=list(columns) if columns else None, schema=spec.schema)
-    except (OSError, pa.ArrowException) as exc:
-        raise LakeError(f"Cannot read {path}: {exc}. Rebuild the lake with 'balloons ingest --rebuild'.") from exc
+    return store.read_parquet(path, columns=columns, schema=spec.schema)
 
 
-def read_months(lake_dir: Path, table: str, wanted: Iterable[str], columns: Sequence[str]) -> pa.Table:
+def read_months(lake: Lake, table: str, wanted: Iterable[str], columns: Sequence[str]) -> pa.Table:
     """Selected columns of several partitions, with a `month` column added."""
     parts = []
     for month in sorted(set(wanted)):
-        part = read_partition(lake_dir, table, month, columns)
+        part = read_partition(lake, table, month, columns)
         parts.append(part.append_column("month", pa.array([month] * part.num_rows, pa.string())))
     if not parts:
         empty = TABLES[table].schema.empty_table().select(list(columns))
@@ -116,60 +99,60 @@ def read_months(lake_dir: Path, table: str, wanted: Iterable[str], columns: Sequ
     return pa.concat_tables(parts)
 
 
-def read_quarantine(lake_dir: Path) -> pa.Table:
-    path = lake_dir / "quarantine" / "data.parquet"
-    return pq.read_table(path, schema=QUARANTINE) if path.is_file() else QUARANTINE.empty_table()
+def read_quarantine(lake: Lake) -> pa.Table:
+    store = as_store(lake)
+    path = store.path("quarantine", "data.parquet")
+    return store.read_parquet(path, columns=None, schema=QUARANTINE) if store.is_file(path) else QUARANTINE.empty_table()
 
 
-def write_quarantine(lake_dir: Path, rows: pa.Table) -> None:
+def write_quarantine(lake: Lake, rows: pa.Table) -> None:
+    store = as_store(lake)
     ordered = conform(rows, QUARANTINE, what="quarantine").sort_by(
         [("source_file", "ascending"), ("source_line", "ascending"), ("reason", "ascending")]
     )
-    write_atomic(ordered, lake_dir / "quarantine" / "data.parquet", lake_dir)
+    store.write_parquet(ordered, store.path("quarantine", "data.parquet"))
 
 
-def read_ingest_log(lake_dir: Path) -> pa.Table:
-    folder = lake_dir / "ingest_log"
-    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+def ingest_log_files(lake: Lake) -> list[str]:
+    store = as_store(lake)
+    return [i.path for i in store.files(store.path("ingest_log")) if i.path.endswith(".parquet")]
+
+
+def read_ingest_log(lake: Lake) -> pa.Table:
+    store = as_store(lake)
+    files = ingest_log_files(store)
     if not files:
         return INGEST_LOG.empty_table()
-    return pa.concat_tables(pq.read_table(path, schema=INGEST_LOG) for path in files)
+    return pa.concat_tables(store.read_parquet(path, columns=None, schema=INGEST_LOG) for path in files)
 
 
-def write_ingest_log(lake_dir: Path, run_id: str, rows: pa.Table) -> None:
+def write_ingest_log(lake: Lake, run_id: str, rows: pa.Table) -> None:
     if not _RUN_ID.match(run_id):
         raise LakeError(f"{run_id!r} is not a valid run id.")
+    store = as_store(lake)
     ordered = conform(rows, INGEST_LOG, what="ingest_log").sort_by([("path", "ascending")])
-    write_atomic(ordered, lake_dir / "ingest_log" / f"{run_id}.parquet", lake_dir)
+    store.write_parquet(ordered, store.path("ingest_log", f"{run_id}.parquet"))
 
 
-def read_pending(lake_dir: Path) -> list[str]:
+def read_pending(lake: Lake) -> list[str]:
     """Raw paths a crashed run was writing; their old contributions must be cleaned up."""
-    path = lake_dir / PENDING
-    if not path.is_file():
-        return []
-    return list(json.loads(path.read_text(encoding="utf-8")))
+    text = as_store(lake).read_text(as_store(lake).path(PENDING))
+    return list(json.loads(text)) if text else []
 
 
-def write_pending(lake_dir: Path, paths: Sequence[str]) -> None:
-    lake_dir.mkdir(parents=True, exist_ok=True)
-    staging = lake_dir / STAGING
-    staging.mkdir(exist_ok=True)
-    temporary = staging / f"{uuid.uuid4().hex}.json"
-    temporary.write_text(json.dumps(sorted(paths), ensure_ascii=False), encoding="utf-8")
-    os.replace(temporary, lake_dir / PENDING)
+def write_pending(lake: Lake, paths: Sequence[str]) -> None:
+    store = as_store(lake)
+    if store.local:
+        Path(store.root).mkdir(parents=True, exist_ok=True)
+    store.write_text(store.path(PENDING), json.dumps(sorted(paths), ensure_ascii=False))
 
 
-def clear_pending(lake_dir: Path) -> None:
-    (lake_dir / PENDING).unlink(missing_ok=True)
+def clear_pending(lake: Lake) -> None:
+    store = as_store(lake)
+    if store.is_file(store.path(PENDING)):
+        store.fs.delete_file(store.path(PENDING))
 
 
-def clean_staging(lake_dir: Path) -> int:
-    """Remove leftovers of a crashed run from `.staging/`; returns how many."""
-    staging = lake_dir / STAGING
-    removed = 0
-    if staging.is_dir():
-        for leftover in staging.iterdir():
-            leftover.unlink(missing_ok=True)
-            removed += 1
-    return removed
+def clean_staging(lake: Lake) -> int:
+    """Remove leftovers of a crashed run; returns how many."""
+    return as_store(lake).clean_staging()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from balloons.errors import ConfigError
@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     max_closure_days: float = Field(
         default=7.0, gt=0, description="Closures longer than this are quarantined as absurd."
     )
+    lake_url: str | None = Field(
+        default=None, description="Lake location: a local path or s3://bucket/prefix [default: <data dir>/lake]."
+    )
+    s3_endpoint_url: str | None = Field(default=None, description="Overrides AWS_ENDPOINT_URL.")
+    s3_region: str | None = Field(default=None, description="Overrides AWS_REGION.")
+    s3_access_key_id: SecretStr | None = Field(default=None, description="Overrides AWS_ACCESS_KEY_ID.")
+    s3_secret_access_key: SecretStr | None = Field(default=None, description="Overrides AWS_SECRET_ACCESS_KEY.")
 
     @field_validator("timezone")
     @classmethod
@@ -59,6 +66,9 @@ class Settings(BaseSettings):
 
     @property
     def lake_dir(self) -> Path:
+        """The local lake folder (when BALLOONS_LAKE_URL is not an s3:// URL)."""
+        if self.lake_url and not self.lake_url.startswith("s3://"):
+            return Path(self.lake_url).expanduser().absolute()
         return self.data_dir / "lake"
 
     @property

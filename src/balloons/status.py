@@ -13,9 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 
 from balloons import lake
+from balloons.lake import Lake
+from balloons.storage import as_store
 from balloons.schema import RECORD_TABLES, TABLES
 
 STATUS_FILE = "status.json"
@@ -39,15 +40,15 @@ def read_run_status(data_dir: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def lake_status(lake_dir: Path) -> dict[str, Any]:
+def lake_status(lake_dir: Lake) -> dict[str, Any]:
     """Rows and newest data instant per lake table, quarantine count, files ingested."""
     tables: dict[str, Any] = {}
     for table in RECORD_TABLES:
         spec = TABLES[table]
         rows, newest = 0, None
-        for month in lake.months(lake_dir, table):
-            path = lake.partition_path(lake_dir, table, month)
-            meta = pq.ParquetFile(path).metadata
+        store = as_store(lake_dir)
+        for path in lake.partition_files(store, table):
+            meta = store.parquet_metadata(path)
             rows += meta.num_rows
             column = spec.schema.get_field_index(spec.time_column)
             for group in range(meta.num_row_groups):

@@ -24,6 +24,8 @@ import duckdb
 import pyarrow as pa
 
 from balloons import __version__, lake
+from balloons.lake import Lake
+from balloons.storage import as_store
 from balloons.errors import ReadOnlyError, WarehouseError
 from balloons.schema import RECORD_TABLES, TABLES
 
@@ -61,20 +63,19 @@ def sql_files() -> list[tuple[str, str]]:
     return out
 
 
-def _register_sources(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> list[str]:
-    views = []
+def _register_sources(con: duckdb.DuckDBPyConnection, lake_dir: Lake) -> None:
+    """Each lake table as a temporary view: an Arrow dataset over its partitions (local or S3)."""
+    store = as_store(lake_dir)
     for table in RECORD_TABLES:
-        files = [str(lake.partition_path(lake_dir, table, m)) for m in lake.months(lake_dir, table)]
+        files = lake.partition_files(store, table)
         name = f"src_{table}"
         if files:
-            con.read_parquet(files, hive_partitioning=True).create_view(name)
-            views.append(name)
+            con.register(name, store.dataset(files, store.path(table), TABLES[table].schema))
         else:
             empty = TABLES[table].schema.empty_table()
             con.register(name, empty.append_column("month", pa.array([], pa.string())))
-    con.register("src_quarantine", lake.read_quarantine(lake_dir))
-    con.register("src_ingest_log", lake.read_ingest_log(lake_dir))
-    return views
+    con.register("src_quarantine", lake.read_quarantine(store))
+    con.register("src_ingest_log", lake.read_ingest_log(store))
 
 
 def _airports_table(con: duckdb.DuckDBPyConnection, airports: Mapping[str, Mapping[str, Any]]) -> pa.Table:
@@ -91,10 +92,11 @@ def _airports_table(con: duckdb.DuckDBPyConnection, airports: Mapping[str, Mappi
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def lake_fingerprint(lake_dir: Path, params: Params) -> tuple[str, int]:
+def lake_fingerprint(lake_dir: Lake, params: Params) -> tuple[str, int]:
     """A digest of the lake's files (path, size, mtime), the parameters and the code version."""
-    files = sorted(p for p in lake_dir.rglob("*.parquet") if lake.STAGING not in p.parts) if lake_dir.is_dir() else []
-    entries = [(p.relative_to(lake_dir).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+    store = as_store(lake_dir)
+    files = [i for i in store.files(store.root) if i.path.endswith(".parquet")]
+    entries = [(i.path[len(store.root):], i.size, i.mtime_ns) for i in files]
     text = json.dumps([__version__, params.__dict__, entries], sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), len(entries)
 
@@ -114,12 +116,12 @@ def built_fingerprint(target: Path) -> str | None:
     return str(row[0]) if row else None
 
 
-def is_current(lake_dir: Path, target: Path, params: Params) -> bool:
+def is_current(lake_dir: Lake, target: Path, params: Params) -> bool:
     """True when `target` was built from exactly this lake state and these parameters."""
     return built_fingerprint(target) == lake_fingerprint(lake_dir, params)[0]
 
 
-def build(lake_dir: Path, target: Path, *, params: Params, airports: Mapping[str, Mapping[str, Any]],
+def build(lake_dir: Lake, target: Path, *, params: Params, airports: Mapping[str, Mapping[str, Any]],
           aircraft_seats: pa.Table, force: bool = False) -> dict[str, int]:
     """Build the warehouse at `target` atomically; returns row counts of the public relations.
 
@@ -135,7 +137,7 @@ def build(lake_dir: Path, target: Path, *, params: Params, airports: Mapping[str
     try:
         con = duckdb.connect(str(building))
         try:
-            views = _register_sources(con, lake_dir)
+            _register_sources(con, lake_dir)
             last = con.execute("select max(ingested_at) from src_ingest_log").fetchone()
             con.register("src_build_info", pa.Table.from_pylist(
                 [{"fingerprint": fingerprint, "lake_files": lake_files, "last_ingest": last[0] if last else None}],
@@ -149,8 +151,6 @@ def build(lake_dir: Path, target: Path, *, params: Params, airports: Mapping[str
                     con.execute(text)
                 except duckdb.Error as exc:
                     raise WarehouseError(f"SQL model {name} failed: {exc}") from exc
-            for view in views:
-                con.execute(f'drop view "{view}"')  # our own constant names, not user input
             counts = {
                 name: con.sql(f'select count(*) from "{name}"').fetchone()[0]  # type: ignore[index]
                 for name in PUBLIC_RELATIONS

@@ -1,0 +1,183 @@
+"""Where the lake lives: a local folder or an S3 prefix, behind one small interface.
+
+Both go through `pyarrow.fs`, so every lake operation reads the same on a laptop and on object
+storage. Atomic writes differ by backend and are handled here:
+- local: write to `.staging/` beside the lake, fsync, `os.replace` into place;
+- S3: one upload straight to the final key; S3 shows an object only once its upload completed
+  (a single PUT, or CompleteMultipartUpload), so an interrupted upload is never visible.
+Credentials come from the standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_REGION, AWS_ENDPOINT_URL) unless settings override them; they are never logged.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from pydantic import SecretStr
+
+from balloons.errors import ConfigError, LakeError
+from balloons.settings import Settings
+
+STAGING = ".staging"
+
+
+@dataclass(frozen=True)
+class Store:
+    """A lake root on a filesystem. `root` has no trailing slash; paths are '/'-joined strings."""
+
+    fs: pafs.FileSystem = field(repr=False)
+    root: str
+    url: str
+    local: bool
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.root, *parts])
+
+    def is_file(self, path: str) -> bool:
+        return bool(self.fs.get_file_info(path).type == pafs.FileType.File)
+
+    def is_dir(self, path: str) -> bool:
+        return bool(self.fs.get_file_info(path).type == pafs.FileType.Directory)
+
+    def children(self, path: str) -> list[pafs.FileInfo]:
+        """Entries directly under `path` (none when it does not exist)."""
+        selector = pafs.FileSelector(path, allow_not_found=True, recursive=False)
+        return sorted(self.fs.get_file_info(selector), key=lambda info: info.path)
+
+    def files(self, path: str) -> list[pafs.FileInfo]:
+        """Every file below `path`, recursively, staging excluded."""
+        selector = pafs.FileSelector(path, allow_not_found=True, recursive=True)
+        found = [i for i in self.fs.get_file_info(selector) if i.type == pafs.FileType.File]
+        return sorted((i for i in found if f"/{STAGING}/" not in i.path), key=lambda i: i.path)
+
+    def read_parquet(self, path: str, *, columns: Sequence[str] | None, schema: pa.Schema) -> pa.Table:
+        try:
+            return pq.read_table(path, columns=list(columns) if columns else None, schema=schema, filesystem=self.fs)
+        except (OSError, pa.ArrowException) as exc:
+            raise LakeError(f"Cannot read {self.url_of(path)}: {exc}") from exc
+
+    def parquet_rows(self, path: str) -> int:
+        with self.fs.open_input_file(path) as handle:
+            return int(pq.ParquetFile(handle).metadata.num_rows)
+
+    def parquet_metadata(self, path: str) -> pq.FileMetaData:
+        with self.fs.open_input_file(path) as handle:
+            return pq.ParquetFile(handle).metadata
+
+    def write_parquet(self, table: pa.Table, path: str) -> None:
+        """Write so that readers see the old file or the new one, never a partial one."""
+        if not self.local:
+            pq.write_table(table, path, filesystem=self.fs, compression="zstd", row_group_size=1_000_000)
+            return
+        staging = Path(self.root) / STAGING
+        staging.mkdir(parents=True, exist_ok=True)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        temporary = staging / f"{uuid.uuid4().hex}.parquet"
+        try:
+            pq.write_table(table, temporary, compression="zstd", row_group_size=1_000_000)
+            with open(temporary, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def read_text(self, path: str) -> str | None:
+        if not self.is_file(path):
+            return None
+        with self.fs.open_input_stream(path) as handle:
+            return bytes(handle.read()).decode("utf-8")
+
+    def write_text(self, path: str, text: str) -> None:
+        if not self.local:
+            with self.fs.open_output_stream(path) as handle:
+                handle.write(text.encode("utf-8"))
+            return
+        staging = Path(self.root) / STAGING
+        staging.mkdir(parents=True, exist_ok=True)
+        temporary = staging / f"{uuid.uuid4().hex}.json"
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+
+    def delete(self, path: str) -> None:
+        if self.is_file(path):
+            self.fs.delete_file(path)
+        if self.local:
+            try:
+                Path(path).parent.rmdir()
+            except OSError:
+                pass
+
+    def clean_staging(self) -> int:
+        """Remove a crashed run's leftovers (local only: S3 never shows unfinished uploads)."""
+        staging = Path(self.root) / STAGING
+        if not self.local or not staging.is_dir():
+            return 0
+        removed = 0
+        for leftover in staging.iterdir():
+            leftover.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+    def dataset(self, paths: Sequence[str], base: str, schema: pa.Schema) -> ds.Dataset:
+        """Hive-partitioned (month) Parquet files as one Arrow dataset, for DuckDB to scan."""
+        partitioning = ds.partitioning(pa.schema([("month", pa.string())]), flavor="hive")
+        full = schema.append(pa.field("month", pa.string()))
+        return ds.dataset(list(paths), schema=full, format="parquet", filesystem=self.fs,
+                          partitioning=partitioning, partition_base_dir=base)
+
+    def url_of(self, path: str) -> str:
+        return path if self.local else f"s3://{path}"
+
+
+def local(path: Path) -> Store:
+    root = path.expanduser().absolute()
+    return Store(pafs.LocalFileSystem(), root.as_posix(), root.as_posix(), True)
+
+
+def lake_store(settings: Settings, env: Mapping[str, str]) -> Store:
+    """The lake the settings point at; `env` supplies the standard AWS variables."""
+    url = settings.lake_url
+    if not url or not url.startswith("s3://"):
+        return local(settings.lake_dir)
+
+    def secret(value: SecretStr | None) -> str | None:
+        return value.get_secret_value() if value else None
+
+    return s3(url, env=env, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+              access_key=secret(settings.s3_access_key_id), secret_key=secret(settings.s3_secret_access_key))
+
+
+def as_store(lake: Store | Path | str) -> Store:
+    """Accept a Store, or a local path for convenience (tests, notebooks)."""
+    return lake if isinstance(lake, Store) else local(Path(lake))
+
+
+def s3(url: str, *, env: Mapping[str, str], endpoint_url: str | None = None, region: str | None = None,
+       access_key: str | None = None, secret_key: str | None = None) -> Store:
+    """An S3 (or S3-compatible) lake at s3://bucket/prefix; explicit values override the AWS_* ones."""
+    parsed = urlparse(url)
+    if parsed.scheme != "s3" or not parsed.netloc:
+        raise ConfigError(f"BALLOONS_LAKE_URL {url!r} is not s3://bucket/prefix or a local path.")
+    endpoint = endpoint_url or env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")
+    options: dict[str, object] = {
+        "region": region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+    }
+    key = access_key or env.get("AWS_ACCESS_KEY_ID")
+    secret = secret_key or env.get("AWS_SECRET_ACCESS_KEY")
+    if key and secret:
+        options.update(access_key=key, secret_key=secret)
+    if endpoint:
+        target = urlparse(endpoint)
+        options.update(endpoint_override=target.netloc or target.path, scheme=target.scheme or "https")
+    root = f"{parsed.netloc}{parsed.path}".rstrip("/")
+    return Store(pafs.S3FileSystem(**options), root, f"s3://{root}", False)
