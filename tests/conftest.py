@@ -74,3 +74,42 @@ def sample_root(tmp_path_factory: pytest.TempPathFactory, ctx: Context) -> Path:
     sample.write(root / "raw")
     build_warehouse(root, ctx)
     return root
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 protocol server (moto) on 127.0.0.1, for the whole session; yields its endpoint URL."""
+    import logging
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+S3_SECRET = "s3cr3t-never-logged-0123456789"
+
+
+@pytest.fixture
+def s3_env(s3_server: str, monkeypatch: pytest.MonkeyPatch):
+    """Standard AWS variables pointing at the local server, and a fresh bucket; yields the bucket name."""
+    import uuid
+
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "balloons-test-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    bucket = f"lake-{uuid.uuid4().hex[:8]}"
+    boto3.client("s3", endpoint_url=s3_server, aws_access_key_id="balloons-test-key",
+                 aws_secret_access_key=S3_SECRET, region_name="us-east-1").create_bucket(Bucket=bucket)
+    return bucket
