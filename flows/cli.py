@@ -146,7 +146,10 @@ def ingest(data_dir: Path | None, wait: float) -> None:
 @data_dir_option
 @wait_option
 @click.option("--all-reports", is_flag=True, help="Re-render every month's report, not only changed months.")
-def run(data_dir: Path | None, wait: float, all_reports: bool) -> None:
+@click.option("--runner", default="default", show_default=True, metavar="default|dask[=ADDRESS]",
+              help="Where per-file and per-table tasks run: threads here, a local Dask cluster, or an "
+                   "existing one (dask=tcp://HOST:8786).")
+def run(data_dir: Path | None, wait: float, all_reports: bool, runner: str) -> None:
     """Run the whole nightly pipeline once: ingest, rebuild the warehouse with impact, reports.
 
     \b
@@ -158,7 +161,10 @@ def run(data_dir: Path | None, wait: float, all_reports: bool) -> None:
     from flows.nightly import nightly_flow
 
     _quiet_prefect_console()
-    click.echo(nightly_flow(str(settings.data_dir), all_reports=all_reports, wait_s=wait))
+    from flows.runners import task_runner
+
+    task_runner(runner)  # refuse a bad value before Prefect starts
+    click.echo(nightly_flow(str(settings.data_dir), all_reports=all_reports, wait_s=wait, runner=runner))
 
 
 @cli.command()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
+from functools import lru_cache
+from typing import Any, Generic, TypeVar
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import airportsdata
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.utilities.annotations import quote
 
 from balloons import ingest as core
 from balloons.settings import Settings
@@ -18,9 +19,23 @@ from balloons.storage import Store, lake_store
 from balloons.validate import Context
 
 
+T = TypeVar("T")
+
+
 def lake_of(settings: Settings) -> Store:
     """The lake the settings point at, with AWS credentials from this process's environment."""
     return lake_store(settings, os.environ)
+
+
+class Payload(Generic[T]):
+    """Carries a large task input opaquely: Prefect does not walk into plain objects looking for
+    futures (it does into lists and dataclasses, which costs seconds for thousands of rows), and
+    unlike `quote()` it travels unchanged through every task runner, Dask included."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
 
 
 def new_run_id(now: datetime) -> str:
@@ -34,20 +49,39 @@ def find_raw_files(settings: Settings) -> tuple[list[core.RawFile], list[core.Ra
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def parse_raw_file(raw: core.RawFile, ctx: Context) -> core.Parsed:
+def parse_raw_file(raw: core.RawFile, settings: Settings, now: datetime) -> core.Parsed:
     """Read one raw file and validate its records (reading can fail transiently; parsing cannot)."""
-    return core.parse_file(raw, raw.location.read_bytes(), ctx=ctx)
+    return core.parse_file(raw, raw.location.read_bytes(), ctx=context(settings, now))
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def begin_write(settings: Settings, parsed: Payload[list[core.Parsed]]) -> None:
+    """Journal the files this run writes (I/O)."""
+    core.begin(lake_of(settings), parsed.value)
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def write_lake(settings: Settings, parsed: list[core.Parsed], cleanup: set[str], run_id: str,
-               now: datetime) -> core.Summary:
-    """Write partitions, quarantine and the ingest log (I/O; a retry redoes the pending files)."""
-    return core.write_results(lake_of(settings), parsed, cleanup=cleanup, run_id=run_id, now=now)
+def merge_table(settings: Settings, table: str, parsed: Payload[list[core.Parsed]], cleanup: set[str],
+                run_id: str, now: datetime) -> core.Merged:
+    """Rewrite one table's affected month partitions (I/O; tables are independent of each other)."""
+    return core.merge_table(lake_of(settings), table, parsed.value, cleanup=cleanup, run_id=run_id, now=now)
+
+
+@task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def finish_write(settings: Settings, parsed: Payload[list[core.Parsed]], merged: Payload[list[core.Merged]],
+                 run_id: str, now: datetime) -> core.Summary:
+    """Quarantine, ingest log, end of the journal (I/O)."""
+    return core.finish(lake_of(settings), parsed.value, merged.value, run_id=run_id, now=now)
+
+
+@lru_cache(maxsize=1)
+def airports() -> dict[str, Any]:
+    """The airportsdata table, loaded once per process (each Dask worker loads its own)."""
+    return dict(airportsdata.load("ICAO"))
 
 
 def context(settings: Settings, now: datetime) -> Context:
-    return Context(zone=ZoneInfo(settings.timezone), airports=airportsdata.load("ICAO"), now=now,
+    return Context(zone=ZoneInfo(settings.timezone), airports=airports(), now=now,
                    max_closure_days=settings.max_closure_days)
 
 
@@ -58,10 +92,16 @@ def ingest_flow(settings: Settings) -> core.Summary:
     now = datetime.now(UTC).replace(microsecond=0)
     run_id = new_run_id(now)
     todo, unchanged, cleanup = find_raw_files(settings)
-    ctx = context(settings, now)
-    parsed = [parse_raw_file(raw, quote(ctx)) for raw in todo]
-    summary = (write_lake(settings, quote(parsed), cleanup, run_id, now)
-               if parsed else core.Summary(run_id))
+    parsed = [future.result() for future in [parse_raw_file.submit(raw, settings, now) for raw in todo]]
+    if parsed:
+        begin_write(settings, Payload(parsed))
+        futures = [merge_table.submit(settings, table, Payload(mine), cleanup & {p.file.path for p in mine}, run_id,
+                                      now)
+                   for table, mine in core.by_table(parsed).items()]
+        merged = [future.result() for future in futures]
+        summary = finish_write(settings, Payload(parsed), Payload(merged), run_id, now)
+    else:
+        summary = core.Summary(run_id)
     summary.files_seen = len(todo) + len(unchanged)
     summary.files_unchanged = len(unchanged)
     logger.info("run=%s %s", run_id, summary.line())

@@ -15,24 +15,28 @@ from balloons.settings import load_settings
 from balloons.status import write_run_status
 from flows.ingest import ingest_flow
 from flows.report import report_flow
+from flows.runners import task_runner
 from flows.warehouse import build_flow
 
 
 @flow(name="nightly")
-def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s: float = 0.0) -> str:
+def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s: float = 0.0,
+                 runner: str = "default") -> str:
     """Run the whole pipeline once.
 
     Args:
         data_dir: the data directory (default: BALLOONS_DATA_DIR, else ./data).
         all_reports: re-render every month's report, not only the months whose data changed.
         wait_s: seconds to wait for another run's lock before refusing.
+        runner: where per-file and per-table tasks run: default (threads), dask (a local thread
+            cluster) or dask=tcp://HOST:PORT (an existing Dask cluster).
     """
     settings = load_settings(data_dir=data_dir)
     with pipeline_lock(settings.lock_path, wait_s=wait_s):
         started = datetime.now(UTC)
         write_run_status(settings.data_dir, started_at=started, finished_at=None, outcome="running", error=None)
         try:
-            summary = ingest_flow(settings)
+            summary = ingest_flow.with_options(task_runner=task_runner(runner))(settings)
             counts = build_flow(settings)
             changed = sorted({part.split("month=")[1] for part in summary.partitions_written})
             paths = report_flow(settings, changed=changed, everything=all_reports)

@@ -269,9 +269,17 @@ def _existing(lake_dir: Lake, table: str, wanted_months: Iterable[str]) -> pa.Ta
     return lake.read_months(lake_dir, table, wanted_months, columns)
 
 
+@dataclass
+class Merged:
+    """What merging one table did: partitions rewritten, and each file's record accounting."""
+
+    partitions: list[str]
+    counts: dict[str, Counts]
+
+
 def merge_table(lake_dir: Lake, table: str, parsed_files: list[Parsed], *, cleanup: set[str],
-                run_id: str, now: datetime) -> list[str]:
-    """Apply one table's parsed files to the lake; returns the partitions rewritten."""
+                run_id: str, now: datetime) -> Merged:
+    """Apply one table's parsed files to the lake (its partitions only: tables merge independently)."""
     spec = TABLES[table]
     winners, withdrawn = resolve(parsed_files, table)
     all_months = lake.months(lake_dir, table)
@@ -317,7 +325,7 @@ def merge_table(lake_dir: Lake, table: str, parsed_files: list[Parsed], *, clean
         new_part = pa.concat_tables([current, pa.Table.from_pylist(fresh, schema=spec.schema)])
         lake.write_partition(lake_dir, table, month, new_part)
         written.append(f"{table}/month={month}")
-    return written
+    return Merged(written, {p.file.path: file_counts(p) for p in parsed_files})
 
 
 def _lake_row(row: Row, names: list[str], run_id: str, now: datetime) -> Row:
@@ -335,17 +343,16 @@ def file_counts(parsed: Parsed) -> Counts:
     return counts
 
 
-def write_results(lake_dir: Lake, parsed_files: list[Parsed], *, cleanup: set[str], run_id: str,
-                  now: datetime) -> Summary:
-    """Write partitions, quarantine and the ingest log for a run's parsed files, in that order."""
-    summary = Summary(run_id)
+def begin(lake_dir: Lake, parsed_files: list[Parsed]) -> None:
+    """Journal the files this run writes, so a crash is completed by the next run."""
     lake.write_pending(lake_dir, [p.file.path for p in parsed_files])
-    for table in RECORD_TABLES:
-        mine = [p for p in parsed_files if p.file.table == table]
-        if mine:
-            mine_cleanup = {p.file.path for p in mine} & cleanup
-            summary.partitions_written += merge_table(lake_dir, table, mine, cleanup=mine_cleanup,
-                                                      run_id=run_id, now=now)
+
+
+def finish(lake_dir: Lake, parsed_files: list[Parsed], merged: list[Merged], *, run_id: str,
+           now: datetime) -> Summary:
+    """After every table is merged: quarantine, the ingest log, and the end of the journal."""
+    summary = Summary(run_id, partitions_written=sorted(p for m in merged for p in m.partitions))
+    all_counts = {path: c for m in merged for path, c in m.counts.items()}
     reread = {p.file.path for p in parsed_files}
     old = lake.read_quarantine(lake_dir)
     if old.num_rows:
@@ -354,7 +361,7 @@ def write_results(lake_dir: Lake, parsed_files: list[Parsed], *, cleanup: set[st
     lake.write_quarantine(lake_dir, pa.concat_tables([old, pa.Table.from_pylist(new_rows, schema=QUARANTINE)]))
     log_rows = []
     for parsed in parsed_files:
-        counts = file_counts(parsed)
+        counts = all_counts.get(parsed.file.path) or file_counts(parsed)
         for name in ("read", "landed", "quarantined", "duplicate", "superseded"):
             setattr(summary.counts, name, getattr(summary.counts, name) + getattr(counts, name))
         log_rows.append({
@@ -368,6 +375,22 @@ def write_results(lake_dir: Lake, parsed_files: list[Parsed], *, cleanup: set[st
     lake.clear_pending(lake_dir)
     summary.files_read = len(parsed_files)
     return summary
+
+
+def write_results(lake_dir: Lake, parsed_files: list[Parsed], *, cleanup: set[str], run_id: str,
+                  now: datetime) -> Summary:
+    """Write partitions, quarantine and the ingest log for a run's parsed files, in that order."""
+    begin(lake_dir, parsed_files)
+    merged = [merge_table(lake_dir, table, mine, cleanup=cleanup & {p.file.path for p in mine}, run_id=run_id,
+                          now=now)
+              for table, mine in by_table(parsed_files).items()]
+    return finish(lake_dir, parsed_files, merged, run_id=run_id, now=now)
+
+
+def by_table(parsed_files: list[Parsed]) -> dict[str, list[Parsed]]:
+    """The parsed files of each record table that has any, in table order."""
+    groups = {table: [p for p in parsed_files if p.file.table == table] for table in RECORD_TABLES}
+    return {table: files for table, files in groups.items() if files}
 
 
 ProgressFn = Callable[[str, int], None]
