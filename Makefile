@@ -24,11 +24,11 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/balloons run
 
-test: install
+test: install lint
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check src flows tests
+	$(BIN)/ruff check src flows tests bench
 	$(BIN)/mypy src
 
 bench: install

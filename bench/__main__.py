@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -57,7 +56,10 @@ def bench_ingest(work: Path, rows: int) -> None:
     # paths are our own temporary files; COPY's target cannot be a parameter
     baseline = timed(lambda: duckdb.execute(f"copy (from read_csv('{csv}')) to '{work / 'x.parquet'}'"))
     ours = timed(lambda: ingest(work / "raw", work / "lake", ctx=context(), run_id="bench"))
-    total = sum(1 for p in paths.values() for _ in open(p, "rb")) - len(paths)
+    total = 0
+    for path in paths.values():
+        with open(path, "rb") as handle:
+            total += sum(1 for _ in handle) - 1
     record(f"1. ingest {rows:,} flights from CSV (validation, identity, lineage)",
            f"{total / ours:,.0f} rows/s ({ours:.1f} s)", f"DuckDB COPY read_csv → Parquet {rows / baseline:,.0f} rows/s "
            f"({baseline:.2f} s)", f"{(total / ours) / (rows / baseline):.3f}x", ">= 0.7x")

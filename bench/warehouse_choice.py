@@ -57,16 +57,14 @@ def measure(lake: Path, work: Path) -> dict[str, float]:
         path = work / f"{kind}.duckdb"
         con = duckdb.connect(str(path))
         rel = con.read_parquet(files, hive_partitioning=True)
-        if kind == "table":
-            results["build_table_s"] = timed(lambda: rel.create("flights"))
-        else:
-            results["build_view_s"] = timed(lambda: rel.create_view("flights"))
+        make = rel.create if kind == "table" else rel.create_view
+        results[f"build_{kind}_s"] = timed(lambda make=make: make("flights"))
         con.execute("checkpoint")
         con.close()
         con = duckdb.connect(str(path), read_only=True)
         con.execute(MONTHLY).fetchall()  # warm
-        results[f"monthly_{kind}_s"] = min(timed(lambda: con.execute(MONTHLY).fetchall()) for _ in range(3))
-        results[f"window_{kind}_s"] = min(timed(lambda: con.execute(WINDOW).fetchall()) for _ in range(3))
+        for name, sql in (("monthly", MONTHLY), ("window", WINDOW)):
+            results[f"{name}_{kind}_s"] = min(timed(lambda c=con, q=sql: c.execute(q).fetchall()) for _ in range(3))
         con.close()
         results[f"size_{kind}_mb"] = path.stat().st_size / 2**20
     return results

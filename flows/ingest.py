@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import airportsdata
@@ -17,7 +17,6 @@ from balloons import ingest as core
 from balloons.settings import Settings
 from balloons.storage import Store, lake_store
 from balloons.validate import Context
-
 
 T = TypeVar("T")
 

@@ -43,7 +43,7 @@ def prefect_harness():
 
 def build_warehouse(root: Path, ctx: Context, **params: object) -> Path:
     """Ingest root/raw and build root/warehouse.duckdb with the library (no Prefect)."""
-    from balloons import aircraft, warehouse
+    from balloons import warehouse
     from balloons.ingest import ingest
 
     ingest(root / "raw", root / "lake", ctx=ctx, run_id="test")

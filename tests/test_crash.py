@@ -19,7 +19,7 @@ import pytest
 
 from balloons import lake, sample
 from balloons.ingest import ingest
-from balloons.schema import LINEAGE_COLUMNS, RECORD_TABLES, TABLES
+from balloons.schema import RECORD_TABLES, TABLES
 
 CHILD = r"""
 import os, signal, sys

@@ -51,7 +51,7 @@ def openap_table() -> list[dict[str, object]]:
 
 def seat_table() -> pa.Table:
     """Every known type once: openap first, our own table for the types openap lacks."""
-    rows = {row["aircraft_type"]: row for row in openap_table()}
+    rows = {str(row["aircraft_type"]): row for row in openap_table()}
     for row in own_table():
         rows.setdefault(str(row["aircraft_type"]), row)
     return pa.Table.from_pylist([rows[key] for key in sorted(rows)], schema=SEATS_SCHEMA)

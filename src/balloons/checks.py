@@ -12,8 +12,8 @@ import duckdb
 
 from balloons import lake
 from balloons.lake import Lake
-from balloons.storage import as_store
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, RECORD_TABLES
+from balloons.storage import as_store
 
 UNIQUE = {"incursions": "event_id", "closures": "closure_id", "flights": "flight_id",
           "closure_impact": "closure_id", "monthly_incursions": "month"}

@@ -26,9 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from balloons import lake, notam, rawfile
-from balloons.lake import Lake
 from balloons.errors import RawFileError
 from balloons.identity import content_hash
+from balloons.lake import Lake
 from balloons.schema import INGEST_LOG, LINEAGE_COLUMNS, QUARANTINE, RECORD_TABLES, TABLES
 from balloons.timestamps import BadValue, local_month
 from balloons.validate import (
@@ -158,7 +158,8 @@ def plan(files: Iterable[RawFile], ingest_log: pa.Table) -> tuple[list[RawFile],
     for path, digest in zip(ingest_log.column("path").to_pylist(),
                             ingest_log.column("sha256").to_pylist(), strict=True):
         last[path] = digest  # log files are read in run order, so the latest wins
-    todo, unchanged = [], []
+    todo: list[RawFile] = []
+    unchanged: list[RawFile] = []
     for raw in files:
         (unchanged if last.get(raw.path) == raw.sha256 else todo).append(raw)
     return todo, unchanged, set(last)

@@ -102,7 +102,9 @@ def read_months(lake: Lake, table: str, wanted: Iterable[str], columns: Sequence
 def read_quarantine(lake: Lake) -> pa.Table:
     store = as_store(lake)
     path = store.path("quarantine", "data.parquet")
-    return store.read_parquet(path, columns=None, schema=QUARANTINE) if store.is_file(path) else QUARANTINE.empty_table()
+    if not store.is_file(path):
+        return QUARANTINE.empty_table()
+    return store.read_parquet(path, columns=None, schema=QUARANTINE)
 
 
 def write_quarantine(lake: Lake, rows: pa.Table) -> None:

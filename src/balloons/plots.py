@@ -6,7 +6,7 @@ No figures, files or queries here: `report.py` owns those.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -163,7 +163,7 @@ def closure_timeline(ax: Axes, closures: Sequence[dict[str, Any]], *, first: dat
     return artists
 
 
-def flights_by_status(ax: Axes, labels: Sequence[str], counts: dict[str, Sequence[int]]) -> list[Any]:
+def flights_by_status(ax: Axes, labels: Sequence[str], counts: Mapping[str, Sequence[int]]) -> list[Any]:
     """Stacked bars: flights affected per closure, by status."""
     artists: list[Any] = []
     bottom = [0] * len(labels)

@@ -146,7 +146,7 @@ def _as_fields(obj: dict[str, object]) -> dict[str, str] | None:
     for key, value in obj.items():
         if value is None:
             continue
-        if isinstance(value, bool) or isinstance(value, (dict, list)):
+        if isinstance(value, (bool, dict, list)):
             return None
         out[str(key).strip()] = str(value)
     return out

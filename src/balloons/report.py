@@ -154,6 +154,10 @@ def _page(title: str, subtitle: str, ctx: ReportContext) -> Figure:
     return fig
 
 
+def _hours(minutes: float) -> str:
+    return f"{minutes / 60:,.1f}"
+
+
 def _band(c: dict[str, Any]) -> str:
     return f"{_fmt(c['passengers'])} ({_fmt(c['low'])}-{_fmt(c['high'])})"
 
@@ -169,8 +173,7 @@ def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext,
     for name, key, unit in (("Incursion records", "incursions", ""), ("Balloons", "balloons", ""),
                             ("Airport closures", "closures", ""), ("Hours closed", "closed_minutes", "h"),
                             ("Flights affected", "flights", "")):
-        scale = 60 if unit == "h" else 1
-        fmt = (lambda v: f"{v / scale:,.1f}") if unit == "h" else _fmt  # noqa: E731
+        fmt = _hours if unit == "h" else _fmt
         delta = now[key] - before[key]
         rows.append([name, fmt(now[key]), fmt(before[key]), ("+" if delta > 0 else "") + fmt(delta), fmt(ytd[key])])
     pax = ["Passengers affected (best, band)"]

@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
@@ -62,7 +63,8 @@ ESTIMATED_CLOSURE = {
 NOTAM_MONTH = "2025-10"
 
 # airline code, airline, weight at EYVI, weight at EYKA, destinations, (type, seats) choices
-AIRLINES = [
+Airline = tuple[str, str, int, int, list[str], list[tuple[str, int]]]
+AIRLINES: list[Airline] = [
     ("FR", "Ryanair", 10, 6, ["EGSS", "EIDW", "LIME", "LEBL", "EDDB", "EPKK", "LPPT"],
      [("B738", 189), ("B38M", 197)]),
     ("W6", "Wizz Air", 8, 3, ["EGGW", "ENGM", "LIRF", "EDDL", "LTFJ", "LCLK"],
@@ -141,7 +143,7 @@ def _utc(local: datetime) -> datetime:
     return local.replace(tzinfo=VILNIUS).astimezone(UTC)
 
 
-def _csv_text(header: list[str], rows: list[list[object]], *, delimiter: str = ",") -> str:
+def _csv_text(header: list[str], rows: Sequence[Sequence[object]], *, delimiter: str = ",") -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)
@@ -290,11 +292,14 @@ class Rotation:
 
 def rotations(rng: random.Random, airport: str) -> list[Rotation]:
     """A fixed daily timetable: based aircraft overnight, others turn around within an hour."""
-    column = 2 if airport == "EYVI" else 3
-    carriers = [a for a in AIRLINES if a[column]]
+
+    def weight(airline: Airline) -> int:
+        return airline[2] if airport == "EYVI" else airline[3]
+
+    carriers = [a for a in AIRLINES if weight(a)]
     out = []
     for index in range(ROTATIONS[airport]):
-        code, name, *_weights, places, fleet = rng.choices(carriers, [a[column] for a in carriers])[0]
+        code, name, _vi, _ka, places, fleet = rng.choices(carriers, [weight(a) for a in carriers])[0]
         aircraft = rng.choice(fleet)
         if rng.random() < 0.35:  # based: home late at night, out early in the morning
             arrive = time(rng.choice([21, 22, 22, 23, 23, 0]), rng.randrange(0, 60, 5))
@@ -305,6 +310,7 @@ def rotations(rng: random.Random, airport: str) -> list[Rotation]:
             turn = min(minutes + rng.choice([35, 45, 55, 70]), 23 * 60 + 55)
             depart = time(turn // 60, turn % 60)
         days = frozenset(range(7)) if rng.random() < 0.6 else frozenset(rng.sample(range(7), 4))
+        column = 2 if airport == "EYVI" else 3
         out.append(Rotation(code, name, rng.choice(places), aircraft, 1000 + 2 * index + 10 * column,
                             arrive, depart, days))
     return out
@@ -352,11 +358,11 @@ def flights(rng: random.Random, items: list[Closure]) -> dict[str, list[list[obj
                 r = rng.choice(table)
                 local = start + timedelta(minutes=(position * span) // total + rng.randrange(max(1, span // total)))
                 direction = "arrival" if status in ("diverted", "returned") or rng.random() < 0.5 else "departure"
-                number = f"{r.airline}{r.number + 500 + position}"
+                flight_no = f"{r.airline}{r.number + 500 + position}"
                 if closure.start.date() == date(2025, 11, 30) and position in (10, 30):
                     r = Rotation("", "private", "EPWA", ("C56X", 0), 0, r.arrive, r.depart, r.days)
-                    number = f"SP-{'KCA' if position == 10 else 'KCB'}"
-                row = _flight_row(rng, airport, direction, number, local.replace(second=0), status, r,
+                    flight_no = f"SP-{'KCA' if position == 10 else 'KCB'}"
+                row = _flight_row(rng, airport, direction, flight_no, local.replace(second=0), status, r,
                                   share=0.88)
                 if r.name == "private":
                     row[6], row[7] = "", ""

@@ -75,14 +75,17 @@ def write(raw_dir: Path, flights: int, *, seed: int = 7) -> dict[str, Path]:
     _copy(con, flights_sql(0, flights, span), paths["flights"])
     _copy(con, f"""
         select a.icao as airport,
-               strftime(timestamp '{START}' + to_seconds((i * {span} // {closures})::bigint), '%Y-%m-%dT%H:%M:%SZ') as closed_from,
+               strftime(timestamp '{START}' + to_seconds((i * {span} // {closures})::bigint),
+                        '%Y-%m-%dT%H:%M:%SZ') as closed_from,
                strftime(timestamp '{START}' + to_seconds((i * {span} // {closures} + 3600 + hash(i) % 25200)::bigint),
                         '%Y-%m-%dT%H:%M:%SZ') as closed_until,
                'synthetic closure' as reason
         from range({closures}) t(i) join airports a on a.k = i % {len(AIRPORTS)} order by i""", paths["closures"])
     _copy(con, f"""
-        select strftime(timestamp '{START}' + to_seconds((i * {span} // {incursions})::bigint), '%Y-%m-%dT%H:%M:%SZ') as detected_at,
-               1 + hash(i) % 4 as balloons, 54.0 + (hash(i) % 1000) / 1000.0 as lat, 24.0 + (hash(i * 7) % 2000) / 1000.0 as lon,
+        select strftime(timestamp '{START}' + to_seconds((i * {span} // {incursions})::bigint),
+                        '%Y-%m-%dT%H:%M:%SZ') as detected_at,
+               1 + hash(i) % 4 as balloons, 54.0 + (hash(i) % 1000) / 1000.0 as lat,
+               24.0 + (hash(i * 7) % 2000) / 1000.0 as lon,
                'SCALE' as source, 'S-' || i::varchar as source_id
         from range({incursions}) t(i) order by i""", paths["incursions"])
     con.close()

@@ -13,11 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-
 from balloons import lake
 from balloons.lake import Lake
-from balloons.storage import as_store
 from balloons.schema import RECORD_TABLES, TABLES
+from balloons.storage import as_store
 
 STATUS_FILE = "status.json"
 

@@ -11,6 +11,7 @@ AWS_REGION, AWS_ENDPOINT_URL) unless settings override them; they are never logg
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Mapping, Sequence
@@ -22,7 +23,6 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
-
 from pydantic import SecretStr
 
 from balloons.errors import ConfigError, LakeError
@@ -112,10 +112,8 @@ class Store:
         if self.is_file(path):
             self.fs.delete_file(path)
         if self.local:
-            try:
+            with contextlib.suppress(OSError):  # only an empty partition folder goes
                 Path(path).parent.rmdir()
-            except OSError:
-                pass
 
     def clean_staging(self) -> int:
         """Remove a crashed run's leftovers (local only: S3 never shows unfinished uploads)."""

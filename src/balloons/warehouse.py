@@ -24,10 +24,10 @@ import duckdb
 import pyarrow as pa
 
 from balloons import __version__, lake
-from balloons.lake import Lake
-from balloons.storage import as_store
 from balloons.errors import ReadOnlyError, WarehouseError
+from balloons.lake import Lake
 from balloons.schema import RECORD_TABLES, TABLES
+from balloons.storage import as_store
 
 log = logging.getLogger(__name__)
 
