@@ -158,6 +158,11 @@ def _hours(minutes: float) -> str:
     return f"{minutes / 60:,.1f}"
 
 
+def _passengers(m: dict[str, float]) -> str:
+    """Best estimate with its band, from metrics()."""
+    return f"{_fmt(m['passengers'])} ({_fmt(m['passengers_low'])}-{_fmt(m['passengers_high'])})"
+
+
 def _band(c: dict[str, Any]) -> str:
     return f"{_fmt(c['passengers'])} ({_fmt(c['low'])}-{_fmt(c['high'])})"
 
@@ -178,10 +183,10 @@ def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext,
         rows.append([name, fmt(now[key]), fmt(before[key]), ("+" if delta > 0 else "") + fmt(delta), fmt(ytd[key])])
     pax = ["Passengers affected (best, band)"]
     for m in (now, before):
-        pax.append(f"{_fmt(m['passengers'])} ({_fmt(m['passengers_low'])}-{_fmt(m['passengers_high'])})")
+        pax.append(_passengers(m))
     diff = now["passengers"] - before["passengers"]
     pax += [("+" if diff > 0 else "") + _fmt(diff),
-            f"{_fmt(ytd['passengers'])} ({_fmt(ytd['passengers_low'])}-{_fmt(ytd['passengers_high'])})"]
+            _passengers(ytd)]
     rows.append(pax)
     ax = fig.add_axes((0.04, 0.53, 0.92, 0.31))
     plots.table(ax, ["", label, f"previous ({prev_month})", "change", f"year to date ({month[:4]})"], rows,
@@ -200,37 +205,39 @@ def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext,
     return fig
 
 
+def incursions_by(con: duckdb.DuckDBPyConnection, month: str, timezone: str, unit: str) -> list[tuple[Any, int]]:
+    """Incursion records of a month per local day ('day') or local hour of day ('hour')."""
+    bucket = {"day": "timezone(?, detected_at)::date", "hour": "hour(timezone(?, detected_at))"}[unit]
+    return [(k, int(n)) for k, n in con.execute(  # bucket is one of the two constants above
+        f"select {bucket} as k, count(*) from incursions where month = ? group by k order by k",
+        [timezone, month]).fetchall()]
+
+
 def daily_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
     fig = _page(f"Incursions day by day — {label}", "Incursion records per local day; red: airport closed.", ctx)
     ax = fig.add_axes((0.08, 0.12, 0.88, 0.72))
-    first, last = month_days(month)
-    events = incursions_of(con, month, month, ctx.timezone)
-    if not events:
+    per_day = incursions_by(con, month, ctx.timezone, "day")
+    if not per_day:
         plots.message(ax, f"No incursions recorded in {label}.")
         return fig
-    per_day: dict[date, int] = {}
-    for e in events:
-        per_day[e["local"].date()] = per_day.get(e["local"].date(), 0) + 1
+    first, last = month_days(month)
     windows = [(c["start"], c["end"]) for c in closures_of(con, month, month, ctx.timezone)]
-    plots.daily_incursions(ax, sorted(per_day), [per_day[d] for d in sorted(per_day)], windows,
-                           first=first, last=last)
-    ax.set_title(f"{len(events)} incursion records, {sum(e['balloons'] for e in events)} balloons", loc="left")
+    plots.daily_incursions(ax, [d for d, _ in per_day], [n for _, n in per_day], windows, first=first, last=last)
+    totals = metrics(con, month, month)
+    ax.set_title(f"{totals['incursions']} incursion records, {totals['balloons']} balloons", loc="left")
     return fig
 
 
 def hourly_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
     fig = _page(f"Time of day — {label}", "Incursion records by local hour: balloons come at night.", ctx)
     ax = fig.add_axes((0.08, 0.12, 0.88, 0.72))
-    events = incursions_of(con, month, month, ctx.timezone)
-    if not events:
+    per_hour = incursions_by(con, month, ctx.timezone, "hour")
+    if not per_hour:
         plots.message(ax, f"No incursions recorded in {label}.")
         return fig
-    counts: dict[int, int] = {}
-    for e in events:
-        counts[e["local"].hour] = counts.get(e["local"].hour, 0) + 1
-    plots.hourly(ax, sorted(counts), [counts[h] for h in sorted(counts)])
-    night = sum(v for h, v in counts.items() if h >= 18 or h < 6)
-    ax.set_title(f"{night} of {len(events)} records between 18:00 and 06:00", loc="left")
+    plots.hourly(ax, [h for h, _ in per_hour], [n for _, n in per_hour])
+    night = sum(n for h, n in per_hour if h >= 18 or h < 6)
+    ax.set_title(f"{night} of {sum(n for _, n in per_hour)} records between 18:00 and 06:00", loc="left")
     return fig
 
 
@@ -297,11 +304,11 @@ def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCont
         if v["incursions"] or v["closures"]:
             rows.append([m, _fmt(v["incursions"]), _fmt(v["balloons"]), _fmt(v["closures"]),
                          f"{v['closed_minutes'] / 60:,.1f}", _fmt(v["flights"]),
-                         f"{_fmt(v['passengers'])} ({_fmt(v['passengers_low'])}-{_fmt(v['passengers_high'])})"])
+                         _passengers(v)])
     t = metrics(con, f"{year}-01", f"{year}-12")
     rows.append([year, _fmt(t["incursions"]), _fmt(t["balloons"]), _fmt(t["closures"]),
                  f"{t['closed_minutes'] / 60:,.1f}", _fmt(t["flights"]),
-                 f"{_fmt(t['passengers'])} ({_fmt(t['passengers_low'])}-{_fmt(t['passengers_high'])})"])
+                 _passengers(t)])
     ax = fig.add_axes((0.04, 0.1, 0.92, 0.76))
     plots.table(ax, ["month", "incursion records", "balloons", "closures", "hours closed", "flights affected",
                      "passengers affected (band)"], rows, title="By month",
