@@ -33,8 +33,15 @@ def interactive() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
+CONSOLE = "balloons_console"  # marks our console handler, told apart from Prefect's API handler
+
+
+def _ours(handler: logging.Handler) -> bool:
+    return bool(getattr(handler, CONSOLE, False))
+
+
 def _setup_logging(verbose: bool) -> None:
-    level = logging.INFO if verbose or interactive() else logging.WARNING
+    """INFO always reaches Prefect's run logs; the console shows it only in a terminal or with -v."""
     if interactive():
         from rich.logging import RichHandler
 
@@ -42,15 +49,20 @@ def _setup_logging(verbose: bool) -> None:
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("balloons")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    setattr(handler, CONSOLE, True)
+    handler.setLevel(logging.INFO if verbose or interactive() else logging.WARNING)
+    library = logging.getLogger("balloons")
+    for old in [h for h in library.handlers if _ours(h)]:
+        library.removeHandler(old)
+    library.addHandler(handler)
+    library.setLevel(logging.INFO)
+    library.propagate = False
 
 
 def _quiet_prefect_console() -> None:
     """Outside a terminal, keep Prefect's console to warnings (run logs still reach the API)."""
-    if interactive() or logging.getLogger("balloons").level <= logging.INFO:
+    ours = [h for h in logging.getLogger("balloons").handlers if _ours(h)]
+    if interactive() or any(h.level <= logging.INFO for h in ours):
         return
     for logger in [logging.getLogger(), *map(logging.getLogger, list(logging.Logger.manager.loggerDict))]:
         for handler in logger.handlers:

@@ -161,3 +161,24 @@ def test_status_command(served: Path) -> None:
     assert "last run:   succeeded" in result.output
     assert "incursions:       240 rows, newest 2025-12-16" in result.output
     assert "quarantined records: 3" in result.output
+
+
+@pytest.mark.slow
+def test_run_logs_carry_library_lines_and_reports_publish_artifacts(served_once: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def read():  # type: ignore[no-untyped-def]
+        async with get_client() as client:
+            return await client.read_artifacts(), await client.read_logs()
+
+    artifacts, logs = run_coro_as_sync(read())
+    keys = {a.key for a in artifacts}
+    assert {"report-summary-2025-10", "quarantine-per-file", "report-2025-10", "report-2025"} <= keys
+    summary = next(a for a in artifacts if a.key == "report-summary-2025-10")
+    assert "| incursion records | 71 |" in summary.data
+    link = next(a for a in artifacts if a.key == "report-2025-10")
+    assert str(link.data).startswith("[2025-10.pdf](file://")
+    messages = [entry.message for entry in logs]
+    assert any("table=incursions month=2025-10 rows=71" in m for m in messages)  # balloons.lake, in run logs
+    assert any(m.startswith("file=incursions/nkvc/incursions-2025.csv rows=200") for m in messages)

@@ -189,6 +189,8 @@ def parse_file(raw: RawFile, data: bytes, *, ctx: Context) -> Parsed:
         head = data[:200].decode("utf-8", errors="replace")
         parsed = Parsed(raw, read=1, quarantine=[_quarantine_row(raw, None, str(exc), head)])
         log.warning("file=%s quarantined whole: %s", raw.path, exc)
+    log.info("file=%s rows=%d valid=%d quarantined=%d", raw.path, parsed.read, len(parsed.rows),
+             len(parsed.quarantine))
     return parsed
 
 

@@ -319,7 +319,7 @@ def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCont
 def year_closures_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportContext) -> Figure:
     fig = _page(f"Every closure of {year}", "Computed beside reported.", ctx)
     closures = closures_of(con, f"{year}-01", f"{year}-12", ctx.timezone)
-    ax = fig.add_axes((0.04, 0.07, 0.92, 0.8))
+    ax = fig.add_axes((0.04, 0.07, 0.92, 0.76))
     if not closures:
         plots.message(ax, f"No airport closures in {year}.")
         return fig
