@@ -17,8 +17,6 @@ import click
 from balloons.errors import BalloonsError
 from balloons.settings import Settings, load_settings
 
-log = logging.getLogger("balloons.cli")
-
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import airportsdata
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from balloons import aircraft, warehouse
 from balloons.settings import Settings
-from flows.ingest import lake_of
+from flows.ingest import airports, lake_of
 
 
 def params(settings: Settings) -> warehouse.Params:
@@ -27,7 +26,7 @@ def build_warehouse(settings: Settings, force: bool) -> dict[str, int]:
     if not force and warehouse.is_current(lake, settings.warehouse_path, params(settings)):
         return {}
     return warehouse.build(lake, settings.warehouse_path, params=params(settings),
-                           airports=airportsdata.load("ICAO"), aircraft_seats=aircraft.seat_table(),
+                           airports=airports(), aircraft_seats=aircraft.seat_table(),
                            force=force)
 
 
