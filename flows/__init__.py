@@ -11,6 +11,8 @@ _PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     "PREFECT_LOGGING_EXTRA_LOGGERS": "balloons",
+    # library calls outside a flow run (query, check, tests) just skip the API log handler
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
     "PREFECT_UI_ENABLED": "false",
 }
 for _name, _value in _PREFECT_DEFAULTS.items():
