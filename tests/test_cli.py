@@ -63,10 +63,13 @@ def test_run_through_the_cli_while_an_analyst_reads(tmp_path: Path, prefect_harn
         [sys.executable, "-c", READER, str(tmp_path / "warehouse.duckdb"), str(stop)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        for _ in range(3):
+        for night in range(1, 4):  # each run brings a new file, so the warehouse really is rebuilt
+            (tmp_path / "raw" / "incursions" / f"2026-01-0{night}.jsonl").write_text(
+                f'{{"detected_at": "2026-01-0{night}T21:00:00+02:00", "source": "VSAT", "source_id": "n{night}"}}\n')
             again = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
             assert again.exit_code == 0, again.output
-            assert "files read 0 (unchanged 20)" in again.output
+            assert "files read 1 (unchanged" in again.output
+            assert f"warehouse: {tmp_path / 'warehouse.duckdb'} incursions={240 + night} " in again.output
     finally:
         stop.write_text("stop")
         out, err = reader.communicate(timeout=120)

@@ -170,9 +170,10 @@ def test_rebuild_never_fails_or_breaks_an_open_reader(sample_root: Path, tmp_pat
     try:
         from balloons import aircraft
 
-        for _ in range(4):
-            warehouse.build(sample_root / "lake", target, params=warehouse.Params(),
-                            airports=ctx.airports, aircraft_seats=aircraft.seat_table())
+        for _ in range(4):  # force: the lake is unchanged, and an unforced build would skip
+            counts = warehouse.build(sample_root / "lake", target, params=warehouse.Params(),
+                                     airports=ctx.airports, aircraft_seats=aircraft.seat_table(), force=True)
+            assert counts["flights"] == 19641
     finally:
         (tmp_path / "stop").write_text("stop")
         out, err = process.communicate(timeout=120)
