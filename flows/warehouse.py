@@ -27,7 +27,7 @@ def build_warehouse(settings: Settings, force: bool) -> dict[str, int]:
         return {}
     return warehouse.build(lake, settings.warehouse_path, params=params(settings),
                            airports=airports(), aircraft_seats=aircraft.seat_table(),
-                           force=force)
+                           force=True)  # currency was checked above, before loading the reference data
 
 
 @flow(name="build-warehouse")

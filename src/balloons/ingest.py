@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -396,9 +396,6 @@ def by_table(parsed_files: list[Parsed]) -> dict[str, list[Parsed]]:
     return {table: files for table, files in groups.items() if files}
 
 
-ProgressFn = Callable[[str, int], None]
-
-
 def prepare(raw_dir: Path, lake_dir: Lake) -> tuple[list[RawFile], list[RawFile], set[str]]:
     """Clear a crashed run's staging leftovers; return (files to read, unchanged files, paths
     whose earlier contributions must be taken back before their new content lands)."""
@@ -414,16 +411,12 @@ def prepare(raw_dir: Path, lake_dir: Lake) -> tuple[list[RawFile], list[RawFile]
     return todo, unchanged, cleanup
 
 
-def ingest(raw_dir: Path, lake_dir: Lake, *, ctx: Context, run_id: str,
-           progress: ProgressFn | None = None) -> Summary:
+def ingest(raw_dir: Path, lake_dir: Lake, *, ctx: Context, run_id: str) -> Summary:
     """Ingest every new or changed raw file; a run over unchanged raw data changes nothing."""
     todo, unchanged, cleanup = prepare(raw_dir, lake_dir)
     parsed_files = []
     for raw in todo:
-        parsed = parse_file(raw, raw.location.read_bytes(), ctx=ctx)
-        parsed_files.append(parsed)
-        if progress:
-            progress(raw.path, parsed.read)
+        parsed_files.append(parse_file(raw, raw.location.read_bytes(), ctx=ctx))
     summary = (write_results(lake_dir, parsed_files, cleanup=cleanup, run_id=run_id, now=ctx.now)
                if parsed_files else Summary(run_id))
     summary.files_seen = len(todo) + len(unchanged)

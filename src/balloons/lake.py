@@ -144,8 +144,6 @@ def read_pending(lake: Lake) -> list[str]:
 
 def write_pending(lake: Lake, paths: Sequence[str]) -> None:
     store = as_store(lake)
-    if store.local:
-        Path(store.root).mkdir(parents=True, exist_ok=True)
     store.write_text(store.path(PENDING), json.dumps(sorted(paths), ensure_ascii=False))
 
 

@@ -36,7 +36,7 @@ PAGE = (11.69, 8.27)  # A4 landscape, inches
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _YEAR = re.compile(r"^\d{4}$")
 RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 10,
-      "axes.titlesize": 12, "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "balloons"}
+      "axes.titlesize": 12, "axes.spines.top": False, "axes.spines.right": False}
 
 
 @dataclass(frozen=True)

@@ -134,11 +134,6 @@ DIRECTIONS = ("arrival", "departure")
 FLIGHT_STATUSES = ("scheduled", "operated", "delayed", "cancelled", "diverted", "returned")
 
 
-def empty(schema: pa.Schema) -> pa.Table:
-    """An empty table with exactly this schema."""
-    return schema.empty_table()
-
-
 def conform(table: pa.Table, schema: pa.Schema, *, what: str) -> pa.Table:
     """Return `table` cast to `schema`, in the schema's column order.
 

@@ -46,14 +46,6 @@ class Store:
     def is_file(self, path: str) -> bool:
         return bool(self.fs.get_file_info(path).type == pafs.FileType.File)
 
-    def is_dir(self, path: str) -> bool:
-        return bool(self.fs.get_file_info(path).type == pafs.FileType.Directory)
-
-    def children(self, path: str) -> list[pafs.FileInfo]:
-        """Entries directly under `path` (none when it does not exist)."""
-        selector = pafs.FileSelector(path, allow_not_found=True, recursive=False)
-        return sorted(self.fs.get_file_info(selector), key=lambda info: info.path)
-
     def files(self, path: str) -> list[pafs.FileInfo]:
         """Every file below `path`, recursively, staging excluded."""
         selector = pafs.FileSelector(path, allow_not_found=True, recursive=True)
