@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from balloons import ingest as core
+from balloons import lake
 from balloons.settings import Settings
 from balloons.storage import Store, lake_store
 from balloons.validate import Context
@@ -48,9 +49,11 @@ def find_raw_files(settings: Settings) -> tuple[list[core.RawFile], list[core.Ra
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def parse_raw_file(raw: core.RawFile, settings: Settings, now: datetime) -> core.Parsed:
-    """Read one raw file and validate its records (reading can fail transiently; parsing cannot)."""
-    return core.parse_file(raw, raw.location.read_bytes(), ctx=context(settings, now))
+def parse_raw_file(raw: core.RawFile, settings: Settings, now: datetime, run_id: str) -> core.Parsed:
+    """Read one raw file and validate its records (reading can fail transiently; parsing cannot).
+    Large files spill their rows to the lake's work folder, which every worker can reach."""
+    spill = core.Spill(lake_of(settings), lake.work_folder(run_id))
+    return core.parse_file(raw, ctx=context(settings, now), spill=spill)
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -91,7 +94,7 @@ def ingest_flow(settings: Settings) -> core.Summary:
     now = datetime.now(UTC).replace(microsecond=0)
     run_id = new_run_id(now)
     todo, unchanged, cleanup = find_raw_files(settings)
-    parsed = [future.result() for future in [parse_raw_file.submit(raw, settings, now) for raw in todo]]
+    parsed = [future.result() for future in [parse_raw_file.submit(raw, settings, now, run_id) for raw in todo]]
     if parsed:
         begin_write(settings, Payload(parsed))
         futures = [merge_table.submit(settings, table, Payload(mine), cleanup & {p.file.path for p in mine}, run_id,

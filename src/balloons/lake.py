@@ -5,6 +5,7 @@ Layout under the lake root (a folder, or s3://bucket/prefix; see `storage.py`):
     quarantine/data.parquet                every quarantined record, with its reason
     ingest_log/<run_id>.parquet            one file per ingest run
     _pending.json                          the raw files a run is writing (present only mid-run)
+    _work/<run_id>/                        parsed rows a run spilled before merging (only mid-run)
 Readers see the old file or the new one, never a partial one (see `Store.write_parquet`). Paths
 are built from our own table names and validated months only; raw file names never become paths.
 Every function takes a `Store`, or a local `Path` for convenience.
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _RUN_ID = re.compile(r"^[0-9A-Za-z_-]+$")
 PENDING = "_pending.json"
+WORK = "_work"
 Lake = Store | Path
 
 
@@ -156,3 +158,16 @@ def clear_pending(lake: Lake) -> None:
 def clean_staging(lake: Lake) -> int:
     """Remove leftovers of a crashed run; returns how many."""
     return as_store(lake).clean_staging()
+
+
+def work_folder(run_id: str) -> str:
+    """Where a run spills parsed rows (relative to the lake root)."""
+    if not _RUN_ID.match(run_id):
+        raise LakeError(f"{run_id!r} is not a valid run id.")
+    return f"{WORK}/{run_id}"
+
+
+def clear_work(lake: Lake, run_id: str | None = None) -> None:
+    """Remove one run's spilled rows, or every run's (leftovers of interrupted runs) for None."""
+    store = as_store(lake)
+    store.delete_tree(store.path(work_folder(run_id)) if run_id else store.path(WORK))

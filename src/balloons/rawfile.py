@@ -17,13 +17,25 @@ import logging
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from balloons.errors import RawFileError
 
 log = logging.getLogger(__name__)
 
 FORMATS = (".csv", ".csv.gz", ".json", ".jsonl", ".ndjson", ".notam")
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A raw file found under raw/<table>/: its path relative to raw/ (POSIX), digest and stat."""
+
+    path: str
+    table: str
+    sha256: str
+    location: Path
+    size_bytes: int = 0
+    mtime_ns: int = 0
 
 
 @dataclass(frozen=True)
@@ -100,23 +112,43 @@ def records(data: bytes, *, name: str) -> Iterator[Record | BadRecord]:
         yield from _jsonl_records(text)
 
 
-def _delimiter(header_line: str) -> str:
+def delimiter_of(header_line: str) -> str:
+    """`;` when the header has more semicolons than commas, else `,`."""
     return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def csv_header(row: list[str], *, name: str) -> list[str]:
+    """The stripped column names of a header row; repeated names make the file unreadable."""
+    header = [column.strip() for column in row]
+    repeated = sorted({column for column in header if header.count(column) > 1})
+    if repeated:
+        raise RawFileError(f"{name} repeats column name(s): {', '.join(repeated)}")
+    return header
+
+
+def csv_record(line: int, row: list[str], header: list[str], delimiter: str) -> Record | BadRecord | None:
+    """One CSV row as a record; None for a blank row, which is not a record at all."""
+    if not row or all(not value.strip() for value in row):
+        return None
+    if len(row) != len(header):
+        return BadRecord(
+            line,
+            f"expected {len(header)} fields separated by {delimiter!r}, found {len(row)}",
+            delimiter.join(row),
+        )
+    return Record(line, dict(zip(header, row, strict=True)), decimal_comma=delimiter == ";")
 
 
 def _csv_records(text: str, *, name: str) -> Iterator[Record | BadRecord]:
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
         raise RawFileError(f"{name} has no header line")
-    delimiter = _delimiter(first_line)
+    delimiter = delimiter_of(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        header = [column.strip() for column in next(reader)]
+        header = csv_header(next(reader), name=name)
     except csv.Error as exc:
         raise RawFileError(f"{name}: the header line is not valid CSV ({exc})") from exc
-    repeated = sorted({column for column in header if header.count(column) > 1})
-    if repeated:
-        raise RawFileError(f"{name} repeats column name(s): {', '.join(repeated)}")
     previous_end = reader.line_num
     while True:
         try:
@@ -129,16 +161,9 @@ def _csv_records(text: str, *, name: str) -> Iterator[Record | BadRecord]:
             continue
         start = previous_end + 1
         previous_end = reader.line_num
-        if not row or all(not value.strip() for value in row):
-            continue
-        if len(row) != len(header):
-            yield BadRecord(
-                start,
-                f"expected {len(header)} fields separated by {delimiter!r}, found {len(row)}",
-                delimiter.join(row),
-            )
-            continue
-        yield Record(start, dict(zip(header, row, strict=True)), decimal_comma=delimiter == ";")
+        record = csv_record(start, row, header, delimiter)
+        if record is not None:
+            yield record
 
 
 def _as_fields(obj: dict[str, object]) -> dict[str, str] | None:

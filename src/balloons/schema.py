@@ -128,6 +128,16 @@ TABLES: dict[str, TableSpec] = {
 RECORD_TABLES = tuple(TABLES)
 
 LINEAGE_COLUMNS = tuple(field.name for field in LINEAGE)
+RUN_COLUMNS = ("run_id", "ingested_at")
+
+
+def staged(table: str) -> pa.Schema:
+    """Rows parsed from raw files, before a run merges them: the table's contract without the run
+    columns, plus the local `month`, and the NOTAM operation `_op` (N, R, C) with the NOTAM `_ref`
+    it names. Every column may be null: a NOTAMC row carries only `_op`, `_ref` and lineage."""
+    fields = [field.with_nullable(True) for field in TABLES[table].schema if field.name not in RUN_COLUMNS]
+    return pa.schema([*fields, pa.field("month", pa.string()), pa.field("_op", pa.string()),
+                      pa.field("_ref", pa.string())])
 
 INCURSION_KINDS = ("balloon", "drone", "other")
 DIRECTIONS = ("arrival", "departure")

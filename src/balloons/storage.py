@@ -107,6 +107,11 @@ class Store:
             with contextlib.suppress(OSError):  # only an empty partition folder goes
                 Path(path).parent.rmdir()
 
+    def delete_tree(self, path: str) -> None:
+        """Remove a folder (an S3 prefix) and everything below it, if it exists."""
+        if self.fs.get_file_info(path).type == pafs.FileType.Directory:
+            self.fs.delete_dir(path)
+
     def clean_staging(self) -> int:
         """Remove a crashed run's leftovers (local only: S3 never shows unfinished uploads)."""
         staging = Path(self.root) / STAGING

@@ -1,0 +1,218 @@
+"""The fast path for large flight files: plain CSV, read in batches and validated column-wise.
+
+A CSV file is *plain* when it is UTF-8 and has no quote characters, NUL bytes or bare carriage
+returns. Then every physical line is one record, and splitting a line on the delimiter gives the
+fields the csv module would; line numbers need no parser. A file that is not plain raises
+`NotPlain`, and `parse.py` reads it with the exact row-by-row path instead.
+
+Within a plain file a row is accepted here only in its common, unambiguous form (see
+`sql/ingest/flights_fast.sql`: ASCII codes, whole numbers, ISO times without fractions, a wall
+time that exists exactly once in its zone). Every other row goes back, with its line number, to
+the row-by-row validator, which accepts it or gives the exact quarantine reason. Both paths so
+give the same rows, ids and reasons; `tests/test_bulk.py` checks that.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+from typing import IO, Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from balloons.schema import DIRECTIONS, FLIGHT_STATUSES
+from balloons.validate import COLUMNS, EARLIEST, MAX_SEATS
+
+log = logging.getLogger(__name__)
+
+BATCH_BYTES = 32 << 20
+FUTURE_DAYS = 400  # as `validate.flight`
+FLIGHT_COLUMNS = COLUMNS["flights"]
+
+
+class NotPlain(Exception):  # noqa: N818 - a signal to take the exact path, not an error
+    """The file is not plain CSV; read it row by row."""
+
+
+def _sql(name: str) -> str:
+    return resources.files("balloons").joinpath("sql", "ingest", name).read_text("utf-8")
+
+
+def _lines(stream: IO[bytes], batch_bytes: int) -> Iterator[pa.Array]:
+    """Complete lines in batches, checked plain; the header is the first line of the first batch."""
+    carry = b""
+    first = True
+    while True:
+        chunk = stream.read(batch_bytes)
+        data = carry + chunk
+        if not data:
+            return
+        if chunk:
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                carry = data
+                continue
+            body, carry = data[:cut], data[cut:]
+        else:
+            body, carry = data + b"\n", b""
+        if first and body.startswith(codecs.BOM_UTF8):
+            body = body[len(codecs.BOM_UTF8):]
+        first = False
+        if b'"' in body:
+            raise NotPlain("it quotes fields")
+        if b"\x00" in body:
+            raise NotPlain("it holds NUL bytes")
+        if body.count(b"\r") != body.count(b"\r\n"):
+            raise NotPlain("it holds bare carriage returns")
+        try:
+            text = pa.array([body[:-1]], pa.binary()).cast(pa.string())
+        except pa.ArrowInvalid as exc:
+            raise NotPlain("it is not UTF-8") from exc
+        lines = pc.list_flatten(pc.split_pattern(text, "\n"))
+        if b"\r" in body:
+            lines = pc.utf8_rtrim(lines, characters="\r")
+        yield lines
+
+
+class PlainCsv:
+    """A plain CSV stream: its raw header and delimiter, then batches of (line number, lines)."""
+
+    def __init__(self, stream: IO[bytes], *, batch_bytes: int = BATCH_BYTES) -> None:
+        self._batches = _lines(stream, batch_bytes)
+        first = next(self._batches, None)
+        if first is None or not str(first[0]).strip():
+            raise NotPlain("it has no header line")
+        header_line = first[0].as_py()
+        self.delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+        self.header_fields = header_line.split(self.delimiter)
+        self._first = first.slice(1)
+
+    def batches(self) -> Iterator[tuple[int, pa.Array]]:
+        number = 2
+        yield number, self._first
+        number += len(self._first)
+        for lines in self._batches:
+            yield number, lines
+            number += len(lines)
+
+
+@dataclass(frozen=True)
+class Split:
+    """One batch split into fields: rows with the header's width, and the other lines."""
+
+    rows: pa.Table
+    """`line`, then one string column per header field (named by position)."""
+    other_lines: pa.Array
+    other_text: pa.Array
+
+
+def split(first_line: int, lines: pa.Array, *, width: int, delimiter: str) -> Split:
+    numbers = pa.array(np.arange(first_line, first_line + len(lines), dtype=np.int64))
+    parts = pc.split_pattern(lines, delimiter)
+    fits = pc.equal(pc.list_value_length(parts), width)
+    good = parts.filter(fits)
+    columns = {"line": numbers.filter(fits)}
+    columns.update({str(i): pc.list_element(good, i) for i in range(width)})
+    misfit = pc.invert(fits)
+    return Split(pa.table(columns), numbers.filter(misfit), lines.filter(misfit))
+
+
+def airport_zones(airports: Mapping[str, Mapping[str, Any]], default_zone: str) -> pa.Table:
+    """ICAO code → IANA zone of every known airport (the default zone where none is given)."""
+    codes = list(airports)
+    zones = [str(airports[code].get("tz") or default_zone) for code in codes]
+    return pa.table({"icao": codes, "zone": zones})
+
+
+def _json_text(column: str) -> str:
+    return f"""coalesce('"' || {column} || '"', 'null')"""
+
+
+def _json_number(column: str) -> str:
+    return f"coalesce({column}::varchar, 'null')"
+
+
+def _json_instant(column: str) -> str:
+    return f"""'"' || strftime({column}, '%Y-%m-%dT%H:%M:%S') || '+00:00"'"""
+
+
+_KINDS = {"seats": _json_number, "passengers": _json_number, "scheduled_at": _json_instant}
+
+
+def content_json_sql(columns: list[str]) -> str:
+    """SQL for the canonical JSON that `identity.content_hash` hashes (sorted keys, compact)."""
+    parts = [f"""'"{name}":' || {_KINDS.get(name, _json_text)(name)}""" for name in sorted(columns)]
+    return "'{' || " + " || ',' || ".join(parts) + " || '}'"
+
+
+def _local_instants(checked: pa.Table) -> pa.Array:
+    """UTC instants of wall times without an offset, zone by zone; null where the wall time does
+    not exist or exists twice (those rows take the exact path)."""
+    wall = checked.column("wall").combine_chunks()
+    zones = checked.column("zone").combine_chunks()
+    needs = pc.and_(pc.is_null(checked.column("offset_min").combine_chunks()), pc.is_valid(wall))
+    out_index: list[pa.Array] = []
+    out_value: list[pa.Array] = []
+    for zone in pc.unique(zones.filter(needs)).to_pylist():
+        where = pc.indices_nonzero(pc.and_(needs, pc.equal(zones, zone)))
+        walls = pc.take(wall, where)
+        early = pc.assume_timezone(walls, zone, ambiguous="earliest", nonexistent="earliest")
+        late = pc.assume_timezone(walls, zone, ambiguous="latest", nonexistent="latest")
+        out_index.append(where)
+        out_value.append(pc.if_else(pc.equal(early, late), early, None).cast(pa.timestamp("us", tz="UTC")))
+    result = pa.nulls(len(checked), pa.timestamp("us", tz="UTC"))
+    if not out_index:
+        return result
+    index = pa.concat_arrays([i.cast(pa.int64()) for i in out_index]).to_numpy()
+    values = pa.concat_arrays(out_value)
+    mask = np.zeros(len(checked), dtype=bool)
+    mask[index] = True
+    order = np.empty(len(checked), dtype=np.int64)
+    order[index] = np.arange(len(index))
+    positions = pa.array(np.where(mask, order, 0))
+    return pc.if_else(pa.array(mask), pc.take(values, positions), result)
+
+
+def flights(rows: pa.Table, *, zones: pa.Table, local_zone: str, now: datetime) -> tuple[pa.Table, pa.Array]:
+    """Validate a batch of flight rows (`line` and the canonical columns, as text).
+
+    Returns (accepted rows with id, content hash and local month; the line numbers left for the
+    row-by-row validator).
+    """
+    con = duckdb.connect(config={"enable_external_access": False})
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        con.register("batch", rows)
+        con.register("zones", zones)
+        checked = con.execute(_sql("flights_fast.sql"), {
+            "directions": list(DIRECTIONS), "statuses": list(FLIGHT_STATUSES), "max_seats": MAX_SEATS,
+        }).to_arrow_table()
+        offset = pc.is_valid(checked.column("offset_min"))
+        utc = pc.if_else(offset, checked.column("utc_wall").cast(pa.timestamp("us", tz="UTC")),
+                         _local_instants(checked))
+        local = pc.local_timestamp(utc.cast(pa.timestamp("us", tz=local_zone)))
+        con.register("checked", checked.append_column("instant", utc).append_column("local_wall", local))
+        accepted = con.execute(
+            _sql("flights_accept.sql").replace("{content_json}", content_json_sql(list(COLUMNS["flights"]))),
+            {"earliest": EARLIEST, "latest": now + timedelta(days=FUTURE_DAYS)},
+        ).to_arrow_table()
+    finally:
+        con.close()
+    kept = pc.is_in(rows.column("line"), accepted.column("source_line"))
+    return accepted, rows.column("line").filter(pc.invert(kept))
+
+
+def staged_flights(accepted: pa.Table, *, source_file: str, schema: pa.Schema) -> pa.Table:
+    """Accepted fast-path rows in the staged shape, with their lineage."""
+    n = accepted.num_rows
+    extra = {"source_file": pa.array([source_file] * n, pa.string()) if n else pa.array([], pa.string()),
+             "_op": pa.array(["N"] * n, pa.string()), "_ref": pa.nulls(n, pa.string())}
+    columns = [accepted.column(f.name) if f.name in accepted.column_names else extra[f.name] for f in schema]
+    return pa.Table.from_arrays([c.cast(f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)

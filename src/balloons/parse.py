@@ -1,0 +1,285 @@
+"""Parse and validate one raw file into staged rows (schema.staged) and quarantined records.
+
+Two paths give the same result. Plain CSV files of flights (see `bulk.py`) are read in batches and
+validated column-wise; every other file, and every row the fast path is unsure of, goes through
+`rawfile` / `notam` and `validate` record by record. Large results can be spilled batch by batch
+to Parquet under the lake's `_work/<run>/` folder, so memory stays flat in the file's size.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import logging
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import IO, Any, cast
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from balloons import bulk, notam, rawfile
+from balloons.errors import RawFileError
+from balloons.identity import content_hash
+from balloons.rawfile import RawFile
+from balloons.schema import LINEAGE_COLUMNS, TABLES, staged
+from balloons.storage import Store
+from balloons.timestamps import BadValue, local_month
+from balloons.validate import (
+    VALIDATORS,
+    Context,
+    canonical_columns,
+    missing_required,
+    repeated_columns,
+)
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Spill:
+    """Where parsed batches go when they should not stay in memory: a folder of the lake's store."""
+
+    store: Store
+    folder: str
+
+    def write(self, rows: pa.Table) -> str:
+        path = self.store.path(self.folder, f"{uuid.uuid4().hex}.parquet")
+        self.store.write_parquet(rows, path)
+        return path
+
+
+@dataclass
+class Parsed:
+    """What one raw file yields: staged rows (in memory, or spilled per month) and quarantine."""
+
+    file: RawFile
+    rows: pa.Table | None = None
+    quarantine: list[Row] = field(default_factory=list)
+    read: int = 0
+    spilled: dict[str, list[str]] = field(default_factory=dict)
+    """month → Parquet files in the lake store holding that month's spilled rows."""
+    ops: int = 0
+    """NOTAMR / NOTAMC records among the rows."""
+
+    def __post_init__(self) -> None:
+        if self.rows is None:
+            self.rows = staged(self.file.table).empty_table()
+
+    @property
+    def table(self) -> str:
+        return self.file.table
+
+    def staged_rows(self) -> pa.Table:
+        assert self.rows is not None
+        return self.rows
+
+    def valid(self, store: Store | None = None) -> int:
+        """How many staged rows the file gave (spilled ones counted from their Parquet footers)."""
+        spilled = sum(store.parquet_rows(p) for ps in self.spilled.values() for p in ps) if store else 0
+        return int(self.staged_rows().num_rows) + spilled
+
+    def months(self) -> set[str]:
+        in_memory = {m for m in self.staged_rows().column("month").to_pylist() if m is not None}
+        return in_memory | set(self.spilled)
+
+    def month_rows(self, store: Store, month: str | None) -> pa.Table:
+        """Staged rows of one month (all of them for None), in-memory and spilled alike."""
+        rows = self.staged_rows()
+        if month is not None:
+            rows = rows.filter(pc.equal(rows.column("month"), month))
+        schema = staged(self.table)
+        paths = [p for m, ps in sorted(self.spilled.items()) if month in (None, m) for p in ps]
+        return pa.concat_tables([rows, *(store.read_parquet(p, columns=None, schema=schema) for p in paths)])
+
+
+def data_columns(table: str) -> list[str]:
+    """The columns a record's content hash covers: everything but id, hash and lineage."""
+    spec = TABLES[table]
+    skip = {spec.id_column, "content_hash", *LINEAGE_COLUMNS}
+    return [name for name in spec.schema.names if name not in skip]
+
+
+def _quarantine_row(raw: RawFile, line: int | None, reason: str, record: str) -> Row:
+    return {"table_name": raw.table, "source_file": raw.path, "source_line": line,
+            "reason": reason, "raw_record": record}
+
+
+@contextmanager
+def _open(raw: RawFile, data: bytes | None) -> Iterator[IO[bytes]]:
+    handle: IO[bytes] = io.BytesIO(data) if data is not None else open(raw.location, "rb")  # noqa: SIM115
+    try:
+        yield cast(IO[bytes], gzip.GzipFile(fileobj=handle)) if raw.path.lower().endswith(".gz") else handle
+    finally:
+        handle.close()
+
+
+def parse_file(raw: RawFile, data: bytes | None = None, *, ctx: Context, spill: Spill | None = None) -> Parsed:
+    """Parse and validate one raw file (its bytes, or read from `raw.location` when None).
+
+    Never raises for bad content: it is quarantined.
+    """
+    fmt = rawfile.file_format(raw.path)
+    parsed: Parsed | None = None
+    if raw.table == "flights" and fmt in (".csv", ".csv.gz"):
+        parsed = _parse_plain(raw, data, ctx=ctx, spill=spill)
+    if parsed is None:
+        parsed = _parse_exact(raw, raw.location.read_bytes() if data is None else data, ctx=ctx, fmt=fmt)
+    log.info("file=%s rows=%d quarantined=%d", raw.path, parsed.read, len(parsed.quarantine))
+    return parsed
+
+
+def _parse_exact(raw: RawFile, data: bytes, *, ctx: Context, fmt: str | None) -> Parsed:
+    parsed = Parsed(raw)
+    rows: list[Row] = []
+    try:
+        if fmt == ".notam":
+            if raw.table != "closures":
+                raise RawFileError(f"{raw.path}: NOTAM files belong under raw/closures/")
+            if not data:
+                raise RawFileError(f"{raw.path} is empty (0 bytes)")
+            text = rawfile.decode(rawfile.read_bytes(data, name=raw.path), name=raw.path)
+            items: Iterable[rawfile.Record | rawfile.BadRecord] = notam.parse(text)
+        else:
+            items = rawfile.records(data, name=raw.path)
+        _validate_all(parsed, rows, items, ctx=ctx, strict_header=fmt in (".csv", ".csv.gz"))
+    except RawFileError as exc:
+        head = data[:200].decode("utf-8", errors="replace")
+        log.warning("file=%s quarantined whole: %s", raw.path, exc)
+        return Parsed(raw, read=1, quarantine=[_quarantine_row(raw, None, str(exc), head)])
+    parsed.rows = pa.Table.from_pylist(rows, schema=staged(raw.table))
+    parsed.ops = sum(1 for row in rows if row["_op"] != "N")
+    return parsed
+
+
+class _Mapper:
+    """Canonical column names per distinct header (JSON objects may each have their own keys)."""
+
+    def __init__(self, raw: RawFile, *, strict_header: bool) -> None:
+        self.raw = raw
+        self.strict_header = strict_header
+        self.seen: dict[tuple[str, ...], dict[str, str]] = {}
+
+    def __call__(self, keys: tuple[str, ...]) -> dict[str, str]:
+        mapping = self.seen.get(keys)
+        if mapping is None:
+            mapping, unknown = canonical_columns(self.raw.table, list(keys))
+            repeated = repeated_columns(mapping)
+            if repeated:
+                raise RawFileError(f"{self.raw.path} gives column(s) {', '.join(repeated)} twice")
+            missing = missing_required(self.raw.table, mapping)
+            if self.strict_header and missing:
+                raise RawFileError(f"{self.raw.path} lacks required column(s): {', '.join(missing)}")
+            if unknown:
+                log.warning("file=%s ignores unknown column(s): %s", self.raw.path, ", ".join(unknown))
+            self.seen[keys] = mapping
+        return mapping
+
+
+def _validate_all(parsed: Parsed, rows: list[Row], items: Iterable[rawfile.Record | rawfile.BadRecord], *,
+                  ctx: Context, strict_header: bool, mapper: _Mapper | None = None) -> None:
+    raw = parsed.file
+    spec = TABLES[raw.table]
+    validator = VALIDATORS[raw.table]
+    columns = data_columns(raw.table)
+    mapper = mapper or _Mapper(raw, strict_header=strict_header)
+    for item in items:
+        parsed.read += 1
+        if isinstance(item, rawfile.BadRecord):
+            parsed.quarantine.append(_quarantine_row(raw, item.line, item.reason, item.raw))
+            continue
+        if item.op == "C":
+            rows.append({"_op": "C", "_ref": item.ref, "source_file": raw.path, "source_line": item.line})
+            continue
+        mapping = mapper(tuple(item.fields))
+        fields = {name: item.fields[key] for key, name in mapping.items()}
+        try:
+            row = validator(fields, ctx=ctx, decimal_comma=item.decimal_comma)
+        except BadValue as exc:
+            record = json.dumps(item.fields, ensure_ascii=False)[:2000]
+            parsed.quarantine.append(_quarantine_row(raw, item.line, str(exc), record))
+            continue
+        row["content_hash"] = content_hash({name: row[name] for name in columns})
+        row["month"] = local_month(row[spec.time_column], ctx.zone)
+        row.update(source_file=raw.path, source_line=item.line, _op=item.op, _ref=item.ref)
+        rows.append(row)
+
+
+def _parse_plain(raw: RawFile, data: bytes | None, *, ctx: Context, spill: Spill | None) -> Parsed | None:
+    """The fast path (`bulk.py`); None when the file is not plain CSV and must be read exactly."""
+    try:
+        with _open(raw, data) as stream:
+            return _read_plain(raw, stream, ctx=ctx, spill=spill)
+    except bulk.NotPlain as why:
+        log.info("file=%s is read record by record: %s", raw.path, why)
+    except (OSError, EOFError, zlib.error) as exc:
+        log.info("file=%s is read record by record: %s", raw.path, exc)
+    return None
+
+
+def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill | None) -> Parsed:
+    plain = bulk.PlainCsv(stream)
+    try:
+        header = rawfile.csv_header(plain.header_fields, name=raw.path)
+        mapper = _Mapper(raw, strict_header=True)
+        mapping = mapper(tuple(header))
+    except RawFileError as exc:
+        raise bulk.NotPlain(str(exc)) from exc
+    by_name = {name: str(index) for index, name in enumerate(header) if name in mapping}
+    zones = bulk.airport_zones(ctx.airports, ctx.zone.key)
+    schema = staged(raw.table)
+    parsed = Parsed(raw)
+    fast = 0
+    kept: list[pa.Table] = []
+    written: list[str] = []
+    try:
+        for first, lines in plain.batches():
+            pieces = bulk.split(first, lines, width=len(header), delimiter=plain.delimiter)
+            named = {"line": pieces.rows.column("line")}
+            for column in bulk.FLIGHT_COLUMNS:
+                source = next((by_name[key] for key, name in mapping.items() if name == column), None)
+                named[column] = (pieces.rows.column(source) if source is not None
+                                 else pa.nulls(pieces.rows.num_rows, pa.string()))
+            accepted, unsure = bulk.flights(pa.table(named), zones=zones, local_zone=ctx.zone.key, now=ctx.now)
+            exact_rows: list[Row] = []
+            _validate_all(parsed, exact_rows, _records(first, lines, unsure, pieces, header, plain.delimiter),
+                          ctx=ctx, strict_header=True, mapper=mapper)
+            parsed.read += accepted.num_rows
+            fast += accepted.num_rows
+            batch = pa.concat_tables([
+                bulk.staged_flights(accepted, source_file=raw.path, schema=schema),
+                pa.Table.from_pylist(exact_rows, schema=schema),
+            ])
+            if spill is None:
+                kept.append(batch)
+                continue
+            months = batch.column("month")
+            for month in pc.unique(months).to_pylist():
+                path = spill.write(batch.filter(pc.equal(months, month)))
+                parsed.spilled.setdefault(month, []).append(path)
+                written.append(path)
+    except BaseException:
+        for path in written:
+            spill.store.delete(path)  # type: ignore[union-attr]  # written only with a spill
+        raise
+    parsed.rows = pa.concat_tables([schema.empty_table(), *kept])
+    log.info("file=%s fast_path_rows=%d exact_path_rows=%d", raw.path, fast, parsed.read - fast)
+    return parsed
+
+
+def _records(first: int, lines: pa.Array, unsure: pa.Array, pieces: bulk.Split, header: list[str],
+             delimiter: str) -> Iterator[rawfile.Record | rawfile.BadRecord]:
+    """Records for the exact validator: the fast path's unsure rows, and lines of another width,
+    in line order."""
+    numbers = sorted(unsure.to_pylist() + pieces.other_lines.to_pylist())
+    for number in numbers:
+        text = lines[number - first].as_py()
+        record = rawfile.csv_record(number, text.split(delimiter), header, delimiter)
+        if record is not None:
+            yield record

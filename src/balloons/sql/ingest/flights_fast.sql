@@ -1,0 +1,76 @@
+-- Flight rows of a plain CSV batch, checked for the fast path: `fast` is true only for a row in
+-- the common, unambiguous form, whose values then equal what `validate.flight` would give.
+-- Input: `batch` (line, then the canonical columns as text, null when the file lacks one) and
+-- `zones` (icao, zone). The local wall time becomes an instant in Python (pyarrow time zones).
+with source as (
+    select
+        line,
+        coalesce(airport, '') as airport,
+        coalesce(direction, '') as direction,
+        coalesce(flight_number, '') as flight_number,
+        coalesce(scheduled_at, '') as scheduled_at,
+        coalesce(status, '') as status,
+        coalesce(aircraft_type, '') as aircraft_type,
+        coalesce(seats, '') as seats,
+        coalesce(passengers, '') as passengers,
+        coalesce(other_airport, '') as other_airport,
+        coalesce(airline, '') as airline
+    from batch
+),
+
+parts as (
+    select
+        source.*,
+        regexp_extract(
+            scheduled_at,
+            '^(\d{4}-\d{2}-\d{2})[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)?$',
+            ['day', 'hh', 'mi', 'ss', 'tz']
+        ) as t,
+        case when regexp_full_match(seats, '[0-9]{1,4}') then seats::integer end as seats_n,
+        case when regexp_full_match(passengers, '[0-9]{1,4}') then passengers::integer end as passengers_n
+    from source
+),
+
+typed as (
+    select
+        parts.line,
+        upper(parts.airport) as airport,
+        zones.zone,
+        lower(parts.direction) as direction,
+        upper(parts.flight_number) as flight_number,
+        try_strptime(t.day || ' ' || t.hh || ':' || t.mi || ':' || coalesce(nullif(t.ss, ''), '00'),
+                     '%Y-%m-%d %H:%M:%S') as wall,
+        case
+            when t.tz = '' then null
+            when t.tz = 'Z' then 0
+            else (case when t.tz[1] = '-' then -1 else 1 end)
+                 * (t.tz[2:3]::integer * 60 + t.tz[5:6]::integer)
+        end as offset_min,
+        coalesce(nullif(lower(parts.status), ''), 'scheduled') as status,
+        nullif(upper(parts.aircraft_type), '') as aircraft_type,
+        parts.seats_n as seats,
+        parts.passengers_n as passengers,
+        nullif(upper(parts.other_airport), '') as other_airport,
+        nullif(parts.airline, '') as airline,
+        regexp_full_match(parts.airport, '[A-Za-z0-9]{4}') and zones.icao is not null
+        and regexp_full_match(parts.direction, '[A-Za-z]+') and list_contains($directions, lower(parts.direction))
+        and regexp_full_match(parts.flight_number, '[A-Za-z0-9]+( [A-Za-z0-9]+)*')
+        and (parts.status = '' or (regexp_full_match(parts.status, '[A-Za-z]+')
+                                   and list_contains($statuses, lower(parts.status))))
+        and (parts.aircraft_type = '' or regexp_full_match(parts.aircraft_type, '[A-Za-z0-9]+'))
+        and (parts.seats = '' or parts.seats_n <= $max_seats)
+        and (parts.passengers = '' or parts.passengers_n <= $max_seats)
+        and (parts.seats_n is null or parts.passengers_n is null or parts.passengers_n <= parts.seats_n)
+        and (parts.other_airport = '' or regexp_full_match(parts.other_airport, '[A-Za-z0-9]+'))
+        and (parts.airline = ''
+             or regexp_full_match(parts.airline, '[\p{L}\p{N}](?:[^\x00-\x1f"\\]*[\p{L}\p{N}.)])?'))
+        as fast
+    from parts
+    left join zones on zones.icao = upper(parts.airport)
+)
+
+select
+    *,
+    case when offset_min is not null then wall - to_minutes(offset_min) end as utc_wall
+from typed
+where fast and wall is not null
