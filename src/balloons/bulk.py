@@ -140,44 +140,62 @@ def _json_number(column: str) -> str:
 
 
 def _json_instant(column: str) -> str:
-    return f"""'"' || strftime({column}, '%Y-%m-%dT%H:%M:%S') || '+00:00"'"""
+    return f"""'"' || strftime({column}, '%Y-%m-%dT%H:%M:%S+00:00') || '"'"""
 
 
-_KINDS = {"seats": _json_number, "passengers": _json_number, "scheduled_at": _json_instant}
+_KINDS = {"seats": _json_number, "passengers": _json_number, "scheduled_utc": _json_instant}
 
 
 def content_json_sql(columns: list[str]) -> str:
-    """SQL for the canonical JSON that `identity.content_hash` hashes (sorted keys, compact)."""
-    parts = [f"""'"{name}":' || {_KINDS.get(name, _json_text)(name)}""" for name in sorted(columns)]
-    return "'{' || " + " || ',' || ".join(parts) + " || '}'"
+    """SQL for the canonical JSON that `identity.content_hash` hashes (sorted keys, compact).
+    Column names are our own constants; `scheduled_at` is read from the naive UTC column."""
+    parts = []
+    for name in sorted(columns):
+        source = "scheduled_utc" if name == "scheduled_at" else name
+        parts.append(f"""'{"," if parts else "{"}"{name}":', {_KINDS.get(source, _json_text)(source)}""")
+    return "concat(" + ", ".join(parts) + ", '}')"
 
 
-def _local_instants(checked: pa.Table) -> pa.Array:
-    """UTC instants of wall times without an offset, zone by zone; null where the wall time does
-    not exist or exists twice (those rows take the exact path)."""
-    wall = checked.column("wall").combine_chunks()
-    zones = checked.column("zone").combine_chunks()
-    needs = pc.and_(pc.is_null(checked.column("offset_min").combine_chunks()), pc.is_valid(wall))
-    out_index: list[pa.Array] = []
-    out_value: list[pa.Array] = []
-    for zone in pc.unique(zones.filter(needs)).to_pylist():
-        where = pc.indices_nonzero(pc.and_(needs, pc.equal(zones, zone)))
-        walls = pc.take(wall, where)
-        early = pc.assume_timezone(walls, zone, ambiguous="earliest", nonexistent="earliest")
-        late = pc.assume_timezone(walls, zone, ambiguous="latest", nonexistent="latest")
-        out_index.append(where)
-        out_value.append(pc.if_else(pc.equal(early, late), early, None).cast(pa.timestamp("us", tz="UTC")))
-    result = pa.nulls(len(checked), pa.timestamp("us", tz="UTC"))
-    if not out_index:
-        return result
-    index = pa.concat_arrays([i.cast(pa.int64()) for i in out_index]).to_numpy()
-    values = pa.concat_arrays(out_value)
-    mask = np.zeros(len(checked), dtype=bool)
-    mask[index] = True
-    order = np.empty(len(checked), dtype=np.int64)
-    order[index] = np.arange(len(index))
-    positions = pa.array(np.where(mask, order, 0))
-    return pc.if_else(pa.array(mask), pc.take(values, positions), result)
+_US_PER_MIN = 60_000_000
+_HOUR_END = timedelta(minutes=59, seconds=59)
+
+
+def _minutes(later: pa.Array, earlier: pa.Array) -> pa.Array:
+    return pc.divide(pc.subtract(later, earlier).cast(pa.int64()), _US_PER_MIN)
+
+
+def wall_offsets(hours: pa.Table) -> pa.Table:
+    """For each (zone, local wall hour): minutes east of UTC, or null when a clock change falls in
+    the hour (some wall time in it does not exist or exists twice: those rows take the exact path)."""
+    out = []
+    for zone in pc.unique(hours.column("zone")).to_pylist():
+        walls = hours.filter(pc.equal(hours.column("zone"), zone)).column("hour").combine_chunks()
+        offsets = []
+        for wall in (walls, pc.add(walls, _HOUR_END)):
+            early = pc.assume_timezone(wall, zone, ambiguous="earliest", nonexistent="earliest")
+            late = pc.assume_timezone(wall, zone, ambiguous="latest", nonexistent="latest")
+            minutes = _minutes(wall, early.cast(wall.type))
+            offsets.append(pc.if_else(pc.equal(early, late), minutes, None))
+        steady = pc.if_else(pc.equal(offsets[0], offsets[1]), offsets[0], None)
+        out.append(pa.table({"zone": pa.array([zone] * len(walls), pa.string()), "hour": walls,
+                             "offset_min": steady.cast(pa.int64())}))
+    if not out:
+        return pa.table({"zone": pa.array([], pa.string()), "hour": pa.array([], pa.timestamp("us")),
+                         "offset_min": pa.array([], pa.int64())})
+    return pa.concat_tables(out)
+
+
+def utc_offsets(first: datetime, last: datetime, zone: str) -> pa.Table:
+    """For each UTC hour from `first` to `last` (naive UTC): minutes east of UTC in `zone`, or
+    null when the offset changes within the hour."""
+    start = np.datetime64(first.replace(minute=0, second=0, microsecond=0), "us")
+    hours = pa.array(np.arange(start, np.datetime64(last, "us") + np.timedelta64(1, "h"), np.timedelta64(1, "h")))
+    offsets = []
+    for instant in (hours, pc.add(hours, _HOUR_END)):
+        local = pc.local_timestamp(instant.cast(pa.timestamp("us", tz=zone)))
+        offsets.append(_minutes(local, instant))
+    steady = pc.if_else(pc.equal(offsets[0], offsets[1]), offsets[0], None)
+    return pa.table({"hour": hours, "offset_min": steady.cast(pa.int64())})
 
 
 def flights(rows: pa.Table, *, zones: pa.Table, local_zone: str, now: datetime) -> tuple[pa.Table, pa.Array]:
@@ -189,22 +207,25 @@ def flights(rows: pa.Table, *, zones: pa.Table, local_zone: str, now: datetime) 
     con = duckdb.connect(config={"enable_external_access": False})
     try:
         con.execute("set TimeZone = 'UTC'")
-        con.register("batch", rows)
+        con.register("batch", pa.Table.from_batches(rows.to_batches(max_chunksize=1 << 16)))  # scanned in parallel
         con.register("zones", zones)
-        checked = con.execute(_sql("flights_fast.sql"), {
+        con.execute(_sql("flights_fast.sql"), {
             "directions": list(DIRECTIONS), "statuses": list(FLIGHT_STATUSES), "max_seats": MAX_SEATS,
-        }).to_arrow_table()
-        offset = pc.is_valid(checked.column("offset_min"))
-        utc = pc.if_else(offset, checked.column("utc_wall").cast(pa.timestamp("us", tz="UTC")),
-                         _local_instants(checked))
-        local = pc.local_timestamp(utc.cast(pa.timestamp("us", tz=local_zone)))
-        con.register("checked", checked.append_column("instant", utc).append_column("local_wall", local))
-        accepted = con.execute(
-            _sql("flights_accept.sql").replace("{content_json}", content_json_sql(list(COLUMNS["flights"]))),
-            {"earliest": EARLIEST, "latest": now + timedelta(days=FUTURE_DAYS)},
-        ).to_arrow_table()
+        })
+        con.register("wall_offsets", wall_offsets(con.execute(_sql("flights_hours.sql")).to_arrow_table()))
+        earliest, latest = EARLIEST.replace(tzinfo=None), (now + timedelta(days=FUTURE_DAYS)).replace(tzinfo=None)
+        first, last = con.execute("select min(wall), max(wall) from checked").fetchone() or (None, None)
+        span = (max(first - timedelta(days=1), earliest), min(last + timedelta(days=1), latest)) if first else \
+            (earliest, earliest)
+        con.register("local_offsets", utc_offsets(*span, local_zone))
+        accept = _sql("flights_accept.sql").replace("{content_json}", content_json_sql(list(FLIGHT_COLUMNS)))
+        # materialising first lets DuckDB use both cores; exporting a running query to Arrow does not
+        con.execute(f"create temp table accepted as {accept}", {"earliest": earliest, "latest": latest})
+        accepted = con.execute("select * from accepted").to_arrow_table()
     finally:
         con.close()
+    at = accepted.schema.get_field_index("scheduled_at")
+    accepted = accepted.set_column(at, "scheduled_at", accepted.column(at).cast(pa.timestamp("us", tz="UTC")))
     kept = pc.is_in(rows.column("line"), accepted.column("source_line"))
     return accepted, rows.column("line").filter(pc.invert(kept))
 
@@ -212,7 +233,7 @@ def flights(rows: pa.Table, *, zones: pa.Table, local_zone: str, now: datetime) 
 def staged_flights(accepted: pa.Table, *, source_file: str, schema: pa.Schema) -> pa.Table:
     """Accepted fast-path rows in the staged shape, with their lineage."""
     n = accepted.num_rows
-    extra = {"source_file": pa.array([source_file] * n, pa.string()) if n else pa.array([], pa.string()),
-             "_op": pa.array(["N"] * n, pa.string()), "_ref": pa.nulls(n, pa.string())}
+    extra = {"source_file": pa.repeat(pa.scalar(source_file, pa.string()), n),
+             "_op": pa.repeat(pa.scalar("N", pa.string()), n), "_ref": pa.nulls(n, pa.string())}
     columns = [accepted.column(f.name) if f.name in accepted.column_names else extra[f.name] for f in schema]
     return pa.Table.from_arrays([c.cast(f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)

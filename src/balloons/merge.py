@@ -99,8 +99,8 @@ def _with_run(rows: pa.Table, table: str, run_id: str, now: datetime) -> pa.Tabl
     names = [n for n in TABLES[table].schema.names if n not in ("run_id", "ingested_at")]
     out = rows.select(names)
     n = out.num_rows
-    out = out.append_column("run_id", pa.array([run_id] * n, pa.string()))
-    return out.append_column("ingested_at", pa.array([now] * n, pa.timestamp("us", tz="UTC")))
+    out = out.append_column("run_id", pa.repeat(pa.scalar(run_id, pa.string()), n))
+    return out.append_column("ingested_at", pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), n))
 
 
 def _rewrite(store: Store, table: str, month: str, drop_ids: pa.Array, cleanup: set[str],
@@ -141,18 +141,18 @@ def _merge_by_month(store: Store, table: str, parsed_files: list[Parsed], *, cle
             parts = []
             for rank, parsed in enumerate(files):
                 rows = parsed.month_rows(store, month)
-                parts.append(rows.append_column("_file", pa.array([rank] * rows.num_rows, pa.int32())))
+                parts.append(rows.append_column("_file", pa.repeat(pa.scalar(rank, pa.int32()), rows.num_rows)))
             new = pa.concat_tables(parts) if parts else staged(table).empty_table()
+            new = new.append_column("_row", pa.array(range(new.num_rows), pa.int64()))
             old = lake.read_partition(store, table, month, [spec.id_column, "content_hash", "source_file"])
             con.register("new", new)
             con.register("old", old)
             resolved = con.execute(sql, {"cleanup": sorted(cleanup)}).to_arrow_table()
-            status = resolved.column("_status")
             tally = resolved.group_by(["_file", "_status"]).aggregate([([], "count_all")])
             for rank, state, n in zip(*(tally.column(c).to_pylist() for c in ("_file", "_status", "count_all")),
                                       strict=True):
                 counts[files[rank].file.path].add(state, n)
-            landed = resolved.filter(pc.equal(status, "landed"))
+            landed = new.take(resolved.column("_row").filter(pc.equal(resolved.column("_status"), "landed")))
             held_cleanup = pc.any(pc.is_in(old.column("source_file"),
                                            pa.array(sorted(cleanup), pa.string()))).as_py()
             if landed.num_rows == 0 and not held_cleanup:

@@ -51,7 +51,7 @@ class Spill:
 
     def write(self, rows: pa.Table) -> str:
         path = self.store.path(self.folder, f"{uuid.uuid4().hex}.parquet")
-        self.store.write_parquet(rows, path)
+        self.store.write_parquet(rows, path, compression="lz4")  # read back once, within the run
         return path
 
 

@@ -66,17 +66,17 @@ class Store:
         with self.fs.open_input_file(path) as handle:
             return pq.ParquetFile(handle).metadata
 
-    def write_parquet(self, table: pa.Table, path: str) -> None:
+    def write_parquet(self, table: pa.Table, path: str, *, compression: str = "zstd") -> None:
         """Write so that readers see the old file or the new one, never a partial one."""
         if not self.local:
-            pq.write_table(table, path, filesystem=self.fs, compression="zstd", row_group_size=1_000_000)
+            pq.write_table(table, path, filesystem=self.fs, compression=compression, row_group_size=1_000_000)
             return
         staging = Path(self.root) / STAGING
         staging.mkdir(parents=True, exist_ok=True)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         temporary = staging / f"{uuid.uuid4().hex}.parquet"
         try:
-            pq.write_table(table, temporary, compression="zstd", row_group_size=1_000_000)
+            pq.write_table(table, temporary, compression=compression, row_group_size=1_000_000)
             with open(temporary, "rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(temporary, path)

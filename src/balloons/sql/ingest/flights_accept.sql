@@ -1,28 +1,38 @@
 -- Fast-path flight rows in the staged shape, with the ids and content hashes `identity.py`
--- gives: sha1 over the same canonical JSON. Input: `checked` (flights_fast.sql plus the UTC
--- `instant` and the `local_wall` in the configured zone). Rows outside the time bounds are left
--- for the exact path, which names the reason.
-with bounded as (
-    select * from checked
-    where instant is not null
-      and instant >= $earliest
-      and instant <= $latest
+-- gives: sha1 over the same canonical JSON. Input: `checked` (flights_fast.sql), `wall_offsets`
+-- (zone, local hour → minutes east of UTC; null where the hour holds a clock change) and
+-- `local_offsets` (UTC hour → minutes east of UTC in the configured zone, for the month).
+-- Instants are naive UTC here. Rows without an offset or outside the time bounds are left for the
+-- exact path, which names the reason.
+with instants as (
+    select
+        checked.*,
+        checked.wall - to_minutes(coalesce(checked.offset_min, wall_offsets.offset_min)) as scheduled_utc
+    from checked
+    left join wall_offsets
+        on wall_offsets.zone = checked.zone
+        and wall_offsets.hour = date_trunc('hour', checked.wall)
+        and checked.offset_min is null
 ),
 
-keyed as (
+bounded as (
     select
-        *,
-        instant::timestamp as scheduled_at
-    from bounded
+        instants.*,
+        instants.scheduled_utc + to_minutes(local_offsets.offset_min) as local_wall
+    from instants
+    join local_offsets on local_offsets.hour = date_trunc('hour', instants.scheduled_utc)
+    where instants.scheduled_utc >= $earliest
+      and instants.scheduled_utc <= $latest
+      and local_offsets.offset_min is not null
 )
 
 select
-    sha1('["flight","' || airport || '","' || direction || '","' || flight_number || '","'
-         || strftime(scheduled_at, '%Y-%m-%dT%H:%M:%S') || '+00:00"]')[1:16] as flight_id,
+    sha1(concat('["flight","', airport, '","', direction, '","', flight_number, '","',
+                strftime(scheduled_utc, '%Y-%m-%dT%H:%M:%S+00:00'), '"]'))[1:16] as flight_id,
     airport,
     direction,
     flight_number,
-    instant as scheduled_at,
+    scheduled_utc as scheduled_at,
     status,
     aircraft_type,
     seats,
@@ -32,4 +42,4 @@ select
     sha1({content_json}) as content_hash,
     line as source_line,
     strftime(local_wall, '%Y-%m') as month
-from keyed
+from bounded

@@ -1,7 +1,8 @@
--- Flight rows of a plain CSV batch, checked for the fast path: `fast` is true only for a row in
--- the common, unambiguous form, whose values then equal what `validate.flight` would give.
--- Input: `batch` (line, then the canonical columns as text, null when the file lacks one) and
--- `zones` (icao, zone). The local wall time becomes an instant in Python (pyarrow time zones).
+-- Flight rows of a plain CSV batch that the fast path accepts: only rows in the common,
+-- unambiguous form, whose values then equal what `validate.flight` gives. Input: `batch` (line,
+-- then the canonical columns as text, null when the file lacks one) and `zones` (icao, zone).
+-- Times stay wall times here; `bulk.py` turns them into instants hour by hour.
+create or replace temp table checked as
 with source as (
     select
         line,
@@ -21,14 +22,21 @@ with source as (
 parts as (
     select
         source.*,
-        regexp_extract(
+        regexp_full_match(
             scheduled_at,
-            '^(\d{4}-\d{2}-\d{2})[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)?$',
-            ['day', 'hh', 'mi', 'ss', 'tz']
-        ) as t,
+            '\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?'
+        ) as iso,
+        substr(scheduled_at, 17, 1) = ':' as has_seconds,
         case when regexp_full_match(seats, '[0-9]{1,4}') then seats::integer end as seats_n,
         case when regexp_full_match(passengers, '[0-9]{1,4}') then passengers::integer end as passengers_n
     from source
+),
+
+times as (
+    select
+        parts.*,
+        substr(scheduled_at, case when has_seconds then 20 else 17 end) as tz
+    from parts
 ),
 
 typed as (
@@ -38,13 +46,15 @@ typed as (
         zones.zone,
         lower(parts.direction) as direction,
         upper(parts.flight_number) as flight_number,
-        try_strptime(t.day || ' ' || t.hh || ':' || t.mi || ':' || coalesce(nullif(t.ss, ''), '00'),
-                     '%Y-%m-%d %H:%M:%S') as wall,
+        case when parts.iso then try_strptime(
+            substr(parts.scheduled_at, 1, 10) || ' ' || substr(parts.scheduled_at, 12, 5)
+            || case when parts.has_seconds then substr(parts.scheduled_at, 17, 3) else ':00' end,
+            '%Y-%m-%d %H:%M:%S') end as wall,
         case
-            when t.tz = '' then null
-            when t.tz = 'Z' then 0
-            else (case when t.tz[1] = '-' then -1 else 1 end)
-                 * (t.tz[2:3]::integer * 60 + t.tz[5:6]::integer)
+            when not parts.iso or parts.tz = '' then null
+            when parts.tz = 'Z' then 0
+            else (case when parts.tz[1] = '-' then -1 else 1 end)
+                 * (parts.tz[2:3]::integer * 60 + parts.tz[5:6]::integer)
         end as offset_min,
         coalesce(nullif(lower(parts.status), ''), 'scheduled') as status,
         nullif(upper(parts.aircraft_type), '') as aircraft_type,
@@ -65,12 +75,10 @@ typed as (
         and (parts.airline = ''
              or regexp_full_match(parts.airline, '[\p{L}\p{N}](?:[^\x00-\x1f"\\]*[\p{L}\p{N}.)])?'))
         as fast
-    from parts
+    from times as parts
     left join zones on zones.icao = upper(parts.airport)
 )
 
-select
-    *,
-    case when offset_min is not null then wall - to_minutes(offset_min) end as utc_wall
+select * exclude (fast)
 from typed
 where fast and wall is not null

@@ -1,12 +1,16 @@
 -- One month of one table's run: the status of every staged row. Input: `new` (staged rows of
--- the month with `_file`, the rank of their raw file by path), `old` (the month's lake rows:
+-- the month with `_file`, the rank of their raw file by path, and `_row`, their position), `old` (the month's lake rows:
 -- id, content_hash, source_file), $cleanup (raw files whose earlier rows are taken back).
 -- In (file, line) order a row repeating the content of the row before it (with the same id) is
 -- a duplicate; the last other row wins and the rest are superseded; a winner equal to the row
 -- the lake already holds is a duplicate too.
 with ordered as (
     select
-        *,
+        _row,
+        _file,
+        source_line,
+        {id},
+        content_hash,
         lag(content_hash) over (partition by {id} order by _file, source_line) as previous_hash
     from new
 ),
@@ -34,7 +38,8 @@ held as (
 )
 
 select
-    ranked.* exclude (previous_hash, repeats, from_last),
+    ranked._row,
+    ranked._file,
     case
         when ranked.repeats then 'duplicate'
         when ranked.from_last > 1 then 'superseded'
