@@ -149,7 +149,7 @@ _KINDS = {"seats": _json_number, "passengers": _json_number, "scheduled_utc": _j
 def content_json_sql(columns: list[str]) -> str:
     """SQL for the canonical JSON that `identity.content_hash` hashes (sorted keys, compact).
     Column names are our own constants; `scheduled_at` is read from the naive UTC column."""
-    parts = []
+    parts: list[str] = []
     for name in sorted(columns):
         source = "scheduled_utc" if name == "scheduled_at" else name
         parts.append(f"""'{"," if parts else "{"}"{name}":', {_KINDS.get(source, _json_text)(source)}""")
@@ -207,7 +207,8 @@ def flights(rows: pa.Table, *, zones: pa.Table, local_zone: str, now: datetime) 
     con = duckdb.connect(config={"enable_external_access": False})
     try:
         con.execute("set TimeZone = 'UTC'")
-        con.register("batch", pa.Table.from_batches(rows.to_batches(max_chunksize=1 << 16)))  # scanned in parallel
+        con.register("batch", pa.Table.from_batches(rows.to_batches(max_chunksize=1 << 16), schema=rows.schema))
+        # (in chunks, so that DuckDB scans it on every core)
         con.register("zones", zones)
         con.execute(_sql("flights_fast.sql"), {
             "directions": list(DIRECTIONS), "statuses": list(FLIGHT_STATUSES), "max_seats": MAX_SEATS,
@@ -215,9 +216,9 @@ def flights(rows: pa.Table, *, zones: pa.Table, local_zone: str, now: datetime) 
         con.register("wall_offsets", wall_offsets(con.execute(_sql("flights_hours.sql")).to_arrow_table()))
         earliest, latest = EARLIEST.replace(tzinfo=None), (now + timedelta(days=FUTURE_DAYS)).replace(tzinfo=None)
         first, last = con.execute("select min(wall), max(wall) from checked").fetchone() or (None, None)
-        span = (max(first - timedelta(days=1), earliest), min(last + timedelta(days=1), latest)) if first else \
+        low, high = (max(first - timedelta(days=1), earliest), min(last + timedelta(days=1), latest)) if first else \
             (earliest, earliest)
-        con.register("local_offsets", utc_offsets(*span, local_zone))
+        con.register("local_offsets", utc_offsets(low, high, local_zone))
         accept = _sql("flights_accept.sql").replace("{content_json}", content_json_sql(list(FLIGHT_COLUMNS)))
         # materialising first lets DuckDB use both cores; exporting a running query to Arrow does not
         con.execute(f"create temp table accepted as {accept}", {"earliest": earliest, "latest": latest})
