@@ -1,7 +1,7 @@
 """balloons benchmarks: `python -m bench` (or `make bench`). Each prints its figure, a baseline
 measured in the same run, and the ratio, then all results go to bench/results.md.
 
-    python -m bench [--ingest-rows N] [--impact-flights N] [--lake-flights N] [--only NAME ...]
+    python -m bench [--ingest-rows N] [--memory-rows N] [--impact-flights N] [--lake-flights N] [--only NAME ...]
 """
 
 from __future__ import annotations
@@ -266,8 +266,8 @@ def main() -> None:
     warnings.filterwarnings("ignore", module="pandas")
     warnings.filterwarnings("ignore", message=".*inplace.*")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ingest-rows", type=int, default=1_000_000,
-                        help="flights for benchmarks 1 and 4 (the issue's sizes are 5M and 20M)")
+    parser.add_argument("--ingest-rows", type=int, default=5_000_000, help="flights for benchmark 1")
+    parser.add_argument("--memory-rows", type=int, default=20_000_000, help="flights for benchmark 4")
     parser.add_argument("--impact-flights", type=int, default=5_000_000)
     parser.add_argument("--lake-flights", type=int, default=10_000_000)
     parser.add_argument("--only", nargs="*", default=None, help="ingest impact incremental memory warehouse run")
@@ -281,7 +281,7 @@ def main() -> None:
             "ingest": lambda: bench_ingest(work / "ingest", args.ingest_rows),
             "impact": lambda: bench_impact(args.impact_flights, 1000),
             "incremental": lambda: bench_incremental(work / "incremental", args.lake_flights),
-            "memory": lambda: bench_memory(work / "memory", args.ingest_rows),
+            "memory": lambda: bench_memory(work / "memory", args.memory_rows),
             "warehouse": lambda: bench_warehouse(work / "warehouse", args.lake_flights),
             "run": lambda: bench_run_sample(work / "run"),
         }
