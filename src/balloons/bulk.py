@@ -17,7 +17,6 @@ from __future__ import annotations
 import codecs
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from typing import IO, Any
@@ -103,25 +102,13 @@ class PlainCsv:
             number += len(lines)
 
 
-@dataclass(frozen=True)
-class Split:
-    """One batch split into fields: rows with the header's width, and the other lines."""
-
-    rows: pa.Table
-    """`line`, then one string column per header field (named by position)."""
-    other_lines: pa.Array
-    other_text: pa.Array
-
-
-def split(first_line: int, lines: pa.Array, *, width: int, delimiter: str) -> Split:
-    numbers = pa.array(np.arange(first_line, first_line + len(lines), dtype=np.int64))
-    parts = pc.split_pattern(lines, delimiter)
-    fits = pc.equal(pc.list_value_length(parts), width)
-    good = parts.filter(fits)
-    columns = {"line": numbers.filter(fits)}
-    columns.update({str(i): pc.list_element(good, i) for i in range(width)})
-    misfit = pc.invert(fits)
-    return Split(pa.table(columns), numbers.filter(misfit), lines.filter(misfit))
+def fields_sql(positions: Mapping[str, int]) -> str:
+    """SQL picking each canonical column out of the split line `f` (1-based list positions);
+    columns the header lacks are null. Names and positions come from our own header mapping."""
+    return ",\n        ".join(
+        f"f[{positions[name] + 1}] as {name}" if name in positions else f"null::varchar as {name}"
+        for name in FLIGHT_COLUMNS
+    )
 
 
 def airport_zones(airports: Mapping[str, Mapping[str, Any]], default_zone: str) -> pa.Table:
@@ -198,18 +185,24 @@ def utc_offsets(first: datetime, last: datetime, zone: str) -> pa.Table:
     return pa.table({"hour": hours, "offset_min": steady.cast(pa.int64())})
 
 
-def flights(rows: pa.Table, *, zones: pa.Table, local_zone: str, now: datetime) -> tuple[pa.Table, pa.Array]:
-    """Validate a batch of flight rows (`line` and the canonical columns, as text).
+def flights(first_line: int, lines: pa.Array, *, positions: Mapping[str, int], width: int, delimiter: str,
+            zones: pa.Table, local_zone: str, now: datetime) -> tuple[pa.Table, pa.Array]:
+    """Validate a batch of lines of a plain flight CSV, numbered from `first_line`.
 
-    Returns (accepted rows with id, content hash and local month; the line numbers left for the
-    row-by-row validator).
+    `positions` maps canonical columns to their place in the header of `width` fields. Returns
+    (accepted rows with id, content hash and local month; the line numbers left for the
+    row-by-row validator, in order).
     """
+    numbers = pa.array(np.arange(first_line, first_line + len(lines), dtype=np.int64))
+    rows = pa.table({"line": numbers, "text": lines})
     con = duckdb.connect(config={"enable_external_access": False})
     try:
         con.execute("set TimeZone = 'UTC'")
         con.register("batch", pa.Table.from_batches(rows.to_batches(max_chunksize=1 << 16), schema=rows.schema))
         # (in chunks, so that DuckDB scans it on every core)
         con.register("zones", zones)
+        con.execute(_sql("flights_split.sql").replace("{fields}", fields_sql(positions)),
+                    {"delimiter": delimiter, "width": width})
         con.execute(_sql("flights_fast.sql"), {
             "directions": list(DIRECTIONS), "statuses": list(FLIGHT_STATUSES), "max_seats": MAX_SEATS,
         })
@@ -227,8 +220,8 @@ def flights(rows: pa.Table, *, zones: pa.Table, local_zone: str, now: datetime) 
         con.close()
     at = accepted.schema.get_field_index("scheduled_at")
     accepted = accepted.set_column(at, "scheduled_at", accepted.column(at).cast(pa.timestamp("us", tz="UTC")))
-    kept = pc.is_in(rows.column("line"), accepted.column("source_line"))
-    return accepted, rows.column("line").filter(pc.invert(kept))
+    kept = pc.is_in(numbers, accepted.column("source_line"))
+    return accepted, numbers.filter(pc.invert(kept))
 
 
 def staged_flights(accepted: pa.Table, *, source_file: str, schema: pa.Schema) -> pa.Table:

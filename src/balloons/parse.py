@@ -231,7 +231,7 @@ def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill |
         mapping = mapper(tuple(header))
     except RawFileError as exc:
         raise bulk.NotPlain(str(exc)) from exc
-    by_name = {name: str(index) for index, name in enumerate(header) if name in mapping}
+    positions = {mapping[name]: index for index, name in enumerate(header) if name in mapping}
     zones = bulk.airport_zones(ctx.airports, ctx.zone.key)
     schema = staged(raw.table)
     parsed = Parsed(raw)
@@ -240,15 +240,11 @@ def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill |
     written: list[str] = []
     try:
         for first, lines in plain.batches():
-            pieces = bulk.split(first, lines, width=len(header), delimiter=plain.delimiter)
-            named = {"line": pieces.rows.column("line")}
-            for column in bulk.FLIGHT_COLUMNS:
-                source = next((by_name[key] for key, name in mapping.items() if name == column), None)
-                named[column] = (pieces.rows.column(source) if source is not None
-                                 else pa.nulls(pieces.rows.num_rows, pa.string()))
-            accepted, unsure = bulk.flights(pa.table(named), zones=zones, local_zone=ctx.zone.key, now=ctx.now)
+            accepted, unsure = bulk.flights(first, lines, positions=positions, width=len(header),
+                                            delimiter=plain.delimiter, zones=zones, local_zone=ctx.zone.key,
+                                            now=ctx.now)
             exact_rows: list[Row] = []
-            _validate_all(parsed, exact_rows, _records(first, lines, unsure, pieces, header, plain.delimiter),
+            _validate_all(parsed, exact_rows, _records(first, lines, unsure, header, plain.delimiter),
                           ctx=ctx, strict_header=True, mapper=mapper)
             parsed.read += accepted.num_rows
             fast += accepted.num_rows
@@ -273,12 +269,10 @@ def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill |
     return parsed
 
 
-def _records(first: int, lines: pa.Array, unsure: pa.Array, pieces: bulk.Split, header: list[str],
+def _records(first: int, lines: pa.Array, unsure: pa.Array, header: list[str],
              delimiter: str) -> Iterator[rawfile.Record | rawfile.BadRecord]:
-    """Records for the exact validator: the fast path's unsure rows, and lines of another width,
-    in line order."""
-    numbers = sorted(unsure.to_pylist() + pieces.other_lines.to_pylist())
-    for number in numbers:
+    """Records for the exact validator: the lines the fast path left, in line order."""
+    for number in unsure.to_pylist():
         text = lines[number - first].as_py()
         record = rawfile.csv_record(number, text.split(delimiter), header, delimiter)
         if record is not None:

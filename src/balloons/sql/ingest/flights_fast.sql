@@ -1,7 +1,7 @@
 -- Flight rows of a plain CSV batch that the fast path accepts: only rows in the common,
--- unambiguous form, whose values then equal what `validate.flight` gives. Input: `batch` (line,
--- then the canonical columns as text, null when the file lacks one) and `zones` (icao, zone).
--- Times stay wall times here; `bulk.py` turns them into instants hour by hour.
+-- unambiguous form, whose values then equal what `validate.flight` gives. Input: `fields`
+-- (flights_split.sql) and `zones` (icao, zone). Times stay wall times here; `bulk.py` turns
+-- them into instants hour by hour.
 create or replace temp table checked as
 with source as (
     select
@@ -16,7 +16,7 @@ with source as (
         coalesce(passengers, '') as passengers,
         coalesce(other_airport, '') as other_airport,
         coalesce(airline, '') as airline
-    from batch
+    from fields
 ),
 
 parts as (
