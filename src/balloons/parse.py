@@ -211,6 +211,21 @@ def _validate_all(parsed: Parsed, rows: list[Row], items: Iterable[rawfile.Recor
         rows.append(row)
 
 
+_ZONES: dict[tuple[int, str], tuple[object, pa.Table]] = {}
+
+
+def _airport_zones(ctx: Context) -> pa.Table:
+    """`bulk.airport_zones` once per airports table (a run parses many files with the same one)."""
+    key = (id(ctx.airports), ctx.zone.key)
+    cached = _ZONES.get(key)
+    if cached is None or cached[0] is not ctx.airports:
+        if len(_ZONES) >= 4:
+            _ZONES.clear()
+        cached = (ctx.airports, bulk.airport_zones(ctx.airports, ctx.zone.key))  # keeps the id taken
+        _ZONES[key] = cached
+    return cached[1]
+
+
 def _parse_plain(raw: RawFile, data: bytes | None, *, ctx: Context, spill: Spill | None) -> Parsed | None:
     """The fast path (`bulk.py`); None when the file is not plain CSV and must be read exactly."""
     try:
@@ -232,7 +247,7 @@ def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill |
     except RawFileError as exc:
         raise bulk.NotPlain(str(exc)) from exc
     positions = {mapping[name]: index for index, name in enumerate(header) if name in mapping}
-    zones = bulk.airport_zones(ctx.airports, ctx.zone.key)
+    zones = _airport_zones(ctx)
     schema = staged(raw.table)
     parsed = Parsed(raw)
     fast = 0

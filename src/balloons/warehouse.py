@@ -95,7 +95,8 @@ def _airports_table(con: duckdb.DuckDBPyConnection, airports: Mapping[str, Mappi
 def lake_fingerprint(lake_dir: Lake, params: Params) -> tuple[str, int]:
     """A digest of the lake's files (path, size, mtime), the parameters and the code version."""
     store = as_store(lake_dir)
-    files = [i for i in store.files(store.root) if i.path.endswith(".parquet")]
+    work = f"{store.path(lake.WORK)}/"
+    files = [i for i in store.files(store.root) if i.path.endswith(".parquet") and not i.path.startswith(work)]
     entries = [(i.path[len(store.root):], i.size, i.mtime_ns) for i in files]
     text = json.dumps([__version__, params.__dict__, entries], sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), len(entries)
