@@ -67,6 +67,8 @@ class Parsed:
     """month → Parquet files in the lake store holding that month's spilled rows."""
     ops: int = 0
     """NOTAMR / NOTAMC records among the rows."""
+    fast: int = 0
+    """Rows the fast path (`bulk.py`) accepted; the rest of `read` went record by record."""
 
     def __post_init__(self) -> None:
         if self.rows is None:
@@ -250,7 +252,6 @@ def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill |
     zones = _airport_zones(ctx)
     schema = staged(raw.table)
     parsed = Parsed(raw)
-    fast = 0
     kept: list[pa.Table] = []
     written: list[str] = []
     try:
@@ -262,7 +263,7 @@ def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill |
             _validate_all(parsed, exact_rows, _records(first, lines, unsure, header, plain.delimiter),
                           ctx=ctx, strict_header=True, mapper=mapper)
             parsed.read += accepted.num_rows
-            fast += accepted.num_rows
+            parsed.fast += accepted.num_rows
             batch = pa.concat_tables([
                 bulk.staged_flights(accepted, source_file=raw.path, schema=schema),
                 pa.Table.from_pylist(exact_rows, schema=schema),
@@ -280,7 +281,7 @@ def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill |
             spill.store.delete(path)  # type: ignore[union-attr]  # written only with a spill
         raise
     parsed.rows = pa.concat_tables([schema.empty_table(), *kept])
-    log.info("file=%s fast_path_rows=%d exact_path_rows=%d", raw.path, fast, parsed.read - fast)
+    log.info("file=%s fast_path_rows=%d exact_path_rows=%d", raw.path, parsed.fast, parsed.read - parsed.fast)
     return parsed
 
 
