@@ -27,6 +27,7 @@ import pyarrow as pa
 from balloons import lake, sample, scale, warehouse
 from balloons.ingest import ingest
 from balloons.schema import FLIGHTS
+from balloons.settings import Settings
 from balloons.validate import Context
 from bench import warehouse_choice
 
@@ -238,11 +239,10 @@ def bench_run_sample(work: Path) -> None:
         warehouse.build(own / "lake", own / "warehouse.duckdb", params=warehouse.Params(), airports=ctx.airports,
                         aircraft_seats=aircraft.seat_table())
         con = warehouse.connect_read_only(own / "warehouse.duckdb")
-        rctx = report.context(con, timezone="Europe/Vilnius", radius_km=30)
-        for month in report.data_months(con):
-            report.render_month(con, month, own / "reports", rctx)
-        report.render_year(con, "2025", own / "reports", rctx)
+        months = report.data_months(con)
         con.close()
+        report.render_all(own / "warehouse.duckdb", months, ["2025"], own / "reports", timezone="Europe/Vilnius",
+                          radius_km=30, workers=Settings().report_workers)
 
     t_own = timed(pipeline)
     cli = work / "cli"

@@ -15,14 +15,9 @@ from balloons.settings import Settings
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def render(settings: Settings, months: list[str], years: list[str]) -> list[Path]:
     """Render the given months and years into reports/ (I/O: reads the warehouse, writes PDFs)."""
-    con = warehouse.connect_read_only(settings.warehouse_path)
-    try:
-        ctx = report.context(con, timezone=settings.timezone, radius_km=settings.trigger_radius_km)
-        paths = [report.render_month(con, m, settings.reports_dir, ctx) for m in months]
-        paths += [report.render_year(con, y, settings.reports_dir, ctx) for y in years]
-    finally:
-        con.close()
-    return paths
+    return report.render_all(settings.warehouse_path, months, years, settings.reports_dir,
+                             timezone=settings.timezone, radius_km=settings.trigger_radius_km,
+                             workers=settings.report_workers)
 
 
 @task(cache_policy=NO_CACHE)

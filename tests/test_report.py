@@ -99,3 +99,15 @@ def test_bad_month_is_refused(tmp_path: Path, con, rctx, bad: str) -> None:
     with pytest.raises(ReportError, match="YYYY-MM"):
         report.render_month(con, bad, tmp_path, rctx)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rendering_in_processes_gives_the_same_files_in_order(tmp_path: Path, sample_root: Path) -> None:
+    months = ["2025-09", "2025-10", "2025-11"]
+    options = {"timezone": "Europe/Vilnius", "radius_km": 30}
+    alone = report.render_all(sample_root / "warehouse.duckdb", months, ["2025"], tmp_path / "one", workers=1,
+                              **options)
+    shared = report.render_all(sample_root / "warehouse.duckdb", months, ["2025"], tmp_path / "two", workers=2,
+                               **options)
+    assert [p.name for p in shared] == ["2025-09.pdf", "2025-10.pdf", "2025-11.pdf", "2025.pdf"]
+    assert [p.parent.name for p in shared] == ["two"] * 4
+    assert [p.read_bytes() for p in shared] == [p.read_bytes() for p in alone]

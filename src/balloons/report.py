@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import re
 import uuid
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
@@ -371,3 +375,41 @@ def render_year(con: duckdb.DuckDBPyConnection, year: str, out_dir: Path, ctx: R
                    map_page(con, f"{year}-01", f"{year}-12", ctx, year),
                    trend_page(con, f"{year}-12", ctx, year)]
         return _write(out_dir / f"{year}.pdf", figures, title=f"balloons yearly report {year}", ctx=ctx)
+
+
+Job = tuple[str, str]
+"""("month", "YYYY-MM") or ("year", "YYYY")."""
+
+
+def render_jobs(warehouse_path: Path, jobs: Sequence[Job], out_dir: Path, *, timezone: str,
+                radius_km: float) -> list[Path]:
+    """Render the given documents in this process, reading the warehouse read-only."""
+    from balloons import warehouse
+
+    con = warehouse.connect_read_only(warehouse_path)
+    try:
+        ctx = context(con, timezone=timezone, radius_km=radius_km)
+        return [render_month(con, period, out_dir, ctx) if kind == "month" else render_year(con, period, out_dir, ctx)
+                for kind, period in jobs]
+    finally:
+        con.close()
+
+
+def render_all(warehouse_path: Path, months: Sequence[str], years: Sequence[str], out_dir: Path, *,
+               timezone: str, radius_km: float, workers: int = 1) -> list[Path]:
+    """Render months, then years. Drawing is CPU-bound Python, so with `workers` > 1 and more than
+    two documents due they are shared out to that many processes (each opens the warehouse
+    read-only); should the processes fail to start, rendering goes on here, one by one."""
+    jobs: list[Job] = [("month", m) for m in months] + [("year", y) for y in years]
+    if workers > 1 and len(jobs) > 2:
+        shares = [jobs[i::workers] for i in range(workers)]
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                futures = [pool.submit(render_jobs, warehouse_path, share, out_dir, timezone=timezone,
+                                       radius_km=radius_km) for share in shares]
+                done = {job: path for share, future in zip(shares, futures, strict=True)
+                        for job, path in zip(share, future.result(), strict=True)}
+            return [done[job] for job in jobs]
+        except (BrokenProcessPool, OSError) as exc:
+            log.warning("rendering in %d processes failed (%s); rendering here, one by one", workers, exc)
+    return render_jobs(warehouse_path, jobs, out_dir, timezone=timezone, radius_km=radius_km)

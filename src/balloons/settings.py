@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     buffer_after_min: int = Field(
         default=0, ge=0, le=24 * 60, description="Minutes added after each reopening."
     )
+    report_workers: int = Field(
+        default=2, ge=1, le=32, description="Processes that render PDFs when more than two are due (1: none)."
+    )
     trigger_radius_km: float = Field(
         default=30.0, gt=0, description="Incursions within this distance of an airport can trigger it."
     )
