@@ -3,7 +3,7 @@
 Two paths give the same result. Plain CSV files of flights (see `bulk.py`) are read in batches and
 validated column-wise; every other file, and every row the fast path is unsure of, goes through
 `rawfile` / `notam` and `validate` record by record. Large results can be spilled batch by batch
-to Parquet under the lake's `_work/<run>/` folder, so memory stays flat in the file's size.
+to Arrow files under the lake's `_work/<run>/` folder, so memory stays flat in the file's size.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ class Spill:
     folder: str
 
     def write(self, rows: pa.Table) -> str:
-        path = self.store.path(self.folder, f"{uuid.uuid4().hex}.parquet")
-        self.store.write_parquet(rows, path, compression="lz4")  # read back once, within the run
+        path = self.store.path(self.folder, f"{uuid.uuid4().hex}.arrow")
+        self.store.write_arrow(rows, path)
         return path
 
 
@@ -64,7 +64,7 @@ class Parsed:
     quarantine: list[Row] = field(default_factory=list)
     read: int = 0
     spilled: dict[str, list[str]] = field(default_factory=dict)
-    """month → Parquet files in the lake store holding that month's spilled rows."""
+    """month → Arrow files in the lake store holding that month's spilled rows."""
     ops: int = 0
     """NOTAMR / NOTAMC records among the rows."""
     fast: int = 0
@@ -83,8 +83,8 @@ class Parsed:
         return self.rows
 
     def valid(self, store: Store | None = None) -> int:
-        """How many staged rows the file gave (spilled ones counted from their Parquet footers)."""
-        spilled = sum(store.parquet_rows(p) for ps in self.spilled.values() for p in ps) if store else 0
+        """How many staged rows the file gave (spilled ones read back to count them)."""
+        spilled = sum(store.read_arrow(p).num_rows for ps in self.spilled.values() for p in ps) if store else 0
         return int(self.staged_rows().num_rows) + spilled
 
     def months(self) -> set[str]:
@@ -96,9 +96,8 @@ class Parsed:
         rows = self.staged_rows()
         if month is not None:
             rows = rows.filter(pc.equal(rows.column("month"), month))
-        schema = staged(self.table)
         paths = [p for m, ps in sorted(self.spilled.items()) if month in (None, m) for p in ps]
-        return pa.concat_tables([rows, *(store.read_parquet(p, columns=None, schema=schema) for p in paths)])
+        return pa.concat_tables([rows, *(store.read_arrow(p) for p in paths)])
 
 
 def data_columns(table: str) -> list[str]:

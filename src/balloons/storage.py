@@ -83,6 +83,22 @@ class Store:
         finally:
             temporary.unlink(missing_ok=True)
 
+    def write_arrow(self, table: pa.Table, path: str) -> None:
+        """Write an Arrow IPC file (lz4): scratch data read back once, where Parquet's encoding
+        would cost more than it saves. Not atomic: only the writing run reads it."""
+        if self.local:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        options = pa.ipc.IpcWriteOptions(compression="lz4")
+        with self.fs.open_output_stream(path) as sink, pa.ipc.new_file(sink, table.schema, options=options) as out:
+            out.write_table(table)
+
+    def read_arrow(self, path: str) -> pa.Table:
+        try:
+            with self.fs.open_input_file(path) as source:
+                return pa.ipc.open_file(source).read_all()
+        except (OSError, pa.ArrowException) as exc:
+            raise LakeError(f"Cannot read {self.url_of(path)}: {exc}") from exc
+
     def read_text(self, path: str) -> str | None:
         if not self.is_file(path):
             return None
