@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -143,7 +144,7 @@ def _merge_by_month(store: Store, table: str, parsed_files: list[Parsed], *, cle
                 rows = parsed.month_rows(store, month)
                 parts.append(rows.append_column("_file", pa.repeat(pa.scalar(rank, pa.int32()), rows.num_rows)))
             new = pa.concat_tables(parts) if parts else staged(table).empty_table()
-            new = new.append_column("_row", pa.array(range(new.num_rows), pa.int64()))
+            new = new.append_column("_row", pa.array(np.arange(new.num_rows, dtype=np.int64)))
             old = lake.read_partition(store, table, month, [spec.id_column, "content_hash", "source_file"])
             con.register("new", new)
             con.register("old", old)
