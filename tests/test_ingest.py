@@ -161,3 +161,13 @@ def test_crashed_run_is_completed_by_the_next(tmp_path: Path, ctx: Context, monk
     assert lake.read_pending(tmp_path / "lake") == []
     assert log_rows(tmp_path)["incursions/a.csv"] == (1, 1, 0, 0, 0)
     assert rows(tmp_path, "incursions", "event_id, content_hash") == rows(clean, "incursions", "event_id, content_hash")
+
+
+def test_spilled_rows_are_gone_after_a_run_and_leftovers_after_the_next(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "flights/f.csv", "airport,direction,flight_number,scheduled_at\nEYVI,arrival,BT1,2025-10-01T12:00\n")
+    leftover = tmp_path / "lake" / "_work" / "crashed-run" / "x.arrow"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"partial")
+    run(tmp_path, ctx)
+    assert not (tmp_path / "lake" / "_work").exists()
+    assert rows(tmp_path, "flights", "flight_number") == [("BT1",)]

@@ -13,6 +13,7 @@ Every function takes a `Store`, or a local `Path` for convenience.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -171,3 +172,6 @@ def clear_work(lake: Lake, run_id: str | None = None) -> None:
     """Remove one run's spilled rows, or every run's (leftovers of interrupted runs) for None."""
     store = as_store(lake)
     store.delete_tree(store.path(work_folder(run_id)) if run_id else store.path(WORK))
+    if store.local:
+        with contextlib.suppress(OSError):  # the folder goes once no run's spill is left in it
+            Path(store.path(WORK)).rmdir()
