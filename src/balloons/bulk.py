@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from balloons.rawfile import delimiter_of
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES
 from balloons.validate import COLUMNS, EARLIEST, MAX_SEATS
 
@@ -86,10 +87,10 @@ class PlainCsv:
     def __init__(self, stream: IO[bytes], *, batch_bytes: int = BATCH_BYTES) -> None:
         self._batches = _lines(stream, batch_bytes)
         first = next(self._batches, None)
-        if first is None or not str(first[0]).strip():
+        header_line = first[0].as_py() if first is not None else ""
+        if first is None or not header_line.strip():
             raise NotPlain("it has no header line")
-        header_line = first[0].as_py()
-        self.delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+        self.delimiter = delimiter_of(header_line)
         self.header_fields = header_line.split(self.delimiter)
         self._first = first.slice(1)
 
