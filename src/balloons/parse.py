@@ -82,13 +82,8 @@ class Parsed:
         assert self.rows is not None
         return self.rows
 
-    def valid(self, store: Store | None = None) -> int:
-        """How many staged rows the file gave (spilled ones read back to count them)."""
-        spilled = sum(store.read_arrow(p).num_rows for ps in self.spilled.values() for p in ps) if store else 0
-        return int(self.staged_rows().num_rows) + spilled
-
     def months(self) -> set[str]:
-        in_memory = {m for m in self.staged_rows().column("month").to_pylist() if m is not None}
+        in_memory = {m for m in pc.unique(self.staged_rows().column("month")).to_pylist() if m is not None}
         return in_memory | set(self.spilled)
 
     def month_rows(self, store: Store, month: str | None) -> pa.Table:
