@@ -42,7 +42,8 @@ def summarise(folded: Path, top: int) -> list[tuple[float, str, str]]:
     counts: collections.Counter[str] = collections.Counter()
     for line in folded.read_text().splitlines():
         stack, _, n = line.rpartition(" ")
-        counts[innermost_balloons_frame(stack)] += int(n)
+        if n.isdigit():  # py-spy's raw format: "frame;frame;... count"
+            counts[innermost_balloons_frame(stack)] += int(n)
     total = sum(counts.values())
     out = []
     for frame, n in counts.most_common(top):
