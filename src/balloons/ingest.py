@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,9 +36,6 @@ __all__ = ["Counts", "Merged", "Parsed", "RawFile", "Spill", "Summary", "data_co
            "parse_file", "prepare", "scan"]
 
 log = logging.getLogger(__name__)
-
-Row = dict[str, Any]
-
 
 def sha256_of(location: Path) -> str:
     digest = hashlib.sha256()

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from balloons import lake
 from balloons.lake import Lake
 from balloons.parse import Parsed
-from balloons.schema import TABLES, staged
+from balloons.schema import RUN_COLUMNS, TABLES, staged
 from balloons.storage import Store, as_store
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def merge_table(lake_dir: Lake, table: str, parsed_files: list[Parsed], *, clean
 
 def _with_run(rows: pa.Table, table: str, run_id: str, now: datetime) -> pa.Table:
     """Staged rows as lake rows: drop the staging columns, add the run's lineage."""
-    names = [n for n in TABLES[table].schema.names if n not in ("run_id", "ingested_at")]
+    names = [n for n in TABLES[table].schema.names if n not in RUN_COLUMNS]
     out = rows.select(names)
     n = out.num_rows
     out = out.append_column("run_id", pa.repeat(pa.scalar(run_id, pa.string()), n))

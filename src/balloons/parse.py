@@ -271,8 +271,9 @@ def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill |
                 parsed.spilled.setdefault(month, []).append(path)
                 written.append(path)
     except BaseException:
-        for path in written:
-            spill.store.delete(path)  # type: ignore[union-attr]  # written only with a spill
+        if spill is not None:
+            for path in written:
+                spill.store.delete(path)
         raise
     parsed.rows = pa.concat_tables([schema.empty_table(), *kept])
     log.info("file=%s fast_path_rows=%d exact_path_rows=%d", raw.path, parsed.fast, parsed.read - parsed.fast)

@@ -31,7 +31,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from balloons import __version__, plots  # noqa: E402
+from balloons import __version__, plots, warehouse  # noqa: E402
 from balloons.errors import ReportError  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -384,8 +384,6 @@ Job = tuple[str, str]
 def render_jobs(warehouse_path: Path, jobs: Sequence[Job], out_dir: Path, *, timezone: str,
                 radius_km: float) -> list[Path]:
     """Render the given documents in this process, reading the warehouse read-only."""
-    from balloons import warehouse
-
     con = warehouse.connect_read_only(warehouse_path)
     try:
         ctx = context(con, timezone=timezone, radius_km=radius_km)

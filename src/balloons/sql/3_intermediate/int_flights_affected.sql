@@ -3,14 +3,20 @@
 -- join: flights are first narrowed (hash semi-join) to the airport-days some window touches, so
 -- only those are sorted for the ASOF join.
 create or replace temp view int_flights_affected as
-with window_days as (
+with owned as (
+    select
+        *
+    from int_closure_windows
+    where owned_from < owned_until
+),
+window_days as (
     select distinct
         windows.airport as airport,
         unnest(range(
             (epoch(windows.owned_from) // 86400)::bigint,
             (epoch(windows.owned_until) // 86400)::bigint + 1
         )) as utc_day
-    from int_closure_windows as windows
+    from owned as windows
 ),
 candidates as (
     select
@@ -30,7 +36,7 @@ matched as (
         candidates.seats as seats,
         candidates.passengers as passengers
     from candidates
-    asof join int_closure_windows as windows
+    asof join owned as windows
         on candidates.airport = windows.airport
         and candidates.scheduled_at >= windows.owned_from
     where candidates.scheduled_at < windows.owned_until

@@ -1,35 +1,11 @@
 create or replace table monthly_impact as
-with ordered as (
+with minutes as (
     select
-        closures.closure_id as closure_id,
-        closures.airport as airport,
-        closures.month as month,
-        closures.closed_from as closed_from,
-        closures.closed_until as closed_until,
-        max(closures.closed_until) over (
-            partition by closures.airport
-            order by closures.closed_from, closures.closure_id
-            rows between unbounded preceding and 1 preceding
-        ) as earlier_until
-    from closures
-),
-covered as (
-    select
-        month as month,
-        airport as airport,
-        greatest(
-            epoch(closed_until) - epoch(greatest(closed_from, coalesce(earlier_until, closed_from))),
-            0
-        ) / 60.0 as new_minutes
-    from ordered
-),
-minutes as (
-    select
-        month as month,
-        airport as airport,
-        sum(new_minutes) as closed_minutes
-    from covered
-    group by month, airport
+        windows.month as month,
+        windows.airport as airport,
+        sum(windows.new_closed_minutes) as closed_minutes
+    from int_closure_windows as windows
+    group by windows.month, windows.airport
 ),
 impact as (
     select
