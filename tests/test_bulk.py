@@ -136,3 +136,14 @@ def test_content_json_is_the_canonical_json_identity_hashes() -> None:
                       "null::varchar as airline, timestamp '2025-10-01 12:00:00' as scheduled_utc)").fetchone()[0]
     canonical = {key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()}
     assert got == json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_flight_id_sql_is_identity_flight_id() -> None:
+    from balloons import identity
+
+    row = {"airport": "EYVI", "direction": "arrival", "flight_number": "BT 341",
+           "scheduled_at": datetime(2025, 10, 1, 12, 0, tzinfo=UTC)}
+    got = duckdb.connect().execute(
+        f"select sha1({bulk.FLIGHT_ID_JSON_SQL})[1:16] from (select 'EYVI' as airport, 'arrival' as direction, "
+        "'BT 341' as flight_number, timestamp '2025-10-01 12:00:00' as scheduled_utc)").fetchone()[0]
+    assert got == identity.flight_id(row)

@@ -134,6 +134,11 @@ def _json_instant(column: str) -> str:
 _KINDS = {"seats": _json_number, "passengers": _json_number, "scheduled_utc": _json_instant}
 
 
+# identity.flight_id: ["flight", airport, direction, flight_number, scheduled_at]
+FLIGHT_ID_JSON_SQL = ("""concat('["flight","', airport, '","', direction, '","', flight_number, '","', """
+                      """strftime(scheduled_utc, '%Y-%m-%dT%H:%M:%S+00:00'), '"]')""")
+
+
 def content_json_sql(columns: list[str]) -> str:
     """SQL for the canonical JSON that `identity.content_hash` hashes (sorted keys, compact).
     Column names are our own constants; `scheduled_at` is read from the naive UTC column."""
@@ -213,7 +218,8 @@ def flights(first_line: int, lines: pa.Array, *, positions: Mapping[str, int], w
         low, high = (max(first - timedelta(days=1), earliest), min(last + timedelta(days=1), latest)) if first else \
             (earliest, earliest)
         con.register("local_offsets", utc_offsets(low, high, local_zone))
-        accept = _sql("flights_accept.sql").replace("{content_json}", content_json_sql(list(FLIGHT_COLUMNS)))
+        accept = (_sql("flights_accept.sql").replace("{id_json}", FLIGHT_ID_JSON_SQL)
+                  .replace("{content_json}", content_json_sql(list(FLIGHT_COLUMNS))))
         # materialising first lets DuckDB use both cores; exporting a running query to Arrow does not
         con.execute(f"create temp table accepted as {accept}", {"earliest": earliest, "latest": latest})
         accepted = con.execute("select * from accepted").to_arrow_table()

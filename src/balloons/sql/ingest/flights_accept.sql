@@ -27,8 +27,7 @@ bounded as (
 )
 
 select
-    sha1(concat('["flight","', airport, '","', direction, '","', flight_number, '","',
-                strftime(scheduled_utc, '%Y-%m-%dT%H:%M:%S+00:00'), '"]'))[1:16] as flight_id,
+    sha1({id_json})[1:16] as flight_id,
     airport,
     direction,
     flight_number,
