@@ -37,7 +37,8 @@ POOLS = {
     "airline": ["", "Ryanair", "airBaltic ", "LOT Polish Airlines", "Lietuvos Avialinijos (LAL)", "Wizz Air Ltd.",
                 "Ūkio linija", "A\\B", "Tab\there", "x"],
 }
-ROW = st.fixed_dictionaries({name: st.sampled_from(pool) for name, pool in POOLS.items()})
+# each field is clean half the time, so that many rows take the fast path and many do not
+ROW = st.fixed_dictionaries({name: st.one_of(st.just(pool[0]), st.sampled_from(pool)) for name, pool in POOLS.items()})
 LINE = st.one_of(ROW, ROW, ROW, st.sampled_from(["", "   ", "only,three,fields", "EYVI,arrival"]))
 
 

@@ -131,7 +131,7 @@ def _json_instant(column: str) -> str:
     return f"""'"' || strftime({column}, '%Y-%m-%dT%H:%M:%S+00:00') || '"'"""
 
 
-_KINDS = {"seats": _json_number, "passengers": _json_number, "scheduled_utc": _json_instant}
+_KINDS = {"seats": _json_number, "passengers": _json_number, "scheduled_at": _json_instant}
 
 
 # identity.flight_id: ["flight", airport, direction, flight_number, scheduled_at]
@@ -145,7 +145,7 @@ def content_json_sql(columns: list[str]) -> str:
     parts: list[str] = []
     for name in sorted(columns):
         source = "scheduled_utc" if name == "scheduled_at" else name
-        parts.append(f"""'{"," if parts else "{"}"{name}":', {_KINDS.get(source, _json_text)(source)}""")
+        parts.append(f"""'{"," if parts else "{"}"{name}":', {_KINDS.get(name, _json_text)(source)}""")
     return "concat(" + ", ".join(parts) + ", '}')"
 
 

@@ -74,10 +74,6 @@ class Parsed:
         if self.rows is None:
             self.rows = staged(self.file.table).empty_table()
 
-    @property
-    def table(self) -> str:
-        return self.file.table
-
     def staged_rows(self) -> pa.Table:
         assert self.rows is not None
         return self.rows
