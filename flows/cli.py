@@ -15,15 +15,27 @@ from typing import Any
 import click
 
 from balloons.errors import BalloonsError
+from balloons.redact import protect, redact_text, secret_values
 from balloons.settings import Settings, load_settings
 
 
+class _Command(click.Command):
+    """Every command validates the settings and starts redacting secrets before its own code runs
+    (so before Prefect starts); --help still works with bad settings."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        protect_secrets(settings_for(ctx.params.get("data_dir")))
+        return super().invoke(ctx)
+
+
 class _Group(click.Group):
+    command_class = _Command
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BalloonsError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(redact_text(str(exc))) from exc
 
 
 def interactive() -> bool:
@@ -83,6 +95,11 @@ def wait_option(func: Any) -> Any:
 
 def settings_for(data_dir: Path | None) -> Settings:
     return load_settings(data_dir=data_dir)
+
+
+def protect_secrets(settings: Settings) -> None:
+    """Mask the settings' secrets and the AWS credentials in everything this process writes."""
+    protect(secret_values(settings, os.environ))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,11 +6,13 @@ once. It holds the pipeline lock for the whole run and records its outcome in st
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger
 
 from balloons.lock import pipeline_lock
+from balloons.redact import protect, secret_values
 from balloons.settings import load_settings
 from balloons.status import write_run_status
 from flows.ingest import ingest_flow
@@ -32,6 +34,7 @@ def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s:
             cluster) or dask=tcp://HOST:PORT (an existing Dask cluster).
     """
     settings = load_settings(data_dir=data_dir)
+    protect(secret_values(settings, os.environ))  # a served or worker run is its own process
     with pipeline_lock(settings.lock_path, wait_s=wait_s):
         started = datetime.now(UTC)
         write_run_status(settings.data_dir, started_at=started, finished_at=None, outcome="running", error=None)

@@ -9,6 +9,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 
 from balloons import report, warehouse
+from balloons.redact import redact
 from balloons.settings import Settings
 
 
@@ -29,7 +30,7 @@ def publish_artifacts(settings: Settings, months: list[str], paths: list[Path]) 
             m = report.metrics(con, month, month)
             create_markdown_artifact(
                 key=f"report-summary-{month}",
-                markdown=(f"# balloons, {month}\n\n| figure | value |\n|---|---|\n"
+                markdown=redact(f"# balloons, {month}\n\n| figure | value |\n|---|---|\n"
                           f"| incursion records | {m['incursions']:,} |\n| balloons | {m['balloons']:,} |\n"
                           f"| airport closures | {m['closures']:,} |\n"
                           f"| hours closed | {m['closed_minutes'] / 60:,.1f} |\n"
@@ -41,13 +42,13 @@ def publish_artifacts(settings: Settings, months: list[str], paths: list[Path]) 
                            "group by all order by source_file").fetchall()
         create_table_artifact(
             key="quarantine-per-file",
-            table=[{"source_file": f, "table_name": t, "quarantined": n} for f, t, n in rows],
+            table=redact([{"source_file": f, "table_name": t, "quarantined": n} for f, t, n in rows]),
             description="Quarantined records per raw file (see the quarantine relation for reasons)")
     finally:
         con.close()
     for path in paths:
-        create_link_artifact(key=f"report-{path.stem}", link=path.resolve().as_uri(),
-                             link_text=path.name, description=f"PDF report {path.stem}")
+        create_link_artifact(key=f"report-{path.stem}", link=redact(path.resolve().as_uri()),
+                             link_text=redact(path.name), description=f"PDF report {path.stem}")
 
 
 def months_to_render(settings: Settings, changed: set[str], everything: bool) -> tuple[list[str], list[str]]:

@@ -2,23 +2,34 @@
 
 Library functions never read the environment: the CLI or a flow builds `Settings` once and
 passes values down.
+
+Every numeric setting is finite and bounded: declare it with `Field(ge=/gt=…, le=/lt=…)` (the model
+refuses inf and nan, and `tests/test_settings.py` fails on a numeric field without both bounds);
+`allowed_range()` words the bounds for error messages and the README. No setting may carry
+credentials in a URL: they belong in the AWS variables or a SecretStr setting.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from balloons.errors import ConfigError
+from balloons.redact import url_has_credentials
+
+ENV_PREFIX = "BALLOONS_"
 
 
 class Settings(BaseSettings):
     """Everything a balloons run can be configured with (environment prefix `BALLOONS_`)."""
 
-    model_config = SettingsConfigDict(env_prefix="BALLOONS_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore", allow_inf_nan=False)
 
     data_dir: Path = Field(
         default=Path("data"),
@@ -38,13 +49,13 @@ class Settings(BaseSettings):
         default=2, ge=1, le=32, description="Processes that render PDFs when more than two are due (1: none)."
     )
     trigger_radius_km: float = Field(
-        default=30.0, gt=0, description="Incursions within this distance of an airport can trigger it."
+        default=30.0, gt=0, le=1000, description="Incursions within this distance of an airport can trigger it."
     )
     trigger_lead_min: int = Field(
-        default=120, ge=0, description="Incursions this long before a closure can trigger it."
+        default=120, ge=0, le=24 * 60, description="Incursions this long before a closure can trigger it."
     )
     max_closure_days: float = Field(
-        default=7.0, gt=0, description="Closures longer than this are quarantined as absurd."
+        default=7.0, gt=0, le=366, description="Closures longer than this are quarantined as absurd."
     )
     lake_url: str | None = Field(
         default=None, description="Lake location: a local path or s3://bucket/prefix [default: <data dir>/lake]."
@@ -53,6 +64,19 @@ class Settings(BaseSettings):
     s3_region: str | None = Field(default=None, description="Overrides AWS_REGION.")
     s3_access_key_id: SecretStr | None = Field(default=None, description="Overrides AWS_ACCESS_KEY_ID.")
     s3_secret_access_key: SecretStr | None = Field(default=None, description="Overrides AWS_SECRET_ACCESS_KEY.")
+
+    @field_validator("*")
+    @classmethod
+    def _no_credentials_in_urls(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str | Path) and url_has_credentials(str(value)):
+            raise PydanticCustomError(
+                "credentials_in_url",
+                "{setting} holds credentials inside a URL, which would end up in logs and run "
+                "records; remove them from the URL and give them as AWS_ACCESS_KEY_ID / "
+                "AWS_SECRET_ACCESS_KEY (or BALLOONS_S3_ACCESS_KEY_ID / BALLOONS_S3_SECRET_ACCESS_KEY)",
+                {"setting": env_name(str(info.field_name))},
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -87,18 +111,56 @@ class Settings(BaseSettings):
         return self.data_dir / ".balloons.lock"
 
 
+def env_name(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def _numeric_type(annotation: Any) -> type | None:
+    """int or float for `int`, `float`, `int | None`, `float | None`; else None."""
+    kinds = {a for a in (get_args(annotation) or (annotation,)) if a is not type(None)}
+    return kinds.pop() if len(kinds) == 1 and kinds <= {int, float} else None
+
+
+def numeric_fields() -> dict[str, FieldInfo]:
+    """The Settings fields holding an int or a float (optional or not)."""
+    return {name: info for name, info in Settings.model_fields.items() if _numeric_type(info.annotation)}
+
+
+def allowed_range(field: str) -> str:
+    """The allowed values of a numeric setting in words, e.g. 'an integer >= 0 and <= 1440'."""
+    info = Settings.model_fields[field]
+    kind = "an integer" if _numeric_type(info.annotation) is int else "a finite number"
+    signs = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    bounds = [f"{signs[name]} {_number(getattr(item, name))}"
+              for item in info.metadata for name in signs if hasattr(item, name)]
+    return f"{kind} {' and '.join(bounds)}" if bounds else kind
+
+
+def _number(value: Any) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _message(error: Any) -> str:
+    where = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "credentials_in_url":
+        return f"{error['msg']}."  # the value is never shown: it holds the credentials
+    if where in numeric_fields():
+        given = str(error.get("input", ""))
+        shown = given if len(given) <= 24 else f"{given[:20]}..."
+        return f"Invalid setting {env_name(where)}={shown!r}: must be {allowed_range(where)}. Fix it and run again."
+    return f"Invalid setting {env_name(where or 'settings')}: {error['msg']}. Fix it and run again."
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build Settings from the environment plus explicit overrides (None values are ignored).
 
-    Raises ConfigError with a one-line message when a value is invalid.
+    Raises ConfigError with a one-line message when a value is invalid; the message names the
+    setting and, for numbers, its allowed range, and never repeats a URL that holds credentials.
     """
     given = {key: value for key, value in overrides.items() if value is not None}
     try:
         settings = Settings(**given)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise ConfigError(
-            f"Invalid setting BALLOONS_{where.upper()}: {first['msg']}. Fix it and run again."
-        ) from exc
+        # from None: the ValidationError's own text repeats every input value, credentials included
+        raise ConfigError(_message(exc.errors()[0])) from None
     return settings.model_copy(update={"data_dir": settings.data_dir.expanduser().absolute()})

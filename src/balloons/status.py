@@ -15,6 +15,7 @@ from typing import Any
 
 from balloons import lake
 from balloons.lake import Lake
+from balloons.redact import redact
 from balloons.schema import RECORD_TABLES, TABLES
 from balloons.storage import as_store
 
@@ -28,7 +29,7 @@ def write_run_status(data_dir: Path, **fields: Any) -> None:
     record.update({k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()})
     data_dir.mkdir(parents=True, exist_ok=True)
     temporary = data_dir / f".{STATUS_FILE}.{uuid.uuid4().hex[:8]}"
-    temporary.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+    temporary.write_text(json.dumps(redact(record), indent=1, sort_keys=True), encoding="utf-8")
     os.replace(temporary, path)
 
 

@@ -1,0 +1,209 @@
+"""Settings: every numeric setting is finite and bounded, a bad value is one `Error:` line naming the
+setting and its range before anything starts, and no URL setting may carry credentials."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from balloons.errors import ConfigError
+from balloons.settings import Settings, allowed_range, env_name, load_settings, numeric_fields
+from flows.cli import cli
+
+README = Path(__file__).parent.parent / "README.md"
+
+# The documented ranges, written out: changing a bound means changing this table and the README.
+RANGES = {
+    "load_factor": "a finite number > 0 and <= 1",
+    "buffer_after_min": "an integer >= 0 and <= 1440",
+    "report_workers": "an integer >= 1 and <= 32",
+    "trigger_radius_km": "a finite number > 0 and <= 1000",
+    "trigger_lead_min": "an integer >= 0 and <= 1440",
+    "max_closure_days": "a finite number > 0 and <= 366",
+}
+
+
+def bounds(field: str) -> dict[str, float]:
+    return {
+        name: getattr(item, name)
+        for item in Settings.model_fields[field].metadata
+        for name in ("ge", "gt", "le", "lt")
+        if hasattr(item, name)
+    }
+
+
+def is_int(field: str) -> bool:
+    return allowed_range(field).startswith("an integer")
+
+
+def refused_values(field: str) -> list[str]:
+    """Values outside the field's range: non-finite, just past each bound, absurdly large."""
+    b = bounds(field)
+    low, high = b.get("ge", b.get("gt")), b.get("le", b.get("lt"))
+    assert low is not None and high is not None
+    step = 1 if is_int(field) else 1e-9 * max(1.0, abs(high))
+    values = [
+        "inf",
+        "-inf",
+        "nan",
+        "NaN",
+        "1e400",
+        "-1e400",
+        "abc",
+        "",
+        str(low if "gt" in b else low - step),
+        str(high if "lt" in b else high + step),
+        "9" * 5000,
+    ]
+    if is_int(field):
+        values += ["1e3", "１０", "0x10", f"{low}.5"]
+    return values
+
+
+def accepted_values(field: str) -> list[str]:
+    b = bounds(field)
+    low, high = b.get("ge", b.get("gt")), b.get("le", b.get("lt"))
+    assert low is not None and high is not None
+    values = [str(Settings.model_fields[field].default)]
+    if "ge" in b:
+        values.append(str(low))
+    if "le" in b:
+        values.append(str(high))
+    return values
+
+
+def test_the_documented_ranges_are_the_model_ranges() -> None:
+    assert {name: allowed_range(name) for name in RANGES} == RANGES
+
+
+@pytest.mark.parametrize("field", sorted(numeric_fields()))
+def test_every_numeric_setting_is_bounded_and_finite(field: str) -> None:
+    b = bounds(field)
+    assert {"ge", "gt"} & b.keys(), f"{field} has no lower bound: add ge= or gt= to its Field"
+    assert {"le", "lt"} & b.keys(), f"{field} has no upper bound: add le= or lt= to its Field"
+    assert all(math.isfinite(v) for v in b.values())
+    assert Settings.model_config.get("allow_inf_nan") is False
+
+
+@pytest.mark.parametrize(("field", "value"), [(f, v) for f in sorted(numeric_fields()) for v in refused_values(f)])
+def test_out_of_range_value_is_one_line_naming_the_setting_and_range(
+    monkeypatch: pytest.MonkeyPatch, field: str, value: str
+) -> None:
+    monkeypatch.setenv(env_name(field), value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert env_name(field) in message and allowed_range(field) in message
+    assert "\n" not in message and len(message) < 300
+    assert caught.value.__cause__ is None
+
+
+@pytest.mark.parametrize(("field", "value"), [(f, v) for f in sorted(numeric_fields()) for v in accepted_values(f)])
+def test_values_in_range_are_accepted(monkeypatch: pytest.MonkeyPatch, field: str, value: str) -> None:
+    monkeypatch.setenv(env_name(field), value)
+    assert getattr(load_settings(), field) == float(value)
+
+
+@pytest.mark.parametrize("field", sorted(numeric_fields()))
+def test_readme_documents_each_range(field: str) -> None:
+    rows = [
+        line
+        for line in README.read_text(encoding="utf-8").splitlines()
+        if line.startswith("|") and f"`{env_name(field)}`" in line
+    ]
+    assert rows, f"README settings table has no row for {env_name(field)}"
+    assert allowed_range(field).removeprefix("a finite ").removeprefix("an ") in rows[0], rows[0]
+
+
+SECRET = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
+
+CREDENTIAL_URLS = [
+    ("BALLOONS_LAKE_URL", f"s3://AKIAEXAMPLE:{SECRET}@bucket/x"),
+    ("BALLOONS_LAKE_URL", f"s3://{SECRET}@bucket/x"),
+    ("BALLOONS_LAKE_URL", f"s3://bucket/x?secret={SECRET}"),
+    ("BALLOONS_LAKE_URL", f"s3://bucket/x?X-Amz-Signature={SECRET}&X-Amz-Credential=AKIA"),
+    ("BALLOONS_S3_ENDPOINT_URL", f"http://minio:{SECRET}@127.0.0.1:9000"),
+    ("BALLOONS_S3_ENDPOINT_URL", f"https://127.0.0.1:9000/?access_key=AKIA&secret_key={SECRET}"),
+    ("BALLOONS_S3_ENDPOINT_URL", f"https://127.0.0.1:9000/?token={SECRET}"),
+]
+
+
+@pytest.mark.parametrize(("variable", "url"), CREDENTIAL_URLS)
+def test_credentials_in_a_url_setting_are_refused_without_echoing_them(
+    monkeypatch: pytest.MonkeyPatch, variable: str, url: str
+) -> None:
+    monkeypatch.setenv(variable, url)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert variable in message and "AWS_SECRET_ACCESS_KEY" in message
+    assert SECRET not in message and "AKIA" not in message and "\n" not in message
+    assert (
+        caught.value.__cause__ is None
+        and caught.value.__context__ is None
+        or SECRET not in repr(caught.value.__context__)
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["s3://bucket/prefix", "s3://bucket", "/srv/lake", "relative/lake", "s3://bucket/a=b/c?versionId=3"]
+)
+def test_plain_lake_urls_are_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("BALLOONS_LAKE_URL", url)
+    assert load_settings().lake_url == url
+
+
+# One process runs every command with one bad setting and reports whether Prefect got imported.
+_EVERY_COMMAND = """
+import json, sys
+import click
+from click.testing import CliRunner
+from flows.cli import cli
+out = {}
+for name, command in sorted(cli.commands.items()):
+    args = [name] + ["x" for p in command.params if isinstance(p, click.Argument) and p.required]
+    result = CliRunner().invoke(cli, args + ["--data-dir", sys.argv[1]])
+    out[name] = [result.exit_code, result.output]
+out["prefect imported"] = "prefect" in sys.modules
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("BALLOONS_MAX_CLOSURE_DAYS", "inf"), ("BALLOONS_LAKE_URL", f"s3://K:{SECRET}@b/x")]
+)
+def test_every_command_refuses_a_bad_setting_before_prefect_starts(tmp_path: Path, variable: str, value: str) -> None:
+    (tmp_path / "raw").mkdir()
+    env = {**os.environ, variable: value}
+    done = subprocess.run(
+        [sys.executable, "-c", _EVERY_COMMAND, str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    results = json.loads(done.stdout)
+    assert results.pop("prefect imported") is False
+    assert set(results) == set(cli.commands)
+    for name, (code, output) in results.items():
+        assert code == 1, (name, output)
+        assert output.startswith("Error: ") and output.count("\n") == 1, (name, output)
+        assert variable in output and SECRET not in output, (name, output)
+    assert not (tmp_path / "status.json").exists()
+
+
+def test_help_still_works_with_a_bad_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    monkeypatch.setenv("BALLOONS_MAX_CLOSURE_DAYS", "nan")
+    for name in cli.commands:
+        assert CliRunner().invoke(cli, [name, "--help"]).exit_code == 0, name
+    assert isinstance(cli.commands["run"], click.Command)
