@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from balloons import report, warehouse
-from balloons.redact import redact
+from balloons.redact import MASK, redact
 from balloons.settings import Settings
 
 
@@ -21,6 +23,11 @@ def render(settings: Settings, months: list[str], years: list[str]) -> list[Path
                              workers=settings.report_workers)
 
 
+def publish(create: Callable[..., Any], key: str, **fields: Any) -> None:
+    """Create an artifact with every text in it redacted; a key keeps Prefect's alphabet."""
+    create(key=redact(key).replace(MASK, "redacted"), **redact(fields))
+
+
 @task(cache_policy=NO_CACHE)
 def publish_artifacts(settings: Settings, months: list[str], paths: list[Path]) -> None:
     """A markdown summary per month, quarantine counts per file, and a link to each PDF."""
@@ -28,9 +35,9 @@ def publish_artifacts(settings: Settings, months: list[str], paths: list[Path]) 
     try:
         for month in months:
             m = report.metrics(con, month, month)
-            create_markdown_artifact(
-                key=f"report-summary-{month}",
-                markdown=redact(f"# balloons, {month}\n\n| figure | value |\n|---|---|\n"
+            publish(
+                create_markdown_artifact, f"report-summary-{month}",
+                markdown=(f"# balloons, {month}\n\n| figure | value |\n|---|---|\n"
                           f"| incursion records | {m['incursions']:,} |\n| balloons | {m['balloons']:,} |\n"
                           f"| airport closures | {m['closures']:,} |\n"
                           f"| hours closed | {m['closed_minutes'] / 60:,.1f} |\n"
@@ -40,15 +47,15 @@ def publish_artifacts(settings: Settings, months: list[str], paths: list[Path]) 
                 description=f"Monthly figures for {month} from the warehouse")
         rows = con.execute("select source_file, table_name, count(*) as quarantined from quarantine "
                            "group by all order by source_file").fetchall()
-        create_table_artifact(
-            key="quarantine-per-file",
-            table=redact([{"source_file": f, "table_name": t, "quarantined": n} for f, t, n in rows]),
+        publish(
+            create_table_artifact, "quarantine-per-file",
+            table=[{"source_file": f, "table_name": t, "quarantined": n} for f, t, n in rows],
             description="Quarantined records per raw file (see the quarantine relation for reasons)")
     finally:
         con.close()
     for path in paths:
-        create_link_artifact(key=f"report-{path.stem}", link=redact(path.resolve().as_uri()),
-                             link_text=redact(path.name), description=f"PDF report {path.stem}")
+        publish(create_link_artifact, f"report-{path.stem}", link=path.resolve().as_uri(),
+                             link_text=path.name, description=f"PDF report {path.stem}")
 
 
 def months_to_render(settings: Settings, changed: set[str], everything: bool) -> tuple[list[str], list[str]]:
