@@ -7,6 +7,7 @@ becomes one line on stderr and exit status 1; bad usage is click's exit status 2
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 from pathlib import Path
@@ -89,8 +90,15 @@ def data_dir_option(func: Any) -> Any:
 
 
 def wait_option(func: Any) -> Any:
-    return click.option("--wait", type=float, default=0.0, show_default=True,
-                        help="Seconds to wait for another run's lock before giving up.")(func)
+    return click.option("--wait", type=click.FloatRange(min=0, max=24 * 3600), default=0.0, show_default=True,
+                        callback=_not_nan,
+                        help="Seconds (0 to 86400) to wait for another run's lock before giving up.")(func)
+
+
+def _not_nan(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if math.isnan(value):  # FloatRange lets nan through: it compares false with both bounds
+        raise click.BadParameter("nan is not a number of seconds.", ctx, param)
+    return value
 
 
 def settings_for(data_dir: Path | None) -> Settings:

@@ -132,6 +132,8 @@ CREDENTIAL_URLS = [
     ("BALLOONS_S3_ENDPOINT_URL", f"http://minio:{SECRET}@127.0.0.1:9000"),
     ("BALLOONS_S3_ENDPOINT_URL", f"https://127.0.0.1:9000/?access_key=AKIA&secret_key={SECRET}"),
     ("BALLOONS_S3_ENDPOINT_URL", f"https://127.0.0.1:9000/?token={SECRET}"),
+    ("BALLOONS_LAKE_URL", f"s3://bucket/x?AWSAccessKeyId=AKIA1&Signature={SECRET}&Expires=1"),
+    ("BALLOONS_LAKE_URL", f"s3://bucket/x?versionId=1&Password={SECRET}"),
 ]
 
 
@@ -207,3 +209,16 @@ def test_help_still_works_with_a_bad_setting(monkeypatch: pytest.MonkeyPatch) ->
     for name in cli.commands:
         assert CliRunner().invoke(cli, [name, "--help"]).exit_code == 0, name
     assert isinstance(cli.commands["run"], click.Command)
+
+
+WAITING = sorted(name for name, command in cli.commands.items() if any(p.name == "wait" for p in command.params))
+
+
+@pytest.mark.parametrize(("command", "value"), [(c, v) for c in WAITING for v in ("nan", "inf", "-1", "86401")])
+def test_wait_option_is_a_finite_bounded_number(tmp_path: Path, command: str, value: str) -> None:
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, [command, "--wait", value, "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "Error: Invalid value for '--wait'" in result.output
+    assert not (tmp_path / "warehouse.duckdb").exists() and not (tmp_path / ".balloons.lock").exists()

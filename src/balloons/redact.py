@@ -40,10 +40,7 @@ CREDENTIAL_ENV = (
 #: it would mangle every line that happens to contain those characters.
 MIN_SECRET_LENGTH = 4
 
-_CREDENTIAL_PARAM = re.compile(
-    r"(?i)^(x-amz-(signature|credential|security-token)|sig|signature|key|apikey|api_key|"
-    r"access_?key(_id)?|secret.*|.*_secret|password|passwd|pwd|.*token)$"
-)
+_CREDENTIAL_PARAM = re.compile(r"(?i)secret|passw|pwd|token|signature|credential|api_?key|access_?key|auth|^sig$|^key$")
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@")
 _QUERY_PARAM = re.compile(r"(?P<sep>[?&;])(?P<name>[^=&#\s?;]+)=(?P<value>[^&#\s;]*)")
 
@@ -62,7 +59,7 @@ def url_has_credentials(text: str) -> bool:
         return bool(_USERINFO.search(text))
     if "@" in parts.netloc:
         return True
-    return any(_CREDENTIAL_PARAM.match(name) for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return any(_CREDENTIAL_PARAM.search(name) for name, _ in parse_qsl(parts.query, keep_blank_values=True))
 
 
 def secret_values(model: BaseModel, env: Mapping[str, str]) -> set[str]:
@@ -82,7 +79,7 @@ def register(secrets: Iterable[str]) -> None:
 
 
 def _mask_param(match: re.Match[str]) -> str:
-    if not _CREDENTIAL_PARAM.match(match["name"]):
+    if not _CREDENTIAL_PARAM.search(match["name"]):
         return match[0]
     return f"{match['sep']}{match['name']}={MASK}"
 
