@@ -171,7 +171,9 @@ from flows.cli import cli
 out = {}
 for name, command in sorted(cli.commands.items()):
     args = [name] + ["x" for p in command.params if isinstance(p, click.Argument) and p.required]
-    result = CliRunner().invoke(cli, args + ["--data-dir", sys.argv[1]])
+    if any(p.name == "data_dir" for p in command.params):
+        args += ["--data-dir", sys.argv[1]]
+    result = CliRunner().invoke(cli, args)
     out[name] = [result.exit_code, result.output]
 out["prefect imported"] = "prefect" in sys.modules
 print(json.dumps(out))
