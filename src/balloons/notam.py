@@ -48,6 +48,7 @@ _TEXT_TIMES = re.compile(r"(?<!\d)(\d{4})\s*-\s*(\d{4})(?!\d)")
 _TEXT_DAYS = re.compile(r"\b(LMT|LOCAL|DAILY|DLY|H24|SR|SS|HOL|" + "|".join(schedule.MONTHS + schedule.WEEKDAYS)
                         + r")\b")
 _TEXT_JOINERS = re.compile(r"^(\s|AND|,|&)*$")
+_DOMESTIC_END = re.compile(r"\d{10}-(\d{10}([ \t]*EST)?|PERM)[^\n]*")
 _DOMESTIC_TIMES = re.compile(r"(?P<b>\d{10})-(?P<c>\d{10})\s*(?P<est>EST)?\s*$")
 
 Coordinates = Callable[[str], tuple[float, float] | None]
@@ -82,6 +83,11 @@ def split(text: str) -> Iterator[tuple[int, str]]:
     for number, begin in enumerate(starts, start=1):
         stop = starts[number] if number < len(starts) else len(text)
         chunk = text[begin:stop].strip()
+        if chunk.startswith("!"):  # US domestic: no brackets; it ends with its times or a blank line
+            times = _DOMESTIC_END.search(chunk)
+            chunk = chunk[:times.end()] if times else chunk.split("\n\n", 1)[0]
+            yield number, chunk
+            continue
         close = chunk.rfind(")")
         if close >= 0 and "\n" in chunk[close:] and not chunk[close + 1:].split("\n", 1)[0].strip():
             chunk = chunk[:close + 1]  # what follows the `)` on later lines is heading text
