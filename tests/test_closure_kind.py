@@ -56,9 +56,11 @@ def test_cause(text: str | None, cause: str) -> None:
     assert cause_of(text) == cause
 
 
-FLIGHTS = ("airport,direction,flight_number,scheduled_at,status,aircraft_type,seats,passengers\n"
-           "EYVI,arrival,A1,2025-10-04T20:30,diverted,,,100\n"
-           "EYVI,departure,D1,2025-10-04T21:00,cancelled,,,50\n")
+FLIGHTS = (
+    "airport,direction,flight_number,scheduled_at,status,aircraft_type,seats,passengers\n"
+    "EYVI,arrival,A1,2025-10-04T20:30,diverted,,,100\n"
+    "EYVI,departure,D1,2025-10-04T21:00,cancelled,,,50\n"
+)
 
 
 def build(tmp_path: Path, ctx, closures: str, **params: object) -> Path:
@@ -75,39 +77,63 @@ def q(path: Path, sql: str) -> list[tuple]:
     ("scope", "flights", "passengers", "arrivals", "departures"),
     [("full", 2, 150, 1, 1), ("arrivals", 1, 100, 1, 0), ("departures", 1, 50, 0, 1)],
 )
-def test_impact_counts_only_the_directions_a_closure_closes(tmp_path: Path, ctx, scope: str, flights: int,
-                                                           passengers: int, arrivals: int, departures: int) -> None:
+def test_impact_counts_only_the_directions_a_closure_closes(
+    tmp_path: Path, ctx, scope: str, flights: int, passengers: int, arrivals: int, departures: int
+) -> None:
     path = build(tmp_path, ctx, f"EYVI,2025-10-04T20:00,2025-10-04T22:00,balloons,{scope}\n")
-    assert q(path, "select scope, flights_affected, passengers_affected, arrivals, departures, in_headline "
-                   "from closure_impact") == [(scope, flights, passengers, arrivals, departures, True)]
+    assert q(
+        path,
+        "select scope, flights_affected, passengers_affected, arrivals, departures, in_headline from closure_impact",
+    ) == [(scope, flights, passengers, arrivals, departures, True)]
     assert q(path, "select closures, flights_affected, passengers_affected from monthly_impact") == [
-        (1, flights, passengers)]
+        (1, flights, passengers)
+    ]
 
 
 def test_partial_closures_are_shown_but_not_in_headline_totals(tmp_path: Path, ctx) -> None:
-    path = build(tmp_path, ctx, "EYVI,2025-10-04T20:00,2025-10-04T21:00,balloons,arrivals\n"
-                                "EYVI,2025-10-04T20:10,2025-10-04T22:00,balloons,partial\n")
+    path = build(
+        tmp_path,
+        ctx,
+        "EYVI,2025-10-04T20:00,2025-10-04T21:00,balloons,arrivals\n"
+        "EYVI,2025-10-04T20:10,2025-10-04T22:00,balloons,partial\n",
+    )
     assert q(path, "select scope, flights_affected, in_headline from closure_impact order by scope") == [
-        ("arrivals", 1, True), ("partial", 2, False)]
-    assert q(path, "select closures, closures_excluded, closed_minutes, flights_affected, passengers_affected "
-                   "from monthly_impact") == [(1, 1, 60.0, 1, 100)]
+        ("arrivals", 1, True),
+        ("partial", 2, False),
+    ]
+    assert q(
+        path,
+        "select closures, closures_excluded, closed_minutes, flights_affected, passengers_affected from monthly_impact",
+    ) == [(1, 1, 60.0, 1, 100)]
 
 
 def test_headline_causes_are_a_setting(tmp_path: Path, ctx) -> None:
-    closures = ("EYVI,2025-10-04T20:00,2025-10-04T20:45,AD CLSD DUE WIP,full\n"
-                "EYVI,2025-10-04T20:45,2025-10-04T22:00,AD CLSD,full\n")
+    closures = (
+        "EYVI,2025-10-04T20:00,2025-10-04T20:45,AD CLSD DUE WIP,full\n"
+        "EYVI,2025-10-04T20:45,2025-10-04T22:00,AD CLSD,full\n"
+    )
     default = build(tmp_path / "a", ctx, closures)
     assert q(default, "select cause, in_headline, flights_affected from closure_impact order by closed_from") == [
-        ("other", False, 1), ("unknown", True, 1)]
+        ("other", False, 1),
+        ("unknown", True, 1),
+    ]
     assert q(default, "select closures, flights_affected from monthly_impact") == [(1, 1)]
     wide = build(tmp_path / "b", ctx, closures, headline_causes="balloons,unknown,other")
     assert q(wide, "select closures, flights_affected, passengers_affected from monthly_impact") == [(2, 2, 150)]
 
 
 def test_an_unknown_cause_linked_to_a_balloon_incursion_is_balloons(tmp_path: Path, ctx) -> None:
-    write(tmp_path, "incursions/i.jsonl", '{"detected_at": "2025-10-04T19:30", "lat": 54.70, "lon": 25.30, '
-                                          '"source_id": "near", "kind": "balloon"}\n')
-    path = build(tmp_path, ctx, "EYVI,2025-10-04T20:00,2025-10-04T22:00,AD CLSD,full\n"
-                                "EYVI,2025-10-05T20:00,2025-10-05T22:00,AD CLSD,full\n")
-    assert q(path, "select day(closed_from), cause from closures order by closed_from") == [(4, "balloons"),
-                                                                                          (5, "unknown")]
+    write(
+        tmp_path,
+        "incursions/i.jsonl",
+        '{"detected_at": "2025-10-04T19:30", "lat": 54.70, "lon": 25.30, "source_id": "near", "kind": "balloon"}\n',
+    )
+    path = build(
+        tmp_path,
+        ctx,
+        "EYVI,2025-10-04T20:00,2025-10-04T22:00,AD CLSD,full\nEYVI,2025-10-05T20:00,2025-10-05T22:00,AD CLSD,full\n",
+    )
+    assert q(path, "select day(closed_from), cause from closures order by closed_from") == [
+        (4, "balloons"),
+        (5, "unknown"),
+    ]

@@ -44,8 +44,10 @@ def test_one_line_and_est_end() -> None:
 
 
 def test_each_active_window_is_its_own_record() -> None:
-    item = one(f"(A0651/15 NOTAMN {Q}\nA) EYVI B) 1603252200 C) 1603262245\nD) DAILY 2200-2245\n"
-               "E) AD CLSD FOR LDG, DAILY 0100-0145 LMT.)")
+    item = one(
+        f"(A0651/15 NOTAMN {Q}\nA) EYVI B) 1603252200 C) 1603262245\nD) DAILY 2200-2245\n"
+        "E) AD CLSD FOR LDG, DAILY 0100-0145 LMT.)"
+    )
     assert spans(item) == [("2016-03-25T22:00", "2016-03-25T22:45"), ("2016-03-26T22:00", "2016-03-26T22:45")]
     assert [r.fields["window_index"] for r in item.records] == ["0", "1"]
     assert {r.fields["schedule"] for r in item.records} == {"DAILY 2200-2245"}
@@ -54,8 +56,9 @@ def test_each_active_window_is_its_own_record() -> None:
 
 
 def test_unreadable_schedule_quarantines_the_notam_naming_it() -> None:
-    (item,) = parse(f"(A0001/25 NOTAMN {Q} A) EYVI B) 2510041900 C) 2510100300 D) MON-FRI EXC HOL 2000-0300 "
-                    "E) AD CLSD.)")
+    (item,) = parse(
+        f"(A0001/25 NOTAMN {Q} A) EYVI B) 2510041900 C) 2510100300 D) MON-FRI EXC HOL 2000-0300 E) AD CLSD.)"
+    )
     assert isinstance(item, BadRecord)
     assert "schedule D) 'MON-FRI EXC HOL 2000-0300'" in item.reason
     assert item.raw.startswith("(A0001/25 NOTAMN")
@@ -64,8 +67,11 @@ def test_unreadable_schedule_quarantines_the_notam_naming_it() -> None:
 @pytest.mark.parametrize(
     ("e", "expected", "in_text"),
     [
-        ("AD CLSD DUE TO STAFF SHORTAGES1100-1200 AND 1500-1600",
-         [("2018-09-23T11:00", "2018-09-23T12:00"), ("2018-09-23T15:00", "2018-09-23T16:00")], "false"),
+        (
+            "AD CLSD DUE TO STAFF SHORTAGES1100-1200 AND 1500-1600",
+            [("2018-09-23T11:00", "2018-09-23T12:00"), ("2018-09-23T15:00", "2018-09-23T16:00")],
+            "false",
+        ),
         ("AD CLSD 1100-1200 LMT", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
         ("AD CLSD MON 1100-1200", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
         ("AD CLSD", [("2018-09-23T08:00", "2018-09-23T18:00")], "false"),
@@ -92,8 +98,10 @@ def test_sunrise_schedule_uses_the_airport_position() -> None:
         (f"(A0004/25 NOTAMN {Q} A) EYVI B) 2510041916 C) PERM E) AD CLSD.)", "permanently"),
         (f"(A0005/25 NOTAMN {Q} A) EYVI B) 2513041916 C) 2510050150 E) AD CLSD.)", "not a real date"),
         (f"(A0006/25 NOTAMN {Q} A) EYVI B) 2510041916 C) 2510050150 E) AD CLSD.", "not closed"),
-        ("(A0007/25 NOTAMC Q) EYVL/QFAXX/IV/NBO/A/000/999/5438N02517E005 A) EYVI B) 2510041916 E) AD OPEN.)",
-         "does not name"),
+        (
+            "(A0007/25 NOTAMC Q) EYVL/QFAXX/IV/NBO/A/000/999/5438N02517E005 A) EYVI B) 2510041916 E) AD OPEN.)",
+            "does not name",
+        ),
     ],
 )
 def test_broken_notams_are_bad_records_with_their_own_text(text: str, reason: str) -> None:
@@ -116,16 +124,23 @@ def test_cancellation_and_replacement_keep_their_reference() -> None:
 
 
 def test_non_closures_are_skipped_not_dropped() -> None:
-    text = ("(A1799/25 NOTAMN Q) EYVL/QRTCA/IV/BO/W/000/065/5430N02600E050 A) EYVL B) 2510010000 "
-            "C) 2512312359 E) RESTRICTED AREA ACTIVATED.)")
+    text = (
+        "(A1799/25 NOTAMN Q) EYVL/QRTCA/IV/BO/W/000/065/5430N02600E050 A) EYVL B) 2510010000 "
+        "C) 2512312359 E) RESTRICTED AREA ACTIVATED.)"
+    )
     assert list(parse(text)) == [Skipped(1, "A1799/25")]
 
 
 @pytest.mark.parametrize(
     ("q", "e", "closed"),
-    [("EYVL/QFALC/IV", "", True), ("EYVL/QFAXX/IV", "AD CLSD", True), ("EYVL/QFAXX/IV", "TWY B CLSD", False),
-     ("EYVL/QMRLC/IV", "RWY 01/19 CLSD", False), (None, "AERODROME CLOSED", True),
-     ("LLLL/QFALT/IV", "CIRCUIT AND APCH WHILE THE AD IS CLSD", False)],
+    [
+        ("EYVL/QFALC/IV", "", True),
+        ("EYVL/QFAXX/IV", "AD CLSD", True),
+        ("EYVL/QFAXX/IV", "TWY B CLSD", False),
+        ("EYVL/QMRLC/IV", "RWY 01/19 CLSD", False),
+        (None, "AERODROME CLOSED", True),
+        ("LLLL/QFALT/IV", "CIRCUIT AND APCH WHILE THE AD IS CLSD", False),
+    ],
 )
 def test_is_closure(q: str | None, e: str, closed: bool) -> None:
     assert is_closure(q, e) is closed
@@ -149,9 +164,16 @@ def test_split_survives_heading_lines_line_ends_and_us_numbering() -> None:
         "!JFK 10/193 JFK AD AP CLSD 2310170300-2310171000",
         f"(A0002/25 NOTAMN {Q}\r\nA) EYKA B) 2510041916 C) 2510050150\r\nE) AD CLSD.)",
     ]
-    text = ("ZCZC ABC123\rGG EYVIYNYX\r240740 AYPMYNYX\r" + messages[0] + "\rNNNN\r\n\r\nORIGINAL NOTAM\n"
-            "RQR LTAA A1750/26\n" + messages[1] + "\n\n" + messages[2] + "\nNOTAM REPLACED BY A0225/26\n"
-            + messages[3] + "\n")
+    text = (
+        "ZCZC ABC123\rGG EYVIYNYX\r240740 AYPMYNYX\r" + messages[0] + "\rNNNN\r\n\r\nORIGINAL NOTAM\n"
+        "RQR LTAA A1750/26\n"
+        + messages[1]
+        + "\n\n"
+        + messages[2]
+        + "\nNOTAM REPLACED BY A0225/26\n"
+        + messages[3]
+        + "\n"
+    )
     chunks = [chunk for _, chunk in split(text)]
     assert [" ".join(c.split()) for c in chunks] == [" ".join(m.split()) for m in messages]
     kinds = [type(item).__name__ for item in parse(text)]
@@ -161,8 +183,10 @@ def test_split_survives_heading_lines_line_ends_and_us_numbering() -> None:
 
 
 def test_a_message_that_cannot_be_parsed_keeps_its_own_text() -> None:
-    text = (f"(A0001/25 NOTAMN {Q} A) EYVI B) 2510041916 C) 2510050150 E) AD CLSD.)\n"
-            f"(A0002/25 NOTAMN {Q} A) EYVI B) 2510041916 C) NEVER E) AD CLSD.)\n")
+    text = (
+        f"(A0001/25 NOTAMN {Q} A) EYVI B) 2510041916 C) 2510050150 E) AD CLSD.)\n"
+        f"(A0002/25 NOTAMN {Q} A) EYVI B) 2510041916 C) NEVER E) AD CLSD.)\n"
+    )
     first, second = parse(text)
     assert isinstance(first, Closure)
     assert isinstance(second, BadRecord) and second.raw.startswith("(A0002/25 NOTAMN") and "NEVER" in second.raw
@@ -176,8 +200,12 @@ AIRPORTS = airportsdata.load("ICAO")
 
 # file -> (closures, skipped, bad) messages
 ACCOUNT = {
-    "avwx-egll.notam": (2, 3, 0), "avwx-feed-cases.notam": (0, 6, 0), "avwx-kjfk.notam": (0, 2, 0),
-    "avwx-phnl.notam": (1, 6, 0), "pynotam-israel.notam": (15, 16, 1), "rocketroutes-egka.notam": (1, 0, 0),
+    "avwx-egll.notam": (2, 3, 0),
+    "avwx-feed-cases.notam": (0, 6, 0),
+    "avwx-kjfk.notam": (0, 2, 0),
+    "avwx-phnl.notam": (1, 6, 0),
+    "pynotam-israel.notam": (15, 16, 1),
+    "rocketroutes-egka.notam": (1, 0, 0),
     "svoop-notam.notam": (0, 4, 0),
 }
 
@@ -206,15 +234,23 @@ GOLDEN = {
 
 
 def corpus_items() -> dict[str, list[object]]:
-    return {path.name: list(parse(path.read_bytes().decode("utf-8"), coordinates=airport_coordinates(AIRPORTS)))
-            for path in sorted(CORPUS.glob("*.notam"))}
+    return {
+        path.name: list(parse(path.read_bytes().decode("utf-8"), coordinates=airport_coordinates(AIRPORTS)))
+        for path in sorted(CORPUS.glob("*.notam"))
+    }
 
 
 @corpus
 def test_corpus_every_message_is_accounted_for() -> None:
     found = corpus_items()
-    account = {name: (sum(isinstance(i, Closure) for i in got), sum(isinstance(i, Skipped) for i in got),
-                      sum(isinstance(i, BadRecord) for i in got)) for name, got in found.items()}
+    account = {
+        name: (
+            sum(isinstance(i, Closure) for i in got),
+            sum(isinstance(i, Skipped) for i in got),
+            sum(isinstance(i, BadRecord) for i in got),
+        )
+        for name, got in found.items()
+    }
     assert account == ACCOUNT
     assert sum(len(got) for got in found.values()) == 57
     (bad,) = [i for got in found.values() for i in got if isinstance(i, BadRecord)]
@@ -223,8 +259,9 @@ def test_corpus_every_message_is_accounted_for() -> None:
 
 @corpus
 def test_corpus_windows_and_scopes() -> None:
-    closures = {i.records[0].fields["notam_id"]: i for got in corpus_items().values() for i in got
-                if isinstance(i, Closure)}
+    closures = {
+        i.records[0].fields["notam_id"]: i for got in corpus_items().values() for i in got if isinstance(i, Closure)
+    }
     assert set(closures) == set(GOLDEN)
     for notam_id, (scope, count, first, last) in GOLDEN.items():
         windows = spans(closures[notam_id])
@@ -236,5 +273,18 @@ def test_corpus_windows_and_scopes() -> None:
 @corpus
 def test_corpus_runway_and_taxiway_closures_never_become_airport_closures() -> None:
     skipped = {i.notam_id for got in corpus_items().values() for i in got if isinstance(i, Skipped)}
-    assert {"A6965/23", "A7544/23", "A7545/23", "01/230", "10/193", "10/222", "10/206", "10/218", "A1083/15",
-            "A0835/15", "A1138/15", "A0920/15", "A1168/15"} <= skipped
+    assert {
+        "A6965/23",
+        "A7544/23",
+        "A7545/23",
+        "01/230",
+        "10/193",
+        "10/222",
+        "10/206",
+        "10/218",
+        "A1083/15",
+        "A0835/15",
+        "A1138/15",
+        "A0920/15",
+        "A1168/15",
+    } <= skipped

@@ -33,9 +33,7 @@ from balloons.timestamps import BadValue, parse_notam_time
 log = logging.getLogger(__name__)
 
 _ID = r"(?:[A-Z]\d{4}/\d{2}|\d{1,4}/\d{1,4})"
-_START = re.compile(
-    rf"^[ \t]*(?:\(\s*)?(?:![A-Z0-9]{{3,4}}\s+{_ID}\b|{_ID}\s*NOTAM[NRC]\b)", re.MULTILINE
-)
+_START = re.compile(rf"^[ \t]*(?:\(\s*)?(?:![A-Z0-9]{{3,4}}\s+{_ID}\b|{_ID}\s*NOTAM[NRC]\b)", re.MULTILINE)
 _HEADER = re.compile(
     rf"^\s*\(?\s*(?:!(?P<loc>[A-Z0-9]{{3,4}})\s+)?(?P<id>{_ID})(?:\s*NOTAM(?P<op>[NRC])"
     rf"(?:[ \t]+(?P<ref>{_ID}))?)?"
@@ -45,8 +43,9 @@ _ITEM = re.compile(r"(?:(?<=\s)|^)([QABCDEFG])\)\s*")
 _CLOSED_TEXT = re.compile(r"\b(AD|AERODROME|AIRPORT|APT|AP)\s+(AP\s+)?(IS\s+)?(CLSD|CLOSED)\b")
 _END = re.compile(r"^(?P<time>\d{10})\s*(?P<est>EST)?$")
 _TEXT_TIMES = re.compile(r"(?<!\d)(\d{4})\s*-\s*(\d{4})(?!\d)")
-_TEXT_DAYS = re.compile(r"\b(LMT|LOCAL|DAILY|DLY|H24|SR|SS|HOL|" + "|".join(schedule.MONTHS + schedule.WEEKDAYS)
-                        + r")\b")
+_TEXT_DAYS = re.compile(
+    r"\b(LMT|LOCAL|DAILY|DLY|H24|SR|SS|HOL|" + "|".join(schedule.MONTHS + schedule.WEEKDAYS) + r")\b"
+)
 _TEXT_JOINERS = re.compile(r"^(\s|AND|,|&)*$")
 _DOMESTIC_END = re.compile(r"\d{10}-(\d{10}([ \t]*EST)?|PERM)[^\n]*")
 _DOMESTIC_TIMES = re.compile(r"(?P<b>\d{10})-(?P<c>\d{10})\s*(?P<est>EST)?\s*$")
@@ -85,12 +84,12 @@ def split(text: str) -> Iterator[tuple[int, str]]:
         chunk = text[begin:stop].strip()
         if chunk.startswith("!"):  # US domestic: no brackets; it ends with its times or a blank line
             times = _DOMESTIC_END.search(chunk)
-            chunk = chunk[:times.end()] if times else chunk.split("\n\n", 1)[0]
+            chunk = chunk[: times.end()] if times else chunk.split("\n\n", 1)[0]
             yield number, chunk
             continue
         close = chunk.rfind(")")
-        if close >= 0 and "\n" in chunk[close:] and not chunk[close + 1:].split("\n", 1)[0].strip():
-            chunk = chunk[:close + 1]  # what follows the `)` on later lines is heading text
+        if close >= 0 and "\n" in chunk[close:] and not chunk[close + 1 :].split("\n", 1)[0].strip():
+            chunk = chunk[: close + 1]  # what follows the `)` on later lines is heading text
         yield number, chunk
 
 
@@ -146,11 +145,13 @@ def _about_aerodrome(q_item: str | None) -> bool:
 
 def airport_coordinates(airports: Mapping[str, Mapping[str, Any]]) -> Coordinates:
     """Coordinates of an ICAO code from an airports table (airportsdata's `lat` / `lon`)."""
+
     def find(icao: str) -> tuple[float, float] | None:
         info = airports.get(icao)
         if not info or info.get("lat") is None or info.get("lon") is None:
             return None
         return float(info["lat"]), float(info["lon"])
+
     return find
 
 
@@ -181,8 +182,8 @@ def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
         return BadRecord(number, "NOTAM has no series/number and NOTAMN/R/C header", raw)
     notam_id = header.group("id")
     if header.group("loc") and not header.group("op"):
-        return _domestic(number, chunk[header.end():], notam_id, header.group("loc"), raw)
-    body = chunk[header.end():].rstrip()
+        return _domestic(number, chunk[header.end() :], notam_id, header.group("loc"), raw)
+    body = chunk[header.end() :].rstrip()
     if not body.endswith(")"):
         return BadRecord(number, f"NOTAM {notam_id} is not closed with ')'", raw)
     op, ref = header.group("op") or "N", header.group("ref")
@@ -201,8 +202,15 @@ def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
     return _closure(number, notam_id, found, raw, op, ref, coordinates)
 
 
-def _closure(number: int, notam_id: str, found: dict[str, str], raw: str, op: str, ref: str | None,
-             coordinates: Coordinates | None) -> Closure | BadRecord:
+def _closure(
+    number: int,
+    notam_id: str,
+    found: dict[str, str],
+    raw: str,
+    op: str,
+    ref: str | None,
+    coordinates: Coordinates | None,
+) -> Closure | BadRecord:
     for letter, meaning in (("A", "aerodrome"), ("B", "start time"), ("C", "end time")):
         if not found.get(letter):
             return BadRecord(number, f"NOTAM {notam_id} has no {letter}) item ({meaning})", raw)
@@ -227,22 +235,35 @@ def _closure(number: int, notam_id: str, found: dict[str, str], raw: str, op: st
         try:
             spans = schedule.windows(schedule_text, start=start_at, end=end_at, sun=sun)
         except schedule.ScheduleError as exc:
-            return BadRecord(number, f"NOTAM {notam_id} schedule D) {schedule_text!r} cannot be read: {exc}",
-                             raw)
+            return BadRecord(number, f"NOTAM {notam_id} schedule D) {schedule_text!r} cannot be read: {exc}", raw)
     else:
         spans, schedule_text, in_text = _text_schedule(text, start_at, end_at)
         if schedule_text and not in_text:
             notes.append("schedule taken from E)")
     common = {
-        "airport": airport, "reason": text, "notam_id": notam_id, "source": "NOTAM",
-        "schedule": schedule_text or "", "schedule_in_text": str(in_text).lower(),
-        "until_estimated": str(bool(end.group("est"))).lower(), "scope": scope_of(text),
+        "airport": airport,
+        "reason": text,
+        "notam_id": notam_id,
+        "source": "NOTAM",
+        "schedule": schedule_text or "",
+        "schedule_in_text": str(in_text).lower(),
+        "until_estimated": str(bool(end.group("est"))).lower(),
+        "scope": scope_of(text),
     }
     if notes:
         common["notes"] = "; ".join(notes)
     records = tuple(
-        Record(number, {**common, "closed_from": opens.isoformat(), "closed_until": closes.isoformat(),
-                        "window_index": str(index)}, op=op, ref=ref)
+        Record(
+            number,
+            {
+                **common,
+                "closed_from": opens.isoformat(),
+                "closed_until": closes.isoformat(),
+                "window_index": str(index),
+            },
+            op=op,
+            ref=ref,
+        )
         for index, (opens, closes) in enumerate(spans)
     )
     return Closure(number, raw, records)
@@ -256,10 +277,13 @@ def _text_schedule(text: str, start: datetime, end: datetime) -> tuple[list[tupl
     spans = list(_TEXT_TIMES.finditer(text))
     if not spans:
         return [(start, end)], "", False
-    written = text[spans[0].start():spans[-1].end()]
-    joiners = [text[a.end():b.start()] for a, b in zip(spans, spans[1:], strict=False)]
-    plain = (not _TEXT_DAYS.search(text.upper()) and (end - start).total_seconds() <= 86400
-             and all(_TEXT_JOINERS.match(j.upper()) for j in joiners))
+    written = text[spans[0].start() : spans[-1].end()]
+    joiners = [text[a.end() : b.start()] for a, b in zip(spans, spans[1:], strict=False)]
+    plain = (
+        not _TEXT_DAYS.search(text.upper())
+        and (end - start).total_seconds() <= 86400
+        and all(_TEXT_JOINERS.match(j.upper()) for j in joiners)
+    )
     if plain:
         try:
             ranges = " ".join(f"{m.group(1)}-{m.group(2)}" for m in spans)
@@ -280,6 +304,7 @@ def _sun(airport: str, q_item: str | None, coordinates: Coordinates | None) -> s
 
     def times(day: date) -> tuple[datetime, datetime]:
         return sunrise_sunset(day, lat=lat, lon=lon)
+
     return times
 
 
@@ -301,7 +326,11 @@ def _domestic(number: int, rest: str, notam_id: str, location: str, raw: str) ->
     times = _DOMESTIC_TIMES.search(words)
     if not times:
         return BadRecord(number, f"NOTAM {notam_id} has no start-end times YYMMDDhhmm-YYMMDDhhmm", raw)
-    text = words[:times.start()].strip()
-    found = {"A": ("K" + location if len(location) == 3 else location), "B": times.group("b"),
-             "C": times.group("c") + (" EST" if times.group("est") else ""), "E": text}
+    text = words[: times.start()].strip()
+    found = {
+        "A": ("K" + location if len(location) == 3 else location),
+        "B": times.group("b"),
+        "C": times.group("c") + (" EST" if times.group("est") else ""),
+        "E": text,
+    }
     return _closure(number, notam_id, found, raw, "N", None, None)
