@@ -1,11 +1,16 @@
+import contextlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import airportsdata
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from balloons.errors import RawFileError
 from balloons.notam import Closure, Skipped, airport_coordinates, is_closure, items, parse, split
 from balloons.rawfile import BadRecord, Record
+from balloons.schedule import ScheduleError, windows
 
 Q = "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005"
 MULTILINE = f"""GG EYVIYNYX
@@ -288,3 +293,53 @@ def test_corpus_runway_and_taxiway_closures_never_become_airport_closures() -> N
         "A0920/15",
         "A1168/15",
     } <= skipped
+
+
+# --- properties: splitting never loses or merges messages; schedules fail only with ScheduleError ---
+
+HEADINGS = st.sampled_from(
+    [
+        "",
+        "ZCZC ABC123",
+        "NNNN",
+        "GG EYVIYNYX EYKAYNYX",
+        "240740 AYPMYNYX",
+        "ORIGINAL NOTAM",
+        "RQR LTAA A1750/26",
+        "NOTAM REPLACED BY A0225/26",
+        "   ",
+    ]
+)
+E_TEXTS = st.sampled_from(
+    [
+        "AD CLSD.",
+        "AD CLSD (SEE REF(A)).",
+        "RWY 01/19 CLSD\nDUE WIP.",
+        "AD CLSD\nC) NOT AN ITEM",
+        "TWY A CLSD (BTN B) AND C))",
+    ]
+)
+
+
+@given(
+    parts=st.lists(
+        st.tuples(HEADINGS, st.sampled_from(["A", "C", "M"]), st.integers(1, 9999), E_TEXTS), min_size=1, max_size=6
+    ),
+    eol=st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_split_keeps_every_message_whatever_surrounds_it(parts: list[tuple[str, str, int, str]], eol: str) -> None:
+    messages = [
+        f"({series}{number:04d}/25 NOTAMN\n{Q}\nA) EYVI B) 2510041916 C) 2510050150\nE) {e})"
+        for _, series, number, e in parts
+    ]
+    text = eol.join(
+        f"{heading}\n\n{message}".replace("\n", eol) for (heading, *_), message in zip(parts, messages, strict=True)
+    )
+    assert [" ".join(chunk.split()) for _, chunk in split(text)] == [" ".join(m.split()) for m in messages]
+    assert len(list(parse(text))) == len(messages)
+
+
+@given(text=st.text(alphabet="0123456789 -,ABCDEFGHIJKLMNOPRSTUVWXY", max_size=80))
+def test_schedule_reader_fails_only_with_schedule_errors(text: str) -> None:
+    with contextlib.suppress(ScheduleError):
+        windows(text, start=datetime(2025, 10, 1, tzinfo=UTC), end=datetime(2025, 11, 1, tzinfo=UTC))

@@ -93,15 +93,6 @@ def split(text: str) -> Iterator[tuple[int, str]]:
         yield number, chunk
 
 
-def blocks(text: str) -> Iterator[tuple[int, str | None]]:
-    """Yield (ordinal, body) per ICAO message: inside its `( )`; None when the `)` is missing."""
-    for number, chunk in split(text):
-        body = chunk.lstrip()
-        if body.startswith("("):
-            body = body[1:]
-        yield number, body[:-1] if body.endswith(")") else None
-
-
 def items(body: str) -> dict[str, str]:
     """Split a NOTAM body into its lettered items; E) runs to F), G) or the end."""
     found: dict[str, str] = {}
