@@ -343,3 +343,9 @@ def test_split_keeps_every_message_whatever_surrounds_it(parts: list[tuple[str, 
 def test_schedule_reader_fails_only_with_schedule_errors(text: str) -> None:
     with contextlib.suppress(ScheduleError):
         windows(text, start=datetime(2025, 10, 1, tzinfo=UTC), end=datetime(2025, 11, 1, tzinfo=UTC))
+
+
+def test_times_in_e_next_to_other_words_are_not_a_schedule() -> None:
+    item = one(f"(A0400/25 NOTAMN {Q} A) EYVI B) 2510040600 C) 2510041800 E) AD CLSD, RWY 01 AVBL 0800-1000.)")
+    assert spans(item) == [("2025-10-04T06:00", "2025-10-04T18:00")]
+    assert item.records[0].fields["schedule_in_text"] == "true"

@@ -44,7 +44,9 @@ _CLOSED_TEXT = re.compile(r"\b(AD|AERODROME|AIRPORT|APT|AP)\s+(AP\s+)?(IS\s+)?(C
 _END = re.compile(r"^(?P<time>\d{10})\s*(?P<est>EST)?$")
 _TEXT_TIMES = re.compile(r"(?<!\d)(\d{4})\s*-\s*(\d{4})(?!\d)")
 _TEXT_DAYS = re.compile(
-    r"\b(LMT|LOCAL|DAILY|DLY|H24|SR|SS|HOL|" + "|".join(schedule.MONTHS + schedule.WEEKDAYS) + r")\b"
+    r"\b(LMT|LOCAL|DAILY|DLY|H24|SR|SS|HOL|AVBL|AVAILABLE|OPEN|OPR|EXC|EXCEPT|"
+    + "|".join(schedule.MONTHS + schedule.WEEKDAYS)
+    + r")\b"
 )
 _TEXT_JOINERS = re.compile(r"^(\s|AND|,|&)*$")
 _DOMESTIC_END = re.compile(r"\d{10}-(\d{10}([ \t]*EST)?|PERM)[^\n]*")
@@ -130,6 +132,7 @@ def is_closure(q_item: str | None, e_item: str) -> bool:
 
 
 def _about_aerodrome(q_item: str | None) -> bool:
+    """True when a NOTAMC / NOTAMR may concern an aerodrome closure (Q-code subject FA, or none)."""
     code = q_code(q_item)
     return not code or code[1:3] == "FA"
 
