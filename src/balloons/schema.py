@@ -55,11 +55,13 @@ CLOSURES = pa.schema(
         pa.field("source", pa.string()),
         pa.field("notes", pa.string()),
         pa.field("schedule", pa.string()),
-        pa.field("window_index", pa.int32(), nullable=False),
-        pa.field("schedule_in_text", pa.bool_(), nullable=False),
-        pa.field("until_estimated", pa.bool_(), nullable=False),
-        pa.field("scope", pa.string(), nullable=False),
-        pa.field("cause", pa.string(), nullable=False),
+        # Always set by validation; nullable so partitions written before they existed still read
+        # (staging takes 0 / false / 'full' / 'unknown' for those).
+        pa.field("window_index", pa.int32()),
+        pa.field("schedule_in_text", pa.bool_()),
+        pa.field("until_estimated", pa.bool_()),
+        pa.field("scope", pa.string()),
+        pa.field("cause", pa.string()),
         pa.field("content_hash", pa.string(), nullable=False),
         *LINEAGE,
     ]
@@ -107,7 +109,7 @@ INGEST_LOG = pa.schema(
         pa.field("rows_quarantined", pa.int64(), nullable=False),
         pa.field("rows_duplicate", pa.int64(), nullable=False),
         pa.field("rows_superseded", pa.int64(), nullable=False),
-        pa.field("rows_skipped", pa.int64(), nullable=False),
+        pa.field("rows_skipped", pa.int64()),  # null in logs written before it existed
         pa.field("run_id", pa.string(), nullable=False),
         pa.field("ingested_at", UTC_TS, nullable=False),
     ]

@@ -12,7 +12,7 @@ select
     rows_quarantined,
     rows_duplicate,
     rows_superseded,
-    rows_skipped,
+    coalesce(rows_skipped, 0) as rows_skipped,
     run_id,
     ingested_at::timestamptz as ingested_at
 from source
