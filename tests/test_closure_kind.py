@@ -52,8 +52,25 @@ def test_scope(text: str, scope: str) -> None:
         (None, "unknown"),
     ],
 )
-def test_cause(text: str | None, cause: str) -> None:
+def test_cause_from_notam_text(text: str | None, cause: str) -> None:
     assert cause_of(text) == cause
+
+
+@pytest.mark.parametrize(
+    ("reason", "cause"),
+    [
+        ("balionai iš Baltarusijos", "balloons"),
+        ("dronas virš oro uosto", "drones"),
+        ("techninis gedimas", "other"),
+        ("fog", "other"),
+        ("nežinoma", "unknown"),
+        ("unknown", "unknown"),
+        ("-", "unknown"),
+        (None, "unknown"),
+    ],
+)
+def test_cause_from_a_reports_reason(reason: str | None, cause: str) -> None:
+    assert cause_of(reason, stated=True) == cause
 
 
 FLIGHTS = (
@@ -110,7 +127,7 @@ def test_partial_closures_are_shown_but_not_in_headline_totals(tmp_path: Path, c
 def test_headline_causes_are_a_setting(tmp_path: Path, ctx) -> None:
     closures = (
         "EYVI,2025-10-04T20:00,2025-10-04T20:45,AD CLSD DUE WIP,full\n"
-        "EYVI,2025-10-04T20:45,2025-10-04T22:00,AD CLSD,full\n"
+        "EYVI,2025-10-04T20:45,2025-10-04T22:00,nežinoma,full\n"
     )
     default = build(tmp_path / "a", ctx, closures)
     assert q(default, "select cause, in_headline, flights_affected from closure_impact order by closed_from") == [
@@ -131,7 +148,7 @@ def test_an_unknown_cause_linked_to_a_balloon_incursion_is_balloons(tmp_path: Pa
     path = build(
         tmp_path,
         ctx,
-        "EYVI,2025-10-04T20:00,2025-10-04T22:00,AD CLSD,full\nEYVI,2025-10-05T20:00,2025-10-05T22:00,AD CLSD,full\n",
+        "EYVI,2025-10-04T20:00,2025-10-04T22:00,,full\nEYVI,2025-10-05T20:00,2025-10-05T22:00,,full\n",
     )
     assert q(path, "select day(closed_from), cause from closures order by closed_from") == [
         (4, "balloons"),

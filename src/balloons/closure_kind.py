@@ -5,8 +5,9 @@ FLTS, CIVILIAN, MIL, VFR, IFR, PPR, PRIVATE, GA, VTOL, HEL, TRAINING, ... NOT AP
 else `arrivals` for CLSD FOR/TO LDG or ARR, `departures` for TKOF or DEP (both: full); else
 `full`. Cause (`CAUSES`): `balloons` for BALLOON(S) or HYBRID (the hybrid attack is the balloons)
 and the Lithuanian `balion…`, `hibrid…`; `drones` for UAS, UAV, DRONE(S), RPAS and Lithuanian
-`dron…`, `bepilot…`; `other` when the text gives another reason (DUE, DUE TO, BECAUSE, `dėl`);
-`unknown` when it gives none.
+`dron…`, `bepilot…`; `other` when the text gives another reason (a report's `reason` column is
+one; a NOTAM E) text gives one with DUE, DUE TO, BECAUSE, `dėl`); `unknown` when it gives none
+(or says unknown, `nežinoma`, `nenustatyta`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ _DEPARTURES = re.compile(
 
 _BALLOONS = re.compile(r"\bBALLOONS?\b|\bHYBRID\b|BALION|HIBRID", re.IGNORECASE)
 _DRONES = re.compile(r"\b(UAS|UAV|UAVS|RPAS|DRONES?)\b|DRON|BEPILOT", re.IGNORECASE)
+_UNKNOWN = re.compile(r"^\s*(UNKNOWN|UNK|N/?A|NE[ŽZ]INOMA|NENUSTATYTA|[-?.\s]*)\s*$", re.IGNORECASE)
 _GIVEN = re.compile(r"\b(DUE|BECAUSE|OWING|D[ĖE]L)\b", re.IGNORECASE)
 
 
@@ -47,12 +49,14 @@ def scope_of(text: str) -> str:
     return "arrivals" if arrivals else "departures"
 
 
-def cause_of(text: str | None) -> str:
-    """The cause a closure's reason text gives; `unknown` for none or no text."""
-    if not text:
+def cause_of(text: str | None, *, stated: bool = False) -> str:
+    """The cause `text` gives; `unknown` for none. `stated`: the text is a reason (a report's
+    `reason` column), so any other reason is `other`; otherwise (a NOTAM E) text) only one
+    introduced by DUE / BECAUSE / `dėl` is."""
+    if not text or _UNKNOWN.match(text):
         return "unknown"
     if _BALLOONS.search(text):
         return "balloons"
     if _DRONES.search(text):
         return "drones"
-    return "other" if _GIVEN.search(text) else "unknown"
+    return "other" if stated or _GIVEN.search(text) else "unknown"

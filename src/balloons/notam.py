@@ -24,7 +24,7 @@ from datetime import date, datetime
 from typing import Any
 
 from balloons import schedule
-from balloons.closure_kind import scope_of
+from balloons.closure_kind import cause_of, scope_of
 from balloons.errors import RawFileError
 from balloons.rawfile import BadRecord, Record
 from balloons.sun import sunrise_sunset
@@ -243,6 +243,7 @@ def _closure(
         "schedule_in_text": str(in_text).lower(),
         "until_estimated": str(bool(end.group("est"))).lower(),
         "scope": scope_of(text),
+        "cause": cause_of(text),
     }
     if notes:
         common["notes"] = "; ".join(notes)

@@ -264,7 +264,7 @@ def closure(fields: Mapping[str, str], *, ctx: Context, decimal_comma: bool) -> 
         "scope": _choice(_text(fields, "scope"), field="scope", allowed=SCOPES, default="full"),
     }
     row["cause"] = _choice(_text(fields, "cause"), field="cause", allowed=CAUSES,
-                           default=cause_of(row["reason"]))
+                           default=cause_of(row["reason"], stated=True))
     row["closure_id"] = identity.closure_id(row)
     return row
 

@@ -63,7 +63,7 @@ comment on column closures.window_index is 'Position (0, 1, ...) of this window 
 comment on column closures.schedule_in_text is 'True when E) mentions times that could not be read unambiguously as a schedule: the row is the whole B)-C) period.';
 comment on column closures.until_estimated is 'True when the end is an estimate (NOTAM C) ... EST, or a report saying so).';
 comment on column closures.scope is 'What closed: full; arrivals (CLSD FOR LDG / ARR); departures (FOR TKOF / DEP); partial (exceptions such as EXC MIL, CIV FLTS, VFR, PPR). Partial closures are kept but left out of headline totals.';
-comment on column closures.cause is 'balloons, drones, other or unknown: from the reason text (BALLOON, HYBRID, Lithuanian balion-/hibrid- -> balloons; UAS, UAV, DRONE, Lithuanian dron-/bepilot- -> drones; another reason given with DUE/BECAUSE/del -> other), else from the kind of incursion closure_triggers links to it, else unknown; a CSV/JSON cause column wins.';
+comment on column closures.cause is 'balloons, drones, other or unknown: from the reason text (BALLOON, HYBRID, Lithuanian balion-/hibrid- -> balloons; UAS, UAV, DRONE, Lithuanian dron-/bepilot- -> drones; any other reason in a report, or in a NOTAM E) given with DUE/BECAUSE/del -> other), else from the kind of incursion closure_triggers links to it, else unknown; a CSV/JSON cause column wins.';
 comment on column closures.source_file is 'Lineage: raw file the row came from, relative to raw/.';
 comment on column closures.source_line is 'Lineage: line of the raw file, or NOTAM number within it.';
 comment on column closures.run_id is 'Lineage: ingest run that landed the row.';
