@@ -349,3 +349,9 @@ def test_times_in_e_next_to_other_words_are_not_a_schedule() -> None:
     item = one(f"(A0400/25 NOTAMN {Q} A) EYVI B) 2510040600 C) 2510041800 E) AD CLSD, RWY 01 AVBL 0800-1000.)")
     assert spans(item) == [("2025-10-04T06:00", "2025-10-04T18:00")]
     assert item.records[0].fields["schedule_in_text"] == "true"
+
+
+def test_a_message_without_q_or_e_is_quarantined_not_skipped() -> None:
+    (item,) = parse("(A0500/25 NOTAMN garbage in the body)")
+    assert isinstance(item, BadRecord) and "neither a Q) nor an E)" in item.reason
+    assert item.raw == "(A0500/25 NOTAMN garbage in the body)"

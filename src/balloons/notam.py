@@ -182,6 +182,8 @@ def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
         return BadRecord(number, f"NOTAM {notam_id} is not closed with ')'", raw)
     op, ref = header.group("op") or "N", header.group("ref")
     found = items(body[:-1])
+    if "Q" not in found and "E" not in found:
+        return BadRecord(number, f"NOTAM {notam_id} has neither a Q) nor an E) item: cannot tell what it is", raw)
     if op in "RC" and ref is None:
         if op == "C":
             return BadRecord(number, f"NOTAMC {notam_id} does not name the NOTAM it cancels", raw)
