@@ -154,3 +154,12 @@ def test_an_unknown_cause_linked_to_a_balloon_incursion_is_balloons(tmp_path: Pa
         (4, "balloons"),
         (5, "unknown"),
     ]
+
+
+def test_headline_causes_setting_is_validated() -> None:
+    from balloons.errors import ConfigError
+    from balloons.settings import load_settings
+
+    assert load_settings(headline_causes=" Balloons , drones ").headline_causes == "balloons,drones"
+    with pytest.raises(ConfigError, match="BALLOONS_HEADLINE_CAUSES"):
+        load_settings(headline_causes="balloons,aliens")
