@@ -14,7 +14,7 @@ def params(settings: Settings) -> warehouse.Params:
     return warehouse.Params(
         timezone=settings.timezone, load_factor=settings.load_factor,
         buffer_after_min=settings.buffer_after_min, trigger_radius_km=settings.trigger_radius_km,
-        trigger_lead_min=settings.trigger_lead_min,
+        trigger_lead_min=settings.trigger_lead_min, headline_causes=settings.headline_causes,
     )
 
 

@@ -1,6 +1,6 @@
 """The bad-input corpus (tests/corpus/<case>/): every case completes, lands and quarantines exactly
 what expected.json says, and every file reconciles (read = landed + quarantined + duplicate +
-superseded)."""
+superseded + skipped)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_case(case: str, tmp_path: Path, ctx) -> None:
 
     for row in lake.read_ingest_log(tmp_path / "lake").to_pylist():
         assert row["rows_read"] == (row["rows_landed"] + row["rows_quarantined"] + row["rows_duplicate"]
-                                    + row["rows_superseded"]), row
+                                    + row["rows_superseded"] + row["rows_skipped"]), row
 
     for table, column, value in expected["values"]:
         glob = str(tmp_path / "lake" / table / "*" / "*.parquet")

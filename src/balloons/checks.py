@@ -12,14 +12,15 @@ import duckdb
 
 from balloons import lake
 from balloons.lake import Lake
-from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, RECORD_TABLES
+from balloons.schema import CLOSURE_CAUSES, CLOSURE_SCOPES, DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, RECORD_TABLES
 from balloons.storage import as_store
 
 UNIQUE = {"incursions": "event_id", "closures": "closure_id", "flights": "flight_id",
           "closure_impact": "closure_id", "monthly_incursions": "month"}
 NOT_NULL = {
     "incursions": ("event_id", "detected_at", "month", "balloons", "kind"),
-    "closures": ("closure_id", "airport", "closed_from", "closed_until", "month", "duration_min"),
+    "closures": ("closure_id", "airport", "closed_from", "closed_until", "month", "duration_min", "scope",
+                 "cause", "window_index"),
     "flights": ("flight_id", "airport", "direction", "flight_number", "scheduled_at", "month", "status"),
     "quarantine": ("table_name", "source_file", "reason"),
 }
@@ -27,12 +28,14 @@ ACCEPTED = {
     ("incursions", "kind"): INCURSION_KINDS,
     ("flights", "direction"): DIRECTIONS,
     ("flights", "status"): FLIGHT_STATUSES,
+    ("closures", "scope"): CLOSURE_SCOPES,
+    ("closures", "cause"): CLOSURE_CAUSES,
     ("quarantine", "table_name"): RECORD_TABLES,
 }
 INVARIANTS = {
-    "ingest_log reconciles (rows_read = landed + quarantined + duplicate + superseded)":
+    "ingest_log reconciles (rows_read = landed + quarantined + duplicate + superseded + skipped)":
         "select count(*) from ingest_log where rows_read <> rows_landed + rows_quarantined"
-        " + rows_duplicate + rows_superseded",
+        " + rows_duplicate + rows_superseded + rows_skipped",
     "quarantine holds what the latest ingest of each file quarantined":
         "with latest as (select * from ingest_log qualify row_number() over (partition by path"
         " order by ingested_at desc, run_id desc) = 1), held as (select source_file, count(*) as n"
@@ -42,9 +45,9 @@ INVARIANTS = {
         "select count(*) from (select (select sum(incursions) from monthly_incursions) as a,"
         " (select count(*) from incursions) as b) where a is distinct from b and b > 0",
     "closure_impact adds up to monthly_impact":
-        "select count(*) from (select (select sum(flights_affected) from closure_impact) as a,"
+        "select count(*) from (select (select sum(flights_affected) from closure_impact where in_headline) as a,"
         " (select sum(flights_affected) from monthly_impact) as b,"
-        " (select sum(passengers_affected) from closure_impact) as c,"
+        " (select sum(passengers_affected) from closure_impact where in_headline) as c,"
         " (select sum(passengers_affected) from monthly_impact) as d)"
         " where a is distinct from b or c is distinct from d",
     "closed_until after closed_from":

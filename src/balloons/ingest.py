@@ -2,11 +2,12 @@
 resolve duplicates and updates, rewrite only the affected month partitions, and log every file.
 
 Accounting, per raw file and run: rows_read = rows_landed + rows_quarantined + rows_duplicate +
-rows_superseded. A record is *duplicate* when a record with the same key and content is already
+rows_superseded + rows_skipped. A record is *duplicate* when a record with the same key and content is already
 in the lake or earlier in the run; *superseded* when a later record with the same key (or a
 NOTAMR/NOTAMC naming its NOTAM) replaces it within the run. A NOTAMC counts as landed: its effect,
 withdrawing a closure, is in the lake. A file that cannot be parsed at all counts as one
-quarantined record. A file delivered again with new content first takes back everything it
+quarantined record. A NOTAM message counts once however many windows it lands as; one that is not
+an aerodrome closure is *skipped*. A file delivered again with new content first takes back everything it
 contributed before.
 """
 
@@ -61,7 +62,7 @@ class Summary:
         return (
             f"files read {self.files_read} (unchanged {self.files_unchanged}), rows read {c.read}, "
             f"landed {c.landed}, quarantined {c.quarantined}, duplicates {c.duplicate}, "
-            f"superseded {c.superseded}, partitions written {len(self.partitions_written)}"
+            f"superseded {c.superseded}, skipped {c.skipped}, partitions written {len(self.partitions_written)}"
         )
 
 
@@ -139,14 +140,15 @@ def finish(lake_dir: Lake, parsed_files: list[Parsed], merged: list[Merged], *, 
     log_rows = []
     for parsed in parsed_files:
         counts = all_counts.get(parsed.file.path) or base_counts(parsed)
-        for name in ("read", "landed", "quarantined", "duplicate", "superseded"):
+        for name in ("read", "landed", "quarantined", "duplicate", "superseded", "skipped"):
             setattr(summary.counts, name, getattr(summary.counts, name) + getattr(counts, name))
         log_rows.append({
             "path": parsed.file.path, "table_name": parsed.file.table, "sha256": parsed.file.sha256,
             "size_bytes": parsed.file.size_bytes, "mtime_ns": parsed.file.mtime_ns,
             "rows_read": counts.read, "rows_landed": counts.landed,
             "rows_quarantined": counts.quarantined, "rows_duplicate": counts.duplicate,
-            "rows_superseded": counts.superseded, "run_id": run_id, "ingested_at": now,
+            "rows_superseded": counts.superseded, "rows_skipped": counts.skipped, "run_id": run_id,
+            "ingested_at": now,
         })
     lake.write_ingest_log(lake_dir, run_id, pa.Table.from_pylist(log_rows, schema=INGEST_LOG))
     lake.clear_pending(lake_dir)

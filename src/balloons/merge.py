@@ -41,6 +41,7 @@ class Counts:
     quarantined: int = 0
     duplicate: int = 0
     superseded: int = 0
+    skipped: int = 0
 
     def add(self, status: str, n: int = 1) -> None:
         setattr(self, status, getattr(self, status) + n)
@@ -55,7 +56,16 @@ class Merged:
 
 
 def base_counts(parsed: Parsed) -> Counts:
-    return Counts(read=parsed.read, quarantined=len(parsed.quarantine))
+    return Counts(read=parsed.read, quarantined=len(parsed.quarantine), skipped=parsed.skipped)
+
+
+def message_statuses(rows: list[Row]) -> list[str]:
+    """One status per message (rows sharing a source line: a NOTAM's windows): landed when any of
+    its rows landed, else superseded when any was, else duplicate."""
+    by_line: dict[object, set[str]] = {}
+    for row in rows:
+        by_line.setdefault(row["source_line"], set()).add(row["_status"])
+    return [next(s for s in ("landed", "superseded", "duplicate") if s in found) for found in by_line.values()]
 
 
 def resolve(rows_by_file: list[tuple[str, list[Row]]], table: str) -> tuple[dict[str, Row], set[str]]:
@@ -76,6 +86,9 @@ def resolve(rows_by_file: list[tuple[str, list[Row]]], table: str) -> tuple[dict
             row["_status"] = "landed"
             if row["_op"] == "C":
                 continue
+            if row.get("notam_id") is not None and row["notam_id"] in withdrawn:
+                row["_status"] = "superseded"  # its replacement or cancellation came first
+                continue
             previous = winners.get(row[id_column])
             if previous is not None:
                 if previous["content_hash"] == row["content_hash"]:
@@ -90,7 +103,7 @@ def merge_table(lake_dir: Lake, table: str, parsed_files: list[Parsed], *, clean
                 run_id: str, now: datetime) -> Merged:
     """Apply one table's parsed files to the lake (its partitions only: tables merge independently)."""
     store = as_store(lake_dir)
-    if TABLES[table].key_fixes_month and not any(p.ops for p in parsed_files):
+    if TABLES[table].key_fixes_month and not any(p.ops or p.windows for p in parsed_files):
         return _merge_by_month(store, table, parsed_files, cleanup=cleanup, run_id=run_id, now=now)
     return _merge_whole(store, table, parsed_files, cleanup=cleanup, run_id=run_id, now=now)
 
@@ -205,6 +218,6 @@ def _merge_whole(store: Store, table: str, parsed_files: list[Parsed], *, cleanu
     counts = {}
     for parsed, (_, rows) in zip(parsed_files, rows_by_file, strict=True):
         counts[parsed.file.path] = base_counts(parsed)
-        for row in rows:
-            counts[parsed.file.path].add(row["_status"])
+        for status in message_statuses(rows):
+            counts[parsed.file.path].add(status)
     return Merged(written, counts)

@@ -1,45 +1,98 @@
-"""Parse ICAO NOTAM text into closure records.
+"""Parse ICAO NOTAM text into closure records, one message at a time, every message accounted for.
 
-A file holds one or more NOTAMs, each in `( ... )`, on one line or many. Items used:
-header `A1234/25 NOTAMN|NOTAMR ref|NOTAMC ref`, Q) (the Q-code says what the NOTAM is about),
-A) aerodrome, B) start and C) end (`YYMMDDhhmm`, UTC; `EST` marks an estimated end; `PERM` has
-no end), D) schedule and E) text. Only aerodrome closures become records (Q-code subject FA with
-condition LC, or an E) text saying the aerodrome is closed); other NOTAMs are skipped and logged.
-A NOTAMC keeps its reference so ingestion can withdraw the cancelled closure.
+A file holds NOTAM messages, each `( header ... )` on one line or many, possibly between AFTN /
+teletype heading lines (`ZCZC`, `NNNN`, `GG EYVIYNYX`, `240740 AYPMYNYX`, `ORIGINAL NOTAM`, ...),
+with LF, CRLF or CR line ends. A message starts at a line whose first word is a NOTAM header:
+`(A1234/25 NOTAMN`, US domestic numbering `(04/118 NOTAMR`, `!JFK 10/193`, with or without the `(`.
+It ends at the last `)` before the next message (brackets inside E) are text); heading lines after
+that `)` are not part of it.
+
+Items used: Q) (the Q-code says what the NOTAM is about), A) aerodrome, B) start and C) end
+(`YYMMDDhhmm` UTC; `EST` marks an estimated end; `PERM` has no end), D) schedule and E) text.
+Each message becomes exactly one of: a `Closure` (one record per active window of D), or of an
+unambiguous schedule written only in E)), a NOTAMC / NOTAMR withdrawal, a `Skipped` message (not
+an aerodrome closure), or a `BadRecord` with the message's own raw text.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
+from balloons import schedule
+from balloons.closure_kind import cause_of, scope_of
 from balloons.errors import RawFileError
 from balloons.rawfile import BadRecord, Record
+from balloons.sun import sunrise_sunset
 from balloons.timestamps import BadValue, parse_notam_time
 
 log = logging.getLogger(__name__)
 
+_ID = r"(?:[A-Z]\d{4}/\d{2}|\d{1,4}/\d{1,4})"
+_START = re.compile(rf"^[ \t]*(?:\(\s*)?(?:![A-Z0-9]{{3,4}}\s+{_ID}\b|{_ID}\s*NOTAM[NRC]\b)", re.MULTILINE)
 _HEADER = re.compile(
-    r"^\s*(?P<id>[A-Z]\d{4}/\d{2})\s*NOTAM(?P<op>[NRC])(?:\s+(?P<ref>[A-Z]\d{4}/\d{2}))?",
+    rf"^\s*\(?\s*(?:!(?P<loc>[A-Z0-9]{{3,4}})\s+)?(?P<id>{_ID})(?:\s*NOTAM(?P<op>[NRC])"
+    rf"(?:[ \t]+(?P<ref>{_ID}))?)?"
 )
+_TELETYPE = re.compile(r"^[ \t]*(ZCZC|NNNN)\b.*$", re.MULTILINE)
 _ITEM = re.compile(r"(?:(?<=\s)|^)([QABCDEFG])\)\s*")
-_CLOSED_TEXT = re.compile(r"\b(AD|AERODROME|AIRPORT|APT)\s+(IS\s+)?(CLSD|CLOSED)\b")
+_CLOSED_TEXT = re.compile(r"\b(AD|AERODROME|AIRPORT|APT|AP)\s+(AP\s+)?(IS\s+)?(CLSD|CLOSED)\b")
 _END = re.compile(r"^(?P<time>\d{10})\s*(?P<est>EST)?$")
+_TEXT_TIMES = re.compile(r"(?<!\d)(\d{4})\s*-\s*(\d{4})(?!\d)")
+_TEXT_DAYS = re.compile(
+    r"\b(LMT|LOCAL|DAILY|DLY|H24|SR|SS|HOL|AVBL|AVAILABLE|OPEN|OPR|EXC|EXCEPT|"
+    + "|".join(schedule.MONTHS + schedule.WEEKDAYS)
+    + r")\b"
+)
+_TEXT_JOINERS = re.compile(r"^(\s|AND|,|&)*$")
+_DOMESTIC_END = re.compile(r"\d{10}-(\d{10}([ \t]*EST)?|PERM)[^\n]*")
+_DOMESTIC_TIMES = re.compile(r"(?P<b>\d{10})-(?P<c>\d{10})\s*(?P<est>EST)?\s*$")
+
+Coordinates = Callable[[str], tuple[float, float] | None]
 
 
-_START = re.compile(r"\(\s*[A-Z]\d{4}/\d{2}\s*NOTAM[NRC]\b")
+@dataclass(frozen=True)
+class Skipped:
+    """A NOTAM message that is not about an aerodrome closure: read, counted, not landed."""
+
+    line: int
+    notam_id: str
 
 
-def blocks(text: str) -> Iterator[tuple[int, str | None]]:
-    """Yield (ordinal, body) per NOTAM: from its `(` and header to the last `)` before the next
-    NOTAM; body is None when that `)` is missing. Item letters end in `)` too, so parentheses
-    cannot simply be matched."""
+@dataclass(frozen=True)
+class Closure:
+    """One closure NOTAM: its records, one per active window, landed or quarantined together."""
+
+    line: int
+    raw: str
+    records: tuple[Record, ...]
+
+
+Item = Closure | Skipped | BadRecord | Record
+
+
+def split(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (ordinal, message text) per NOTAM message, from its header to the end of its body
+    (heading lines after its closing `)` are left out)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _TELETYPE.sub("\n", text)
     starts = [m.start() for m in _START.finditer(text)]
     for number, begin in enumerate(starts, start=1):
         stop = starts[number] if number < len(starts) else len(text)
-        chunk = text[begin + 1:stop].rstrip()
-        yield number, chunk[:-1] if chunk.endswith(")") else None
+        chunk = text[begin:stop].strip()
+        if chunk.startswith("!"):  # US domestic: no brackets; it ends with its times or a blank line
+            times = _DOMESTIC_END.search(chunk)
+            chunk = chunk[: times.end()] if times else chunk.split("\n\n", 1)[0]
+            yield number, chunk
+            continue
+        close = chunk.rfind(")")
+        if close >= 0 and "\n" in chunk[close:] and not chunk[close + 1 :].split("\n", 1)[0].strip():
+            chunk = chunk[: close + 1]  # what follows the `)` on later lines is heading text
+        yield number, chunk
 
 
 def items(body: str) -> dict[str, str]:
@@ -48,9 +101,9 @@ def items(body: str) -> dict[str, str]:
     marks = [(m.group(1), m.start(), m.end()) for m in _ITEM.finditer(body)]
     kept: list[tuple[str, int, int]] = []
     for letter, start, end in marks:
-        if letter in found or any(k[0] == letter for k in kept):
+        if any(k[0] == letter for k in kept):
             continue
-        if kept and kept[-1][0] == "E" and letter not in "FG":
+        if kept and kept[-1][0] in "EFG" and letter not in "FG":
             continue
         kept.append((letter, start, end))
     for position, (letter, _start, end) in enumerate(kept):
@@ -59,54 +112,101 @@ def items(body: str) -> dict[str, str]:
     return found
 
 
+def q_code(q_item: str | None) -> str:
+    """The five-letter Q-code of a Q) item (`QFALC`), or '' when there is none."""
+    parts = (q_item or "").split("/")
+    code = parts[1].strip().upper() if len(parts) > 1 else ""
+    return code if len(code) == 5 and code.startswith("Q") else ""
+
+
 def is_closure(q_item: str | None, e_item: str) -> bool:
-    """True when the NOTAM closes an aerodrome."""
-    if q_item:
-        parts = q_item.split("/")
-        code = parts[1].strip().upper() if len(parts) > 1 else ""
-        if len(code) == 5 and code.startswith("Q"):
-            if code[1:3] == "FA" and code[3:5] == "LC":
-                return True
-            if code[3:5] != "XX":
-                return False
+    """True when the NOTAM closes an aerodrome: Q-code FA..LC, or FA..XX / no Q-code and an E)
+    text saying the aerodrome is closed."""
+    code = q_code(q_item)
+    if code:
+        if code[1:3] == "FA" and code[3:5] == "LC":
+            return True
+        if code[3:5] != "XX":
+            return False
     return bool(_CLOSED_TEXT.search(e_item.upper()))
 
 
-def parse(text: str) -> Iterator[Record | BadRecord]:
-    """Yield one closure Record per aerodrome-closure NOTAM, BadRecord for broken ones."""
-    skipped = []
-    if not _START.search(text):
-        raise RawFileError("no NOTAM found: each must start with '(' and a header like "
-                           "'A1234/25 NOTAMN'")
-    for number, body in blocks(text):
-        if body is None:
-            yield BadRecord(number, "NOTAM is not closed with ')'", "")
-            continue
-        raw = " ".join(body.split())[:2000]
-        header = _HEADER.match(body)
-        if not header:
-            yield BadRecord(number, "NOTAM has no series/number and NOTAMN/R/C header", raw)
-            continue
-        notam_id, op, ref = header.group("id"), header.group("op"), header.group("ref")
-        if op in "RC" and not ref:
-            yield BadRecord(number, f"NOTAM{op} {notam_id} does not name the NOTAM it refers to", raw)
-            continue
-        found = items(body[header.end():])
-        if op == "C":
-            yield Record(number, {"notam_id": notam_id, "source": "NOTAM"}, op="C", ref=ref)
-            continue
-        if not is_closure(found.get("Q"), found.get("E", "")):
-            skipped.append(notam_id)
-            continue
-        record = _closure(number, notam_id, found, raw)
-        yield record if isinstance(record, BadRecord) else Record(
-            number, record.fields, op=op, ref=ref
-        )
+def _about_aerodrome(q_item: str | None) -> bool:
+    """True when a NOTAMC / NOTAMR may concern an aerodrome closure (Q-code subject FA, or none)."""
+    code = q_code(q_item)
+    return not code or code[1:3] == "FA"
+
+
+def airport_coordinates(airports: Mapping[str, Mapping[str, Any]]) -> Coordinates:
+    """Coordinates of an ICAO code from an airports table (airportsdata's `lat` / `lon`)."""
+
+    def find(icao: str) -> tuple[float, float] | None:
+        info = airports.get(icao)
+        if not info or info.get("lat") is None or info.get("lon") is None:
+            return None
+        return float(info["lat"]), float(info["lon"])
+
+    return find
+
+
+def parse(text: str, *, coordinates: Coordinates | None = None) -> Iterator[Item]:
+    """Yield one item per NOTAM message in `text` (see the module docstring).
+
+    `coordinates` finds an aerodrome's lat/lon for SR/SS schedules. Raises RawFileError when the
+    text holds no NOTAM message at all.
+    """
+    found_any = False
+    skipped: list[str] = []
+    for number, chunk in split(text):
+        found_any = True
+        item = _message(number, chunk, coordinates)
+        if isinstance(item, Skipped):
+            skipped.append(item.notam_id)
+        yield item
+    if not found_any:
+        raise RawFileError("no NOTAM found: each must start with a header like '(A1234/25 NOTAMN'")
     if skipped:
         log.info("notams_skipped=%d ids=%s (not aerodrome closures)", len(skipped), ",".join(skipped))
 
 
-def _closure(number: int, notam_id: str, found: dict[str, str], raw: str) -> Record | BadRecord:
+def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
+    raw = " ".join(chunk.split())[:2000]
+    header = _HEADER.match(chunk)
+    if not header:
+        return BadRecord(number, "NOTAM has no series/number and NOTAMN/R/C header", raw)
+    notam_id = header.group("id")
+    if header.group("loc") and not header.group("op"):
+        return _domestic(number, chunk[header.end() :], notam_id, header.group("loc"), raw)
+    body = chunk[header.end() :].rstrip()
+    if not body.endswith(")"):
+        return BadRecord(number, f"NOTAM {notam_id} is not closed with ')'", raw)
+    op, ref = header.group("op") or "N", header.group("ref")
+    found = items(body[:-1])
+    if "Q" not in found and "E" not in found:
+        return BadRecord(number, f"NOTAM {notam_id} has neither a Q) nor an E) item: cannot tell what it is", raw)
+    if op in "RC" and ref is None:
+        if op == "C":
+            return BadRecord(number, f"NOTAMC {notam_id} does not name the NOTAM it cancels", raw)
+        log.info("NOTAMR %s names no replaced NOTAM; read as a new NOTAM", notam_id)
+        op = "N"
+    if op == "C" or (op == "R" and not is_closure(found.get("Q"), found.get("E", ""))):
+        if not _about_aerodrome(found.get("Q")):
+            return Skipped(number, notam_id)
+        return Record(number, {"notam_id": notam_id, "source": "NOTAM"}, op="C", ref=ref)
+    if not is_closure(found.get("Q"), found.get("E", "")):
+        return Skipped(number, notam_id)
+    return _closure(number, notam_id, found, raw, op, ref, coordinates)
+
+
+def _closure(
+    number: int,
+    notam_id: str,
+    found: dict[str, str],
+    raw: str,
+    op: str,
+    ref: str | None,
+    coordinates: Coordinates | None,
+) -> Closure | BadRecord:
     for letter, meaning in (("A", "aerodrome"), ("B", "start time"), ("C", "end time")):
         if not found.get(letter):
             return BadRecord(number, f"NOTAM {notam_id} has no {letter}) item ({meaning})", raw)
@@ -121,17 +221,113 @@ def _closure(number: int, notam_id: str, found: dict[str, str], raw: str) -> Rec
         end_at = parse_notam_time(end.group("time"), field="C)")
     except BadValue as exc:
         return BadRecord(number, f"NOTAM {notam_id}: {exc}", raw)
+    airport = found["A"].split()[0].upper()
+    text = found.get("E", "")
+    sun = _sun(airport, found.get("Q"), coordinates)
+    schedule_text = found.get("D")
+    in_text = False
     notes = ["end time estimated (EST)"] if end.group("est") else []
-    if found.get("D"):
-        notes.append(f"schedule D) {found['D']}")
-    fields = {
-        "airport": found["A"].split()[0],
-        "closed_from": start_at.isoformat(),
-        "closed_until": end_at.isoformat(),
-        "reason": found.get("E", ""),
+    if schedule_text:
+        try:
+            spans = schedule.windows(schedule_text, start=start_at, end=end_at, sun=sun)
+        except schedule.ScheduleError as exc:
+            return BadRecord(number, f"NOTAM {notam_id} schedule D) {schedule_text!r} cannot be read: {exc}", raw)
+    else:
+        spans, schedule_text, in_text = _text_schedule(text, start_at, end_at)
+        if schedule_text and not in_text:
+            notes.append("schedule taken from E)")
+    common = {
+        "airport": airport,
+        "reason": text,
         "notam_id": notam_id,
         "source": "NOTAM",
+        "schedule": schedule_text or "",
+        "schedule_in_text": str(in_text).lower(),
+        "until_estimated": str(bool(end.group("est"))).lower(),
+        "scope": scope_of(text),
+        "cause": cause_of(text),
     }
     if notes:
-        fields["notes"] = "; ".join(notes)
-    return Record(number, fields)
+        common["notes"] = "; ".join(notes)
+    records = tuple(
+        Record(
+            number,
+            {
+                **common,
+                "closed_from": opens.isoformat(),
+                "closed_until": closes.isoformat(),
+                "window_index": str(index),
+            },
+            op=op,
+            ref=ref,
+        )
+        for index, (opens, closes) in enumerate(spans)
+    )
+    return Closure(number, raw, records)
+
+
+def _text_schedule(text: str, start: datetime, end: datetime) -> tuple[list[tuple[datetime, datetime]], str, bool]:
+    """Windows of a schedule written only in E): (windows, the times as written, in_text).
+
+    Read when E) holds only HHMM-HHMM ranges (joined by AND or commas), no day words or local
+    times, and B)-C) spans at most a day; otherwise the closure is [B, C) and in_text is True."""
+    spans = list(_TEXT_TIMES.finditer(text))
+    if not spans:
+        return [(start, end)], "", False
+    written = text[spans[0].start() : spans[-1].end()]
+    joiners = [text[a.end() : b.start()] for a, b in zip(spans, spans[1:], strict=False)]
+    plain = (
+        not _TEXT_DAYS.search(text.upper())
+        and (end - start).total_seconds() <= 86400
+        and all(_TEXT_JOINERS.match(j.upper()) for j in joiners)
+    )
+    if plain:
+        try:
+            ranges = " ".join(f"{m.group(1)}-{m.group(2)}" for m in spans)
+            return schedule.windows(ranges, start=start, end=end), written, False
+        except schedule.ScheduleError:
+            pass
+    return [(start, end)], written, True
+
+
+def _sun(airport: str, q_item: str | None, coordinates: Coordinates | None) -> schedule.SunTimes | None:
+    """Sunrise/sunset at the aerodrome (airports table), else at the Q) item's position."""
+    point = coordinates(airport) if coordinates else None
+    if point is None:
+        point = _q_point(q_item)
+    if point is None:
+        return None
+    lat, lon = point
+
+    def times(day: date) -> tuple[datetime, datetime]:
+        return sunrise_sunset(day, lat=lat, lon=lon)
+
+    return times
+
+
+def _q_point(q_item: str | None) -> tuple[float, float] | None:
+    match = re.search(r"(\d{2})(\d{2})([NS])(\d{3})(\d{2})([EW])", q_item or "")
+    if not match:
+        return None
+    lat = (int(match.group(1)) + int(match.group(2)) / 60) * (1 if match.group(3) == "N" else -1)
+    lon = (int(match.group(4)) + int(match.group(5)) / 60) * (1 if match.group(6) == "E" else -1)
+    return lat, lon
+
+
+def _domestic(number: int, rest: str, notam_id: str, location: str, raw: str) -> Item:
+    """A US domestic NOTAM (`!JFK 10/193 JFK AD AP CLSD 2310170300-2310171000`): closures of the
+    whole aerodrome land (the ICAO code is K + the location); anything else is skipped."""
+    words = " ".join(rest.split())
+    if not _CLOSED_TEXT.search(words.upper()) or re.search(r"\b(RWY|TWY|APRON|RAMP)\b", words.upper()):
+        return Skipped(number, notam_id)
+    times = _DOMESTIC_TIMES.search(words)
+    if not times:
+        return BadRecord(number, f"NOTAM {notam_id} has no start-end times YYMMDDhhmm-YYMMDDhhmm", raw)
+    text = words[: times.start()].strip()
+    found = {
+        "A": ("K" + location if len(location) == 3 else location),
+        "B": times.group("b"),
+        "C": times.group("c") + (" EST" if times.group("est") else ""),
+        "E": text,
+    }
+    return _closure(number, notam_id, found, raw, "N", None, None)

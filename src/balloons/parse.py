@@ -69,6 +69,10 @@ class Parsed:
     """NOTAMR / NOTAMC records among the rows."""
     fast: int = 0
     """Rows the fast path (`bulk.py`) accepted; the rest of `read` went record by record."""
+    skipped: int = 0
+    """NOTAM messages read that are not aerodrome closures (counted, not landed)."""
+    windows: int = 0
+    """Rows beyond the first of NOTAM messages that land as several windows."""
 
     def __post_init__(self) -> None:
         if self.rows is None:
@@ -137,7 +141,7 @@ def _parse_exact(raw: RawFile, data: bytes, *, ctx: Context, fmt: str | None) ->
             if not data:
                 raise RawFileError(f"{raw.path} is empty (0 bytes)")
             text = rawfile.decode(rawfile.read_bytes(data, name=raw.path), name=raw.path)
-            items: Iterable[rawfile.Record | rawfile.BadRecord] = notam.parse(text)
+            items: Iterable[notam.Item] = notam.parse(text, coordinates=notam.airport_coordinates(ctx.airports))
         else:
             items = rawfile.records(data, name=raw.path)
         _validate_all(parsed, rows, items, ctx=ctx, strict_header=fmt in (".csv", ".csv.gz"))
@@ -174,7 +178,7 @@ class _Mapper:
         return mapping
 
 
-def _validate_all(parsed: Parsed, rows: list[Row], items: Iterable[rawfile.Record | rawfile.BadRecord], *,
+def _validate_all(parsed: Parsed, rows: list[Row], items: Iterable[notam.Item], *,
                   ctx: Context, strict_header: bool, mapper: _Mapper | None = None) -> None:
     raw = parsed.file
     spec = TABLES[raw.table]
@@ -183,24 +187,34 @@ def _validate_all(parsed: Parsed, rows: list[Row], items: Iterable[rawfile.Recor
     mapper = mapper or _Mapper(raw, strict_header=strict_header)
     for item in items:
         parsed.read += 1
+        if isinstance(item, notam.Skipped):
+            parsed.skipped += 1
+            continue
         if isinstance(item, rawfile.BadRecord):
             parsed.quarantine.append(_quarantine_row(raw, item.line, item.reason, item.raw))
             continue
-        if item.op == "C":
+        if isinstance(item, rawfile.Record) and item.op == "C":
             rows.append({"_op": "C", "_ref": item.ref, "source_file": raw.path, "source_line": item.line})
             continue
-        mapping = mapper(tuple(item.fields))
-        fields = {name: item.fields[key] for key, name in mapping.items()}
-        try:
-            row = validator(fields, ctx=ctx, decimal_comma=item.decimal_comma)
-        except BadValue as exc:
-            record = json.dumps(item.fields, ensure_ascii=False)[:2000]
-            parsed.quarantine.append(_quarantine_row(raw, item.line, str(exc), record))
-            continue
-        row["content_hash"] = content_hash({name: row[name] for name in columns})
-        row["month"] = local_month(row[spec.time_column], ctx.zone)
-        row.update(source_file=raw.path, source_line=item.line, _op=item.op, _ref=item.ref)
-        rows.append(row)
+        records = item.records if isinstance(item, notam.Closure) else (item,)
+        valid: list[Row] = []
+        for record in records:
+            mapping = mapper(tuple(record.fields))
+            fields = {name: record.fields[key] for key, name in mapping.items()}
+            try:
+                valid.append(validator(fields, ctx=ctx, decimal_comma=record.decimal_comma))
+            except BadValue as exc:
+                text = item.raw if isinstance(item, notam.Closure) else json.dumps(record.fields, ensure_ascii=False)
+                where = f"window {record.fields.get('window_index')}: " if len(records) > 1 else ""
+                parsed.quarantine.append(_quarantine_row(raw, record.line, f"{where}{exc}", text[:2000]))
+                valid = []
+                break
+        parsed.windows += max(len(valid) - 1, 0)
+        for record, row in zip(records, valid, strict=False):
+            row["content_hash"] = content_hash({name: row[name] for name in columns})
+            row["month"] = local_month(row[spec.time_column], ctx.zone)
+            row.update(source_file=raw.path, source_line=record.line, _op=record.op, _ref=record.ref)
+            rows.append(row)
 
 
 _ZONES: dict[tuple[int, str], tuple[object, pa.Table]] = {}

@@ -54,6 +54,14 @@ CLOSURES = pa.schema(
         pa.field("reported_passengers", pa.int64()),
         pa.field("source", pa.string()),
         pa.field("notes", pa.string()),
+        pa.field("schedule", pa.string()),
+        # Always set by validation; nullable so partitions written before they existed still read
+        # (staging takes 0 / false / 'full' / 'unknown' for those).
+        pa.field("window_index", pa.int32()),
+        pa.field("schedule_in_text", pa.bool_()),
+        pa.field("until_estimated", pa.bool_()),
+        pa.field("scope", pa.string()),
+        pa.field("cause", pa.string()),
         pa.field("content_hash", pa.string(), nullable=False),
         *LINEAGE,
     ]
@@ -101,6 +109,7 @@ INGEST_LOG = pa.schema(
         pa.field("rows_quarantined", pa.int64(), nullable=False),
         pa.field("rows_duplicate", pa.int64(), nullable=False),
         pa.field("rows_superseded", pa.int64(), nullable=False),
+        pa.field("rows_skipped", pa.int64()),  # null in logs written before it existed
         pa.field("run_id", pa.string(), nullable=False),
         pa.field("ingested_at", UTC_TS, nullable=False),
     ]
@@ -140,6 +149,8 @@ def staged(table: str) -> pa.Schema:
                       pa.field("_ref", pa.string())])
 
 INCURSION_KINDS = ("balloon", "drone", "other")
+CLOSURE_SCOPES = ("full", "arrivals", "departures", "partial")
+CLOSURE_CAUSES = ("balloons", "drones", "other", "unknown")
 DIRECTIONS = ("arrival", "departure")
 FLIGHT_STATUSES = ("scheduled", "operated", "delayed", "cancelled", "diverted", "returned")
 

@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from balloons.errors import ConfigError
 from balloons.redact import url_has_credentials
+from balloons.schema import CLOSURE_CAUSES
 
 ENV_PREFIX = "BALLOONS_"
 
@@ -57,6 +58,10 @@ class Settings(BaseSettings):
     max_closure_days: float = Field(
         default=7.0, gt=0, le=366, description="Closures longer than this are quarantined as absurd."
     )
+    headline_causes: str = Field(
+        default="balloons,unknown",
+        description="Closure causes counted in headline figures (comma-separated: balloons, drones, other, unknown).",
+    )
     lake_url: str | None = Field(
         default=None, description="Lake location: a local path or s3://bucket/prefix [default: <data dir>/lake]."
     )
@@ -86,6 +91,15 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
         return value
+
+    @field_validator("headline_causes")
+    @classmethod
+    def _known_causes(cls, value: str) -> str:
+        causes = [part.strip().lower() for part in value.split(",") if part.strip()]
+        unknown = [c for c in causes if c not in CLOSURE_CAUSES]
+        if not causes or unknown:
+            raise ValueError(f"causes must be some of {', '.join(CLOSURE_CAUSES)}, not {value!r}")
+        return ",".join(causes)
 
     @property
     def raw_dir(self) -> Path:

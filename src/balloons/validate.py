@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from balloons import identity
+from balloons.closure_kind import CAUSES, SCOPES, cause_of
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS
 from balloons.timestamps import BadValue, parse_instant
 
@@ -43,7 +44,7 @@ ALIASES: dict[str, dict[str, str]] = {
         "closure_start": "closed_from", "from": "closed_from", "end": "closed_until",
         "closure_end": "closed_until", "until": "closed_until", "flights_affected":
         "reported_flights", "passengers_affected": "reported_passengers", "notam": "notam_id",
-        "comment": "notes",
+        "comment": "notes", "priežastis": "reason", "priezastis": "reason",
     },
     "flights": {
         "icao": "airport", "flight": "flight_number", "flight_no": "flight_number",
@@ -58,7 +59,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "incursions": ("detected_at", "balloons", "kind", "municipality", "lat", "lon",
                    "altitude_m", "source", "source_id", "notes"),
     "closures": ("airport", "closed_from", "closed_until", "reason", "notam_id",
-                 "reported_flights", "reported_passengers", "source", "notes"),
+                 "reported_flights", "reported_passengers", "source", "notes", "scope", "cause",
+                 "until_estimated", "schedule", "window_index", "schedule_in_text"),
     "flights": ("airport", "direction", "flight_number", "scheduled_at", "status",
                 "aircraft_type", "seats", "passengers", "other_airport", "airline"),
 }
@@ -159,6 +161,15 @@ def _choice(value: str | None, *, field: str, allowed: tuple[str, ...], default:
     return lowered
 
 
+def _flag(value: str | None, *, field: str) -> bool:
+    if value is None:
+        return False
+    lowered = value.lower()
+    if lowered not in ("true", "false", "1", "0", "yes", "no"):
+        raise BadValue(f"{field} {value!r} is not true or false")
+    return lowered in ("true", "1", "yes")
+
+
 def _airport(value: str | None, *, ctx: Context, field: str = "airport") -> str:
     if value is None:
         raise BadValue(f"{field} is missing")
@@ -217,7 +228,8 @@ def incursion(fields: Mapping[str, str], *, ctx: Context, decimal_comma: bool) -
 
 
 def closure(fields: Mapping[str, str], *, ctx: Context, decimal_comma: bool) -> Row:
-    """A valid closure row (without lineage), or BadValue."""
+    """A valid closure row (without lineage), or BadValue. The duration limit applies to this row:
+    for a NOTAM with a schedule, one active window."""
     airport = _airport(_text(fields, "airport"), ctx=ctx)
     zone = ctx.airport_zone(airport)
     start = _instant(_text(fields, "closed_from"), field="closed_from", zone=zone, ctx=ctx,
@@ -244,7 +256,15 @@ def closure(fields: Mapping[str, str], *, ctx: Context, decimal_comma: bool) -> 
                                       low=0, high=MAX_REPORTED_PASSENGERS),
         "source": _text(fields, "source"),
         "notes": _text(fields, "notes"),
+        "schedule": _text(fields, "schedule"),
+        "window_index": _count(_text(fields, "window_index") or "0", field="window_index",
+                               decimal_comma=decimal_comma, low=0, high=100_000),
+        "schedule_in_text": _flag(_text(fields, "schedule_in_text"), field="schedule_in_text"),
+        "until_estimated": _flag(_text(fields, "until_estimated"), field="until_estimated"),
+        "scope": _choice(_text(fields, "scope"), field="scope", allowed=SCOPES, default="full"),
     }
+    row["cause"] = _choice(_text(fields, "cause"), field="cause", allowed=CAUSES,
+                           default=cause_of(row["reason"], stated=True))
     row["closure_id"] = identity.closure_id(row)
     return row
 

@@ -49,6 +49,8 @@ class Params:
     buffer_after_min: int = 0
     trigger_radius_km: float = 30.0
     trigger_lead_min: int = 120
+    headline_causes: str = "balloons,unknown"
+    """Comma-separated closure causes counted in headline figures (monthly_impact, reports)."""
 
 
 def sql_files() -> list[tuple[str, str]]:

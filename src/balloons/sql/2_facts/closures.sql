@@ -1,9 +1,18 @@
 create or replace table closures as
 with staged as (
     select * from stg_closures
+),
+linked_kinds as (
+    select
+        closure_links.closure_id as closure_id,
+        bool_or(closure_links.kind = 'balloon') as any_balloon,
+        bool_or(closure_links.kind = 'drone') as any_drone,
+        bool_or(closure_links.kind = 'other') as any_other
+    from closure_links
+    group by closure_links.closure_id
 )
 select
-    closure_id,
+    staged.closure_id,
     airport,
     closed_from,
     closed_until,
@@ -15,14 +24,28 @@ select
     reported_passengers,
     source,
     notes,
+    schedule,
+    window_index,
+    schedule_in_text,
+    until_estimated,
+    scope,
+    case
+        when staged.stated_cause is distinct from 'unknown' and staged.stated_cause is not null
+            then staged.stated_cause
+        when linked_kinds.any_balloon then 'balloons'
+        when linked_kinds.any_drone then 'drones'
+        when linked_kinds.any_other then 'other'
+        else 'unknown'
+    end as cause,
     source_file,
     source_line,
     run_id,
     ingested_at
 from staged
+left join linked_kinds on linked_kinds.closure_id = staged.closure_id
 order by closed_from, airport;
 
-comment on table closures is 'One row per airport closure (from CSV/JSON reports or ICAO NOTAMs), keyed by airport and start instant.';
+comment on table closures is 'One row per airport closure (from CSV/JSON reports or ICAO NOTAMs), keyed by airport and start instant; a NOTAM with a D) schedule gives one row per active window.';
 comment on column closures.closure_id is 'Stable id: hash of (airport, closed_from).';
 comment on column closures.airport is 'ICAO code of the closed airport (EYVI Vilnius, EYKA Kaunas, ...).';
 comment on column closures.closed_from is 'Start of the closure (UTC instant).';
@@ -35,6 +58,12 @@ comment on column closures.reported_flights is 'Flights affected as reported by 
 comment on column closures.reported_passengers is 'Passengers affected as reported (NULL when not reported).';
 comment on column closures.source is 'Where the record comes from (URL of the report, or NOTAM).';
 comment on column closures.notes is 'Notes, e.g. estimated times or how the reported figures break down.';
+comment on column closures.schedule is 'The NOTAM D) schedule text the window comes from (or the times read from E) when there is no D)); NULL when there is none.';
+comment on column closures.window_index is 'Position (0, 1, ...) of this window among the active windows of its NOTAM, in time order; 0 for a closure with one window.';
+comment on column closures.schedule_in_text is 'True when E) mentions times that could not be read unambiguously as a schedule: the row is the whole B)-C) period.';
+comment on column closures.until_estimated is 'True when the end is an estimate (NOTAM C) ... EST, or a report saying so).';
+comment on column closures.scope is 'What closed: full; arrivals (CLSD FOR LDG / ARR); departures (FOR TKOF / DEP); partial (exceptions such as EXC MIL, CIV FLTS, VFR, PPR). Partial closures are kept but left out of headline totals.';
+comment on column closures.cause is 'balloons, drones, other or unknown: from the reason text (BALLOON, HYBRID, Lithuanian balion-/hibrid- -> balloons; UAS, UAV, DRONE, Lithuanian dron-/bepilot- -> drones; any other reason in a report, or in a NOTAM E) given with DUE/BECAUSE/del -> other), else from the kind of incursion closure_triggers links to it, else unknown; a CSV/JSON cause column wins.';
 comment on column closures.source_file is 'Lineage: raw file the row came from, relative to raw/.';
 comment on column closures.source_line is 'Lineage: line of the raw file, or NOTAM number within it.';
 comment on column closures.run_id is 'Lineage: ingest run that landed the row.';

@@ -1,15 +1,20 @@
--- Each closure's window (plus the after-reopening buffer) and the part of it the closure owns:
--- where windows of one airport overlap, the earlier closed_from (then the smaller closure_id)
--- owns the overlap. Owned intervals are disjoint, so a flight falls in at most one of them; a
--- closure wholly inside earlier ones owns an empty interval (owned_from >= owned_until).
--- new_closed_minutes is the same rule without the buffer: the minutes this closure adds to the
--- time its airport was closed, so overlaps count once.
+-- Each closure's window (plus the after-reopening buffer), whether it counts in headline figures,
+-- and the minutes it adds to the time its airport was closed. A closure is in the headline when
+-- its scope is not partial and its cause is one of params.headline_causes. Headline and other
+-- closures are two lanes that never share overlaps: where windows of one airport and lane overlap,
+-- the earlier closed_from (then the smaller closure_id) owns the overlap, so new_closed_minutes
+-- counts overlapping minutes once.
 create or replace temp view int_closure_windows as
-with windows as (
+with classified as (
     select
         closures.closure_id as closure_id,
         closures.airport as airport,
         closures.month as month,
+        closures.scope as scope,
+        closures.cause as cause,
+        closures.scope <> 'partial'
+            and list_contains(string_split((select headline_causes from params), ','), closures.cause)
+            as in_headline,
         closures.closed_from as closed_from,
         closures.closed_until as closed_until,
         closures.closed_until + to_minutes((select buffer_after_min from params)) as window_until
@@ -17,27 +22,22 @@ with windows as (
 ),
 ordered as (
     select
-        windows.*,
-        max(windows.window_until) over earlier as earlier_window_until,
-        max(windows.closed_until) over earlier as earlier_closed_until
-    from windows
+        classified.*,
+        max(classified.closed_until) over earlier as earlier_closed_until
+    from classified
     window earlier as (
-        partition by windows.airport
-        order by windows.closed_from, windows.closure_id
+        partition by classified.airport, classified.in_headline
+        order by classified.closed_from, classified.closure_id
         rows between unbounded preceding and 1 preceding
     )
 ),
-owned as (
+minutes as (
     select
-        closure_id as closure_id,
-        airport as airport,
-        month as month,
-        greatest(closed_from, coalesce(earlier_window_until, closed_from)) as owned_from,
-        window_until as owned_until,
+        ordered.* exclude (earlier_closed_until),
         greatest(
             epoch(closed_until) - epoch(greatest(closed_from, coalesce(earlier_closed_until, closed_from))),
             0
         ) / 60.0 as new_closed_minutes
     from ordered
 )
-select * from owned;
+select * from minutes;

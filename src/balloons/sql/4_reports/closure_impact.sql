@@ -25,6 +25,11 @@ joined as (
         closures.closed_until as closed_until,
         closures.month as month,
         closures.duration_min as duration_min,
+        closures.notam_id as notam_id,
+        closures.window_index as window_index,
+        closures.scope as scope,
+        closures.cause as cause,
+        windows.in_headline as in_headline,
         coalesce(per_closure.flights_affected, 0) as flights_affected,
         coalesce(per_closure.arrivals, 0) as arrivals,
         coalesce(per_closure.departures, 0) as departures,
@@ -40,19 +45,25 @@ joined as (
         closures.reported_flights as reported_flights,
         closures.reported_passengers as reported_passengers
     from closures
+    join int_closure_windows as windows on windows.closure_id = closures.closure_id
     left join per_closure on per_closure.closure_id = closures.closure_id
 )
 select * from joined
 order by closed_from, airport;
 
-comment on table closure_impact is 'Per closure: the flights it hit (closed_from <= scheduled_at < closed_until + BALLOONS_BUFFER_AFTER_MIN; overlapping closures: the earliest owns the flight) and the passengers on them, beside the reported figures.';
+comment on table closure_impact is 'Per closure: the flights it hit (closed_from <= scheduled_at < closed_until + BALLOONS_BUFFER_AFTER_MIN, in the directions its scope closes; overlapping closures: the earliest owns the flight) and the passengers on them, beside the reported figures. Only rows with in_headline count in monthly_impact and the reports'' headline figures.';
 comment on column closure_impact.closure_id is 'The closure (see closures).';
 comment on column closure_impact.airport is 'ICAO code of the closed airport.';
 comment on column closure_impact.closed_from is 'Start of the closure (UTC instant).';
 comment on column closure_impact.closed_until is 'End of the closure, exclusive (UTC instant).';
 comment on column closure_impact.month is 'Local month of closed_from, ''YYYY-MM''.';
 comment on column closure_impact.duration_min is 'Real elapsed minutes of the closure.';
-comment on column closure_impact.flights_affected is 'Flights scheduled at the airport inside the closure window, each counted once.';
+comment on column closure_impact.notam_id is 'NOTAM announcing the closure, when known.';
+comment on column closure_impact.window_index is 'Position of this window among its NOTAM''s active windows (0 when it has one).';
+comment on column closure_impact.scope is 'full, arrivals (only arrivals are counted), departures (only departures), partial (both counted, never in headline figures).';
+comment on column closure_impact.cause is 'balloons, drones, other or unknown (see closures.cause).';
+comment on column closure_impact.in_headline is 'True when the closure counts in headline figures (monthly_impact, report totals): scope not partial and cause in BALLOONS_HEADLINE_CAUSES (default balloons,unknown). Other closures are kept and shown, and own their flights among themselves only.';
+comment on column closure_impact.flights_affected is 'Flights scheduled at the airport inside the closure window in a direction it closes, each counted once (once among headline closures, once among the others).';
 comment on column closure_impact.arrivals is 'Of those, arrivals.';
 comment on column closure_impact.departures is 'Of those, departures.';
 comment on column closure_impact.cancelled is 'Affected flights with status cancelled.';

@@ -1,0 +1,62 @@
+"""What a closure closes (scope) and why (cause), read from its words.
+
+Scope (`SCOPES`): `partial` when the text names exceptions or only some traffic (EXC, EXCEPT, CIV
+FLTS, CIVILIAN, MIL, VFR, IFR, PPR, PRIVATE, GA, VTOL, HEL, TRAINING, ... NOT APPLY, PERMITTED);
+else `arrivals` for CLSD FOR/TO LDG or ARR, `departures` for TKOF or DEP (both: full); else
+`full`. Cause (`CAUSES`): `balloons` for BALLOON(S) or HYBRID (the hybrid attack is the balloons)
+and the Lithuanian `balion…`, `hibrid…`; `drones` for UAS, UAV, DRONE(S), RPAS and Lithuanian
+`dron…`, `bepilot…`; `other` when the text gives another reason (a report's `reason` column is
+one; a NOTAM E) text gives one with DUE, DUE TO, BECAUSE, `dėl`); `unknown` when it gives none
+(or says unknown, `nežinoma`, `nenustatyta`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from balloons.schema import CLOSURE_CAUSES as CAUSES
+from balloons.schema import CLOSURE_SCOPES as SCOPES
+
+__all__ = ["CAUSES", "SCOPES", "cause_of", "scope_of"]
+
+_PARTIAL = re.compile(
+    r"\b(EXC|EXCEPT|EXCL|CIV|CIVIL|CIVILIAN|MIL|MILITARY|VFR|IFR|PPR|PRIVATE|GA|VTOL|HEL|HELICOPTERS?|"
+    r"TRAINING|GLIDERS?|NON[- ]?SKED|NOT\s+APPLY|PERMITTED|UNLESS)\b"
+)
+_LANDING = r"(LDG|LANDINGS?|ARR|ARRIVALS?|ARRIVING)"
+_TAKEOFF = r"(TKOF|TAKE[- ]?OFFS?|DEP|DEPARTURES?|DEPARTING)"
+_ARRIVALS = re.compile(rf"\b(CLSD|CLOSED)\s+(FOR|TO)\s+{_LANDING}\b|\b{_LANDING}\s+(CLSD|CLOSED)\b")
+_DEPARTURES = re.compile(
+    rf"\b(CLSD|CLOSED)\s+(FOR|TO)\s+({_LANDING}\s*(/|AND)\s*)?{_TAKEOFF}\b|\b{_TAKEOFF}\s+(CLSD|CLOSED)\b"
+)
+
+_BALLOONS = re.compile(r"\bBALLOONS?\b|\bHYBRID\b|BALION|HIBRID", re.IGNORECASE)
+_DRONES = re.compile(r"\b(UAS|UAV|UAVS|RPAS|DRONES?)\b|DRON|BEPILOT", re.IGNORECASE)
+_UNKNOWN = re.compile(r"^\s*(UNKNOWN|UNK|N/?A|NE[ŽZ]INOMA|NENUSTATYTA|[-?.\s]*)\s*$", re.IGNORECASE)
+_GIVEN = re.compile(r"\b(DUE|BECAUSE|OWING|D[ĖE]L)\b", re.IGNORECASE)
+
+
+def scope_of(text: str) -> str:
+    """The scope of a closure described by `text` (a NOTAM E) item or a report)."""
+    upper = text.upper()
+    if _PARTIAL.search(upper):
+        return "partial"
+    arrivals = bool(_ARRIVALS.search(upper))
+    departures = bool(_DEPARTURES.search(upper))
+    both = re.search(rf"{_LANDING}\s*(/|AND)\s*{_TAKEOFF}", upper)
+    if both or arrivals == departures:
+        return "full"
+    return "arrivals" if arrivals else "departures"
+
+
+def cause_of(text: str | None, *, stated: bool = False) -> str:
+    """The cause `text` gives; `unknown` for none. `stated`: the text is a reason (a report's
+    `reason` column), so any other reason is `other`; otherwise (a NOTAM E) text) only one
+    introduced by DUE / BECAUSE / `dėl` is."""
+    if not text or _UNKNOWN.match(text):
+        return "unknown"
+    if _BALLOONS.search(text):
+        return "balloons"
+    if _DRONES.search(text):
+        return "drones"
+    return "other" if stated or _GIVEN.search(text) else "unknown"

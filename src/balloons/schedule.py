@@ -1,0 +1,254 @@
+"""NOTAM D) schedules → the active UTC windows inside [B, C).
+
+Forms read (ICAO Doc 8126 style, times UTC): `DAILY` / `DLY`; days of the month and day ranges
+(`04 05 09-12`), month-name dates (`AUG 28`, `APR 14 22 29 MAY 06`), weekday lists and ranges
+(`FRI SAT`, `SUN-FRI`, `MON-WED FRI`), several time ranges per day (`0725-1015 1130-1425`),
+`HHMM TO HHMM`, `H24`, windows crossing midnight (`2200-0330`: the day names the start), `SR` /
+`SS` with `PLUS` / `MINUS` minutes (sunrise / sunset at the aerodrome), `EXC` exclusions, groups
+separated by commas. Days without a month are in B)'s month (or the last month named) and roll
+into the next month (and year) when they go down; a month name is its first occurrence from B)'s
+month on, so one before B)'s month is in the following year.
+Anything else raises ScheduleError: a schedule is never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+SunTimes = Callable[[date], tuple[datetime, datetime]]
+Window = tuple[datetime, datetime]
+
+_WORD = re.compile(r"\d+|[A-Z]+|[-,;&/.]|\S")
+
+
+class ScheduleError(ValueError):
+    """A schedule that cannot be read; the message says where."""
+
+
+@dataclass(frozen=True)
+class _At:
+    """A time of day: minutes after midnight, or sunrise / sunset shifted by minutes."""
+
+    minutes: int = 0
+    sun: str | None = None
+
+    def on(self, day: date, sun: SunTimes | None) -> datetime:
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        if self.sun is None:
+            return midnight + timedelta(minutes=self.minutes)
+        if sun is None:
+            raise ScheduleError("SR/SS needs the aerodrome's coordinates, which are unknown")
+        try:
+            rise, set_ = sun(day)
+        except ValueError as exc:
+            raise ScheduleError(str(exc)) from exc
+        return (rise if self.sun == "SR" else set_) + timedelta(minutes=self.minutes)
+
+
+@dataclass
+class _Group:
+    dates: set[date] = field(default_factory=set)
+    weekdays: set[int] = field(default_factory=set)
+    every_day: bool = False
+    times: list[tuple[_At, _At]] = field(default_factory=list)
+    except_dates: set[date] = field(default_factory=set)
+    except_weekdays: set[int] = field(default_factory=set)
+
+    def has_days(self) -> bool:
+        return bool(self.dates or self.weekdays or self.every_day)
+
+    def active(self, day: date) -> bool:
+        if day in self.except_dates or day.weekday() in self.except_weekdays:
+            return False
+        if not self.has_days():
+            return True
+        return self.every_day or day in self.dates or day.weekday() in self.weekdays
+
+
+class _Parser:
+    def __init__(self, text: str, start: datetime) -> None:
+        self.words: list[str] = _WORD.findall(text.upper())
+        self.at = 0
+        self.year, self.month = start.year, start.month
+        self.first = (start.year, start.month)
+        self.last_day = 0
+        self.groups: list[_Group] = [_Group()]
+        self.excluding = False
+
+    # --- reading words -------------------------------------------------------------------------
+    def peek(self, ahead: int = 0) -> str | None:
+        index = self.at + ahead
+        return self.words[index] if index < len(self.words) else None
+
+    def take(self) -> str:
+        word = self.words[self.at]
+        self.at += 1
+        return word
+
+    def fail(self, why: str) -> ScheduleError:
+        return ScheduleError(f"{why} (at word {self.at} of {' '.join(self.words)!r})")
+
+    # --- grammar -------------------------------------------------------------------------------
+    @property
+    def group(self) -> _Group:
+        return self.groups[-1]
+
+    def day_group(self) -> _Group:
+        """The group a day word belongs to: a new one once the current one has its times."""
+        if self.group.times and not self.excluding:
+            self.groups.append(_Group())
+        return self.group
+
+    def parse(self) -> list[_Group]:
+        while self.peek() is not None:
+            word = self.peek()
+            assert word is not None
+            if word in (",", ";"):
+                self.take()
+                if self.group.except_dates or self.group.except_weekdays:
+                    self.excluding = False
+            elif word in ("AND", "&", "."):
+                self.take()
+            elif word in MONTHS:
+                self.day_group()
+                self.set_month(MONTHS.index(self.take()) + 1)
+            elif word.isdigit() and len(word) <= 2:
+                self.days()
+            elif word in WEEKDAYS:
+                self.weekdays()
+            elif word in ("DAILY", "DLY"):
+                self.take()
+                group = self.day_group()
+                group.every_day = group.every_day or not (group.dates or group.weekdays)
+            elif word in ("EXC", "EXCEPT"):
+                self.take()
+                self.excluding = True
+            elif word == "H" and self.peek(1) == "24":
+                self.at += 2
+                self.add_times(_At(0), _At(24 * 60))
+            elif (word.isdigit() and len(word) == 4) or word in ("SR", "SS"):
+                begin = self.time_of_day()
+                if self.peek() not in ("-", "TO"):
+                    raise self.fail(f"time {word} has no end time")
+                self.take()
+                self.add_times(begin, self.time_of_day())
+            else:
+                raise self.fail(f"{word!r} is not a schedule word")
+        if not any(group.times for group in self.groups):
+            raise self.fail("no time range")
+        if not self.group.times:
+            raise self.fail("days without a time range at the end")
+        return self.groups
+
+    def add_times(self, begin: _At, end: _At) -> None:
+        self.group.times.append((begin, end))
+        self.excluding = False
+
+    def set_month(self, month: int) -> None:
+        """A month name is its first occurrence from B)'s month on (so JAN after a DEC B) is next year)."""
+        self.year = self.first[0] + (1 if month < self.first[1] else 0)
+        self.month = month
+        self.last_day = 0
+
+    def date_of(self, day: int) -> date:
+        try:
+            return date(self.year, self.month, day)
+        except ValueError as exc:
+            raise self.fail(f"{MONTHS[self.month - 1]} {day} {self.year} is not a date") from exc
+
+    def next_month(self) -> None:
+        self.year, self.month = (self.year + 1, 1) if self.month == 12 else (self.year, self.month + 1)
+
+    def day_number(self) -> date:
+        day = int(self.take())
+        if not 1 <= day <= 31:
+            raise self.fail(f"day {day} is not a day of the month")
+        if day < self.last_day:
+            self.next_month()
+        self.last_day = day
+        return self.date_of(day)
+
+    def days(self) -> None:
+        group = self.day_group()
+        first = self.day_number()
+        last = first
+        if self.peek() in ("-", "TO") and (self.peek(1) or "").isdigit() and len(self.peek(1) or "") <= 2:
+            self.take()
+            last = self.day_number()
+        elif self.peek() in ("-", "TO") and self.peek(1) in MONTHS:
+            self.take()
+            self.set_month(MONTHS.index(self.take()) + 1)
+            if not (self.peek() or "").isdigit():
+                raise self.fail("a date range must end with a day")
+            last = self.day_number()
+        if last < first:
+            raise self.fail(f"day range ends before it starts ({first} - {last})")
+        target = group.except_dates if self.excluding else group.dates
+        day = first
+        while day <= last:
+            target.add(day)
+            day += timedelta(days=1)
+
+    def weekdays(self) -> None:
+        group = self.day_group()
+        first = WEEKDAYS.index(self.take())
+        chosen = {first}
+        if self.peek() in ("-", "TO") and self.peek(1) in WEEKDAYS:
+            self.take()
+            last = WEEKDAYS.index(self.take())
+            chosen = {(first + step) % 7 for step in range((last - first) % 7 + 1)}
+        (group.except_weekdays if self.excluding else group.weekdays).update(chosen)
+
+    def time_of_day(self) -> _At:
+        word = self.take() if self.peek() is not None else ""
+        if word in ("SR", "SS"):
+            shift = 0
+            if self.peek() in ("PLUS", "MINUS"):
+                sign = 1 if self.take() == "PLUS" else -1
+                amount = self.peek() or ""
+                if not amount.isdigit() or len(amount) > 3:
+                    raise self.fail(f"{word} PLUS/MINUS needs minutes")
+                shift = sign * int(self.take())
+            return _At(shift, word)
+        if not (word.isdigit() and len(word) == 4):
+            raise self.fail(f"{word!r} is not a time HHMM")
+        hours, minutes = int(word[:2]), int(word[2:])
+        if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+            raise self.fail(f"{word} is not a time of day")
+        return _At(hours * 60 + minutes)
+
+
+def windows(text: str, *, start: datetime, end: datetime, sun: SunTimes | None = None) -> list[Window]:
+    """The active windows of schedule `text` inside [start, end), ordered, merged where they
+    touch or overlap. Raises ScheduleError when the text cannot be read or gives no window."""
+    if end <= start:
+        raise ScheduleError("C) is not after B)")
+    groups = _Parser(text, start).parse()
+    found: list[Window] = []
+    day = start.date()
+    while day <= end.date():
+        for group in groups:
+            if not group.active(day):
+                continue
+            for begin, finish in group.times:
+                opens, closes = begin.on(day, sun), finish.on(day, sun)
+                if closes <= opens:
+                    closes = finish.on(day + timedelta(days=1), sun)
+                opens, closes = max(opens, start), min(closes, end)
+                if opens < closes:
+                    found.append((opens, closes))
+        day += timedelta(days=1)
+    merged: list[Window] = []
+    for opens, closes in sorted(found):
+        if merged and opens <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], closes))
+        else:
+            merged.append((opens, closes))
+    if not merged:
+        raise ScheduleError(f"schedule {text!r} gives no active window between B) and C)")
+    return merged

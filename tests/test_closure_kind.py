@@ -1,0 +1,165 @@
+"""Scope and cause of closures: the words (closure_kind) and what impact makes of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import build_warehouse, write
+
+from balloons import warehouse
+from balloons.closure_kind import cause_of, scope_of
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        ("AD CLSD DUE TO BALLOONS IN THE VICINITY OF THE AERODROME.", "full"),
+        ("AD CLSD FOR LDG, DAILY 0100-0145 LMT.", "arrivals"),
+        ("AD CLSD TO ARR", "arrivals"),
+        ("AD CLSD FOR TKOF", "departures"),
+        ("AD CLSD FOR DEP DUE WIP", "departures"),
+        ("AD CLSD FOR LDG/TKOF TO ALL FLTS.", "full"),
+        ("AD CLSD TO ALL FLTS, DUE EMERG DRILL.", "full"),
+        ("AD CLSD TO ALL CIV FLTS, EXC MIL AIZ FLTS .", "partial"),
+        ("AD CLSD FOR LDG/TKOF TO ALL FLTS, EXC SKED COMMERCIAL FLTS", "partial"),
+        ("AD CLSD TO PRIVATE FLTS. THE FLW FLTS PERMITTED", "partial"),
+        ("AD CLSD TO VFR FLTS", "partial"),
+        ("AD CLSD, PPR 24 HR", "partial"),
+        ("AP CLSD V-22 VTOL", "partial"),
+    ],
+)
+def test_scope(text: str, scope: str) -> None:
+    assert scope_of(text) == scope
+
+
+@pytest.mark.parametrize(
+    ("text", "cause"),
+    [
+        ("AD CLSD DUE TO BALLOONS IN THE VICINITY OF THE AERODROME.", "balloons"),
+        ("suspected smuggling balloons from Belarus", "balloons"),
+        ("hibridinė ataka", "balloons"),
+        ("HYBRID ATTACK", "balloons"),
+        ("kontrabandiniai balionai", "balloons"),
+        ("AD CLSD DUE UAS ACTIVITY", "drones"),
+        ("DRONE SIGHTED", "drones"),
+        ("pastebėti dronai", "drones"),
+        ("bepilotis orlaivis", "drones"),
+        ("AD CLSD DUE WIP.", "other"),
+        ("uždaryta dėl rūko", "other"),
+        ("AD CLSD.", "unknown"),
+        ("", "unknown"),
+        (None, "unknown"),
+    ],
+)
+def test_cause_from_notam_text(text: str | None, cause: str) -> None:
+    assert cause_of(text) == cause
+
+
+@pytest.mark.parametrize(
+    ("reason", "cause"),
+    [
+        ("balionai iš Baltarusijos", "balloons"),
+        ("dronas virš oro uosto", "drones"),
+        ("techninis gedimas", "other"),
+        ("fog", "other"),
+        ("nežinoma", "unknown"),
+        ("unknown", "unknown"),
+        ("-", "unknown"),
+        (None, "unknown"),
+    ],
+)
+def test_cause_from_a_reports_reason(reason: str | None, cause: str) -> None:
+    assert cause_of(reason, stated=True) == cause
+
+
+FLIGHTS = (
+    "airport,direction,flight_number,scheduled_at,status,aircraft_type,seats,passengers\n"
+    "EYVI,arrival,A1,2025-10-04T20:30,diverted,,,100\n"
+    "EYVI,departure,D1,2025-10-04T21:00,cancelled,,,50\n"
+)
+
+
+def build(tmp_path: Path, ctx, closures: str, **params: object) -> Path:
+    write(tmp_path, "closures/c.csv", "airport,closed_from,closed_until,reason,scope\n" + closures)
+    write(tmp_path, "flights/f.csv", FLIGHTS)
+    return build_warehouse(tmp_path, ctx, **params)
+
+
+def q(path: Path, sql: str) -> list[tuple]:
+    return warehouse.query(path, sql)[1]
+
+
+@pytest.mark.parametrize(
+    ("scope", "flights", "passengers", "arrivals", "departures"),
+    [("full", 2, 150, 1, 1), ("arrivals", 1, 100, 1, 0), ("departures", 1, 50, 0, 1)],
+)
+def test_impact_counts_only_the_directions_a_closure_closes(
+    tmp_path: Path, ctx, scope: str, flights: int, passengers: int, arrivals: int, departures: int
+) -> None:
+    path = build(tmp_path, ctx, f"EYVI,2025-10-04T20:00,2025-10-04T22:00,balloons,{scope}\n")
+    assert q(
+        path,
+        "select scope, flights_affected, passengers_affected, arrivals, departures, in_headline from closure_impact",
+    ) == [(scope, flights, passengers, arrivals, departures, True)]
+    assert q(path, "select closures, flights_affected, passengers_affected from monthly_impact") == [
+        (1, flights, passengers)
+    ]
+
+
+def test_partial_closures_are_shown_but_not_in_headline_totals(tmp_path: Path, ctx) -> None:
+    path = build(
+        tmp_path,
+        ctx,
+        "EYVI,2025-10-04T20:00,2025-10-04T21:00,balloons,arrivals\n"
+        "EYVI,2025-10-04T20:10,2025-10-04T22:00,balloons,partial\n",
+    )
+    assert q(path, "select scope, flights_affected, in_headline from closure_impact order by scope") == [
+        ("arrivals", 1, True),
+        ("partial", 2, False),
+    ]
+    assert q(
+        path,
+        "select closures, closures_excluded, closed_minutes, flights_affected, passengers_affected from monthly_impact",
+    ) == [(1, 1, 60.0, 1, 100)]
+
+
+def test_headline_causes_are_a_setting(tmp_path: Path, ctx) -> None:
+    closures = (
+        "EYVI,2025-10-04T20:00,2025-10-04T20:45,AD CLSD DUE WIP,full\n"
+        "EYVI,2025-10-04T20:45,2025-10-04T22:00,nežinoma,full\n"
+    )
+    default = build(tmp_path / "a", ctx, closures)
+    assert q(default, "select cause, in_headline, flights_affected from closure_impact order by closed_from") == [
+        ("other", False, 1),
+        ("unknown", True, 1),
+    ]
+    assert q(default, "select closures, flights_affected from monthly_impact") == [(1, 1)]
+    wide = build(tmp_path / "b", ctx, closures, headline_causes="balloons,unknown,other")
+    assert q(wide, "select closures, flights_affected, passengers_affected from monthly_impact") == [(2, 2, 150)]
+
+
+def test_an_unknown_cause_linked_to_a_balloon_incursion_is_balloons(tmp_path: Path, ctx) -> None:
+    write(
+        tmp_path,
+        "incursions/i.jsonl",
+        '{"detected_at": "2025-10-04T19:30", "lat": 54.70, "lon": 25.30, "source_id": "near", "kind": "balloon"}\n',
+    )
+    path = build(
+        tmp_path,
+        ctx,
+        "EYVI,2025-10-04T20:00,2025-10-04T22:00,,full\nEYVI,2025-10-05T20:00,2025-10-05T22:00,,full\n",
+    )
+    assert q(path, "select day(closed_from), cause from closures order by closed_from") == [
+        (4, "balloons"),
+        (5, "unknown"),
+    ]
+
+
+def test_headline_causes_setting_is_validated() -> None:
+    from balloons.errors import ConfigError
+    from balloons.settings import load_settings
+
+    assert load_settings(headline_causes=" Balloons , drones ").headline_causes == "balloons,drones"
+    with pytest.raises(ConfigError, match="BALLOONS_HEADLINE_CAUSES"):
+        load_settings(headline_causes="balloons,aliens")
