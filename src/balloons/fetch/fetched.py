@@ -1,0 +1,32 @@
+"""What one source kind hands back: a payload (or None when nothing is new) and its provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import SecretStr
+
+from balloons.errors import FetchError
+
+
+@dataclass(frozen=True)
+class Fetched:
+    payload: bytes | None
+    """None: the server said nothing changed (304), or the window held nothing to fetch."""
+    ext: str
+    url: str
+    http_status: int | None
+    window_start: datetime
+    window_end: datetime
+    requests: tuple[str, ...] = ()
+    etag: str | None = None
+    last_modified: str | None = None
+    notes: dict[str, int] = field(default_factory=dict)
+
+
+def require(secret: SecretStr | None, variable: str, *, key: str) -> str:
+    """The secret's value; FetchError naming the variable (never a value) when it is not set."""
+    if secret is None or not secret.get_secret_value():
+        raise FetchError(f"environment variable {variable} (named by {key}) is not set")
+    return secret.get_secret_value()
