@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -120,3 +123,201 @@ def test_http_file_run_fetches_ingests_skips_unchanged_appends_and_survives_outa
     assert status["fetch"]["lrt"]["outcome"] == "failed"
     shown = runner.invoke(cli, ["status", "--data-dir", str(tmp_path)])
     assert "lrt failed (ConnectError" in shown.output
+
+
+# --- faa_notam: the FAA NOTAM API's geoJson answer (items[].properties.coreNOTAMData) ---------------
+
+FAA_ID, FAA_SECRET = "faa-client-7d2", "faa-PLANTED-secret-5be1d00d"
+
+
+def faa_item(number: str, icao_text: str, *, series: str | None = None, location: str = "EYVI") -> dict:
+    return {
+        "type": "Feature",
+        "properties": {"coreNOTAMData": {
+            "notamEvent": {"scenario": "6000"},
+            "notam": {"id": f"NOTAM_1_{abs(hash(number)) % 10**8}", **({"series": series} if series else {}),
+                      "number": number, "type": "N", "issued": "2025-10-04T19:20:00.000Z", "affectedFIR": "EYVL",
+                      "location": location, "icaoLocation": location, "classification": "INTL",
+                      "effectiveStart": "2025-10-04T19:16:00.000Z", "effectiveEnd": "2025-10-05T01:50:00.000Z",
+                      "text": icao_text.split("E) ")[-1], "accountId": f"{location}YNYX",
+                      "lastUpdated": "2025-10-04T19:20:00.000Z"},
+            "notamTranslation": [
+                {"type": "LOCAL_FORMAT", "simpleText": "!" + icao_text.split("E) ")[-1]},
+                {"type": "ICAO", "formattedText": icao_text},
+            ],
+        }},
+        "geometry": {"type": "GeometryCollection", "geometries": [{"type": "Point", "coordinates": [25.28, 54.63]}]},
+    }
+
+
+VILNIUS_CLOSED = faa_item("A1801/25", "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005\nA) EYVI\nB) 2510041916\nC) 2510050150\nE) AD CLSD DUE TO BALLOONS IN THE VICINITY OF THE AERODROME.")
+RESTRICTED = faa_item("1799/25", "Q) EYVL/QRRCA/IV/BO/W/000/120/5440N02520E010\nA) EYVI\nB) 2510010000\nC) 2512312359\nE) TEMPO RESTRICTED AREA EYR36 ACTIVATED.", series="A")
+KAUNAS_CLOSED = faa_item("A1804/25", "Q) EYVL/QFALC/IV/NBO/A/000/999/5458N02405E005\nA) EYKA\nB) 2510241736\nC) 2510242335\nE) AD CLSD DUE TO BALLOONS IN THE VICINITY OF THE AERODROME.", location="EYKA")
+
+
+class FaaApi(BaseHTTPRequestHandler):
+    """GET /notamapi/v1/notams?icaoLocation=..&responseFormat=geoJson&pageSize=..&pageNum=.. with the
+    client_id / client_secret headers. A stdlib server: werkzeug drops headers with underscores."""
+
+    items: dict[str, list[dict]] = {}
+    status = 200
+
+    def do_GET(self) -> None:  # noqa: N802
+        url = urlsplit(self.path)
+        args = dict(parse_qsl(url.query))
+        if self.status != 200:
+            return self.answer(self.status, b"down for maintenance")
+        if url.path != "/notamapi/v1/notams":
+            return self.answer(404, b"{}")
+        if (self.headers.get("client_id"), self.headers.get("client_secret")) != (FAA_ID, FAA_SECRET):
+            return self.answer(401, json.dumps({"message": "Unauthorized", "http_status_code": 401}).encode())
+        assert args["responseFormat"] == "geoJson"
+        items = self.items[args["icaoLocation"]]
+        size, page = int(args["pageSize"]), int(args["pageNum"])
+        pages = max(1, -(-len(items) // size))
+        body = {"pageSize": size, "pageNum": page, "totalCount": len(items), "totalPages": pages,
+                "items": items[(page - 1) * size: page * size]}
+        self.answer(200, json.dumps(body).encode())
+
+    def answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def faa_server():
+    FaaApi.items = {"EYVI": [VILNIUS_CLOSED, RESTRICTED], "EYKA": [], "EYPA": []}
+    FaaApi.status = 200
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FaaApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_faa_notam_run_fetches_ingests_skips_unchanged_adds_and_survives_outage(
+        tmp_path: Path, faa_server: str, env: None, prefect_harness: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAA_CLIENT_ID", FAA_ID)
+    monkeypatch.setenv("FAA_CLIENT_SECRET", FAA_SECRET)
+    declare(tmp_path, f'[sources.faa]\nkind = "faa_notam"\ntable = "closures"\npage_size = 1\n'
+                      f'url = "{faa_server}/notamapi/v1/notams"\n')
+    runner = CliRunner()
+
+    first = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    (payload,) = raw_files(tmp_path, "closures", "faa")
+    assert payload.suffix == ".notam"
+    text = payload.read_text()
+    assert text.startswith("(A1799/25 NOTAMN\nQ) EYVL/QRRCA") and "(A1801/25 NOTAMN\nQ) EYVL/QFALC" in text
+    sidecar = json.loads(Path(f"{payload}.json").read_text())
+    assert len(sidecar["requests"]) == 4  # EYVI two pages of one, EYKA and EYPA one empty page each
+    assert count(tmp_path, "select count(*) from closures where airport = 'EYVI' and notam_id = 'A1801/25'") == 1
+    assert count(tmp_path, "select count(*) from closures") == 1  # the restricted area is not a closure
+
+    assert runner.invoke(cli, ["run", "--data-dir", str(tmp_path)]).exit_code == 0
+    assert raw_files(tmp_path, "closures", "faa") == [payload]
+
+    FaaApi.items["EYKA"] = [KAUNAS_CLOSED]
+    assert runner.invoke(cli, ["run", "--data-dir", str(tmp_path)]).exit_code == 0
+    assert len(raw_files(tmp_path, "closures", "faa")) == 2
+    assert count(tmp_path, "select count(*) from closures") == 2
+
+    FaaApi.status = 503
+    down = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
+    assert down.exit_code == 1
+    last = down.output.strip().splitlines()[-1]
+    assert "faa (HTTP 503" in last, down.output
+    assert count(tmp_path, "select count(*) from closures") == 2
+    assert read_run_status(tmp_path)["fetch"]["faa"]["error"].startswith("HTTP 503")
+
+
+# --- opensky: OAuth2 client credentials, then /flights/arrival|departure per airport and day ------
+
+SKY_ID, SKY_SECRET = "balloons-api-client", "sky-PLANTED-secret-2c9e77aa"
+SKY_TOKEN = "eyJhbGciOi.PLANTED-access-token.sig"
+
+
+class OpenSkyApi:
+    """The token endpoint and the two flights endpoints, in OpenSky's documented shapes."""
+
+    def __init__(self) -> None:
+        self.extra: list[dict] = []
+        self.calls: list[tuple[str, str, int]] = []
+
+    def token(self, request: Request) -> Response:
+        form = request.form
+        if (form.get("grant_type"), form.get("client_id"), form.get("client_secret")) != \
+                ("client_credentials", SKY_ID, SKY_SECRET):
+            return Response(json.dumps({"error": "unauthorized_client"}), status=401)
+        return Response(json.dumps({"access_token": SKY_TOKEN, "expires_in": 1800, "refresh_expires_in": 0,
+                                    "token_type": "Bearer", "not-before-policy": 0, "scope": "profile email"}),
+                        content_type="application/json")
+
+    def flights(self, request: Request) -> Response:
+        if request.headers.get("Authorization") != f"Bearer {SKY_TOKEN}":
+            return Response(status=401)
+        direction = request.path.rsplit("/", 1)[-1]
+        airport, begin, end = request.args["airport"], int(request.args["begin"]), int(request.args["end"])
+        assert end - begin < 7 * 86400
+        self.calls.append((direction, airport, begin))
+        if airport != "EYVI":
+            return Response(status=404)  # documented: no flights -> 404 with an empty body
+        seen = begin + 15 * 3600
+        flights = [{"icao24": "4b1815", "firstSeen": seen - 5400, "estDepartureAirport": "EPWA" if direction == "arrival" else "EYVI",
+                    "lastSeen": seen, "estArrivalAirport": "EYVI" if direction == "arrival" else "EKCH",
+                    "callsign": "LOT771  " if direction == "arrival" else "SAS1765 ", "estDepartureAirportHorizDistance": 1721,
+                    "estDepartureAirportVertDistance": 45, "estArrivalAirportHorizDistance": 1093,
+                    "estArrivalAirportVertDistance": 36, "departureAirportCandidatesCount": 1, "arrivalAirportCandidatesCount": 2}]
+        flights += [f for f in self.extra if begin <= f["lastSeen"] <= end and direction == "arrival"]
+        return Response(json.dumps(flights), content_type="application/json")
+
+
+def test_opensky_run_fetches_ingests_skips_unchanged_adds_and_survives_outage(
+        tmp_path: Path, httpserver: HTTPServer, env: None, prefect_harness: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENSKY_CLIENT_ID", SKY_ID)
+    monkeypatch.setenv("OPENSKY_CLIENT_SECRET", SKY_SECRET)
+    api = OpenSkyApi()
+    token_path = "/auth/realms/opensky-network/protocol/openid-connect/token"
+    httpserver.expect_request(token_path, method="POST").respond_with_handler(api.token)
+    httpserver.expect_request("/api/flights/arrival").respond_with_handler(api.flights)
+    httpserver.expect_request("/api/flights/departure").respond_with_handler(api.flights)
+    declare(tmp_path, f'[sources.sky]\nkind = "opensky"\nairports = ["EYVI", "EYKA"]\nlookback_days = 2\n'
+                      f'url = "{httpserver.url_for("/api")}"\ntoken_url = "{httpserver.url_for(token_path)}"\n')
+    runner = CliRunner()
+
+    first = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    files = raw_files(tmp_path, "flights", "sky")
+    assert len(files) == 2  # one per finished UTC day
+    assert len(api.calls) == 2 * 2 * 2  # days x airports x directions
+    rows = [json.loads(line) for line in files[0].read_text().splitlines()]
+    assert {(r["direction"], r["flight_number"], r["status"]) for r in rows} == {
+        ("arrival", "LOT771", "operated"), ("departure", "SAS1765", "operated")}
+    assert count(tmp_path, "select count(*) from flights where airport = 'EYVI' and status = 'operated'") == 4
+
+    again = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
+    assert again.exit_code == 0, again.output
+    assert raw_files(tmp_path, "flights", "sky") == files  # the overlap day re-fetched, identical: not written
+
+    last_day = max(begin for _, _, begin in api.calls)
+    api.extra.append({"icao24": "4b1901", "firstSeen": last_day + 70000, "estDepartureAirport": "EGSS",
+                      "lastSeen": last_day + 80000, "estArrivalAirport": "EYVI", "callsign": "RYR3PK  "})
+    assert runner.invoke(cli, ["run", "--data-dir", str(tmp_path)]).exit_code == 0
+    assert len(raw_files(tmp_path, "flights", "sky")) == 3
+    assert count(tmp_path, "select count(*) from flights") == 5
+
+    httpserver.clear()
+    httpserver.expect_request(token_path).respond_with_data("", status=500)
+    down = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
+    assert down.exit_code == 1
+    assert "sky (HTTP 500" in down.output.strip().splitlines()[-1], down.output
+    assert count(tmp_path, "select count(*) from flights") == 5

@@ -18,7 +18,7 @@ from typing import Any
 
 from balloons.errors import FetchError
 from balloons.fetch.cursor import Cursor
-from balloons.fetch.fetched import Fetched, require
+from balloons.fetch.fetched import Fetched, Part, require
 from balloons.fetch.http import Http, safe_url
 from balloons.fetch.sources import FaaNotamSource
 
@@ -64,9 +64,9 @@ def fetch(
     text, skipped = notam_text(items)
     if skipped:
         log.info("source=%s notams_skipped=%d (no ICAO number or text)", source.name, skipped)
-    payload = text.encode("utf-8") if text else None
+    parts = (Part("", text.encode("utf-8"), start, end),) if text else ()
     return Fetched(
-        payload,
+        parts,
         "notam",
         safe_url(source.url),
         status,

@@ -11,9 +11,20 @@ from balloons.errors import FetchError
 
 
 @dataclass(frozen=True)
+class Part:
+    """One payload to keep as one raw file; `key` names the slice it covers ('' for a whole file,
+    the UTC day for per-day sources), so a re-fetched slice is compared with its own last payload."""
+
+    key: str
+    payload: bytes
+    window_start: datetime
+    window_end: datetime
+
+
+@dataclass(frozen=True)
 class Fetched:
-    payload: bytes | None
-    """None: the server said nothing changed (304), or the window held nothing to fetch."""
+    parts: tuple[Part, ...]
+    """Empty: the server said nothing changed (304), or the window held nothing to fetch."""
     ext: str
     url: str
     http_status: int | None

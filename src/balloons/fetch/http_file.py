@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from balloons.errors import FetchError
 from balloons.fetch.cursor import Cursor
-from balloons.fetch.fetched import Fetched, require
+from balloons.fetch.fetched import Fetched, Part, require
 from balloons.fetch.http import Http, safe_url
 from balloons.fetch.sources import HttpFileSource
 from balloons.rawfile import file_format
@@ -45,9 +45,11 @@ def fetch(
     modified = response.headers.get("Last-Modified") or (cursor.last_modified if cursor else None)
     url = safe_url(source.url)
     if response.status_code == 304:
-        return Fetched(None, "", url, 304, start, end, (url,), etag, modified)
+        return Fetched((), "", url, 304, start, end, (url,), etag, modified)
     ext = format_of(source, response.headers.get("Content-Type", ""))
-    return Fetched(response.content, ext, url, response.status_code, start, end, (url,), etag, modified)
+    return Fetched(
+        (Part("", response.content, start, end),), ext, url, response.status_code, start, end, (url,), etag, modified
+    )
 
 
 def format_of(source: HttpFileSource, content_type: str) -> str:

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 
 from balloons.errors import FetchError
 from balloons.fetch.cursor import Cursor
-from balloons.fetch.fetched import Fetched, require
+from balloons.fetch.fetched import Fetched, Part, require
 from balloons.fetch.http import Http, safe_url
 from balloons.fetch.sources import OpenSkySource
 
@@ -44,13 +44,16 @@ def fetch(
 ) -> Fetched:
     days = days_due(start, end, max_days=source.max_days)
     if not days:
-        return Fetched(None, "jsonl", safe_url(source.url), None, start, start)
+        return Fetched((), "jsonl", safe_url(source.url), None, start, start)
     token = access_token(source, http)
-    rows: list[dict[str, Any]] = []
+    parts: list[Part] = []
     requests: list[str] = []
     status = None
+    total = 0
     for day in days:
-        begin = int(datetime.combine(day, time(0), tzinfo=UTC).timestamp())
+        day_start = datetime.combine(day, time(0), tzinfo=UTC)
+        begin = int(day_start.timestamp())
+        rows: list[dict[str, Any]] = []
         for airport in source.airports:
             for direction in DIRECTIONS:
                 params = {"airport": airport, "begin": str(begin), "end": str(begin + 86399)}
@@ -62,19 +65,22 @@ def fetch(
                 requests.append(safe_url(str(response.request.url)))
                 flights = [] if response.status_code == 404 else _flights(response.content, url)
                 rows.extend(movements(flights, airport=airport, direction=direction))
-    rows.sort(key=lambda r: (r["airport"], r["direction"], r["scheduled_at"], r["flight_number"]))
-    payload = "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows).encode("utf-8") if rows else None
+        if rows:
+            rows.sort(key=lambda r: (r["airport"], r["direction"], r["scheduled_at"], r["flight_number"]))
+            payload = "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows).encode("utf-8")
+            parts.append(Part(day.isoformat(), payload, day_start, day_start + DAY))
+            total += len(rows)
     window_start = datetime.combine(days[0], time(0), tzinfo=UTC)
     window_end = datetime.combine(days[-1], time(0), tzinfo=UTC) + DAY
     return Fetched(
-        payload,
+        tuple(parts),
         "jsonl",
         safe_url(source.url),
         status,
         window_start,
         window_end,
         tuple(requests),
-        notes={"movements": len(rows), "days": len(days)},
+        notes={"movements": total, "days": len(days)},
     )
 
 

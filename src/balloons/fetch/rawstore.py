@@ -49,13 +49,16 @@ def sidecars(raw_dir: Path, table: str, source: str) -> list[Path]:
     )
 
 
-def last_sha256(raw_dir: Path, table: str, source: str) -> str | None:
-    """The sha256 of the newest payload of a source, from its sidecar."""
-    found = sidecars(raw_dir, table, source)
-    if not found:
-        return None
-    meta = json.loads(found[-1].read_text(encoding="utf-8"))
-    return str(meta["sha256"]) if meta.get("sha256") else None
+def last_sha256(raw_dir: Path, table: str, source: str, part: str = "") -> str | None:
+    """The sha256 of the newest payload of a source (of one `part`, e.g. one UTC day), from its sidecar."""
+    for sidecar in reversed(sidecars(raw_dir, table, source)):
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict) and meta.get("part", "") == part:
+            return str(meta["sha256"]) if meta.get("sha256") else None
+    return None
 
 
 def sha256_hex(payload: bytes) -> str:
@@ -63,14 +66,22 @@ def sha256_hex(payload: bytes) -> str:
 
 
 def write(
-    raw_dir: Path, *, table: str, source: str, fetched_at: datetime, ext: str, payload: bytes, meta: dict[str, Any]
+    raw_dir: Path,
+    *,
+    table: str,
+    source: str,
+    fetched_at: datetime,
+    ext: str,
+    payload: bytes,
+    meta: dict[str, Any],
+    part: str = "",
 ) -> Path | None:
-    """Write `payload` and its sidecar; None when it equals the source's newest payload.
+    """Write `payload` and its sidecar; None when it equals the newest payload of the same source and part.
 
-    `meta` is merged into the sidecar with the payload's sha256, size and file name.
+    `meta` is merged into the sidecar with the part, the payload's sha256, size and file name.
     """
     digest = sha256_hex(payload)
-    if last_sha256(raw_dir, table, source) == digest:
+    if last_sha256(raw_dir, table, source, part) == digest:
         return None
     folder = source_dir(raw_dir, table, source) / f"{fetched_at:%Y}" / f"{fetched_at:%m}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -81,7 +92,7 @@ def write(
         counter += 1
         target = folder / f"{base}-{counter}.{ext}"
     _atomic(target, payload)
-    sidecar = {**meta, "file": target.name, "sha256": digest, "size_bytes": len(payload)}
+    sidecar = {**meta, "part": part, "file": target.name, "sha256": digest, "size_bytes": len(payload)}
     _atomic(
         Path(f"{target}{SIDECAR_SUFFIX}"),
         (json.dumps(sidecar, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8"),

@@ -68,8 +68,8 @@ def fetch_source(
         now=now, cursor=previous, since=since, overlap=timedelta(hours=source.overlap_hours), first=first
     )
     fetched = KINDS[source.kind](source, http, start=start, end=end, cursor=previous, conditional=since is None)
-    written = None
-    if fetched.payload is not None:
+    written: list[str] = []
+    for part in fetched.parts:
         meta = {
             "source": source.name,
             "kind": source.kind,
@@ -80,22 +80,25 @@ def fetch_source(
             "http_status": fetched.http_status,
             "etag": fetched.etag,
             "last_modified": fetched.last_modified,
-            "window": {"start": fetched.window_start.isoformat(), "end": fetched.window_end.isoformat()},
+            "window": {"start": part.window_start.isoformat(), "end": part.window_end.isoformat()},
             **({"counts": fetched.notes} if fetched.notes else {}),
         }
-        written = rawstore.write(
+        path = rawstore.write(
             raw_dir,
             table=source.table,
             source=source.name,
             fetched_at=now,
             ext=fetched.ext,
-            payload=fetched.payload,
+            payload=part.payload,
             meta=meta,
+            part=part.key,
         )
-    digest = (
-        rawstore.sha256_hex(fetched.payload) if fetched.payload is not None else (previous.sha256 if previous else None)
-    )
-    if fetched.window_end > fetched.window_start or previous is None:
+        if path is not None:
+            written.append(path.relative_to(raw_dir).as_posix())
+    if fetched.http_status is not None:  # the provider answered: remember the window and validators
+        digest = (
+            rawstore.sha256_hex(fetched.parts[-1].payload) if fetched.parts else (previous.sha256 if previous else None)
+        )
         cursors.write(
             cursor_dir,
             source.name,
@@ -108,13 +111,12 @@ def fetch_source(
                 sha256=digest,
             ),
         )
-    relative = written.relative_to(raw_dir).as_posix() if written else None
-    log.info("source=%s kind=%s requests=%d written=%s", source.name, source.kind, http.requests, relative or "none")
+    log.info("source=%s kind=%s requests=%d written=%d", source.name, source.kind, http.requests, len(written))
     return Outcome(
         source.name,
         source.kind,
         "written" if written else "unchanged",
-        relative,
+        " ".join(written) or None,
         window_start=fetched.window_start.isoformat(),
         window_end=fetched.window_end.isoformat(),
     )
