@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import task_run
 
 from balloons.errors import BalloonsError, ConfigError
 from balloons.fetch import http as fetch_http
@@ -45,28 +46,26 @@ class FetchReport:
         return {o.source: o.as_status(when) for o in self.outcomes}
 
 
-def _transient(task: object, task_run: object, state: object) -> bool:
-    """Retry network errors, 429 and 5xx; a missing secret or a 404 will not heal by waiting."""
-    try:
-        state.result()  # type: ignore[attr-defined]
-    except ConfigError:
+def transient(exc: BalloonsError) -> bool:
+    """Network errors, timeouts, 408, 429 and 5xx may heal by waiting; a missing secret or a 404 will not."""
+    if isinstance(exc, ConfigError):
         return False
-    except BalloonsError as exc:
-        text = str(exc)
-        return "HTTP 4" not in text or "HTTP 429" in text or "HTTP 408" in text
-    except Exception:
-        return True
-    return False
+    text = str(exc)
+    return not text.startswith("HTTP 4") or text.startswith(("HTTP 408", "HTTP 429"))
 
 
-@task(cache_policy=NO_CACHE, retry_condition_fn=_transient)
+@task(cache_policy=NO_CACHE)
 def fetch_one(source: Source, settings: Settings, now: datetime, since: date | None) -> Outcome:
-    """Fetch one source into raw/ (I/O: retried with backoff on transient failures)."""
-    with fetch_http.client(settings.fetch_timeout_s) as client:
-        http = fetch_http.Http(client)
-        return fetch_source(
-            source, http, raw_dir=settings.raw_dir, cursor_dir=settings.cursor_dir, now=now, since=since
-        )
+    """Fetch one source into raw/ (I/O). A transient failure is raised while retries are left, so
+    Prefect retries it with backoff; the last failure comes back as a `failed` outcome, not raised."""
+    try:
+        with fetch_http.client(settings.fetch_timeout_s) as client:
+            return fetch_source(source, fetch_http.Http(client), raw_dir=settings.raw_dir,
+                                cursor_dir=settings.cursor_dir, now=now, since=since)
+    except BalloonsError as exc:
+        if transient(exc) and task_run.run_count <= settings.fetch_retries:
+            raise
+        return Outcome(source.name, source.kind, "failed", error=str(exc))
 
 
 def sources_of(settings: Settings, only: str | None = None) -> dict[str, Source]:
@@ -109,7 +108,7 @@ def fetch_flow(settings: Settings, source: str | None = None, since: date | None
             error = type(exc).__name__
         report.outcomes.append(Outcome(name, chosen[name].kind, "failed", error=error))
     for outcome in report.outcomes:
-        (logger.warning if outcome.outcome == "failed" else logger.info)("fetch %s", outcome.line())
+        logger.info("fetch %s", outcome.line())
     return report
 
 

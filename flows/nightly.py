@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger
+from prefect.states import Failed
 
 from balloons.errors import FetchError
 from balloons.lock import pipeline_lock
@@ -57,6 +58,6 @@ def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s:
         write_run_status(settings.data_dir, finished_at=datetime.now(UTC), outcome="failed" if failure else "succeeded",
                          error=failure, run_id=summary.run_id, summary=line, fetch=fetched.status())
     get_run_logger().info(line)
-    if failure:
-        raise FetchError(failure)
+    if failure:  # a failed state, not a raise: one line, no traceback, and the run shows Failed in Prefect
+        return Failed(message=failure, data=FetchError(failure))  # type: ignore[return-value]
     return line

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -321,3 +322,61 @@ def test_opensky_run_fetches_ingests_skips_unchanged_adds_and_survives_outage(
     assert down.exit_code == 1
     assert "sky (HTTP 500" in down.output.strip().splitlines()[-1], down.output
     assert count(tmp_path, "select count(*) from flights") == 5
+
+
+# --- secrets: planted in the environment, never found in anything the run leaves behind --------------
+
+URL_KEY = "urlkey-PLANTED-0b5e1d"
+
+
+def test_secrets_never_reach_logs_sidecars_status_or_the_prefect_database(
+        tmp_path: Path, httpserver: HTTPServer, faa_server: str, env: None, prefect_harness: None,
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL
+
+    monkeypatch.setenv("FAA_CLIENT_ID", FAA_ID)
+    monkeypatch.setenv("FAA_CLIENT_SECRET", FAA_SECRET)
+    monkeypatch.setenv("OPENSKY_CLIENT_ID", SKY_ID)
+    monkeypatch.setenv("OPENSKY_CLIENT_SECRET", SKY_SECRET)
+    feed, sky = Feed(ROWS), OpenSkyApi()
+    token_path = "/auth/realms/opensky-network/protocol/openid-connect/token"
+    httpserver.expect_request("/feed.csv").respond_with_handler(feed)
+    httpserver.expect_request(token_path, method="POST").respond_with_handler(sky.token)
+    httpserver.expect_request("/api/flights/arrival").respond_with_handler(sky.flights)
+    httpserver.expect_request("/api/flights/departure").respond_with_data("", status=503)  # fails after the token
+    declare(tmp_path, f'''
+[sources.lrt]
+kind = "http_file"
+table = "incursions"
+url = "{httpserver.url_for('/feed.csv')}?apikey={URL_KEY}"
+token_env = "LRT_TOKEN"
+
+[sources.faa]
+kind = "faa_notam"
+url = "{faa_server}/notamapi/v1/notams"
+
+[sources.sky]
+kind = "opensky"
+lookback_days = 1
+url = "{httpserver.url_for('/api')}"
+token_url = "{httpserver.url_for(token_path)}"
+''')
+    caplog.set_level("DEBUG")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the provider's own access log is not ours
+    result = CliRunner().invoke(cli, ["-v", "run", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1 and "sky (HTTP 503" in result.output.strip().splitlines()[-1], result.output
+    assert raw_files(tmp_path, "incursions", "lrt") and raw_files(tmp_path, "closures", "faa")
+    status = CliRunner().invoke(cli, ["status", "--format", "json", "--data-dir", str(tmp_path)]).output
+
+    database = Path(PREFECT_API_DATABASE_CONNECTION_URL.value().split("///", 1)[1])
+    assert database.is_file()
+    secrets = [TOKEN, FAA_SECRET, SKY_SECRET, SKY_TOKEN, URL_KEY]
+    texts = {"output": result.output, "logs": caplog.text, "status": status}
+    for path in [*tmp_path.rglob("*"), *database.parent.glob(database.name + "*")]:
+        if path.is_file() and path.name != "sources.toml":
+            texts[str(path)] = path.read_bytes().decode("latin-1")
+    assert any(str(p).endswith(".csv.json") for p in texts)  # sidecars were among the files searched
+    leaks = [(where, secret) for where, text in texts.items() for secret in secrets if secret in text]
+    assert leaks == [], [texts[w][max(0, texts[w].find(s) - 300):texts[w].find(s) + 50] for w, s in leaks]
+    sidecar = next(t for p, t in texts.items() if p.endswith(".csv.json"))
+    assert "apikey=REDACTED" in sidecar
