@@ -60,8 +60,14 @@ def fetch_one(source: Source, settings: Settings, now: datetime, since: date | N
     Prefect retries it with backoff; the last failure comes back as a `failed` outcome, not raised."""
     try:
         with fetch_http.client(settings.fetch_timeout_s) as client:
-            return fetch_source(source, fetch_http.Http(client), raw_dir=settings.raw_dir,
-                                cursor_dir=settings.cursor_dir, now=now, since=since)
+            return fetch_source(
+                source,
+                fetch_http.Http(client),
+                raw_dir=settings.raw_dir,
+                cursor_dir=settings.cursor_dir,
+                now=now,
+                since=since,
+            )
     except BalloonsError as exc:
         if transient(exc) and task_run.run_count <= settings.fetch_retries:
             raise

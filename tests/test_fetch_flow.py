@@ -380,3 +380,39 @@ token_url = "{httpserver.url_for(token_path)}"
     assert leaks == [], [texts[w][max(0, texts[w].find(s) - 300):texts[w].find(s) + 50] for w, s in leaks]
     sidecar = next(t for p, t in texts.items() if p.endswith(".csv.json"))
     assert "apikey=REDACTED" in sidecar
+
+
+# --- balloons fetch: one source or all, --since, retries, one line for what failed --------------------
+
+def test_fetch_command_retries_transient_failures_and_names_what_still_failed(
+        tmp_path: Path, httpserver: HTTPServer, env: None, prefect_harness: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BALLOONS_FETCH_RETRIES", "1")
+    answers = [Response("busy", status=502), Response(HEADER + ROWS[0], content_type="text/csv")]
+    httpserver.expect_request("/flaky.csv").respond_with_handler(
+        lambda request: answers.pop(0) if answers else Response("", status=500))
+    httpserver.expect_request("/gone.csv").respond_with_data("", status=404)
+    declare(tmp_path, f'[sources.flaky]\nkind = "http_file"\ntable = "incursions"\nurl = "{httpserver.url_for("/flaky.csv")}"\n\n'
+                      f'[sources.gone]\nkind = "http_file"\ntable = "incursions"\nurl = "{httpserver.url_for("/gone.csv")}"\n')
+    runner = CliRunner()
+
+    result = runner.invoke(cli, ["fetch", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[-1].startswith("Error: Fetching failed for gone (HTTP 404 from "), result.output
+    assert "flaky" not in lines[-1]  # the 502 was retried (Prefect task retry) and then succeeded
+    assert len(raw_files(tmp_path, "incursions", "flaky")) == 1
+    assert not (tmp_path / "lake").exists()  # fetch only fetches
+    assert read_run_status(tmp_path)["fetch"]["gone"]["outcome"] == "failed"
+
+    only = runner.invoke(cli, ["fetch", "--source", "flaky", "--since", "2025-10-01", "--data-dir", str(tmp_path)])
+    assert only.exit_code == 1  # the server has no answer left for a third request
+    unknown = runner.invoke(cli, ["fetch", "--source", "nope", "--data-dir", str(tmp_path)])
+    assert unknown.exit_code == 1 and "No source named 'nope'" in unknown.output
+    assert len(unknown.output.strip().splitlines()) == 1
+
+
+def test_without_sources_nothing_is_fetched(tmp_path: Path, env: None) -> None:
+    result = CliRunner().invoke(cli, ["fetch", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0 and "no sources declared" in result.output
+    assert not (tmp_path / "raw").exists()

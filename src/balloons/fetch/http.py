@@ -82,7 +82,7 @@ class Http:
         """`text` with every secret value of this fetch replaced."""
         for secret in self.secrets:
             value = secret.get_secret_value()
-            if value:
+            if len(value) >= 4:  # shorter values would mangle every message and protect nothing
                 text = text.replace(value, "**********")
         return text
 
