@@ -175,3 +175,46 @@ def test_opensky_token_then_a_404_day_is_no_flights_and_writes_nothing(tmp_path:
     assert outcome.outcome == "unchanged" and not (tmp_path / "raw").exists()
     assert outcome.window_end == "2026-01-15T00:00:00+00:00"
     assert json.loads((tmp_path / "cursors" / "sky.json").read_text())["window_end"] == outcome.window_end
+
+
+# --- hostile answers: whatever a provider sends, the readers return or raise FetchError, never crash ----
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30)
+                    | st.floats(allow_nan=False) | st.text(max_size=30),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+                    max_leaves=25)
+ITEM_KEYS = st.fixed_dictionaries({"properties": st.fixed_dictionaries({"coreNOTAMData": st.fixed_dictionaries({
+    "notam": st.dictionaries(st.sampled_from(["number", "series", "type", "text"]), JSON | st.text(max_size=40)),
+    "notamTranslation": st.lists(st.dictionaries(st.sampled_from(["type", "formattedText"]),
+                                                 st.sampled_from(["ICAO", "LOCAL_FORMAT"]) | st.text(max_size=60)),
+                                 max_size=3)})})})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(JSON | ITEM_KEYS, max_size=6))
+def test_notam_text_never_crashes_and_every_block_reads_as_a_notam(items: list) -> None:
+    text, skipped = faa_notam.notam_text(items)
+    assert 0 <= skipped <= len(items)
+    if text:
+        from balloons import notam
+
+        assert text.startswith("(") and text.rstrip().endswith(")")
+        list(notam.parse(text))  # parses (records or bad records), never raises
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(JSON | st.fixed_dictionaries({"lastSeen": st.integers(0, 4_000_000_000), "firstSeen": JSON,
+                                              "callsign": JSON, "icao24": JSON, "estDepartureAirport": JSON})),
+       st.sampled_from(["arrival", "departure"]))
+def test_movements_never_crash_on_odd_flights(flights: list, direction: str) -> None:
+    for row in opensky.movements(flights, airport="EYVI", direction=direction):
+        assert row["airport"] == "EYVI" and row["flight_number"] and row["scheduled_at"].endswith("Z")
+
+
+@given(st.text(max_size=40))
+def test_retry_after_never_crashes(value: str) -> None:
+    wait = retry_after({"Retry-After": value})
+    assert wait is None or wait >= 0

@@ -60,3 +60,9 @@ def test_cursor_round_trip_and_window_with_overlap(tmp_path: Path) -> None:
     assert cursor.window(now=AT, cursor=saved, since=None, overlap=overlap, first=first) == (AT - overlap, AT)
     since = cursor.window(now=AT, cursor=saved, since=date(2025, 12, 1), overlap=overlap, first=first)
     assert since == (datetime(2025, 12, 1, tzinfo=UTC), AT)
+
+
+def test_a_part_equal_to_the_sources_last_payload_is_not_written_again(tmp_path: Path) -> None:
+    kwargs = {"table": "flights", "source": "sky", "fetched_at": AT, "ext": "jsonl", "meta": {}}
+    assert rawstore.write(tmp_path, payload=b'{"a": 1}\n', part="2026-01-13", **kwargs)
+    assert rawstore.write(tmp_path, payload=b'{"a": 1}\n', part="2026-01-14", **kwargs) is None

@@ -77,3 +77,11 @@ def test_bad_declarations_are_one_clear_line(tmp_path: Path, text: str, message:
 def test_shipped_example_parses_and_declares_every_kind() -> None:
     sources = load_sources(REPO / "data" / "sources.example.toml", {})
     assert {s.kind for s in sources.values()} == {"http_file", "faa_notam", "opensky"}
+
+
+def test_endpoint_keys_accept_their_common_names(tmp_path: Path) -> None:
+    path = write(tmp_path, '[sources.sky]\nkind = "opensky"\nbase_url = "http://127.0.0.1:1/api"\n'
+                           'auth_url = "http://127.0.0.1:1/token"\n')
+    sky = load_sources(path, {})["sky"]
+    assert isinstance(sky, OpenSkySource)
+    assert (sky.url, sky.token_url) == ("http://127.0.0.1:1/api", "http://127.0.0.1:1/token")

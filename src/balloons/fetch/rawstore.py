@@ -3,7 +3,7 @@
 Each payload is written atomically (a hidden temporary file in the same folder, fsync, rename)
 and followed by a sidecar `<payload name>.json` recording where it came from (URL without
 secrets), when, the HTTP status, its sha256 and the cursor window. A payload whose sha256 equals
-the newest payload of the same source is not written again. Ingest skips sidecars (`is_sidecar`).
+the source's newest payload (or the newest of the same part, e.g. UTC day) is not written again. Ingest skips sidecars (`is_sidecar`).
 """
 
 from __future__ import annotations
@@ -49,14 +49,15 @@ def sidecars(raw_dir: Path, table: str, source: str) -> list[Path]:
     )
 
 
-def last_sha256(raw_dir: Path, table: str, source: str, part: str = "") -> str | None:
-    """The sha256 of the newest payload of a source (of one `part`, e.g. one UTC day), from its sidecar."""
+def last_sha256(raw_dir: Path, table: str, source: str, part: str | None = "") -> str | None:
+    """The sha256 of the newest payload of a source (of one `part`, e.g. one UTC day; None: of any part),
+    from its sidecar."""
     for sidecar in reversed(sidecars(raw_dir, table, source)):
         try:
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if isinstance(meta, dict) and meta.get("part", "") == part:
+        if isinstance(meta, dict) and (part is None or meta.get("part", "") == part):
             return str(meta["sha256"]) if meta.get("sha256") else None
     return None
 
@@ -76,12 +77,13 @@ def write(
     meta: dict[str, Any],
     part: str = "",
 ) -> Path | None:
-    """Write `payload` and its sidecar; None when it equals the newest payload of the same source and part.
+    """Write `payload` and its sidecar; None when it equals the source's newest payload, or the newest
+    payload of the same part.
 
     `meta` is merged into the sidecar with the part, the payload's sha256, size and file name.
     """
     digest = sha256_hex(payload)
-    if last_sha256(raw_dir, table, source, part) == digest:
+    if digest in (last_sha256(raw_dir, table, source, part), last_sha256(raw_dir, table, source, None)):
         return None
     folder = source_dir(raw_dir, table, source) / f"{fetched_at:%Y}" / f"{fetched_at:%m}"
     folder.mkdir(parents=True, exist_ok=True)

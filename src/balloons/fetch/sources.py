@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
 
 from balloons.errors import ConfigError
 from balloons.schema import RECORD_TABLES
@@ -28,7 +28,7 @@ Icao = Annotated[str, Field(pattern=r"^[A-Z]{4}$")]
 
 
 class _Source(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     name: str
     table: Literal["incursions", "closures", "flights"]
@@ -55,7 +55,7 @@ class FaaNotamSource(_Source):
     kind: Literal["faa_notam"]
     table: Literal["closures"] = "closures"
     locations: tuple[Icao, ...] = Field(default=DEFAULT_AIRPORTS, min_length=1)
-    url: str = FAA_NOTAM_URL
+    url: str = Field(default=FAA_NOTAM_URL, validation_alias=AliasChoices("url", "base_url"))
     client_id_env: str = "FAA_CLIENT_ID"
     client_secret_env: str = "FAA_CLIENT_SECRET"
     page_size: int = Field(default=1000, ge=1, le=1000)
@@ -69,8 +69,8 @@ class OpenSkySource(_Source):
     kind: Literal["opensky"]
     table: Literal["flights"] = "flights"
     airports: tuple[Icao, ...] = Field(default=DEFAULT_AIRPORTS, min_length=1)
-    url: str = OPENSKY_API_URL
-    token_url: str = OPENSKY_TOKEN_URL
+    url: str = Field(default=OPENSKY_API_URL, validation_alias=AliasChoices("url", "base_url", "api_url"))
+    token_url: str = Field(default=OPENSKY_TOKEN_URL, validation_alias=AliasChoices("token_url", "auth_url"))
     client_id_env: str = "OPENSKY_CLIENT_ID"
     client_secret_env: str = "OPENSKY_CLIENT_SECRET"
     lookback_days: int = Field(default=3, ge=1, le=31)
