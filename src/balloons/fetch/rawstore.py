@@ -3,7 +3,8 @@
 Each payload is written atomically (a hidden temporary file in the same folder, fsync, rename)
 and followed by a sidecar `<payload name>.json` recording where it came from (URL without
 secrets), when, the HTTP status, its sha256 and the cursor window. A payload whose sha256 equals
-the source's newest payload (or the newest of the same part, e.g. UTC day) is not written again. Ingest skips sidecars (`is_sidecar`).
+the source's newest payload (or the newest of the same part, e.g. UTC day) is not written again.
+Ingest skips sidecars (`is_sidecar`).
 """
 
 from __future__ import annotations
