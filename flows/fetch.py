@@ -46,14 +46,6 @@ class FetchReport:
         return {o.source: o.as_status(when) for o in self.outcomes}
 
 
-def transient(exc: BalloonsError) -> bool:
-    """Network errors, timeouts, 408, 429 and 5xx may heal by waiting; a missing secret or a 404 will not."""
-    if isinstance(exc, ConfigError):
-        return False
-    text = str(exc)
-    return not text.startswith("HTTP 4") or text.startswith(("HTTP 408", "HTTP 429"))
-
-
 @task(cache_policy=NO_CACHE)
 def fetch_one(source: Source, settings: Settings, now: datetime, since: date | None) -> Outcome:
     """Fetch one source into raw/ (I/O). A transient failure is raised while retries are left, so
@@ -69,7 +61,7 @@ def fetch_one(source: Source, settings: Settings, now: datetime, since: date | N
                 since=since,
             )
     except BalloonsError as exc:
-        if transient(exc) and task_run.run_count <= settings.fetch_retries:
+        if fetch_http.transient(exc) and task_run.run_count <= settings.fetch_retries:
             raise
         return Outcome(source.name, source.kind, "failed", error=str(exc))
 

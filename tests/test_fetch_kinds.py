@@ -95,7 +95,9 @@ def test_http_file_format_from_content_type_bearer_token_and_304(tmp_path: Path,
 def test_http_file_without_its_token_fails_naming_the_variable_not_a_value(tmp_path: Path) -> None:
     source = parse_source("feed", {"kind": "http_file", "table": "incursions", "url": "http://127.0.0.1:9/x.csv",
                                    "token_env": "FEED_TOKEN"}, {})
-    with pytest.raises(FetchError, match="environment variable FEED_TOKEN .* is not set"):
+    from balloons.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="environment variable FEED_TOKEN .* is not set"):
         run(source, tmp_path)
 
 
@@ -206,7 +208,7 @@ def test_notam_text_never_crashes_and_every_block_reads_as_a_notam(items: list) 
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(JSON | st.fixed_dictionaries({"lastSeen": st.integers(0, 4_000_000_000), "firstSeen": JSON,
+@given(st.lists(JSON | st.fixed_dictionaries({"lastSeen": st.integers(-(10**20), 10**20), "firstSeen": JSON,
                                               "callsign": JSON, "icao24": JSON, "estDepartureAirport": JSON})),
        st.sampled_from(["arrival", "departure"]))
 def test_movements_never_crash_on_odd_flights(flights: list, direction: str) -> None:
@@ -218,3 +220,13 @@ def test_movements_never_crash_on_odd_flights(flights: list, direction: str) -> 
 def test_retry_after_never_crashes(value: str) -> None:
     wait = retry_after({"Retry-After": value})
     assert wait is None or wait >= 0
+
+
+def test_which_failures_are_worth_a_retry() -> None:
+    from balloons.errors import ConfigError
+    from balloons.fetch.http import transient
+
+    assert transient(FetchError("ConnectError from http://x", status=None))
+    assert [transient(FetchError("HTTP", status=s)) for s in (408, 429, 500, 503, 401, 404)] == [
+        True, True, True, True, False, False]
+    assert not transient(ConfigError("environment variable X (named by token_env) is not set"))

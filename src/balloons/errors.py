@@ -55,4 +55,11 @@ class LockError(BalloonsError):
 
 
 class FetchError(BalloonsError):
-    """A declared source could not be fetched; the message names the cause, never a secret."""
+    """A declared source could not be fetched; the message names the cause, never a secret.
+
+    `status` is the HTTP status when the provider answered, None for network errors and timeouts.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import SecretStr
 
-from balloons.errors import FetchError
+from balloons.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Fetched:
 
 
 def require(secret: SecretStr | None, variable: str, *, key: str) -> str:
-    """The secret's value; FetchError naming the variable (never a value) when it is not set."""
+    """The secret's value; ConfigError naming the variable (never a value) when it is not set."""
     if secret is None or not secret.get_secret_value():
-        raise FetchError(f"environment variable {variable} (named by {key}) is not set")
+        raise ConfigError(f"environment variable {variable} (named by {key}) is not set")
     return secret.get_secret_value()

@@ -75,7 +75,9 @@ class Http:
                 self.sleep(wait)
                 continue
             hint = f", retry after {wait:.0f} s" if wait is not None else ""
-            raise FetchError(self.redact(f"HTTP {response.status_code} from {safe_url(url)}{hint}"))
+            raise FetchError(
+                self.redact(f"HTTP {response.status_code} from {safe_url(url)}{hint}"), status=response.status_code
+            )
         raise AssertionError("unreachable")  # pragma: no cover
 
     def redact(self, text: str) -> str:
@@ -85,6 +87,14 @@ class Http:
             if len(value) >= 4:  # shorter values would mangle every message and protect nothing
                 text = text.replace(value, "**********")
         return text
+
+
+def transient(exc: Exception) -> bool:
+    """True when waiting may help: network errors and timeouts, 408, 429 and 5xx. A missing
+    credential, a 401 or a 404 will not heal by retrying."""
+    if not isinstance(exc, FetchError):
+        return False
+    return exc.status is None or exc.status in (408, 429) or exc.status >= 500
 
 
 def client(timeout_s: float) -> httpx.Client:

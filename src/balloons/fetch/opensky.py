@@ -30,6 +30,7 @@ from balloons.fetch.sources import OpenSkySource
 DIRECTIONS = {"arrival": "lastSeen", "departure": "firstSeen"}
 OTHER_END = {"arrival": "estDepartureAirport", "departure": "estArrivalAirport"}
 DAY = timedelta(days=1)
+LATEST = 4_102_444_800  # 2100-01-01: later "seen" times are not real observations
 
 
 def days_due(start: datetime, end: datetime, *, max_days: int) -> list[date]:
@@ -121,7 +122,7 @@ def movements(flights: list[Any], *, airport: str, direction: str) -> list[dict[
         if not isinstance(flight, dict):
             continue
         seen = flight.get(DIRECTIONS[direction])
-        if not isinstance(seen, int) or isinstance(seen, bool):
+        if not isinstance(seen, int) or isinstance(seen, bool) or not 0 <= seen < LATEST:
             continue
         callsign = str(flight.get("callsign") or "").strip()
         ident = callsign or str(flight.get("icao24") or "").strip().upper()
