@@ -402,7 +402,7 @@ def serve(data_dir: Path | None) -> None:
     nightly_flow.serve(name=DEPLOYMENT_NAME, schedule=nightly_schedule(),
                        parameters={"data_dir": str(settings.data_dir), "all_reports": False, "wait_s": 1800.0},
                        global_limit=1, pause_on_shutdown=True,
-                       description="Nightly balloons run (ingest, warehouse, impact, reports).")
+                       description="Nightly balloons run (fetch, ingest, warehouse, impact, reports).")
 
 
 def _require_raw(settings: Settings) -> None:
