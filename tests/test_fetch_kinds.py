@@ -230,3 +230,11 @@ def test_which_failures_are_worth_a_retry() -> None:
     assert [transient(FetchError("HTTP", status=s)) for s in (408, 429, 500, 503, 401, 404)] == [
         True, True, True, True, False, False]
     assert not transient(ConfigError("environment variable X (named by token_env) is not set"))
+
+
+def test_httpx_request_logs_lose_secret_query_values(httpserver: HTTPServer, caplog: pytest.LogCaptureFixture) -> None:
+    httpserver.expect_request("/x").respond_with_data("ok")
+    caplog.set_level("DEBUG", logger="httpx")
+    http().request("GET", httpserver.url_for("/x") + "?api_key=planted-9f1e")
+    ours = " ".join(r.getMessage() for r in caplog.records if r.name == "httpx")  # not the server's access log
+    assert "HTTP Request" in ours and "api_key=REDACTED" in ours and "planted-9f1e" not in ours

@@ -97,8 +97,23 @@ def transient(exc: Exception) -> bool:
     return exc.status is None or exc.status in (408, 429) or exc.status >= 500
 
 
+class _RedactUrls(logging.Filter):
+    """httpx logs every request's full URL at INFO: keep secret-looking query values out of it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(safe_url(str(a)) if isinstance(a, httpx.URL) else a for a in record.args)
+        return True
+
+
+_REDACT_URLS = _RedactUrls()
+
+
 def client(timeout_s: float) -> httpx.Client:
     """An httpx client with explicit connect/read/write/pool timeouts and no implicit env proxies."""
+    httpx_log = logging.getLogger("httpx")
+    if _REDACT_URLS not in httpx_log.filters:
+        httpx_log.addFilter(_REDACT_URLS)
     return httpx.Client(
         timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
         headers={"User-Agent": USER_AGENT},
