@@ -129,7 +129,7 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         if value is None:
             continue
         value = value.strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             return float(value)
         try:
             when = parsedate_to_datetime(value)
