@@ -56,8 +56,12 @@ class Feed:
         etag = '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
         if request.headers.get("If-None-Match") == etag:
             return Response(status=304, headers={"ETag": etag})
-        return Response(self.body, status=200, content_type="text/csv; charset=utf-8",
-                        headers={"ETag": etag, "Last-Modified": "Sun, 02 Nov 2025 20:00:00 GMT"})
+        return Response(
+            self.body,
+            status=200,
+            content_type="text/csv; charset=utf-8",
+            headers={"ETag": etag, "Last-Modified": "Sun, 02 Nov 2025 20:00:00 GMT"},
+        )
 
 
 def raw_files(root: Path, table: str, source: str) -> list[Path]:
@@ -82,11 +86,15 @@ def declare(root: Path, text: str) -> None:
 
 
 def test_http_file_run_fetches_ingests_skips_unchanged_appends_and_survives_outage(
-        tmp_path: Path, httpserver: HTTPServer, env: None, prefect_harness: None) -> None:
+    tmp_path: Path, httpserver: HTTPServer, env: None, prefect_harness: None
+) -> None:
     feed = Feed(ROWS)
     httpserver.expect_request("/open-data/incursions.csv").respond_with_handler(feed)
-    declare(tmp_path, f'[sources.lrt]\nkind = "http_file"\ntable = "incursions"\n'
-                      f'url = "{httpserver.url_for("/open-data/incursions.csv")}"\ntoken_env = "LRT_TOKEN"\n')
+    declare(
+        tmp_path,
+        f'[sources.lrt]\nkind = "http_file"\ntable = "incursions"\n'
+        f'url = "{httpserver.url_for("/open-data/incursions.csv")}"\ntoken_env = "LRT_TOKEN"\n',
+    )
     runner = CliRunner()
 
     first = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
@@ -134,26 +142,49 @@ FAA_ID, FAA_SECRET = "faa-client-7d2", "faa-PLANTED-secret-5be1d00d"
 def faa_item(number: str, icao_text: str, *, series: str | None = None, location: str = "EYVI") -> dict:
     return {
         "type": "Feature",
-        "properties": {"coreNOTAMData": {
-            "notamEvent": {"scenario": "6000"},
-            "notam": {"id": f"NOTAM_1_{abs(hash(number)) % 10**8}", **({"series": series} if series else {}),
-                      "number": number, "type": "N", "issued": "2025-10-04T19:20:00.000Z", "affectedFIR": "EYVL",
-                      "location": location, "icaoLocation": location, "classification": "INTL",
-                      "effectiveStart": "2025-10-04T19:16:00.000Z", "effectiveEnd": "2025-10-05T01:50:00.000Z",
-                      "text": icao_text.split("E) ")[-1], "accountId": f"{location}YNYX",
-                      "lastUpdated": "2025-10-04T19:20:00.000Z"},
-            "notamTranslation": [
-                {"type": "LOCAL_FORMAT", "simpleText": "!" + icao_text.split("E) ")[-1]},
-                {"type": "ICAO", "formattedText": icao_text},
-            ],
-        }},
+        "properties": {
+            "coreNOTAMData": {
+                "notamEvent": {"scenario": "6000"},
+                "notam": {
+                    "id": f"NOTAM_1_{abs(hash(number)) % 10**8}",
+                    **({"series": series} if series else {}),
+                    "number": number,
+                    "type": "N",
+                    "issued": "2025-10-04T19:20:00.000Z",
+                    "affectedFIR": "EYVL",
+                    "location": location,
+                    "icaoLocation": location,
+                    "classification": "INTL",
+                    "effectiveStart": "2025-10-04T19:16:00.000Z",
+                    "effectiveEnd": "2025-10-05T01:50:00.000Z",
+                    "text": icao_text.split("E) ")[-1],
+                    "accountId": f"{location}YNYX",
+                    "lastUpdated": "2025-10-04T19:20:00.000Z",
+                },
+                "notamTranslation": [
+                    {"type": "LOCAL_FORMAT", "simpleText": "!" + icao_text.split("E) ")[-1]},
+                    {"type": "ICAO", "formattedText": icao_text},
+                ],
+            }
+        },
         "geometry": {"type": "GeometryCollection", "geometries": [{"type": "Point", "coordinates": [25.28, 54.63]}]},
     }
 
 
-VILNIUS_CLOSED = faa_item("A1801/25", "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005\nA) EYVI\nB) 2510041916\nC) 2510050150\nE) AD CLSD DUE TO BALLOONS IN THE VICINITY OF THE AERODROME.")
-RESTRICTED = faa_item("1799/25", "Q) EYVL/QRRCA/IV/BO/W/000/120/5440N02520E010\nA) EYVI\nB) 2510010000\nC) 2512312359\nE) TEMPO RESTRICTED AREA EYR36 ACTIVATED.", series="A")
-KAUNAS_CLOSED = faa_item("A1804/25", "Q) EYVL/QFALC/IV/NBO/A/000/999/5458N02405E005\nA) EYKA\nB) 2510241736\nC) 2510242335\nE) AD CLSD DUE TO BALLOONS IN THE VICINITY OF THE AERODROME.", location="EYKA")
+VILNIUS_CLOSED = faa_item(
+    "A1801/25",
+    "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005\nA) EYVI\nB) 2510041916\nC) 2510050150\nE) AD CLSD DUE TO BALLOONS IN THE VICINITY OF THE AERODROME.",
+)
+RESTRICTED = faa_item(
+    "1799/25",
+    "Q) EYVL/QRRCA/IV/BO/W/000/120/5440N02520E010\nA) EYVI\nB) 2510010000\nC) 2512312359\nE) TEMPO RESTRICTED AREA EYR36 ACTIVATED.",
+    series="A",
+)
+KAUNAS_CLOSED = faa_item(
+    "A1804/25",
+    "Q) EYVL/QFALC/IV/NBO/A/000/999/5458N02405E005\nA) EYKA\nB) 2510241736\nC) 2510242335\nE) AD CLSD DUE TO BALLOONS IN THE VICINITY OF THE AERODROME.",
+    location="EYKA",
+)
 
 
 class FaaApi(BaseHTTPRequestHandler):
@@ -176,8 +207,13 @@ class FaaApi(BaseHTTPRequestHandler):
         items = self.items[args["icaoLocation"]]
         size, page = int(args["pageSize"]), int(args["pageNum"])
         pages = max(1, -(-len(items) // size))
-        body = {"pageSize": size, "pageNum": page, "totalCount": len(items), "totalPages": pages,
-                "items": items[(page - 1) * size: page * size]}
+        body = {
+            "pageSize": size,
+            "pageNum": page,
+            "totalCount": len(items),
+            "totalPages": pages,
+            "items": items[(page - 1) * size : page * size],
+        }
         self.answer(200, json.dumps(body).encode())
 
     def answer(self, status: int, body: bytes) -> None:
@@ -204,12 +240,15 @@ def faa_server():
 
 
 def test_faa_notam_run_fetches_ingests_skips_unchanged_adds_and_survives_outage(
-        tmp_path: Path, faa_server: str, env: None, prefect_harness: None,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, faa_server: str, env: None, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FAA_CLIENT_ID", FAA_ID)
     monkeypatch.setenv("FAA_CLIENT_SECRET", FAA_SECRET)
-    declare(tmp_path, f'[sources.faa]\nkind = "faa_notam"\ntable = "closures"\npage_size = 1\n'
-                      f'url = "{faa_server}/notamapi/v1/notams"\n')
+    declare(
+        tmp_path,
+        f'[sources.faa]\nkind = "faa_notam"\ntable = "closures"\npage_size = 1\n'
+        f'url = "{faa_server}/notamapi/v1/notams"\n',
+    )
     runner = CliRunner()
 
     first = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
@@ -255,12 +294,25 @@ class OpenSkyApi:
 
     def token(self, request: Request) -> Response:
         form = request.form
-        if (form.get("grant_type"), form.get("client_id"), form.get("client_secret")) != \
-                ("client_credentials", SKY_ID, SKY_SECRET):
+        if (form.get("grant_type"), form.get("client_id"), form.get("client_secret")) != (
+            "client_credentials",
+            SKY_ID,
+            SKY_SECRET,
+        ):
             return Response(json.dumps({"error": "unauthorized_client"}), status=401)
-        return Response(json.dumps({"access_token": SKY_TOKEN, "expires_in": 1800, "refresh_expires_in": 0,
-                                    "token_type": "Bearer", "not-before-policy": 0, "scope": "profile email"}),
-                        content_type="application/json")
+        return Response(
+            json.dumps(
+                {
+                    "access_token": SKY_TOKEN,
+                    "expires_in": 1800,
+                    "refresh_expires_in": 0,
+                    "token_type": "Bearer",
+                    "not-before-policy": 0,
+                    "scope": "profile email",
+                }
+            ),
+            content_type="application/json",
+        )
 
     def flights(self, request: Request) -> Response:
         if request.headers.get("Authorization") != f"Bearer {SKY_TOKEN}":
@@ -272,18 +324,29 @@ class OpenSkyApi:
         if airport != "EYVI":
             return Response(status=404)  # documented: no flights -> 404 with an empty body
         seen = begin + 15 * 3600
-        flights = [{"icao24": "4b1815", "firstSeen": seen - 5400, "estDepartureAirport": "EPWA" if direction == "arrival" else "EYVI",
-                    "lastSeen": seen, "estArrivalAirport": "EYVI" if direction == "arrival" else "EKCH",
-                    "callsign": "LOT771  " if direction == "arrival" else "SAS1765 ", "estDepartureAirportHorizDistance": 1721,
-                    "estDepartureAirportVertDistance": 45, "estArrivalAirportHorizDistance": 1093,
-                    "estArrivalAirportVertDistance": 36, "departureAirportCandidatesCount": 1, "arrivalAirportCandidatesCount": 2}]
+        flights = [
+            {
+                "icao24": "4b1815",
+                "firstSeen": seen - 5400,
+                "estDepartureAirport": "EPWA" if direction == "arrival" else "EYVI",
+                "lastSeen": seen,
+                "estArrivalAirport": "EYVI" if direction == "arrival" else "EKCH",
+                "callsign": "LOT771  " if direction == "arrival" else "SAS1765 ",
+                "estDepartureAirportHorizDistance": 1721,
+                "estDepartureAirportVertDistance": 45,
+                "estArrivalAirportHorizDistance": 1093,
+                "estArrivalAirportVertDistance": 36,
+                "departureAirportCandidatesCount": 1,
+                "arrivalAirportCandidatesCount": 2,
+            }
+        ]
         flights += [f for f in self.extra if begin <= f["lastSeen"] <= end and direction == "arrival"]
         return Response(json.dumps(flights), content_type="application/json")
 
 
 def test_opensky_run_fetches_ingests_skips_unchanged_adds_and_survives_outage(
-        tmp_path: Path, httpserver: HTTPServer, env: None, prefect_harness: None,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, httpserver: HTTPServer, env: None, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENSKY_CLIENT_ID", SKY_ID)
     monkeypatch.setenv("OPENSKY_CLIENT_SECRET", SKY_SECRET)
     api = OpenSkyApi()
@@ -291,8 +354,11 @@ def test_opensky_run_fetches_ingests_skips_unchanged_adds_and_survives_outage(
     httpserver.expect_request(token_path, method="POST").respond_with_handler(api.token)
     httpserver.expect_request("/api/flights/arrival").respond_with_handler(api.flights)
     httpserver.expect_request("/api/flights/departure").respond_with_handler(api.flights)
-    declare(tmp_path, f'[sources.sky]\nkind = "opensky"\nairports = ["EYVI", "EYKA"]\nlookback_days = 2\n'
-                      f'url = "{httpserver.url_for("/api")}"\ntoken_url = "{httpserver.url_for(token_path)}"\n')
+    declare(
+        tmp_path,
+        f'[sources.sky]\nkind = "opensky"\nairports = ["EYVI", "EYKA"]\nlookback_days = 2\n'
+        f'url = "{httpserver.url_for("/api")}"\ntoken_url = "{httpserver.url_for(token_path)}"\n',
+    )
     runner = CliRunner()
 
     first = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
@@ -302,7 +368,9 @@ def test_opensky_run_fetches_ingests_skips_unchanged_adds_and_survives_outage(
     assert len(api.calls) == 2 * 2 * 2  # days x airports x directions
     rows = [json.loads(line) for line in files[0].read_text().splitlines()]
     assert {(r["direction"], r["flight_number"], r["status"]) for r in rows} == {
-        ("arrival", "LOT771", "operated"), ("departure", "SAS1765", "operated")}
+        ("arrival", "LOT771", "operated"),
+        ("departure", "SAS1765", "operated"),
+    }
     assert count(tmp_path, "select count(*) from flights where airport = 'EYVI' and status = 'operated'") == 4
 
     again = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
@@ -310,8 +378,16 @@ def test_opensky_run_fetches_ingests_skips_unchanged_adds_and_survives_outage(
     assert raw_files(tmp_path, "flights", "sky") == files  # the overlap day re-fetched, identical: not written
 
     last_day = max(begin for _, _, begin in api.calls)
-    api.extra.append({"icao24": "4b1901", "firstSeen": last_day + 70000, "estDepartureAirport": "EGSS",
-                      "lastSeen": last_day + 80000, "estArrivalAirport": "EYVI", "callsign": "RYR3PK  "})
+    api.extra.append(
+        {
+            "icao24": "4b1901",
+            "firstSeen": last_day + 70000,
+            "estDepartureAirport": "EGSS",
+            "lastSeen": last_day + 80000,
+            "estArrivalAirport": "EYVI",
+            "callsign": "RYR3PK  ",
+        }
+    )
     assert runner.invoke(cli, ["run", "--data-dir", str(tmp_path)]).exit_code == 0
     assert len(raw_files(tmp_path, "flights", "sky")) == 3
     assert count(tmp_path, "select count(*) from flights") == 5
@@ -330,8 +406,14 @@ URL_KEY = "urlkey-PLANTED-0b5e1d"
 
 
 def test_secrets_never_reach_logs_sidecars_status_or_the_prefect_database(
-        tmp_path: Path, httpserver: HTTPServer, faa_server: str, env: None, prefect_harness: None,
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path,
+    httpserver: HTTPServer,
+    faa_server: str,
+    env: None,
+    prefect_harness: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL
 
     monkeypatch.setenv("FAA_CLIENT_ID", FAA_ID)
@@ -344,11 +426,13 @@ def test_secrets_never_reach_logs_sidecars_status_or_the_prefect_database(
     httpserver.expect_request(token_path, method="POST").respond_with_handler(sky.token)
     httpserver.expect_request("/api/flights/arrival").respond_with_handler(sky.flights)
     httpserver.expect_request("/api/flights/departure").respond_with_data("", status=503)  # fails after the token
-    declare(tmp_path, f'''
+    declare(
+        tmp_path,
+        f'''
 [sources.lrt]
 kind = "http_file"
 table = "incursions"
-url = "{httpserver.url_for('/feed.csv')}?apikey={URL_KEY}"
+url = "{httpserver.url_for("/feed.csv")}?apikey={URL_KEY}"
 token_env = "LRT_TOKEN"
 
 [sources.faa]
@@ -358,9 +442,10 @@ url = "{faa_server}/notamapi/v1/notams"
 [sources.sky]
 kind = "opensky"
 lookback_days = 1
-url = "{httpserver.url_for('/api')}"
+url = "{httpserver.url_for("/api")}"
 token_url = "{httpserver.url_for(token_path)}"
-''')
+''',
+    )
     caplog.set_level("DEBUG")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the provider's own access log is not ours
     result = CliRunner().invoke(cli, ["-v", "run", "--data-dir", str(tmp_path)])
@@ -377,23 +462,28 @@ token_url = "{httpserver.url_for(token_path)}"
             texts[str(path)] = path.read_bytes().decode("latin-1")
     assert any(str(p).endswith(".csv.json") for p in texts)  # sidecars were among the files searched
     leaks = [(where, secret) for where, text in texts.items() for secret in secrets if secret in text]
-    assert leaks == [], [texts[w][max(0, texts[w].find(s) - 300):texts[w].find(s) + 50] for w, s in leaks]
+    assert leaks == [], [texts[w][max(0, texts[w].find(s) - 300) : texts[w].find(s) + 50] for w, s in leaks]
     sidecar = next(t for p, t in texts.items() if p.endswith(".csv.json"))
     assert "apikey=REDACTED" in sidecar
 
 
 # --- balloons fetch: one source or all, --since, retries, one line for what failed --------------------
 
+
 def test_fetch_command_retries_transient_failures_and_names_what_still_failed(
-        tmp_path: Path, httpserver: HTTPServer, env: None, prefect_harness: None,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, httpserver: HTTPServer, env: None, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BALLOONS_FETCH_RETRIES", "1")
     answers = [Response("busy", status=502), Response(HEADER + ROWS[0], content_type="text/csv")]
     httpserver.expect_request("/flaky.csv").respond_with_handler(
-        lambda request: answers.pop(0) if answers else Response("", status=500))
+        lambda request: answers.pop(0) if answers else Response("", status=500)
+    )
     httpserver.expect_request("/gone.csv").respond_with_data("", status=404)
-    declare(tmp_path, f'[sources.flaky]\nkind = "http_file"\ntable = "incursions"\nurl = "{httpserver.url_for("/flaky.csv")}"\n\n'
-                      f'[sources.gone]\nkind = "http_file"\ntable = "incursions"\nurl = "{httpserver.url_for("/gone.csv")}"\n')
+    declare(
+        tmp_path,
+        f'[sources.flaky]\nkind = "http_file"\ntable = "incursions"\nurl = "{httpserver.url_for("/flaky.csv")}"\n\n'
+        f'[sources.gone]\nkind = "http_file"\ntable = "incursions"\nurl = "{httpserver.url_for("/gone.csv")}"\n',
+    )
     runner = CliRunner()
 
     result = runner.invoke(cli, ["fetch", "--data-dir", str(tmp_path)])

@@ -21,10 +21,19 @@ def test_payload_path_sidecar_and_identical_payload_written_once(tmp_path: Path)
     sidecar = json.loads(Path(f"{path}.json").read_text())
     assert sidecar["sha256"] == rawstore.sha256_hex(CSV) and sidecar["url"] == meta["url"]
     assert sidecar["file"] == path.name and sidecar["size_bytes"] == len(CSV)
-    assert rawstore.write(tmp_path, table="incursions", source="news", fetched_at=AT, ext="csv", payload=CSV,
-                          meta=meta) is None
-    changed = rawstore.write(tmp_path, table="incursions", source="news", fetched_at=AT, ext="csv",
-                             payload=CSV + b"2025-10-05T21:10:00+03:00,1\n", meta=meta)
+    assert (
+        rawstore.write(tmp_path, table="incursions", source="news", fetched_at=AT, ext="csv", payload=CSV, meta=meta)
+        is None
+    )
+    changed = rawstore.write(
+        tmp_path,
+        table="incursions",
+        source="news",
+        fetched_at=AT,
+        ext="csv",
+        payload=CSV + b"2025-10-05T21:10:00+03:00,1\n",
+        meta=meta,
+    )
     assert changed is not None and changed.name == "20260115T010203Z-2.csv"  # same second, new name
     assert not [p for p in tmp_path.rglob(".*")]  # no temporary file left behind
 
@@ -43,9 +52,11 @@ def test_ingest_scan_skips_sidecars_but_reads_a_json_payload(tmp_path: Path) -> 
     rawstore.write(raw, table="incursions", source="feed", fetched_at=AT, ext="json", payload=b"[]", meta={})
     (raw / "incursions" / "manual.json").write_text("[]")  # a user's JSON file with no payload beside it
     found = sorted(f.path for f in scan(raw))
-    assert found == ["incursions/feed/2026/01/20260115T010203Z.json",
-                     "incursions/manual.json",
-                     "incursions/news/2026/01/20260115T010203Z.csv"]
+    assert found == [
+        "incursions/feed/2026/01/20260115T010203Z.json",
+        "incursions/manual.json",
+        "incursions/news/2026/01/20260115T010203Z.csv",
+    ]
 
 
 def test_cursor_round_trip_and_window_with_overlap(tmp_path: Path) -> None:

@@ -33,7 +33,9 @@ def test_no_file_means_no_sources(tmp_path: Path) -> None:
 
 
 def test_each_kind_with_its_keys_and_defaults(tmp_path: Path) -> None:
-    path = write(tmp_path, '''
+    path = write(
+        tmp_path,
+        """
 [sources.news]
 kind = "http_file"
 table = "incursions"
@@ -46,7 +48,8 @@ kind = "faa_notam"
 [sources.sky]
 kind = "opensky"
 airports = ["EYVI"]
-''')
+""",
+    )
     sources = load_sources(path, {"NEWS_TOKEN": "t0k", "FAA_CLIENT_ID": "id", "FAA_CLIENT_SECRET": "s3"})
     assert list(sources) == ["faa", "news", "sky"]
     news, faa, sky = sources["news"], sources["faa"], sources["sky"]
@@ -58,16 +61,19 @@ airports = ["EYVI"]
     assert sky.token_url == OPENSKY_TOKEN_URL and sky.client_secret is None  # fails alone when fetched
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[sources.x]\nkind = \"ftp\"\ntable = \"incursions\"\n", "kind must be one of http_file, faa_notam, opensky"),
-    ("[sources.x]\nkind = \"http_file\"\ntable = \"incursions\"\n", "url: Field required"),
-    ("[sources.x]\nkind = \"http_file\"\ntable = \"airports\"\nurl = \"u\"\n", "table must be one of"),
-    ("[sources.x]\nkind = \"http_file\"\ntable = \"incursions\"\nurl = \"u\"\npassword = \"p\"\n", "password"),
-    ("[sources.x]\nkind = \"opensky\"\nairports = [\"vno\"]\n", "airports"),
-    ("[sources.\"../x\"]\nkind = \"opensky\"\n", "source name"),
-    ("[sources.x\nkind = 1", "not valid TOML"),
-    ("[other]\nkey = 1\n", "only [sources.NAME] tables"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[sources.x]\nkind = "ftp"\ntable = "incursions"\n', "kind must be one of http_file, faa_notam, opensky"),
+        ('[sources.x]\nkind = "http_file"\ntable = "incursions"\n', "url: Field required"),
+        ('[sources.x]\nkind = "http_file"\ntable = "airports"\nurl = "u"\n', "table must be one of"),
+        ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "u"\npassword = "p"\n', "password"),
+        ('[sources.x]\nkind = "opensky"\nairports = ["vno"]\n', "airports"),
+        ('[sources."../x"]\nkind = "opensky"\n', "source name"),
+        ("[sources.x\nkind = 1", "not valid TOML"),
+        ("[other]\nkey = 1\n", "only [sources.NAME] tables"),
+    ],
+)
 def test_bad_declarations_are_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")) as caught:
         load_sources(write(tmp_path, text), {})
@@ -80,8 +86,10 @@ def test_shipped_example_parses_and_declares_every_kind() -> None:
 
 
 def test_endpoint_keys_accept_their_common_names(tmp_path: Path) -> None:
-    path = write(tmp_path, '[sources.sky]\nkind = "opensky"\nbase_url = "http://127.0.0.1:1/api"\n'
-                           'auth_url = "http://127.0.0.1:1/token"\n')
+    path = write(
+        tmp_path,
+        '[sources.sky]\nkind = "opensky"\nbase_url = "http://127.0.0.1:1/api"\nauth_url = "http://127.0.0.1:1/token"\n',
+    )
     sky = load_sources(path, {})["sky"]
     assert isinstance(sky, OpenSkySource)
     assert (sky.url, sky.token_url) == ("http://127.0.0.1:1/api", "http://127.0.0.1:1/token")
