@@ -192,7 +192,8 @@ def run(data_dir: Path | None, wait: float, all_reports: bool, runner: str) -> N
       balloons run --data-dir ./data
     """
     settings = settings_for(data_dir)
-    _require_raw(settings)
+    if not settings.sources_path.is_file():  # declared sources create raw/ themselves
+        _require_raw(settings)
     from flows.nightly import nightly_flow
 
     _quiet_prefect_console()
@@ -223,6 +224,44 @@ def build(data_dir: Path | None, wait: float, force: bool) -> None:
         counts = build_flow(settings, force=force)
     click.echo(f"warehouse: {settings.warehouse_path} "
                + (" ".join(f"{k}={v}" for k, v in counts.items()) or "unchanged (use --force to rebuild)"))
+
+
+@cli.command()
+@data_dir_option
+@wait_option
+@click.option("--source", "source", default=None, metavar="NAME", help="Fetch only this declared source.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="Fetch from this UTC day instead of from each source's cursor (and ignore ETags).")
+def fetch(data_dir: Path | None, wait: float, source: str | None, since: Any) -> None:
+    """Fetch new records from the sources declared in sources.toml into raw/ (no ingest).
+
+    Sources: BALLOONS_SOURCES, default <data dir>/sources.toml (see data/sources.example.toml).
+    Exits 1 with one line naming the sources that failed; the others are still fetched.
+
+    \b
+    Example:
+      balloons fetch --data-dir ./data
+      balloons fetch --source lrt-incursions --since 2025-10-01
+    """
+    from balloons.lock import pipeline_lock
+    from balloons.status import write_run_status
+    from flows.fetch import fetch_flow, fetch_report, sources_of
+
+    settings = settings_for(data_dir)
+    if not sources_of(settings, source):
+        click.echo(f"fetch: no sources declared in {settings.sources_path}")
+        return
+    _quiet_prefect_console()
+    with pipeline_lock(settings.lock_path, wait_s=wait):
+        report = fetch_flow(settings, source=source, since=since.date() if since else None)
+    from balloons.status import read_run_status
+
+    previous = read_run_status(settings.data_dir).get("fetch") or {}
+    write_run_status(settings.data_dir, fetch={**previous, **report.status()})
+    click.echo(f"fetch: {fetch_report(report)}")
+    failure = report.failure_line()
+    if failure:
+        raise BalloonsError(failure)
 
 
 @cli.command()
@@ -357,6 +396,10 @@ def status(data_dir: Path | None, fmt: str) -> None:
                f"(started {run_state.get('started_at', '-')}, finished {run_state.get('finished_at', '-')})")
     if run_state.get("error"):
         click.echo(f"error:      {run_state['error']}")
+    for name, fetched in sorted((run_state.get("fetch") or {}).items()):
+        click.echo(f"fetch:      {name} {fetched.get('outcome')}"
+                   + (f" ({fetched['error']})" if fetched.get("error") else "")
+                   + f" at {fetched.get('fetched_at', '-')}")
     click.echo(f"ingested:   {state['files_ingested']} raw files in {state['ingest_runs']} runs; "
                f"quarantined records: {state['quarantined']}")
     for table, info in state["tables"].items():
@@ -384,7 +427,7 @@ def serve(data_dir: Path | None) -> None:
     nightly_flow.serve(name=DEPLOYMENT_NAME, schedule=nightly_schedule(),
                        parameters={"data_dir": str(settings.data_dir), "all_reports": False, "wait_s": 1800.0},
                        global_limit=1, pause_on_shutdown=True,
-                       description="Nightly balloons run (ingest, warehouse, impact, reports).")
+                       description="Nightly balloons run (fetch, ingest, warehouse, impact, reports).")
 
 
 def _require_raw(settings: Settings) -> None:

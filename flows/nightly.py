@@ -1,7 +1,9 @@
-"""The nightly flow: ingest → build the warehouse (with impact) → reports of changed months.
+"""The nightly flow: fetch → ingest → build the warehouse (with impact) → reports of changed months.
 
 Deployed by `prefect.yaml` (a worker) or `balloons serve` (one process); `balloons run` calls it
 once. It holds the pipeline lock for the whole run and records its outcome in status.json.
+A source that fails to fetch fails only itself: the run goes on, records it, then fails with one
+line naming the source(s).
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ import os
 from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger
+from prefect.states import Failed
 
+from balloons.errors import FetchError
 from balloons.lock import pipeline_lock
 from balloons.redact import protect, secret_values
 from balloons.settings import load_settings
 from balloons.status import write_run_status
+from flows.fetch import fetch_report, fetch_step
 from flows.ingest import ingest_flow
 from flows.report import report_flow
 from flows.runners import task_runner
@@ -39,6 +44,7 @@ def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s:
         started = datetime.now(UTC)
         write_run_status(settings.data_dir, started_at=started, finished_at=None, outcome="running", error=None)
         try:
+            fetched = fetch_step(settings)
             summary = ingest_flow.with_options(task_runner=task_runner(runner))(settings)
             counts = build_flow(settings)
             changed = sorted({part.split("month=")[1] for part in summary.partitions_written})
@@ -47,11 +53,14 @@ def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s:
             write_run_status(settings.data_dir, finished_at=datetime.now(UTC), outcome="failed",
                              error=f"{type(exc).__name__}: {exc}")
             raise
-        line = (f"ingest: {summary.line()}\nwarehouse: {settings.warehouse_path} "
+        line = (f"fetch: {fetch_report(fetched)}\ningest: {summary.line()}\nwarehouse: {settings.warehouse_path} "
                 + (" ".join(f"{k}={counts[k]}" for k in ("incursions", "closures", "flights", "quarantine"))
                    if counts else "unchanged (lake unchanged since the last build)")
                 + f"\nreports: {len(paths)} written to {settings.reports_dir}")
-        write_run_status(settings.data_dir, finished_at=datetime.now(UTC), outcome="succeeded",
-                         run_id=summary.run_id, summary=line)
+        failure = fetched.failure_line()
+        write_run_status(settings.data_dir, finished_at=datetime.now(UTC), outcome="failed" if failure else "succeeded",
+                         error=failure, run_id=summary.run_id, summary=line, fetch=fetched.status())
     get_run_logger().info(line)
+    if failure:  # a failed state, not a raise: one line, no traceback, and the run shows Failed in Prefect
+        return Failed(message=failure, data=FetchError(failure))  # type: ignore[return-value]
     return line

@@ -8,7 +8,8 @@
     ├── WarehouseError            the DuckDB warehouse is missing, busy or a query failed
     │   └── ReadOnlyError         a query tried to write to the read-only warehouse
     ├── ReportError               a report could not be rendered
-    └── LockError                 another run holds the pipeline lock
+    ├── LockError                 another run holds the pipeline lock
+    └── FetchError                a source could not be fetched (HTTP status or error class)
 
 Bad records are not errors: validation returns a quarantine reason instead of raising.
 Messages are full sentences that say what to do next; the CLI prints them as one line.
@@ -51,3 +52,14 @@ class ReportError(BalloonsError):
 
 class LockError(BalloonsError):
     """Another balloons run holds the pipeline lock on this data directory."""
+
+
+class FetchError(BalloonsError):
+    """A declared source could not be fetched; the message names the cause, never a secret.
+
+    `status` is the HTTP status when the provider answered, None for network errors and timeouts.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

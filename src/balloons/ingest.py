@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from balloons import lake
+from balloons.fetch.rawstore import is_sidecar
 from balloons.lake import Lake
 from balloons.merge import Counts, Merged, base_counts, merge_table
 from balloons.parse import Parsed, Spill, data_columns, parse_file
@@ -67,7 +68,7 @@ class Summary:
 
 
 def scan(raw_dir: Path, known: dict[str, tuple[int, int, str]] | None = None) -> list[RawFile]:
-    """Every file under raw/<table>/ (any depth, hidden files skipped), sorted by path.
+    """Every file under raw/<table>/ (any depth; hidden files and fetch sidecars skipped), sorted by path.
 
     `known` maps a path to the (size, mtime_ns, sha256) the ingest log last saw: a file whose size
     and modification time are unchanged is not read again to compute its digest.
@@ -84,7 +85,8 @@ def scan(raw_dir: Path, known: dict[str, tuple[int, int, str]] | None = None) ->
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):
                 location = Path(folder) / name
-                if name.startswith(".") or location.is_symlink() or not location.is_file():
+                if name.startswith(".") or location.is_symlink() or not location.is_file() \
+                        or is_sidecar(location):  # a fetched payload's provenance, not records
                     skipped += 1
                     continue
                 relative = location.relative_to(root).as_posix()
@@ -94,7 +96,7 @@ def scan(raw_dir: Path, known: dict[str, tuple[int, int, str]] | None = None) ->
                 digest = seen[2] if same and seen else sha256_of(location)
                 found.append(RawFile(relative, table, digest, location, stat.st_size, stat.st_mtime_ns))
     if skipped:
-        log.info("skipped=%d hidden files or links under %s", skipped, root)
+        log.info("skipped=%d hidden files, links or fetch sidecars under %s", skipped, root)
     return sorted(found, key=lambda f: f.path)
 
 

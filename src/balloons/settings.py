@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     s3_region: str | None = Field(default=None, description="Overrides AWS_REGION.")
     s3_access_key_id: SecretStr | None = Field(default=None, description="Overrides AWS_ACCESS_KEY_ID.")
     s3_secret_access_key: SecretStr | None = Field(default=None, description="Overrides AWS_SECRET_ACCESS_KEY.")
+    # fetching (issue 17): where sources are declared, and how patient each request is
+    sources: Path | None = Field(
+        default=None, description="TOML file declaring the sources to fetch [default: <data dir>/sources.toml]."
+    )
+    fetch_timeout_s: float = Field(default=30.0, gt=0, le=600, description="Timeout of one HTTP request.")
+    fetch_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a failed source fetch (backoff 3 s, 12 s, 48 s, ...)."
+    )
 
     @field_validator("*")
     @classmethod
@@ -123,6 +131,15 @@ class Settings(BaseSettings):
     @property
     def lock_path(self) -> Path:
         return self.data_dir / ".balloons.lock"
+
+    @property
+    def sources_path(self) -> Path:
+        return self.sources.expanduser().absolute() if self.sources else self.data_dir / "sources.toml"
+
+    @property
+    def cursor_dir(self) -> Path:
+        """Per-source fetch cursors, beside the lake (never inside raw/, never in the lake)."""
+        return self.data_dir / "cursors"
 
 
 def env_name(field: str) -> str:

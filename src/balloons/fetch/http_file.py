@@ -1,0 +1,68 @@
+"""`http_file`: one file at a URL, in the raw contract (CSV, CSV.gz, JSON, JSON lines, NOTAM text).
+
+An optional bearer token comes from the environment variable named by `token_env`. The last
+ETag and Last-Modified are sent back (`If-None-Match`, `If-Modified-Since`), so an unchanged file
+is answered with 304 and neither downloaded nor written again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from balloons.errors import FetchError
+from balloons.fetch.cursor import Cursor
+from balloons.fetch.fetched import Fetched, Part, require
+from balloons.fetch.http import Http, safe_url
+from balloons.fetch.sources import HttpFileSource
+from balloons.rawfile import file_format
+
+CONTENT_TYPES = {
+    "text/csv": "csv",
+    "application/csv": "csv",
+    "application/json": "json",
+    "application/x-ndjson": "jsonl",
+    "application/ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+    "application/x-jsonlines": "jsonl",
+    "application/gzip": "csv.gz",
+}
+
+
+def fetch(
+    source: HttpFileSource, http: Http, *, start: datetime, end: datetime, cursor: Cursor | None, conditional: bool
+) -> Fetched:
+    headers: dict[str, str] = {}
+    if source.token_env:
+        headers["Authorization"] = f"Bearer {require(source.token, source.token_env, key='token_env')}"
+    if conditional and cursor is not None:
+        if cursor.etag:
+            headers["If-None-Match"] = cursor.etag
+        if cursor.last_modified:
+            headers["If-Modified-Since"] = cursor.last_modified
+    response = http.request("GET", source.url, headers=headers, ok=(200, 304))
+    etag = response.headers.get("ETag") or (cursor.etag if cursor else None)
+    modified = response.headers.get("Last-Modified") or (cursor.last_modified if cursor else None)
+    url = safe_url(source.url)
+    if response.status_code == 304:
+        return Fetched((), "", url, 304, start, end, (url,), etag, modified)
+    ext = format_of(source, response.headers.get("Content-Type", ""))
+    return Fetched(
+        (Part("", response.content, start, end),), ext, url, response.status_code, start, end, (url,), etag, modified
+    )
+
+
+def format_of(source: HttpFileSource, content_type: str) -> str:
+    """The declared format, else the URL's file suffix, else the Content-Type."""
+    if source.format:
+        return "jsonl" if source.format == "ndjson" else source.format
+    suffix = file_format(urlsplit(source.url).path)
+    if suffix is not None:
+        return suffix.lstrip(".")
+    mime = content_type.split(";")[0].strip().lower()
+    if mime in CONTENT_TYPES:
+        return CONTENT_TYPES[mime]
+    raise FetchError(
+        f"cannot tell the format of {safe_url(source.url)} (Content-Type {mime or 'none'}); "
+        "set format = csv, json, jsonl or notam"
+    )

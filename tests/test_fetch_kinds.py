@@ -1,0 +1,361 @@
+"""The source kinds and the HTTP edge against a loopback server: documented shapes, politeness, redaction.
+
+Each kind is driven through `fetch_source` (the library, no Prefect) with a real httpx client.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from balloons.errors import FetchError
+from balloons.fetch import faa_notam, opensky
+from balloons.fetch.http import Http, client, retry_after, safe_url
+from balloons.fetch.run import fetch_source
+from balloons.fetch.sources import parse_source
+
+NOW = datetime(2026, 1, 15, 2, 0, tzinfo=UTC)
+
+
+def http(**kwargs: object) -> Http:
+    waits: list[float] = []
+    result = Http(client(5.0), sleep=waits.append, **kwargs)  # type: ignore[arg-type]
+    result.waited = waits  # type: ignore[attr-defined]
+    return result
+
+
+def run(source: object, tmp_path: Path, h: Http | None = None, since: date | None = None):  # type: ignore[no-untyped-def]
+    return fetch_source(
+        source,
+        h or http(),
+        raw_dir=tmp_path / "raw",
+        cursor_dir=tmp_path / "cursors",  # type: ignore[arg-type]
+        now=NOW,
+        since=since,
+    )
+
+
+# --- the HTTP edge ----------------------------------------------------------------------------------
+
+
+def test_retry_after_is_honoured_then_the_request_succeeds(httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request("/x").respond_with_data("slow down", status=429, headers={"Retry-After": "7"})
+    httpserver.expect_ordered_request("/x").respond_with_data("ok")
+    h = http()
+    assert h.request("GET", httpserver.url_for("/x")).text == "ok"
+    assert h.waited == [7.0]  # type: ignore[attr-defined]
+
+
+def test_a_wait_longer_than_allowed_fails_with_the_status_and_the_wait(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_data(
+        "", status=429, headers={"X-Rate-Limit-Retry-After-Seconds": "3600"}
+    )
+    with pytest.raises(FetchError, match=r"^HTTP 429 .* retry after 3600 s$"):
+        http(max_wait_s=60).request("GET", httpserver.url_for("/x"))
+
+
+def test_timeouts_are_explicit_and_a_stalled_server_fails_with_the_error_class(httpserver: HTTPServer) -> None:
+    import time
+
+    def stall(request: Request) -> Response:
+        time.sleep(1.5)
+        return Response("late")
+
+    httpserver.expect_request("/slow").respond_with_handler(stall)
+    assert client(30.0).timeout.read == 30.0
+    with pytest.raises(FetchError, match=r"^ReadTimeout from "):
+        Http(client(0.5)).request("GET", httpserver.url_for("/slow"))
+
+
+def test_urls_lose_user_info_and_secret_query_values() -> None:
+    assert (
+        safe_url("https://bob:pw@example.org:8443/a.csv?apikey=s3&month=2025-10&access_token=t")
+        == "https://example.org:8443/a.csv?apikey=REDACTED&month=2025-10&access_token=REDACTED"
+    )
+    assert retry_after(httpx.Headers({"Retry-After": "12"})) == 12.0
+    assert retry_after(httpx.Headers({})) is None
+
+
+# --- http_file --------------------------------------------------------------------------------------
+
+
+def test_http_file_format_from_content_type_bearer_token_and_304(tmp_path: Path, httpserver: HTTPServer) -> None:
+    body = b'{"detected_at": "2025-10-04T19:16:00Z", "balloons": 2}\n'
+
+    def serve(request: Request) -> Response:
+        assert request.headers["Authorization"] == "Bearer t0k"
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return Response(body, content_type="application/x-ndjson", headers={"ETag": '"v1"'})
+
+    httpserver.expect_request("/feed").respond_with_handler(serve)
+    source = parse_source(
+        "feed",
+        {"kind": "http_file", "table": "incursions", "url": httpserver.url_for("/feed"), "token_env": "FEED_TOKEN"},
+        {"FEED_TOKEN": "t0k"},
+    )
+    first = run(source, tmp_path)
+    assert first.outcome == "written" and first.path == "incursions/feed/2026/01/20260115T020000Z.jsonl"
+    assert run(source, tmp_path).outcome == "unchanged"
+    assert (
+        run(source, tmp_path, since=date(2025, 1, 1)).outcome == "unchanged"
+    )  # no ETag sent: same bytes, not rewritten
+    assert len(list((tmp_path / "raw").rglob("*.jsonl"))) == 1
+
+
+def test_http_file_without_its_token_fails_naming_the_variable_not_a_value(tmp_path: Path) -> None:
+    source = parse_source(
+        "feed",
+        {"kind": "http_file", "table": "incursions", "url": "http://127.0.0.1:9/x.csv", "token_env": "FEED_TOKEN"},
+        {},
+    )
+    from balloons.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="environment variable FEED_TOKEN .* is not set"):
+        run(source, tmp_path)
+
+
+# --- faa_notam --------------------------------------------------------------------------------------
+
+
+def item(notam: dict, icao: str | None) -> dict:
+    translations = [{"type": "LOCAL_FORMAT", "simpleText": "!EYVI ..."}]
+    if icao is not None:
+        translations.append({"type": "ICAO", "formattedText": icao})
+    return {
+        "type": "Feature",
+        "properties": {
+            "coreNOTAMData": {"notamEvent": {"scenario": "6000"}, "notam": notam, "notamTranslation": translations}
+        },
+    }
+
+
+def test_icao_text_from_geojson_items_in_every_documented_variant() -> None:
+    body = "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005\nA) EYVI\nB) 2510041916\nC) 2510050150\nE) AD CLSD."
+    items = [
+        item({"number": "A1801/25", "type": "N", "text": "AD CLSD."}, body),
+        item(
+            {"series": "A", "number": "1805/25", "type": "N", "text": "AD CLSD."},
+            body.replace("2510041916", "2510251832"),
+        ),
+        item(
+            {
+                "number": "A1806/25",
+                "type": "C",
+                "text": "A1806/25 NOTAMC A1805/25\nQ) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005\nA) EYVI\nE) CANCELLED",
+            },
+            None,
+        ),
+        item({"number": "A1807/25", "type": "R", "text": "AD CLSD"}, body),  # a replacement that names nothing
+        item({"number": "3/8210", "type": "N", "text": "ODP WITTMAN RGNL"}, None),  # US domestic, no ICAO text
+        {"type": "Feature", "properties": {}},
+    ]
+    text, skipped = faa_notam.notam_text(items)
+    assert skipped == 3
+    assert text.startswith("(A1801/25 NOTAMN\nQ) EYVL/QFALC")
+    assert "(A1805/25 NOTAMN\nQ)" in text and "(A1806/25 NOTAMC A1805/25\nQ)" in text
+    from balloons import notam
+
+    records = list(notam.parse(text))
+    assert [(r.fields.get("notam_id"), r.op) for r in records] == [
+        ("A1801/25", "N"),
+        ("A1805/25", "N"),
+        ("A1806/25", "C"),
+    ]
+
+
+def test_faa_notam_pages_and_a_401_fails_with_the_status(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/notams").respond_with_data(json.dumps({"message": "Unauthorized"}), status=401)
+    source = parse_source(
+        "faa",
+        {"kind": "faa_notam", "url": httpserver.url_for("/notams")},
+        {"FAA_CLIENT_ID": "faa-id-1", "FAA_CLIENT_SECRET": "faa-secret-1"},
+    )
+    with pytest.raises(FetchError, match=r"^HTTP 401 from http://localhost:\d+/notams$"):
+        run(source, tmp_path)
+
+
+# --- opensky ------------------------------------------------------------------------------------------
+
+
+def test_finished_utc_days_only_and_at_most_max_days() -> None:
+    start = datetime(2026, 1, 12, 13, 0, tzinfo=UTC)
+    assert opensky.days_due(start, NOW, max_days=31) == [date(2026, 1, 12), date(2026, 1, 13), date(2026, 1, 14)]
+    assert opensky.days_due(start, NOW, max_days=2) == [date(2026, 1, 12), date(2026, 1, 13)]
+    assert opensky.days_due(NOW - timedelta(hours=1), NOW, max_days=31) == []
+
+
+def test_flights_map_to_observed_movements() -> None:
+    arrivals = [
+        {
+            "icao24": "4b1815",
+            "firstSeen": 1760000000,
+            "estDepartureAirport": "EPWA",
+            "lastSeen": 1760003600,
+            "estArrivalAirport": "EYVI",
+            "callsign": "LOT771  ",
+        },
+        {
+            "icao24": "48ae01",
+            "firstSeen": 1760000100,
+            "estDepartureAirport": None,
+            "lastSeen": 1760003700,
+            "estArrivalAirport": "EYVI",
+            "callsign": None,
+        },
+        {"icao24": "48ae02", "lastSeen": None},
+    ]
+    rows = opensky.movements(arrivals, airport="EYVI", direction="arrival")
+    assert rows == [
+        {
+            "airport": "EYVI",
+            "direction": "arrival",
+            "flight_number": "LOT771",
+            "scheduled_at": "2025-10-09T09:53:20Z",
+            "status": "operated",
+            "other_airport": "EPWA",
+        },
+        {
+            "airport": "EYVI",
+            "direction": "arrival",
+            "flight_number": "48AE01",
+            "scheduled_at": "2025-10-09T09:55:00Z",
+            "status": "operated",
+        },
+    ]
+    departures = opensky.movements(arrivals[:1], airport="EPWA", direction="departure")
+    assert departures[0]["scheduled_at"] == "2025-10-09T08:53:20Z" and departures[0]["other_airport"] == "EYVI"
+
+
+def test_opensky_token_then_a_404_day_is_no_flights_and_writes_nothing(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(
+        "/token", method="POST", data="grant_type=client_credentials&client_id=sky-id-1&client_secret=sky-secret-1"
+    ).respond_with_json({"access_token": "a", "expires_in": 1800, "token_type": "Bearer"})
+    httpserver.expect_request("/api/flights/arrival", headers={"Authorization": "Bearer a"}).respond_with_data(
+        "", status=404
+    )
+    httpserver.expect_request("/api/flights/departure", headers={"Authorization": "Bearer a"}).respond_with_data(
+        "", status=404
+    )
+    source = parse_source(
+        "sky",
+        {
+            "kind": "opensky",
+            "airports": ["EYVI"],
+            "lookback_days": 2,
+            "url": httpserver.url_for("/api"),
+            "token_url": httpserver.url_for("/token"),
+        },
+        {"OPENSKY_CLIENT_ID": "sky-id-1", "OPENSKY_CLIENT_SECRET": "sky-secret-1"},
+    )
+    outcome = run(source, tmp_path)
+    assert outcome.outcome == "unchanged" and not (tmp_path / "raw").exists()
+    assert outcome.window_end == "2026-01-15T00:00:00+00:00"
+    assert json.loads((tmp_path / "cursors" / "sky.json").read_text())["window_end"] == outcome.window_end
+
+
+# --- hostile answers: whatever a provider sends, the readers return or raise FetchError, never crash ----
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=25,
+)
+ITEM_KEYS = st.fixed_dictionaries(
+    {
+        "properties": st.fixed_dictionaries(
+            {
+                "coreNOTAMData": st.fixed_dictionaries(
+                    {
+                        "notam": st.dictionaries(
+                            st.sampled_from(["number", "series", "type", "text"]), JSON | st.text(max_size=40)
+                        ),
+                        "notamTranslation": st.lists(
+                            st.dictionaries(
+                                st.sampled_from(["type", "formattedText"]),
+                                st.sampled_from(["ICAO", "LOCAL_FORMAT"]) | st.text(max_size=60),
+                            ),
+                            max_size=3,
+                        ),
+                    }
+                )
+            }
+        )
+    }
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(JSON | ITEM_KEYS, max_size=6))
+def test_notam_text_never_crashes_and_every_block_reads_as_a_notam(items: list) -> None:
+    text, skipped = faa_notam.notam_text(items)
+    assert 0 <= skipped <= len(items)
+    if text:
+        from balloons import notam
+
+        assert text.startswith("(") and text.rstrip().endswith(")")
+        list(notam.parse(text))  # parses (records or bad records), never raises
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        JSON
+        | st.fixed_dictionaries(
+            {
+                "lastSeen": st.integers(-(10**20), 10**20),
+                "firstSeen": JSON,
+                "callsign": JSON,
+                "icao24": JSON,
+                "estDepartureAirport": JSON,
+            }
+        )
+    ),
+    st.sampled_from(["arrival", "departure"]),
+)
+def test_movements_never_crash_on_odd_flights(flights: list, direction: str) -> None:
+    for row in opensky.movements(flights, airport="EYVI", direction=direction):
+        assert row["airport"] == "EYVI" and row["flight_number"] and row["scheduled_at"].endswith("Z")
+
+
+@given(st.text(max_size=40))
+def test_retry_after_never_crashes(value: str) -> None:
+    wait = retry_after({"Retry-After": value})
+    assert wait is None or wait >= 0
+
+
+def test_which_failures_are_worth_a_retry() -> None:
+    from balloons.errors import ConfigError
+    from balloons.fetch.http import transient
+
+    assert transient(FetchError("ConnectError from http://x", status=None))
+    assert [transient(FetchError("HTTP", status=s)) for s in (408, 429, 500, 503, 401, 404)] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert not transient(ConfigError("environment variable X (named by token_env) is not set"))
+
+
+def test_httpx_request_logs_lose_secret_query_values(httpserver: HTTPServer, caplog: pytest.LogCaptureFixture) -> None:
+    httpserver.expect_request("/x").respond_with_data("ok")
+    caplog.set_level("DEBUG", logger="httpx")
+    http().request("GET", httpserver.url_for("/x") + "?api_key=planted-9f1e")
+    ours = " ".join(r.getMessage() for r in caplog.records if r.name == "httpx")  # not the server's access log
+    assert "HTTP Request" in ours and "api_key=REDACTED" in ours and "planted-9f1e" not in ours
