@@ -182,3 +182,35 @@ def test_run_logs_carry_library_lines_and_reports_publish_artifacts(served_once:
     messages = [entry.message for entry in logs]
     assert any("table=incursions month=2025-10 rows=71" in m for m in messages)  # balloons.lake, in run logs
     assert any(m.startswith("file=incursions/nkvc/incursions-2025.csv rows=200") for m in messages)
+
+
+UNPICKLE_AND_VALIDATE = """
+import sys
+from prefect.bundles import _deserialize_bundle_object
+flow = _deserialize_bundle_object(open(sys.argv[1]).read())
+ingest = flow.fn.__globals__["ingest_flow"]
+build = flow.fn.__globals__["build_flow"]
+from balloons.settings import load_settings
+settings = load_settings(data_dir=sys.argv[2])
+for sub in (ingest, build):
+    sub.validate_parameters({"settings": settings})  # what a served run does in its own process
+flow.validate_parameters({"data_dir": sys.argv[2]})
+print("ok")
+"""
+
+
+def test_flow_parameters_validate_after_the_pickling_a_served_run_does(tmp_path: Path) -> None:
+    """`balloons serve` pickles the flow (its local modules by value) and a subprocess validates the
+    parameters of every (sub)flow it calls; string annotations cannot be resolved there."""
+    import subprocess
+    import sys
+
+    from prefect.bundles import _pickle_local_modules_by_value, _serialize_bundle_object
+
+    from flows.nightly import nightly_flow
+
+    with _pickle_local_modules_by_value(nightly_flow):
+        (tmp_path / "bundle").write_text(_serialize_bundle_object(nightly_flow))
+    done = subprocess.run([sys.executable, "-c", UNPICKLE_AND_VALIDATE, str(tmp_path / "bundle"), str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
