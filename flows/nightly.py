@@ -4,16 +4,15 @@ Deployed by `prefect.yaml` (a worker) or `balloons serve` (one process); `balloo
 once. It holds the pipeline lock for the whole run and records its outcome in status.json.
 """
 
-from __future__ import annotations
-
+import os
 from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger
 
 from balloons.lock import pipeline_lock
 from balloons.settings import load_settings
-from balloons.status import write_run_status
-from flows.ingest import ingest_flow
+from balloons.status import COMPLETED, FAILED, finish_run, start_run
+from flows.ingest import ingest_flow, new_run_id
 from flows.report import report_flow
 from flows.runners import task_runner
 from flows.warehouse import build_flow
@@ -28,27 +27,27 @@ def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s:
         data_dir: the data directory (default: BALLOONS_DATA_DIR, else ./data).
         all_reports: re-render every month's report, not only the months whose data changed.
         wait_s: seconds to wait for another run's lock before refusing.
-        runner: where per-file and per-table tasks run: default (threads), dask (a local thread
+        runner: where per-file and per-table tasks run: default (threads), dask (a local
             cluster) or dask=tcp://HOST:PORT (an existing Dask cluster).
     """
     settings = load_settings(data_dir=data_dir)
     with pipeline_lock(settings.lock_path, wait_s=wait_s):
-        started = datetime.now(UTC)
-        write_run_status(settings.data_dir, started_at=started, finished_at=None, outcome="running", error=None)
+        started = datetime.now(UTC).replace(microsecond=0)
+        run_id = new_run_id(started)
+        start_run(settings.data_dir, run_id=run_id, started_at=started, pid=os.getpid())
         try:
-            summary = ingest_flow.with_options(task_runner=task_runner(runner))(settings)
+            summary = ingest_flow.with_options(task_runner=task_runner(runner))(settings, run_id=run_id)
             counts = build_flow(settings)
             changed = sorted({part.split("month=")[1] for part in summary.partitions_written})
             paths = report_flow(settings, changed=changed, everything=all_reports)
-        except Exception as exc:
-            write_run_status(settings.data_dir, finished_at=datetime.now(UTC), outcome="failed",
-                             error=f"{type(exc).__name__}: {exc}")
+        except BaseException as exc:  # interrupts too: the record must not stay "running"
+            finish_run(settings.data_dir, finished_at=datetime.now(UTC), outcome=FAILED,
+                       error=" ".join(f"{type(exc).__name__}: {exc}".split()))
             raise
         line = (f"ingest: {summary.line()}\nwarehouse: {settings.warehouse_path} "
                 + (" ".join(f"{k}={counts[k]}" for k in ("incursions", "closures", "flights", "quarantine"))
                    if counts else "unchanged (lake unchanged since the last build)")
                 + f"\nreports: {len(paths)} written to {settings.reports_dir}")
-        write_run_status(settings.data_dir, finished_at=datetime.now(UTC), outcome="succeeded",
-                         run_id=summary.run_id, summary=line)
+        finish_run(settings.data_dir, finished_at=datetime.now(UTC), outcome=COMPLETED, summary=line)
     get_run_logger().info(line)
     return line

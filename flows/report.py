@@ -1,7 +1,5 @@
 """The report flow: monthly (and yearly) PDFs from the warehouse, with Prefect artifacts."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
