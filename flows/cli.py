@@ -56,8 +56,8 @@ class _Group(click.Group):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
-            hint = f" See '{exc.ctx.command_path} --help'." if exc.ctx is not None else ""
-            _fail(exc.format_message() + hint)
+            where = exc.ctx.command_path if exc.ctx is not None else prog_name or self.name
+            _fail(f"{exc.format_message()} See '{where} --help'.")
         except click.ClickException as exc:
             _fail(exc.format_message())
         except click.Abort:

@@ -141,7 +141,9 @@ def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeyp
 
     monkeypatch.setattr(warehouse, "build", broken)
     failed = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
-    assert failed.exit_code != 0
+    assert failed.exit_code == 1
+    assert failed.stderr.splitlines() == ["Error: disk full while building. Fix the cause (disk space, permissions) "
+                                          "and run again; 'balloons status' shows the last run."]
     assert read_run_status(served)["outcome"] == "failed"
     assert "disk full" in read_run_status(served)["error"]
     assert warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")[1] == before
@@ -149,7 +151,7 @@ def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeyp
 
     rerun = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
     assert rerun.exit_code == 0, rerun.output
-    assert read_run_status(served)["outcome"] == "succeeded"
+    assert read_run_status(served)["outcome"] == "completed"
     assert warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")[1] == [(before[0][0] + 1,)]
     assert lake.read_pending(served / "lake") == []
 
@@ -158,7 +160,7 @@ def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeyp
 def test_status_command(served: Path) -> None:
     result = CliRunner().invoke(cli, ["status", "--data-dir", str(served)])
     assert result.exit_code == 0
-    assert "last run:   succeeded" in result.output
+    assert "last run:   completed" in result.output
     assert "incursions:       240 rows, newest 2025-12-16" in result.output
     assert "quarantined records: 3" in result.output
 
@@ -182,3 +184,14 @@ def test_run_logs_carry_library_lines_and_reports_publish_artifacts(served_once:
     messages = [entry.message for entry in logs]
     assert any("table=incursions month=2025-10 rows=71" in m for m in messages)  # balloons.lake, in run logs
     assert any(m.startswith("file=incursions/nkvc/incursions-2025.csv rows=200") for m in messages)
+
+
+@pytest.mark.slow
+def test_an_unwritable_status_file_never_fails_the_run(served: Path) -> None:
+    (served / "status.json").mkdir()  # os.replace onto a directory fails: the run must not
+    (served / "raw" / "incursions" / "late.jsonl").write_text(
+        '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-2"}\n')
+    result = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
+    assert result.exit_code == 0, result.output
+    assert "files read 1 (unchanged" in result.output
+    assert read_run_status(served) == {}

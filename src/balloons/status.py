@@ -9,6 +9,7 @@ be written is logged and never fails the run it describes. The rest is read from
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -69,7 +70,8 @@ def _write(data_dir: Path, record: dict[str, Any]) -> bool:
         os.replace(temporary, path)
     except OSError as exc:
         log.warning("status not recorded path=%s error=%s", path, exc)
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         return False
     return True
 
