@@ -62,8 +62,9 @@ class _Group(click.Group):
             _fail(exc.format_message())
         except click.Abort:
             _fail("Aborted.")
-        except BrokenPipeError:  # `balloons query … | head`
-            sys.exit(0)
+        except BrokenPipeError:  # `balloons query … | head`: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -71,7 +72,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except BalloonsError as exc:
             raise click.ClickException(str(exc)) from exc
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
             raise
         except OSError as exc:
             if ctx.meta.get("verbose"):

@@ -41,8 +41,7 @@ def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s:
             changed = sorted({part.split("month=")[1] for part in summary.partitions_written})
             paths = report_flow(settings, changed=changed, everything=all_reports)
         except BaseException as exc:  # interrupts too: the record must not stay "running"
-            finish_run(settings.data_dir, finished_at=datetime.now(UTC), outcome=FAILED,
-                       error=" ".join(f"{type(exc).__name__}: {exc}".split()))
+            finish_run(settings.data_dir, finished_at=datetime.now(UTC), outcome=FAILED, error=reason(exc))
             raise
         line = (f"ingest: {summary.line()}\nwarehouse: {settings.warehouse_path} "
                 + (" ".join(f"{k}={counts[k]}" for k in ("incursions", "closures", "flights", "quarantine"))
@@ -51,3 +50,11 @@ def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s:
         finish_run(settings.data_dir, finished_at=datetime.now(UTC), outcome=COMPLETED, summary=line)
     get_run_logger().info(line)
     return line
+
+
+def reason(exc: BaseException) -> str:
+    """One line for status.json: the error, or that a signal (Ctrl-C, SIGTERM, a cancel) stopped the run."""
+    if not isinstance(exc, Exception):
+        return (f"Stopped before finishing by {type(exc).__name__} (Ctrl-C, SIGTERM or a cancelled run); "
+                "the lake and warehouse are consistent and the next run redoes the work.")
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
