@@ -57,7 +57,8 @@ class _Group(click.Group):
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else prog_name or self.name
-            _fail(f"{exc.format_message()} See '{where} --help'.")
+            message = exc.format_message().rstrip()
+            _fail(f"{message}{'' if message.endswith('.') else '.'} See '{where} --help'.")
         except click.ClickException as exc:
             _fail(exc.format_message())
         except click.Abort:
@@ -344,14 +345,15 @@ def report(data_dir: Path | None, months: tuple[str, ...], everything: bool) -> 
       balloons report --all
     """
     from balloons import warehouse
-    from balloons.report import check_month
 
     settings = settings_for(data_dir)
-    for month in months:
-        check_month(month)
     if months and everything:
         raise BalloonsError("Give --month or --all, not both.")
     warehouse.connect_read_only(settings.warehouse_path).close()  # no warehouse: refuse before Prefect starts
+    from balloons.report import check_month  # imports matplotlib: after the cheap refusals
+
+    for month in months:
+        check_month(month)
     from flows.report import report_flow
 
     _quiet_prefect_console()
@@ -442,6 +444,11 @@ def serve(data_dir: Path | None) -> None:
     # `kill -INT` stops serve the way Ctrl-C does.
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    from prefect.settings import get_current_settings
+
+    if not get_current_settings().api.url:
+        raise BalloonsError("balloons serve needs a Prefect server: start one ('prefect server start --host "
+                            "127.0.0.1') and set PREFECT_API_URL=http://127.0.0.1:4200/api.")
     from flows.deploy import DEPLOYMENT_NAME, nightly_schedule
     from flows.nightly import nightly_flow
 

@@ -207,3 +207,9 @@ def test_status_explains_a_crashed_run(tmp_path: Path) -> None:
     assert "last run:   crashed" in result.output and "run 20260101T020000Z-dead01" in result.output
     assert "(pid 4242) stopped without finishing" in result.output
     assert read_run_status(tmp_path)["outcome"] == "crashed"
+
+
+def test_serve_without_a_prefect_server_is_one_line(tmp_path: Path) -> None:
+    sample.write(tmp_path / "raw")
+    done, _ = balloons(tmp_path, "serve", "--data-dir", str(tmp_path), env={"PREFECT_API_URL": ""})
+    one_error_line(done, "balloons serve needs a Prefect server")
