@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,8 +33,13 @@ def test_only_final_outcomes_end_a_run(tmp_path: Path) -> None:
 def test_writing_status_never_raises(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    assert start_run(blocker, run_id="r", started_at=T0, pid=1) is False
-    assert finish_run(blocker, finished_at=T1, outcome="completed") is False
+    logger = logging.getLogger("balloons.status")  # the CLI stops "balloons" propagating: listen here
+    logger.addHandler(caplog.handler)
+    try:
+        assert start_run(blocker, run_id="r", started_at=T0, pid=1) is False
+        assert finish_run(blocker, finished_at=T1, outcome="completed") is False
+    finally:
+        logger.removeHandler(caplog.handler)
     assert "status not recorded" in caplog.text
     (tmp_path / "status.json").write_text("{not json")
     assert read_run_status(tmp_path) == {}
