@@ -213,3 +213,40 @@ def test_serve_without_a_prefect_server_is_one_line(tmp_path: Path) -> None:
     sample.write(tmp_path / "raw")
     done, _ = balloons(tmp_path, "serve", "--data-dir", str(tmp_path), env={"PREFECT_API_URL": ""})
     one_error_line(done, "balloons serve needs a Prefect server")
+
+
+def in_a_terminal(args: list[str], env: dict[str, str], timeout: float = 300) -> str:
+    """Run a command with a pseudo-terminal as stdin/stdout/stderr; return all it printed."""
+    import os
+
+    controller, terminal = os.openpty()
+    process = subprocess.Popen(args, stdin=terminal, stdout=terminal, stderr=terminal, env=env, close_fds=True)
+    os.close(terminal)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed: the command exited
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout)
+    os.close(controller)
+    return output.decode("utf-8", "replace")
+
+
+def test_no_usage_data_banner_in_a_terminal(tmp_path: Path) -> None:
+    """Prefect prints an "anonymous usage data" banner on its first import in a terminal; the CLI
+    turns Prefect's client telemetry off (DO_NOT_TRACK) before importing it."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in {"CI", "DO_NOT_TRACK"} and not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "fresh-prefect-home"), PREFECT_API_URL="")
+    assert in_a_terminal([sys.executable, "-c", "import sys; print(sys.stderr.isatty())"], env).strip() == "True"
+    sample.write(tmp_path / "raw")
+    printed = in_a_terminal([str(Path(sys.executable).parent / "balloons"), "serve", "--data-dir", str(tmp_path)], env)
+    assert "usage data" not in printed
+    assert printed.strip().splitlines() == ["Error: balloons serve needs a Prefect server: start one ('prefect "
+                                            "server start --host 127.0.0.1') and set "
+                                            "PREFECT_API_URL=http://127.0.0.1:4200/api."]
