@@ -165,6 +165,8 @@ def test_usage_errors_are_one_line_and_exit_1(args: list[str]) -> None:
 def test_help_and_version_still_exit_0() -> None:
     assert CliRunner().invoke(cli, ["--help"]).exit_code == 0
     assert CliRunner().invoke(cli, ["--version"]).exit_code == 0
+    bare = CliRunner().invoke(cli, [])
+    assert bare.exit_code == 0 and bare.stdout.startswith("Usage: ") and bare.stderr == ""
 
 
 @pytest.mark.parametrize("sql", ["", " ", ";", "/* nothing */"])

@@ -139,6 +139,7 @@ def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeyp
     def broken(*args: object, **kwargs: object) -> dict[str, int]:
         raise OSError("disk full while building")
 
+    previous = read_run_status(served)
     monkeypatch.setattr(warehouse, "build", broken)
     failed = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
     assert failed.exit_code == 1
@@ -146,6 +147,8 @@ def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeyp
                                           "and run again; 'balloons status' shows the last run."]
     assert read_run_status(served)["outcome"] == "failed"
     assert "disk full" in read_run_status(served)["error"]
+    assert read_run_status(served)["run_id"] not in (None, previous["run_id"])  # this run's id, not the last's
+    assert read_run_status(served)["summary"] is None  # nor the last run's summary
     assert warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")[1] == before
     monkeypatch.undo()
 
