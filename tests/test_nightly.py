@@ -191,6 +191,7 @@ def test_run_logs_carry_library_lines_and_reports_publish_artifacts(served_once:
 
 @pytest.mark.slow
 def test_an_unwritable_status_file_never_fails_the_run(served: Path) -> None:
+    (served / "status.json").unlink()
     (served / "status.json").mkdir()  # os.replace onto a directory fails: the run must not
     (served / "raw" / "incursions" / "late.jsonl").write_text(
         '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-2"}\n')
