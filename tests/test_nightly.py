@@ -199,3 +199,34 @@ def test_an_unwritable_status_file_never_fails_the_run(served: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "files read 1 (unchanged" in result.output
     assert read_run_status(served) == {}
+
+
+UNPICKLE_AND_VALIDATE = """
+import sys
+from prefect.bundles import _deserialize_bundle_object
+flow = _deserialize_bundle_object(open(sys.argv[1]).read())
+ingest = flow.fn.__globals__["ingest_flow"]
+build = flow.fn.__globals__["build_flow"]
+settings = flow.fn.__globals__["load_settings"](data_dir=sys.argv[2])  # the pickled copy, as the flow calls it
+for sub in (ingest, build):
+    sub.validate_parameters({"settings": settings})  # what a served run does in its own process
+flow.validate_parameters({"data_dir": sys.argv[2]})
+print("ok")
+"""
+
+
+def test_flow_parameters_validate_after_the_pickling_a_served_run_does(tmp_path: Path) -> None:
+    """`balloons serve` pickles the flow (its local modules by value) and a subprocess validates the
+    parameters of every (sub)flow it calls; string annotations cannot be resolved there."""
+    import subprocess
+    import sys
+
+    from prefect.bundles import _pickle_local_modules_by_value, _serialize_bundle_object
+
+    from flows.nightly import nightly_flow
+
+    with _pickle_local_modules_by_value(nightly_flow):
+        (tmp_path / "bundle").write_text(_serialize_bundle_object(nightly_flow))
+    done = subprocess.run([sys.executable, "-c", UNPICKLE_AND_VALIDATE, str(tmp_path / "bundle"), str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
