@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench notebook clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -34,5 +34,17 @@ lint: install
 bench: install
 	$(BIN)/python -m bench
 
+# The analyst walkthrough, executed, as HTML with its charts inline: data/notebook/analyst_walkthrough.html.
+# It reads the warehouse of BALLOONS_DATA_DIR (default: this repository's data/), built first if missing.
+NOTEBOOK_DATA := $(abspath $(or $(BALLOONS_DATA_DIR),data))
+NOTEBOOK_OUT := $(NOTEBOOK_DATA)/notebook
+notebook: install
+	test -f "$(NOTEBOOK_DATA)/warehouse.duckdb" || $(BIN)/balloons run --data-dir "$(NOTEBOOK_DATA)"
+	mkdir -p "$(NOTEBOOK_OUT)"
+	$(BIN)/jupytext --quiet --to ipynb --output "$(NOTEBOOK_OUT)/analyst_walkthrough.ipynb" notebooks/analyst_walkthrough.py
+	BALLOONS_DATA_DIR="$(NOTEBOOK_DATA)" $(BIN)/jupyter nbconvert --log-level WARN --to html --template classic --execute \
+	  "$(NOTEBOOK_OUT)/analyst_walkthrough.ipynb"
+	@echo "notebook: $(NOTEBOOK_OUT)/analyst_walkthrough.html"
+
 clean:
-	rm -rf $(VENV) $(TOOLS) data/lake data/warehouse.duckdb data/reports
+	rm -rf $(VENV) $(TOOLS) data/lake data/warehouse.duckdb data/reports data/notebook

@@ -1,7 +1,9 @@
 """The `balloons` command line: a thin layer over the library and the Prefect flows.
 
-Commands that need Prefect import it lazily, so `balloons query` starts fast. A BalloonsError
-becomes one line on stderr and exit status 1; bad usage is click's exit status 2.
+Commands that need Prefect import it lazily, so `balloons query` starts fast, and check what they
+can (settings, raw data, the warehouse, the lock) before Prefect starts, so a refusal is quick.
+Every failure, usage errors included, is one `Error: …` line on stderr and exit status 1; Prefect's
+tracebacks stay in the run logs (`-v` shows a traceback for an unexpected error).
 """
 
 from __future__ import annotations
@@ -9,15 +11,42 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from balloons.errors import BalloonsError
 from balloons.redact import protect, redact_text, secret_values
 from balloons.settings import Settings, load_settings
+
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # the temporary server's telemetry
+    "DO_NOT_TRACK": "1",  # Prefect's client-side usage data and its first-run banner
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_LOGGING_EXTRA_LOGGERS": "balloons",
+    # library calls outside a flow run (query, check, tests) just skip the API log handler
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+    "PREFECT_UI_ENABLED": "false",
+}
+
+
+def prefect_defaults(environ: Any = os.environ) -> None:
+    """Set balloons' Prefect defaults (a value already set wins). Called before Prefect is imported."""
+    for name, value in PREFECT_DEFAULTS.items():
+        environ.setdefault(name, value)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Error: {_one_line(redact_text(message))}", err=True)
+    sys.exit(1)
 
 
 class _Command(click.Command):
@@ -31,12 +60,49 @@ class _Command(click.Command):
 
 class _Group(click.Group):
     command_class = _Command
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        """Like click's, but a usage error is one line and exit 1 too."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `balloons`: the help, not an error
+            click.echo(exc.format_message())
+            sys.exit(0)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else prog_name or self.name
+            message = exc.format_message().rstrip()
+            _fail(f"{message}{'' if message.endswith('.') else '.'} See '{where} --help'.")
+        except click.ClickException as exc:
+            _fail(exc.format_message())
+        except click.Abort:
+            _fail("Aborted.")
+        except BrokenPipeError:  # `balloons query … | head`: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BalloonsError as exc:
-            raise click.ClickException(redact_text(str(exc))) from exc
+            raise click.ClickException(str(exc)) from exc
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise
+        except OSError as exc:
+            if ctx.meta.get("verbose"):
+                raise
+            raise click.ClickException(
+                f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}. "
+                "Fix the cause (disk space, permissions) and run again; 'balloons status' shows the last run."
+            ) from exc
+        except Exception as exc:
+            if ctx.meta.get("verbose"):
+                raise
+            raise click.ClickException(
+                f"{type(exc).__name__}: {exc}. The run logs (Prefect UI) hold the traceback; -v prints it."
+            ) from exc
 
 
 def interactive() -> bool:
@@ -70,15 +136,25 @@ def _setup_logging(verbose: bool) -> None:
     library.propagate = False
 
 
+class _NoErrors(logging.Filter):
+    """Keeps errors and tracebacks off the console: the CLI prints the one-line reason itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.ERROR and not record.exc_info
+
+
 def _quiet_prefect_console() -> None:
-    """Outside a terminal, keep Prefect's console to warnings (run logs still reach the API)."""
+    """Prefect's console shows no errors or tracebacks (they stay in the run logs), and outside a
+    terminal only warnings."""
     ours = [h for h in logging.getLogger("balloons").handlers if _ours(h)]
-    if interactive() or any(h.level <= logging.INFO for h in ours):
-        return
+    chatty = interactive() or any(h.level <= logging.INFO for h in ours)
     for logger in [logging.getLogger(), *map(logging.getLogger, list(logging.Logger.manager.loggerDict))]:
-        for handler in logger.handlers:
+        for handler in getattr(logger, "handlers", []):
             if type(handler).__name__ == "PrefectConsoleHandler":
-                handler.setLevel(logging.WARNING)
+                if not any(isinstance(f, _NoErrors) for f in handler.filters):
+                    handler.addFilter(_NoErrors())
+                if not chatty:
+                    handler.setLevel(logging.WARNING)
 
 
 def data_dir_option(func: Any) -> Any:
@@ -113,13 +189,16 @@ def protect_secrets(settings: Settings) -> None:
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log every step, also outside a terminal.")
 @click.version_option(package_name="balloons")
-def cli(verbose: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
     """balloons: balloon incursions, airport closures and what they cost.
 
     \b
     Example:
       balloons run --data-dir ./data
     """
+    ctx.meta["verbose"] = verbose
+    prefect_defaults()
     _setup_logging(verbose)
 
 
@@ -191,15 +270,19 @@ def run(data_dir: Path | None, wait: float, all_reports: bool, runner: str) -> N
     Example:
       balloons run --data-dir ./data
     """
+    from balloons.lock import refuse_if_locked
+
     settings = settings_for(data_dir)
     if not settings.sources_path.is_file():  # declared sources create raw/ themselves
         _require_raw(settings)
-    from flows.nightly import nightly_flow
-
-    _quiet_prefect_console()
+    if wait <= 0:
+        refuse_if_locked(settings.lock_path)
     from flows.runners import task_runner
 
     task_runner(runner)  # refuse a bad value before Prefect starts
+    from flows.nightly import nightly_flow
+
+    _quiet_prefect_console()
     click.echo(nightly_flow(str(settings.data_dir), all_reports=all_reports, wait_s=wait, runner=runner))
 
 
@@ -327,13 +410,16 @@ def report(data_dir: Path | None, months: tuple[str, ...], everything: bool) -> 
       balloons report --month 2025-10
       balloons report --all
     """
-    from balloons.report import check_month
+    from balloons import warehouse
 
     settings = settings_for(data_dir)
-    for month in months:
-        check_month(month)
     if months and everything:
         raise BalloonsError("Give --month or --all, not both.")
+    warehouse.connect_read_only(settings.warehouse_path).close()  # no warehouse: refuse before Prefect starts
+    from balloons.report import check_month  # imports matplotlib: after the cheap refusals
+
+    for month in months:
+        check_month(month)
     from flows.report import report_flow
 
     _quiet_prefect_console()
@@ -381,19 +467,21 @@ def status(data_dir: Path | None, fmt: str) -> None:
     """
     import json
 
-    from balloons.status import lake_status, read_run_status
+    from balloons.status import lake_status, reconcile
 
     settings = settings_for(data_dir)
     from balloons.storage import lake_store
 
-    state = {"last_run": read_run_status(settings.data_dir), **lake_status(lake_store(settings, os.environ)),
+    last_run = reconcile(settings.data_dir, settings.lock_path)
+    state = {"last_run": last_run, **lake_status(lake_store(settings, os.environ)),
              "warehouse": str(settings.warehouse_path) if settings.warehouse_path.is_file() else None}
     if fmt == "json":
         click.echo(json.dumps(state, indent=1, sort_keys=True))
         return
     run_state = state["last_run"]
     click.echo(f"last run:   {run_state.get('outcome', 'never')} "
-               f"(started {run_state.get('started_at', '-')}, finished {run_state.get('finished_at', '-')})")
+               f"(started {run_state.get('started_at', '-')}, finished {run_state.get('finished_at', '-')}"
+               + (f", run {run_state['run_id']})" if run_state.get("run_id") else ")"))
     if run_state.get("error"):
         click.echo(f"error:      {run_state['error']}")
     for name, fetched in sorted((run_state.get("fetch") or {}).items()):
@@ -413,14 +501,24 @@ def serve(data_dir: Path | None) -> None:
     """Serve the nightly deployment from this process: a run every night at 02:00 Europe/Vilnius.
 
     Needs a Prefect server (PREFECT_API_URL), e.g. `prefect server start` on 127.0.0.1. Stop it
-    with Ctrl-C: the deployment is then paused (no runs pile up while nobody serves) and resumes
-    when `balloons serve` starts again.
+    with Ctrl-C or SIGTERM (also when started in the background): the deployment is then paused (no
+    runs pile up while nobody serves) and resumes when `balloons serve` starts again.
 
     \b
     Example:
       PREFECT_API_URL=http://127.0.0.1:4200/api balloons serve --data-dir ./data
     """
     settings = settings_for(data_dir)
+    _require_raw(settings)
+    # A shell starts background jobs (`nohup balloons serve &`) with SIGINT ignored; take it back so
+    # `kill -INT` stops serve the way Ctrl-C does.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    from prefect.settings import get_current_settings
+
+    if not get_current_settings().api.url:
+        raise BalloonsError("balloons serve needs a Prefect server: start one ('prefect server start --host "
+                            "127.0.0.1') and set PREFECT_API_URL=http://127.0.0.1:4200/api.")
     from flows.deploy import DEPLOYMENT_NAME, nightly_schedule
     from flows.nightly import nightly_flow
 

@@ -1,7 +1,5 @@
 """The ingest flow: raw files → validated, deduplicated, partitioned Parquet lake."""
 
-from __future__ import annotations
-
 import os
 import uuid
 from datetime import UTC, datetime
@@ -88,11 +86,11 @@ def context(settings: Settings, now: datetime) -> Context:
 
 
 @flow(name="ingest", log_prints=False)
-def ingest_flow(settings: Settings) -> core.Summary:
-    """Ingest every new or changed raw file into the lake."""
+def ingest_flow(settings: Settings, run_id: str | None = None) -> core.Summary:
+    """Ingest every new or changed raw file into the lake (run_id: the nightly run's, else a new one)."""
     logger = get_run_logger()
     now = datetime.now(UTC).replace(microsecond=0)
-    run_id = new_run_id(now)
+    run_id = run_id or new_run_id(now)
     todo, unchanged, cleanup = find_raw_files(settings)
     parsed = [future.result() for future in [parse_raw_file.submit(raw, settings, now, run_id) for raw in todo]]
     if parsed:

@@ -6,8 +6,6 @@ A source that fails to fetch fails only itself: the run goes on, records it, the
 line naming the source(s).
 """
 
-from __future__ import annotations
-
 import os
 from datetime import UTC, datetime
 
@@ -18,9 +16,9 @@ from balloons.errors import FetchError
 from balloons.lock import pipeline_lock
 from balloons.redact import protect, secret_values
 from balloons.settings import load_settings
-from balloons.status import write_run_status
+from balloons.status import COMPLETED, FAILED, finish_run, start_run
 from flows.fetch import fetch_report, fetch_step
-from flows.ingest import ingest_flow
+from flows.ingest import ingest_flow, new_run_id
 from flows.report import report_flow
 from flows.runners import task_runner
 from flows.warehouse import build_flow
@@ -35,32 +33,40 @@ def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s:
         data_dir: the data directory (default: BALLOONS_DATA_DIR, else ./data).
         all_reports: re-render every month's report, not only the months whose data changed.
         wait_s: seconds to wait for another run's lock before refusing.
-        runner: where per-file and per-table tasks run: default (threads), dask (a local thread
+        runner: where per-file and per-table tasks run: default (threads), dask (a local
             cluster) or dask=tcp://HOST:PORT (an existing Dask cluster).
     """
     settings = load_settings(data_dir=data_dir)
     protect(secret_values(settings, os.environ))  # a served or worker run is its own process
     with pipeline_lock(settings.lock_path, wait_s=wait_s):
-        started = datetime.now(UTC)
-        write_run_status(settings.data_dir, started_at=started, finished_at=None, outcome="running", error=None)
+        started = datetime.now(UTC).replace(microsecond=0)
+        run_id = new_run_id(started)
+        start_run(settings.data_dir, run_id=run_id, started_at=started, pid=os.getpid())
         try:
             fetched = fetch_step(settings)
-            summary = ingest_flow.with_options(task_runner=task_runner(runner))(settings)
+            summary = ingest_flow.with_options(task_runner=task_runner(runner))(settings, run_id=run_id)
             counts = build_flow(settings)
             changed = sorted({part.split("month=")[1] for part in summary.partitions_written})
             paths = report_flow(settings, changed=changed, everything=all_reports)
-        except Exception as exc:
-            write_run_status(settings.data_dir, finished_at=datetime.now(UTC), outcome="failed",
-                             error=f"{type(exc).__name__}: {exc}")
+        except BaseException as exc:  # interrupts too: the record must not stay "running"
+            finish_run(settings.data_dir, finished_at=datetime.now(UTC), outcome=FAILED, error=reason(exc))
             raise
         line = (f"fetch: {fetch_report(fetched)}\ningest: {summary.line()}\nwarehouse: {settings.warehouse_path} "
                 + (" ".join(f"{k}={counts[k]}" for k in ("incursions", "closures", "flights", "quarantine"))
                    if counts else "unchanged (lake unchanged since the last build)")
                 + f"\nreports: {len(paths)} written to {settings.reports_dir}")
         failure = fetched.failure_line()
-        write_run_status(settings.data_dir, finished_at=datetime.now(UTC), outcome="failed" if failure else "succeeded",
-                         error=failure, run_id=summary.run_id, summary=line, fetch=fetched.status())
+        finish_run(settings.data_dir, finished_at=datetime.now(UTC), outcome=FAILED if failure else COMPLETED,
+                   error=failure, summary=line, fetch=fetched.status())
     get_run_logger().info(line)
     if failure:  # a failed state, not a raise: one line, no traceback, and the run shows Failed in Prefect
         return Failed(message=failure, data=FetchError(failure))  # type: ignore[return-value]
     return line
+
+
+def reason(exc: BaseException) -> str:
+    """One line for status.json: the error, or that a signal (Ctrl-C, SIGTERM, a cancel) stopped the run."""
+    if not isinstance(exc, Exception):
+        return (f"Stopped before finishing by {type(exc).__name__} (Ctrl-C, SIGTERM or a cancelled run); "
+                "the lake and warehouse are consistent and the next run redoes the work.")
+    return " ".join(f"{type(exc).__name__}: {exc}".split())

@@ -1,7 +1,5 @@
 """The report flow: monthly (and yearly) PDFs from the warehouse, with Prefect artifacts."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any

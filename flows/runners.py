@@ -1,20 +1,22 @@
 """Task runners: threads on this machine by default, or a Dask cluster through prefect-dask.
 
-`--runner dask` starts a LocalCluster of *thread* workers in this process; `--runner dask=ADDRESS`
-uses an existing cluster (`dask scheduler` + `dask worker` on other machines). Process workers
-would each try to start a temporary Prefect server: with a real cluster, point every worker at the
-same Prefect server (PREFECT_API_URL), as docs/scale.md describes.
+`--runner dask` starts a LocalCluster on this machine: process workers when a Prefect server is
+configured (PREFECT_API_URL), which every worker process reports to; thread workers otherwise,
+because each worker process would start a temporary Prefect server of its own. `--runner
+dask=ADDRESS` uses an existing cluster (`dask scheduler` + `dask worker`, each worker with the same
+PREFECT_API_URL), as docs/scale.md describes.
 """
 
 from __future__ import annotations
 
+from prefect.settings import get_current_settings
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from balloons.errors import ConfigError
 
 
 def task_runner(spec: str) -> TaskRunner:  # type: ignore[type-arg]
-    """'default' (threads), 'dask' (a local thread cluster) or 'dask=tcp://host:8786'."""
+    """'default' (threads), 'dask' (a local cluster) or 'dask=tcp://host:8786'."""
     if spec in ("", "default", "threads"):
         return ThreadPoolTaskRunner(max_workers=4)
     if spec == "dask" or spec.startswith("dask="):
@@ -23,6 +25,7 @@ def task_runner(spec: str) -> TaskRunner:  # type: ignore[type-arg]
         address = spec.partition("=")[2]
         if address:
             return DaskTaskRunner(address=address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": False,
+        processes = bool(get_current_settings().api.url)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": processes,
                                               "dashboard_address": None})
     raise ConfigError(f"Unknown runner {spec!r}; use default, dask, or dask=tcp://HOST:PORT.")

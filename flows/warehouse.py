@@ -1,7 +1,5 @@
 """The warehouse flow: lake → a freshly built DuckDB file swapped in atomically."""
 
-from __future__ import annotations
-
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 

@@ -18,29 +18,35 @@
 # incursions per month in Vilnius local time, chart them, and set the computed cost of each airport
 # closure beside what officials reported. Nothing here computes figures of its own: every number
 # comes from a warehouse relation (see `docs/data-dictionary.md`).
+#
+# Run it with `make notebook` (writes `data/notebook/analyst_walkthrough.html`, charts inline). The
+# warehouse is found through the balloons settings (`BALLOONS_DATA_DIR`, which `make notebook` sets
+# to the repository's `data/`), so the notebook works from any directory.
 
 # %%
-import os
-from pathlib import Path
-
 import duckdb
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-data_dir = Path(os.environ.get("BALLOONS_DATA_DIR", "../data")).resolve()
-con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+from balloons.settings import load_settings
+
+settings = load_settings()
+con = duckdb.connect(str(settings.warehouse_path), read_only=True)
 con.execute("SET TimeZone = 'Europe/Vilnius'")  # show instants in local time
+
+
+def table(sql: str):
+    """A query's result as a pandas DataFrame (through Arrow, which keeps the time zone)."""
+    return con.sql(sql).to_arrow_table().to_pandas()
+
 
 # %% [markdown]
 # ## Incursions per month (local months, zero-filled)
 
 # %%
-monthly = con.sql("SELECT month, incursions, balloons FROM monthly_incursions ORDER BY month").df()
+monthly = table("SELECT month, incursions, balloons FROM monthly_incursions ORDER BY month")
 monthly
 
-# %%
+# %% alt="Bar chart of incursion records per month, with the number of balloons as a line"
 fig, ax = plt.subplots(figsize=(8, 3.5))
 ax.bar(monthly["month"], monthly["incursions"], color="#4c72b0", label="incursion records")
 ax.plot(monthly["month"], monthly["balloons"], color="#dd8452", marker="o", label="balloons")
@@ -48,6 +54,7 @@ ax.set_ylabel("count per month")
 ax.set_title("Balloon incursions from Belarus (months in Europe/Vilnius time)")
 ax.legend()
 fig.tight_layout()
+plt.show()
 
 # %% [markdown]
 # ## The closures and what they cost
@@ -56,7 +63,7 @@ fig.tight_layout()
 # with a low-high band) beside the reported ones.
 
 # %%
-con.sql("""
+table("""
     SELECT airport,
            closed_from,
            round(duration_min / 60, 1) AS hours,
@@ -64,18 +71,18 @@ con.sql("""
            passengers_affected, passengers_low, passengers_high, reported_passengers
     FROM closure_impact
     ORDER BY closed_from
-""").df()
+""")
 
 # %% [markdown]
 # ## Which incursions plausibly triggered each closure?
 
 # %%
-con.sql("""
+table("""
     SELECT airport, closed_from, count(event_id) AS incursions_linked, sum(balloons) AS balloons
     FROM closure_triggers
     GROUP BY ALL
     ORDER BY closed_from
-""").df()
+""")
 
 # %%
 con.close()

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import airportsdata
 import pytest
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+from flows.cli import prefect_defaults  # noqa: E402 - before anything imports Prefect
+
+prefect_defaults(os.environ)  # what the CLI sets at its edge, for flows the tests call directly
 
 from balloons.validate import Context  # noqa: E402
 

@@ -96,3 +96,159 @@ while time.time() < deadline and not os.path.exists(stop):
         print(repr(exc), file=sys.stderr)
 print(queries, errors)
 """
+
+
+# --- one-line errors, refused before Prefect starts ------------------------------------------
+
+PROBE = """
+import atexit, os, sys
+atexit.register(lambda: open(os.environ["PROBE"], "w").write(str("prefect" in sys.modules)))
+sys.argv[0] = "balloons"
+{inject}
+from flows.cli import main
+main()
+"""
+
+
+def balloons(tmp_path: Path, *args: str, inject: str = "", env: dict[str, str] | None = None,
+             timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], bool]:
+    """Run the real CLI in a fresh process; returns the result and whether Prefect was imported."""
+    import os
+
+    probe = tmp_path / "prefect-imported"
+    environment = {**os.environ, **(env or {}), "PROBE": str(probe)}
+    done = subprocess.run([sys.executable, "-c", PROBE.format(inject=inject), *args], env=environment,
+                          capture_output=True, text=True, timeout=timeout)
+    return done, probe.read_text() == "True"
+
+
+def one_error_line(done: subprocess.CompletedProcess[str], starts: str) -> None:
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert done.stderr.splitlines() == [done.stderr.strip()], done.stderr
+    assert done.stderr.startswith(f"Error: {starts}"), done.stderr
+
+
+def test_report_without_a_warehouse_is_refused_before_prefect_starts(tmp_path: Path) -> None:
+    done, prefect = balloons(tmp_path, "report", "--data-dir", str(tmp_path / "empty"))
+    one_error_line(done, "No warehouse at")
+    assert not prefect
+
+
+def test_second_run_is_refused_in_one_line_before_prefect_starts(tmp_path: Path) -> None:
+    from balloons.lock import pipeline_lock
+
+    sample.write(tmp_path / "raw")
+    with pipeline_lock(tmp_path / ".balloons.lock"):
+        done, prefect = balloons(tmp_path, "run", "--data-dir", str(tmp_path))
+    one_error_line(done, "Another balloons run (pid ")
+    assert "--wait" in done.stderr and not prefect
+    assert not (tmp_path / "status.json").exists()  # a refused run does not touch the running one's record
+
+
+def test_invalid_setting_is_refused_before_prefect_starts(tmp_path: Path) -> None:
+    sample.write(tmp_path / "raw")
+    done, prefect = balloons(tmp_path, "run", "--data-dir", str(tmp_path), env={"BALLOONS_TIMEZONE": "Mars/Base"})
+    one_error_line(done, "Invalid setting BALLOONS_TIMEZONE")
+    assert not prefect
+
+
+@pytest.mark.parametrize("args", [["run", "--bogus"], ["query"], ["report", "--month"], ["nosuch"],
+                                  ["query", "select 1", "--format", "xml"]])
+def test_usage_errors_are_one_line_and_exit_1(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: ") and "--help" in line
+
+
+def test_help_and_version_still_exit_0() -> None:
+    assert CliRunner().invoke(cli, ["--help"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["--version"]).exit_code == 0
+    bare = CliRunner().invoke(cli, [])
+    assert bare.exit_code == 0 and bare.stdout.startswith("Usage: ") and bare.stderr == ""
+
+
+@pytest.mark.parametrize("sql", ["", " ", ";", "/* nothing */"])
+def test_empty_query_is_one_line(sample_root: Path, sql: str) -> None:
+    result = CliRunner().invoke(cli, ["query", sql, "--data-dir", str(sample_root)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ["Error: No SQL statement given; pass one, e.g. \"SELECT * FROM "
+                                          "monthly_incursions\"."]
+
+
+@pytest.mark.slow
+def test_full_disk_during_a_run_is_one_line_and_recorded_failed(tmp_path: Path) -> None:
+    """A real run through Prefect whose warehouse build hits ENOSPC: one line, status failed with the reason."""
+    from balloons.status import read_run_status
+
+    sample.write(tmp_path / "raw")
+    inject = ("import errno, balloons.warehouse as w\n"
+              "def full(*a, **k): raise OSError(errno.ENOSPC, 'No space left on device', '/data/warehouse.duckdb')\n"
+              "w.build = full")
+    done, _ = balloons(tmp_path, "run", "--data-dir", str(tmp_path), inject=inject)
+    one_error_line(done, "No space left on device: /data/warehouse.duckdb.")
+    assert "Traceback" not in done.stdout + done.stderr
+    record = read_run_status(tmp_path)
+    assert record["outcome"] == "failed" and record["run_id"] and record["finished_at"]
+    assert "No space left on device" in record["error"]
+
+
+def test_status_explains_a_crashed_run(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from balloons.lock import pipeline_lock
+    from balloons.status import read_run_status, start_run
+
+    start_run(tmp_path, run_id="20260101T020000Z-dead01", started_at=datetime(2026, 1, 1, 0, 0, tzinfo=UTC), pid=4242)
+    with pipeline_lock(tmp_path / ".balloons.lock"):  # still held: the run is alive, so it stays running
+        alive = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path)])
+    assert alive.exit_code == 0 and "last run:   running" in alive.output
+    result = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "last run:   crashed" in result.output and "run 20260101T020000Z-dead01" in result.output
+    assert "(pid 4242) stopped without finishing" in result.output
+    assert read_run_status(tmp_path)["outcome"] == "crashed"
+
+
+def test_serve_without_a_prefect_server_is_one_line(tmp_path: Path) -> None:
+    sample.write(tmp_path / "raw")
+    done, _ = balloons(tmp_path, "serve", "--data-dir", str(tmp_path), env={"PREFECT_API_URL": ""})
+    one_error_line(done, "balloons serve needs a Prefect server")
+
+
+def in_a_terminal(args: list[str], env: dict[str, str], timeout: float = 300) -> str:
+    """Run a command with a pseudo-terminal as stdin/stdout/stderr; return all it printed."""
+    import os
+
+    controller, terminal = os.openpty()
+    process = subprocess.Popen(args, stdin=terminal, stdout=terminal, stderr=terminal, env=env, close_fds=True)
+    os.close(terminal)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed: the command exited
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout)
+    os.close(controller)
+    return output.decode("utf-8", "replace")
+
+
+def test_no_usage_data_banner_in_a_terminal(tmp_path: Path) -> None:
+    """Prefect prints an "anonymous usage data" banner on its first import in a terminal; the CLI
+    turns Prefect's client telemetry off (DO_NOT_TRACK) before importing it."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in {"CI", "DO_NOT_TRACK"} and not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "fresh-prefect-home"), PREFECT_API_URL="")
+    assert in_a_terminal([sys.executable, "-c", "import sys; print(sys.stderr.isatty())"], env).strip() == "True"
+    sample.write(tmp_path / "raw")
+    printed = in_a_terminal([str(Path(sys.executable).parent / "balloons"), "serve", "--data-dir", str(tmp_path)], env)
+    assert "usage data" not in printed
+    assert printed.strip().splitlines() == ["Error: balloons serve needs a Prefect server: start one ('prefect "
+                                            "server start --host 127.0.0.1') and set "
+                                            "PREFECT_API_URL=http://127.0.0.1:4200/api."]

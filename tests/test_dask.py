@@ -1,7 +1,8 @@
 """The Dask runner gives the same warehouse as the default runner.
 
-The local Dask cluster uses thread workers: process workers would each try to start a temporary
-Prefect server (see flows/runners.py and docs/scale.md)."""
+Under the test harness (a temporary Prefect server) the local Dask cluster uses thread workers:
+process workers would each start a temporary server of their own. Process workers against a real
+Prefect server are tested in tests/test_served.py."""
 
 from __future__ import annotations
 

@@ -139,17 +139,22 @@ def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeyp
     def broken(*args: object, **kwargs: object) -> dict[str, int]:
         raise OSError("disk full while building")
 
+    previous = read_run_status(served)
     monkeypatch.setattr(warehouse, "build", broken)
     failed = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
-    assert failed.exit_code != 0
+    assert failed.exit_code == 1
+    assert failed.stderr.splitlines() == ["Error: disk full while building. Fix the cause (disk space, permissions) "
+                                          "and run again; 'balloons status' shows the last run."]
     assert read_run_status(served)["outcome"] == "failed"
     assert "disk full" in read_run_status(served)["error"]
+    assert read_run_status(served)["run_id"] not in (None, previous["run_id"])  # this run's id, not the last's
+    assert read_run_status(served)["summary"] is None  # nor the last run's summary
     assert warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")[1] == before
     monkeypatch.undo()
 
     rerun = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
     assert rerun.exit_code == 0, rerun.output
-    assert read_run_status(served)["outcome"] == "succeeded"
+    assert read_run_status(served)["outcome"] == "completed"
     assert warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")[1] == [(before[0][0] + 1,)]
     assert lake.read_pending(served / "lake") == []
 
@@ -158,7 +163,7 @@ def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeyp
 def test_status_command(served: Path) -> None:
     result = CliRunner().invoke(cli, ["status", "--data-dir", str(served)])
     assert result.exit_code == 0
-    assert "last run:   succeeded" in result.output
+    assert "last run:   completed" in result.output
     assert "incursions:       240 rows, newest 2025-12-16" in result.output
     assert "quarantined records: 3" in result.output
 
@@ -184,14 +189,25 @@ def test_run_logs_carry_library_lines_and_reports_publish_artifacts(served_once:
     assert any(m.startswith("file=incursions/nkvc/incursions-2025.csv rows=200") for m in messages)
 
 
+@pytest.mark.slow
+def test_an_unwritable_status_file_never_fails_the_run(served: Path) -> None:
+    (served / "status.json").unlink()
+    (served / "status.json").mkdir()  # os.replace onto a directory fails: the run must not
+    (served / "raw" / "incursions" / "late.jsonl").write_text(
+        '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-2"}\n')
+    result = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
+    assert result.exit_code == 0, result.output
+    assert "files read 1 (unchanged" in result.output
+    assert read_run_status(served) == {}
+
+
 UNPICKLE_AND_VALIDATE = """
 import sys
 from prefect.bundles import _deserialize_bundle_object
 flow = _deserialize_bundle_object(open(sys.argv[1]).read())
 ingest = flow.fn.__globals__["ingest_flow"]
 build = flow.fn.__globals__["build_flow"]
-from balloons.settings import load_settings
-settings = load_settings(data_dir=sys.argv[2])
+settings = flow.fn.__globals__["load_settings"](data_dir=sys.argv[2])  # the pickled copy, as the flow calls it
 for sub in (ingest, build):
     sub.validate_parameters({"settings": settings})  # what a served run does in its own process
 flow.validate_parameters({"data_dir": sys.argv[2]})

@@ -225,3 +225,20 @@ def test_planted_secrets_reach_no_output(tmp_path: Path) -> None:
     assert "uploading with key *** to s3://***@bucket/r" in outputs["run stderr"]
     leaks = {name: [s for s in PLANTED if s in text] for name, text in outputs.items()}
     assert {name: found for name, found in leaks.items() if found} == {}
+
+
+def test_a_served_runs_flow_bundle_carries_no_secret() -> None:
+    """`balloons serve` pickles the flow with our modules by value: the registered secrets must not
+    travel in that bundle (nor may a lock make it unpicklable)."""
+    import cloudpickle
+    from prefect.bundles import _pickle_local_modules_by_value
+
+    from balloons.redact import protect
+    from flows.nightly import nightly_flow
+
+    planted = "Zq8-served-bundle-secret-value"
+    protect({planted})
+    with _pickle_local_modules_by_value(nightly_flow):
+        bundle = cloudpickle.dumps(nightly_flow)
+    assert planted.encode() not in bundle
+    assert b"balloons.redact" in bundle or b"redact" in bundle  # the module did travel by value

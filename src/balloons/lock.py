@@ -31,10 +31,7 @@ def pipeline_lock(path: Path, *, wait_s: float = 0.0) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     handle.seek(0)
                     holder = handle.read().strip() or "unknown"
-                    raise LockError(
-                        f"Another balloons run (pid {holder}) is writing to {path.parent}; "
-                        "wait for it to finish or pass --wait SECONDS."
-                    ) from None
+                    raise busy(path, holder) from None
                 time.sleep(0.2)
         handle.seek(0)
         handle.truncate()
@@ -43,3 +40,36 @@ def pipeline_lock(path: Path, *, wait_s: float = 0.0) -> Iterator[None]:
         yield
     finally:
         handle.close()
+
+
+def lock_holder(path: Path) -> str | None:
+    """Who holds the lock at `path` ("pid N" as written by the holder), or None when it is free.
+
+    Probes with a second open file description, so it answers the same inside the holder's process.
+    """
+    try:
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return handle.read().strip() or "unknown"
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return None
+
+
+def busy(path: Path, holder: str) -> LockError:
+    """The one refusal message for a held lock."""
+    return LockError(
+        f"Another balloons run (pid {holder}) is writing to {path.parent}; "
+        "wait for it to finish or pass --wait SECONDS."
+    )
+
+
+def refuse_if_locked(path: Path) -> None:
+    """Raise LockError now when another run holds the lock (a cheap check before starting Prefect)."""
+    holder = lock_holder(path)
+    if holder is not None:
+        raise busy(path, holder)

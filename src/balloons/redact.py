@@ -44,9 +44,23 @@ _CREDENTIAL_PARAM = re.compile(r"(?i)secret|passw|pwd|token|signature|credential
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@")
 _QUERY_PARAM = re.compile(r"(?P<sep>[?&;])(?P<name>[^=&#\s?;]+)=(?P<value>[^&#\s;]*)")
 
-_lock = threading.Lock()
-_secrets: set[str] = set()
-_pattern: re.Pattern[str] | None = None
+
+
+class _Registry:
+    """This process's secrets. Pickles as an empty registry: a served run pickles the flow with our
+    modules by value, and neither the secrets nor the lock may travel in that bundle."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.secrets: set[str] = set()
+        self.pattern: re.Pattern[str] | None = None
+        self.installed = False
+
+    def __reduce__(self) -> tuple[type[_Registry], tuple[()]]:
+        return (_Registry, ())
+
+
+_registry = _Registry()
 
 
 def url_has_credentials(text: str) -> bool:
@@ -71,11 +85,10 @@ def secret_values(model: BaseModel, env: Mapping[str, str]) -> set[str]:
 
 def register(secrets: Iterable[str]) -> None:
     """Add secret values that `redact()` masks from now on, in this process."""
-    global _pattern
-    with _lock:
-        _secrets.update(s for s in secrets if len(s) >= MIN_SECRET_LENGTH)
-        ordered = sorted(_secrets, key=len, reverse=True)  # a secret containing another goes first
-        _pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+    with _registry.lock:
+        _registry.secrets.update(s for s in secrets if len(s) >= MIN_SECRET_LENGTH)
+        ordered = sorted(_registry.secrets, key=len, reverse=True)  # a secret containing another goes first
+        _registry.pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
 
 def _mask_param(match: re.Match[str]) -> str:
@@ -86,7 +99,7 @@ def _mask_param(match: re.Match[str]) -> str:
 
 def redact_text(text: str) -> str:
     """`text` with registered secrets, URL user-info and credential query values masked."""
-    pattern = _pattern
+    pattern = _registry.pattern
     if pattern is not None:
         text = pattern.sub(MASK, text)
     if "@" in text:
@@ -133,9 +146,6 @@ def _redact_record(record: logging.LogRecord) -> None:
         record.stack_info = redact_text(record.stack_info)
 
 
-_installed = False
-
-
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     scrub_exception(exc)
     sys.stderr.write(redact_text("".join(traceback.format_exception(kind, exc, tb))))
@@ -145,12 +155,11 @@ def protect(secrets: Iterable[str]) -> None:
     """Register `secrets` and, once per process, redact every log record at its creation (so each
     handler — console, files, Prefect's API log handler — gets it redacted) and every uncaught
     traceback. Called by the edge (CLI command, flow) right after settings are resolved."""
-    global _installed
     register(secrets)
-    with _lock:
-        if _installed:
+    with _registry.lock:
+        if _registry.installed:
             return
-        _installed = True
+        _registry.installed = True
     previous = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:

@@ -1,12 +1,17 @@
 """Run status: what the last pipeline run did, and what the data holds now.
 
-The last run's outcome lives in `<data dir>/status.json`, written atomically at the start and end of
-every nightly run; the rest is read from the lake and the warehouse.
+The last run's outcome lives in `<data dir>/status.json`. A run replaces the record when it starts
+(`running`, with its run id and pid) and ends it `completed` or `failed` (with the reason). A run
+whose process died leaves `running` behind; `reconcile` turns that into `crashed` once the
+pipeline lock shows nobody holds it. Recording status is best effort: a status file that cannot
+be written is logged and never fails the run it describes. The rest is read from the lake.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import uuid
 from datetime import datetime
@@ -15,29 +20,77 @@ from typing import Any
 
 from balloons import lake
 from balloons.lake import Lake
+from balloons.lock import lock_holder
 from balloons.redact import redact
 from balloons.schema import RECORD_TABLES, TABLES
 from balloons.storage import as_store
 
+log = logging.getLogger(__name__)
+
 STATUS_FILE = "status.json"
+RUNNING, COMPLETED, FAILED, CRASHED = "running", "completed", "failed", "crashed"
+FINAL = (COMPLETED, FAILED, CRASHED)
 
 
-def write_run_status(data_dir: Path, **fields: Any) -> None:
-    """Record the current run's state (merged into the previous record)."""
-    path = data_dir / STATUS_FILE
+def start_run(data_dir: Path, *, run_id: str, started_at: datetime, pid: int) -> bool:
+    """Replace the record with a fresh `running` one for this run (nothing of the last run kept)."""
+    return _write(data_dir, {"run_id": run_id, "started_at": started_at.isoformat(), "finished_at": None,
+                             "outcome": RUNNING, "pid": pid, "error": None, "summary": None})
+
+
+def finish_run(data_dir: Path, *, finished_at: datetime, outcome: str, error: str | None = None,
+               summary: str | None = None, fetch: dict[str, Any] | None = None) -> bool:
+    """End the current record in a final state: completed (with the summary) or failed (with the reason);
+    `fetch` holds each source's outcome when the run fetched."""
+    if outcome not in FINAL:
+        raise ValueError(f"not a final outcome: {outcome!r}")
     record = read_run_status(data_dir)
-    record.update({k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()})
-    data_dir.mkdir(parents=True, exist_ok=True)
+    record.update(finished_at=finished_at.isoformat(), outcome=outcome, error=error, summary=summary)
+    if fetch is not None:
+        record["fetch"] = fetch
+    return _write(data_dir, record)
+
+
+def reconcile(data_dir: Path, lock_path: Path) -> dict[str, Any]:
+    """The last run's record; a `running` record whose run no longer holds the lock becomes `crashed`."""
+    record = read_run_status(data_dir)
+    if record.get("outcome") != RUNNING or lock_holder(lock_path) is not None:
+        return record
+    record.update(outcome=CRASHED, error=(
+        f"The run started at {record.get('started_at', '?')} (pid {record.get('pid', '?')}) stopped without "
+        "finishing: its process was killed or the machine went down. The lake and warehouse are "
+        "consistent; the next run redoes its work."))
+    _write(data_dir, record)
+    return record
+
+
+def _write(data_dir: Path, record: dict[str, Any]) -> bool:
+    """Write atomically; on any OS error log it and return False (status never fails a run)."""
+    path = data_dir / STATUS_FILE
     temporary = data_dir / f".{STATUS_FILE}.{uuid.uuid4().hex[:8]}"
-    temporary.write_text(json.dumps(redact(record), indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(temporary, path)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(redact(record), indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        log.warning("status not recorded path=%s error=%s", path, exc)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def read_run_status(data_dir: Path) -> dict[str, Any]:
+    """The record of the last run, {} when there is none or it is unreadable."""
     path = data_dir / STATUS_FILE
-    if not path.is_file():
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return {}
-    return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        log.warning("status unreadable path=%s error=%s", path, exc)
+        return {}
+    return dict(record) if isinstance(record, dict) else {}
 
 
 def lake_status(lake_dir: Lake) -> dict[str, Any]:

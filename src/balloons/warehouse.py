@@ -191,6 +191,8 @@ def query(path: Path, sql: str, parameters: list[object] | None = None) -> tuple
     con = connect_read_only(path)
     try:
         relation = con.execute(sql, parameters or [])
+        if relation is None:  # DuckDB runs nothing for "", " ", ";" or a comment
+            raise WarehouseError('No SQL statement given; pass one, e.g. "SELECT * FROM monthly_incursions".')
         columns = [d[0] for d in relation.description or []]
         return columns, relation.fetchall()
     except duckdb.Error as exc:

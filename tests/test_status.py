@@ -1,0 +1,57 @@
+"""Run status records: a fresh record per run, always a final state, never a failed run because of it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from balloons.lock import pipeline_lock
+from balloons.status import finish_run, read_run_status, reconcile, start_run
+
+T0 = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+T1 = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
+
+
+def test_a_new_run_replaces_the_last_runs_record(tmp_path: Path) -> None:
+    start_run(tmp_path, run_id="old", started_at=T0, pid=1)
+    finish_run(tmp_path, finished_at=T1, outcome="completed", summary="old summary")
+    start_run(tmp_path, run_id="new", started_at=T1, pid=2)
+    finish_run(tmp_path, finished_at=T1, outcome="failed", error="OSError: disk full")
+    assert read_run_status(tmp_path) == {
+        "run_id": "new", "started_at": T1.isoformat(), "finished_at": T1.isoformat(), "outcome": "failed",
+        "pid": 2, "error": "OSError: disk full", "summary": None}
+
+
+def test_only_final_outcomes_end_a_run(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not a final outcome"):
+        finish_run(tmp_path, finished_at=T1, outcome="running")
+
+
+def test_writing_status_never_raises(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    logger = logging.getLogger("balloons.status")  # the CLI stops "balloons" propagating: listen here
+    logger.addHandler(caplog.handler)
+    try:
+        assert start_run(blocker, run_id="r", started_at=T0, pid=1) is False
+        assert finish_run(blocker, finished_at=T1, outcome="completed") is False
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert "status not recorded" in caplog.text
+    (tmp_path / "status.json").write_text("{not json")
+    assert read_run_status(tmp_path) == {}
+
+
+def test_running_becomes_crashed_only_when_nobody_holds_the_lock(tmp_path: Path) -> None:
+    lock = tmp_path / ".balloons.lock"
+    start_run(tmp_path, run_id="r1", started_at=T0, pid=99)
+    with pipeline_lock(lock):
+        assert reconcile(tmp_path, lock)["outcome"] == "running"
+    record = reconcile(tmp_path, lock)
+    assert record["outcome"] == "crashed" and "(pid 99) stopped without finishing" in record["error"]
+    assert read_run_status(tmp_path)["outcome"] == "crashed"
+    finish_run(tmp_path, finished_at=T1, outcome="completed")
+    assert reconcile(tmp_path, lock)["outcome"] == "completed"
