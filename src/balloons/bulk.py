@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from balloons.errors import RawFileError
 from balloons.rawfile import delimiter_of
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES
 from balloons.validate import COLUMNS, EARLIEST, MAX_SEATS
@@ -45,23 +46,30 @@ def _sql(name: str) -> str:
     return resources.files("balloons").joinpath("sql", "ingest", name).read_text("utf-8")
 
 
-def _lines(stream: IO[bytes], batch_bytes: int) -> Iterator[pa.Array]:
-    """Complete lines in batches, checked plain; the header is the first line of the first batch."""
-    carry = b""
+def _lines(stream: IO[bytes], batch_bytes: int, line_bytes: int, name: str) -> Iterator[pa.Array]:
+    """Complete lines in batches, checked plain; the header is the first line of the first batch.
+    A line longer than `line_bytes` raises RawFileError (the carry never grows past it)."""
+    carry: list[bytes] = []
+    carried = 0
     first = True
     while True:
         chunk = stream.read(batch_bytes)
-        data = carry + chunk
-        if not data:
-            return
         if chunk:
-            cut = data.rfind(b"\n") + 1
+            cut = chunk.rfind(b"\n") + 1
             if cut == 0:
-                carry = data
+                carry.append(chunk)
+                carried += len(chunk)
+                if carried > line_bytes:
+                    raise RawFileError(f"{name} has a line longer than {line_bytes:,} bytes "
+                                       "(BALLOONS_MAX_LINE_BYTES)")
                 continue
-            body, carry = data[:cut], data[cut:]
+            body = b"".join([*carry, chunk[:cut]])
+            carry, carried = [chunk[cut:]], len(chunk) - cut
         else:
-            body, carry = data + b"\n", b""
+            if not carried:
+                return
+            body = b"".join([*carry, b"\n"])
+            carry, carried = [], 0
         if first and body.startswith(codecs.BOM_UTF8):
             body = body[len(codecs.BOM_UTF8):]
         first = False
@@ -78,14 +86,17 @@ def _lines(stream: IO[bytes], batch_bytes: int) -> Iterator[pa.Array]:
         lines = pc.list_flatten(pc.split_pattern(text, "\n"))
         if b"\r" in body:
             lines = pc.utf8_rtrim(lines, characters="\r")
+        if (pc.max(pc.binary_length(lines)).as_py() or 0) > line_bytes:
+            raise RawFileError(f"{name} has a line longer than {line_bytes:,} bytes (BALLOONS_MAX_LINE_BYTES)")
         yield lines
 
 
 class PlainCsv:
     """A plain CSV stream: its raw header and delimiter, then batches of (line number, lines)."""
 
-    def __init__(self, stream: IO[bytes], *, batch_bytes: int = BATCH_BYTES) -> None:
-        self._batches = _lines(stream, batch_bytes)
+    def __init__(self, stream: IO[bytes], *, batch_bytes: int = BATCH_BYTES, line_bytes: int = 1 << 20,
+                 name: str = "the file") -> None:
+        self._batches = _lines(stream, batch_bytes, line_bytes, name)
         first = next(self._batches, None)
         header_line = first[0].as_py() if first is not None else ""
         if first is None or not header_line.strip():

@@ -1,5 +1,9 @@
 """Parse and validate one raw file into staged rows (schema.staged) and quarantined records.
 
+Never raises for anything in the file: a file that cannot be listed, read, decoded or parsed is
+quarantined whole with a reason naming the step that failed, and a record whose validation fails
+in any way is quarantined alone.
+
 Two paths give the same result. Plain CSV files of flights (see `bulk.py`) are read in batches and
 validated column-wise; every other file, and every row the fast path is unsure of, goes through
 `rawfile` / `notam` and `validate` record by record. Large results can be spilled batch by batch
@@ -8,7 +12,6 @@ to Arrow files under the lake's `_work/<run>/` folder, so memory stays flat in t
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import logging
@@ -104,25 +107,52 @@ def _quarantine_row(raw: RawFile, line: int | None, reason: str, record: str) ->
 
 
 @contextmanager
-def _open(raw: RawFile, data: bytes | None) -> Iterator[IO[bytes]]:
+def _open(raw: RawFile, data: bytes | None, limits: rawfile.Limits) -> Iterator[IO[bytes]]:
     handle: IO[bytes] = io.BytesIO(data) if data is not None else open(raw.location, "rb")  # noqa: SIM115
     try:
-        yield cast(IO[bytes], gzip.GzipFile(fileobj=handle)) if raw.path.lower().endswith(".gz") else handle
+        if raw.path.lower().endswith(".gz"):
+            size = len(data) if data is not None else raw.size_bytes
+            bounded = rawfile.BoundedGzip(handle, name=raw.path, cap=limits.inflated_cap(size), limits=limits)
+            yield cast(IO[bytes], io.BufferedReader(bounded, buffer_size=1 << 20))
+        else:
+            yield handle
     finally:
         handle.close()
+
+
+def whole_file_quarantine(raw: RawFile, reason: str, head: str = "") -> Parsed:
+    """A file none of whose records can be told apart: one quarantined record."""
+    log.warning("file=%s quarantined whole: %s", raw.path, reason)
+    return Parsed(raw, read=1, quarantine=[_quarantine_row(raw, None, reason, head)])
 
 
 def parse_file(raw: RawFile, data: bytes | None = None, *, ctx: Context, spill: Spill | None = None) -> Parsed:
     """Parse and validate one raw file (its bytes, or read from `raw.location` when None).
 
-    Never raises for bad content: it is quarantined.
+    Never raises for anything the file holds or for an error reading it: the file (or the record)
+    is quarantined with a reason naming what failed.
     """
+    if raw.error is not None:
+        return whole_file_quarantine(raw, raw.error)
     fmt = rawfile.file_format(raw.path)
     parsed: Parsed | None = None
-    if raw.table == "flights" and fmt in (".csv", ".csv.gz"):
-        parsed = _parse_plain(raw, data, ctx=ctx, spill=spill)
-    if parsed is None:
-        parsed = _parse_exact(raw, raw.location.read_bytes() if data is None else data, ctx=ctx, fmt=fmt)
+    stage = "reading"
+    try:
+        if raw.table == "flights" and fmt in (".csv", ".csv.gz"):
+            parsed = _parse_plain(raw, data, ctx=ctx, spill=spill)
+        if parsed is None:
+            limit = ctx.limits.record_file_bytes
+            size = len(data) if data is not None else raw.size_bytes
+            if fmt is not None and fmt != ".notam" and size > limit:
+                raise RawFileError(f"{raw.path} holds {size:,} bytes, over the {limit:,} bytes a file read record "
+                                   "by record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)")
+            content = raw.location.read_bytes() if data is None else data
+            stage = "parsing"
+            parsed = _parse_exact(raw, content, ctx=ctx, fmt=fmt)
+    except RawFileError as exc:
+        return whole_file_quarantine(raw, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one file must never stop the run
+        return whole_file_quarantine(raw, f"{stage} {raw.path} failed: {type(exc).__name__}: {exc}"[:2000])
     log.info("file=%s rows=%d quarantined=%d", raw.path, parsed.read, len(parsed.quarantine))
     return parsed
 
@@ -136,15 +166,15 @@ def _parse_exact(raw: RawFile, data: bytes, *, ctx: Context, fmt: str | None) ->
                 raise RawFileError(f"{raw.path}: NOTAM files belong under raw/closures/")
             if not data:
                 raise RawFileError(f"{raw.path} is empty (0 bytes)")
-            text = rawfile.decode(rawfile.read_bytes(data, name=raw.path), name=raw.path)
+            text = rawfile.decode(rawfile.read_bytes(data, name=raw.path, limits=ctx.limits), name=raw.path)
             items: Iterable[rawfile.Record | rawfile.BadRecord] = notam.parse(text)
         else:
-            items = rawfile.records(data, name=raw.path)
+            items = rawfile.records(data, name=raw.path, limits=ctx.limits)
         _validate_all(parsed, rows, items, ctx=ctx, strict_header=fmt in (".csv", ".csv.gz"))
     except RawFileError as exc:
-        head = data[:200].decode("utf-8", errors="replace")
-        log.warning("file=%s quarantined whole: %s", raw.path, exc)
-        return Parsed(raw, read=1, quarantine=[_quarantine_row(raw, None, str(exc), head)])
+        return whole_file_quarantine(raw, str(exc), data[:200].decode("utf-8", errors="replace"))
+    except RecursionError as exc:
+        return whole_file_quarantine(raw, f"parsing {raw.path} failed: nested too deeply ({exc})")
     parsed.rows = pa.Table.from_pylist(rows, schema=staged(raw.table))
     parsed.ops = sum(1 for row in rows if row["_op"] != "N")
     return parsed
@@ -189,18 +219,38 @@ def _validate_all(parsed: Parsed, rows: list[Row], items: Iterable[rawfile.Recor
         if item.op == "C":
             rows.append({"_op": "C", "_ref": item.ref, "source_file": raw.path, "source_line": item.line})
             continue
-        mapping = mapper(tuple(item.fields))
-        fields = {name: item.fields[key] for key, name in mapping.items()}
         try:
+            mapping = mapper(tuple(item.fields))
+            fields = {name: item.fields[key] for key, name in mapping.items()}
+            _check_lengths(fields, ctx.limits.field_chars)
             row = validator(fields, ctx=ctx, decimal_comma=item.decimal_comma)
+        except RawFileError as exc:
+            if strict_header:  # a CSV header belongs to the whole file
+                raise
+            _quarantine_record(parsed, item, str(exc))
+            continue
         except BadValue as exc:
-            record = json.dumps(item.fields, ensure_ascii=False)[:2000]
-            parsed.quarantine.append(_quarantine_row(raw, item.line, str(exc), record))
+            _quarantine_record(parsed, item, str(exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one record must never stop its file
+            _quarantine_record(parsed, item, f"validating failed: {type(exc).__name__}: {exc}"[:2000])
             continue
         row["content_hash"] = content_hash({name: row[name] for name in columns})
         row["month"] = local_month(row[spec.time_column], ctx.zone)
         row.update(source_file=raw.path, source_line=item.line, _op=item.op, _ref=item.ref)
         rows.append(row)
+
+
+def _check_lengths(fields: dict[str, str], limit: int) -> None:
+    for name, value in fields.items():
+        if len(value) > limit:
+            raise BadValue(f"{name} holds {len(value):,} characters, over the {limit:,} a value may have "
+                           "(BALLOONS_MAX_FIELD_CHARS)")
+
+
+def _quarantine_record(parsed: Parsed, item: rawfile.Record, reason: str) -> None:
+    record = json.dumps(item.fields, ensure_ascii=False)[:2000]
+    parsed.quarantine.append(_quarantine_row(parsed.file, item.line, reason, record))
 
 
 _ZONES: dict[tuple[int, str], tuple[object, pa.Table]] = {}
@@ -221,7 +271,7 @@ def _airport_zones(ctx: Context) -> pa.Table:
 def _parse_plain(raw: RawFile, data: bytes | None, *, ctx: Context, spill: Spill | None) -> Parsed | None:
     """The fast path (`bulk.py`); None when the file is not plain CSV and must be read exactly."""
     try:
-        with _open(raw, data) as stream:
+        with _open(raw, data, ctx.limits) as stream:
             return _read_plain(raw, stream, ctx=ctx, spill=spill)
     except bulk.NotPlain as why:
         log.info("file=%s is read record by record: %s", raw.path, why)
@@ -231,7 +281,7 @@ def _parse_plain(raw: RawFile, data: bytes | None, *, ctx: Context, spill: Spill
 
 
 def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill | None) -> Parsed:
-    plain = bulk.PlainCsv(stream)
+    plain = bulk.PlainCsv(stream, line_bytes=ctx.limits.line_bytes, name=raw.path)
     try:
         header = rawfile.csv_header(plain.header_fields, name=raw.path)
         mapper = _Mapper(raw, strict_header=True)
