@@ -116,6 +116,27 @@ class Store:
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
 
+    def keep_copy(self, path: str, copy: str) -> None:
+        """Keep the current version of `path` at `copy` (local: a hard link, no bytes copied)."""
+        if not self.local:
+            self.fs.copy_file(path, copy)
+            return
+        Path(copy).parent.mkdir(parents=True, exist_ok=True)
+        Path(copy).unlink(missing_ok=True)
+        os.link(path, copy)
+
+    def restore(self, copy: str, path: str) -> None:
+        """Put a kept version back in place, atomically (readers see the old or the kept file)."""
+        if not self.local:
+            self.fs.copy_file(copy, path)
+            return
+        staging = Path(self.root) / STAGING
+        staging.mkdir(parents=True, exist_ok=True)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        temporary = staging / f"{uuid.uuid4().hex}.restore"
+        os.link(copy, temporary)
+        os.replace(temporary, path)
+
     def delete(self, path: str) -> None:
         if self.is_file(path):
             self.fs.delete_file(path)
