@@ -220,11 +220,12 @@ def flights(first_line: int, lines: pa.Array, *, positions: Mapping[str, int], w
         con.register("zones", zones)
         con.execute(_sql("flights_split.sql").replace("{fields}", fields_sql(positions)),
                     {"delimiter": delimiter, "width": width})
+        earliest, latest = EARLIEST.replace(tzinfo=None), (now + timedelta(days=FUTURE_DAYS)).replace(tzinfo=None)
         con.execute(_sql("flights_fast.sql"), {
             "directions": list(DIRECTIONS), "statuses": list(FLIGHT_STATUSES), "max_seats": MAX_SEATS,
+            "earliest_wall": earliest - timedelta(days=2), "latest_wall": latest + timedelta(days=2),
         })
         con.register("wall_offsets", wall_offsets(con.execute(_sql("flights_hours.sql")).to_arrow_table()))
-        earliest, latest = EARLIEST.replace(tzinfo=None), (now + timedelta(days=FUTURE_DAYS)).replace(tzinfo=None)
         first, last = con.execute("select min(wall), max(wall) from checked").fetchone() or (None, None)
         low, high = (max(first - timedelta(days=1), earliest), min(last + timedelta(days=1), latest)) if first else \
             (earliest, earliest)

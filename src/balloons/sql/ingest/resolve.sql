@@ -2,12 +2,13 @@
 -- deliver it. Input: `contributions` (one table's contributions for the months at hand, with
 -- `_row`, their position, and `delivery`, the rank of the run that delivered their file).
 -- Order: later delivery, then later path, then later line. The latest contribution of a key
--- decides its content; the row shown (with its lineage) is the first of the unbroken streak of
--- that same content at the end, so a re-delivery of the same facts keeps the first delivery's
--- lineage. A NOTAMR or NOTAMC withdraws the closures of the NOTAM it names that come before it:
+-- decides its content; of the unbroken streak of that same content at the end, the row shown
+-- (with its lineage) is the one with the first path and line, so the same facts delivered by
+-- several files show the same lineage whatever order they came in. A NOTAMR or NOTAMC withdraws the closures of the NOTAM it names that come before it:
 -- a key whose latest contribution is withdrawn has no current record.
 -- Output: every contribution's status: landed (the current record), duplicate (same content as
--- the contribution before it), superseded (any other); NOTAMC rows count as landed.
+-- the contribution before it, or as the current record), superseded (any other); NOTAMC rows
+-- count as landed.
 with records as (
     select
         _row,
@@ -68,22 +69,37 @@ gone as (
 
 streaks as (
     select
-        ordered.*,
-        row_number() over (
-            partition by ordered.key, ordered.repeats
-            order by ordered.delivery desc, ordered.source_file desc, ordered.line desc
-        ) as start_from_last
-    from ordered
+        marked.*,
+        max(marked.streak) over (partition by marked.key) = marked.streak as final
+    from (
+        select
+            ordered.*,
+            sum(case when ordered.repeats then 0 else 1 end) over (
+                partition by ordered.key order by ordered.delivery, ordered.source_file, ordered.line
+                rows between unbounded preceding and current row
+            ) as streak
+        from ordered
+    ) as marked
+),
+
+shown as (
+    select
+        streaks.*,
+        streaks.final and row_number() over (
+            partition by streaks.key, streaks.final order by streaks.source_file, streaks.line, streaks.delivery
+        ) = 1 as first_of_final
+    from streaks
 )
 
 select
-    streaks._row,
+    shown._row,
     case
-        when streaks.repeats then 'duplicate'
-        when streaks.start_from_last = 1 and gone.key is null then 'landed'
+        when shown.first_of_final and gone.key is null then 'landed'
+        when shown.first_of_final then 'superseded'
+        when shown.final or shown.repeats then 'duplicate'
         else 'superseded'
     end as _status
-from streaks
+from shown
 left join gone using (key)
 
 union all
