@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -171,3 +172,27 @@ def test_spilled_rows_are_gone_after_a_run_and_leftovers_after_the_next(tmp_path
     run(tmp_path, ctx)
     assert not (tmp_path / "lake" / "_work").exists()
     assert rows(tmp_path, "flights", "flight_number") == [("BT1",)]
+
+
+def test_a_same_size_edit_with_its_mtime_restored_is_read_again(tmp_path: Path, ctx: Context) -> None:
+    path = write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    run(tmp_path, ctx)
+    stat = path.stat()
+    path.write_text(HEADER + "2025-10-04T22:00,7,Vilniaus r.,54.7,25.5,NKVC,1\n", encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as cp -p, rsync -t or tar would
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    summary = run(tmp_path, ctx, 2)
+    assert summary.files_read == 1
+    assert rows(tmp_path, "incursions", "balloons") == [(7,)]
+    assert run(tmp_path, ctx, 3).files_read == 0
+
+
+def test_a_file_replaced_by_a_copy_with_the_same_stat_is_hashed_again(tmp_path: Path, ctx: Context) -> None:
+    path = write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    run(tmp_path, ctx)
+    stat = path.stat()
+    other = write(tmp_path, "incursions/.tmp", HEADER + "2025-10-04T22:00,8,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    other.replace(path)  # a new inode under the old name, same size and mtime
+    assert run(tmp_path, ctx, 2).files_read == 1
+    assert rows(tmp_path, "incursions", "balloons") == [(8,)]
