@@ -152,17 +152,28 @@ def test_integers_are_ascii_digits(tmp_path: Path, ctx: Context, value: str) -> 
 
 
 def test_gzip_bomb_is_quarantined_and_the_rest_lands(tmp_path: Path, ctx: Context) -> None:
-    limits = Limits(decompressed_bytes=4 << 20, decompression_ratio=10)
-    rows = "".join(f"EYVI,arrival,FR{i},2025-10-04T22:30\n" for i in range(200_000))
-    bomb = gzip.compress(("airport,direction,flight_number,scheduled_at\n" + rows).encode(), 9)
+    line = b"EYVI,arrival,FR1,2025-10-04T22:30\n"
+    bomb = gzip.compress(b"airport,direction,flight_number,scheduled_at\n" + line * ((24 << 20) // len(line)), 9)
     write(tmp_path, "flights/bomb.csv.gz", bomb)
-    write(tmp_path, "incursions/bomb.csv.gz", gzip.compress(b"detected_at\n" + b"2025-10-04T22:00\n" * 400_000, 9))
+    write(tmp_path, "incursions/bomb.csv.gz", gzip.compress(b"detected_at\n" + b"2025-10-04T22:00\n" * (24 << 16), 9))
     write(tmp_path, "flights/small.csv.gz", gzip.compress(GOOD["flights"].encode()))
-    ingest(tmp_path / "raw", tmp_path / "lake", ctx=replace(ctx, limits=limits), run_id="r1")
+    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
     reasons = {p: r for p, _, r in quarantine(tmp_path)}
     assert set(reasons) == {"flights/bomb.csv.gz", "incursions/bomb.csv.gz"}
-    assert all("BALLOONS_MAX_DECOMPRESSED_BYTES" in r and "inflates past 4,194,304" in r for r in reasons.values())
+    assert all("BALLOONS_MAX_DECOMPRESSION_RATIO" in r and "decompression bomb" in r for r in reasons.values())
     assert [r["flight_number"] for r in lake_rows(tmp_path)["flights"]] == ["FR1"]
+
+
+def test_a_file_inflating_past_the_size_limit_is_quarantined(tmp_path: Path, ctx: Context) -> None:
+    rows = "".join(f"EYVI,arrival,FR{i},2025-10-04T22:30\n" for i in range(100_000))
+    data = gzip.compress(("airport,direction,flight_number,scheduled_at\n" + rows).encode())
+    write(tmp_path, "flights/big.csv.gz", data)
+    write(tmp_path, "incursions/big.json.gz", data)  # not read: .json.gz is no format, quarantined as such
+    limits = Limits(decompressed_bytes=1 << 20)
+    ingest(tmp_path / "raw", tmp_path / "lake", ctx=replace(ctx, limits=limits), run_id="r1")
+    reasons = {p: r for p, _, r in quarantine(tmp_path)}
+    assert "inflates past 1,048,576 bytes" in reasons["flights/big.csv.gz"]
+    assert lake_rows(tmp_path)["flights"] == []
 
 
 def test_a_line_without_end_is_refused_without_growing(tmp_path: Path, ctx: Context) -> None:

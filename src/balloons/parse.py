@@ -111,8 +111,7 @@ def _open(raw: RawFile, data: bytes | None, limits: rawfile.Limits) -> Iterator[
     handle: IO[bytes] = io.BytesIO(data) if data is not None else open(raw.location, "rb")  # noqa: SIM115
     try:
         if raw.path.lower().endswith(".gz"):
-            size = len(data) if data is not None else raw.size_bytes
-            bounded = rawfile.BoundedGzip(handle, name=raw.path, cap=limits.inflated_cap(size), limits=limits)
+            bounded = rawfile.BoundedGzip(handle, name=raw.path, cap=limits.decompressed_bytes, limits=limits)
             yield cast(IO[bytes], io.BufferedReader(bounded, buffer_size=1 << 20))
         else:
             yield handle

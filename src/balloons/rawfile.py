@@ -42,7 +42,7 @@ class Limits:
     """Resource limits for reading one raw file; past one, the file or record is quarantined."""
 
     decompressed_bytes: int = 16 << 30
-    decompression_ratio: int = 200
+    decompression_ratio: int = 100
     record_file_bytes: int = 256 << 20
     line_bytes: int = 1 << 20
     field_chars: int = 10_000
@@ -55,19 +55,18 @@ class Limits:
                    settings.max_record_file_bytes, settings.max_line_bytes, settings.max_field_chars,
                    settings.max_json_depth, settings.max_number_digits)
 
-    def inflated_cap(self, compressed: int) -> int:
-        """Most bytes a `.gz` file of `compressed` bytes may inflate to."""
-        return min(self.decompressed_bytes, max(RATIO_FLOOR, self.decompression_ratio * max(compressed, 1)))
 
 
 DEFAULT_LIMITS = Limits()
 
 
 class BoundedGzip(io.RawIOBase):
-    """A gzip stream that inflates lazily and raises RawFileError past `cap` bytes or on a broken
-    archive, so a bomb costs at most one read's worth of memory."""
+    """A gzip stream that inflates lazily and raises RawFileError on a broken archive, past `cap`
+    inflated bytes, or once (past RATIO_FLOOR) it has inflated more than `decompression_ratio`
+    times the compressed bytes it consumed: a bomb is caught after a few MiB, whatever its size."""
 
     def __init__(self, compressed: IO[bytes], *, name: str, cap: int, limits: Limits) -> None:
+        self._compressed = compressed
         self._inner = gzip.GzipFile(fileobj=compressed)
         self._name, self._cap, self._limits = name, cap, limits
         self.inflated = 0
@@ -81,12 +80,15 @@ class BoundedGzip(io.RawIOBase):
         except (OSError, EOFError, zlib.error) as exc:
             raise RawFileError(f"{self._name} is not a complete gzip file ({exc})") from exc
         self.inflated += len(chunk)
+        ratio = self._limits.decompression_ratio
         if self.inflated > self._cap:
-            raise RawFileError(
-                f"{self._name} inflates past {self._cap:,} bytes (limits: BALLOONS_MAX_DECOMPRESSED_BYTES "
-                f"{self._limits.decompressed_bytes:,}, BALLOONS_MAX_DECOMPRESSION_RATIO "
-                f"{self._limits.decompression_ratio}); a decompression bomb or an oversized file"
-            )
+            raise RawFileError(f"{self._name} inflates past {self._cap:,} bytes (limits: "
+                               f"BALLOONS_MAX_DECOMPRESSED_BYTES {self._limits.decompressed_bytes:,}, "
+                               f"BALLOONS_MAX_RECORD_FILE_BYTES {self._limits.record_file_bytes:,} for files read "
+                               "record by record)")
+        if self.inflated > RATIO_FLOOR and self.inflated > ratio * max(self._compressed.tell(), 1):
+            raise RawFileError(f"{self._name} inflates more than {ratio} times its compressed size "
+                               "(BALLOONS_MAX_DECOMPRESSION_RATIO): a decompression bomb")
         buffer[: len(chunk)] = chunk
         return len(chunk)
 
@@ -160,7 +162,7 @@ def read_bytes(data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS) -> by
             raise RawFileError(f"{name} holds {len(data):,} bytes, over the {cap:,} bytes a file read record by "
                                "record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)")
         return data
-    stream = BoundedGzip(io.BytesIO(data), name=name, cap=min(cap, limits.inflated_cap(len(data))), limits=limits)
+    stream = BoundedGzip(io.BytesIO(data), name=name, cap=min(cap, limits.decompressed_bytes), limits=limits)
     return stream.read()
 
 

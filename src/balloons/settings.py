@@ -60,8 +60,8 @@ class Settings(BaseSettings):
         description="Bytes a .gz raw file may inflate to (streamed, so memory stays flat).",
     )
     max_decompression_ratio: int = Field(
-        default=200, ge=10, le=100_000,
-        description="Inflated / compressed size beyond which a .gz file is a bomb (checked past 16 MiB).",
+        default=100, ge=10, le=100_000,
+        description="Inflated / compressed bytes beyond which a .gz file is a bomb (checked past 16 MiB).",
     )
     max_record_file_bytes: int = Field(
         default=256 << 20, ge=1 << 10, le=4 << 30,
