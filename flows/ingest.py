@@ -64,16 +64,23 @@ def begin_write(settings: Settings, parsed: Payload[list[core.Parsed]], run_id: 
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def merge_table(settings: Settings, table: str, parsed: Payload[list[core.Parsed]], run_id: str, now: datetime,
-                delivery: int) -> core.Merged:
+def merge_table(
+    settings: Settings, table: str, parsed: Payload[list[core.Parsed]], run_id: str, now: datetime, delivery: int
+) -> core.Merged:
     """Replace one table's contributions and rewrite its changed partitions (I/O; tables are
     independent of each other)."""
     return core.merge_table(lake_of(settings), table, parsed.value, run_id=run_id, now=now, delivery=delivery)
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def finish_write(settings: Settings, parsed: Payload[list[core.Parsed]], merged: Payload[list[core.Merged]],
-                 run_id: str, now: datetime, delivery: int) -> core.Summary:
+def finish_write(
+    settings: Settings,
+    parsed: Payload[list[core.Parsed]],
+    merged: Payload[list[core.Merged]],
+    run_id: str,
+    now: datetime,
+    delivery: int,
+) -> core.Summary:
     """Quarantine, deliveries, ingest log, commit (I/O)."""
     return core.finish(lake_of(settings), parsed.value, merged.value, run_id=run_id, now=now, delivery=delivery)
 
@@ -85,8 +92,13 @@ def airports() -> dict[str, Any]:
 
 
 def context(settings: Settings, now: datetime) -> Context:
-    return Context(zone=ZoneInfo(settings.timezone), airports=airports(), now=now,
-                   max_closure_days=settings.max_closure_days, limits=Limits.of(settings))
+    return Context(
+        zone=ZoneInfo(settings.timezone),
+        airports=airports(),
+        now=now,
+        max_closure_days=settings.max_closure_days,
+        limits=Limits.of(settings),
+    )
 
 
 @flow(name="ingest", log_prints=False)
@@ -99,8 +111,10 @@ def ingest_flow(settings: Settings) -> core.Summary:
     parsed = [future.result() for future in [parse_raw_file.submit(raw, settings, now, run_id) for raw in todo]]
     if parsed:
         delivery = begin_write(settings, Payload(parsed), run_id)
-        futures = [merge_table.submit(settings, table, Payload(mine), run_id, now, delivery)
-                   for table, mine in core.by_table(parsed).items()]
+        futures = [
+            merge_table.submit(settings, table, Payload(mine), run_id, now, delivery)
+            for table, mine in core.by_table(parsed).items()
+        ]
         merged = [future.result() for future in futures]
         summary = finish_write(settings, Payload(parsed), Payload(merged), run_id, now, delivery)
     else:

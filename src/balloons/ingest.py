@@ -41,13 +41,27 @@ from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, RECORD_TABLES, c
 from balloons.storage import Store, as_store
 from balloons.validate import Context
 
-__all__ = ["Counts", "Merged", "Parsed", "RawFile", "Spill", "Summary", "data_columns", "forget", "ingest",
-           "merge_table", "parse_file", "prepare", "scan"]
+__all__ = [
+    "Counts",
+    "Merged",
+    "Parsed",
+    "RawFile",
+    "Spill",
+    "Summary",
+    "data_columns",
+    "forget",
+    "ingest",
+    "merge_table",
+    "parse_file",
+    "prepare",
+    "scan",
+]
 
 UNREADABLE = "unreadable"
 """The digest recorded for a path that could not be listed or read."""
 
 log = logging.getLogger(__name__)
+
 
 def sha256_of(location: Path) -> str:
     digest = hashlib.sha256()
@@ -136,8 +150,7 @@ def known_files(deliveries: pa.Table) -> Known:
     """Path → (size, mtime_ns, ctime_ns, inode, sha256) as its last delivery recorded it."""
     names = ("path", "size_bytes", "mtime_ns", "ctime_ns", "inode", "sha256")
     out: Known = {}
-    for path, size, mtime, ctime, inode, digest in zip(*(deliveries.column(n).to_pylist() for n in names),
-                                                       strict=True):
+    for path, size, mtime, ctime, inode, digest in zip(*(deliveries.column(n).to_pylist() for n in names), strict=True):
         out[path] = (size or -1, mtime or -1, ctime or -1, inode or -1, digest)
     return out
 
@@ -159,8 +172,9 @@ def begin(lake_dir: Lake, parsed_files: list[Parsed], run_id: str) -> int:
     return lake.next_delivery(lake_dir)
 
 
-def finish(lake_dir: Lake, parsed_files: list[Parsed], merged: list[Merged], *, run_id: str,
-           now: datetime, delivery: int) -> Summary:
+def finish(
+    lake_dir: Lake, parsed_files: list[Parsed], merged: list[Merged], *, run_id: str, now: datetime, delivery: int
+) -> Summary:
     """After every table is merged: quarantine, deliveries, the ingest log, then the commit."""
     store = as_store(lake_dir)
     summary = Summary(run_id, partitions_written=sorted(p for m in merged for p in m.partitions))
@@ -168,23 +182,43 @@ def finish(lake_dir: Lake, parsed_files: list[Parsed], merged: list[Merged], *, 
     reread = sorted({p.file.path for p in parsed_files})
     new_rows = [dict(q, run_id=run_id, ingested_at=now) for p in parsed_files for q in p.quarantine]
     _replace_rows(store, "quarantine", reread, pa.Table.from_pylist(new_rows, schema=QUARANTINE), run_id)
-    delivered = [{"path": p.file.path, "table_name": p.file.table, "sha256": p.file.sha256,
-                  "size_bytes": p.file.size_bytes, "mtime_ns": p.file.mtime_ns, "ctime_ns": p.file.ctime_ns,
-                  "inode": p.file.inode, "run_id": run_id, "delivery": delivery, "forgotten": False}
-                 for p in parsed_files]
+    delivered = [
+        {
+            "path": p.file.path,
+            "table_name": p.file.table,
+            "sha256": p.file.sha256,
+            "size_bytes": p.file.size_bytes,
+            "mtime_ns": p.file.mtime_ns,
+            "ctime_ns": p.file.ctime_ns,
+            "inode": p.file.inode,
+            "run_id": run_id,
+            "delivery": delivery,
+            "forgotten": False,
+        }
+        for p in parsed_files
+    ]
     _replace_rows(store, "deliveries", reread, pa.Table.from_pylist(delivered, schema=DELIVERIES), run_id)
     log_rows = []
     for parsed in parsed_files:
         counts = all_counts.get(parsed.file.path) or base_counts(parsed)
         for name in ("read", "landed", "quarantined", "duplicate", "superseded"):
             setattr(summary.counts, name, getattr(summary.counts, name) + getattr(counts, name))
-        log_rows.append({
-            "path": parsed.file.path, "table_name": parsed.file.table, "sha256": parsed.file.sha256,
-            "size_bytes": parsed.file.size_bytes, "mtime_ns": parsed.file.mtime_ns,
-            "rows_read": counts.read, "rows_landed": counts.landed,
-            "rows_quarantined": counts.quarantined, "rows_duplicate": counts.duplicate,
-            "rows_superseded": counts.superseded, "run_id": run_id, "ingested_at": now,
-        })
+        log_rows.append(
+            {
+                "path": parsed.file.path,
+                "table_name": parsed.file.table,
+                "sha256": parsed.file.sha256,
+                "size_bytes": parsed.file.size_bytes,
+                "mtime_ns": parsed.file.mtime_ns,
+                "rows_read": counts.read,
+                "rows_landed": counts.landed,
+                "rows_quarantined": counts.quarantined,
+                "rows_duplicate": counts.duplicate,
+                "rows_superseded": counts.superseded,
+                "run_id": run_id,
+                "ingested_at": now,
+            }
+        )
     lake.write_ingest_log(store, run_id, pa.Table.from_pylist(log_rows, schema=INGEST_LOG))
     lake.commit(store, run_id)
     lake.clear_work(store, run_id)
@@ -210,8 +244,10 @@ def _replace_rows(store: Store, what: str, paths: list[str], rows: pa.Table, run
 def write_results(lake_dir: Lake, parsed_files: list[Parsed], *, run_id: str, now: datetime) -> Summary:
     """Contributions and partitions, then quarantine, deliveries and the ingest log; all or nothing."""
     delivery = begin(lake_dir, parsed_files, run_id)
-    merged = [merge_table(lake_dir, table, mine, run_id=run_id, now=now, delivery=delivery)
-              for table, mine in by_table(parsed_files).items()]
+    merged = [
+        merge_table(lake_dir, table, mine, run_id=run_id, now=now, delivery=delivery)
+        for table, mine in by_table(parsed_files).items()
+    ]
     return finish(lake_dir, parsed_files, merged, run_id=run_id, now=now, delivery=delivery)
 
 
@@ -261,11 +297,14 @@ def forget(lake_dir: Lake, targets: Iterable[str], *, run_id: str, now: datetime
     deliveries = lake.read_deliveries(store)
     live = [r for r in deliveries.to_pylist() if not r["forgotten"]]
     wanted = [t.strip("/") for t in targets]
-    chosen = sorted(r["path"] for r in live if any(r["path"].rstrip("/") == t or r["path"].startswith(t + "/")
-                                                    for t in wanted))
+    chosen = sorted(
+        r["path"] for r in live if any(r["path"].rstrip("/") == t or r["path"].startswith(t + "/") for t in wanted)
+    )
     if not chosen:
-        raise ConfigError(f"No delivered raw file matches {', '.join(map(repr, wanted))}; give a path relative "
-                          "to raw/ as the ingest log shows it (e.g. incursions/nkvc/a.csv).")
+        raise ConfigError(
+            f"No delivered raw file matches {', '.join(map(repr, wanted))}; give a path relative "
+            "to raw/ as the ingest log shows it (e.g. incursions/nkvc/a.csv)."
+        )
     delivery = lake.next_delivery(store)
     lake.write_pending(store, chosen, run_id)
     tables = {r["path"]: r["table_name"] for r in live}
@@ -289,8 +328,14 @@ def _seed_from_old_lake(store: Store) -> None:
     history = lake.read_ingest_log(store)
     if not history.num_rows or lake.read_deliveries(store).num_rows:
         return
-    runs = sorted({(at, run) for at, run in zip(history.column("ingested_at").to_pylist(),
-                                                 history.column("run_id").to_pylist(), strict=True)})
+    runs = sorted(
+        {
+            (at, run)
+            for at, run in zip(
+                history.column("ingested_at").to_pylist(), history.column("run_id").to_pylist(), strict=True
+            )
+        }
+    )
     rank = {run: i for i, (_, run) in enumerate(runs, start=1)}
     latest: dict[str, dict[str, object]] = {}
     for row in sorted(history.to_pylist(), key=lambda r: rank[r["run_id"]]):
@@ -300,16 +345,32 @@ def _seed_from_old_lake(store: Store) -> None:
         for month in lake.months(store, table):
             rows = lake.read_partition(store, table, month)
             n = rows.num_rows
-            extra = {"_op": pa.repeat(pa.scalar("N", pa.string()), n), "_ref": pa.nulls(n, pa.string()),
-                     "delivery": pa.array([delivery_of.get(f, 0) for f in rows.column("source_file").to_pylist()],
-                                          pa.int64())}
-            columns = [rows.column(name) if name in rows.column_names else extra[name]
-                       for name in contribution(table).names]
+            extra = {
+                "_op": pa.repeat(pa.scalar("N", pa.string()), n),
+                "_ref": pa.nulls(n, pa.string()),
+                "delivery": pa.array(
+                    [delivery_of.get(f, 0) for f in rows.column("source_file").to_pylist()], pa.int64()
+                ),
+            }
+            columns = [
+                rows.column(name) if name in rows.column_names else extra[name] for name in contribution(table).names
+            ]
             seeded = pa.Table.from_arrays(columns, names=contribution(table).names)
             lake.write_contributions(store, table, month, seeded, undo=None)
-    rows_out = [{"path": path, "table_name": row["table_name"], "sha256": row["sha256"],
-                 "size_bytes": row["size_bytes"], "mtime_ns": row["mtime_ns"], "ctime_ns": None, "inode": None,
-                 "run_id": row["run_id"], "delivery": delivery_of[path], "forgotten": False}
-                for path, row in sorted(latest.items())]
+    rows_out = [
+        {
+            "path": path,
+            "table_name": row["table_name"],
+            "sha256": row["sha256"],
+            "size_bytes": row["size_bytes"],
+            "mtime_ns": row["mtime_ns"],
+            "ctime_ns": None,
+            "inode": None,
+            "run_id": row["run_id"],
+            "delivery": delivery_of[path],
+            "forgotten": False,
+        }
+        for path, row in sorted(latest.items())
+    ]
     lake.write_deliveries(store, pa.Table.from_pylist(rows_out, schema=DELIVERIES), undo=None)
     log.warning("seeded contributions and deliveries of %d raw files from a lake written before them", len(latest))

@@ -178,8 +178,7 @@ def read_pending(lake: Lake) -> list[str]:
 
 def write_pending(lake: Lake, paths: Sequence[str], run_id: str = "") -> None:
     store = as_store(lake)
-    store.write_text(store.path(PENDING), json.dumps({"run_id": run_id, "paths": sorted(paths)},
-                                                     ensure_ascii=False))
+    store.write_text(store.path(PENDING), json.dumps({"run_id": run_id, "paths": sorted(paths)}, ensure_ascii=False))
 
 
 def clear_pending(lake: Lake) -> None:
@@ -189,6 +188,7 @@ def clear_pending(lake: Lake) -> None:
 
 
 # --- all or nothing: keep what a run replaces until it commits -----------------------------------
+
 
 def _undo_folder(store: Store, run_id: str) -> str:
     if not _RUN_ID.match(run_id):
@@ -200,7 +200,7 @@ def keep(store: Store, run_id: str | None, target: str) -> None:
     """Before `run_id` first replaces or creates `target`: note it, keeping the old version if any."""
     if run_id is None:
         return
-    relative = target[len(store.root) + 1:]
+    relative = target[len(store.root) + 1 :]
     name = hashlib.sha1(relative.encode("utf-8")).hexdigest()[:24]
     folder = _undo_folder(store, run_id)
     entry = f"{folder}/{name}.json"
@@ -231,7 +231,7 @@ def recover(lake: Lake) -> list[str]:
     removing each file it created; returns those runs. Safe to repeat if interrupted itself."""
     store = as_store(lake)
     undone = []
-    runs = sorted({i.path[len(store.path(UNDO)) + 1:].split("/")[0] for i in store.files(store.path(UNDO))})
+    runs = sorted({i.path[len(store.path(UNDO)) + 1 :].split("/")[0] for i in store.files(store.path(UNDO))})
     for run_id in runs:
         folder = store.path(UNDO, run_id)
         if not store.is_file(f"{folder}/{COMMITTED}"):
@@ -256,6 +256,7 @@ def recover(lake: Lake) -> list[str]:
 
 # --- contributions and deliveries: who delivers what ----------------------------------------------
 
+
 def contribution_path(lake: Lake, table: str, month: str) -> str:
     if table not in TABLES:
         raise LakeError(f"{table!r} is not a lake table; use one of {', '.join(TABLES)}.")
@@ -270,22 +271,27 @@ def contribution_months(lake: Lake, table: str) -> list[str]:
     for info in store.files(store.path(CONTRIBUTIONS, table)):
         parent, _, name = info.path.rpartition("/")
         folder = parent.rpartition("/")[2]
-        if name == "data.parquet" and folder.startswith("month=") and (
-                folder[6:] == NO_MONTH or _MONTH.match(folder[6:])):
+        if (
+            name == "data.parquet"
+            and folder.startswith("month=")
+            and (folder[6:] == NO_MONTH or _MONTH.match(folder[6:]))
+        ):
             found.append(folder[6:])
     return sorted(found)
 
 
-def read_contributions(lake: Lake, table: str, wanted: Iterable[str],
-                       columns: Sequence[str] | None = None) -> pa.Table:
+def read_contributions(lake: Lake, table: str, wanted: Iterable[str], columns: Sequence[str] | None = None) -> pa.Table:
     """Contributions of several months, with their `month` (null for `none`)."""
     store = as_store(lake)
     schema = contribution(table)
     parts = []
     for month in sorted(set(wanted)):
         path = contribution_path(store, table, month)
-        part = (store.read_parquet(path, columns=columns, schema=schema) if store.is_file(path)
-                else schema.empty_table().select(list(columns or schema.names)))
+        part = (
+            store.read_parquet(path, columns=columns, schema=schema)
+            if store.is_file(path)
+            else schema.empty_table().select(list(columns or schema.names))
+        )
         value = None if month == NO_MONTH else month
         parts.append(part.append_column("month", pa.array([value] * part.num_rows, pa.string())))
     if not parts:

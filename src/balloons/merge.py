@@ -90,8 +90,16 @@ def _held_months(store: Store, table: str, files: set[str]) -> set[str]:
     return {m if m is not None else lake.NO_MONTH for m in held.column("month").filter(hit).to_pylist()}
 
 
-def merge_table(lake_dir: Lake, table: str, parsed_files: list[Parsed], *, run_id: str, now: datetime,
-                delivery: int, withdraw: set[str] | None = None) -> Merged:
+def merge_table(
+    lake_dir: Lake,
+    table: str,
+    parsed_files: list[Parsed],
+    *,
+    run_id: str,
+    now: datetime,
+    delivery: int,
+    withdraw: set[str] | None = None,
+) -> Merged:
     """Replace the contributions of `parsed_files` (and of the `withdraw`n paths) with what was just
     parsed, and rewrite the current partitions that change. Tables merge independently."""
     store = as_store(lake_dir)
@@ -109,15 +117,27 @@ def merge_table(lake_dir: Lake, table: str, parsed_files: list[Parsed], *, run_i
     con = duckdb.connect(config={"enable_external_access": False})
     try:
         for months in groups:
-            written += _derive(con, store, table, months, files, gone=gone, counts=counts, run_id=run_id, now=now,
-                               delivery=delivery)
+            written += _derive(
+                con, store, table, months, files, gone=gone, counts=counts, run_id=run_id, now=now, delivery=delivery
+            )
     finally:
         con.close()
     return Merged(written, counts)
 
 
-def _derive(con: duckdb.DuckDBPyConnection, store: Store, table: str, months: list[str], files: list[Parsed], *,
-            gone: set[str], counts: dict[str, Counts], run_id: str, now: datetime, delivery: int) -> list[str]:
+def _derive(
+    con: duckdb.DuckDBPyConnection,
+    store: Store,
+    table: str,
+    months: list[str],
+    files: list[Parsed],
+    *,
+    gone: set[str],
+    counts: dict[str, Counts],
+    run_id: str,
+    now: datetime,
+    delivery: int,
+) -> list[str]:
     """Contributions and current rows of `months` after this run; returns the partitions written."""
     spec = TABLES[table]
     held = lake.read_contributions(store, table, months)
@@ -127,8 +147,12 @@ def _derive(con: duckdb.DuckDBPyConnection, store: Store, table: str, months: li
     wanted = [None if m == lake.NO_MONTH else m for m in months]
     fresh = []
     for parsed in files:
-        rows = pa.concat_tables([parsed.month_rows(store, m) if m is not None else
-                                 _no_month(parsed.month_rows(store, None)) for m in wanted])
+        rows = pa.concat_tables(
+            [
+                parsed.month_rows(store, m) if m is not None else _no_month(parsed.month_rows(store, None))
+                for m in wanted
+            ]
+        )
         fresh.append(_contributed(rows, table, run_id=run_id, now=now, delivery=delivery))
         changed |= {m if m is not None else lake.NO_MONTH for m in pc.unique(rows.column("month")).to_pylist()}
     everything = pa.concat_tables([kept, *fresh]).combine_chunks()
@@ -142,12 +166,16 @@ def _derive(con: duckdb.DuckDBPyConnection, store: Store, table: str, months: li
     tally = tally.group_by(["file", "status"]).aggregate([([], "count_all")])
     for path, state, n in zip(*(tally.column(c).to_pylist() for c in ("file", "status", "count_all")), strict=True):
         counts[path].add(state, n)
-    current = everything.filter(pc.and_(pc.equal(status, "landed"),
-                                        pc.invert(pc.fill_null(pc.equal(everything.column("_op"), "C"), False))))
+    current = everything.filter(
+        pc.and_(pc.equal(status, "landed"), pc.invert(pc.fill_null(pc.equal(everything.column("_op"), "C"), False)))
+    )
     written = []
     for month in months:
-        mine = pc.is_null(everything.column("month")) if month == lake.NO_MONTH else \
-            pc.fill_null(pc.equal(everything.column("month"), month), False)
+        mine = (
+            pc.is_null(everything.column("month"))
+            if month == lake.NO_MONTH
+            else pc.fill_null(pc.equal(everything.column("month"), month), False)
+        )
         if month in changed:
             lake.write_contributions(store, table, month, everything.filter(mine), undo=run_id)
         if month == lake.NO_MONTH:

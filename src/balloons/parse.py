@@ -102,8 +102,13 @@ def data_columns(table: str) -> list[str]:
 
 
 def _quarantine_row(raw: RawFile, line: int | None, reason: str, record: str) -> Row:
-    return {"table_name": raw.table, "source_file": raw.path, "source_line": line,
-            "reason": reason, "raw_record": record}
+    return {
+        "table_name": raw.table,
+        "source_file": raw.path,
+        "source_line": line,
+        "reason": reason,
+        "raw_record": record,
+    }
 
 
 @contextmanager
@@ -143,8 +148,10 @@ def parse_file(raw: RawFile, data: bytes | None = None, *, ctx: Context, spill: 
             limit = ctx.limits.record_file_bytes
             size = len(data) if data is not None else raw.size_bytes
             if fmt is not None and fmt != ".notam" and size > limit:
-                raise RawFileError(f"{raw.path} holds {size:,} bytes, over the {limit:,} bytes a file read record "
-                                   "by record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)")
+                raise RawFileError(
+                    f"{raw.path} holds {size:,} bytes, over the {limit:,} bytes a file read record "
+                    "by record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)"
+                )
             content = raw.location.read_bytes() if data is None else data
             stage = "parsing"
             parsed = _parse_exact(raw, content, ctx=ctx, fmt=fmt)
@@ -203,8 +210,15 @@ class _Mapper:
         return mapping
 
 
-def _validate_all(parsed: Parsed, rows: list[Row], items: Iterable[rawfile.Record | rawfile.BadRecord], *,
-                  ctx: Context, strict_header: bool, mapper: _Mapper | None = None) -> None:
+def _validate_all(
+    parsed: Parsed,
+    rows: list[Row],
+    items: Iterable[rawfile.Record | rawfile.BadRecord],
+    *,
+    ctx: Context,
+    strict_header: bool,
+    mapper: _Mapper | None = None,
+) -> None:
     raw = parsed.file
     spec = TABLES[raw.table]
     validator = VALIDATORS[raw.table]
@@ -243,8 +257,10 @@ def _validate_all(parsed: Parsed, rows: list[Row], items: Iterable[rawfile.Recor
 def _check_lengths(fields: dict[str, str], limit: int) -> None:
     for name, value in fields.items():
         if len(value) > limit:
-            raise BadValue(f"{name} holds {len(value):,} characters, over the {limit:,} a value may have "
-                           "(BALLOONS_MAX_FIELD_CHARS)")
+            raise BadValue(
+                f"{name} holds {len(value):,} characters, over the {limit:,} a value may have "
+                "(BALLOONS_MAX_FIELD_CHARS)"
+            )
 
 
 def _quarantine_record(parsed: Parsed, item: rawfile.Record, reason: str) -> None:
@@ -295,18 +311,33 @@ def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill |
     written: list[str] = []
     try:
         for first, lines in plain.batches():
-            accepted, unsure = bulk.flights(first, lines, positions=positions, width=len(header),
-                                            delimiter=plain.delimiter, zones=zones, local_zone=ctx.zone.key,
-                                            now=ctx.now)
+            accepted, unsure = bulk.flights(
+                first,
+                lines,
+                positions=positions,
+                width=len(header),
+                delimiter=plain.delimiter,
+                zones=zones,
+                local_zone=ctx.zone.key,
+                now=ctx.now,
+            )
             exact_rows: list[Row] = []
-            _validate_all(parsed, exact_rows, _records(first, lines, unsure, header, plain.delimiter),
-                          ctx=ctx, strict_header=True, mapper=mapper)
+            _validate_all(
+                parsed,
+                exact_rows,
+                _records(first, lines, unsure, header, plain.delimiter),
+                ctx=ctx,
+                strict_header=True,
+                mapper=mapper,
+            )
             parsed.read += accepted.num_rows
             parsed.fast += accepted.num_rows
-            batch = pa.concat_tables([
-                bulk.staged_flights(accepted, source_file=raw.path, schema=schema),
-                pa.Table.from_pylist(exact_rows, schema=schema),
-            ])
+            batch = pa.concat_tables(
+                [
+                    bulk.staged_flights(accepted, source_file=raw.path, schema=schema),
+                    pa.Table.from_pylist(exact_rows, schema=schema),
+                ]
+            )
             if spill is None:
                 kept.append(batch)
                 continue
@@ -325,8 +356,9 @@ def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill |
     return parsed
 
 
-def _records(first: int, lines: pa.Array, unsure: pa.Array, header: list[str],
-             delimiter: str) -> Iterator[rawfile.Record | rawfile.BadRecord]:
+def _records(
+    first: int, lines: pa.Array, unsure: pa.Array, header: list[str], delimiter: str
+) -> Iterator[rawfile.Record | rawfile.BadRecord]:
     """Records for the exact validator: the lines the fast path left, in line order."""
     for number in unsure.to_pylist():
         text = lines[number - first].as_py()

@@ -51,10 +51,15 @@ class Limits:
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
-        return cls(settings.max_decompressed_bytes, settings.max_decompression_ratio,
-                   settings.max_record_file_bytes, settings.max_line_bytes, settings.max_field_chars,
-                   settings.max_json_depth, settings.max_number_digits)
-
+        return cls(
+            settings.max_decompressed_bytes,
+            settings.max_decompression_ratio,
+            settings.max_record_file_bytes,
+            settings.max_line_bytes,
+            settings.max_field_chars,
+            settings.max_json_depth,
+            settings.max_number_digits,
+        )
 
 
 DEFAULT_LIMITS = Limits()
@@ -82,13 +87,17 @@ class BoundedGzip(io.RawIOBase):
         self.inflated += len(chunk)
         ratio = self._limits.decompression_ratio
         if self.inflated > self._cap:
-            raise RawFileError(f"{self._name} inflates past {self._cap:,} bytes (limits: "
-                               f"BALLOONS_MAX_DECOMPRESSED_BYTES {self._limits.decompressed_bytes:,}, "
-                               f"BALLOONS_MAX_RECORD_FILE_BYTES {self._limits.record_file_bytes:,} for files read "
-                               "record by record)")
+            raise RawFileError(
+                f"{self._name} inflates past {self._cap:,} bytes (limits: "
+                f"BALLOONS_MAX_DECOMPRESSED_BYTES {self._limits.decompressed_bytes:,}, "
+                f"BALLOONS_MAX_RECORD_FILE_BYTES {self._limits.record_file_bytes:,} for files read "
+                "record by record)"
+            )
         if self.inflated > RATIO_FLOOR and self.inflated > ratio * max(self._compressed.tell(), 1):
-            raise RawFileError(f"{self._name} inflates more than {ratio} times its compressed size "
-                               "(BALLOONS_MAX_DECOMPRESSION_RATIO): a decompression bomb")
+            raise RawFileError(
+                f"{self._name} inflates more than {ratio} times its compressed size "
+                "(BALLOONS_MAX_DECOMPRESSION_RATIO): a decompression bomb"
+            )
         buffer[: len(chunk)] = chunk
         return len(chunk)
 
@@ -159,8 +168,10 @@ def read_bytes(data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS) -> by
     cap = limits.record_file_bytes
     if not name.lower().endswith(".gz"):
         if len(data) > cap:
-            raise RawFileError(f"{name} holds {len(data):,} bytes, over the {cap:,} bytes a file read record by "
-                               "record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)")
+            raise RawFileError(
+                f"{name} holds {len(data):,} bytes, over the {cap:,} bytes a file read record by "
+                "record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)"
+            )
         return data
     stream = BoundedGzip(io.BytesIO(data), name=name, cap=min(cap, limits.decompressed_bytes), limits=limits)
     return stream.read()
@@ -294,12 +305,11 @@ def _json_records(text: str, *, name: str, limits: Limits) -> Iterator[Record | 
     except json.JSONDecodeError as exc:
         raise RawFileError(f"{name} is not valid JSON ({exc.msg} at line {exc.lineno})") from exc
     except RecursionError as exc:
-        raise RawFileError(f"{name} nests JSON deeper than the parser can follow "
-                           f"(limit BALLOONS_MAX_JSON_DEPTH {limits.json_depth})") from exc
-    if not isinstance(document, list):
         raise RawFileError(
-            f"{name} must hold a JSON array of objects, not a {type(document).__name__}"
-        )
+            f"{name} nests JSON deeper than the parser can follow (limit BALLOONS_MAX_JSON_DEPTH {limits.json_depth})"
+        ) from exc
+    if not isinstance(document, list):
+        raise RawFileError(f"{name} must hold a JSON array of objects, not a {type(document).__name__}")
     for index, element in enumerate(document, start=1):
         yield _json_object(index, element, limits=limits, base_depth=1)
 
@@ -309,8 +319,9 @@ def _jsonl_records(text: str, *, limits: Limits) -> Iterator[Record | BadRecord]
         if not line.strip():
             continue
         if len(line) > limits.line_bytes:
-            yield BadRecord(number, f"line longer than {limits.line_bytes:,} characters (BALLOONS_MAX_LINE_BYTES)",
-                            line[:2000])
+            yield BadRecord(
+                number, f"line longer than {limits.line_bytes:,} characters (BALLOONS_MAX_LINE_BYTES)", line[:2000]
+            )
             continue
         try:
             element = _loads(line)
@@ -318,8 +329,11 @@ def _jsonl_records(text: str, *, limits: Limits) -> Iterator[Record | BadRecord]
             yield BadRecord(number, f"not valid JSON ({exc.msg})", line[:2000])
             continue
         except RecursionError:
-            yield BadRecord(number, f"JSON nested deeper than the parser can follow (limit BALLOONS_MAX_JSON_DEPTH "
-                                    f"{limits.json_depth})", line[:2000])
+            yield BadRecord(
+                number,
+                f"JSON nested deeper than the parser can follow (limit BALLOONS_MAX_JSON_DEPTH {limits.json_depth})",
+                line[:2000],
+            )
             continue
         yield _json_object(number, element, limits=limits, base_depth=0)
 
@@ -327,8 +341,11 @@ def _jsonl_records(text: str, *, limits: Limits) -> Iterator[Record | BadRecord]
 def _json_object(line: int, element: object, *, limits: Limits, base_depth: int) -> Record | BadRecord:
     depth = base_depth + _depth(element)
     if depth > limits.json_depth:
-        return BadRecord(line, f"JSON nested {depth} levels deep, over the limit of {limits.json_depth} "
-                               "(BALLOONS_MAX_JSON_DEPTH)", "")
+        return BadRecord(
+            line,
+            f"JSON nested {depth} levels deep, over the limit of {limits.json_depth} (BALLOONS_MAX_JSON_DEPTH)",
+            "",
+        )
     raw = json.dumps(element, ensure_ascii=False, default=str)[:2000]
     if not isinstance(element, dict):
         return BadRecord(line, f"expected a JSON object, found {type(element).__name__}", raw)

@@ -38,35 +38,90 @@ DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 ALIASES: dict[str, dict[str, str]] = {
     "incursions": {
-        "time": "detected_at", "timestamp": "detected_at", "detected": "detected_at",
-        "datetime": "detected_at", "count": "balloons", "n_balloons": "balloons",
-        "type": "kind", "latitude": "lat", "longitude": "lon", "lng": "lon",
-        "altitude": "altitude_m", "alt_m": "altitude_m", "savivaldybe": "municipality",
-        "savivaldybė": "municipality", "id": "source_id", "comment": "notes",
+        "time": "detected_at",
+        "timestamp": "detected_at",
+        "detected": "detected_at",
+        "datetime": "detected_at",
+        "count": "balloons",
+        "n_balloons": "balloons",
+        "type": "kind",
+        "latitude": "lat",
+        "longitude": "lon",
+        "lng": "lon",
+        "altitude": "altitude_m",
+        "alt_m": "altitude_m",
+        "savivaldybe": "municipality",
+        "savivaldybė": "municipality",
+        "id": "source_id",
+        "comment": "notes",
     },
     "closures": {
-        "icao": "airport", "airport_icao": "airport", "start": "closed_from",
-        "closure_start": "closed_from", "from": "closed_from", "end": "closed_until",
-        "closure_end": "closed_until", "until": "closed_until", "flights_affected":
-        "reported_flights", "passengers_affected": "reported_passengers", "notam": "notam_id",
+        "icao": "airport",
+        "airport_icao": "airport",
+        "start": "closed_from",
+        "closure_start": "closed_from",
+        "from": "closed_from",
+        "end": "closed_until",
+        "closure_end": "closed_until",
+        "until": "closed_until",
+        "flights_affected": "reported_flights",
+        "passengers_affected": "reported_passengers",
+        "notam": "notam_id",
         "comment": "notes",
     },
     "flights": {
-        "icao": "airport", "flight": "flight_number", "flight_no": "flight_number",
-        "callsign": "flight_number", "scheduled": "scheduled_at", "std": "scheduled_at",
-        "time": "scheduled_at", "type": "aircraft_type", "aircraft": "aircraft_type",
-        "pax": "passengers", "capacity": "seats", "origin_destination": "other_airport",
+        "icao": "airport",
+        "flight": "flight_number",
+        "flight_no": "flight_number",
+        "callsign": "flight_number",
+        "scheduled": "scheduled_at",
+        "std": "scheduled_at",
+        "time": "scheduled_at",
+        "type": "aircraft_type",
+        "aircraft": "aircraft_type",
+        "pax": "passengers",
+        "capacity": "seats",
+        "origin_destination": "other_airport",
         "carrier": "airline",
     },
 }
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "incursions": ("detected_at", "balloons", "kind", "municipality", "lat", "lon",
-                   "altitude_m", "source", "source_id", "notes"),
-    "closures": ("airport", "closed_from", "closed_until", "reason", "notam_id",
-                 "reported_flights", "reported_passengers", "source", "notes"),
-    "flights": ("airport", "direction", "flight_number", "scheduled_at", "status",
-                "aircraft_type", "seats", "passengers", "other_airport", "airline"),
+    "incursions": (
+        "detected_at",
+        "balloons",
+        "kind",
+        "municipality",
+        "lat",
+        "lon",
+        "altitude_m",
+        "source",
+        "source_id",
+        "notes",
+    ),
+    "closures": (
+        "airport",
+        "closed_from",
+        "closed_until",
+        "reason",
+        "notam_id",
+        "reported_flights",
+        "reported_passengers",
+        "source",
+        "notes",
+    ),
+    "flights": (
+        "airport",
+        "direction",
+        "flight_number",
+        "scheduled_at",
+        "status",
+        "aircraft_type",
+        "seats",
+        "passengers",
+        "other_airport",
+        "airline",
+    ),
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -137,8 +192,10 @@ def _short(value: str) -> str:
 
 def _digits_ok(value: str, *, field: str, ctx: Context) -> None:
     if len(value) > ctx.limits.number_digits:
-        raise BadValue(f"{field} {_short(value)} has {len(value):,} characters, over the "
-                       f"{ctx.limits.number_digits} a number may have (BALLOONS_MAX_NUMBER_DIGITS)")
+        raise BadValue(
+            f"{field} {_short(value)} has {len(value):,} characters, over the "
+            f"{ctx.limits.number_digits} a number may have (BALLOONS_MAX_NUMBER_DIGITS)"
+        )
 
 
 def _number(value: str, *, field: str, decimal_comma: bool, ctx: Context) -> float:
@@ -206,6 +263,7 @@ def _instant(value: str | None, *, field: str, zone: ZoneInfo, ctx: Context, fut
 
 def incursion(fields: Mapping[str, str], *, ctx: Context, decimal_comma: bool) -> Row:
     """A valid incursion row (without lineage), or BadValue."""
+
     def num(name: str) -> float | None:
         value = _text(fields, name)
         return None if value is None else _number(value, field=name, decimal_comma=decimal_comma, ctx=ctx)
@@ -223,12 +281,11 @@ def incursion(fields: Mapping[str, str], *, ctx: Context, decimal_comma: bool) -
     if altitude is not None and not -500 <= altitude <= 30_000:
         raise BadValue(f"altitude_m {altitude} is outside -500..30000 m")
     row: Row = {
-        "detected_at": _instant(_text(fields, "detected_at"), field="detected_at", zone=ctx.zone,
-                                ctx=ctx, future_days=1),
-        "balloons": _count(_text(fields, "balloons") or "1", field="balloons", ctx=ctx, low=1,
-                           high=MAX_BALLOONS),
-        "kind": _choice(_text(fields, "kind"), field="kind", allowed=INCURSION_KINDS,
-                        default="balloon"),
+        "detected_at": _instant(
+            _text(fields, "detected_at"), field="detected_at", zone=ctx.zone, ctx=ctx, future_days=1
+        ),
+        "balloons": _count(_text(fields, "balloons") or "1", field="balloons", ctx=ctx, low=1, high=MAX_BALLOONS),
+        "kind": _choice(_text(fields, "kind"), field="kind", allowed=INCURSION_KINDS, default="balloon"),
         "municipality": _text(fields, "municipality"),
         "lat": lat,
         "lon": lon,
@@ -245,10 +302,10 @@ def closure(fields: Mapping[str, str], *, ctx: Context, decimal_comma: bool) -> 
     """A valid closure row (without lineage), or BadValue."""
     airport = _airport(_text(fields, "airport"), ctx=ctx)
     zone = ctx.airport_zone(airport)
-    start = _instant(_text(fields, "closed_from"), field="closed_from", zone=zone, ctx=ctx,
-                     future_days=2)
-    end = _instant(_text(fields, "closed_until"), field="closed_until", zone=zone, ctx=ctx,
-                   future_days=2 + ctx.max_closure_days)
+    start = _instant(_text(fields, "closed_from"), field="closed_from", zone=zone, ctx=ctx, future_days=2)
+    end = _instant(
+        _text(fields, "closed_until"), field="closed_until", zone=zone, ctx=ctx, future_days=2 + ctx.max_closure_days
+    )
     if end <= start:
         raise BadValue("closed_until is not after closed_from")
     if end - start > timedelta(days=ctx.max_closure_days):
@@ -262,10 +319,16 @@ def closure(fields: Mapping[str, str], *, ctx: Context, decimal_comma: bool) -> 
         "closed_until": end,
         "reason": _text(fields, "reason"),
         "notam_id": _text(fields, "notam_id"),
-        "reported_flights": _count(_text(fields, "reported_flights"), field="reported_flights", ctx=ctx,
-                                   low=0, high=MAX_REPORTED_FLIGHTS),
-        "reported_passengers": _count(_text(fields, "reported_passengers"), field="reported_passengers",
-                                      ctx=ctx, low=0, high=MAX_REPORTED_PASSENGERS),
+        "reported_flights": _count(
+            _text(fields, "reported_flights"), field="reported_flights", ctx=ctx, low=0, high=MAX_REPORTED_FLIGHTS
+        ),
+        "reported_passengers": _count(
+            _text(fields, "reported_passengers"),
+            field="reported_passengers",
+            ctx=ctx,
+            low=0,
+            high=MAX_REPORTED_PASSENGERS,
+        ),
         "source": _text(fields, "source"),
         "notes": _text(fields, "notes"),
     }
@@ -287,13 +350,16 @@ def flight(fields: Mapping[str, str], *, ctx: Context, decimal_comma: bool) -> R
     other = _text(fields, "other_airport")
     row: Row = {
         "airport": airport,
-        "direction": _choice(_text(fields, "direction"), field="direction", allowed=DIRECTIONS,
-                             default=None),
+        "direction": _choice(_text(fields, "direction"), field="direction", allowed=DIRECTIONS, default=None),
         "flight_number": " ".join(number.upper().split()),
-        "scheduled_at": _instant(_text(fields, "scheduled_at"), field="scheduled_at",
-                                 zone=ctx.airport_zone(airport), ctx=ctx, future_days=400),
-        "status": _choice(_text(fields, "status"), field="status", allowed=FLIGHT_STATUSES,
-                          default="scheduled"),
+        "scheduled_at": _instant(
+            _text(fields, "scheduled_at"),
+            field="scheduled_at",
+            zone=ctx.airport_zone(airport),
+            ctx=ctx,
+            future_days=400,
+        ),
+        "status": _choice(_text(fields, "status"), field="status", allowed=FLIGHT_STATUSES, default="scheduled"),
         "aircraft_type": aircraft.upper() if aircraft else None,
         "seats": seats,
         "passengers": passengers,
