@@ -87,7 +87,7 @@ def _held_months(store: Store, table: str, files: set[str]) -> set[str]:
         return set()
     held = lake.read_contributions(store, table, lake.contribution_months(store, table), ["source_file"])
     hit = pc.is_in(held.column("source_file"), pa.array(sorted(files), pa.string()))
-    return {m if m is not None else lake.NO_MONTH for m in held.column("month").filter(hit).to_pylist()}
+    return {m if m is not None else lake.NO_MONTH for m in pc.unique(held.column("month").filter(hit)).to_pylist()}
 
 
 def merge_table(
@@ -107,7 +107,8 @@ def merge_table(
     gone = set(withdraw or ()) | {p.file.path for p in files}
     counts = {p.file.path: base_counts(p) for p in files}
     new_months = {m for p in files for m in p.months()} | ({lake.NO_MONTH} if any(p.ops for p in files) else set())
-    touched = new_months | _held_months(store, table, gone)
+    delivered_before = set(lake.read_deliveries(store).column("path").to_pylist())
+    touched = new_months | _held_months(store, table, gone & delivered_before)
     if by_month(table):
         groups = [[month] for month in sorted(touched)]
     else:
@@ -142,7 +143,9 @@ def _derive(
     spec = TABLES[table]
     held = lake.read_contributions(store, table, months)
     leaving = pc.is_in(held.column("source_file"), pa.array(sorted(gone), pa.string()))
-    changed = {m if m is not None else lake.NO_MONTH for m in held.column("month").filter(leaving).to_pylist()}
+    changed = {
+        m if m is not None else lake.NO_MONTH for m in pc.unique(held.column("month").filter(leaving)).to_pylist()
+    }
     kept = held.filter(pc.invert(leaving))
     wanted = [None if m == lake.NO_MONTH else m for m in months]
     fresh = []
