@@ -135,6 +135,8 @@ def scan(raw_dir: Path, known: Known | None = None) -> list[RawFile]:
                     now = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
                     digest = seen[4] if seen is not None and seen[:4] == now else sha256_of(location)
                     found.append(RawFile(relative, table, digest, location, *now))
+                except FileNotFoundError:
+                    continue  # gone since the listing: as if never there (deleting raw files is a no-op)
                 except Exception as exc:  # noqa: BLE001 - one file must never stop the scan
                     found.append(_unreadable(relative, table, location, "reading", exc))
         for error in failed:
