@@ -257,6 +257,37 @@ def ingest(data_dir: Path | None, wait: float) -> None:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@data_dir_option
+@wait_option
+def forget(paths: tuple[str, ...], data_dir: Path | None, wait: float) -> None:
+    """Withdraw what raw files (or folders of them) delivered: their records go unless another file
+    delivers them, and the version before comes back. Deleting a raw file does not do this.
+    PATH is relative to raw/ (as `ingest_log.path` shows it) or a path under the raw folder.
+
+    \b
+    Example:
+      balloons forget incursions/nkvc/incursions-2025.csv && balloons build
+    """
+    from datetime import UTC, datetime
+
+    from balloons.ingest import forget as forget_files
+    from balloons.lock import pipeline_lock
+    from balloons.storage import lake_store
+
+    settings = settings_for(data_dir)
+    raw = settings.raw_dir.resolve()
+    relative = [Path(p).resolve().relative_to(raw).as_posix() if Path(p).resolve().is_relative_to(raw) else p
+                for p in paths]
+    now = datetime.now(UTC).replace(microsecond=0)
+    with pipeline_lock(settings.lock_path, wait_s=wait):
+        gone = forget_files(lake_store(settings, os.environ), relative, run_id=f"{now:%Y%m%dT%H%M%S}Z-forget",
+                            now=now)
+    click.echo(f"forget: withdrew {len(gone)} raw file(s): {', '.join(gone)}; run `balloons build` to update the "
+               "warehouse")
+
+
+@cli.command()
 @data_dir_option
 @wait_option
 @click.option("--all-reports", is_flag=True, help="Re-render every month's report, not only changed months.")

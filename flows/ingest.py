@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from balloons import ingest as core
 from balloons import lake
+from balloons.rawfile import Limits
 from balloons.settings import Settings
 from balloons.storage import Store, lake_store
 from balloons.validate import Context
@@ -41,8 +42,8 @@ def new_run_id(now: datetime) -> str:
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def find_raw_files(settings: Settings) -> tuple[list[core.RawFile], list[core.RawFile], set[str]]:
-    """Scan raw/ and split it into files to read and unchanged files (I/O)."""
+def find_raw_files(settings: Settings) -> tuple[list[core.RawFile], list[core.RawFile]]:
+    """Undo an interrupted run; scan raw/ and split it into files to read and unchanged files (I/O)."""
     return core.prepare(settings.raw_dir, lake_of(settings))
 
 
@@ -55,23 +56,31 @@ def parse_raw_file(raw: core.RawFile, settings: Settings, now: datetime, run_id:
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def begin_write(settings: Settings, parsed: Payload[list[core.Parsed]]) -> None:
-    """Journal the files this run writes (I/O)."""
-    core.begin(lake_of(settings), parsed.value)
+def begin_write(settings: Settings, parsed: Payload[list[core.Parsed]], run_id: str) -> int:
+    """Journal the run; its delivery rank (I/O)."""
+    return core.begin(lake_of(settings), parsed.value, run_id)
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def merge_table(settings: Settings, table: str, parsed: Payload[list[core.Parsed]], cleanup: set[str],
-                run_id: str, now: datetime) -> core.Merged:
-    """Rewrite one table's affected month partitions (I/O; tables are independent of each other)."""
-    return core.merge_table(lake_of(settings), table, parsed.value, cleanup=cleanup, run_id=run_id, now=now)
+def merge_table(
+    settings: Settings, table: str, parsed: Payload[list[core.Parsed]], run_id: str, now: datetime, delivery: int
+) -> core.Merged:
+    """Replace one table's contributions and rewrite its changed partitions (I/O; tables are
+    independent of each other)."""
+    return core.merge_table(lake_of(settings), table, parsed.value, run_id=run_id, now=now, delivery=delivery)
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def finish_write(settings: Settings, parsed: Payload[list[core.Parsed]], merged: Payload[list[core.Merged]],
-                 run_id: str, now: datetime) -> core.Summary:
-    """Quarantine, ingest log, end of the journal (I/O)."""
-    return core.finish(lake_of(settings), parsed.value, merged.value, run_id=run_id, now=now)
+def finish_write(
+    settings: Settings,
+    parsed: Payload[list[core.Parsed]],
+    merged: Payload[list[core.Merged]],
+    run_id: str,
+    now: datetime,
+    delivery: int,
+) -> core.Summary:
+    """Quarantine, deliveries, ingest log, commit (I/O)."""
+    return core.finish(lake_of(settings), parsed.value, merged.value, run_id=run_id, now=now, delivery=delivery)
 
 
 @lru_cache(maxsize=1)
@@ -81,8 +90,13 @@ def airports() -> dict[str, Any]:
 
 
 def context(settings: Settings, now: datetime) -> Context:
-    return Context(zone=ZoneInfo(settings.timezone), airports=airports(), now=now,
-                   max_closure_days=settings.max_closure_days)
+    return Context(
+        zone=ZoneInfo(settings.timezone),
+        airports=airports(),
+        now=now,
+        max_closure_days=settings.max_closure_days,
+        limits=Limits.of(settings),
+    )
 
 
 @flow(name="ingest", log_prints=False)
@@ -91,15 +105,16 @@ def ingest_flow(settings: Settings, run_id: str | None = None) -> core.Summary:
     logger = get_run_logger()
     now = datetime.now(UTC).replace(microsecond=0)
     run_id = run_id or new_run_id(now)
-    todo, unchanged, cleanup = find_raw_files(settings)
+    todo, unchanged = find_raw_files(settings)
     parsed = [future.result() for future in [parse_raw_file.submit(raw, settings, now, run_id) for raw in todo]]
     if parsed:
-        begin_write(settings, Payload(parsed))
-        futures = [merge_table.submit(settings, table, Payload(mine), cleanup & {p.file.path for p in mine}, run_id,
-                                      now)
-                   for table, mine in core.by_table(parsed).items()]
+        delivery = begin_write(settings, Payload(parsed), run_id)
+        futures = [
+            merge_table.submit(settings, table, Payload(mine), run_id, now, delivery)
+            for table, mine in core.by_table(parsed).items()
+        ]
         merged = [future.result() for future in futures]
-        summary = finish_write(settings, Payload(parsed), Payload(merged), run_id, now)
+        summary = finish_write(settings, Payload(parsed), Payload(merged), run_id, now, delivery)
     else:
         summary = core.Summary(run_id)
     summary.files_seen = len(todo) + len(unchanged)

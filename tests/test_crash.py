@@ -7,6 +7,7 @@ SIGKILLs itself at the chosen one.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import shutil
 import subprocess
@@ -99,8 +100,10 @@ def assert_readable_and_clean(root: Path) -> None:
             assert path.name == "data.parquet", f"temporary file visible to readers: {path}"
             pq.read_table(path)
         if lake.months(lake_dir, table):
-            duckdb.sql("select count(*) from read_parquet(?, hive_partitioning = true)",
-                       params=[str(lake_dir / table / "*" / "*.parquet")]).fetchall()
+            duckdb.sql(
+                "select count(*) from read_parquet(?, hive_partitioning = true)",
+                params=[str(lake_dir / table / "*" / "*.parquet")],
+            ).fetchall()
     for path in list((lake_dir / "quarantine").glob("*")) + list((lake_dir / "ingest_log").glob("*")):
         assert path.suffix == ".parquet" and not path.name.startswith(".")
         pq.read_table(path)
@@ -111,8 +114,7 @@ def assert_readable_and_clean(root: Path) -> None:
 def test_sigkill_anywhere_in_the_write_path_then_rerun(tmp_path: Path, ctx) -> None:
     clean = tmp_path / "clean"
     make_raw(clean)
-    counted = subprocess.run([sys.executable, "-c", CHILD, str(clean), "0"], capture_output=True, text=True,
-                             check=True)
+    counted = subprocess.run([sys.executable, "-c", CHILD, str(clean), "0"], capture_output=True, text=True, check=True)
     total = int(counted.stdout.split()[-1])
     reference = checksum(clean)
     assert total > 40
@@ -130,4 +132,96 @@ def test_sigkill_anywhere_in_the_write_path_then_rerun(tmp_path: Path, ctx) -> N
         assert lake.read_pending(root / "lake") == []
         assert not list((root / "lake" / ".staging").glob("*"))
         assert checksum(root) == reference, f"lake differs after a kill at write-path event {target}"
+        shutil.rmtree(root)
+
+
+WITHDRAWN = "flights/EYKA/2025-11"
+
+
+def _withdraw(root: Path) -> None:
+    for path in (root / "raw").rglob("*"):
+        if path.is_file() and path.relative_to(root / "raw").as_posix().startswith(WITHDRAWN):
+            path.unlink()
+
+
+def _kill_points(root: Path, n: int) -> list[int]:
+    counted = subprocess.run([sys.executable, "-c", CHILD, str(root), "0"], capture_output=True, text=True, check=True)
+    total = int(counted.stdout.split()[-1])
+    return sorted({1 + (i * (total - 1)) // (n - 1) for i in range(n)})
+
+
+@pytest.mark.slow
+def test_sigkill_then_the_file_being_ingested_is_withdrawn(tmp_path: Path, ctx) -> None:
+    """A first run killed anywhere, then the file it was ingesting leaves raw/: the next run gives
+    what a run on the final raw folder gives, and nothing of the removed file stays."""
+    expected = tmp_path / "expected"
+    make_raw(expected)
+    _withdraw(expected)
+    ingest(expected / "raw", expected / "lake", ctx=ctx, run_id="clean")
+    reference = checksum(expected)
+    probe = tmp_path / "probe"
+    make_raw(probe)
+    points = _kill_points(probe, 10)
+    ingest(probe / "raw", probe / "lake", ctx=ctx, run_id="clean")
+    committed_reference = checksum(probe)  # killed after its commit, the run was complete
+    for target in points:
+        root = tmp_path / f"kill-{target}"
+        make_raw(root)
+        killed = subprocess.run([sys.executable, "-c", CHILD, str(root), str(target)], capture_output=True, text=True)
+        assert killed.returncode == -9, (target, killed.stderr[-2000:])
+        _withdraw(root)
+        ingest(root / "raw", root / "lake", ctx=ctx, run_id="rerun")
+        assert_readable_and_clean(root)
+        assert not (root / "lake" / "_undo").exists() or not any((root / "lake" / "_undo").iterdir())
+        committed = (root / "lake" / "ingest_log" / "crash.parquet").is_file()
+        assert checksum(root) == (committed_reference if committed else reference), (
+            f"lake differs after a kill at event {target} and a withdrawal"
+        )
+        logged = {row["path"] for row in lake.read_ingest_log(root / "lake").to_pylist()}
+        assert committed == any(WITHDRAWN in path for path in logged)
+        shutil.rmtree(root)
+
+
+@pytest.mark.slow
+def test_sigkill_during_a_redelivery_then_withdraw_restores_the_earlier_lake(tmp_path: Path, ctx) -> None:
+    """A later run re-delivering a changed file and a new one is killed anywhere; both are then
+    taken out of raw/ (deleting is a no-op): the lake is exactly what the earlier run left."""
+
+    def base(root: Path) -> Path:
+        make_raw(root)
+        ingest(root / "raw", root / "lake", ctx=ctx, run_id="base")
+        changed = next(
+            p
+            for p in sorted((root / "raw").rglob("*"))
+            if p.is_file() and p.relative_to(root / "raw").as_posix().startswith(WITHDRAWN)
+        )
+        lines = gzip.decompress(changed.read_bytes()).decode().splitlines(keepends=True)
+        changed.write_bytes(gzip.compress("".join(lines[: len(lines) // 2]).encode()))
+        (root / "raw" / "incursions" / "late.csv").write_text(
+            "detected_at,balloons,source,source_id\n2025-10-04T22:00,2,NKVC,late\n", encoding="utf-8"
+        )
+        return changed
+
+    expected = tmp_path / "expected"
+    base(expected)
+    reference = checksum(expected)
+    probe = tmp_path / "probe"
+    base(probe)
+    points = _kill_points(probe, 8)
+    ingest(probe / "raw", probe / "lake", ctx=ctx, run_id="second")
+    committed_reference = checksum(probe)
+    for target in points:
+        root = tmp_path / f"kill-{target}"
+        changed = base(root)
+        killed = subprocess.run([sys.executable, "-c", CHILD, str(root), str(target)], capture_output=True, text=True)
+        assert killed.returncode == -9, (target, killed.stderr[-2000:])
+        changed.unlink()
+        (root / "raw" / "incursions" / "late.csv").unlink()
+        summary = ingest(root / "raw", root / "lake", ctx=ctx, run_id="rerun")
+        assert summary.files_read == 0
+        assert_readable_and_clean(root)
+        committed = (root / "lake" / "ingest_log" / "crash.parquet").is_file()  # then the re-delivery stands
+        assert checksum(root) == (committed_reference if committed else reference), (
+            f"lake differs after a kill at event {target} of a re-delivery"
+        )
         shutil.rmtree(root)

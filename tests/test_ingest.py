@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -31,8 +32,10 @@ def rows(root: Path, table: str, columns: str = "*") -> list[tuple]:
 
 def log_rows(root: Path) -> dict[str, tuple]:
     table = lake.read_ingest_log(root / "lake").to_pylist()
-    return {r["path"]: (r["rows_read"], r["rows_landed"], r["rows_quarantined"], r["rows_duplicate"],
-                        r["rows_superseded"]) for r in table}
+    return {
+        r["path"]: (r["rows_read"], r["rows_landed"], r["rows_quarantined"], r["rows_duplicate"], r["rows_superseded"])
+        for r in table
+    }
 
 
 def assert_reconciled(root: Path) -> None:
@@ -41,11 +44,17 @@ def assert_reconciled(root: Path) -> None:
 
 
 def test_valid_and_invalid_records_of_one_file(tmp_path: Path, ctx: Context) -> None:
-    write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n"
-          "2025-10-04T23:00,0,Vilniaus r.,54.7,25.5,NKVC,2\n2025-10-05T01:00,1,,,,NKVC,3\n")
+    write(
+        tmp_path,
+        "incursions/a.csv",
+        HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n"
+        "2025-10-04T23:00,0,Vilniaus r.,54.7,25.5,NKVC,2\n2025-10-05T01:00,1,,,,NKVC,3\n",
+    )
     summary = run(tmp_path, ctx)
     assert rows(tmp_path, "incursions", "source_id, balloons, month, source_file, source_line") == [
-        ("1", 2, "2025-10", "incursions/a.csv", 2), ("3", 1, "2025-10", "incursions/a.csv", 4)]
+        ("1", 2, "2025-10", "incursions/a.csv", 2),
+        ("3", 1, "2025-10", "incursions/a.csv", 4),
+    ]
     quarantine = lake.read_quarantine(tmp_path / "lake").to_pylist()
     assert [(q["table_name"], q["source_line"]) for q in quarantine] == [("incursions", 3)]
     assert "at least 1" in quarantine[0]["reason"] and '"balloons": "0"' in quarantine[0]["raw_record"]
@@ -54,9 +63,12 @@ def test_valid_and_invalid_records_of_one_file(tmp_path: Path, ctx: Context) -> 
 
 
 def test_partition_paths_are_hive_style_local_months(tmp_path: Path, ctx: Context) -> None:
-    write(tmp_path, "incursions/edge.jsonl",
-          '{"detected_at": "2025-10-31T21:30:00Z", "source_id": "a"}\n'
-          '{"detected_at": "2025-10-31T22:30:00Z", "source_id": "b"}\n')
+    write(
+        tmp_path,
+        "incursions/edge.jsonl",
+        '{"detected_at": "2025-10-31T21:30:00Z", "source_id": "a"}\n'
+        '{"detected_at": "2025-10-31T22:30:00Z", "source_id": "b"}\n',
+    )
     run(tmp_path, ctx)
     assert lake.months(tmp_path / "lake", "incursions") == ["2025-10", "2025-11"]
     assert (tmp_path / "lake/incursions/month=2025-11/data.parquet").is_file()
@@ -86,8 +98,12 @@ def test_later_path_wins_within_a_run_and_later_run_wins(tmp_path: Path, ctx: Co
 
 
 def test_redelivered_file_replaces_its_contribution(tmp_path: Path, ctx: Context) -> None:
-    write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n"
-          "2025-10-05T22:00,1,Vilniaus r.,54.7,25.5,NKVC,2\nbad,1,,,,NKVC,3\n")
+    write(
+        tmp_path,
+        "incursions/a.csv",
+        HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n"
+        "2025-10-05T22:00,1,Vilniaus r.,54.7,25.5,NKVC,2\nbad,1,,,,NKVC,3\n",
+    )
     run(tmp_path, ctx)
     write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
     run(tmp_path, ctx, 2)
@@ -98,7 +114,9 @@ def test_redelivered_file_replaces_its_contribution(tmp_path: Path, ctx: Context
 
 def test_rerun_on_unchanged_raw_changes_nothing(tmp_path: Path, ctx: Context) -> None:
     write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
-    write(tmp_path, "flights/f.csv", "airport,direction,flight_number,scheduled_at\nEYVI,arrival,FR1,2025-10-04T22:30\n")
+    write(
+        tmp_path, "flights/f.csv", "airport,direction,flight_number,scheduled_at\nEYVI,arrival,FR1,2025-10-04T22:30\n"
+    )
     run(tmp_path, ctx)
     files = sorted(p for p in (tmp_path / "lake").rglob("*.parquet") if "ingest_log" not in p.parts)
     before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files}
@@ -108,10 +126,17 @@ def test_rerun_on_unchanged_raw_changes_nothing(tmp_path: Path, ctx: Context) ->
 
 
 def test_notam_and_csv_for_the_same_closure_are_one(tmp_path: Path, ctx: Context) -> None:
-    write(tmp_path, "closures/a.notam", "(A1801/25 NOTAMN Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005 "
-          "A) EYVI B) 2510041916 C) 2510050150 E) AD CLSD.)")
-    write(tmp_path, "closures/b.csv", "airport,closed_from,closed_until,reported_flights\n"
-          "EYVI,2025-10-04T22:16,2025-10-05T04:50,30\n")
+    write(
+        tmp_path,
+        "closures/a.notam",
+        "(A1801/25 NOTAMN Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005 "
+        "A) EYVI B) 2510041916 C) 2510050150 E) AD CLSD.)",
+    )
+    write(
+        tmp_path,
+        "closures/b.csv",
+        "airport,closed_from,closed_until,reported_flights\nEYVI,2025-10-04T22:16,2025-10-05T04:50,30\n",
+    )
     run(tmp_path, ctx)
     assert rows(tmp_path, "closures", "airport, reported_flights, source_file") == [("EYVI", 30, "closures/b.csv")]
     assert log_rows(tmp_path)["closures/a.notam"] == (1, 0, 0, 0, 1)
@@ -119,12 +144,20 @@ def test_notam_and_csv_for_the_same_closure_are_one(tmp_path: Path, ctx: Context
 
 def test_notam_cancellation_and_replacement(tmp_path: Path, ctx: Context) -> None:
     q = "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005"
-    write(tmp_path, "closures/1.notam", f"(A0010/25 NOTAMN {q} A) EYVI B) 2510041916 C) 2510050150 E) AD CLSD.)\n"
-          f"(A0020/25 NOTAMN {q} A) EYVI B) 2510101800 C) 2510102000 E) AD CLSD.)")
+    write(
+        tmp_path,
+        "closures/1.notam",
+        f"(A0010/25 NOTAMN {q} A) EYVI B) 2510041916 C) 2510050150 E) AD CLSD.)\n"
+        f"(A0020/25 NOTAMN {q} A) EYVI B) 2510101800 C) 2510102000 E) AD CLSD.)",
+    )
     run(tmp_path, ctx)
     assert len(rows(tmp_path, "closures")) == 2
-    write(tmp_path, "closures/2.notam", f"(A0011/25 NOTAMR A0010/25 {q} A) EYVI B) 2510041916 C) 2510050400 E) AD CLSD.)\n"
-          "(A0021/25 NOTAMC A0020/25 Q) EYVL/QFAXX/IV/NBO/A/000/999/5438N02517E005 A) EYVI B) 2510101900 E) AD OPEN.)")
+    write(
+        tmp_path,
+        "closures/2.notam",
+        f"(A0011/25 NOTAMR A0010/25 {q} A) EYVI B) 2510041916 C) 2510050400 E) AD CLSD.)\n"
+        "(A0021/25 NOTAMC A0020/25 Q) EYVL/QFAXX/IV/NBO/A/000/999/5438N02517E005 A) EYVI B) 2510101900 E) AD OPEN.)",
+    )
     run(tmp_path, ctx, 2)
     assert rows(tmp_path, "closures", "notam_id, strftime(closed_until, '%H:%M')") == [("A0011/25", "04:00")]
     assert log_rows(tmp_path)["closures/2.notam"] == (2, 2, 0, 0, 0)
@@ -164,10 +197,36 @@ def test_crashed_run_is_completed_by_the_next(tmp_path: Path, ctx: Context, monk
 
 
 def test_spilled_rows_are_gone_after_a_run_and_leftovers_after_the_next(tmp_path: Path, ctx: Context) -> None:
-    write(tmp_path, "flights/f.csv", "airport,direction,flight_number,scheduled_at\nEYVI,arrival,BT1,2025-10-01T12:00\n")
+    write(
+        tmp_path, "flights/f.csv", "airport,direction,flight_number,scheduled_at\nEYVI,arrival,BT1,2025-10-01T12:00\n"
+    )
     leftover = tmp_path / "lake" / "_work" / "crashed-run" / "x.arrow"
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(b"partial")
     run(tmp_path, ctx)
     assert not (tmp_path / "lake" / "_work").exists()
     assert rows(tmp_path, "flights", "flight_number") == [("BT1",)]
+
+
+def test_a_same_size_edit_with_its_mtime_restored_is_read_again(tmp_path: Path, ctx: Context) -> None:
+    path = write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    run(tmp_path, ctx)
+    stat = path.stat()
+    path.write_text(HEADER + "2025-10-04T22:00,7,Vilniaus r.,54.7,25.5,NKVC,1\n", encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as cp -p, rsync -t or tar would
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    summary = run(tmp_path, ctx, 2)
+    assert summary.files_read == 1
+    assert rows(tmp_path, "incursions", "balloons") == [(7,)]
+    assert run(tmp_path, ctx, 3).files_read == 0
+
+
+def test_a_file_replaced_by_a_copy_with_the_same_stat_is_hashed_again(tmp_path: Path, ctx: Context) -> None:
+    path = write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    run(tmp_path, ctx)
+    stat = path.stat()
+    other = write(tmp_path, "incursions/.tmp", HEADER + "2025-10-04T22:00,8,Vilniaus r.,54.7,25.5,NKVC,1\n")
+    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    other.replace(path)  # a new inode under the old name, same size and mtime
+    assert run(tmp_path, ctx, 2).files_read == 1
+    assert rows(tmp_path, "incursions", "balloons") == [(8,)]

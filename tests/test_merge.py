@@ -1,64 +1,214 @@
-"""Month-by-month resolution in DuckDB applies the same rule as the row-by-row `resolve`."""
+"""The ownership model: each raw file's contributions, and current records derived from the files
+that still deliver them (later run; within a run, later path)."""
 
 from __future__ import annotations
 
-import shutil
 import tempfile
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+from conftest import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from balloons import lake, merge, parse
-from balloons.rawfile import RawFile
-from balloons.storage import local
+from balloons import lake
+from balloons.errors import ConfigError
+from balloons.ingest import forget, ingest
+from balloons.schema import RECORD_TABLES, TABLES
+from balloons.validate import Context
+from flows.cli import cli
 
-NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-HEADER = "airport,direction,flight_number,scheduled_at,status"
-# three keys (two in October, one in November) with two contents each
-RECORDS = [f"EYVI,arrival,BT{n},{when},{status}" for n, when in
-           [(1, "2025-10-01T12:00"), (2, "2025-10-31T23:30"), (3, "2025-11-02T08:00")]
-           for status in ("operated", "cancelled")]
-FILE = st.lists(st.sampled_from(RECORDS), max_size=8)
+INC = "detected_at,balloons,source,source_id\n"
+FLT = "airport,direction,flight_number,scheduled_at,status\n"
 
 
-def _parsed(files: list[list[str]], ctx, prefix: str) -> list[parse.Parsed]:
-    out = []
-    for i, lines in enumerate(files):
-        name = f"flights/{prefix}{i}.csv"
-        data = ("\n".join([HEADER, *lines]) + "\n").encode()
-        out.append(parse.parse_file(RawFile(name, "flights", "0" * 64, Path(name)), data, ctx=ctx))
+def run(root: Path, ctx: Context, n: int):
+    return ingest(root / "raw", root / "lake", ctx=replace(ctx, now=ctx.now + timedelta(minutes=n)), run_id=f"r{n}")
+
+
+def forget_path(root: Path, ctx: Context, n: int, *paths: str) -> list[str]:
+    return forget(root / "lake", paths, run_id=f"f{n}", now=ctx.now + timedelta(minutes=n))
+
+
+def state(root: Path, *, lineage: bool = True) -> dict[str, list[tuple]]:
+    """Every lake table and the quarantine, without the run columns (which name the run)."""
+    out = {}
+    for table in RECORD_TABLES:
+        drop = {"run_id", "ingested_at"} | (set() if lineage else {"source_file", "source_line"})
+        keep = [c for c in TABLES[table].schema.names if c not in drop]
+        out[table] = sorted(
+            (m, *r.values())
+            for m in lake.months(root / "lake", table)
+            for r in lake.read_partition(root / "lake", table, m, keep).to_pylist()
+        )
+    out["quarantine"] = sorted(
+        tuple(q.values()) for q in lake.read_quarantine(root / "lake").drop(["run_id", "ingested_at"]).to_pylist()
+    )
     return out
 
 
-def _lake_rows(root: Path) -> list[dict]:
-    return [row for month in lake.months(root, "flights")
-            for row in lake.read_partition(root, "flights", month).to_pylist()]
+def balloons_of(root: Path) -> dict[str, tuple[int, str]]:
+    part = state(root)["incursions"]
+    names = ["month", *[c for c in TABLES["incursions"].schema.names if c not in ("run_id", "ingested_at")]]
+    rows = [dict(zip(names, r, strict=True)) for r in part]
+    return {r["source_id"]: (r["balloons"], r["source_file"]) for r in rows}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
-@given(before=st.lists(FILE, max_size=2), run=st.lists(FILE, min_size=1, max_size=3), redeliver=st.booleans())
-def test_month_by_month_equals_row_by_row(before, run, redeliver, ctx) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "base"
-        if before:
-            first = _parsed(before, ctx, "a")
-            merge.merge_table(base, "flights", first, cleanup=set(), run_id="r1", now=NOW)
-        cleanup = {"flights/a0.csv"} if redeliver and before else set()
-        prefix = "a" if cleanup else "b"
-        results = {}
-        for how, func in (("month", merge._merge_by_month), ("whole", merge._merge_whole)):
-            root = Path(tmp) / how
-            if base.exists():
-                shutil.copytree(base, root)
-            merged = func(local(root), "flights", _parsed(run, ctx, prefix), cleanup=cleanup, run_id="r2", now=NOW)
-            results[how] = (merged.counts, sorted(merged.partitions), _lake_rows(root))
-        month_counts, month_parts, month_rows = results["month"]
-        whole_counts, whole_parts, whole_rows = results["whole"]
-        assert month_counts == whole_counts
-        assert month_rows == whole_rows
-        assert set(month_parts) <= set(whole_parts)  # whole may rewrite a month that did not change
-        for counts in month_counts.values():
-            assert counts.read == counts.landed + counts.quarantined + counts.duplicate + counts.superseded
+def test_redelivery_replaces_only_that_files_contributions(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "incursions/a.csv", INC + "2025-10-04T22:00,2,N,X\n2025-10-05T22:00,1,N,Y\n")
+    write(tmp_path, "incursions/b.csv", INC + "2025-10-04T22:00,2,N,X\n")
+    run(tmp_path, ctx, 1)
+    write(tmp_path, "incursions/a.csv", INC + "2025-10-05T22:00,1,N,Y\n")
+    run(tmp_path, ctx, 2)
+    assert balloons_of(tmp_path) == {"X": (2, "incursions/b.csv"), "Y": (1, "incursions/a.csv")}
+    with tempfile.TemporaryDirectory() as fresh:
+        write(Path(fresh), "incursions/a.csv", INC + "2025-10-05T22:00,1,N,Y\n")
+        write(Path(fresh), "incursions/b.csv", INC + "2025-10-04T22:00,2,N,X\n")
+        run(Path(fresh), ctx, 1)
+        assert state(Path(fresh)) == state(tmp_path)
+
+
+def test_withdrawing_the_latest_delivery_brings_back_the_one_before(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "incursions/z-first.csv", INC + "2025-10-04T22:00,2,N,X\n")
+    run(tmp_path, ctx, 1)
+    write(tmp_path, "incursions/a-correction.csv", INC + "2025-10-04T22:00,5,N,X\n")
+    run(tmp_path, ctx, 2)
+    assert balloons_of(tmp_path)["X"] == (5, "incursions/a-correction.csv")  # a later run wins over a later path
+    write(tmp_path, "incursions/a-correction.csv", INC + "2025-10-06T22:00,1,N,other\n")
+    run(tmp_path, ctx, 3)
+    assert balloons_of(tmp_path)["X"] == (2, "incursions/z-first.csv")
+    write(tmp_path, "incursions/a-correction.csv", INC + "2025-10-04T22:00,5,N,X\n")
+    run(tmp_path, ctx, 4)
+    assert forget_path(tmp_path, ctx, 5, "incursions/a-correction.csv") == ["incursions/a-correction.csv"]
+    assert balloons_of(tmp_path) == {"X": (2, "incursions/z-first.csv")}
+
+
+def test_deleting_a_raw_file_is_a_no_op_and_forget_is_explicit(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "flights/EYVI/a.csv", FLT + "EYVI,arrival,FR1,2025-10-04T22:30,operated\n")
+    path = write(tmp_path, "flights/EYVI/b.csv", FLT + "EYVI,arrival,FR2,2025-11-04T22:30,operated\n")
+    run(tmp_path, ctx, 1)
+    before = state(tmp_path)
+    path.unlink()
+    assert run(tmp_path, ctx, 2).files_read == 0
+    assert state(tmp_path) == before
+    forget_path(tmp_path, ctx, 3, "flights/EYVI/b.csv")
+    assert [r[4] for r in state(tmp_path)["flights"]] == ["FR1"]
+    assert lake.months(tmp_path / "lake", "flights") == ["2025-10"]
+
+
+def test_a_forgotten_file_stays_forgotten_until_its_content_changes(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "incursions/a.csv", INC + "2025-10-04T22:00,2,N,X\nbad,1,N,Q\n")
+    run(tmp_path, ctx, 1)
+    assert forget_path(tmp_path, ctx, 2, "incursions") == ["incursions/a.csv"]  # a folder forgets what is in it
+    assert state(tmp_path) == {"incursions": [], "closures": [], "flights": [], "quarantine": []}
+    assert run(tmp_path, ctx, 3).files_read == 0
+    assert balloons_of(tmp_path) == {}
+    write(tmp_path, "incursions/a.csv", INC + "2025-10-04T22:00,3,N,X\n")
+    run(tmp_path, ctx, 4)
+    assert balloons_of(tmp_path) == {"X": (3, "incursions/a.csv")}
+    with pytest.raises(ConfigError, match="No delivered raw file matches 'incursions/nothing.csv'"):
+        forget_path(tmp_path, ctx, 5, "incursions/nothing.csv")
+
+
+def test_forgetting_a_notam_cancellation_brings_the_closure_back(tmp_path: Path, ctx: Context) -> None:
+    write(
+        tmp_path,
+        "closures/a.notam",
+        "(A1801/25 NOTAMN Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005 "
+        "A) EYVI B) 2510041916 C) 2510050150 E) AD CLSD.)",
+    )
+    run(tmp_path, ctx, 1)
+    write(
+        tmp_path,
+        "closures/b.notam",
+        "(A1802/25 NOTAMC A1801/25 Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005 A) EYVI B) 2510041916 E) AD CLSD.)",
+    )
+    run(tmp_path, ctx, 2)
+    assert state(tmp_path)["closures"] == []
+    forget_path(tmp_path, ctx, 3, "closures/b.notam")
+    assert [r[6] for r in state(tmp_path)["closures"]] == ["A1801/25"]
+
+
+def test_forget_through_the_cli(tmp_path: Path, ctx: Context) -> None:
+    write(tmp_path, "incursions/a.csv", INC + "2025-10-04T22:00,2,N,X\n")
+    run(tmp_path, ctx, 1)
+    result = CliRunner().invoke(
+        cli, ["forget", str(tmp_path / "raw" / "incursions" / "a.csv"), "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "withdrew 1 raw file(s): incursions/a.csv" in result.output
+    assert balloons_of(tmp_path) == {}
+    again = CliRunner().invoke(cli, ["forget", "incursions/a.csv", "--data-dir", str(tmp_path)])
+    assert again.exit_code == 1 and again.output.startswith("Error: No delivered raw file matches")
+
+
+# --- property: any history of deliveries, re-deliveries and forgets = a fresh run on the end state --
+
+INCURSIONS = [
+    f"2025-{m:02d}-{d:02d}T{h:02d}:15,{n},N,k{n}"
+    for n, (m, d, h) in enumerate([(10, 4, 21), (10, 31, 23), (11, 1, 1), (9, 9, 0), (12, 17, 20)], start=1)
+]
+FLIGHTS = [
+    f"EYVI,{way},FR{n},{when},operated"
+    for n, (way, when) in enumerate(
+        [
+            ("arrival", "2025-10-04T22:30"),
+            ("departure", "2025-10-31T23:30"),
+            ("arrival", "2025-11-01T00:30"),
+            ("departure", "2025-12-24T10:00"),
+        ],
+        start=1,
+    )
+]
+BAD = {
+    "incursions": ["2025-02-30T10:00,1,N,bad", "2025-10-04T22:00,1_000,N,bad2"],
+    "flights": ["EYVI,sideways,FR9,2025-10-04T22:30,operated"],
+}
+FILES = ["incursions/a.csv", "incursions/b/c.csv", "incursions/d.csv", "flights/a.csv", "flights/z.csv"]
+
+
+def _body(path: str, lines: list[str]) -> str:
+    return (INC if path.startswith("incursions") else FLT) + "".join(line + "\n" for line in lines)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[tuple[str, str, list[str]]]:
+    steps = []
+    for _ in range(draw(st.integers(min_value=1, max_value=7))):
+        path = draw(st.sampled_from(FILES))
+        table = path.split("/")[0]
+        pool = (INCURSIONS if table == "incursions" else FLIGHTS) + BAD[table]
+        action = draw(st.sampled_from(["deliver", "deliver", "forget"]))
+        steps.append((action, path, draw(st.lists(st.sampled_from(pool), max_size=4))))
+    return steps
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(history=histories())
+def test_any_history_equals_a_fresh_run_on_the_final_raw_state(history, ctx: Context) -> None:
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        live, fresh = Path(a), Path(b)
+        delivered: set[str] = set()
+        for n, (action, path, lines) in enumerate(history, start=1):
+            if action == "deliver":
+                write(live, path, _body(path, lines))
+                run(live, ctx, n)
+                delivered.add(path)
+            elif path in delivered:  # withdraw on purpose, and take the file away
+                (live / "raw" / path).unlink()
+                forget_path(live, ctx, n, path)
+                delivered.discard(path)
+        for path in delivered:
+            write(fresh, path, (live / "raw" / path).read_text(encoding="utf-8"))
+        if delivered:
+            run(fresh, ctx, 1)
+        assert state(live) == state(fresh)
+        for row in lake.read_ingest_log(live / "lake").to_pylist():
+            assert row["rows_read"] == (
+                row["rows_landed"] + row["rows_quarantined"] + row["rows_duplicate"] + row["rows_superseded"]
+            )

@@ -109,7 +109,8 @@ def test_incremental_run_touches_only_the_new_month(served: Path) -> None:
     after = lake_files(served)
     changed = {p for p in after if before.get(p) != after[p]}
     relative = {p.relative_to(served / "lake").as_posix().rsplit("/", 1)[0] for p in changed}
-    assert {r for r in relative if not r.startswith(("ingest_log", "quarantine"))} == {"incursions/month=2026-01"}
+    assert {r for r in relative if not r.startswith(("ingest_log", "quarantine", "deliveries"))} == {
+        "incursions/month=2026-01", "contributions/incursions/month=2026-01"}  # the month's records and who gave them
     assert all(after[p] == before[p] for p in before if "flights" in p.parts or "closures" in p.parts)
     reports_after = {p: p.stat().st_mtime_ns for p in (served / "reports").glob("*.pdf")}
     assert {p.name for p in reports_after if reports_before.get(p) != reports_after[p]} == {"2026-01.pdf", "2026.pdf"}

@@ -221,6 +221,6 @@ def test_wait_option_is_a_finite_bounded_number(tmp_path: Path, command: str, va
     from click.testing import CliRunner
 
     result = CliRunner().invoke(cli, [command, "--wait", value, "--data-dir", str(tmp_path)])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 1, result.output
     assert "Error: Invalid value for '--wait'" in result.output
     assert not (tmp_path / "warehouse.duckdb").exists() and not (tmp_path / ".balloons.lock").exists()

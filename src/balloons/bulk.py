@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from balloons.errors import RawFileError
 from balloons.rawfile import delimiter_of
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES
 from balloons.validate import COLUMNS, EARLIEST, MAX_SEATS
@@ -45,25 +46,31 @@ def _sql(name: str) -> str:
     return resources.files("balloons").joinpath("sql", "ingest", name).read_text("utf-8")
 
 
-def _lines(stream: IO[bytes], batch_bytes: int) -> Iterator[pa.Array]:
-    """Complete lines in batches, checked plain; the header is the first line of the first batch."""
-    carry = b""
+def _lines(stream: IO[bytes], batch_bytes: int, line_bytes: int, name: str) -> Iterator[pa.Array]:
+    """Complete lines in batches, checked plain; the header is the first line of the first batch.
+    A line longer than `line_bytes` raises RawFileError (the carry never grows past it)."""
+    carry: list[bytes] = []
+    carried = 0
     first = True
     while True:
         chunk = stream.read(batch_bytes)
-        data = carry + chunk
-        if not data:
-            return
         if chunk:
-            cut = data.rfind(b"\n") + 1
+            cut = chunk.rfind(b"\n") + 1
             if cut == 0:
-                carry = data
+                carry.append(chunk)
+                carried += len(chunk)
+                if carried > line_bytes:
+                    raise RawFileError(f"{name} has a line longer than {line_bytes:,} bytes (BALLOONS_MAX_LINE_BYTES)")
                 continue
-            body, carry = data[:cut], data[cut:]
+            body = b"".join([*carry, chunk[:cut]])
+            carry, carried = [chunk[cut:]], len(chunk) - cut
         else:
-            body, carry = data + b"\n", b""
+            if not carried:
+                return
+            body = b"".join([*carry, b"\n"])
+            carry, carried = [], 0
         if first and body.startswith(codecs.BOM_UTF8):
-            body = body[len(codecs.BOM_UTF8):]
+            body = body[len(codecs.BOM_UTF8) :]
         first = False
         if b'"' in body:
             raise NotPlain("it quotes fields")
@@ -78,14 +85,18 @@ def _lines(stream: IO[bytes], batch_bytes: int) -> Iterator[pa.Array]:
         lines = pc.list_flatten(pc.split_pattern(text, "\n"))
         if b"\r" in body:
             lines = pc.utf8_rtrim(lines, characters="\r")
+        if (pc.max(pc.binary_length(lines)).as_py() or 0) > line_bytes:
+            raise RawFileError(f"{name} has a line longer than {line_bytes:,} bytes (BALLOONS_MAX_LINE_BYTES)")
         yield lines
 
 
 class PlainCsv:
     """A plain CSV stream: its raw header and delimiter, then batches of (line number, lines)."""
 
-    def __init__(self, stream: IO[bytes], *, batch_bytes: int = BATCH_BYTES) -> None:
-        self._batches = _lines(stream, batch_bytes)
+    def __init__(
+        self, stream: IO[bytes], *, batch_bytes: int = BATCH_BYTES, line_bytes: int = 1 << 20, name: str = "the file"
+    ) -> None:
+        self._batches = _lines(stream, batch_bytes, line_bytes, name)
         first = next(self._batches, None)
         header_line = first[0].as_py() if first is not None else ""
         if first is None or not header_line.strip():
@@ -135,8 +146,10 @@ _KINDS = {"seats": _json_number, "passengers": _json_number, "scheduled_at": _js
 
 
 # identity.flight_id: ["flight", airport, direction, flight_number, scheduled_at]
-FLIGHT_ID_JSON_SQL = ("""concat('["flight","', airport, '","', direction, '","', flight_number, '","', """
-                      """strftime(scheduled_utc, '%Y-%m-%dT%H:%M:%S+00:00'), '"]')""")
+FLIGHT_ID_JSON_SQL = (
+    """concat('["flight","', airport, '","', direction, '","', flight_number, '","', """
+    """strftime(scheduled_utc, '%Y-%m-%dT%H:%M:%S+00:00'), '"]')"""
+)
 
 
 def content_json_sql(columns: list[str]) -> str:
@@ -170,11 +183,23 @@ def wall_offsets(hours: pa.Table) -> pa.Table:
             minutes = _minutes(wall, early.cast(wall.type))
             offsets.append(pc.if_else(pc.equal(early, late), minutes, None))
         steady = pc.if_else(pc.equal(offsets[0], offsets[1]), offsets[0], None)
-        out.append(pa.table({"zone": pa.array([zone] * len(walls), pa.string()), "hour": walls,
-                             "offset_min": steady.cast(pa.int64())}))
+        out.append(
+            pa.table(
+                {
+                    "zone": pa.array([zone] * len(walls), pa.string()),
+                    "hour": walls,
+                    "offset_min": steady.cast(pa.int64()),
+                }
+            )
+        )
     if not out:
-        return pa.table({"zone": pa.array([], pa.string()), "hour": pa.array([], pa.timestamp("us")),
-                         "offset_min": pa.array([], pa.int64())})
+        return pa.table(
+            {
+                "zone": pa.array([], pa.string()),
+                "hour": pa.array([], pa.timestamp("us")),
+                "offset_min": pa.array([], pa.int64()),
+            }
+        )
     return pa.concat_tables(out)
 
 
@@ -191,8 +216,17 @@ def utc_offsets(first: datetime, last: datetime, zone: str) -> pa.Table:
     return pa.table({"hour": hours, "offset_min": steady.cast(pa.int64())})
 
 
-def flights(first_line: int, lines: pa.Array, *, positions: Mapping[str, int], width: int, delimiter: str,
-            zones: pa.Table, local_zone: str, now: datetime) -> tuple[pa.Table, pa.Array]:
+def flights(
+    first_line: int,
+    lines: pa.Array,
+    *,
+    positions: Mapping[str, int],
+    width: int,
+    delimiter: str,
+    zones: pa.Table,
+    local_zone: str,
+    now: datetime,
+) -> tuple[pa.Table, pa.Array]:
     """Validate a batch of lines of a plain flight CSV, numbered from `first_line`.
 
     `positions` maps canonical columns to their place in the header of `width` fields. Returns
@@ -207,19 +241,34 @@ def flights(first_line: int, lines: pa.Array, *, positions: Mapping[str, int], w
         con.register("batch", pa.Table.from_batches(rows.to_batches(max_chunksize=1 << 16), schema=rows.schema))
         # (in chunks, so that DuckDB scans it on every core)
         con.register("zones", zones)
-        con.execute(_sql("flights_split.sql").replace("{fields}", fields_sql(positions)),
-                    {"delimiter": delimiter, "width": width})
-        con.execute(_sql("flights_fast.sql"), {
-            "directions": list(DIRECTIONS), "statuses": list(FLIGHT_STATUSES), "max_seats": MAX_SEATS,
-        })
-        con.register("wall_offsets", wall_offsets(con.execute(_sql("flights_hours.sql")).to_arrow_table()))
+        con.execute(
+            _sql("flights_split.sql").replace("{fields}", fields_sql(positions)),
+            {"delimiter": delimiter, "width": width},
+        )
         earliest, latest = EARLIEST.replace(tzinfo=None), (now + timedelta(days=FUTURE_DAYS)).replace(tzinfo=None)
+        con.execute(
+            _sql("flights_fast.sql"),
+            {
+                "directions": list(DIRECTIONS),
+                "statuses": list(FLIGHT_STATUSES),
+                "max_seats": MAX_SEATS,
+                "earliest_wall": earliest - timedelta(days=2),
+                "latest_wall": latest + timedelta(days=2),
+            },
+        )
+        con.register("wall_offsets", wall_offsets(con.execute(_sql("flights_hours.sql")).to_arrow_table()))
         first, last = con.execute("select min(wall), max(wall) from checked").fetchone() or (None, None)
-        low, high = (max(first - timedelta(days=1), earliest), min(last + timedelta(days=1), latest)) if first else \
-            (earliest, earliest)
+        low, high = (
+            (max(first - timedelta(days=1), earliest), min(last + timedelta(days=1), latest))
+            if first
+            else (earliest, earliest)
+        )
         con.register("local_offsets", utc_offsets(low, high, local_zone))
-        accept = (_sql("flights_accept.sql").replace("{id_json}", FLIGHT_ID_JSON_SQL)
-                  .replace("{content_json}", content_json_sql(list(FLIGHT_COLUMNS))))
+        accept = (
+            _sql("flights_accept.sql")
+            .replace("{id_json}", FLIGHT_ID_JSON_SQL)
+            .replace("{content_json}", content_json_sql(list(FLIGHT_COLUMNS)))
+        )
         # materialising first lets DuckDB use both cores; exporting a running query to Arrow does not
         con.execute(f"create temp table accepted as {accept}", {"earliest": earliest, "latest": latest})
         accepted = con.execute("select * from accepted").to_arrow_table()
@@ -234,7 +283,10 @@ def flights(first_line: int, lines: pa.Array, *, positions: Mapping[str, int], w
 def staged_flights(accepted: pa.Table, *, source_file: str, schema: pa.Schema) -> pa.Table:
     """Accepted fast-path rows in the staged shape, with their lineage."""
     n = accepted.num_rows
-    extra = {"source_file": pa.repeat(pa.scalar(source_file, pa.string()), n),
-             "_op": pa.repeat(pa.scalar("N", pa.string()), n), "_ref": pa.nulls(n, pa.string())}
+    extra = {
+        "source_file": pa.repeat(pa.scalar(source_file, pa.string()), n),
+        "_op": pa.repeat(pa.scalar("N", pa.string()), n),
+        "_ref": pa.nulls(n, pa.string()),
+    }
     columns = [accepted.column(f.name) if f.name in accepted.column_names else extra[f.name] for f in schema]
     return pa.Table.from_arrays([c.cast(f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)

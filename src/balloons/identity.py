@@ -50,9 +50,7 @@ def closure_id(row: Mapping[str, object]) -> str:
 
 def flight_id(row: Mapping[str, object]) -> str:
     """(airport, direction, flight_number, scheduled_at)."""
-    return stable_hash(
-        ["flight", row["airport"], row["direction"], row["flight_number"], row["scheduled_at"]]
-    )
+    return stable_hash(["flight", row["airport"], row["direction"], row["flight_number"], row["scheduled_at"]])
 
 
 def content_hash(row: Mapping[str, object]) -> str:

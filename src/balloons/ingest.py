@@ -1,14 +1,22 @@
 """Ingest raw files into the lake: find new or changed files, parse and validate them,
-resolve duplicates and updates, rewrite only the affected month partitions, and log every file.
+replace their contributions, derive the affected month partitions, and log every file.
 
 Accounting, per raw file and run: rows_read = rows_landed + rows_quarantined + rows_duplicate +
 rows_superseded + rows_skipped. A record is *duplicate* when a record with the same key and content is already
 in the lake or earlier in the run; *superseded* when a later record with the same key (or a
 NOTAMR/NOTAMC naming its NOTAM) replaces it within the run. A NOTAMC counts as landed: its effect,
-withdrawing a closure, is in the lake. A file that cannot be parsed at all counts as one
-quarantined record. A NOTAM message counts once however many windows it lands as; one that is not
-an aerodrome closure is *skipped*. A file delivered again with new content first takes back everything it
-contributed before.
+withdrawing a closure, is in the lake. A NOTAM message counts once however many windows it lands
+as; one that is not an aerodrome closure is *skipped*. A file that cannot be parsed at all counts as one
+quarantined record, and so does one that cannot be listed or read. A file delivered again with new
+content replaces everything it contributed before (see `merge.py` for the ownership model).
+
+A run is all or nothing (see `lake.py`): a crash at any point leaves nothing of it once the next
+run starts, which then reads the raw folder as it is by then.
+
+Change detection: a path is read again when its digest differs from the one its last delivery
+had. The digest is recomputed unless size, mtime, ctime and inode all equal the ones recorded
+with it, so an edit whose mtime was restored (`cp -p`, `rsync -t`, `tar`) is still seen: writing
+a file, or restoring its mtime, always moves its ctime.
 """
 
 from __future__ import annotations
@@ -25,19 +33,37 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from balloons import lake
+from balloons.errors import ConfigError
 from balloons.fetch.rawstore import is_sidecar
 from balloons.lake import Lake
 from balloons.merge import Counts, Merged, base_counts, merge_table
 from balloons.parse import Parsed, Spill, data_columns, parse_file
 from balloons.rawfile import RawFile
-from balloons.schema import INGEST_LOG, QUARANTINE, RECORD_TABLES
-from balloons.storage import as_store
+from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, RECORD_TABLES, contribution
+from balloons.storage import Store, as_store
 from balloons.validate import Context
 
-__all__ = ["Counts", "Merged", "Parsed", "RawFile", "Spill", "Summary", "data_columns", "ingest", "merge_table",
-           "parse_file", "prepare", "scan"]
+__all__ = [
+    "Counts",
+    "Merged",
+    "Parsed",
+    "RawFile",
+    "Spill",
+    "Summary",
+    "data_columns",
+    "forget",
+    "ingest",
+    "merge_table",
+    "parse_file",
+    "prepare",
+    "scan",
+]
+
+UNREADABLE = "unreadable"
+"""The digest recorded for a path that could not be listed or read."""
 
 log = logging.getLogger(__name__)
+
 
 def sha256_of(location: Path) -> str:
     digest = hashlib.sha256()
@@ -45,6 +71,11 @@ def sha256_of(location: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def display_path(relative: str) -> str:
+    """A raw path as text: bytes of a name that is not UTF-8 are written as `\\xNN`."""
+    return os.fsencode(relative).decode("utf-8", "backslashreplace")
 
 
 @dataclass
@@ -67,11 +98,21 @@ class Summary:
         )
 
 
-def scan(raw_dir: Path, known: dict[str, tuple[int, int, str]] | None = None) -> list[RawFile]:
-    """Every file under raw/<table>/ (any depth; hidden files and fetch sidecars skipped), sorted by path.
+Known = dict[str, tuple[int, int, int, int, str]]
 
-    `known` maps a path to the (size, mtime_ns, sha256) the ingest log last saw: a file whose size
-    and modification time are unchanged is not read again to compute its digest.
+
+def _unreadable(relative: str, table: str, location: Path, what: str, exc: BaseException) -> RawFile:
+    reason = f"{what} {relative} failed: {type(exc).__name__}: {exc}"[:2000]
+    log.warning("path=%s %s", relative, reason)
+    return RawFile(relative, table, UNREADABLE, location, error=reason)
+
+
+def scan(raw_dir: Path, known: Known | None = None) -> list[RawFile]:
+    """Every file under raw/<table>/ (any depth, hidden files skipped), sorted by path.
+
+    `known` maps a path to the (size, mtime_ns, ctime_ns, inode, sha256) its last delivery had:
+    a file whose stat is unchanged in all four is not read again to compute its digest. A file
+    or folder that cannot be listed, stat'ed or read comes back with its `error` set.
     """
     known = known or {}
     found = []
@@ -81,92 +122,138 @@ def scan(raw_dir: Path, known: dict[str, tuple[int, int, str]] | None = None) ->
         base = root / table
         if not base.is_dir():
             continue
-        for folder, dirs, names in os.walk(base):
+        failed: list[OSError] = []
+        for folder, dirs, names in os.walk(base, onerror=failed.append):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):
                 location = Path(folder) / name
-                if name.startswith(".") or location.is_symlink() or not location.is_file() \
-                        or is_sidecar(location):  # a fetched payload's provenance, not records
-                    skipped += 1
-                    continue
-                relative = location.relative_to(root).as_posix()
-                stat = location.stat()
-                seen = known.get(relative)
-                same = seen is not None and seen[:2] == (stat.st_size, stat.st_mtime_ns)
-                digest = seen[2] if same and seen else sha256_of(location)
-                found.append(RawFile(relative, table, digest, location, stat.st_size, stat.st_mtime_ns))
+                relative = display_path(location.relative_to(root).as_posix())
+                try:
+                    if name.startswith(".") or location.is_symlink() or not location.is_file() or is_sidecar(location):
+                        skipped += 1
+                        continue
+                    stat = location.stat()
+                    seen = known.get(relative)
+                    now = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+                    digest = seen[4] if seen is not None and seen[:4] == now else sha256_of(location)
+                    found.append(RawFile(relative, table, digest, location, *now))
+                except FileNotFoundError:
+                    continue  # gone since the listing: as if never there (deleting raw files is a no-op)
+                except Exception as exc:  # noqa: BLE001 - one file must never stop the scan
+                    found.append(_unreadable(relative, table, location, "reading", exc))
+        for error in failed:
+            where = Path(os.fsdecode(error.filename)) if error.filename else base
+            relative = display_path(where.relative_to(root).as_posix()) + "/"
+            found.append(_unreadable(relative, table, where, "listing folder", error))
     if skipped:
         log.info("skipped=%d hidden files, links or fetch sidecars under %s", skipped, root)
     return sorted(found, key=lambda f: f.path)
 
 
-def known_files(ingest_log: pa.Table) -> dict[str, tuple[int, int, str]]:
-    """Path → (size, mtime_ns, sha256) as the latest log entry recorded it."""
-    rows = zip(ingest_log.column("path").to_pylist(), ingest_log.column("size_bytes").to_pylist(),
-               ingest_log.column("mtime_ns").to_pylist(), ingest_log.column("sha256").to_pylist(), strict=True)
-    return {path: (size or -1, mtime or -1, digest) for path, size, mtime, digest in rows}
+def known_files(deliveries: pa.Table) -> Known:
+    """Path → (size, mtime_ns, ctime_ns, inode, sha256) as its last delivery recorded it."""
+    names = ("path", "size_bytes", "mtime_ns", "ctime_ns", "inode", "sha256")
+    out: Known = {}
+    for path, size, mtime, ctime, inode, digest in zip(*(deliveries.column(n).to_pylist() for n in names), strict=True):
+        out[path] = (size or -1, mtime or -1, ctime or -1, inode or -1, digest)
+    return out
 
 
-def plan(files: Iterable[RawFile], ingest_log: pa.Table) -> tuple[list[RawFile], list[RawFile], set[str]]:
-    """Split files into (to read, unchanged) by the digest the log last saw for each path.
-
-    Also returns the paths that contributed rows before and so must be cleaned up when read.
-    """
-    last: dict[str, str] = {}
-    for path, digest in zip(ingest_log.column("path").to_pylist(),
-                            ingest_log.column("sha256").to_pylist(), strict=True):
-        last[path] = digest  # log files are read in run order, so the latest wins
+def plan(files: Iterable[RawFile], deliveries: pa.Table) -> tuple[list[RawFile], list[RawFile]]:
+    """Split files into (to read, unchanged) by the digest of each path's last delivery (a
+    forgotten file stays forgotten until its content changes)."""
+    last = dict(zip(deliveries.column("path").to_pylist(), deliveries.column("sha256").to_pylist(), strict=True))
     todo: list[RawFile] = []
     unchanged: list[RawFile] = []
     for raw in files:
         (unchanged if last.get(raw.path) == raw.sha256 else todo).append(raw)
-    return todo, unchanged, set(last)
+    return todo, unchanged
 
 
-def begin(lake_dir: Lake, parsed_files: list[Parsed]) -> None:
-    """Journal the files this run writes, so a crash is completed by the next run."""
-    lake.write_pending(lake_dir, [p.file.path for p in parsed_files])
+def begin(lake_dir: Lake, parsed_files: list[Parsed], run_id: str) -> int:
+    """Journal the run and return its delivery rank."""
+    lake.write_pending(lake_dir, [p.file.path for p in parsed_files], run_id)
+    return lake.next_delivery(lake_dir)
 
 
-def finish(lake_dir: Lake, parsed_files: list[Parsed], merged: list[Merged], *, run_id: str,
-           now: datetime) -> Summary:
-    """After every table is merged: quarantine, the ingest log, and the end of the journal."""
+def finish(
+    lake_dir: Lake, parsed_files: list[Parsed], merged: list[Merged], *, run_id: str, now: datetime, delivery: int
+) -> Summary:
+    """After every table is merged: quarantine, deliveries, the ingest log, then the commit."""
+    store = as_store(lake_dir)
     summary = Summary(run_id, partitions_written=sorted(p for m in merged for p in m.partitions))
     all_counts = {path: c for m in merged for path, c in m.counts.items()}
-    reread = {p.file.path for p in parsed_files}
-    old = lake.read_quarantine(lake_dir)
-    if old.num_rows:
-        old = old.filter(pc.invert(pc.is_in(old.column("source_file"), pa.array(sorted(reread)))))
+    reread = sorted({p.file.path for p in parsed_files})
     new_rows = [dict(q, run_id=run_id, ingested_at=now) for p in parsed_files for q in p.quarantine]
-    lake.write_quarantine(lake_dir, pa.concat_tables([old, pa.Table.from_pylist(new_rows, schema=QUARANTINE)]))
+    _replace_rows(store, "quarantine", reread, pa.Table.from_pylist(new_rows, schema=QUARANTINE), run_id)
+    delivered = [
+        {
+            "path": p.file.path,
+            "table_name": p.file.table,
+            "sha256": p.file.sha256,
+            "size_bytes": p.file.size_bytes,
+            "mtime_ns": p.file.mtime_ns,
+            "ctime_ns": p.file.ctime_ns,
+            "inode": p.file.inode,
+            "run_id": run_id,
+            "delivery": delivery,
+            "forgotten": False,
+        }
+        for p in parsed_files
+    ]
+    _replace_rows(store, "deliveries", reread, pa.Table.from_pylist(delivered, schema=DELIVERIES), run_id)
     log_rows = []
     for parsed in parsed_files:
         counts = all_counts.get(parsed.file.path) or base_counts(parsed)
         for name in ("read", "landed", "quarantined", "duplicate", "superseded", "skipped"):
             setattr(summary.counts, name, getattr(summary.counts, name) + getattr(counts, name))
-        log_rows.append({
-            "path": parsed.file.path, "table_name": parsed.file.table, "sha256": parsed.file.sha256,
-            "size_bytes": parsed.file.size_bytes, "mtime_ns": parsed.file.mtime_ns,
-            "rows_read": counts.read, "rows_landed": counts.landed,
-            "rows_quarantined": counts.quarantined, "rows_duplicate": counts.duplicate,
-            "rows_superseded": counts.superseded, "rows_skipped": counts.skipped, "run_id": run_id,
-            "ingested_at": now,
-        })
-    lake.write_ingest_log(lake_dir, run_id, pa.Table.from_pylist(log_rows, schema=INGEST_LOG))
-    lake.clear_pending(lake_dir)
-    lake.clear_work(lake_dir, run_id)
+        log_rows.append(
+            {
+                "path": parsed.file.path,
+                "table_name": parsed.file.table,
+                "sha256": parsed.file.sha256,
+                "size_bytes": parsed.file.size_bytes,
+                "mtime_ns": parsed.file.mtime_ns,
+                "rows_read": counts.read,
+                "rows_landed": counts.landed,
+                "rows_quarantined": counts.quarantined,
+                "rows_duplicate": counts.duplicate,
+                "rows_superseded": counts.superseded,
+                "rows_skipped": counts.skipped,
+                "run_id": run_id,
+                "ingested_at": now,
+            }
+        )
+    lake.write_ingest_log(store, run_id, pa.Table.from_pylist(log_rows, schema=INGEST_LOG))
+    lake.commit(store, run_id)
+    lake.clear_work(store, run_id)
     summary.files_read = len(parsed_files)
     return summary
 
 
-def write_results(lake_dir: Lake, parsed_files: list[Parsed], *, cleanup: set[str], run_id: str,
-                  now: datetime) -> Summary:
-    """Write partitions, quarantine and the ingest log for a run's parsed files, in that order."""
-    begin(lake_dir, parsed_files)
-    merged = [merge_table(lake_dir, table, mine, cleanup=cleanup & {p.file.path for p in mine}, run_id=run_id,
-                          now=now)
-              for table, mine in by_table(parsed_files).items()]
-    return finish(lake_dir, parsed_files, merged, run_id=run_id, now=now)
+def _replace_rows(store: Store, what: str, paths: list[str], rows: pa.Table, run_id: str) -> None:
+    """Quarantine or deliveries with the rows of `paths` replaced by `rows`."""
+    old = lake.read_quarantine(store) if what == "quarantine" else lake.read_deliveries(store)
+    column = "source_file" if what == "quarantine" else "path"
+    if old.num_rows and paths:
+        old = old.filter(pc.invert(pc.is_in(old.column(column), pa.array(paths, pa.string()))))
+    if not old.num_rows and not rows.num_rows and what == "deliveries":
+        return
+    table = pa.concat_tables([old, rows])
+    if what == "quarantine":
+        lake.write_quarantine(store, table, undo=run_id)
+    else:
+        lake.write_deliveries(store, table, undo=run_id)
+
+
+def write_results(lake_dir: Lake, parsed_files: list[Parsed], *, run_id: str, now: datetime) -> Summary:
+    """Contributions and partitions, then quarantine, deliveries and the ingest log; all or nothing."""
+    delivery = begin(lake_dir, parsed_files, run_id)
+    merged = [
+        merge_table(lake_dir, table, mine, run_id=run_id, now=now, delivery=delivery)
+        for table, mine in by_table(parsed_files).items()
+    ]
+    return finish(lake_dir, parsed_files, merged, run_id=run_id, now=now, delivery=delivery)
 
 
 def by_table(parsed_files: list[Parsed]) -> dict[str, list[Parsed]]:
@@ -175,30 +262,120 @@ def by_table(parsed_files: list[Parsed]) -> dict[str, list[Parsed]]:
     return {table: files for table, files in groups.items() if files}
 
 
-def prepare(raw_dir: Path, lake_dir: Lake) -> tuple[list[RawFile], list[RawFile], set[str]]:
-    """Clear a crashed run's staging leftovers; return (files to read, unchanged files, paths
-    whose earlier contributions must be taken back before their new content lands)."""
-    leftovers = lake.clean_staging(lake_dir)
-    lake.clear_work(lake_dir)
+def _start(lake_dir: Lake) -> Store:
+    """Undo a run that did not commit and clear its leftovers; seed contributions of an old lake."""
+    store = as_store(lake_dir)
+    lake.recover(store)
+    leftovers = lake.clean_staging(store)
+    lake.clear_work(store)
     if leftovers:
         log.warning("removed %d leftover staging file(s) of an interrupted run", leftovers)
-    log_table = lake.read_ingest_log(lake_dir)
-    todo, unchanged, seen_before = plan(scan(raw_dir, known_files(log_table)), log_table)
-    pending = set(lake.read_pending(lake_dir))
-    if pending and not todo:
-        lake.clear_pending(lake_dir)  # the interrupted run had logged every file: its work is done
-    cleanup = (seen_before | pending) & {f.path for f in todo}
-    return todo, unchanged, cleanup
+    _seed_from_old_lake(store)
+    return store
+
+
+def prepare(raw_dir: Path, lake_dir: Lake) -> tuple[list[RawFile], list[RawFile]]:
+    """Undo an interrupted run; return (files to read, unchanged files)."""
+    store = _start(lake_dir)
+    deliveries = lake.read_deliveries(store)
+    return plan(scan(raw_dir, known_files(deliveries)), deliveries)
 
 
 def ingest(raw_dir: Path, lake_dir: Lake, *, ctx: Context, run_id: str) -> Summary:
     """Ingest every new or changed raw file; a run over unchanged raw data changes nothing."""
-    todo, unchanged, cleanup = prepare(raw_dir, lake_dir)
+    todo, unchanged = prepare(raw_dir, lake_dir)
     spill = Spill(as_store(lake_dir), lake.work_folder(run_id))
     parsed_files = [parse_file(raw, ctx=ctx, spill=spill) for raw in todo]
-    summary = (write_results(lake_dir, parsed_files, cleanup=cleanup, run_id=run_id, now=ctx.now)
-               if parsed_files else Summary(run_id))
+    summary = write_results(lake_dir, parsed_files, run_id=run_id, now=ctx.now) if parsed_files else Summary(run_id)
     summary.files_seen = len(todo) + len(unchanged)
     summary.files_unchanged = len(unchanged)
     log.info("run=%s %s", run_id, summary.line())
     return summary
+
+
+def forget(lake_dir: Lake, targets: Iterable[str], *, run_id: str, now: datetime) -> list[str]:
+    """Withdraw the contributions of delivered raw files (a path relative to raw/, or a folder
+    of them): their records go unless another file delivers them, earlier versions come back,
+    and their quarantine goes. The files stay forgotten until their content changes. Returns
+    the paths forgotten; raises ConfigError when none matches."""
+    store = _start(lake_dir)
+    deliveries = lake.read_deliveries(store)
+    live = [r for r in deliveries.to_pylist() if not r["forgotten"]]
+    wanted = [t.strip("/") for t in targets]
+    chosen = sorted(
+        r["path"] for r in live if any(r["path"].rstrip("/") == t or r["path"].startswith(t + "/") for t in wanted)
+    )
+    if not chosen:
+        raise ConfigError(
+            f"No delivered raw file matches {', '.join(map(repr, wanted))}; give a path relative "
+            "to raw/ as the ingest log shows it (e.g. incursions/nkvc/a.csv)."
+        )
+    delivery = lake.next_delivery(store)
+    lake.write_pending(store, chosen, run_id)
+    tables = {r["path"]: r["table_name"] for r in live}
+    for table in RECORD_TABLES:
+        mine = {p for p in chosen if tables[p] == table}
+        if mine:
+            merge_table(store, table, [], run_id=run_id, now=now, delivery=delivery, withdraw=mine)
+    _replace_rows(store, "quarantine", chosen, QUARANTINE.empty_table(), run_id)
+    marked = deliveries.to_pylist()
+    for row in marked:
+        row["forgotten"] = row["forgotten"] or row["path"] in chosen
+    lake.write_deliveries(store, pa.Table.from_pylist(marked, schema=DELIVERIES), undo=run_id)
+    lake.commit(store, run_id)
+    log.info("run=%s forgot=%d files: %s", run_id, len(chosen), ", ".join(chosen))
+    return chosen
+
+
+def _seed_from_old_lake(store: Store) -> None:
+    """A lake written before contributions existed: seed them (and the deliveries) from the current
+    tables and the ingest log, so the next run starts from the same state. Idempotent."""
+    history = lake.read_ingest_log(store)
+    if not history.num_rows or lake.read_deliveries(store).num_rows:
+        return
+    runs = sorted(
+        {
+            (at, run)
+            for at, run in zip(
+                history.column("ingested_at").to_pylist(), history.column("run_id").to_pylist(), strict=True
+            )
+        }
+    )
+    rank = {run: i for i, (_, run) in enumerate(runs, start=1)}
+    latest: dict[str, dict[str, object]] = {}
+    for row in sorted(history.to_pylist(), key=lambda r: rank[r["run_id"]]):
+        latest[row["path"]] = row
+    delivery_of = {path: rank[str(row["run_id"])] for path, row in latest.items()}
+    for table in RECORD_TABLES:
+        for month in lake.months(store, table):
+            rows = lake.read_partition(store, table, month)
+            n = rows.num_rows
+            extra = {
+                "_op": pa.repeat(pa.scalar("N", pa.string()), n),
+                "_ref": pa.nulls(n, pa.string()),
+                "delivery": pa.array(
+                    [delivery_of.get(f, 0) for f in rows.column("source_file").to_pylist()], pa.int64()
+                ),
+            }
+            columns = [
+                rows.column(name) if name in rows.column_names else extra[name] for name in contribution(table).names
+            ]
+            seeded = pa.Table.from_arrays(columns, names=contribution(table).names)
+            lake.write_contributions(store, table, month, seeded, undo=None)
+    rows_out = [
+        {
+            "path": path,
+            "table_name": row["table_name"],
+            "sha256": row["sha256"],
+            "size_bytes": row["size_bytes"],
+            "mtime_ns": row["mtime_ns"],
+            "ctime_ns": None,
+            "inode": None,
+            "run_id": row["run_id"],
+            "delivery": delivery_of[path],
+            "forgotten": False,
+        }
+        for path, row in sorted(latest.items())
+    ]
+    lake.write_deliveries(store, pa.Table.from_pylist(rows_out, schema=DELIVERIES), undo=None)
+    log.warning("seeded contributions and deliveries of %d raw files from a lake written before them", len(latest))

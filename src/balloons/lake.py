@@ -4,16 +4,26 @@ Layout under the lake root (a folder, or s3://bucket/prefix; see `storage.py`):
     <table>/month=YYYY-MM/data.parquet     incursions, closures, flights (one file a partition)
     quarantine/data.parquet                every quarantined record, with its reason
     ingest_log/<run_id>.parquet            one file per ingest run
-    _pending.json                          the raw files a run is writing (present only mid-run)
+    contributions/<table>/month=YYYY-MM/data.parquet
+                                           every record each raw file delivers (the current
+                                           tables are derived from these; `month=none` holds
+                                           NOTAMC rows, which have no time)
+    deliveries/data.parquet                the raw files that deliver now, with digest and stat
+    _pending.json                          the run being written (present only mid-run)
+    _undo/<run_id>/                        the versions a run replaced, until it commits
     _work/<run_id>/                        parsed rows a run spilled before merging (only mid-run)
-Readers see the old file or the new one, never a partial one (see `Store.write_parquet`). Paths
-are built from our own table names and validated months only; raw file names never become paths.
-Every function takes a `Store`, or a local `Path` for convenience.
+Readers see the old file or the new one, never a partial one (see `Store.write_parquet`). A run
+is all or nothing: before it first replaces a file it keeps the old version under `_undo/`; it
+commits by writing its ingest log and then a `COMMITTED` mark; `recover` puts back every kept
+version of a run that did not commit. Paths are built from our own table names and validated
+months only; raw file names never become paths. Every function takes a `Store`, or a local
+`Path` for convenience.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import re
@@ -23,7 +33,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from balloons.errors import LakeError
-from balloons.schema import INGEST_LOG, QUARANTINE, TABLES, conform
+from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, TABLES, conform, contribution
 from balloons.storage import Store, as_store
 
 log = logging.getLogger(__name__)
@@ -32,6 +42,10 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _RUN_ID = re.compile(r"^[0-9A-Za-z_-]+$")
 PENDING = "_pending.json"
 WORK = "_work"
+UNDO = "_undo"
+COMMITTED = "COMMITTED"
+CONTRIBUTIONS = "contributions"
+NO_MONTH = "none"
 Lake = Store | Path
 
 
@@ -63,20 +77,30 @@ def partition_files(lake: Lake, table: str) -> list[str]:
     return [partition_path(lake, table, m) for m in months(lake, table)]
 
 
-def write_partition(lake: Lake, table: str, month: str, rows: pa.Table) -> None:
-    """Replace one partition with `rows` (sorted by time then id); no rows removes it."""
+def write_partition(lake: Lake, table: str, month: str, rows: pa.Table, *, undo: str | None = None) -> bool:
+    """Replace one partition with `rows` (sorted by time then id); no rows removes it. Returns
+    False, writing nothing, when the partition already holds exactly these rows. With `undo` (a
+    run id) the old version is kept until that run commits."""
     store = as_store(lake)
     spec = TABLES[table]
     target = partition_path(store, table, month)
+    exists = store.is_file(target)
     if rows.num_rows == 0:
+        if not exists:
+            return False
+        keep(store, undo, target)
         store.delete(target)
         log.info("table=%s month=%s rows=0 removed partition", table, month)
-        return
+        return True
     ordered = conform(rows, spec.schema, what=table).sort_by(
         [(spec.time_column, "ascending"), (spec.id_column, "ascending")]
     )
+    if exists and store.read_parquet(target, columns=None, schema=spec.schema).equals(ordered):
+        return False
+    keep(store, undo, target)
     store.write_parquet(ordered, target)
     log.info("table=%s month=%s rows=%d path=%s", table, month, ordered.num_rows, store.url_of(target))
+    return True
 
 
 def read_partition(lake: Lake, table: str, month: str, columns: Sequence[str] | None = None) -> pa.Table:
@@ -110,12 +134,14 @@ def read_quarantine(lake: Lake) -> pa.Table:
     return store.read_parquet(path, columns=None, schema=QUARANTINE)
 
 
-def write_quarantine(lake: Lake, rows: pa.Table) -> None:
+def write_quarantine(lake: Lake, rows: pa.Table, *, undo: str | None = None) -> None:
     store = as_store(lake)
     ordered = conform(rows, QUARANTINE, what="quarantine").sort_by(
         [("source_file", "ascending"), ("source_line", "ascending"), ("reason", "ascending")]
     )
-    store.write_parquet(ordered, store.path("quarantine", "data.parquet"))
+    target = store.path("quarantine", "data.parquet")
+    keep(store, undo, target)
+    store.write_parquet(ordered, target)
 
 
 def ingest_log_files(lake: Lake) -> list[str]:
@@ -136,24 +162,175 @@ def write_ingest_log(lake: Lake, run_id: str, rows: pa.Table) -> None:
         raise LakeError(f"{run_id!r} is not a valid run id.")
     store = as_store(lake)
     ordered = conform(rows, INGEST_LOG, what="ingest_log").sort_by([("path", "ascending")])
-    store.write_parquet(ordered, store.path("ingest_log", f"{run_id}.parquet"))
+    target = store.path("ingest_log", f"{run_id}.parquet")
+    keep(store, run_id, target)
+    store.write_parquet(ordered, target)
 
 
 def read_pending(lake: Lake) -> list[str]:
-    """Raw paths a crashed run was writing; their old contributions must be cleaned up."""
+    """Raw paths a run that has not finished was writing."""
     text = as_store(lake).read_text(as_store(lake).path(PENDING))
-    return list(json.loads(text)) if text else []
+    if not text:
+        return []
+    value = json.loads(text)
+    return list(value["paths"]) if isinstance(value, dict) else list(value)
 
 
-def write_pending(lake: Lake, paths: Sequence[str]) -> None:
+def write_pending(lake: Lake, paths: Sequence[str], run_id: str = "") -> None:
     store = as_store(lake)
-    store.write_text(store.path(PENDING), json.dumps(sorted(paths), ensure_ascii=False))
+    store.write_text(store.path(PENDING), json.dumps({"run_id": run_id, "paths": sorted(paths)}, ensure_ascii=False))
 
 
 def clear_pending(lake: Lake) -> None:
     store = as_store(lake)
     if store.is_file(store.path(PENDING)):
         store.fs.delete_file(store.path(PENDING))
+
+
+# --- all or nothing: keep what a run replaces until it commits -----------------------------------
+
+
+def _undo_folder(store: Store, run_id: str) -> str:
+    if not _RUN_ID.match(run_id):
+        raise LakeError(f"{run_id!r} is not a valid run id.")
+    return store.path(UNDO, run_id)
+
+
+def keep(store: Store, run_id: str | None, target: str) -> None:
+    """Before `run_id` first replaces or creates `target`: note it, keeping the old version if any."""
+    if run_id is None:
+        return
+    relative = target[len(store.root) + 1 :]
+    name = hashlib.sha1(relative.encode("utf-8")).hexdigest()[:24]
+    folder = _undo_folder(store, run_id)
+    entry = f"{folder}/{name}.json"
+    if store.is_file(entry):
+        return  # the first version this run saw is the one to put back
+    saved = None
+    if store.is_file(target):
+        saved = f"{name}.kept"
+        store.keep_copy(target, f"{folder}/{saved}")
+    if store.local:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    store.write_text(entry, json.dumps({"target": relative, "kept": saved}))
+
+
+def commit(lake: Lake, run_id: str) -> None:
+    """Mark a run done (its ingest log is written), then drop what it kept and its journal."""
+    store = as_store(lake)
+    folder = _undo_folder(store, run_id)
+    if store.local:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    store.write_text(f"{folder}/{COMMITTED}", run_id)
+    clear_pending(store)
+    store.delete_tree(folder)
+
+
+def recover(lake: Lake) -> list[str]:
+    """Undo every run that started and did not commit, putting back each file it replaced and
+    removing each file it created; returns those runs. Safe to repeat if interrupted itself."""
+    store = as_store(lake)
+    undone = []
+    runs = sorted({i.path[len(store.path(UNDO)) + 1 :].split("/")[0] for i in store.files(store.path(UNDO))})
+    for run_id in runs:
+        folder = store.path(UNDO, run_id)
+        if not store.is_file(f"{folder}/{COMMITTED}"):
+            for info in store.files(folder):
+                if not info.path.endswith(".json"):
+                    continue
+                text = store.read_text(info.path)
+                if not text:
+                    continue
+                entry = json.loads(text)
+                target = store.path(entry["target"])
+                if entry["kept"]:
+                    store.restore(f"{folder}/{entry['kept']}", target)
+                else:
+                    store.delete(target)
+            undone.append(run_id)
+            log.warning("run=%s had not committed: its changes to the lake are undone", run_id)
+        store.delete_tree(folder)
+    clear_pending(store)
+    return undone
+
+
+# --- contributions and deliveries: who delivers what ----------------------------------------------
+
+
+def contribution_path(lake: Lake, table: str, month: str) -> str:
+    if table not in TABLES:
+        raise LakeError(f"{table!r} is not a lake table; use one of {', '.join(TABLES)}.")
+    folder = month if month == NO_MONTH else _check_month(month)
+    return as_store(lake).path(CONTRIBUTIONS, table, f"month={folder}", "data.parquet")
+
+
+def contribution_months(lake: Lake, table: str) -> list[str]:
+    """Months (and `none`) holding contributions of `table`, sorted."""
+    store = as_store(lake)
+    found = []
+    for info in store.files(store.path(CONTRIBUTIONS, table)):
+        parent, _, name = info.path.rpartition("/")
+        folder = parent.rpartition("/")[2]
+        if (
+            name == "data.parquet"
+            and folder.startswith("month=")
+            and (folder[6:] == NO_MONTH or _MONTH.match(folder[6:]))
+        ):
+            found.append(folder[6:])
+    return sorted(found)
+
+
+def read_contributions(lake: Lake, table: str, wanted: Iterable[str], columns: Sequence[str] | None = None) -> pa.Table:
+    """Contributions of several months, with their `month` (null for `none`)."""
+    store = as_store(lake)
+    schema = contribution(table)
+    parts = []
+    for month in sorted(set(wanted)):
+        path = contribution_path(store, table, month)
+        part = (
+            store.read_parquet(path, columns=columns, schema=schema)
+            if store.is_file(path)
+            else schema.empty_table().select(list(columns or schema.names))
+        )
+        value = None if month == NO_MONTH else month
+        parts.append(part.append_column("month", pa.array([value] * part.num_rows, pa.string())))
+    if not parts:
+        empty = schema.empty_table().select(list(columns or schema.names))
+        return empty.append_column("month", pa.array([], pa.string()))
+    return pa.concat_tables(parts)
+
+
+def write_contributions(lake: Lake, table: str, month: str, rows: pa.Table, *, undo: str | None) -> None:
+    """Replace one month's contributions (sorted by file and line); no rows removes the file."""
+    store = as_store(lake)
+    target = contribution_path(store, table, month)
+    keep(store, undo, target)
+    if rows.num_rows == 0:
+        store.delete(target)
+        return
+    ordered = conform(rows.select(contribution(table).names), contribution(table), what=f"{table} contributions")
+    store.write_parquet(ordered.sort_by([("source_file", "ascending"), ("source_line", "ascending")]), target)
+
+
+def read_deliveries(lake: Lake) -> pa.Table:
+    store = as_store(lake)
+    path = store.path("deliveries", "data.parquet")
+    if not store.is_file(path):
+        return DELIVERIES.empty_table()
+    return store.read_parquet(path, columns=None, schema=DELIVERIES)
+
+
+def write_deliveries(lake: Lake, rows: pa.Table, *, undo: str | None) -> None:
+    store = as_store(lake)
+    target = store.path("deliveries", "data.parquet")
+    keep(store, undo, target)
+    store.write_parquet(conform(rows, DELIVERIES, what="deliveries").sort_by([("path", "ascending")]), target)
+
+
+def next_delivery(lake: Lake) -> int:
+    """The delivery rank of the next run: one more than any so far."""
+    deliveries = read_deliveries(lake).column("delivery").to_pylist()
+    return max(deliveries, default=0) + 1
 
 
 def clean_staging(lake: Lake) -> int:

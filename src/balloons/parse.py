@@ -1,5 +1,9 @@
 """Parse and validate one raw file into staged rows (schema.staged) and quarantined records.
 
+Never raises for anything in the file: a file that cannot be listed, read, decoded or parsed is
+quarantined whole with a reason naming the step that failed, and a record whose validation fails
+in any way is quarantined alone.
+
 Two paths give the same result. Plain CSV files of flights (see `bulk.py`) are read in batches and
 validated column-wise; every other file, and every row the fast path is unsure of, goes through
 `rawfile` / `notam` and `validate` record by record. Large results can be spilled batch by batch
@@ -8,7 +12,6 @@ to Arrow files under the lake's `_work/<run>/` folder, so memory stays flat in t
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import logging
@@ -103,30 +106,63 @@ def data_columns(table: str) -> list[str]:
 
 
 def _quarantine_row(raw: RawFile, line: int | None, reason: str, record: str) -> Row:
-    return {"table_name": raw.table, "source_file": raw.path, "source_line": line,
-            "reason": reason, "raw_record": record}
+    return {
+        "table_name": raw.table,
+        "source_file": raw.path,
+        "source_line": line,
+        "reason": reason,
+        "raw_record": record,
+    }
 
 
 @contextmanager
-def _open(raw: RawFile, data: bytes | None) -> Iterator[IO[bytes]]:
+def _open(raw: RawFile, data: bytes | None, limits: rawfile.Limits) -> Iterator[IO[bytes]]:
     handle: IO[bytes] = io.BytesIO(data) if data is not None else open(raw.location, "rb")  # noqa: SIM115
     try:
-        yield cast(IO[bytes], gzip.GzipFile(fileobj=handle)) if raw.path.lower().endswith(".gz") else handle
+        if raw.path.lower().endswith(".gz"):
+            bounded = rawfile.BoundedGzip(handle, name=raw.path, cap=limits.decompressed_bytes, limits=limits)
+            yield cast(IO[bytes], io.BufferedReader(bounded, buffer_size=1 << 20))
+        else:
+            yield handle
     finally:
         handle.close()
+
+
+def whole_file_quarantine(raw: RawFile, reason: str, head: str = "") -> Parsed:
+    """A file none of whose records can be told apart: one quarantined record."""
+    log.warning("file=%s quarantined whole: %s", raw.path, reason)
+    return Parsed(raw, read=1, quarantine=[_quarantine_row(raw, None, reason, head)])
 
 
 def parse_file(raw: RawFile, data: bytes | None = None, *, ctx: Context, spill: Spill | None = None) -> Parsed:
     """Parse and validate one raw file (its bytes, or read from `raw.location` when None).
 
-    Never raises for bad content: it is quarantined.
+    Never raises for anything the file holds or for an error reading it: the file (or the record)
+    is quarantined with a reason naming what failed.
     """
+    if raw.error is not None:
+        return whole_file_quarantine(raw, raw.error)
     fmt = rawfile.file_format(raw.path)
     parsed: Parsed | None = None
-    if raw.table == "flights" and fmt in (".csv", ".csv.gz"):
-        parsed = _parse_plain(raw, data, ctx=ctx, spill=spill)
-    if parsed is None:
-        parsed = _parse_exact(raw, raw.location.read_bytes() if data is None else data, ctx=ctx, fmt=fmt)
+    stage = "reading"
+    try:
+        if raw.table == "flights" and fmt in (".csv", ".csv.gz"):
+            parsed = _parse_plain(raw, data, ctx=ctx, spill=spill)
+        if parsed is None:
+            limit = ctx.limits.record_file_bytes
+            size = len(data) if data is not None else raw.size_bytes
+            if fmt is not None and fmt != ".notam" and size > limit:
+                raise RawFileError(
+                    f"{raw.path} holds {size:,} bytes, over the {limit:,} bytes a file read record "
+                    "by record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)"
+                )
+            content = raw.location.read_bytes() if data is None else data
+            stage = "parsing"
+            parsed = _parse_exact(raw, content, ctx=ctx, fmt=fmt)
+    except RawFileError as exc:
+        return whole_file_quarantine(raw, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one file must never stop the run
+        return whole_file_quarantine(raw, f"{stage} {raw.path} failed: {type(exc).__name__}: {exc}"[:2000])
     log.info("file=%s rows=%d quarantined=%d", raw.path, parsed.read, len(parsed.quarantine))
     return parsed
 
@@ -140,15 +176,15 @@ def _parse_exact(raw: RawFile, data: bytes, *, ctx: Context, fmt: str | None) ->
                 raise RawFileError(f"{raw.path}: NOTAM files belong under raw/closures/")
             if not data:
                 raise RawFileError(f"{raw.path} is empty (0 bytes)")
-            text = rawfile.decode(rawfile.read_bytes(data, name=raw.path), name=raw.path)
+            text = rawfile.decode(rawfile.read_bytes(data, name=raw.path, limits=ctx.limits), name=raw.path)
             items: Iterable[notam.Item] = notam.parse(text, coordinates=notam.airport_coordinates(ctx.airports))
         else:
-            items = rawfile.records(data, name=raw.path)
+            items = rawfile.records(data, name=raw.path, limits=ctx.limits)
         _validate_all(parsed, rows, items, ctx=ctx, strict_header=fmt in (".csv", ".csv.gz"))
     except RawFileError as exc:
-        head = data[:200].decode("utf-8", errors="replace")
-        log.warning("file=%s quarantined whole: %s", raw.path, exc)
-        return Parsed(raw, read=1, quarantine=[_quarantine_row(raw, None, str(exc), head)])
+        return whole_file_quarantine(raw, str(exc), data[:200].decode("utf-8", errors="replace"))
+    except RecursionError as exc:
+        return whole_file_quarantine(raw, f"parsing {raw.path} failed: nested too deeply ({exc})")
     parsed.rows = pa.Table.from_pylist(rows, schema=staged(raw.table))
     parsed.ops = sum(1 for row in rows if row["_op"] != "N")
     return parsed
@@ -178,8 +214,15 @@ class _Mapper:
         return mapping
 
 
-def _validate_all(parsed: Parsed, rows: list[Row], items: Iterable[notam.Item], *,
-                  ctx: Context, strict_header: bool, mapper: _Mapper | None = None) -> None:
+def _validate_all(
+    parsed: Parsed,
+    rows: list[Row],
+    items: Iterable[notam.Item],
+    *,
+    ctx: Context,
+    strict_header: bool,
+    mapper: _Mapper | None = None,
+) -> None:
     raw = parsed.file
     spec = TABLES[raw.table]
     validator = VALIDATORS[raw.table]
@@ -196,25 +239,44 @@ def _validate_all(parsed: Parsed, rows: list[Row], items: Iterable[notam.Item], 
         if isinstance(item, rawfile.Record) and item.op == "C":
             rows.append({"_op": "C", "_ref": item.ref, "source_file": raw.path, "source_line": item.line})
             continue
+        # a NOTAM lands as its active windows, all or none; any other record is one row
         records = item.records if isinstance(item, notam.Closure) else (item,)
         valid: list[Row] = []
         for record in records:
-            mapping = mapper(tuple(record.fields))
-            fields = {name: record.fields[key] for key, name in mapping.items()}
+            where = f"window {record.fields.get('window_index')}: " if len(records) > 1 else ""
             try:
+                mapping = mapper(tuple(record.fields))
+                fields = {name: record.fields[key] for key, name in mapping.items()}
+                _check_lengths(fields, ctx.limits.field_chars)
                 valid.append(validator(fields, ctx=ctx, decimal_comma=record.decimal_comma))
+                continue
+            except RawFileError as exc:
+                if strict_header:  # a CSV header belongs to the whole file
+                    raise
+                reason = str(exc)
             except BadValue as exc:
-                text = item.raw if isinstance(item, notam.Closure) else json.dumps(record.fields, ensure_ascii=False)
-                where = f"window {record.fields.get('window_index')}: " if len(records) > 1 else ""
-                parsed.quarantine.append(_quarantine_row(raw, record.line, f"{where}{exc}", text[:2000]))
-                valid = []
-                break
+                reason = str(exc)
+            except Exception as exc:  # noqa: BLE001 - one record must never stop its file
+                reason = f"validating failed: {type(exc).__name__}: {exc}"
+            text = item.raw if isinstance(item, notam.Closure) else json.dumps(record.fields, ensure_ascii=False)
+            parsed.quarantine.append(_quarantine_row(raw, record.line, f"{where}{reason}"[:2000], text[:2000]))
+            valid = []
+            break
         parsed.windows += max(len(valid) - 1, 0)
         for record, row in zip(records, valid, strict=False):
             row["content_hash"] = content_hash({name: row[name] for name in columns})
             row["month"] = local_month(row[spec.time_column], ctx.zone)
             row.update(source_file=raw.path, source_line=record.line, _op=record.op, _ref=record.ref)
             rows.append(row)
+
+
+def _check_lengths(fields: dict[str, str], limit: int) -> None:
+    for name, value in fields.items():
+        if len(value) > limit:
+            raise BadValue(
+                f"{name} holds {len(value):,} characters, over the {limit:,} a value may have "
+                "(BALLOONS_MAX_FIELD_CHARS)"
+            )
 
 
 _ZONES: dict[tuple[int, str], tuple[object, pa.Table]] = {}
@@ -235,7 +297,7 @@ def _airport_zones(ctx: Context) -> pa.Table:
 def _parse_plain(raw: RawFile, data: bytes | None, *, ctx: Context, spill: Spill | None) -> Parsed | None:
     """The fast path (`bulk.py`); None when the file is not plain CSV and must be read exactly."""
     try:
-        with _open(raw, data) as stream:
+        with _open(raw, data, ctx.limits) as stream:
             return _read_plain(raw, stream, ctx=ctx, spill=spill)
     except bulk.NotPlain as why:
         log.info("file=%s is read record by record: %s", raw.path, why)
@@ -245,7 +307,7 @@ def _parse_plain(raw: RawFile, data: bytes | None, *, ctx: Context, spill: Spill
 
 
 def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill | None) -> Parsed:
-    plain = bulk.PlainCsv(stream)
+    plain = bulk.PlainCsv(stream, line_bytes=ctx.limits.line_bytes, name=raw.path)
     try:
         header = rawfile.csv_header(plain.header_fields, name=raw.path)
         mapper = _Mapper(raw, strict_header=True)
@@ -260,18 +322,33 @@ def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill |
     written: list[str] = []
     try:
         for first, lines in plain.batches():
-            accepted, unsure = bulk.flights(first, lines, positions=positions, width=len(header),
-                                            delimiter=plain.delimiter, zones=zones, local_zone=ctx.zone.key,
-                                            now=ctx.now)
+            accepted, unsure = bulk.flights(
+                first,
+                lines,
+                positions=positions,
+                width=len(header),
+                delimiter=plain.delimiter,
+                zones=zones,
+                local_zone=ctx.zone.key,
+                now=ctx.now,
+            )
             exact_rows: list[Row] = []
-            _validate_all(parsed, exact_rows, _records(first, lines, unsure, header, plain.delimiter),
-                          ctx=ctx, strict_header=True, mapper=mapper)
+            _validate_all(
+                parsed,
+                exact_rows,
+                _records(first, lines, unsure, header, plain.delimiter),
+                ctx=ctx,
+                strict_header=True,
+                mapper=mapper,
+            )
             parsed.read += accepted.num_rows
             parsed.fast += accepted.num_rows
-            batch = pa.concat_tables([
-                bulk.staged_flights(accepted, source_file=raw.path, schema=schema),
-                pa.Table.from_pylist(exact_rows, schema=schema),
-            ])
+            batch = pa.concat_tables(
+                [
+                    bulk.staged_flights(accepted, source_file=raw.path, schema=schema),
+                    pa.Table.from_pylist(exact_rows, schema=schema),
+                ]
+            )
             if spill is None:
                 kept.append(batch)
                 continue
@@ -290,8 +367,9 @@ def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill |
     return parsed
 
 
-def _records(first: int, lines: pa.Array, unsure: pa.Array, header: list[str],
-             delimiter: str) -> Iterator[rawfile.Record | rawfile.BadRecord]:
+def _records(
+    first: int, lines: pa.Array, unsure: pa.Array, header: list[str], delimiter: str
+) -> Iterator[rawfile.Record | rawfile.BadRecord]:
     """Records for the exact validator: the lines the fast path left, in line order."""
     for number in unsure.to_pylist():
         text = lines[number - first].as_py()

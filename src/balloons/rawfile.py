@@ -5,6 +5,10 @@ Lithuanian code page; delimiter `,` or `;`, where `;` files may use decimal comm
 (an array of objects), `.jsonl` / `.ndjson` (one object per line). NOTAM text is read by
 `notam.py`. A file that cannot be read at all raises RawFileError; a single bad record comes back
 as a `BadRecord` so the rest of the file still lands.
+
+Hostile input is bounded by `Limits` (settings `BALLOONS_MAX_*`): `.gz` files inflate as a stream
+and stop at a size and a ratio; JSON nests only so deep and its integers stay text until
+validation, which bounds their digits; a JSONL line has a maximum length.
 """
 
 from __future__ import annotations
@@ -15,15 +19,87 @@ import io
 import json
 import logging
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO, Any
 
 from balloons.errors import RawFileError
+from balloons.settings import Settings
 
 log = logging.getLogger(__name__)
 
 FORMATS = (".csv", ".csv.gz", ".json", ".jsonl", ".ndjson", ".notam")
+
+
+RATIO_FLOOR = 16 << 20
+"""Inflated bytes below which the decompression ratio is not checked (small files compress well)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for reading one raw file; past one, the file or record is quarantined."""
+
+    decompressed_bytes: int = 16 << 30
+    decompression_ratio: int = 100
+    record_file_bytes: int = 256 << 20
+    line_bytes: int = 1 << 20
+    field_chars: int = 10_000
+    json_depth: int = 32
+    number_digits: int = 30
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(
+            settings.max_decompressed_bytes,
+            settings.max_decompression_ratio,
+            settings.max_record_file_bytes,
+            settings.max_line_bytes,
+            settings.max_field_chars,
+            settings.max_json_depth,
+            settings.max_number_digits,
+        )
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class BoundedGzip(io.RawIOBase):
+    """A gzip stream that inflates lazily and raises RawFileError on a broken archive, past `cap`
+    inflated bytes, or once (past RATIO_FLOOR) it has inflated more than `decompression_ratio`
+    times the compressed bytes it consumed: a bomb is caught after a few MiB, whatever its size."""
+
+    def __init__(self, compressed: IO[bytes], *, name: str, cap: int, limits: Limits) -> None:
+        self._compressed = compressed
+        self._inner = gzip.GzipFile(fileobj=compressed)
+        self._name, self._cap, self._limits = name, cap, limits
+        self.inflated = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            chunk = self._inner.read(len(buffer))
+        except (OSError, EOFError, zlib.error) as exc:
+            raise RawFileError(f"{self._name} is not a complete gzip file ({exc})") from exc
+        self.inflated += len(chunk)
+        ratio = self._limits.decompression_ratio
+        if self.inflated > self._cap:
+            raise RawFileError(
+                f"{self._name} inflates past {self._cap:,} bytes (limits: "
+                f"BALLOONS_MAX_DECOMPRESSED_BYTES {self._limits.decompressed_bytes:,}, "
+                f"BALLOONS_MAX_RECORD_FILE_BYTES {self._limits.record_file_bytes:,} for files read "
+                "record by record)"
+            )
+        if self.inflated > RATIO_FLOOR and self.inflated > ratio * max(self._compressed.tell(), 1):
+            raise RawFileError(
+                f"{self._name} inflates more than {ratio} times its compressed size "
+                "(BALLOONS_MAX_DECOMPRESSION_RATIO): a decompression bomb"
+            )
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 @dataclass(frozen=True)
@@ -36,6 +112,10 @@ class RawFile:
     location: Path
     size_bytes: int = 0
     mtime_ns: int = 0
+    ctime_ns: int = 0
+    inode: int = 0
+    error: str | None = None
+    """Why the file could not even be listed or read (it is then quarantined whole)."""
 
 
 @dataclass(frozen=True)
@@ -82,17 +162,22 @@ def decode(data: bytes, *, name: str) -> str:
     return text
 
 
-def read_bytes(data: bytes, *, name: str) -> bytes:
-    """Uncompress `.gz` files; a truncated or corrupt archive raises RawFileError."""
+def read_bytes(data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """Uncompress `.gz` files as a bounded stream; a truncated, corrupt or oversized archive (or a
+    plain file over `limits.record_file_bytes`) raises RawFileError."""
+    cap = limits.record_file_bytes
     if not name.lower().endswith(".gz"):
+        if len(data) > cap:
+            raise RawFileError(
+                f"{name} holds {len(data):,} bytes, over the {cap:,} bytes a file read record by "
+                "record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)"
+            )
         return data
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise RawFileError(f"{name} is not a complete gzip file ({exc})") from exc
+    stream = BoundedGzip(io.BytesIO(data), name=name, cap=min(cap, limits.decompressed_bytes), limits=limits)
+    return stream.read()
 
 
-def records(data: bytes, *, name: str) -> Iterator[Record | BadRecord]:
+def records(data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Record | BadRecord]:
     """Yield the records of a raw CSV or JSON file (NOTAM text goes to `notam.py`)."""
     fmt = file_format(name)
     if fmt is None or fmt == ".notam":
@@ -103,13 +188,13 @@ def records(data: bytes, *, name: str) -> Iterator[Record | BadRecord]:
         )
     if not data:
         raise RawFileError(f"{name} is empty (0 bytes)")
-    text = decode(read_bytes(data, name=name), name=name)
+    text = decode(read_bytes(data, name=name, limits=limits), name=name)
     if fmt in (".csv", ".csv.gz"):
         yield from _csv_records(text, name=name)
     elif fmt == ".json":
-        yield from _json_records(text, name=name)
+        yield from _json_records(text, name=name, limits=limits)
     else:
-        yield from _jsonl_records(text)
+        yield from _jsonl_records(text, limits=limits)
 
 
 def delimiter_of(header_line: str) -> str:
@@ -177,35 +262,95 @@ def _as_fields(obj: dict[str, object]) -> dict[str, str] | None:
     return out
 
 
-def _json_records(text: str, *, name: str) -> Iterator[Record | BadRecord]:
+class _RepeatedKeys(dict[str, Any]):
+    """A JSON object that gives a key more than once (the json module would keep the last)."""
+
+    repeated: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    repeated = _RepeatedKeys(out)
+    repeated.repeated = sorted(key for key, n in Counter(key for key, _ in pairs).items() if n > 1)
+    return repeated
+
+
+def _integer(text: str) -> int | str:
+    """JSON integers stay text when long: validation bounds their digits (Python's int() would raise)."""
+    return int(text) if len(text) <= 18 else text
+
+
+def _loads(text: str) -> object:
+    return json.loads(text, object_pairs_hook=_object, parse_int=_integer)
+
+
+def _depth(value: object) -> int:
+    """Nesting depth of a parsed JSON value (scalars 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _json_records(text: str, *, name: str, limits: Limits) -> Iterator[Record | BadRecord]:
     try:
-        document = json.loads(text)
+        document = _loads(text)
     except json.JSONDecodeError as exc:
         raise RawFileError(f"{name} is not valid JSON ({exc.msg} at line {exc.lineno})") from exc
-    if not isinstance(document, list):
+    except RecursionError as exc:
         raise RawFileError(
-            f"{name} must hold a JSON array of objects, not a {type(document).__name__}"
-        )
+            f"{name} nests JSON deeper than the parser can follow (limit BALLOONS_MAX_JSON_DEPTH {limits.json_depth})"
+        ) from exc
+    if not isinstance(document, list):
+        raise RawFileError(f"{name} must hold a JSON array of objects, not a {type(document).__name__}")
     for index, element in enumerate(document, start=1):
-        yield _json_object(index, element)
+        yield _json_object(index, element, limits=limits, base_depth=1)
 
 
-def _jsonl_records(text: str) -> Iterator[Record | BadRecord]:
+def _jsonl_records(text: str, *, limits: Limits) -> Iterator[Record | BadRecord]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if len(line) > limits.line_bytes:
+            yield BadRecord(
+                number, f"line longer than {limits.line_bytes:,} characters (BALLOONS_MAX_LINE_BYTES)", line[:2000]
+            )
+            continue
         try:
-            element = json.loads(line)
+            element = _loads(line)
         except json.JSONDecodeError as exc:
             yield BadRecord(number, f"not valid JSON ({exc.msg})", line[:2000])
             continue
-        yield _json_object(number, element)
+        except RecursionError:
+            yield BadRecord(
+                number,
+                f"JSON nested deeper than the parser can follow (limit BALLOONS_MAX_JSON_DEPTH {limits.json_depth})",
+                line[:2000],
+            )
+            continue
+        yield _json_object(number, element, limits=limits, base_depth=0)
 
 
-def _json_object(line: int, element: object) -> Record | BadRecord:
+def _json_object(line: int, element: object, *, limits: Limits, base_depth: int) -> Record | BadRecord:
+    depth = base_depth + _depth(element)
+    if depth > limits.json_depth:
+        return BadRecord(
+            line,
+            f"JSON nested {depth} levels deep, over the limit of {limits.json_depth} (BALLOONS_MAX_JSON_DEPTH)",
+            "",
+        )
     raw = json.dumps(element, ensure_ascii=False, default=str)[:2000]
     if not isinstance(element, dict):
         return BadRecord(line, f"expected a JSON object, found {type(element).__name__}", raw)
+    if isinstance(element, _RepeatedKeys):
+        return BadRecord(line, f"the JSON object gives key(s) {', '.join(element.repeated)} more than once", raw)
     fields = _as_fields(element)
     if fields is None:
         return BadRecord(line, "values must be text, numbers or null, not objects or lists", raw)

@@ -148,6 +148,34 @@ def staged(table: str) -> pa.Schema:
     return pa.schema([*fields, pa.field("month", pa.string()), pa.field("_op", pa.string()),
                       pa.field("_ref", pa.string())])
 
+
+def contribution(table: str) -> pa.Schema:
+    """What one raw file's delivery contributes to a table (lake `contributions/<table>/`): the
+    staged row without `month` (it is in the partition path), the run that delivered it, and
+    `delivery`, the run's rank among ingest runs (later runs have larger ranks)."""
+    fields = [field for field in staged(table) if field.name != "month"]
+    return pa.schema([*fields, pa.field("run_id", pa.string()), pa.field("ingested_at", UTC_TS),
+                      pa.field("delivery", pa.int64())])
+
+
+DELIVERIES = pa.schema(
+    [
+        pa.field("path", pa.string(), nullable=False),
+        pa.field("table_name", pa.string(), nullable=False),
+        pa.field("sha256", pa.string(), nullable=False),
+        pa.field("size_bytes", pa.int64()),
+        pa.field("mtime_ns", pa.int64()),
+        pa.field("ctime_ns", pa.int64()),
+        pa.field("inode", pa.int64()),
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("delivery", pa.int64(), nullable=False),
+        pa.field("forgotten", pa.bool_(), nullable=False),
+    ]
+)
+"""The raw files that deliver records now (lake `deliveries/data.parquet`), one row per path: the
+content last read, the stat it was read with, and the delivery it came in; `forgotten` after
+`balloons forget`."""
+
 INCURSION_KINDS = ("balloon", "drone", "other")
 CLOSURE_SCOPES = ("full", "arrivals", "departures", "partial")
 CLOSURE_CAUSES = ("balloons", "drones", "other", "unknown")

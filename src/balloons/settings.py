@@ -91,6 +91,33 @@ class Settings(BaseSettings):
             )
         return value
 
+    # --- ingest resource limits (issue 14): past one, a raw file (or record) is quarantined -------
+    max_decompressed_bytes: int = Field(
+        default=16 << 30, ge=1 << 20, le=1 << 40,
+        description="Bytes a .gz raw file may inflate to (streamed, so memory stays flat).",
+    )
+    max_decompression_ratio: int = Field(
+        default=100, ge=10, le=100_000,
+        description="Inflated / compressed bytes beyond which a .gz file is a bomb (checked past 16 MiB).",
+    )
+    max_record_file_bytes: int = Field(
+        default=256 << 20, ge=1 << 10, le=4 << 30,
+        description="Bytes (inflated) of a file read record by record (JSON, NOTAM, quoted CSV), held in memory.",
+    )
+    max_line_bytes: int = Field(
+        default=1 << 20, ge=256, le=1 << 30, description="Longest line of a CSV or JSONL file, in bytes."
+    )
+    max_field_chars: int = Field(
+        default=10_000, ge=64, le=1 << 24, description="Longest single value of a record, in characters."
+    )
+    max_json_depth: int = Field(
+        default=32, ge=2, le=500, description="Deepest nesting of arrays and objects in a JSON value."
+    )
+    max_number_digits: int = Field(
+        default=30, ge=10, le=1_000, description="Most characters a number in a raw value may have."
+    )
+    # --- end of ingest resource limits -----------------------------------------------------------
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

@@ -116,6 +116,27 @@ class Store:
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
 
+    def keep_copy(self, path: str, copy: str) -> None:
+        """Keep the current version of `path` at `copy` (local: a hard link, no bytes copied)."""
+        if not self.local:
+            self.fs.copy_file(path, copy)
+            return
+        Path(copy).parent.mkdir(parents=True, exist_ok=True)
+        Path(copy).unlink(missing_ok=True)
+        os.link(path, copy)
+
+    def restore(self, copy: str, path: str) -> None:
+        """Put a kept version back in place, atomically (readers see the old or the kept file)."""
+        if not self.local:
+            self.fs.copy_file(copy, path)
+            return
+        staging = Path(self.root) / STAGING
+        staging.mkdir(parents=True, exist_ok=True)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        temporary = staging / f"{uuid.uuid4().hex}.restore"
+        os.link(copy, temporary)
+        os.replace(temporary, path)
+
     def delete(self, path: str) -> None:
         if self.is_file(path):
             self.fs.delete_file(path)
@@ -143,8 +164,14 @@ class Store:
         """Hive-partitioned (month) Parquet files as one Arrow dataset, for DuckDB to scan."""
         partitioning = ds.partitioning(pa.schema([("month", pa.string())]), flavor="hive")
         full = schema.append(pa.field("month", pa.string()))
-        return ds.dataset(list(paths), schema=full, format="parquet", filesystem=self.fs,
-                          partitioning=partitioning, partition_base_dir=base)
+        return ds.dataset(
+            list(paths),
+            schema=full,
+            format="parquet",
+            filesystem=self.fs,
+            partitioning=partitioning,
+            partition_base_dir=base,
+        )
 
     def url_of(self, path: str) -> str:
         return path if self.local else f"s3://{path}"
@@ -164,8 +191,14 @@ def lake_store(settings: Settings, env: Mapping[str, str]) -> Store:
     def secret(value: SecretStr | None) -> str | None:
         return value.get_secret_value() if value else None
 
-    return s3(url, env=env, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
-              access_key=secret(settings.s3_access_key_id), secret_key=secret(settings.s3_secret_access_key))
+    return s3(
+        url,
+        env=env,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key=secret(settings.s3_access_key_id),
+        secret_key=secret(settings.s3_secret_access_key),
+    )
 
 
 def as_store(lake: Store | Path | str) -> Store:
@@ -173,8 +206,15 @@ def as_store(lake: Store | Path | str) -> Store:
     return lake if isinstance(lake, Store) else local(Path(lake))
 
 
-def s3(url: str, *, env: Mapping[str, str], endpoint_url: str | None = None, region: str | None = None,
-       access_key: str | None = None, secret_key: str | None = None) -> Store:
+def s3(
+    url: str,
+    *,
+    env: Mapping[str, str],
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+) -> Store:
     """An S3 (or S3-compatible) lake at s3://bucket/prefix; explicit values override the AWS_* ones."""
     parsed = urlparse(url)
     if parsed.scheme != "s3" or not parsed.netloc:

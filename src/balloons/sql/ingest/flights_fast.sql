@@ -1,7 +1,8 @@
 -- Flight rows of a plain CSV batch that the fast path accepts: only rows in the common,
 -- unambiguous form, whose values then equal what `validate.flight` gives. Input: `fields`
 -- (flights_split.sql) and `zones` (icao, zone). Times stay wall times here; `bulk.py` turns
--- them into instants hour by hour.
+-- them into instants hour by hour. Wall times far outside the accepted range (years 1 or 9999)
+-- are left for the exact path, so the hour arithmetic never leaves the calendar.
 create or replace temp table checked as
 with source as (
     select
@@ -81,4 +82,6 @@ typed as (
 
 select * exclude (fast)
 from typed
-where fast and wall is not null
+where fast
+  and wall is not null
+  and wall between $earliest_wall and $latest_wall

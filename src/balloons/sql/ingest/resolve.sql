@@ -1,0 +1,105 @@
+-- The current record of every key, derived from the contributions of the files that still
+-- deliver it. Input: `contributions` (one table's contributions for the months at hand, with
+-- `_row`, their position, and `delivery`, the rank of the run that delivered their file).
+-- Order: later delivery, then later path, then later line. The latest contribution of a key
+-- decides its content; of the unbroken streak of that same content at the end, the row shown
+-- (with its lineage) is the one with the first path and line, so the same facts delivered by
+-- several files show the same lineage whatever order they came in. A NOTAMR or NOTAMC withdraws every
+-- closure of the NOTAM it names, whichever file, run or order delivered it (so history converges on a
+-- fresh run): a key whose latest contribution is withdrawn has no current record.
+-- Output: every contribution's status: landed (the current record), duplicate (same content as
+-- the contribution before it, or as the current record), superseded (any other); NOTAMC rows
+-- count as landed.
+with records as (
+    select
+        _row,
+        {id} as key,
+        content_hash,
+        delivery,
+        source_file,
+        coalesce(source_line, 0) as line,
+        {notam_id} as notam_id
+    from contributions
+    where _op is distinct from 'C'
+),
+
+ops as (
+    select distinct
+        _ref
+    from contributions
+    where _op in ('R', 'C')
+),
+
+ordered as (
+    select
+        records.*,
+        coalesce(
+            records.content_hash = lag(records.content_hash) over (
+                partition by records.key order by records.delivery, records.source_file, records.line
+            ),
+            false
+        ) as repeats,
+        row_number() over (
+            partition by records.key order by records.delivery desc, records.source_file desc, records.line desc
+        ) as from_last
+    from records
+),
+
+withdrawn as (
+    select distinct
+        ordered._row
+    from ordered
+    join ops
+        on ops._ref = ordered.notam_id
+),
+
+gone as (
+    select
+        ordered.key
+    from ordered
+    join withdrawn using (_row)
+    where ordered.from_last = 1
+),
+
+streaks as (
+    select
+        marked.*,
+        max(marked.streak) over (partition by marked.key) = marked.streak as final
+    from (
+        select
+            ordered.*,
+            sum(case when ordered.repeats then 0 else 1 end) over (
+                partition by ordered.key order by ordered.delivery, ordered.source_file, ordered.line
+                rows between unbounded preceding and current row
+            ) as streak
+        from ordered
+    ) as marked
+),
+
+shown as (
+    select
+        streaks.*,
+        streaks.final and row_number() over (
+            partition by streaks.key, streaks.final order by streaks.source_file, streaks.line, streaks.delivery
+        ) = 1 as first_of_final
+    from streaks
+)
+
+select
+    shown._row,
+    case
+        when shown.first_of_final and gone.key is null then 'landed'
+        when shown.first_of_final then 'superseded'
+        when shown.final or shown.repeats then 'duplicate'
+        else 'superseded'
+    end as _status
+from shown
+left join gone using (key)
+
+union all
+
+select
+    _row,
+    'landed' as _status
+from contributions
+where _op = 'C'

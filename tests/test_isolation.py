@@ -1,0 +1,348 @@
+"""File isolation and resource limits: nothing in one raw file stops a run; what fails is
+quarantined (the record when the file splits into records, else the file) with a reason naming it,
+every file gets its ingest_log row, and every other file lands."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import write
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from balloons import lake
+from balloons.ingest import ingest
+from balloons.rawfile import Limits
+from balloons.schema import RECORD_TABLES
+from balloons.validate import Context
+
+GOOD = {
+    "incursions": "detected_at,balloons,source,source_id\n2025-10-04T22:00,2,NKVC,good\n",
+    "closures": "airport,closed_from,closed_until\nEYVI,2025-10-04T22:16,2025-10-05T04:50\n",
+    "flights": "airport,direction,flight_number,scheduled_at\nEYVI,arrival,FR1,2025-10-04T22:30\n",
+}
+EXTREMES = ["0001-01-01T00:30+01:00", "9999-12-31T23:59-14:00", "0001-01-01T00:30", "9999-12-31T23:59"]
+
+
+def lake_rows(root: Path) -> dict[str, list[dict]]:
+    return {
+        table: [
+            r
+            for m in lake.months(root / "lake", table)
+            for r in lake.read_partition(root / "lake", table, m).to_pylist()
+        ]
+        for table in RECORD_TABLES
+    }
+
+
+def quarantine(root: Path) -> list[tuple[str, int | None, str]]:
+    return sorted(
+        (q["source_file"], q["source_line"], q["reason"]) for q in lake.read_quarantine(root / "lake").to_pylist()
+    )
+
+
+def assert_accounted(root: Path, raw_files: list[str]) -> None:
+    """Every raw file has its log row; each reconciles; quarantine and lake agree with the log."""
+    log_rows = {r["path"]: r for r in lake.read_ingest_log(root / "lake").to_pylist()}
+    assert sorted(log_rows) == sorted(raw_files)
+    for row in log_rows.values():
+        assert row["rows_read"] == (
+            row["rows_landed"] + row["rows_quarantined"] + row["rows_duplicate"] + row["rows_superseded"]
+        ), row
+    held = quarantine(root)
+    for path, row in log_rows.items():
+        assert row["rows_quarantined"] == sum(1 for q in held if q[0] == path), path
+    landed = lake_rows(root)
+    assert sum(r["rows_landed"] for r in log_rows.values() if r["table_name"] != "closures") == sum(
+        len(landed[t]) for t in ("incursions", "flights")
+    )
+
+
+@pytest.mark.parametrize(
+    "table,line",
+    [
+        ("incursions", "{t},1,NKVC,x"),
+        ("closures", "EYVI,{t},2025-10-05T04:50"),
+        ("closures", "EYVI,2025-10-04T20:00,{t}"),
+        ("flights", "EYVI,arrival,FR9,{t}"),
+    ],
+)
+@pytest.mark.parametrize("instant", EXTREMES)
+def test_year_1_and_9999_quarantine_the_record(
+    tmp_path: Path, ctx: Context, table: str, line: str, instant: str
+) -> None:
+    header, good = GOOD[table].splitlines()
+    write(tmp_path, f"{table}/bad.csv", "\n".join([header, good.replace("FR1", "FR2"), line.format(t=instant)]) + "\n")
+    for other, body in GOOD.items():
+        write(tmp_path, f"{other}/good.csv", body)
+    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    [(path, number, reason)] = quarantine(tmp_path)
+    assert (path, number) == (f"{table}/bad.csv", 3)
+    assert instant in reason and (
+        "outside the range" in reason or "before 2000" in reason or "in the future" in reason
+    ), reason
+    assert_accounted(tmp_path, [f"{table}/bad.csv"] + [f"{t}/good.csv" for t in GOOD])
+
+
+def test_deep_json_huge_numbers_and_repeated_keys(tmp_path: Path, ctx: Context) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    write(tmp_path, "incursions/deep.json", deep)
+    write(
+        tmp_path,
+        "incursions/feed.jsonl",
+        "\n".join(
+            [
+                '{"detected_at": "2025-10-04T22:00Z", "source": "V", "source_id": "ok1"}',
+                deep,
+                '{"time": "2025-10-04T22:00Z", "detected_at": "2025-10-04T23:00Z", "source_id": "both"}',
+                '{"detected_at": "2025-10-04T22:00Z", "balloons": ' + "9" * 5000 + ', "source_id": "big"}',
+                '{"detected_at": "2025-10-04T22:00Z", "source_id": "a", "source_id": "b"}',
+                '{"detected_at": "2025-10-04T22:00Z", "notes": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}',
+                '{"detected_at": "2025-10-05T22:00Z", "source": "V", "source_id": "ok2"}',
+            ]
+        )
+        + "\n",
+    )
+    write(tmp_path, "flights/good.csv", GOOD["flights"])
+    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    held = quarantine(tmp_path)
+    reasons = {(p, n): r for p, n, r in held}
+    assert "deeper than the parser can follow" in reasons[("incursions/deep.json", None)]
+    assert "deeper than the parser can follow" in reasons[("incursions/feed.jsonl", 2)]
+    assert "detected_at twice" in reasons[("incursions/feed.jsonl", 3)]
+    assert "5,000 characters" in reasons[("incursions/feed.jsonl", 4)]
+    assert "source_id more than once" in reasons[("incursions/feed.jsonl", 5)]
+    assert "BALLOONS_MAX_JSON_DEPTH" in reasons[("incursions/feed.jsonl", 6)]
+    assert len(held) == 6
+    assert sorted(r["source_id"] for r in lake_rows(tmp_path)["incursions"]) == ["ok1", "ok2"]
+    assert_accounted(tmp_path, ["flights/good.csv", "incursions/deep.json", "incursions/feed.jsonl"])
+
+
+def test_a_file_name_that_is_not_utf8_lands_under_an_escaped_name(tmp_path: Path, ctx: Context) -> None:
+    folder = tmp_path / "raw" / "incursions"
+    folder.mkdir(parents=True)
+    (Path(os.fsdecode(os.fsencode(folder) + b"/caf\xe9.csv"))).write_text(GOOD["incursions"], encoding="utf-8")
+    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    [row] = lake_rows(tmp_path)["incursions"]
+    assert row["source_file"] == "incursions/caf\\xe9.csv"
+    assert_accounted(tmp_path, ["incursions/caf\\xe9.csv"])
+    assert ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r2").files_read == 0
+
+
+@pytest.mark.parametrize("value", ["1_000", "１０", "1e3", "3.0", "0x10", " 1 2"])
+def test_integers_are_ascii_digits(tmp_path: Path, ctx: Context, value: str) -> None:
+    write(
+        tmp_path,
+        "incursions/a.csv",
+        f"detected_at,balloons,source_id\n2025-10-04T22:00,{value},x\n2025-10-04T22:00,+7,y\n",
+    )
+    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    [(_, line, reason)] = quarantine(tmp_path)
+    assert line == 2 and "balloons" in reason and "whole number" in reason
+    assert [r["balloons"] for r in lake_rows(tmp_path)["incursions"]] == [7]
+
+
+def test_gzip_bomb_is_quarantined_and_the_rest_lands(tmp_path: Path, ctx: Context) -> None:
+    line = b"EYVI,arrival,FR1,2025-10-04T22:30\n"
+    bomb = gzip.compress(b"airport,direction,flight_number,scheduled_at\n" + line * ((24 << 20) // len(line)), 9)
+    write(tmp_path, "flights/bomb.csv.gz", bomb)
+    write(tmp_path, "incursions/bomb.csv.gz", gzip.compress(b"detected_at\n" + b"2025-10-04T22:00\n" * (24 << 16), 9))
+    write(tmp_path, "flights/small.csv.gz", gzip.compress(GOOD["flights"].encode()))
+    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    reasons = {p: r for p, _, r in quarantine(tmp_path)}
+    assert set(reasons) == {"flights/bomb.csv.gz", "incursions/bomb.csv.gz"}
+    assert all("BALLOONS_MAX_DECOMPRESSION_RATIO" in r and "decompression bomb" in r for r in reasons.values())
+    assert [r["flight_number"] for r in lake_rows(tmp_path)["flights"]] == ["FR1"]
+
+
+def test_a_file_inflating_past_the_size_limit_is_quarantined(tmp_path: Path, ctx: Context) -> None:
+    rows = "".join(f"EYVI,arrival,FR{i},2025-10-04T22:30\n" for i in range(100_000))
+    data = gzip.compress(("airport,direction,flight_number,scheduled_at\n" + rows).encode())
+    write(tmp_path, "flights/big.csv.gz", data)
+    write(tmp_path, "incursions/big.json.gz", data)  # not read: .json.gz is no format, quarantined as such
+    limits = Limits(decompressed_bytes=1 << 20)
+    ingest(tmp_path / "raw", tmp_path / "lake", ctx=replace(ctx, limits=limits), run_id="r1")
+    reasons = {p: r for p, _, r in quarantine(tmp_path)}
+    assert "inflates past 1,048,576 bytes" in reasons["flights/big.csv.gz"]
+    assert lake_rows(tmp_path)["flights"] == []
+
+
+def test_a_line_without_end_is_refused_without_growing(tmp_path: Path, ctx: Context) -> None:
+    limits = Limits(line_bytes=1 << 16)
+    write(tmp_path, "flights/long.csv", "airport,direction,flight_number,scheduled_at\n" + "x" * (1 << 20))
+    write(
+        tmp_path,
+        "flights/long.csv.gz",
+        gzip.compress(b"airport,direction,flight_number,scheduled_at\n" + b"y" * (4 << 20)),
+    )
+    write(
+        tmp_path, "incursions/long.jsonl", '{"detected_at": "2025-10-04T22:00Z"}\n{"notes": "' + "z" * 70_000 + '"}\n'
+    )
+    ingest(tmp_path / "raw", tmp_path / "lake", ctx=replace(ctx, limits=limits), run_id="r1")
+    held = quarantine(tmp_path)
+    assert [(p, n) for p, n, _ in held] == [
+        ("flights/long.csv", None),
+        ("flights/long.csv.gz", None),
+        ("incursions/long.jsonl", 2),
+    ]
+    assert all("BALLOONS_MAX_LINE_BYTES" in r for _, _, r in held)
+
+
+def test_a_long_value_quarantines_its_record(tmp_path: Path, ctx: Context) -> None:
+    write(
+        tmp_path,
+        "incursions/a.csv",
+        "detected_at,notes,source_id\n2025-10-04T22:00," + "n" * 20_000 + ",x\n2025-10-04T22:00,short,y\n",
+    )
+    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    [(_, line, reason)] = quarantine(tmp_path)
+    assert line == 2 and "BALLOONS_MAX_FIELD_CHARS" in reason
+
+
+SETPRIV = shutil.which("setpriv")
+AS_NOBODY = r"""
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+import airportsdata
+from balloons.ingest import ingest
+from balloons.validate import Context
+root = Path(sys.argv[1])
+ctx = Context(zone=ZoneInfo("Europe/Vilnius"), airports=airportsdata.load("ICAO"),
+              now=datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc))
+print(ingest(root / "raw", root / "lake", ctx=ctx, run_id="nobody").line())
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or SETPRIV is None, reason="needs root and setpriv to act as nobody")
+def test_unreadable_file_and_folder_are_quarantined_and_logged() -> None:
+    """Root reads everything, so the run is made as the user nobody (uid 65534)."""
+    root = Path(tempfile.mkdtemp(prefix="balloons-unreadable-"))
+    try:
+        write(root, "incursions/good.csv", GOOD["incursions"])
+        write(root, "incursions/secret.csv", GOOD["incursions"].replace("good", "secret"))
+        write(root, "flights/locked/inside.csv", GOOD["flights"])
+        for path in [root, *root.rglob("*")]:
+            os.chmod(path, 0o777 if path.is_dir() else 0o666)
+        os.chmod(root / "raw/incursions/secret.csv", 0o000)
+        os.chmod(root / "raw/flights/locked", 0o000)
+        done = subprocess.run(
+            [SETPRIV, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", AS_NOBODY, str(root)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        reasons = {p: r for p, _, r in quarantine(root)}
+        assert set(reasons) == {"incursions/secret.csv", "flights/locked/"}
+        assert "PermissionError" in reasons["incursions/secret.csv"]
+        assert "listing folder flights/locked/ failed: PermissionError" in reasons["flights/locked/"]
+        assert [r["source_id"] for r in lake_rows(root)["incursions"]] == ["good"]
+        assert_accounted(root, ["flights/locked/", "incursions/good.csv", "incursions/secret.csv"])
+    finally:
+        for path in [root, *root.rglob("*")]:
+            os.chmod(path, 0o777)
+        shutil.rmtree(root)
+
+
+# --- the property: anything in any format, and nothing escapes -------------------------------------
+
+FORMATS = [".csv", ".csv.gz", ".json", ".jsonl", ".ndjson", ".notam", ".txt"]
+COLUMNS = {
+    "incursions": ["detected_at", "time", "balloons", "lat", "lon", "source_id", "kind"],
+    "closures": ["airport", "closed_from", "closed_until", "reported_flights", "notam"],
+    "flights": ["airport", "direction", "flight_number", "scheduled_at", "seats", "passengers"],
+}
+VALUES = st.one_of(
+    st.sampled_from(
+        [
+            "2025-10-04T22:00",
+            "0001-01-01T00:30+01:00",
+            "9999-12-31T23:59-14:00",
+            "EYVI",
+            "arrival",
+            "1_000",
+            "１０",
+            "1e3",
+            "-1",
+            "nan",
+            "",
+            "2025-03-30T03:30",
+            "FR1",
+            "54.7",
+            "25.3",
+        ]
+    ),
+    st.integers(min_value=-(10**60), max_value=10**60).map(str),
+    st.text(max_size=12),
+)
+JSON_VALUES = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(min_value=-(10**80), max_value=10**80), st.floats(allow_nan=True), VALUES
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=12,
+)
+
+
+@st.composite
+def documents(draw: st.DrawFn, table: str, fmt: str) -> bytes:
+    kind = draw(st.sampled_from(["bytes", "json", "csv", "deep"]))
+    if kind == "bytes":
+        data = draw(st.binary(max_size=300))
+    elif kind == "deep":
+        depth = draw(st.integers(min_value=30, max_value=3000))
+        data = ("[" * depth + "]" * depth).encode()
+    elif kind == "json":
+        columns = st.sampled_from(COLUMNS[table])
+        obj = st.lists(st.tuples(columns, st.one_of(VALUES, JSON_VALUES)), max_size=6).map(
+            lambda pairs: "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in pairs) + "}"
+        )
+        items = draw(st.lists(st.one_of(obj, JSON_VALUES.map(json.dumps)), max_size=5))
+        text = ("[" + ",".join(items) + "]") if fmt == ".json" else "\n".join(items)
+        data = text.encode()
+    else:
+        header = draw(st.lists(st.sampled_from(COLUMNS[table]), min_size=1, max_size=6))
+        delimiter = draw(st.sampled_from([",", ";"]))
+        lines = draw(st.lists(st.lists(VALUES, min_size=len(header), max_size=len(header) + 1), max_size=5))
+        data = "\n".join([delimiter.join(header), *(delimiter.join(v) for v in lines)]).encode()
+    return gzip.compress(data) if fmt.endswith(".gz") and draw(st.booleans()) else data
+
+
+@st.composite
+def raw_trees(draw: st.DrawFn) -> dict[str, bytes]:
+    files = {}
+    for i in range(draw(st.integers(min_value=1, max_value=4))):
+        table = draw(st.sampled_from(list(RECORD_TABLES)))
+        fmt = draw(st.sampled_from(FORMATS))
+        files[f"{table}/f{i}{fmt}"] = draw(documents(table, fmt))
+    return files
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(tree=raw_trees())
+def test_anything_in_any_format_is_accounted_for(tree: dict[str, bytes], ctx: Context) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for relative, data in tree.items():
+            write(root, relative, data)
+        write(root, "incursions/zz-good.csv", GOOD["incursions"])
+        summary = ingest(root / "raw", root / "lake", ctx=ctx, run_id="fuzz")
+        assert summary.files_read == len(tree) + 1
+        assert_accounted(root, [*tree, "incursions/zz-good.csv"])
+        assert "good" in {r["source_id"] for r in lake_rows(root)["incursions"]}
+        assert summary.counts.quarantined == len(quarantine(root))
+        again = ingest(root / "raw", root / "lake", ctx=ctx, run_id="fuzz2")
+        assert again.files_read == 0
