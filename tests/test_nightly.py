@@ -112,7 +112,9 @@ def test_incremental_run_touches_only_the_new_month(served: Path) -> None:
     assert {r for r in relative if not r.startswith(("ingest_log", "quarantine"))} == {"incursions/month=2026-01"}
     assert all(after[p] == before[p] for p in before if "flights" in p.parts or "closures" in p.parts)
     reports_after = {p: p.stat().st_mtime_ns for p in (served / "reports").glob("*.pdf")}
-    assert {p.name for p in reports_after if reports_before.get(p) != reports_after[p]} == {"2026-01.pdf", "2026.pdf"}
+    # a new warehouse build: every report is re-rendered from it, and the new month and year added
+    assert set(reports_after) == set(reports_before) | {served / "reports" / "2026-01.pdf", served / "reports" / "2026.pdf"}
+    assert all(reports_before[p] != reports_after[p] for p in reports_before)
     _, rows = warehouse.query(served / "warehouse.duckdb", "select incursions, balloons from monthly_incursions "
                               "where month = '2026-01'")
     assert rows == [(1, 3)]

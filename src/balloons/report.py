@@ -4,6 +4,11 @@ This module owns figures, pages and output paths; `plots.py` draws on Axes. Ever
 from a warehouse relation (monthly_incursions, monthly_impact, closure_impact, incursions,
 closures, airports, ingest_log): nothing is computed a second time here. PDFs are reproducible:
 TrueType (Type 42) fonts and metadata dates fixed to the data's last ingest time.
+
+Reports are derived state. Each PDF records, in its document information (`/Keywords`), the
+fingerprint of the warehouse it was drawn from (`build_info.fingerprint`); `reconcile` renders
+every report that is missing or whose recorded fingerprint is not the warehouse's, and removes
+the temporaries (`.YYYY-MM.pdf.<hex>`) a killed render left behind.
 """
 
 from __future__ import annotations
@@ -30,15 +35,23 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from pypdf import PdfReader  # noqa: E402
+from pypdf.errors import PyPdfError  # noqa: E402
 
 from balloons import __version__, plots, warehouse  # noqa: E402
 from balloons.errors import ReportError  # noqa: E402
+from balloons.lock import pipeline_lock  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _YEAR = re.compile(r"^\d{4}$")
+_REPORT = re.compile(r"^(\d{4}-(?:0[1-9]|1[0-2])|\d{4})\.pdf$")
+_TEMPORARY = re.compile(r"^\.(\d{4}-(?:0[1-9]|1[0-2])|\d{4})\.pdf\.[0-9a-f]{8}$")
+FINGERPRINT_KEY = "warehouse-fingerprint:"
+"""Prefix of the PDF's `/Keywords`: the rest is the warehouse fingerprint it was rendered from."""
+RENDER_LOCK = ".render.lock"
 RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 10,
       "axes.titlesize": 12, "axes.spines.top": False, "axes.spines.right": False}
 
@@ -51,6 +64,7 @@ class ReportContext:
     radius_km: float
     last_ingest: datetime | None
     outline: dict[str, Any]
+    fingerprint: str
 
 
 def check_month(month: str) -> str:
@@ -75,10 +89,19 @@ def load_outline() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
+def warehouse_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """The fingerprint the warehouse was built from (`build_info`)."""
+    row = con.execute("select fingerprint from build_info").fetchone()
+    if not row:
+        raise ReportError("The warehouse has no build_info row; rebuild it with 'balloons build --force'.")
+    return str(row[0])
+
+
 def context(con: duckdb.DuckDBPyConnection, *, timezone: str, radius_km: float) -> ReportContext:
     row = con.execute("select max(ingested_at) from ingest_log").fetchone()
     last = row[0] if row else None
-    return ReportContext(timezone, radius_km, last.astimezone(UTC) if last else None, load_outline())
+    return ReportContext(timezone, radius_km, last.astimezone(UTC) if last else None, load_outline(),
+                         warehouse_fingerprint(con))
 
 
 def data_months(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -86,6 +109,29 @@ def data_months(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute("select month from monthly_incursions union select month from monthly_impact "
                        "order by month").fetchall()
     return [r[0] for r in rows]
+
+
+def check_held(month: str, held: Sequence[str]) -> str:
+    """Refuse a month outside the first..last month the warehouse holds (a report of nothing)."""
+    check_month(month)
+    if not held:
+        raise ReportError(f"No data for {month}: the warehouse holds no incursions or closures yet. "
+                          "Pass --allow-empty to render it anyway.")
+    if not held[0] <= month <= held[-1]:
+        raise ReportError(f"No data for {month}: the warehouse holds {held[0]} to {held[-1]}. "
+                          "Pass --allow-empty to render it anyway.")
+    return month
+
+
+def check_months_held(warehouse_path: Path, months: Sequence[str]) -> None:
+    """`check_held` for each month against the warehouse at `warehouse_path` (read-only)."""
+    con = warehouse.connect_read_only(warehouse_path)
+    try:
+        held = data_months(con)
+    finally:
+        con.close()
+    for month in months:
+        check_held(month, held)
 
 
 # --- queries (parameters only; every figure comes from a warehouse relation) ---------------------
@@ -341,7 +387,8 @@ def _write(path: Path, figures: list[Figure], *, title: str, ctx: ReportContext)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
     stamp = ctx.last_ingest or datetime(2000, 1, 1, tzinfo=UTC)
     metadata = {"Title": title, "Author": "balloons", "Subject": "Balloon incursions and airport closures",
-                "Creator": f"balloons {__version__}", "CreationDate": stamp, "ModDate": stamp}
+                "Keywords": f"{FINGERPRINT_KEY}{ctx.fingerprint}", "Creator": f"balloons {__version__}",
+                "CreationDate": stamp, "ModDate": stamp}
     try:
         with PdfPages(temporary, metadata=metadata) as pdf:
             for fig in figures:
@@ -411,3 +458,63 @@ def render_all(warehouse_path: Path, months: Sequence[str], years: Sequence[str]
         except (BrokenProcessPool, OSError) as exc:
             log.warning("rendering in %d processes failed (%s); rendering here, one by one", workers, exc)
     return render_jobs(warehouse_path, jobs, out_dir, timezone=timezone, radius_km=radius_km)
+
+
+# --- reconciliation -------------------------------------------------------------------------------
+
+def rendered_fingerprint(path: Path) -> str | None:
+    """The warehouse fingerprint a report PDF records, or None (missing, unreadable, not ours)."""
+    try:
+        info = PdfReader(path).metadata
+    except (OSError, PyPdfError, ValueError):
+        return None
+    keywords = str(info.get("/Keywords") or "") if info else ""
+    return keywords[len(FINGERPRINT_KEY):] if keywords.startswith(FINGERPRINT_KEY) else None
+
+
+def existing_reports(out_dir: Path) -> list[Job]:
+    """Report PDFs present in out_dir, as jobs (also months outside the data, rendered on purpose)."""
+    if not out_dir.is_dir():
+        return []
+    found = [m.group(1) for m in map(_REPORT.match, sorted(p.name for p in out_dir.iterdir())) if m]
+    return [("year", p) if _YEAR.match(p) else ("month", p) for p in found]
+
+
+def stale_jobs(out_dir: Path, fingerprint: str, months: Sequence[str]) -> list[Job]:
+    """Reports due: every month in `months` and its year, and every report already in out_dir,
+    whose PDF is missing or records another warehouse fingerprint. Months first, then years."""
+    wanted = {("month", m) for m in months} | {("year", m[:4]) for m in months} | set(existing_reports(out_dir))
+    due = [job for job in wanted if rendered_fingerprint(out_dir / f"{job[1]}.pdf") != fingerprint]
+    return sorted(due, key=lambda job: (job[0] != "month", job[1]))
+
+
+def remove_temporaries(out_dir: Path) -> list[Path]:
+    """Delete the hidden partial files (`.YYYY-MM.pdf.<hex>`) a killed render left behind."""
+    if not out_dir.is_dir():
+        return []
+    removed = [p for p in sorted(out_dir.iterdir()) if _TEMPORARY.match(p.name)]
+    for path in removed:
+        path.unlink(missing_ok=True)
+        log.info("removed partial report path=%s", path)
+    return removed
+
+
+def reconcile(warehouse_path: Path, out_dir: Path, *, forced: Sequence[Job] = (), everything: bool = False,
+              timezone: str, radius_km: float, workers: int = 1, wait_s: float = 600.0) -> list[Path]:
+    """Bring out_dir in line with the warehouse: remove partial files, then render the `forced`
+    jobs and every report that is missing or stale (every one with `everything`). One process at a
+    time per out_dir (a lock file there), so nobody removes another render's temporary."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with pipeline_lock(out_dir / RENDER_LOCK, wait_s=wait_s):
+        remove_temporaries(out_dir)
+        con = warehouse.connect_read_only(warehouse_path)
+        try:
+            fingerprint, months = warehouse_fingerprint(con), data_months(con)
+        finally:
+            con.close()
+        due = stale_jobs(out_dir, "" if everything else fingerprint, months)
+        jobs = sorted(set(forced) | set(due), key=lambda job: (job[0] != "month", job[1]))
+        log.info("reports due=%d fingerprint=%s", len(jobs), fingerprint[:12])
+        paths = render_all(warehouse_path, [p for k, p in jobs if k == "month"], [p for k, p in jobs if k == "year"],
+                           out_dir, timezone=timezone, radius_km=radius_km, workers=workers)
+    return paths
