@@ -66,7 +66,7 @@ ingest(root / "raw", root / "lake", ctx=ctx, run_id="crash")
 print(events)
 """
 
-SUBSET = ("closures/", "incursions/", "flights/EYKA/2025-10", "flights/EYKA/2025-11")
+SUBSET = ("closures/", "incursions/", "flights/synthetic/EYKA/2025-10", "flights/synthetic/EYKA/2025-11")
 
 
 def make_raw(root: Path) -> None:

@@ -183,4 +183,4 @@ def test_run_logs_carry_library_lines_and_reports_publish_artifacts(served_once:
     assert str(link.data).startswith("[2025-10.pdf](file://")
     messages = [entry.message for entry in logs]
     assert any("table=incursions month=2025-10 rows=71" in m for m in messages)  # balloons.lake, in run logs
-    assert any(m.startswith("file=incursions/nkvc/incursions-2025.csv rows=200") for m in messages)
+    assert any(m.startswith("file=incursions/synthetic/nkvc/incursions-2025.csv rows=200") for m in messages)

@@ -186,7 +186,7 @@ def trend_rows(con: duckdb.DuckDBPyConnection, last: str) -> list[tuple[str, int
 
 CLOSURE_HEADER = ["closure (local)", "airport", "hours", "flights computed", "flights reported",
                   "passengers computed (band)", "passengers reported"]
-CLOSURE_WIDTHS = (0.2, 0.08, 0.07, 0.13, 0.13, 0.23, 0.16)
+CLOSURE_WIDTHS = (0.17, 0.08, 0.07, 0.15, 0.15, 0.23, 0.15)
 
 
 def _fmt(value: float) -> str:
@@ -217,6 +217,59 @@ def _band(c: dict[str, Any]) -> str:
     return f"{_fmt(c['passengers'])} ({_fmt(c['low'])}-{_fmt(c['high'])})"
 
 
+def synthetic_tables(con: duckdb.DuckDBPyConnection, last: str) -> list[str]:
+    """The tables holding synthetic rows (`synthetic` column) in the months up to `last`."""
+    found = []
+    for table in ("incursions", "closures", "flights"):  # our own constants
+        row = con.execute(f"select bool_or(synthetic) from {table} where month <= ?", [last]).fetchone()
+        if row and row[0]:
+            found.append(table)
+    return found
+
+
+def synthetic_warning(fig: Figure, tables: Sequence[str], *, y: float) -> None:
+    """A boxed line under the subtitle when the figures rest on synthetic data."""
+    if not tables:
+        return
+    names = " and ".join(tables) if len(tables) < 3 else "incursions, closures and flights"
+    computed = (" Computed flights and passengers show how the method works; they are not observations."
+                if "flights" in tables else "")
+    fig.text(0.045, y, f"Synthetic data: the {names} behind these figures are synthetic (raw files under a "
+             f"synthetic/ folder, e.g. the shipped sample).\n{computed.strip()}", fontsize=9, color="#7a1f12",
+             va="top", bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fdecea", "edgecolor": "#e6b0aa"})
+
+
+ROW_IN = 10 * 1.2 / 72  # a plots.table row's height in inches at row_scale 1 (cells are sized for 10 pt)
+TITLE = 0.04  # a table title's height, as a fraction of the page
+
+
+def _table_height(rows: int, row_scale: float = 1.35) -> float:
+    """Page fraction a plots.table of `rows` rows (plus header) and its title take."""
+    return (rows + 1) * ROW_IN * row_scale / PAGE[1] + TITLE
+
+
+def _filling_scale(rows: int, room: float) -> float:
+    """Row scale (1.35 to 2) for a table of `rows` rows to fill `room` (page fraction) above the notes."""
+    return min(2.0, max(1.35, room * PAGE[1] / ((rows + 1) * ROW_IN)))
+
+
+def _table_axes(fig: Figure, top: float, rows: int, *, row_scale: float = 1.35, floor: float = 0.07) -> Any:
+    """Axes for a plots.table whose title starts at page fraction `top` (the table below it)."""
+    height = _table_height(rows, row_scale) - TITLE
+    bottom = max(top - TITLE - height, floor)
+    return fig.add_axes((0.04, bottom, 0.92, top - TITLE - bottom))
+
+
+NOTES = ("How to read the closures: flights computed are the flights in the warehouse scheduled at the airport "
+         "while it was closed; passengers computed are their passengers, counted where given and otherwise "
+         "estimated from seats and load factor (the band is that estimate's low-high range). Reported figures are "
+         "what officials said; '-' means nothing was reported. Hours are real elapsed time, local clock times.")
+
+
+def _notes(fig: Figure, top: float) -> None:
+    fig.text(0.04, top, NOTES, fontsize=9, color="#555555", va="top", wrap=True)
+
+
 def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
     now = metrics(con, month, month)
     prev_month = previous_month(month)
@@ -224,6 +277,8 @@ def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext,
     ytd = metrics(con, f"{month[:4]}-01", month)
     fig = _page(f"Balloon incursions and airport closures — {label}",
                 "What happened, what it cost, and how it compares.", ctx)
+    synthetic = synthetic_tables(con, month)
+    synthetic_warning(fig, synthetic, y=0.885)
     rows = []
     for name, key, unit in (("Incursion records", "incursions", ""), ("Balloons", "balloons", ""),
                             ("Airport closures", "closures", ""), ("Hours closed", "closed_minutes", "h"),
@@ -238,20 +293,27 @@ def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext,
     pax += [("+" if diff > 0 else "") + _fmt(diff),
             _passengers(ytd)]
     rows.append(pax)
-    ax = fig.add_axes((0.04, 0.53, 0.92, 0.31))
+    top = 0.82 if synthetic else 0.87
+    ax = _table_axes(fig, top, len(rows), row_scale=1.6)
     plots.table(ax, ["", label, f"previous ({prev_month})", "change", f"year to date ({month[:4]})"], rows,
-                title="Summary", widths=(0.28, 0.18, 0.18, 0.18, 0.18))
+                title="Summary", widths=(0.3, 0.19, 0.17, 0.15, 0.19), font_size=10.5, row_scale=1.6)
     closures = closures_of(con, month, month, ctx.timezone)
-    ax2 = fig.add_axes((0.04, 0.07, 0.92, 0.42))
+    top -= _table_height(len(rows), 1.6) + 0.04
     if not closures:
+        ax2 = fig.add_axes((0.04, 0.07, 0.92, top - 0.07))
         plots.message(ax2, f"No airport closures in {label}.")
-    else:
-        table_rows = [[f"{c['start']:%d %b %H:%M}-{c['end']:%H:%M}", c["airport"], f"{c['minutes'] / 60:.1f}",
-                       str(c["flights"]), "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
-                       _band(c), "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"])]
-                      for c in closures]
-        plots.table(ax2, CLOSURE_HEADER, table_rows, title="Closures: computed beside reported", font_size=9,
-                    widths=CLOSURE_WIDTHS)
+        return fig
+    table_rows = [[f"{c['start']:%d %b %H:%M}-{c['end']:%H:%M}", c["airport"], f"{c['minutes'] / 60:.1f}",
+                   str(c["flights"]), "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
+                   _band(c), "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"])]
+                  for c in closures]
+    scale = _filling_scale(len(table_rows), top - TITLE - 0.16)
+    ax2 = _table_axes(fig, top, len(table_rows), row_scale=scale)
+    plots.table(ax2, CLOSURE_HEADER, table_rows, title="Closures: computed beside reported", font_size=9.5,
+                widths=CLOSURE_WIDTHS, row_scale=scale)
+    top -= _table_height(len(table_rows), scale) + 0.03
+    if top > 0.1:
+        _notes(fig, top)
     return fig
 
 
@@ -330,28 +392,52 @@ def closures_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext
     return fig
 
 
-def trend_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
+def peak_month(rows: Sequence[tuple[str, int, int, int, int, int]], year: str) -> str | None:
+    """The month of `year` with the most incursion records (the earliest on a tie)."""
+    of_year = [r for r in rows if r[0].startswith(f"{year}-")]
+    return max(of_year, key=lambda r: r[1])[0] if of_year else None  # rows are in month order
+
+
+def trend_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str, *,
+               year: str | None = None) -> Figure:
+    """Months up to `month`: records and balloons, cumulative balloons, passengers. A monthly
+    report highlights its month; a yearly one (`year`) highlights the year's peak month."""
     rows = trend_rows(con, month)
     fig = _page(f"Trend since {rows[0][0] if rows else month} — through {label}",
-                "Monthly incursion records and balloons (cumulative line), and passengers affected per month.", ctx)
-    top = fig.add_axes((0.08, 0.53, 0.84, 0.33))
-    bottom = fig.add_axes((0.08, 0.11, 0.84, 0.3))
+                "Incursion records and balloons per month, balloons counted since the first month, and "
+                "passengers affected per month.", ctx)
+    top = fig.add_axes((0.08, 0.62, 0.84, 0.22))
+    middle = fig.add_axes((0.08, 0.43, 0.84, 0.1))
+    bottom = fig.add_axes((0.08, 0.1, 0.84, 0.22))
     if not rows:
         plots.message(top, "No incursions recorded yet.")
+        middle.set_axis_off()
         bottom.set_axis_off()
         return fig
     months = [r[0] for r in rows]
-    plots.monthly_trend(top, months, [r[1] for r in rows], [r[2] for r in rows], highlight=month)
-    plots.passengers_trend(bottom, months, [r[3] for r in rows], [r[4] for r in rows], [r[5] for r in rows])
+    highlight: str | None
+    if year is None:
+        highlight, what = month, f"this report's month ({month})"
+    else:
+        highlight, what = peak_month(rows, year), f"peak month of {year}"
+    plots.monthly_trend(top, months, [r[1] for r in rows], [r[2] for r in rows], highlight=highlight,
+                        highlight_label=what)
+    plots.cumulative_balloons(middle, months, [r[2] for r in rows])
+    plots.passengers_trend(bottom, months, [r[3] for r in rows], [r[4] for r in rows], [r[5] for r in rows],
+                           empty=f"No data: no airport closures through {label}, so no passengers affected.")
     return fig
 
 
 def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportContext) -> Figure:
     fig = _page(f"Balloon incursions and airport closures — {year}", "Month by month, with the year's totals.", ctx)
+    synthetic = synthetic_tables(con, f"{year}-12")
+    synthetic_warning(fig, synthetic, y=0.885)
     rows = []
+    held = []
     for m in [f"{year}-{i:02d}" for i in range(1, 13)]:
         v = metrics(con, m, m)
         if v["incursions"] or v["closures"]:
+            held.append(m)
             rows.append([m, _fmt(v["incursions"]), _fmt(v["balloons"]), _fmt(v["closures"]),
                          f"{v['closed_minutes'] / 60:,.1f}", _fmt(v["flights"]),
                          _passengers(v)])
@@ -359,24 +445,47 @@ def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCont
     rows.append([year, _fmt(t["incursions"]), _fmt(t["balloons"]), _fmt(t["closures"]),
                  f"{t['closed_minutes'] / 60:,.1f}", _fmt(t["flights"]),
                  _passengers(t)])
-    ax = fig.add_axes((0.04, 0.1, 0.92, 0.76))
+    top = 0.82 if synthetic else 0.87
+    height = _table_height(len(rows))
+    ax = _table_axes(fig, top, len(rows))
     plots.table(ax, ["month", "incursion records", "balloons", "closures", "hours closed", "flights affected",
                      "passengers affected (band)"], rows, title="By month",
                 widths=(0.1, 0.14, 0.1, 0.1, 0.12, 0.14, 0.3))
+    chart = fig.add_axes((0.08, 0.08, 0.84, top - height - 0.15))
+    by_airport = hours_by_airport(con, held)
+    if not any(any(h) for h in by_airport.values()):
+        plots.message(chart, f"No airport closures in {year}.")
+    else:
+        plots.hours_closed(chart, held, by_airport)
+        chart.set_title("Hours closed per month, by airport", loc="left", fontsize=10)
     return fig
+
+
+def hours_by_airport(con: duckdb.DuckDBPyConnection, months: Sequence[str]) -> dict[str, list[float]]:
+    """Hours closed (monthly_impact.closed_minutes / 60) per airport, for each of `months`."""
+    rows = con.execute("select airport, month, closed_minutes from monthly_impact where month in "
+                       "(select unnest(?::varchar[]))", [list(months)]).fetchall()
+    out: dict[str, list[float]] = {}
+    for airport, m, minutes in rows:
+        out.setdefault(airport, [0.0] * len(months))[months.index(m)] += minutes / 60
+    return out
 
 
 def year_closures_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportContext) -> Figure:
     fig = _page(f"Every closure of {year}", "Computed beside reported.", ctx)
     closures = closures_of(con, f"{year}-01", f"{year}-12", ctx.timezone)
-    ax = fig.add_axes((0.04, 0.07, 0.92, 0.76))
     if not closures:
-        plots.message(ax, f"No airport closures in {year}.")
+        plots.message(fig.add_axes((0.04, 0.07, 0.92, 0.76)), f"No airport closures in {year}.")
         return fig
     rows = [[f"{c['start']:%Y-%m-%d %H:%M}-{c['end']:%H:%M}", c["airport"], f"{c['minutes'] / 60:.1f}",
              str(c["flights"]), "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]), _band(c),
              "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"])] for c in closures]
-    plots.table(ax, CLOSURE_HEADER, rows, title="Closures", font_size=8, widths=CLOSURE_WIDTHS)
+    scale = _filling_scale(len(rows), 0.87 - TITLE - 0.2)
+    ax = _table_axes(fig, 0.87, len(rows), row_scale=scale)
+    plots.table(ax, CLOSURE_HEADER, rows, title="Closures", font_size=9, widths=CLOSURE_WIDTHS, row_scale=scale)
+    left = 0.87 - _table_height(len(rows), scale) - 0.045
+    if left > 0.14:
+        _notes(fig, left)
     return fig
 
 
@@ -420,7 +529,7 @@ def render_year(con: duckdb.DuckDBPyConnection, year: str, out_dir: Path, ctx: R
     with matplotlib.rc_context(RC):
         figures = [year_summary_page(con, year, ctx), year_closures_page(con, year, ctx),
                    map_page(con, f"{year}-01", f"{year}-12", ctx, year),
-                   trend_page(con, f"{year}-12", ctx, year)]
+                   trend_page(con, f"{year}-12", ctx, year, year=year)]
         return _write(out_dir / f"{year}.pdf", figures, title=f"balloons yearly report {year}", ctx=ctx)
 
 

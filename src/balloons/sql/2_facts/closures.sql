@@ -16,6 +16,7 @@ select
     source,
     notes,
     source_file,
+    is_synthetic(source_file) as synthetic,
     source_line,
     run_id,
     ingested_at
@@ -36,6 +37,7 @@ comment on column closures.reported_passengers is 'Passengers affected as report
 comment on column closures.source is 'Where the record comes from (URL of the report, or NOTAM).';
 comment on column closures.notes is 'Notes, e.g. estimated times or how the reported figures break down.';
 comment on column closures.source_file is 'Lineage: raw file the row came from, relative to raw/.';
+comment on column closures.synthetic is 'True when the row comes from a raw file in a folder named synthetic (as the shipped sample''s incursions and flights): made up, not observed. Reports built on such rows say so.';
 comment on column closures.source_line is 'Lineage: line of the raw file, or NOTAM number within it.';
 comment on column closures.run_id is 'Lineage: ingest run that landed the row.';
 comment on column closures.ingested_at is 'Lineage: when that run ingested it (UTC).';
