@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import matplotlib.dates as mdates
-from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
@@ -24,7 +23,6 @@ GREY = "#8a8a8a"
 STATUS_COLOURS = {"cancelled": RED, "diverted": ORANGE, "delayed": "#f1c40f", "returned": "#8e44ad",
                   "other": GREY}
 HIGHLIGHT = "#fff3c4"
-HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
 
 
 def integer_ticks(ax: Axes, axis: str = "y") -> None:
@@ -278,7 +276,7 @@ def monthly_trend(ax: Axes, months: Sequence[str], incursions: Sequence[int], ba
         peak = max(range(len(months)), key=lambda i: (incursions[i], -i))
         artists.append(ax.annotate(f"peak {months[peak]}: {incursions[peak]} records",
                                    (peak - 0.2, incursions[peak]), xytext=(peak - 0.2, top * 1.12),
-                                   textcoords="data", ha="center", va="bottom", fontsize=9, path_effects=HALO,
+                                   textcoords="data", ha="center", va="bottom", fontsize=9,
                                    arrowprops={"arrowstyle": "-", "color": GREY, "shrinkA": 1, "shrinkB": 1}))
     ax.set_xticks(list(x), months, rotation=30, ha="right", fontsize=8)
     ax.set_xlim(-0.6, len(months) - 0.4)

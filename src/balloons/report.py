@@ -232,11 +232,12 @@ def synthetic_warning(fig: Figure, tables: Sequence[str], *, y: float) -> None:
     if not tables:
         return
     names = " and ".join(tables) if len(tables) < 3 else "incursions, closures and flights"
-    computed = (" Computed flights and passengers show how the method works; they are not observations."
-                if "flights" in tables else "")
-    fig.text(0.045, y, f"Synthetic data: the {names} behind these figures are synthetic (raw files under a "
-             f"synthetic/ folder, e.g. the shipped sample).\n{computed.strip()}", fontsize=9, color="#7a1f12",
-             va="top", bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fdecea", "edgecolor": "#e6b0aa"})
+    lines = [f"Synthetic data: the {names} behind these figures are synthetic (raw files under a "
+             "synthetic/ folder, e.g. the shipped sample)."]
+    if "flights" in tables:
+        lines.append("Computed flights and passengers show how the method works; they are not observations.")
+    fig.text(0.045, y, "\n".join(lines), fontsize=9, color="#7a1f12", va="top",
+             bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fdecea", "edgecolor": "#e6b0aa"})
 
 
 ROW_IN = 10 * 1.2 / 72  # a plots.table row's height in inches at row_scale 1 (cells are sized for 10 pt)
