@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 
@@ -47,18 +45,31 @@ def test_month_report_pages_and_numbers_match_the_warehouse(tmp_path: Path, con,
     assert path == tmp_path / f"{month}.pdf"
     texts = page_texts(path)
     assert len(texts) == 6
-    incursions, balloons = con.execute("select incursions, balloons from monthly_incursions where month = ?",
-                                       [month]).fetchone()
+    incursions, balloons = con.execute(
+        "select incursions, balloons from monthly_incursions where month = ?", [month]
+    ).fetchone()
     flights, passengers, low, high = con.execute(
         "select sum(flights_affected), sum(passengers_affected), sum(passengers_low), sum(passengers_high) "
-        "from monthly_impact where month = ?", [month]).fetchone()
+        "from monthly_impact where month = ?",
+        [month],
+    ).fetchone()
     summary = texts[0]
     for value in (incursions, balloons, flights):
         assert str(value) in summary
     assert f"{passengers:,} ({low:,}-{high:,})" in summary
     assert f"{incursions} incursion records, {balloons} balloons" in texts[1]
-    for title, page in zip(["Balloon incursions and airport closures", "Incursions day by day", "Time of day",
-                            "Where", "Closures", "Trend since"], texts, strict=True):
+    for title, page in zip(
+        [
+            "Balloon incursions and airport closures",
+            "Incursions day by day",
+            "Time of day",
+            "Where",
+            "Closures",
+            "Trend since",
+        ],
+        texts,
+        strict=True,
+    ):
         assert title in page
     assert "Europe/Vilnius" in summary and "Data last ingested" in summary
 
@@ -102,7 +113,8 @@ def test_yearly_report(tmp_path: Path, con, rctx) -> None:
     texts = page_texts(report.render_year(con, "2025", tmp_path, rctx))
     assert len(texts) == 4
     ((flights, passengers),) = con.execute(
-        "select sum(flights_affected), sum(passengers_affected) from monthly_impact where month like '2025-%'").fetchall()
+        "select sum(flights_affected), sum(passengers_affected) from monthly_impact where month like '2025-%'"
+    ).fetchall()
     assert str(flights) in texts[0] and f"{passengers:,}" in texts[0]
     assert "315" in texts[0]
 
@@ -117,103 +129,27 @@ def test_bad_month_is_refused(tmp_path: Path, con, rctx, bad: str) -> None:
 def test_rendering_in_processes_gives_the_same_files_in_order(tmp_path: Path, sample_root: Path) -> None:
     months = ["2025-09", "2025-10", "2025-11"]
     options = {"timezone": "Europe/Vilnius", "radius_km": 30}
-    alone = report.render_all(sample_root / "warehouse.duckdb", months, ["2025"], tmp_path / "one", workers=1,
-                              **options)
-    shared = report.render_all(sample_root / "warehouse.duckdb", months, ["2025"], tmp_path / "two", workers=2,
-                               **options)
+    alone = report.render_all(
+        sample_root / "warehouse.duckdb", months, ["2025"], tmp_path / "one", workers=1, **options
+    )
+    shared = report.render_all(
+        sample_root / "warehouse.duckdb", months, ["2025"], tmp_path / "two", workers=2, **options
+    )
     assert [p.name for p in shared] == ["2025-09.pdf", "2025-10.pdf", "2025-11.pdf", "2025.pdf"]
     assert [p.parent.name for p in shared] == ["two"] * 4
     assert [p.read_bytes() for p in shared] == [p.read_bytes() for p in alone]
 
 
-# --- reconciliation: reports are derived state --------------------------------------------------------
-
-OPTIONS = {"timezone": "Europe/Vilnius", "radius_km": 30}
-SAMPLE_REPORTS = {f"2025-{m:02d}.pdf" for m in range(6, 13)} | {"2025.pdf"}
-
-
-@pytest.fixture(scope="module")
-def reconciled(tmp_path_factory: pytest.TempPathFactory, sample_root: Path) -> Path:
-    """reports/ after one reconciliation from nothing (rendered once, copied per test)."""
-    out = tmp_path_factory.mktemp("reconciled") / "reports"
-    paths = report.reconcile(sample_root / "warehouse.duckdb", out, **OPTIONS)
-    assert {p.name for p in paths} == SAMPLE_REPORTS
-    return out
-
-
-@pytest.fixture
-def reports(reconciled: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(reconciled, tmp_path / "reports"))
-
-
-def again(sample_root: Path, out: Path, **kwargs) -> set[str]:
-    return {p.name for p in report.reconcile(sample_root / "warehouse.duckdb", out, **OPTIONS, **kwargs)}
-
-
-def test_each_pdf_records_the_warehouse_fingerprint(reports: Path, con) -> None:
-    (fingerprint,) = con.execute("select fingerprint from build_info").fetchone()
-    assert len(fingerprint) == 64
-    assert {p.name: report.rendered_fingerprint(p) for p in reports.glob("*.pdf")} == \
-        dict.fromkeys(SAMPLE_REPORTS, fingerprint)
-    assert PdfReader(reports / "2025-10.pdf").metadata["/Keywords"] == f"warehouse-fingerprint:{fingerprint}"
-
-
-def test_current_reports_are_left_alone(reports: Path, sample_root: Path) -> None:
-    before = {p.name: p.read_bytes() for p in reports.glob("*.pdf")}
-    assert again(sample_root, reports) == set()
-    assert {p.name: p.read_bytes() for p in reports.glob("*.pdf")} == before
-
-
-def test_reports_of_another_warehouse_are_rendered_again(reports: Path, sample_root: Path, con, rctx) -> None:
-    """A run killed after the warehouse swap and before rendering leaves PDFs of the old build."""
-    old = dataclasses.replace(rctx, fingerprint="0" * 64)
-    report.render_month(con, "2025-05", reports, old)  # on purpose, outside the data
-    report.render_month(con, "2025-11", reports, old)
-    report.render_year(con, "2025", reports, old)
-    assert report.rendered_fingerprint(reports / "2025-11.pdf") == "0" * 64
-    assert again(sample_root, reports) == {"2025-05.pdf", "2025-11.pdf", "2025.pdf"}
-    assert {report.rendered_fingerprint(p) for p in reports.glob("*.pdf")} == {rctx.fingerprint}
-
-
-def test_missing_yearly_report_is_rendered_though_every_month_exists(reports: Path, sample_root: Path) -> None:
-    (reports / "2025.pdf").unlink()
-    assert again(sample_root, reports) == {"2025.pdf"}
-
-
-def test_truncated_or_foreign_pdf_is_rendered_again(reports: Path, sample_root: Path) -> None:
-    whole = (reports / "2025-10.pdf").read_bytes()
-    (reports / "2025-10.pdf").write_bytes(whole[: len(whole) // 2])
-    (reports / "2025-09.pdf").write_bytes(b"not a pdf")
-    assert again(sample_root, reports) == {"2025-09.pdf", "2025-10.pdf"}
-    assert (reports / "2025-10.pdf").read_bytes() == whole
-
-
-def test_partial_files_of_a_killed_render_are_removed(reports: Path, sample_root: Path) -> None:
-    for name in (".2025-05.pdf.0a1b2c3d", ".2025.pdf.ffffffff"):
-        (reports / name).write_bytes(b"%PDF-1.4 half")
-    (reports / ".notes.txt").write_text("mine")
-    assert again(sample_root, reports) == set()
-    assert sorted(p.name for p in reports.iterdir() if p.name.startswith(".")) == [".notes.txt", ".render.lock"]
-
-
-def test_everything_renders_all_again_byte_identical(reports: Path, sample_root: Path) -> None:
-    before = {p.name: p.read_bytes() for p in reports.glob("*.pdf")}
-    assert again(sample_root, reports, everything=True) == SAMPLE_REPORTS
-    assert {p.name: p.read_bytes() for p in reports.glob("*.pdf")} == before
-
-
-def test_forced_month_is_rendered_with_the_stale_ones(reports: Path, sample_root: Path) -> None:
-    assert again(sample_root, reports, forced=[("month", "2025-10")]) == {"2025-10.pdf"}
-
-
 # --- months outside the data ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("month", ["2024-01", "2025-05", "2026-01"])
 def test_month_outside_the_data_is_refused_naming_the_range(sample_root: Path, month: str) -> None:
     with pytest.raises(ReportError) as caught:
         report.check_months_held(sample_root / "warehouse.duckdb", ["2025-10", month])
-    assert str(caught.value) == (f"No data for {month}: the warehouse holds 2025-06 to 2025-12. "
-                                 "Pass --allow-empty to render it anyway.")
+    assert str(caught.value) == (
+        f"No data for {month}: the warehouse holds 2025-06 to 2025-12. Pass --allow-empty to render it anyway."
+    )
 
 
 def test_months_inside_the_data_pass(sample_root: Path) -> None:
@@ -232,7 +168,8 @@ def test_cli_refuses_an_empty_month_in_one_line_before_prefect(sample_root: Path
     result = CliRunner().invoke(cli, ["report", "--month", "2024-01", "--data-dir", str(sample_root)])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "Error: No data for 2024-01: the warehouse holds 2025-06 to 2025-12. Pass --allow-empty to render it anyway."]
+        "Error: No data for 2024-01: the warehouse holds 2025-06 to 2025-12. Pass --allow-empty to render it anyway."
+    ]
 
 
 def test_cli_allow_empty_passes_the_month_on(sample_root: Path, monkeypatch) -> None:
@@ -240,18 +177,13 @@ def test_cli_allow_empty_passes_the_month_on(sample_root: Path, monkeypatch) -> 
 
     calls = []
     monkeypatch.setattr(flows.report, "report_flow", lambda settings, **kw: calls.append(kw) or [])
-    result = CliRunner().invoke(cli, ["report", "--month", "2024-01", "--allow-empty", "--data-dir",
-                                      str(sample_root)])
+    result = CliRunner().invoke(cli, ["report", "--month", "2024-01", "--allow-empty", "--data-dir", str(sample_root)])
     assert result.exit_code == 0, result.output
     assert calls == [{"months": ["2024-01"], "everything": False, "allow_empty": True}]
 
 
-def test_allowed_empty_month_renders_and_says_so(reports: Path, sample_root: Path) -> None:
-    assert again(sample_root, reports, forced=[("month", "2024-01")]) == {"2024-01.pdf"}
-    assert "No incursions recorded in January 2024" in page_texts(reports / "2024-01.pdf")[1]
-
-
 # --- charts a reader can trust ---------------------------------------------------------------------------
+
 
 def tokens(text: str) -> list[str]:
     return text.split()
@@ -261,8 +193,12 @@ def tokens(text: str) -> list[str]:
 def test_closure_labels_never_merge(tmp_path: Path, con, rctx, month: str) -> None:
     """December's 9 and 6 once printed as "96", November's 22 and 5 as one blot."""
     page = tokens(page_texts(report.render_month(con, month, tmp_path, rctx))[4])
-    flights = [f for (f,) in con.execute("select flights_affected from closure_impact where month = ? "
-                                         "order by closed_from", [month]).fetchall()]
+    flights = [
+        f
+        for (f,) in con.execute(
+            "select flights_affected from closure_impact where month = ? order by closed_from", [month]
+        ).fetchall()
+    ]
     for value in flights:
         assert str(value) in page, (value, page)
     assert "96" not in page and "69" not in page and "225" not in page and "522" not in page
@@ -292,16 +228,28 @@ def test_closure_across_midnight_is_one_bar() -> None:
     _, ax = _timeline([{"airport": "EYVI", "start": start, "end": end, "flights": 22}])
     bars = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert len(bars) == 1
+    assert ax.xaxis.get_zorder() < bars[0].get_zorder()  # day grid lines are drawn under, not across, the bar
     assert bars[0].get_x() == pytest.approx(mdates.date2num(start))
     assert bars[0].get_x() + bars[0].get_width() == pytest.approx(mdates.date2num(end))
 
 
 def test_largest_closure_at_the_month_edge_keeps_its_label_inside() -> None:
-    fig, ax = _timeline([
-        {"airport": "EYVI", "start": datetime(2025, 11, 28, 23, 15), "end": datetime(2025, 11, 29, 7, 3),
-         "flights": 22},
-        {"airport": "EYVI", "start": datetime(2025, 11, 30, 18, 9), "end": datetime(2025, 12, 1, 5, 0),
-         "flights": 50}])
+    fig, ax = _timeline(
+        [
+            {
+                "airport": "EYVI",
+                "start": datetime(2025, 11, 28, 23, 15),
+                "end": datetime(2025, 11, 29, 7, 3),
+                "flights": 22,
+            },
+            {
+                "airport": "EYVI",
+                "start": datetime(2025, 11, 30, 18, 9),
+                "end": datetime(2025, 12, 1, 5, 0),
+                "flights": 50,
+            },
+        ]
+    )
     label = next(t for t in ax.texts if t.get_text() == "50")
     box, frame = label.get_window_extent(fig.canvas.get_renderer()), ax.get_window_extent()
     assert frame.x0 <= box.x0 and box.x1 <= frame.x1
@@ -321,7 +269,7 @@ def test_trend_keeps_cumulative_balloons_off_the_monthly_axis(con, rctx) -> None
     boxes = [ax.get_position() for ax in fig.axes]
     assert len(boxes) == 3  # monthly bars, cumulative line, passengers: no twin axis over the bars
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert a.y1 <= b.y0 or b.y1 <= a.y0
     assert fig.axes[1].get_lines()[0].get_ydata()[-1] == 315 - 35  # June..November
 
@@ -342,8 +290,13 @@ def test_map_draws_airports_above_points_with_a_size_key(tmp_path: Path, con, rc
     assert "1 balloon" in texts[3] and "balloons" in texts[3] and "airport" in texts[3]
     fig = Figure(figsize=report.PAGE)
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
-    plots.incursion_map(ax, rctx.outline, [(25.29, 54.63, 1), (25.3, 54.64, 4), (25.2, 54.6, 2), (25.1, 54.7, 9)],
-                        [("EYVI", 25.2858, 54.6341)], radius_km=30)
+    plots.incursion_map(
+        ax,
+        rctx.outline,
+        [(25.29, 54.63, 1), (25.3, 54.64, 4), (25.2, 54.6, 2), (25.1, 54.7, 9)],
+        [("EYVI", 25.2858, 54.6341)],
+        radius_km=30,
+    )
     points = max(c.get_zorder() for c in ax.collections if len(c.get_offsets()) > 1)
     airport = next(c for c in ax.collections if len(c.get_offsets()) == 1)
     label = next(t for t in ax.texts if t.get_text() == "EYVI")
@@ -357,8 +310,9 @@ def lowest_text(path: Path, page: int) -> float:
     reader = PdfReader(path)
     height = float(reader.pages[page].mediabox.height)
     ys: list[float] = []
-    reader.pages[page].extract_text(visitor_text=lambda text, cm, tm, *_: ys.append(tm[5] * cm[3] + cm[5])
-                                    if text.strip() else None)
+    reader.pages[page].extract_text(
+        visitor_text=lambda text, cm, tm, *_: ys.append(tm[5] * cm[3] + cm[5]) if text.strip() else None
+    )
     return min(y for y in ys if y > 0.04 * height) / height
 
 
@@ -374,10 +328,15 @@ def test_yearly_pages_are_not_a_third_empty(tmp_path: Path, con, rctx) -> None:
 
 # --- synthetic data says so ------------------------------------------------------------------------------
 
+
 def test_sample_rows_are_marked_synthetic_by_their_raw_folder(con) -> None:
-    flags = dict(con.execute("select 'incursions', bool_and(synthetic) from incursions union all "
-                             "select 'flights', bool_and(synthetic) from flights union all "
-                             "select 'closures', bool_or(synthetic) from closures").fetchall())
+    flags = dict(
+        con.execute(
+            "select 'incursions', bool_and(synthetic) from incursions union all "
+            "select 'flights', bool_and(synthetic) from flights union all "
+            "select 'closures', bool_or(synthetic) from closures"
+        ).fetchall()
+    )
     assert flags == {"incursions": True, "flights": True, "closures": False}
     assert report.synthetic_tables(con, "2025-12") == ["incursions", "flights"]
 
@@ -391,8 +350,11 @@ def test_summary_says_when_figures_are_synthetic(tmp_path: Path, con, rctx) -> N
 def test_observed_data_carries_no_synthetic_warning(tmp_path: Path, ctx) -> None:
     write(tmp_path, "closures/ops/c.csv", "airport,closed_from,closed_until\nEYVI,2025-10-04T22:16,2025-10-05T00:10\n")
     write(tmp_path, "incursions/nkvc/i.csv", "detected_at,balloons,lat,lon\n2025-10-04T21:00,3,54.6,25.3\n")
-    write(tmp_path, "flights/ops/f.csv", "airport,direction,flight_number,scheduled_at,status\n"
-                                         "EYVI,departure,FR1,2025-10-04T22:30,cancelled\n")
+    write(
+        tmp_path,
+        "flights/ops/f.csv",
+        "airport,direction,flight_number,scheduled_at,status\nEYVI,departure,FR1,2025-10-04T22:30,cancelled\n",
+    )
     con = warehouse.connect_read_only(build_warehouse(tmp_path, ctx))
     try:
         assert report.synthetic_tables(con, "2025-12") == []

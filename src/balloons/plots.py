@@ -20,8 +20,7 @@ BLUE = "#3a6ea5"
 ORANGE = "#e07b39"
 RED = "#c0392b"
 GREY = "#8a8a8a"
-STATUS_COLOURS = {"cancelled": RED, "diverted": ORANGE, "delayed": "#f1c40f", "returned": "#8e44ad",
-                  "other": GREY}
+STATUS_COLOURS = {"cancelled": RED, "diverted": ORANGE, "delayed": "#f1c40f", "returned": "#8e44ad", "other": GREY}
 HIGHLIGHT = "#fff3c4"
 
 
@@ -52,19 +51,32 @@ def _midnight(day: date) -> datetime:
 def message(ax: Axes, text: str) -> list[Any]:
     """An empty panel that says why it is empty."""
     ax.set_axis_off()
-    return [ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=13, color=GREY,
-                    transform=ax.transAxes)]
+    return [ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=13, color=GREY, transform=ax.transAxes)]
 
 
-def table(ax: Axes, header: Sequence[str], rows: Sequence[Sequence[str]], *, title: str,
-          font_size: float = 10, widths: Sequence[float] | None = None, row_scale: float = 1.35) -> list[Any]:
+def table(
+    ax: Axes,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    title: str,
+    font_size: float = 10,
+    widths: Sequence[float] | None = None,
+    row_scale: float = 1.35,
+) -> list[Any]:
     """A plain table from the top of the Axes; rows `row_scale` times matplotlib's default height."""
     ax.set_axis_off()
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     if not rows:
         return [ax.text(0.0, 0.8, "Nothing to show.", color=GREY, transform=ax.transAxes)]
-    drawn = ax.table(cellText=[list(r) for r in rows], colLabels=list(header), loc="upper left",
-                     cellLoc="right", colLoc="right", colWidths=list(widths) if widths else None)
+    drawn = ax.table(
+        cellText=[list(r) for r in rows],
+        colLabels=list(header),
+        loc="upper left",
+        cellLoc="right",
+        colLoc="right",
+        colWidths=list(widths) if widths else None,
+    )
     drawn.auto_set_font_size(False)
     drawn.set_fontsize(font_size)
     drawn.scale(1, row_scale)
@@ -79,14 +91,28 @@ def table(ax: Axes, header: Sequence[str], rows: Sequence[Sequence[str]], *, tit
     return [drawn]
 
 
-def daily_incursions(ax: Axes, days: Sequence[date], counts: Sequence[int],
-                     windows: Sequence[tuple[datetime, datetime]], *, first: date, last: date) -> list[Any]:
+def daily_incursions(
+    ax: Axes,
+    days: Sequence[date],
+    counts: Sequence[int],
+    windows: Sequence[tuple[datetime, datetime]],
+    *,
+    first: date,
+    last: date,
+) -> list[Any]:
     """Incursion records per local day, closure windows shaded."""
     artists: list[Any] = []
     for start, end in windows:
         artists.append(ax.axvspan(start, end, color=RED, alpha=0.25, lw=0))
-    artists.append(ax.bar([datetime.combine(d, datetime.min.time()) + timedelta(hours=12) for d in days],
-                          counts, width=0.8, color=BLUE, label="incursion records"))
+    artists.append(
+        ax.bar(
+            [datetime.combine(d, datetime.min.time()) + timedelta(hours=12) for d in days],
+            counts,
+            width=0.8,
+            color=BLUE,
+            label="incursion records",
+        )
+    )
     ax.set_xlim(_midnight(first), _midnight(last + timedelta(days=1)))
     days_shown = [first + timedelta(days=i) for i in range(0, (last - first).days + 1, 2)]
     ax.set_xticks([_midnight(d) + timedelta(hours=12) for d in days_shown], [f"{d:%d}" for d in days_shown])
@@ -134,16 +160,27 @@ def _marker_area(balloons: int) -> float:
     return 12 + 10 * balloons
 
 
-def incursion_map(ax: Axes, outline: dict[str, Any], points: Sequence[tuple[float, float, int]],
-                  airports: Sequence[tuple[str, float, float]], *, radius_km: float) -> list[Any]:
+def incursion_map(
+    ax: Axes,
+    outline: dict[str, Any],
+    points: Sequence[tuple[float, float, int]],
+    airports: Sequence[tuple[str, float, float]],
+    *,
+    radius_km: float,
+) -> list[Any]:
     """Incursion points on an outline of Lithuania and its neighbours; airports with trigger radius
     drawn above the points; a key for the point sizes (balloons per record)."""
     artists: list[Any] = []
     for feature in outline["features"]:
         lithuania = feature["properties"]["iso_a3"] == "LTU"
         for polygon in feature["geometry"]["coordinates"]:
-            patch = Polygon(polygon[0], closed=True, facecolor="#f4f1ea" if lithuania else "#e8e8e8",
-                            edgecolor="#555555" if lithuania else "#aaaaaa", lw=1.2 if lithuania else 0.6)
+            patch = Polygon(
+                polygon[0],
+                closed=True,
+                facecolor="#f4f1ea" if lithuania else "#e8e8e8",
+                edgecolor="#555555" if lithuania else "#aaaaaa",
+                lw=1.2 if lithuania else 0.6,
+            )
             artists.append(ax.add_patch(patch))
         if feature["properties"]["iso_a3"] == "BLR":
             artists.append(ax.text(26.2, 53.85, "BELARUS", color="#888888", fontsize=9))
@@ -153,20 +190,48 @@ def incursion_map(ax: Axes, outline: dict[str, Any], points: Sequence[tuple[floa
     handles: list[Any] = []
     if points:
         lons, lats, sizes = zip(*points, strict=True)
-        artists.append(ax.scatter(lons, lats, s=[_marker_area(s) for s in sizes], color=ORANGE, alpha=0.65,
-                                  edgecolor="#7a3d12", lw=0.4, zorder=3))
+        artists.append(
+            ax.scatter(
+                lons,
+                lats,
+                s=[_marker_area(s) for s in sizes],
+                color=ORANGE,
+                alpha=0.65,
+                edgecolor="#7a3d12",
+                lw=0.4,
+                zorder=3,
+            )
+        )
         for n in size_key(sizes):
-            handles.append(ax.scatter([], [], s=_marker_area(n), color=ORANGE, alpha=0.65, edgecolor="#7a3d12",
-                                      lw=0.4, label=f"{n} balloon{'s' if n != 1 else ''}"))
+            handles.append(
+                ax.scatter(
+                    [],
+                    [],
+                    s=_marker_area(n),
+                    color=ORANGE,
+                    alpha=0.65,
+                    edgecolor="#7a3d12",
+                    lw=0.4,
+                    label=f"{n} balloon{'s' if n != 1 else ''}",
+                )
+            )
     for code, lon, lat in airports:
         xs, ys = _circle(lon, lat, radius_km)
         artists.extend(ax.plot(xs, ys, color=BLUE, lw=1, ls="--", zorder=4))
-        artists.append(ax.scatter([lon], [lat], marker="^", s=70, color=BLUE, edgecolor="white", lw=0.8,
-                                  zorder=6))
-        artists.append(ax.annotate(code, (lon, lat), xytext=(6, 6), textcoords="offset points", fontsize=9,
-                                   color=BLUE, fontweight="bold", zorder=7,
-                                   bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": BLUE,
-                                         "lw": 0.5, "alpha": 0.9}))
+        artists.append(ax.scatter([lon], [lat], marker="^", s=70, color=BLUE, edgecolor="white", lw=0.8, zorder=6))
+        artists.append(
+            ax.annotate(
+                code,
+                (lon, lat),
+                xytext=(6, 6),
+                textcoords="offset points",
+                fontsize=9,
+                color=BLUE,
+                fontweight="bold",
+                zorder=7,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": BLUE, "lw": 0.5, "alpha": 0.9},
+            )
+        )
     ax.set_xlim(20.8, 27.2)
     ax.set_ylim(53.7, 56.6)
     ax.set_aspect(1 / math.cos(math.radians(55.2)))
@@ -174,8 +239,15 @@ def incursion_map(ax: Axes, outline: dict[str, Any], points: Sequence[tuple[floa
     ax.set_ylabel("latitude (° N, WGS84)")
     handles.append(Line2D([], [], color=BLUE, ls="--", label=f"{radius_km:g} km trigger radius"))
     handles.append(Line2D([], [], color=BLUE, marker="^", ls="none", label="airport"))
-    ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=True, framealpha=0.9,
-              title="incursion record (size: balloons)" if points else None, title_fontsize=8)
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        fontsize=8,
+        frameon=True,
+        framealpha=0.9,
+        title="incursion record (size: balloons)" if points else None,
+        title_fontsize=8,
+    )
     return artists
 
 
@@ -225,11 +297,21 @@ def closure_timeline(ax: Axes, closures: Sequence[dict[str, Any]], *, first: dat
         levels_used = max([levels_used, *(n + 1 for n in levels)])
         for text, bar, centre, level in zip(texts, bars, centres, levels, strict=True):
             moved = level > 0 or abs(centre - bar) > 1
-            artists.append(ax.annotate(
-                text, (x0 + bar / width_pt * (x1 - x0), lane + 0.2), xytext=(centre - bar, 3 + LEVEL_PT * level),
-                textcoords="offset points", ha="center", va="bottom", fontsize=LABEL_SIZE, annotation_clip=False,
-                arrowprops={"arrowstyle": "-", "color": GREY, "lw": 0.6, "shrinkA": 0, "shrinkB": 0}
-                if moved else None))
+            artists.append(
+                ax.annotate(
+                    text,
+                    (x0 + bar / width_pt * (x1 - x0), lane + 0.2),
+                    xytext=(centre - bar, 3 + LEVEL_PT * level),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=LABEL_SIZE,
+                    annotation_clip=False,
+                    arrowprops={"arrowstyle": "-", "color": GREY, "lw": 0.6, "shrinkA": 0, "shrinkB": 0}
+                    if moved
+                    else None,
+                )
+            )
     # room above the top lane for its stacked labels, in data units of the lanes' own scale
     need_pt = 3 + LEVEL_PT * levels_used + 2
     lanes = len(airports)
@@ -241,6 +323,7 @@ def closure_timeline(ax: Axes, closures: Sequence[dict[str, Any]], *, first: dat
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d"))
     ax.set_xlabel("day of month (local time); labels: flights affected")
     ax.grid(axis="x", color="#eeeeee")
+    ax.set_axisbelow(True)  # a day's grid line must not cut a closure across midnight in two
     return artists
 
 
@@ -261,23 +344,40 @@ def flights_by_status(ax: Axes, labels: Sequence[str], counts: Mapping[str, Sequ
     return artists
 
 
-def monthly_trend(ax: Axes, months: Sequence[str], incursions: Sequence[int], balloons: Sequence[int],
-                  *, highlight: str | None, highlight_label: str = "this report's month") -> list[Any]:
+def monthly_trend(
+    ax: Axes,
+    months: Sequence[str],
+    incursions: Sequence[int],
+    balloons: Sequence[int],
+    *,
+    highlight: str | None,
+    highlight_label: str = "this report's month",
+) -> list[Any]:
     """Monthly incursion records and balloons side by side, the peak month of records labelled."""
     x = range(len(months))
     artists: list[Any] = []
     if highlight in months:
         at = months.index(highlight)
         artists.append(ax.axvspan(at - 0.5, at + 0.5, color=HIGHLIGHT, zorder=0, label=highlight_label))
-    artists += [ax.bar([i - 0.2 for i in x], incursions, width=0.4, color=BLUE, label="incursion records"),
-                ax.bar([i + 0.2 for i in x], balloons, width=0.4, color=ORANGE, label="balloons")]
+    artists += [
+        ax.bar([i - 0.2 for i in x], incursions, width=0.4, color=BLUE, label="incursion records"),
+        ax.bar([i + 0.2 for i in x], balloons, width=0.4, color=ORANGE, label="balloons"),
+    ]
     top = max([*balloons, *incursions, 1])
     if incursions:
         peak = max(range(len(months)), key=lambda i: (incursions[i], -i))
-        artists.append(ax.annotate(f"peak {months[peak]}: {incursions[peak]} records",
-                                   (peak - 0.2, incursions[peak]), xytext=(peak - 0.2, top * 1.12),
-                                   textcoords="data", ha="center", va="bottom", fontsize=9,
-                                   arrowprops={"arrowstyle": "-", "color": GREY, "shrinkA": 1, "shrinkB": 1}))
+        artists.append(
+            ax.annotate(
+                f"peak {months[peak]}: {incursions[peak]} records",
+                (peak - 0.2, incursions[peak]),
+                xytext=(peak - 0.2, top * 1.12),
+                textcoords="data",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                arrowprops={"arrowstyle": "-", "color": GREY, "shrinkA": 1, "shrinkB": 1},
+            )
+        )
     ax.set_xticks(list(x), months, rotation=30, ha="right", fontsize=8)
     ax.set_xlim(-0.6, len(months) - 0.4)
     ax.set_ylabel("per month")
@@ -295,8 +395,16 @@ def cumulative_balloons(ax: Axes, months: Sequence[str], balloons: Sequence[int]
     cumulative = [sum(balloons[: i + 1]) for i in x]
     artists: list[Any] = list(ax.plot(x, cumulative, color="#444444", marker="o", ms=3))
     if cumulative:
-        artists.append(ax.annotate(f"{cumulative[-1]:,}", (x[-1], cumulative[-1]), xytext=(6, 0),
-                                   textcoords="offset points", va="center", fontsize=8))
+        artists.append(
+            ax.annotate(
+                f"{cumulative[-1]:,}",
+                (x[-1], cumulative[-1]),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
+        )
     ax.set_xticks(x, [""] * len(x))
     ax.set_xlim(-0.6, len(months) - 0.4)
     ax.set_ylim(0, max(cumulative, default=1) * 1.2 + 1)
@@ -307,20 +415,31 @@ def cumulative_balloons(ax: Axes, months: Sequence[str], balloons: Sequence[int]
     return artists
 
 
-def passengers_trend(ax: Axes, months: Sequence[str], best: Sequence[int], low: Sequence[int],
-                     high: Sequence[int], *, empty: str = "No data: no airport closures in these months.") -> list[Any]:
+def passengers_trend(
+    ax: Axes,
+    months: Sequence[str],
+    best: Sequence[int],
+    low: Sequence[int],
+    high: Sequence[int],
+    *,
+    empty: str = "No data: no airport closures in these months.",
+) -> list[Any]:
     """Passengers affected per month: best estimate with its low-high band; a message when none."""
     if not any(high):
         return message(ax, empty)
     x = list(range(len(months)))
     errors = [[b - lo for b, lo in zip(best, low, strict=True)], [h - b for b, h in zip(best, high, strict=True)]]
-    artists: list[Any] = [ax.bar(x, best, color=RED, alpha=0.8, label="passengers affected (best)"),
-                          ax.errorbar(x, best, yerr=errors, fmt="none", ecolor="#333333", capsize=3,
-                                      label="low-high band")]
+    artists: list[Any] = [
+        ax.bar(x, best, color=RED, alpha=0.8, label="passengers affected (best)"),
+        ax.errorbar(x, best, yerr=errors, fmt="none", ecolor="#333333", capsize=3, label="low-high band"),
+    ]
     for i, value in enumerate(best):
         if value:
-            artists.append(ax.annotate(f"{value:,}", (i, high[i]), xytext=(0, 4), textcoords="offset points",
-                                       ha="center", fontsize=8))
+            artists.append(
+                ax.annotate(
+                    f"{value:,}", (i, high[i]), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8
+                )
+            )
     ax.set_xticks(x, months, rotation=30, ha="right", fontsize=8)
     ax.set_xlim(-0.6, len(months) - 0.4)
     ax.set_ylabel("passengers per month")
@@ -342,8 +461,11 @@ def hours_closed(ax: Axes, months: Sequence[str], by_airport: Mapping[str, Seque
         bottom = [b + h for b, h in zip(bottom, hours, strict=True)]
     for i, total in enumerate(bottom):
         if total:
-            artists.append(ax.annotate(f"{total:,.1f} h", (i, total), xytext=(0, 3), textcoords="offset points",
-                                       ha="center", fontsize=8))
+            artists.append(
+                ax.annotate(
+                    f"{total:,.1f} h", (i, total), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8
+                )
+            )
     ax.set_xticks(x, months, fontsize=8)
     ax.set_ylabel("hours closed")
     ax.set_ylim(0, max([*bottom, 1.0]) * 1.25)
