@@ -266,7 +266,7 @@ def report(data_dir: Path | None, months: tuple[str, ...], everything: bool, all
       balloons report --month 2025-10
       balloons report --all
     """
-    from balloons.report import check_month, check_months_held
+    from balloons.periods import check_month, check_months_held
 
     settings = settings_for(data_dir)
     for month in months:

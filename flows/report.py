@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from balloons import reconcile, report, warehouse
+from balloons import periods, reconcile, report, warehouse
 from balloons.settings import Settings
 
 
@@ -72,9 +72,9 @@ def report_flow(
     """Reconcile reports/ with the warehouse: render the given months (refused outside the months
     the warehouse holds unless `allow_empty`), every report that is missing or was rendered from
     another warehouse, or with `everything` all of them."""
-    wanted = [report.check_month(m) for m in months or []]
+    wanted = [periods.check_month(m) for m in months or []]
     if wanted and not allow_empty:
-        report.check_months_held(settings.warehouse_path, wanted)
+        periods.check_months_held(settings.warehouse_path, wanted)
     paths = reconcile_reports(settings, wanted, everything)
     rendered = [p.stem for p in paths if len(p.stem) == len("YYYY-MM")]
     if rendered:

@@ -140,24 +140,6 @@ def test_rendering_in_processes_gives_the_same_files_in_order(tmp_path: Path, sa
     assert [p.read_bytes() for p in shared] == [p.read_bytes() for p in alone]
 
 
-# --- months outside the data ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("month", ["2024-01", "2025-05", "2026-01"])
-def test_month_outside_the_data_is_refused_naming_the_range(sample_root: Path, month: str) -> None:
-    with pytest.raises(ReportError) as caught:
-        report.check_months_held(sample_root / "warehouse.duckdb", ["2025-10", month])
-    assert str(caught.value) == (
-        f"No data for {month}: the warehouse holds 2025-06 to 2025-12. Pass --allow-empty to render it anyway."
-    )
-
-
-def test_months_inside_the_data_pass(sample_root: Path) -> None:
-    report.check_months_held(sample_root / "warehouse.duckdb", ["2025-06", "2025-12"])
-    with pytest.raises(ReportError, match="holds no incursions or closures yet"):
-        report.check_held("2025-10", [])
-
-
 def test_cli_refuses_an_empty_month_in_one_line_before_prefect(sample_root: Path, monkeypatch) -> None:
     import flows.report
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from balloons import report, warehouse
+from balloons import periods, report, warehouse
 from balloons.lock import pipeline_lock
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def reconcile(
         remove_temporaries(out_dir)
         con = warehouse.connect_read_only(warehouse_path)
         try:
-            fingerprint, months = report.warehouse_fingerprint(con), report.data_months(con)
+            fingerprint, months = report.warehouse_fingerprint(con), periods.data_months(con)
         finally:
             con.close()
         due = stale_jobs(out_dir, "" if everything else fingerprint, months)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,11 +35,11 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from balloons import __version__, plots, warehouse  # noqa: E402
 from balloons.errors import ReportError  # noqa: E402
+from balloons.periods import check_month, month_days, previous_month  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _YEAR = re.compile(r"^\d{4}$")
 FINGERPRINT_KEY = "warehouse-fingerprint:"
 """Prefix of the PDF's `/Keywords`: the rest is the warehouse fingerprint it was rendered from."""
@@ -65,23 +65,6 @@ class ReportContext:
     fingerprint: str
 
 
-def check_month(month: str) -> str:
-    if not _MONTH.match(month):
-        raise ReportError(f"{month!r} is not a month; give it as YYYY-MM, e.g. 2025-10.")
-    return month
-
-
-def month_days(month: str) -> tuple[date, date]:
-    first = date.fromisoformat(f"{month}-01")
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first, following - timedelta(days=1)
-
-
-def previous_month(month: str) -> str:
-    first, _ = month_days(month)
-    return (first - timedelta(days=1)).strftime("%Y-%m")
-
-
 def load_outline() -> dict[str, Any]:
     text = resources.files("balloons.data").joinpath("outline.geojson").read_text("utf-8")
     return dict(json.loads(text))
@@ -101,40 +84,6 @@ def context(con: duckdb.DuckDBPyConnection, *, timezone: str, radius_km: float) 
     return ReportContext(
         timezone, radius_km, last.astimezone(UTC) if last else None, load_outline(), warehouse_fingerprint(con)
     )
-
-
-def data_months(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every month with incursions or closures."""
-    rows = con.execute(
-        "select month from monthly_incursions union select month from monthly_impact order by month"
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def check_held(month: str, held: Sequence[str]) -> str:
-    """Refuse a month outside the first..last month the warehouse holds (a report of nothing)."""
-    check_month(month)
-    if not held:
-        raise ReportError(
-            f"No data for {month}: the warehouse holds no incursions or closures yet. "
-            "Pass --allow-empty to render it anyway."
-        )
-    if not held[0] <= month <= held[-1]:
-        raise ReportError(
-            f"No data for {month}: the warehouse holds {held[0]} to {held[-1]}. Pass --allow-empty to render it anyway."
-        )
-    return month
-
-
-def check_months_held(warehouse_path: Path, months: Sequence[str]) -> None:
-    """`check_held` for each month against the warehouse at `warehouse_path` (read-only)."""
-    con = warehouse.connect_read_only(warehouse_path)
-    try:
-        held = data_months(con)
-    finally:
-        con.close()
-    for month in months:
-        check_held(month, held)
 
 
 # --- queries (parameters only; every figure comes from a warehouse relation) ---------------------
