@@ -262,13 +262,13 @@ def bench_run_sample(work: Path) -> None:
     ctx = context()
 
     def pipeline() -> None:
-        from balloons import aircraft, report
+        from balloons import aircraft, periods, report
 
         ingest(own / "raw", own / "lake", ctx=ctx, run_id="own")
         warehouse.build(own / "lake", own / "warehouse.duckdb", params=warehouse.Params(), airports=ctx.airports,
                         aircraft_seats=aircraft.seat_table())
         con = warehouse.connect_read_only(own / "warehouse.duckdb")
-        months = report.data_months(con)
+        months = periods.data_months(con)
         con.close()
         report.render_all(own / "warehouse.duckdb", months, ["2025"], own / "reports", timezone="Europe/Vilnius",
                           radius_km=30, workers=Settings().report_workers)

@@ -267,7 +267,7 @@ def forget(paths: tuple[str, ...], data_dir: Path | None, wait: float) -> None:
 
     \b
     Example:
-      balloons forget incursions/nkvc/incursions-2025.csv && balloons build
+      balloons forget incursions/synthetic/nkvc/incursions-2025.csv && balloons build
     """
     from datetime import UTC, datetime
 
@@ -431,10 +431,13 @@ def check(data_dir: Path | None) -> None:
 @data_dir_option
 @click.option("--month", "months", multiple=True, help="Month to render, YYYY-MM (repeatable).")
 @click.option("--all", "everything", is_flag=True, help="Render every month with data and every year.")
-def report(data_dir: Path | None, months: tuple[str, ...], everything: bool) -> None:
+@click.option("--allow-empty", is_flag=True,
+              help="Render a --month outside the months the warehouse holds (a report of zeros, on purpose).")
+def report(data_dir: Path | None, months: tuple[str, ...], everything: bool, allow_empty: bool) -> None:
     """Render monthly PDF reports (data/reports/YYYY-MM.pdf) and, with --all, yearly ones (YYYY.pdf).
 
-    Without options, renders the months that have no PDF yet.
+    Always renders every report that is missing or was drawn from another warehouse build. A
+    --month outside the first..last month with data is refused unless --allow-empty.
 
     \b
     Example:
@@ -442,19 +445,20 @@ def report(data_dir: Path | None, months: tuple[str, ...], everything: bool) -> 
       balloons report --all
     """
     from balloons import warehouse
+    from balloons.periods import check_month, check_months_held
 
     settings = settings_for(data_dir)
     if months and everything:
         raise BalloonsError("Give --month or --all, not both.")
     warehouse.connect_read_only(settings.warehouse_path).close()  # no warehouse: refuse before Prefect starts
-    from balloons.report import check_month  # imports matplotlib: after the cheap refusals
-
     for month in months:
         check_month(month)
+    if months and not allow_empty:
+        check_months_held(settings.warehouse_path, months)  # before Prefect starts
     from flows.report import report_flow
 
     _quiet_prefect_console()
-    paths = report_flow(settings, months=list(months) or None, everything=everything)
+    paths = report_flow(settings, months=list(months) or None, everything=everything, allow_empty=allow_empty)
     for path in paths:
         click.echo(f"report: {path}")
 

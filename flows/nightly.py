@@ -1,4 +1,4 @@
-"""The nightly flow: fetch → ingest → build the warehouse (with impact) → reports of changed months.
+"""The nightly flow: fetch → ingest → build the warehouse (with impact) → reconcile the reports with it.
 
 Deployed by `prefect.yaml` (a worker) or `balloons serve` (one process); `balloons run` calls it
 once. It holds the pipeline lock for the whole run and records its outcome in status.json.
@@ -31,7 +31,8 @@ def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s:
 
     Args:
         data_dir: the data directory (default: BALLOONS_DATA_DIR, else ./data).
-        all_reports: re-render every month's report, not only the months whose data changed.
+        all_reports: re-render every report, not only the missing ones and those drawn from another
+            warehouse.
         wait_s: seconds to wait for another run's lock before refusing.
         runner: where per-file and per-table tasks run: default (threads), dask (a local
             cluster) or dask=tcp://HOST:PORT (an existing Dask cluster).
@@ -46,8 +47,7 @@ def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s:
             fetched = fetch_step(settings)
             summary = ingest_flow.with_options(task_runner=task_runner(runner))(settings, run_id=run_id)
             counts = build_flow(settings)
-            changed = sorted({part.split("month=")[1] for part in summary.partitions_written})
-            paths = report_flow(settings, changed=changed, everything=all_reports)
+            paths = report_flow(settings, everything=all_reports)
         except BaseException as exc:  # interrupts too: the record must not stay "running"
             finish_run(settings.data_dir, finished_at=datetime.now(UTC), outcome=FAILED, error=reason(exc))
             raise

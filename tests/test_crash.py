@@ -67,7 +67,7 @@ ingest(root / "raw", root / "lake", ctx=ctx, run_id="crash")
 print(events)
 """
 
-SUBSET = ("closures/", "incursions/", "flights/EYKA/2025-10", "flights/EYKA/2025-11")
+SUBSET = ("closures/", "incursions/", "flights/synthetic/EYKA/2025-10", "flights/synthetic/EYKA/2025-11")
 
 
 def make_raw(root: Path) -> None:
@@ -135,7 +135,7 @@ def test_sigkill_anywhere_in_the_write_path_then_rerun(tmp_path: Path, ctx) -> N
         shutil.rmtree(root)
 
 
-WITHDRAWN = "flights/EYKA/2025-11"
+WITHDRAWN = "flights/synthetic/EYKA/2025-11"
 
 
 def _withdraw(root: Path) -> None:

@@ -113,7 +113,9 @@ def test_incremental_run_touches_only_the_new_month(served: Path) -> None:
         "incursions/month=2026-01", "contributions/incursions/month=2026-01"}  # the month's records and who gave them
     assert all(after[p] == before[p] for p in before if "flights" in p.parts or "closures" in p.parts)
     reports_after = {p: p.stat().st_mtime_ns for p in (served / "reports").glob("*.pdf")}
-    assert {p.name for p in reports_after if reports_before.get(p) != reports_after[p]} == {"2026-01.pdf", "2026.pdf"}
+    # a new warehouse build: every report is re-rendered from it, and the new month and year added
+    assert set(reports_after) == set(reports_before) | {served / "reports" / "2026-01.pdf", served / "reports" / "2026.pdf"}
+    assert all(reports_before[p] != reports_after[p] for p in reports_before)
     _, rows = warehouse.query(served / "warehouse.duckdb", "select incursions, balloons from monthly_incursions "
                               "where month = '2026-01'")
     assert rows == [(1, 3)]
@@ -187,7 +189,7 @@ def test_run_logs_carry_library_lines_and_reports_publish_artifacts(served_once:
     assert str(link.data).startswith("[2025-10.pdf](file://")
     messages = [entry.message for entry in logs]
     assert any("table=incursions month=2025-10 rows=71" in m for m in messages)  # balloons.lake, in run logs
-    assert any(m.startswith("file=incursions/nkvc/incursions-2025.csv rows=200") for m in messages)
+    assert any(m.startswith("file=incursions/synthetic/nkvc/incursions-2025.csv rows=200") for m in messages)
 
 
 @pytest.mark.slow

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import matplotlib
+import matplotlib.dates as mdates
 import pytest
+from click.testing import CliRunner
+from conftest import build_warehouse, write
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from pypdf import PdfReader
 
-from balloons import report, warehouse
+from balloons import plots, report, warehouse
 from balloons.errors import ReportError
+from flows.cli import cli
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +45,31 @@ def test_month_report_pages_and_numbers_match_the_warehouse(tmp_path: Path, con,
     assert path == tmp_path / f"{month}.pdf"
     texts = page_texts(path)
     assert len(texts) == 6
-    incursions, balloons = con.execute("select incursions, balloons from monthly_incursions where month = ?",
-                                       [month]).fetchone()
+    incursions, balloons = con.execute(
+        "select incursions, balloons from monthly_incursions where month = ?", [month]
+    ).fetchone()
     flights, passengers, low, high = con.execute(
         "select sum(flights_affected), sum(passengers_affected), sum(passengers_low), sum(passengers_high) "
-        "from monthly_impact where month = ?", [month]).fetchone()
+        "from monthly_impact where month = ?",
+        [month],
+    ).fetchone()
     summary = texts[0]
     for value in (incursions, balloons, flights):
         assert str(value) in summary
     assert f"{passengers:,} ({low:,}-{high:,})" in summary
     assert f"{incursions} incursion records, {balloons} balloons" in texts[1]
-    for title, page in zip(["Balloon incursions and airport closures", "Incursions day by day", "Time of day",
-                            "Where", "Closures", "Trend since"], texts, strict=True):
+    for title, page in zip(
+        [
+            "Balloon incursions and airport closures",
+            "Incursions day by day",
+            "Time of day",
+            "Where",
+            "Closures",
+            "Trend since",
+        ],
+        texts,
+        strict=True,
+    ):
         assert title in page
     assert "Europe/Vilnius" in summary and "Data last ingested" in summary
 
@@ -89,7 +113,8 @@ def test_yearly_report(tmp_path: Path, con, rctx) -> None:
     texts = page_texts(report.render_year(con, "2025", tmp_path, rctx))
     assert len(texts) == 4
     ((flights, passengers),) = con.execute(
-        "select sum(flights_affected), sum(passengers_affected) from monthly_impact where month like '2025-%'").fetchall()
+        "select sum(flights_affected), sum(passengers_affected) from monthly_impact where month like '2025-%'"
+    ).fetchall()
     assert str(flights) in texts[0] and f"{passengers:,}" in texts[0]
     assert "315" in texts[0]
 
@@ -104,10 +129,219 @@ def test_bad_month_is_refused(tmp_path: Path, con, rctx, bad: str) -> None:
 def test_rendering_in_processes_gives_the_same_files_in_order(tmp_path: Path, sample_root: Path) -> None:
     months = ["2025-09", "2025-10", "2025-11"]
     options = {"timezone": "Europe/Vilnius", "radius_km": 30}
-    alone = report.render_all(sample_root / "warehouse.duckdb", months, ["2025"], tmp_path / "one", workers=1,
-                              **options)
-    shared = report.render_all(sample_root / "warehouse.duckdb", months, ["2025"], tmp_path / "two", workers=2,
-                               **options)
+    alone = report.render_all(
+        sample_root / "warehouse.duckdb", months, ["2025"], tmp_path / "one", workers=1, **options
+    )
+    shared = report.render_all(
+        sample_root / "warehouse.duckdb", months, ["2025"], tmp_path / "two", workers=2, **options
+    )
     assert [p.name for p in shared] == ["2025-09.pdf", "2025-10.pdf", "2025-11.pdf", "2025.pdf"]
     assert [p.parent.name for p in shared] == ["two"] * 4
     assert [p.read_bytes() for p in shared] == [p.read_bytes() for p in alone]
+
+
+def test_cli_refuses_an_empty_month_in_one_line_before_prefect(sample_root: Path, monkeypatch) -> None:
+    import flows.report
+
+    def not_called(*args, **kwargs):
+        raise AssertionError("the report flow started")
+
+    monkeypatch.setattr(flows.report, "report_flow", not_called)
+    result = CliRunner().invoke(cli, ["report", "--month", "2024-01", "--data-dir", str(sample_root)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: No data for 2024-01: the warehouse holds 2025-06 to 2025-12. Pass --allow-empty to render it anyway."
+    ]
+
+
+def test_cli_allow_empty_passes_the_month_on(sample_root: Path, monkeypatch) -> None:
+    import flows.report
+
+    calls = []
+    monkeypatch.setattr(flows.report, "report_flow", lambda settings, **kw: calls.append(kw) or [])
+    result = CliRunner().invoke(cli, ["report", "--month", "2024-01", "--allow-empty", "--data-dir", str(sample_root)])
+    assert result.exit_code == 0, result.output
+    assert calls == [{"months": ["2024-01"], "everything": False, "allow_empty": True}]
+
+
+# --- charts a reader can trust ---------------------------------------------------------------------------
+
+
+def tokens(text: str) -> list[str]:
+    return text.split()
+
+
+@pytest.mark.parametrize("month", ["2025-10", "2025-11", "2025-12"])
+def test_closure_labels_never_merge(tmp_path: Path, con, rctx, month: str) -> None:
+    """December's 9 and 6 once printed as "96", November's 22 and 5 as one blot."""
+    page = tokens(page_texts(report.render_month(con, month, tmp_path, rctx))[4])
+    flights = [
+        f
+        for (f,) in con.execute(
+            "select flights_affected from closure_impact where month = ? order by closed_from", [month]
+        ).fetchall()
+    ]
+    for value in flights:
+        assert str(value) in page, (value, page)
+    assert "96" not in page and "69" not in page and "225" not in page and "522" not in page
+
+
+def test_label_levels_keep_every_pair_apart() -> None:
+    centres, widths = [10, 12, 14, 40, 41, 100], [8, 8, 8, 20, 4, 6]
+    levels = plots.label_levels(centres, widths, gap=2)
+    for i in range(len(centres)):
+        for j in range(i + 1, len(centres)):
+            if levels[i] == levels[j]:
+                assert abs(centres[i] - centres[j]) >= (widths[i] + widths[j]) / 2 + 2, (i, j, levels)
+    assert levels[0] == 0 and levels[-1] == 0 and max(levels) == 2
+
+
+def _timeline(closures: list[dict]) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=report.PAGE)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.08, 0.58, 0.88, 0.27))
+    plots.closure_timeline(ax, closures, first=date(2025, 11, 1), last=date(2025, 11, 30))
+    fig.canvas.draw()
+    return fig, ax
+
+
+def test_closure_across_midnight_is_one_bar() -> None:
+    start, end = datetime(2025, 11, 23, 18, 55), datetime(2025, 11, 24, 0, 25)
+    _, ax = _timeline([{"airport": "EYVI", "start": start, "end": end, "flights": 22}])
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(bars) == 1
+    assert ax.xaxis.get_zorder() < bars[0].get_zorder()  # day grid lines are drawn under, not across, the bar
+    assert bars[0].get_x() == pytest.approx(mdates.date2num(start))
+    assert bars[0].get_x() + bars[0].get_width() == pytest.approx(mdates.date2num(end))
+
+
+def test_largest_closure_at_the_month_edge_keeps_its_label_inside() -> None:
+    fig, ax = _timeline(
+        [
+            {
+                "airport": "EYVI",
+                "start": datetime(2025, 11, 28, 23, 15),
+                "end": datetime(2025, 11, 29, 7, 3),
+                "flights": 22,
+            },
+            {
+                "airport": "EYVI",
+                "start": datetime(2025, 11, 30, 18, 9),
+                "end": datetime(2025, 12, 1, 5, 0),
+                "flights": 50,
+            },
+        ]
+    )
+    label = next(t for t in ax.texts if t.get_text() == "50")
+    box, frame = label.get_window_extent(fig.canvas.get_renderer()), ax.get_window_extent()
+    assert frame.x0 <= box.x0 and box.x1 <= frame.x1
+
+
+def test_trend_counts_have_whole_ticks_and_an_empty_passenger_panel_says_so(tmp_path: Path, con, rctx) -> None:
+    texts = page_texts(report.render_month(con, "2025-07", tmp_path, rctx))
+    for page in (texts[1], texts[2], texts[4], texts[5]):
+        assert not [t for t in tokens(page) if re.fullmatch(r"\d+\.\d+", t)], page
+    assert "No data: no airport closures through July 2025" in texts[5]
+    assert "passengers affected (best)" not in texts[5]
+
+
+def test_trend_keeps_cumulative_balloons_off_the_monthly_axis(con, rctx) -> None:
+    with matplotlib.rc_context(report.RC):
+        fig = report.trend_page(con, "2025-11", rctx, "November 2025")
+    boxes = [ax.get_position() for ax in fig.axes]
+    assert len(boxes) == 3  # monthly bars, cumulative line, passengers: no twin axis over the bars
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a.y1 <= b.y0 or b.y1 <= a.y0
+    assert fig.axes[1].get_lines()[0].get_ydata()[-1] == 315 - 35  # June..November
+
+
+def test_yearly_trend_highlights_the_peak_month(tmp_path: Path, con, rctx) -> None:
+    assert report.peak_month(report.trend_rows(con, "2025-12"), "2025") == "2025-10"
+    texts = page_texts(report.render_year(con, "2025", tmp_path, rctx))
+    assert "peak month of 2025" in texts[3] and "this report's month" not in texts[3]
+    with matplotlib.rc_context(report.RC):
+        fig = report.trend_page(con, "2025-12", rctx, "2025", year="2025")
+    months = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    (span,) = [p for p in fig.axes[0].patches if p.get_facecolor()[:3] == matplotlib.colors.to_rgb(plots.HIGHLIGHT)]
+    assert span.get_x() + span.get_width() / 2 == pytest.approx(months.index("2025-10"))
+
+
+def test_map_draws_airports_above_points_with_a_size_key(tmp_path: Path, con, rctx) -> None:
+    texts = page_texts(report.render_month(con, "2025-10", tmp_path, rctx))
+    assert "1 balloon" in texts[3] and "balloons" in texts[3] and "airport" in texts[3]
+    fig = Figure(figsize=report.PAGE)
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+    plots.incursion_map(
+        ax,
+        rctx.outline,
+        [(25.29, 54.63, 1), (25.3, 54.64, 4), (25.2, 54.6, 2), (25.1, 54.7, 9)],
+        [("EYVI", 25.2858, 54.6341)],
+        radius_km=30,
+    )
+    points = max(c.get_zorder() for c in ax.collections if len(c.get_offsets()) > 1)
+    airport = next(c for c in ax.collections if len(c.get_offsets()) == 1)
+    label = next(t for t in ax.texts if t.get_text() == "EYVI")
+    assert airport.get_zorder() > points and label.get_zorder() > points
+    assert plots.size_key([1, 4, 2, 9, 1]) == [1, 4, 9]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:3] == ["1 balloon", "4 balloons", "9 balloons"]
+
+
+def lowest_text(path: Path, page: int) -> float:
+    """Height (fraction of the page) of the lowest text above the footer."""
+    reader = PdfReader(path)
+    height = float(reader.pages[page].mediabox.height)
+    ys: list[float] = []
+    reader.pages[page].extract_text(
+        visitor_text=lambda text, cm, tm, *_: ys.append(tm[5] * cm[3] + cm[5]) if text.strip() else None
+    )
+    return min(y for y in ys if y > 0.04 * height) / height
+
+
+@pytest.mark.parametrize(("month", "page"), [("2025-10", 0), ("2025-12", 0)])
+def test_summary_page_is_not_a_third_empty(tmp_path: Path, con, rctx, month: str, page: int) -> None:
+    assert lowest_text(report.render_month(con, month, tmp_path, rctx), page) < 1 / 3
+
+
+def test_yearly_pages_are_not_a_third_empty(tmp_path: Path, con, rctx) -> None:
+    path = report.render_year(con, "2025", tmp_path, rctx)
+    assert all(lowest_text(path, page) < 1 / 3 for page in range(4))
+
+
+# --- synthetic data says so ------------------------------------------------------------------------------
+
+
+def test_sample_rows_are_marked_synthetic_by_their_raw_folder(con) -> None:
+    flags = dict(
+        con.execute(
+            "select 'incursions', bool_and(synthetic) from incursions union all "
+            "select 'flights', bool_and(synthetic) from flights union all "
+            "select 'closures', bool_or(synthetic) from closures"
+        ).fetchall()
+    )
+    assert flags == {"incursions": True, "flights": True, "closures": False}
+    assert report.synthetic_tables(con, "2025-12") == ["incursions", "flights"]
+
+
+def test_summary_says_when_figures_are_synthetic(tmp_path: Path, con, rctx) -> None:
+    texts = page_texts(report.render_month(con, "2025-10", tmp_path, rctx))
+    assert "Synthetic data: the incursions and flights behind these figures are synthetic" in texts[0]
+    assert "Synthetic data" in page_texts(report.render_year(con, "2025", tmp_path, rctx))[0]
+
+
+def test_observed_data_carries_no_synthetic_warning(tmp_path: Path, ctx) -> None:
+    write(tmp_path, "closures/ops/c.csv", "airport,closed_from,closed_until\nEYVI,2025-10-04T22:16,2025-10-05T00:10\n")
+    write(tmp_path, "incursions/nkvc/i.csv", "detected_at,balloons,lat,lon\n2025-10-04T21:00,3,54.6,25.3\n")
+    write(
+        tmp_path,
+        "flights/ops/f.csv",
+        "airport,direction,flight_number,scheduled_at,status\nEYVI,departure,FR1,2025-10-04T22:30,cancelled\n",
+    )
+    con = warehouse.connect_read_only(build_warehouse(tmp_path, ctx))
+    try:
+        assert report.synthetic_tables(con, "2025-12") == []
+        local = report.context(con, timezone="Europe/Vilnius", radius_km=30)
+        texts = page_texts(report.render_month(con, "2025-10", tmp_path / "reports", local))
+    finally:
+        con.close()
+    assert "Synthetic" not in texts[0] and "FR1" not in texts[0]

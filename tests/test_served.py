@@ -138,7 +138,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 # October 2025 only (3 of the sample's 20 files): every stage runs, and only two PDFs are rendered
-OCTOBER = ("incursions/vsat/2025-10.jsonl", "closures/notam/2025-10.notam", "flights/EYVI/2025-10.csv.gz")
+OCTOBER = (
+    "incursions/synthetic/vsat/2025-10.jsonl",
+    "closures/notam/2025-10.notam",
+    "flights/synthetic/EYVI/2025-10.csv.gz",
+)
 
 
 def sample_dir(root: Path) -> Path:

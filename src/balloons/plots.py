@@ -12,35 +12,74 @@ from typing import Any
 
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
+from matplotlib.ticker import MaxNLocator
 
 BLUE = "#3a6ea5"
 ORANGE = "#e07b39"
 RED = "#c0392b"
 GREY = "#8a8a8a"
-STATUS_COLOURS = {"cancelled": RED, "diverted": ORANGE, "delayed": "#f1c40f", "returned": "#8e44ad",
-                  "other": GREY}
+STATUS_COLOURS = {"cancelled": RED, "diverted": ORANGE, "delayed": "#f1c40f", "returned": "#8e44ad", "other": GREY}
+HIGHLIGHT = "#fff3c4"
+
+
+def integer_ticks(ax: Axes, axis: str = "y") -> None:
+    """Counts get whole-number ticks only (never 2.5 or 7.5)."""
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+
+
+def label_levels(centres: Sequence[float], widths: Sequence[float], *, gap: float = 2.0) -> list[int]:
+    """Stack labels so that none overlaps another: each label (centre and width, same unit) takes
+    the lowest level whose labels all end `gap` before it starts, going left to right."""
+    ends: list[float] = []
+    levels = [0] * len(centres)
+    for i in sorted(range(len(centres)), key=lambda i: (centres[i], i)):
+        left, right = centres[i] - widths[i] / 2, centres[i] + widths[i] / 2
+        level = next((n for n, end in enumerate(ends) if end + gap <= left), len(ends))
+        if level == len(ends):
+            ends.append(right)
+        ends[level] = right
+        levels[i] = level
+    return levels
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
 
 
 def message(ax: Axes, text: str) -> list[Any]:
     """An empty panel that says why it is empty."""
     ax.set_axis_off()
-    return [ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=13, color=GREY,
-                    transform=ax.transAxes)]
+    return [ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=13, color=GREY, transform=ax.transAxes)]
 
 
-def table(ax: Axes, header: Sequence[str], rows: Sequence[Sequence[str]], *, title: str,
-          font_size: float = 10, widths: Sequence[float] | None = None) -> list[Any]:
-    """A plain table filling the Axes."""
+def table(
+    ax: Axes,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    title: str,
+    font_size: float = 10,
+    widths: Sequence[float] | None = None,
+    row_scale: float = 1.35,
+) -> list[Any]:
+    """A plain table from the top of the Axes; rows `row_scale` times matplotlib's default height."""
     ax.set_axis_off()
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     if not rows:
         return [ax.text(0.0, 0.8, "Nothing to show.", color=GREY, transform=ax.transAxes)]
-    drawn = ax.table(cellText=[list(r) for r in rows], colLabels=list(header), loc="upper left",
-                     cellLoc="right", colLoc="right", colWidths=list(widths) if widths else None)
+    drawn = ax.table(
+        cellText=[list(r) for r in rows],
+        colLabels=list(header),
+        loc="upper left",
+        cellLoc="right",
+        colLoc="right",
+        colWidths=list(widths) if widths else None,
+    )
     drawn.auto_set_font_size(False)
     drawn.set_fontsize(font_size)
-    drawn.scale(1, 1.35)
+    drawn.scale(1, row_scale)
     for (row, column), cell in drawn.get_celld().items():
         cell.set_edgecolor("#dddddd")
         if row == 0:
@@ -52,21 +91,34 @@ def table(ax: Axes, header: Sequence[str], rows: Sequence[Sequence[str]], *, tit
     return [drawn]
 
 
-def daily_incursions(ax: Axes, days: Sequence[date], counts: Sequence[int],
-                     windows: Sequence[tuple[datetime, datetime]], *, first: date, last: date) -> list[Any]:
+def daily_incursions(
+    ax: Axes,
+    days: Sequence[date],
+    counts: Sequence[int],
+    windows: Sequence[tuple[datetime, datetime]],
+    *,
+    first: date,
+    last: date,
+) -> list[Any]:
     """Incursion records per local day, closure windows shaded."""
     artists: list[Any] = []
     for start, end in windows:
         artists.append(ax.axvspan(start, end, color=RED, alpha=0.25, lw=0))
-    artists.append(ax.bar([datetime.combine(d, datetime.min.time()) + timedelta(hours=12) for d in days],
-                          counts, width=0.8, color=BLUE, label="incursion records"))
-    ax.set_xlim(datetime.combine(first, datetime.min.time()),
-                datetime.combine(last + timedelta(days=1), datetime.min.time()))
-    ax.xaxis.set_major_locator(mdates.DayLocator(interval=2))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d"))
+    artists.append(
+        ax.bar(
+            [datetime.combine(d, datetime.min.time()) + timedelta(hours=12) for d in days],
+            counts,
+            width=0.8,
+            color=BLUE,
+            label="incursion records",
+        )
+    )
+    ax.set_xlim(_midnight(first), _midnight(last + timedelta(days=1)))
+    days_shown = [first + timedelta(days=i) for i in range(0, (last - first).days + 1, 2)]
+    ax.set_xticks([_midnight(d) + timedelta(hours=12) for d in days_shown], [f"{d:%d}" for d in days_shown])
     ax.set_xlabel("day of month (local time)")
     ax.set_ylabel("incursion records per day")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    integer_ticks(ax)
     if windows:
         artists.append(ax.fill_between([], [], color=RED, alpha=0.25, label="airport closed"))
     ax.legend(loc="upper left", frameon=False)
@@ -84,7 +136,7 @@ def hourly(ax: Axes, hours: Sequence[int], counts: Sequence[int]) -> list[Any]:
     ax.set_xlim(-0.6, 23.6)
     ax.set_xlabel("hour of day (local time; dark bars 18:00-06:00)")
     ax.set_ylabel("incursion records")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    integer_ticks(ax)
     ax.grid(axis="y", color="#e5e5e5")
     return artists
 
@@ -96,38 +148,106 @@ def _circle(lon: float, lat: float, radius_km: float) -> tuple[list[float], list
     return [lon + dlon * math.cos(t) for t in steps], [lat + dlat * math.sin(t) for t in steps]
 
 
-def incursion_map(ax: Axes, outline: dict[str, Any], points: Sequence[tuple[float, float, int]],
-                  airports: Sequence[tuple[str, float, float]], *, radius_km: float) -> list[Any]:
-    """Incursion points on an outline of Lithuania and its neighbours; airports with trigger radius."""
+def size_key(sizes: Sequence[int]) -> list[int]:
+    """Up to three balloon counts for the map's size key: the smallest, the largest and one between."""
+    distinct = sorted(set(sizes))
+    if len(distinct) <= 3:
+        return distinct
+    return [distinct[0], distinct[len(distinct) // 2], distinct[-1]]
+
+
+def _marker_area(balloons: int) -> float:
+    return 12 + 10 * balloons
+
+
+def incursion_map(
+    ax: Axes,
+    outline: dict[str, Any],
+    points: Sequence[tuple[float, float, int]],
+    airports: Sequence[tuple[str, float, float]],
+    *,
+    radius_km: float,
+) -> list[Any]:
+    """Incursion points on an outline of Lithuania and its neighbours; airports with trigger radius
+    drawn above the points; a key for the point sizes (balloons per record)."""
     artists: list[Any] = []
     for feature in outline["features"]:
         lithuania = feature["properties"]["iso_a3"] == "LTU"
         for polygon in feature["geometry"]["coordinates"]:
-            patch = Polygon(polygon[0], closed=True, facecolor="#f4f1ea" if lithuania else "#e8e8e8",
-                            edgecolor="#555555" if lithuania else "#aaaaaa", lw=1.2 if lithuania else 0.6)
+            patch = Polygon(
+                polygon[0],
+                closed=True,
+                facecolor="#f4f1ea" if lithuania else "#e8e8e8",
+                edgecolor="#555555" if lithuania else "#aaaaaa",
+                lw=1.2 if lithuania else 0.6,
+            )
             artists.append(ax.add_patch(patch))
         if feature["properties"]["iso_a3"] == "BLR":
             artists.append(ax.text(26.2, 53.85, "BELARUS", color="#888888", fontsize=9))
         if feature["properties"]["iso_a3"] == "LVA":
             artists.append(ax.text(24.2, 56.45, "LATVIA", color="#888888", fontsize=9))
     artists.append(ax.text(23.3, 55.6, "LITHUANIA", color="#777777", fontsize=9))
+    handles: list[Any] = []
     if points:
         lons, lats, sizes = zip(*points, strict=True)
-        artists.append(ax.scatter(lons, lats, s=[12 + 10 * s for s in sizes], color=ORANGE,
-                                  alpha=0.65, edgecolor="#7a3d12", lw=0.4, label="incursion (size: balloons)"))
+        artists.append(
+            ax.scatter(
+                lons,
+                lats,
+                s=[_marker_area(s) for s in sizes],
+                color=ORANGE,
+                alpha=0.65,
+                edgecolor="#7a3d12",
+                lw=0.4,
+                zorder=3,
+            )
+        )
+        for n in size_key(sizes):
+            handles.append(
+                ax.scatter(
+                    [],
+                    [],
+                    s=_marker_area(n),
+                    color=ORANGE,
+                    alpha=0.65,
+                    edgecolor="#7a3d12",
+                    lw=0.4,
+                    label=f"{n} balloon{'s' if n != 1 else ''}",
+                )
+            )
     for code, lon, lat in airports:
         xs, ys = _circle(lon, lat, radius_km)
-        artists.extend(ax.plot(xs, ys, color=BLUE, lw=1, ls="--"))
-        artists.append(ax.scatter([lon], [lat], marker="^", s=60, color=BLUE, zorder=5))
-        artists.append(ax.annotate(code, (lon, lat), xytext=(5, 5), textcoords="offset points",
-                                   fontsize=9, color=BLUE, fontweight="bold"))
+        artists.extend(ax.plot(xs, ys, color=BLUE, lw=1, ls="--", zorder=4))
+        artists.append(ax.scatter([lon], [lat], marker="^", s=70, color=BLUE, edgecolor="white", lw=0.8, zorder=6))
+        artists.append(
+            ax.annotate(
+                code,
+                (lon, lat),
+                xytext=(6, 6),
+                textcoords="offset points",
+                fontsize=9,
+                color=BLUE,
+                fontweight="bold",
+                zorder=7,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": BLUE, "lw": 0.5, "alpha": 0.9},
+            )
+        )
     ax.set_xlim(20.8, 27.2)
     ax.set_ylim(53.7, 56.6)
     ax.set_aspect(1 / math.cos(math.radians(55.2)))
     ax.set_xlabel("longitude (° E, WGS84)")
     ax.set_ylabel("latitude (° N, WGS84)")
-    ax.plot([], [], color=BLUE, ls="--", label=f"{radius_km:g} km trigger radius")
-    ax.legend(loc="lower left", fontsize=8, frameon=True)
+    handles.append(Line2D([], [], color=BLUE, ls="--", label=f"{radius_km:g} km trigger radius"))
+    handles.append(Line2D([], [], color=BLUE, marker="^", ls="none", label="airport"))
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        fontsize=8,
+        frameon=True,
+        framealpha=0.9,
+        title="incursion record (size: balloons)" if points else None,
+        title_fontsize=8,
+    )
     return artists
 
 
@@ -136,30 +256,74 @@ def municipality_counts(ax: Axes, names: Sequence[str], counts: Sequence[int]) -
     order = list(range(len(names)))[::-1]
     artists: list[Any] = [ax.barh([names[i] for i in order], [counts[i] for i in order], color=ORANGE)]
     ax.set_xlabel("incursion records")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    integer_ticks(ax, "x")
     ax.tick_params(axis="y", labelsize=8)
     ax.grid(axis="x", color="#e5e5e5")
     return artists
 
 
+LABEL_SIZE = 8.0
+LEVEL_PT = 11.0  # a stacked label's rise per level, in points
+
+
+def _label_width_pt(text: str) -> float:
+    """Width of a LABEL_SIZE label in points (DejaVu Sans digits are 0.64 em), with a margin."""
+    return 0.64 * LABEL_SIZE * len(text) + 3
+
+
 def closure_timeline(ax: Axes, closures: Sequence[dict[str, Any]], *, first: date, last: date) -> list[Any]:
-    """One lane per airport; each closure drawn over its local time span."""
+    """One lane per airport; each closure one bar over its local time span (across midnight too),
+    labelled with the flights it hit. Labels never overlap: crowded ones are stacked higher with a
+    leader line to their bar; a label near the edge stays inside the panel."""
     airports = sorted({c["airport"] for c in closures})
+    start, end = _midnight(first), _midnight(last + timedelta(days=1))
+    x0, x1 = mdates.date2num(start), mdates.date2num(end)
+    ax.set_xlim(start, end)
+    figure = ax.get_figure()
+    assert figure is not None
+    width_pt, height_pt = ax.bbox.width * 72 / figure.dpi, ax.bbox.height * 72 / figure.dpi
     artists: list[Any] = []
+    levels_used = 0
     for lane, code in enumerate(airports):
-        for c in (c for c in closures if c["airport"] == code):
-            width = mdates.date2num(c["end"]) - mdates.date2num(c["start"])
-            artists.append(ax.barh(lane, width, left=mdates.date2num(c["start"]), height=0.5, color=RED))
-            artists.append(ax.annotate(f"{c['flights']}", (mdates.date2num(c["end"]), lane), xytext=(2, 6),
-                                       textcoords="offset points", fontsize=7))
+        own = [c for c in closures if c["airport"] == code]
+        spans = [(mdates.date2num(c["start"]), mdates.date2num(c["end"])) for c in own]
+        for left, right in spans:
+            artists.append(ax.barh(lane, right - left, left=left, height=0.4, color=RED, edgecolor=RED, lw=0.8))
+        texts = [str(c["flights"]) for c in own]
+        widths = [_label_width_pt(t) for t in texts]
+        bars = [((max(left, x0) + min(right, x1)) / 2 - x0) / (x1 - x0) * width_pt for left, right in spans]
+        centres = [min(max(bar, w / 2), width_pt - w / 2) for bar, w in zip(bars, widths, strict=True)]
+        levels = label_levels(centres, widths)
+        levels_used = max([levels_used, *(n + 1 for n in levels)])
+        for text, bar, centre, level in zip(texts, bars, centres, levels, strict=True):
+            moved = level > 0 or abs(centre - bar) > 1
+            artists.append(
+                ax.annotate(
+                    text,
+                    (x0 + bar / width_pt * (x1 - x0), lane + 0.2),
+                    xytext=(centre - bar, 3 + LEVEL_PT * level),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=LABEL_SIZE,
+                    annotation_clip=False,
+                    arrowprops={"arrowstyle": "-", "color": GREY, "lw": 0.6, "shrinkA": 0, "shrinkB": 0}
+                    if moved
+                    else None,
+                )
+            )
+    # room above the top lane for its stacked labels, in data units of the lanes' own scale
+    need_pt = 3 + LEVEL_PT * levels_used + 2
+    lanes = len(airports)
+    above = need_pt * (lanes - 0.2) / max(height_pt - need_pt, 1.0)
     ax.set_yticks(range(len(airports)), airports)
-    ax.set_ylim(-0.7, len(airports) - 0.3)
-    ax.set_xlim(datetime.combine(first, datetime.min.time()),
-                datetime.combine(last + timedelta(days=1), datetime.min.time()))
+    ax.set_ylim(-0.6, max(lanes - 0.4, lanes - 1 + 0.2 + above))
     ax.xaxis.set_major_locator(mdates.DayLocator(interval=2))
+    ax.xaxis.set_minor_locator(mdates.DayLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d"))
     ax.set_xlabel("day of month (local time); labels: flights affected")
     ax.grid(axis="x", color="#eeeeee")
+    ax.set_axisbelow(True)  # a day's grid line must not cut a closure across midnight in two
     return artists
 
 
@@ -173,58 +337,141 @@ def flights_by_status(ax: Axes, labels: Sequence[str], counts: Mapping[str, Sequ
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("flights affected")
+    integer_ticks(ax)
     ax.legend(ncols=5, fontsize=8, frameon=False, loc="upper left")
     ax.set_ylim(0, max(bottom, default=0) * 1.25 + 1)
     ax.grid(axis="y", color="#e5e5e5")
     return artists
 
 
-def monthly_trend(ax: Axes, months: Sequence[str], incursions: Sequence[int], balloons: Sequence[int],
-                  *, highlight: str | None) -> list[Any]:
-    """Monthly incursion records and balloons, the peak labelled, a cumulative balloons line."""
+def monthly_trend(
+    ax: Axes,
+    months: Sequence[str],
+    incursions: Sequence[int],
+    balloons: Sequence[int],
+    *,
+    highlight: str | None,
+    highlight_label: str = "this report's month",
+) -> list[Any]:
+    """Monthly incursion records and balloons side by side, the peak month of records labelled."""
     x = range(len(months))
-    artists: list[Any] = [
+    artists: list[Any] = []
+    if highlight in months:
+        at = months.index(highlight)
+        artists.append(ax.axvspan(at - 0.5, at + 0.5, color=HIGHLIGHT, zorder=0, label=highlight_label))
+    artists += [
         ax.bar([i - 0.2 for i in x], incursions, width=0.4, color=BLUE, label="incursion records"),
         ax.bar([i + 0.2 for i in x], balloons, width=0.4, color=ORANGE, label="balloons"),
     ]
+    top = max([*balloons, *incursions, 1])
     if incursions:
         peak = max(range(len(months)), key=lambda i: (incursions[i], -i))
-        artists.append(ax.annotate(f"peak {months[peak]}: {incursions[peak]} records",
-                                   (peak - 0.2, incursions[peak]), xytext=(0, 14), textcoords="offset points",
-                                   ha="center", fontsize=9, arrowprops={"arrowstyle": "-", "color": GREY}))
+        artists.append(
+            ax.annotate(
+                f"peak {months[peak]}: {incursions[peak]} records",
+                (peak - 0.2, incursions[peak]),
+                xytext=(peak - 0.2, top * 1.12),
+                textcoords="data",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                arrowprops={"arrowstyle": "-", "color": GREY, "shrinkA": 1, "shrinkB": 1},
+            )
+        )
     ax.set_xticks(list(x), months, rotation=30, ha="right", fontsize=8)
-    if highlight in months:
-        artists.append(ax.axvspan(months.index(highlight) - 0.5, months.index(highlight) + 0.5,
-                                  color="#fff3c4", zorder=0))
+    ax.set_xlim(-0.6, len(months) - 0.4)
     ax.set_ylabel("per month")
-    ax.set_ylim(0, max([*balloons, *incursions, 1]) * 1.3)
-    twin = ax.twinx()
-    cumulative = [sum(balloons[: i + 1]) for i in x]
-    artists.extend(twin.plot(list(x), cumulative, color="#444444", marker=".", label="balloons, cumulative"))
-    twin.set_ylabel("cumulative balloons")
-    twin.set_ylim(0, max(cumulative, default=1) * 1.15)
-    handles = ax.get_legend_handles_labels()
-    twin_handles = twin.get_legend_handles_labels()
-    ax.legend(handles[0] + twin_handles[0], handles[1] + twin_handles[1], loc="upper left", fontsize=8,
-              frameon=False)
+    ax.set_ylim(0, top * 1.3)
+    integer_ticks(ax)
+    ax.grid(axis="y", color="#e5e5e5")
+    ax.set_axisbelow(True)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, fontsize=8, frameon=False)
     return artists
 
 
-def passengers_trend(ax: Axes, months: Sequence[str], best: Sequence[int], low: Sequence[int],
-                     high: Sequence[int]) -> list[Any]:
-    """Passengers affected per month: best estimate with its low-high band."""
+def cumulative_balloons(ax: Axes, months: Sequence[str], balloons: Sequence[int]) -> list[Any]:
+    """Balloons counted since the first month, on its own axis (its scale is not a month's)."""
+    x = list(range(len(months)))
+    cumulative = [sum(balloons[: i + 1]) for i in x]
+    artists: list[Any] = list(ax.plot(x, cumulative, color="#444444", marker="o", ms=3))
+    if cumulative:
+        artists.append(
+            ax.annotate(
+                f"{cumulative[-1]:,}",
+                (x[-1], cumulative[-1]),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
+        )
+    ax.set_xticks(x, [""] * len(x))
+    ax.set_xlim(-0.6, len(months) - 0.4)
+    ax.set_ylim(0, max(cumulative, default=1) * 1.2 + 1)
+    ax.set_ylabel("balloons,\ncumulative", fontsize=8)
+    integer_ticks(ax)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True, steps=[1, 2, 5, 10]))
+    ax.grid(axis="y", color="#e5e5e5")
+    return artists
+
+
+def passengers_trend(
+    ax: Axes,
+    months: Sequence[str],
+    best: Sequence[int],
+    low: Sequence[int],
+    high: Sequence[int],
+    *,
+    empty: str = "No data: no airport closures in these months.",
+) -> list[Any]:
+    """Passengers affected per month: best estimate with its low-high band; a message when none."""
+    if not any(high):
+        return message(ax, empty)
     x = list(range(len(months)))
     errors = [[b - lo for b, lo in zip(best, low, strict=True)], [h - b for b, h in zip(best, high, strict=True)]]
-    artists: list[Any] = [ax.bar(x, best, color=RED, alpha=0.8, label="passengers affected (best)"),
-                          ax.errorbar(x, best, yerr=errors, fmt="none", ecolor="#333333", capsize=3,
-                                      label="low-high band")]
+    artists: list[Any] = [
+        ax.bar(x, best, color=RED, alpha=0.8, label="passengers affected (best)"),
+        ax.errorbar(x, best, yerr=errors, fmt="none", ecolor="#333333", capsize=3, label="low-high band"),
+    ]
     for i, value in enumerate(best):
         if value:
-            artists.append(ax.annotate(f"{value:,}", (i, value), xytext=(0, 8), textcoords="offset points",
-                                       ha="center", fontsize=8))
+            artists.append(
+                ax.annotate(
+                    f"{value:,}", (i, high[i]), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8
+                )
+            )
     ax.set_xticks(x, months, rotation=30, ha="right", fontsize=8)
+    ax.set_xlim(-0.6, len(months) - 0.4)
     ax.set_ylabel("passengers per month")
     ax.set_ylim(0, max([*high, 1]) * 1.25)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    integer_ticks(ax)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, fontsize=8, frameon=False)
     ax.grid(axis="y", color="#e5e5e5")
+    return artists
+
+
+def hours_closed(ax: Axes, months: Sequence[str], by_airport: Mapping[str, Sequence[float]]) -> list[Any]:
+    """Hours closed per month, stacked by airport."""
+    x = list(range(len(months)))
+    colours = [RED, ORANGE, BLUE, "#8e44ad", GREY]
+    bottom = [0.0] * len(months)
+    artists: list[Any] = []
+    for n, (code, hours) in enumerate(sorted(by_airport.items())):
+        artists.append(ax.bar(x, hours, bottom=bottom, color=colours[n % len(colours)], label=code, width=0.6))
+        bottom = [b + h for b, h in zip(bottom, hours, strict=True)]
+    for i, total in enumerate(bottom):
+        if total:
+            artists.append(
+                ax.annotate(
+                    f"{total:,.1f} h", (i, total), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8
+                )
+            )
+    ax.set_xticks(x, months, fontsize=8)
+    ax.set_ylabel("hours closed")
+    ax.set_ylim(0, max([*bottom, 1.0]) * 1.25)
+    integer_ticks(ax)
+    ax.grid(axis="y", color="#e5e5e5")
+    ax.set_axisbelow(True)
+    if by_airport:
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
     return artists

@@ -4,6 +4,8 @@ This module owns figures, pages and output paths; `plots.py` draws on Axes. Ever
 from a warehouse relation (monthly_incursions, monthly_impact, closure_impact, incursions,
 closures, airports, ingest_log): nothing is computed a second time here. PDFs are reproducible:
 TrueType (Type 42) fonts and metadata dates fixed to the data's last ingest time.
+Each PDF records, in its document information (`/Keywords`), the fingerprint of the warehouse it
+was drawn from (`build_info.fingerprint`); `reconcile.py` uses it to keep reports/ current.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,14 +35,23 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from balloons import __version__, plots, warehouse  # noqa: E402
 from balloons.errors import ReportError  # noqa: E402
+from balloons.periods import check_month, month_days, previous_month  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _YEAR = re.compile(r"^\d{4}$")
-RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": "DejaVu Sans", "font.size": 10,
-      "axes.titlesize": 12, "axes.spines.top": False, "axes.spines.right": False}
+FINGERPRINT_KEY = "warehouse-fingerprint:"
+"""Prefix of the PDF's `/Keywords`: the rest is the warehouse fingerprint it was rendered from."""
+RC = {
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
 
 
 @dataclass(frozen=True)
@@ -51,23 +62,7 @@ class ReportContext:
     radius_km: float
     last_ingest: datetime | None
     outline: dict[str, Any]
-
-
-def check_month(month: str) -> str:
-    if not _MONTH.match(month):
-        raise ReportError(f"{month!r} is not a month; give it as YYYY-MM, e.g. 2025-10.")
-    return month
-
-
-def month_days(month: str) -> tuple[date, date]:
-    first = date.fromisoformat(f"{month}-01")
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first, following - timedelta(days=1)
-
-
-def previous_month(month: str) -> str:
-    first, _ = month_days(month)
-    return (first - timedelta(days=1)).strftime("%Y-%m")
+    fingerprint: str
 
 
 def load_outline() -> dict[str, Any]:
@@ -75,31 +70,38 @@ def load_outline() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
+def warehouse_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """The fingerprint the warehouse was built from (`build_info`)."""
+    row = con.execute("select fingerprint from build_info").fetchone()
+    if not row:
+        raise ReportError("The warehouse has no build_info row; rebuild it with 'balloons build --force'.")
+    return str(row[0])
+
+
 def context(con: duckdb.DuckDBPyConnection, *, timezone: str, radius_km: float) -> ReportContext:
     row = con.execute("select max(ingested_at) from ingest_log").fetchone()
     last = row[0] if row else None
-    return ReportContext(timezone, radius_km, last.astimezone(UTC) if last else None, load_outline())
-
-
-def data_months(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every month with incursions or closures."""
-    rows = con.execute("select month from monthly_incursions union select month from monthly_impact "
-                       "order by month").fetchall()
-    return [r[0] for r in rows]
+    return ReportContext(
+        timezone, radius_km, last.astimezone(UTC) if last else None, load_outline(), warehouse_fingerprint(con)
+    )
 
 
 # --- queries (parameters only; every figure comes from a warehouse relation) ---------------------
+
 
 def metrics(con: duckdb.DuckDBPyConnection, first: str, last: str) -> dict[str, float]:
     """Totals over the local months first..last (inclusive)."""
     (incursions, balloons) = con.execute(
         "select coalesce(sum(incursions), 0), coalesce(sum(balloons), 0) from monthly_incursions "
-        "where month between ? and ?", [first, last]).fetchone() or (0, 0)
+        "where month between ? and ?",
+        [first, last],
+    ).fetchone() or (0, 0)
     impact = con.execute(
         "select coalesce(sum(closures), 0), coalesce(sum(closed_minutes), 0), coalesce(sum(flights_affected), 0), "
         "coalesce(sum(passengers_affected), 0), coalesce(sum(passengers_low), 0), "
         "coalesce(sum(passengers_high), 0) from monthly_impact where month between ? and ?",
-        [first, last]).fetchone() or (0, 0, 0, 0, 0, 0)
+        [first, last],
+    ).fetchone() or (0, 0, 0, 0, 0, 0)
     keys = ("closures", "closed_minutes", "flights", "passengers", "passengers_low", "passengers_high")
     return {"incursions": incursions, "balloons": balloons, **dict(zip(keys, impact, strict=True))}
 
@@ -109,22 +111,43 @@ def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str, timezone:
         "select airport, timezone(?, closed_from), timezone(?, closed_until), duration_min, flights_affected, "
         "cancelled, diverted, delayed, returned, other, passengers_affected, passengers_low, passengers_high, "
         "reported_flights, reported_passengers from closure_impact where month between ? and ? "
-        "order by closed_from, airport", [timezone, timezone, first, last]).fetchall()
-    keys = ("airport", "start", "end", "minutes", "flights", "cancelled", "diverted", "delayed", "returned",
-            "other", "passengers", "low", "high", "reported_flights", "reported_passengers")
+        "order by closed_from, airport",
+        [timezone, timezone, first, last],
+    ).fetchall()
+    keys = (
+        "airport",
+        "start",
+        "end",
+        "minutes",
+        "flights",
+        "cancelled",
+        "diverted",
+        "delayed",
+        "returned",
+        "other",
+        "passengers",
+        "low",
+        "high",
+        "reported_flights",
+        "reported_passengers",
+    )
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def incursions_of(con: duckdb.DuckDBPyConnection, first: str, last: str, timezone: str) -> list[dict[str, Any]]:
     rows = con.execute(
         "select timezone(?, detected_at), balloons, lat, lon, municipality from incursions "
-        "where month between ? and ? order by detected_at, event_id", [timezone, first, last]).fetchall()
+        "where month between ? and ? order by detected_at, event_id",
+        [timezone, first, last],
+    ).fetchall()
     return [dict(zip(("local", "balloons", "lat", "lon", "municipality"), r, strict=True)) for r in rows]
 
 
 def airports_of(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float, float]]:
-    rows = con.execute("select icao, lon, lat from airports where icao in (select airport from closures) "
-                       "and lat is not null order by icao").fetchall()
+    rows = con.execute(
+        "select icao, lon, lat from airports where icao in (select airport from closures) "
+        "and lat is not null order by icao"
+    ).fetchall()
     return [(r[0], r[1], r[2]) for r in rows]
 
 
@@ -133,14 +156,23 @@ def trend_rows(con: duckdb.DuckDBPyConnection, last: str) -> list[tuple[str, int
         "select i.month, i.incursions, i.balloons, coalesce(sum(m.passengers_affected), 0), "
         "coalesce(sum(m.passengers_low), 0), coalesce(sum(m.passengers_high), 0) "
         "from monthly_incursions i left join monthly_impact m using (month) where i.month <= ? "
-        "group by all order by i.month", [last]).fetchall()
+        "group by all order by i.month",
+        [last],
+    ).fetchall()
 
 
 # --- pages ----------------------------------------------------------------------------------------
 
-CLOSURE_HEADER = ["closure (local)", "airport", "hours", "flights computed", "flights reported",
-                  "passengers computed (band)", "passengers reported"]
-CLOSURE_WIDTHS = (0.2, 0.08, 0.07, 0.13, 0.13, 0.23, 0.16)
+CLOSURE_HEADER = [
+    "closure (local)",
+    "airport",
+    "hours",
+    "flights computed",
+    "flights reported",
+    "passengers computed (band)",
+    "passengers reported",
+]
+CLOSURE_WIDTHS = (0.17, 0.08, 0.07, 0.15, 0.15, 0.23, 0.15)
 
 
 def _fmt(value: float) -> str:
@@ -152,9 +184,15 @@ def _page(title: str, subtitle: str, ctx: ReportContext) -> Figure:
     fig.text(0.04, 0.955, title, fontsize=16, fontweight="bold", va="top")
     fig.text(0.04, 0.915, subtitle, fontsize=10, color="#555555", va="top")
     ingest = f"{ctx.last_ingest:%Y-%m-%d %H:%M} UTC" if ctx.last_ingest else "never"
-    fig.text(0.04, 0.02, f"Source: balloons warehouse (incursions, closures, flights as ingested from data/raw; "
-             f"see data/raw/README.md). Data last ingested {ingest}. Times are local ({ctx.timezone}). "
-             f"balloons {__version__}.", fontsize=7, color="#666666")
+    fig.text(
+        0.04,
+        0.02,
+        f"Source: balloons warehouse (incursions, closures, flights as ingested from data/raw; "
+        f"see data/raw/README.md). Data last ingested {ingest}. Times are local ({ctx.timezone}). "
+        f"balloons {__version__}.",
+        fontsize=7,
+        color="#666666",
+    )
     return fig
 
 
@@ -171,17 +209,89 @@ def _band(c: dict[str, Any]) -> str:
     return f"{_fmt(c['passengers'])} ({_fmt(c['low'])}-{_fmt(c['high'])})"
 
 
+def synthetic_tables(con: duckdb.DuckDBPyConnection, last: str) -> list[str]:
+    """The tables holding synthetic rows (`synthetic` column) in the months up to `last`."""
+    found = []
+    for table in ("incursions", "closures", "flights"):  # our own constants
+        row = con.execute(f"select bool_or(synthetic) from {table} where month <= ?", [last]).fetchone()
+        if row and row[0]:
+            found.append(table)
+    return found
+
+
+def synthetic_warning(fig: Figure, tables: Sequence[str], *, y: float) -> None:
+    """A boxed line under the subtitle when the figures rest on synthetic data."""
+    if not tables:
+        return
+    names = " and ".join(tables) if len(tables) < 3 else "incursions, closures and flights"
+    lines = [
+        f"Synthetic data: the {names} behind these figures are synthetic (raw files under a "
+        "synthetic/ folder, e.g. the shipped sample)."
+    ]
+    if "flights" in tables:
+        lines.append("Computed flights and passengers show how the method works; they are not observations.")
+    fig.text(
+        0.045,
+        y,
+        "\n".join(lines),
+        fontsize=9,
+        color="#7a1f12",
+        va="top",
+        bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fdecea", "edgecolor": "#e6b0aa"},
+    )
+
+
+ROW_IN = 10 * 1.2 / 72  # a plots.table row's height in inches at row_scale 1 (cells are sized for 10 pt)
+TITLE = 0.04  # a table title's height, as a fraction of the page
+
+
+def _table_height(rows: int, row_scale: float = 1.35) -> float:
+    """Page fraction a plots.table of `rows` rows (plus header) and its title take."""
+    return (rows + 1) * ROW_IN * row_scale / PAGE[1] + TITLE
+
+
+def _filling_scale(rows: int, room: float) -> float:
+    """Row scale (1.35 to 2) for a table of `rows` rows to fill `room` (page fraction) above the notes."""
+    return min(2.0, max(1.35, room * PAGE[1] / ((rows + 1) * ROW_IN)))
+
+
+def _table_axes(fig: Figure, top: float, rows: int, *, row_scale: float = 1.35, floor: float = 0.07) -> Any:
+    """Axes for a plots.table whose title starts at page fraction `top` (the table below it)."""
+    height = _table_height(rows, row_scale) - TITLE
+    bottom = max(top - TITLE - height, floor)
+    return fig.add_axes((0.04, bottom, 0.92, top - TITLE - bottom))
+
+
+NOTES = (
+    "How to read the closures: flights computed are the flights in the warehouse scheduled at the airport "
+    "while it was closed; passengers computed are their passengers, counted where given and otherwise "
+    "estimated from seats and load factor (the band is that estimate's low-high range). Reported figures are "
+    "what officials said; '-' means nothing was reported. Hours are real elapsed time, local clock times."
+)
+
+
+def _notes(fig: Figure, top: float) -> None:
+    fig.text(0.04, top, NOTES, fontsize=9, color="#555555", va="top", wrap=True)
+
+
 def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
     now = metrics(con, month, month)
     prev_month = previous_month(month)
     before = metrics(con, prev_month, prev_month)
     ytd = metrics(con, f"{month[:4]}-01", month)
-    fig = _page(f"Balloon incursions and airport closures — {label}",
-                "What happened, what it cost, and how it compares.", ctx)
+    fig = _page(
+        f"Balloon incursions and airport closures — {label}", "What happened, what it cost, and how it compares.", ctx
+    )
+    synthetic = synthetic_tables(con, month)
+    synthetic_warning(fig, synthetic, y=0.885)
     rows = []
-    for name, key, unit in (("Incursion records", "incursions", ""), ("Balloons", "balloons", ""),
-                            ("Airport closures", "closures", ""), ("Hours closed", "closed_minutes", "h"),
-                            ("Flights affected", "flights", "")):
+    for name, key, unit in (
+        ("Incursion records", "incursions", ""),
+        ("Balloons", "balloons", ""),
+        ("Airport closures", "closures", ""),
+        ("Hours closed", "closed_minutes", "h"),
+        ("Flights affected", "flights", ""),
+    ):
         fmt = _hours if unit == "h" else _fmt
         delta = now[key] - before[key]
         rows.append([name, fmt(now[key]), fmt(before[key]), ("+" if delta > 0 else "") + fmt(delta), fmt(ytd[key])])
@@ -189,32 +299,63 @@ def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext,
     for m in (now, before):
         pax.append(_passengers(m))
     diff = now["passengers"] - before["passengers"]
-    pax += [("+" if diff > 0 else "") + _fmt(diff),
-            _passengers(ytd)]
+    pax += [("+" if diff > 0 else "") + _fmt(diff), _passengers(ytd)]
     rows.append(pax)
-    ax = fig.add_axes((0.04, 0.53, 0.92, 0.31))
-    plots.table(ax, ["", label, f"previous ({prev_month})", "change", f"year to date ({month[:4]})"], rows,
-                title="Summary", widths=(0.28, 0.18, 0.18, 0.18, 0.18))
+    top = 0.82 if synthetic else 0.87
+    ax = _table_axes(fig, top, len(rows), row_scale=1.6)
+    plots.table(
+        ax,
+        ["", label, f"previous ({prev_month})", "change", f"year to date ({month[:4]})"],
+        rows,
+        title="Summary",
+        widths=(0.3, 0.19, 0.17, 0.15, 0.19),
+        font_size=10.5,
+        row_scale=1.6,
+    )
     closures = closures_of(con, month, month, ctx.timezone)
-    ax2 = fig.add_axes((0.04, 0.07, 0.92, 0.42))
+    top -= _table_height(len(rows), 1.6) + 0.04
     if not closures:
+        ax2 = fig.add_axes((0.04, 0.07, 0.92, top - 0.07))
         plots.message(ax2, f"No airport closures in {label}.")
-    else:
-        table_rows = [[f"{c['start']:%d %b %H:%M}-{c['end']:%H:%M}", c["airport"], f"{c['minutes'] / 60:.1f}",
-                       str(c["flights"]), "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
-                       _band(c), "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"])]
-                      for c in closures]
-        plots.table(ax2, CLOSURE_HEADER, table_rows, title="Closures: computed beside reported", font_size=9,
-                    widths=CLOSURE_WIDTHS)
+        return fig
+    table_rows = [
+        [
+            f"{c['start']:%d %b %H:%M}-{c['end']:%H:%M}",
+            c["airport"],
+            f"{c['minutes'] / 60:.1f}",
+            str(c["flights"]),
+            "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
+            _band(c),
+            "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"]),
+        ]
+        for c in closures
+    ]
+    scale = _filling_scale(len(table_rows), top - TITLE - 0.16)
+    ax2 = _table_axes(fig, top, len(table_rows), row_scale=scale)
+    plots.table(
+        ax2,
+        CLOSURE_HEADER,
+        table_rows,
+        title="Closures: computed beside reported",
+        font_size=9.5,
+        widths=CLOSURE_WIDTHS,
+        row_scale=scale,
+    )
+    top -= _table_height(len(table_rows), scale) + 0.03
+    if top > 0.1:
+        _notes(fig, top)
     return fig
 
 
 def incursions_by(con: duckdb.DuckDBPyConnection, month: str, timezone: str, unit: str) -> list[tuple[Any, int]]:
     """Incursion records of a month per local day ('day') or local hour of day ('hour')."""
     bucket = {"day": "timezone(?, detected_at)::date", "hour": "hour(timezone(?, detected_at))"}[unit]
-    return [(k, int(n)) for k, n in con.execute(  # bucket is one of the two constants above
-        f"select {bucket} as k, count(*) from incursions where month = ? group by k order by k",
-        [timezone, month]).fetchall()]
+    return [
+        (k, int(n))
+        for k, n in con.execute(  # bucket is one of the two constants above
+            f"select {bucket} as k, count(*) from incursions where month = ? group by k order by k", [timezone, month]
+        ).fetchall()
+    ]
 
 
 def daily_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
@@ -246,8 +387,11 @@ def hourly_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, 
 
 
 def map_page(con: duckdb.DuckDBPyConnection, first: str, last: str, ctx: ReportContext, label: str) -> Figure:
-    fig = _page(f"Where — {label}", "Incursion points (size: balloons), airports and their trigger radius; "
-                "records per municipality.", ctx)
+    fig = _page(
+        f"Where — {label}",
+        "Incursion points (size: balloons), airports and their trigger radius; records per municipality.",
+        ctx,
+    )
     events = incursions_of(con, first, last, ctx.timezone)
     ax = fig.add_axes((0.08, 0.08, 0.55, 0.8))
     points = [(e["lon"], e["lat"], e["balloons"]) for e in events if e["lat"] is not None]
@@ -267,8 +411,9 @@ def map_page(con: duckdb.DuckDBPyConnection, first: str, last: str, ctx: ReportC
 
 
 def closures_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
-    fig = _page(f"Closures — {label}", "When each airport was closed, and the flights each closure hit "
-                "(by status).", ctx)
+    fig = _page(
+        f"Closures — {label}", "When each airport was closed, and the flights each closure hit (by status).", ctx
+    )
     closures = closures_of(con, month, month, ctx.timezone)
     top = fig.add_axes((0.08, 0.58, 0.88, 0.27))
     bottom = fig.add_axes((0.08, 0.14, 0.88, 0.33))
@@ -284,64 +429,169 @@ def closures_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext
     return fig
 
 
-def trend_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
+def peak_month(rows: Sequence[tuple[str, int, int, int, int, int]], year: str) -> str | None:
+    """The month of `year` with the most incursion records (the earliest on a tie)."""
+    of_year = [r for r in rows if r[0].startswith(f"{year}-")]
+    return max(of_year, key=lambda r: r[1])[0] if of_year else None  # rows are in month order
+
+
+def trend_page(
+    con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str, *, year: str | None = None
+) -> Figure:
+    """Months up to `month`: records and balloons, cumulative balloons, passengers. A monthly
+    report highlights its month; a yearly one (`year`) highlights the year's peak month."""
     rows = trend_rows(con, month)
-    fig = _page(f"Trend since {rows[0][0] if rows else month} — through {label}",
-                "Monthly incursion records and balloons (cumulative line), and passengers affected per month.", ctx)
-    top = fig.add_axes((0.08, 0.53, 0.84, 0.33))
-    bottom = fig.add_axes((0.08, 0.11, 0.84, 0.3))
+    fig = _page(
+        f"Trend since {rows[0][0] if rows else month} — through {label}",
+        "Incursion records and balloons per month, balloons counted since the first month, and "
+        "passengers affected per month.",
+        ctx,
+    )
+    top = fig.add_axes((0.08, 0.62, 0.84, 0.22))
+    middle = fig.add_axes((0.08, 0.43, 0.84, 0.1))
+    bottom = fig.add_axes((0.08, 0.1, 0.84, 0.22))
     if not rows:
         plots.message(top, "No incursions recorded yet.")
+        middle.set_axis_off()
         bottom.set_axis_off()
         return fig
     months = [r[0] for r in rows]
-    plots.monthly_trend(top, months, [r[1] for r in rows], [r[2] for r in rows], highlight=month)
-    plots.passengers_trend(bottom, months, [r[3] for r in rows], [r[4] for r in rows], [r[5] for r in rows])
+    highlight: str | None
+    if year is None:
+        highlight, what = month, f"this report's month ({month})"
+    else:
+        highlight, what = peak_month(rows, year), f"peak month of {year}"
+    plots.monthly_trend(
+        top, months, [r[1] for r in rows], [r[2] for r in rows], highlight=highlight, highlight_label=what
+    )
+    plots.cumulative_balloons(middle, months, [r[2] for r in rows])
+    plots.passengers_trend(
+        bottom,
+        months,
+        [r[3] for r in rows],
+        [r[4] for r in rows],
+        [r[5] for r in rows],
+        empty=f"No data: no airport closures through {label}, so no passengers affected.",
+    )
     return fig
 
 
 def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportContext) -> Figure:
     fig = _page(f"Balloon incursions and airport closures — {year}", "Month by month, with the year's totals.", ctx)
+    synthetic = synthetic_tables(con, f"{year}-12")
+    synthetic_warning(fig, synthetic, y=0.885)
     rows = []
+    held = []
     for m in [f"{year}-{i:02d}" for i in range(1, 13)]:
         v = metrics(con, m, m)
         if v["incursions"] or v["closures"]:
-            rows.append([m, _fmt(v["incursions"]), _fmt(v["balloons"]), _fmt(v["closures"]),
-                         f"{v['closed_minutes'] / 60:,.1f}", _fmt(v["flights"]),
-                         _passengers(v)])
+            held.append(m)
+            rows.append(
+                [
+                    m,
+                    _fmt(v["incursions"]),
+                    _fmt(v["balloons"]),
+                    _fmt(v["closures"]),
+                    f"{v['closed_minutes'] / 60:,.1f}",
+                    _fmt(v["flights"]),
+                    _passengers(v),
+                ]
+            )
     t = metrics(con, f"{year}-01", f"{year}-12")
-    rows.append([year, _fmt(t["incursions"]), _fmt(t["balloons"]), _fmt(t["closures"]),
-                 f"{t['closed_minutes'] / 60:,.1f}", _fmt(t["flights"]),
-                 _passengers(t)])
-    ax = fig.add_axes((0.04, 0.1, 0.92, 0.76))
-    plots.table(ax, ["month", "incursion records", "balloons", "closures", "hours closed", "flights affected",
-                     "passengers affected (band)"], rows, title="By month",
-                widths=(0.1, 0.14, 0.1, 0.1, 0.12, 0.14, 0.3))
+    rows.append(
+        [
+            year,
+            _fmt(t["incursions"]),
+            _fmt(t["balloons"]),
+            _fmt(t["closures"]),
+            f"{t['closed_minutes'] / 60:,.1f}",
+            _fmt(t["flights"]),
+            _passengers(t),
+        ]
+    )
+    top = 0.82 if synthetic else 0.87
+    height = _table_height(len(rows))
+    ax = _table_axes(fig, top, len(rows))
+    plots.table(
+        ax,
+        [
+            "month",
+            "incursion records",
+            "balloons",
+            "closures",
+            "hours closed",
+            "flights affected",
+            "passengers affected (band)",
+        ],
+        rows,
+        title="By month",
+        widths=(0.1, 0.14, 0.1, 0.1, 0.12, 0.14, 0.3),
+    )
+    chart = fig.add_axes((0.08, 0.08, 0.84, top - height - 0.15))
+    by_airport = hours_by_airport(con, held)
+    if not any(any(h) for h in by_airport.values()):
+        plots.message(chart, f"No airport closures in {year}.")
+    else:
+        plots.hours_closed(chart, held, by_airport)
+        chart.set_title("Hours closed per month, by airport", loc="left", fontsize=10)
     return fig
+
+
+def hours_by_airport(con: duckdb.DuckDBPyConnection, months: Sequence[str]) -> dict[str, list[float]]:
+    """Hours closed (monthly_impact.closed_minutes / 60) per airport, for each of `months`."""
+    rows = con.execute(
+        "select airport, month, closed_minutes from monthly_impact where month in (select unnest(?::varchar[]))",
+        [list(months)],
+    ).fetchall()
+    out: dict[str, list[float]] = {}
+    for airport, m, minutes in rows:
+        out.setdefault(airport, [0.0] * len(months))[months.index(m)] += minutes / 60
+    return out
 
 
 def year_closures_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportContext) -> Figure:
     fig = _page(f"Every closure of {year}", "Computed beside reported.", ctx)
     closures = closures_of(con, f"{year}-01", f"{year}-12", ctx.timezone)
-    ax = fig.add_axes((0.04, 0.07, 0.92, 0.76))
     if not closures:
-        plots.message(ax, f"No airport closures in {year}.")
+        plots.message(fig.add_axes((0.04, 0.07, 0.92, 0.76)), f"No airport closures in {year}.")
         return fig
-    rows = [[f"{c['start']:%Y-%m-%d %H:%M}-{c['end']:%H:%M}", c["airport"], f"{c['minutes'] / 60:.1f}",
-             str(c["flights"]), "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]), _band(c),
-             "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"])] for c in closures]
-    plots.table(ax, CLOSURE_HEADER, rows, title="Closures", font_size=8, widths=CLOSURE_WIDTHS)
+    rows = [
+        [
+            f"{c['start']:%Y-%m-%d %H:%M}-{c['end']:%H:%M}",
+            c["airport"],
+            f"{c['minutes'] / 60:.1f}",
+            str(c["flights"]),
+            "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
+            _band(c),
+            "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"]),
+        ]
+        for c in closures
+    ]
+    scale = _filling_scale(len(rows), 0.87 - TITLE - 0.2)
+    ax = _table_axes(fig, 0.87, len(rows), row_scale=scale)
+    plots.table(ax, CLOSURE_HEADER, rows, title="Closures", font_size=9, widths=CLOSURE_WIDTHS, row_scale=scale)
+    left = 0.87 - _table_height(len(rows), scale) - 0.045
+    if left > 0.14:
+        _notes(fig, left)
     return fig
 
 
 # --- documents ------------------------------------------------------------------------------------
 
+
 def _write(path: Path, figures: list[Figure], *, title: str, ctx: ReportContext) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
     stamp = ctx.last_ingest or datetime(2000, 1, 1, tzinfo=UTC)
-    metadata = {"Title": title, "Author": "balloons", "Subject": "Balloon incursions and airport closures",
-                "Creator": f"balloons {__version__}", "CreationDate": stamp, "ModDate": stamp}
+    metadata = {
+        "Title": title,
+        "Author": "balloons",
+        "Subject": "Balloon incursions and airport closures",
+        "Keywords": f"{FINGERPRINT_KEY}{ctx.fingerprint}",
+        "Creator": f"balloons {__version__}",
+        "CreationDate": stamp,
+        "ModDate": stamp,
+    }
     try:
         with PdfPages(temporary, metadata=metadata) as pdf:
             for fig in figures:
@@ -360,9 +610,14 @@ def render_month(con: duckdb.DuckDBPyConnection, month: str, out_dir: Path, ctx:
     check_month(month)
     label = date.fromisoformat(f"{month}-01").strftime("%B %Y")
     with matplotlib.rc_context(RC):
-        figures = [summary_page(con, month, ctx, label), daily_page(con, month, ctx, label),
-                   hourly_page(con, month, ctx, label), map_page(con, month, month, ctx, label),
-                   closures_page(con, month, ctx, label), trend_page(con, month, ctx, label)]
+        figures = [
+            summary_page(con, month, ctx, label),
+            daily_page(con, month, ctx, label),
+            hourly_page(con, month, ctx, label),
+            map_page(con, month, month, ctx, label),
+            closures_page(con, month, ctx, label),
+            trend_page(con, month, ctx, label),
+        ]
         return _write(out_dir / f"{month}.pdf", figures, title=f"balloons monthly report {month}", ctx=ctx)
 
 
@@ -371,9 +626,12 @@ def render_year(con: duckdb.DuckDBPyConnection, year: str, out_dir: Path, ctx: R
     if not _YEAR.match(year):
         raise ReportError(f"{year!r} is not a year; give it as YYYY.")
     with matplotlib.rc_context(RC):
-        figures = [year_summary_page(con, year, ctx), year_closures_page(con, year, ctx),
-                   map_page(con, f"{year}-01", f"{year}-12", ctx, year),
-                   trend_page(con, f"{year}-12", ctx, year)]
+        figures = [
+            year_summary_page(con, year, ctx),
+            year_closures_page(con, year, ctx),
+            map_page(con, f"{year}-01", f"{year}-12", ctx, year),
+            trend_page(con, f"{year}-12", ctx, year, year=year),
+        ]
         return _write(out_dir / f"{year}.pdf", figures, title=f"balloons yearly report {year}", ctx=ctx)
 
 
@@ -381,20 +639,31 @@ Job = tuple[str, str]
 """("month", "YYYY-MM") or ("year", "YYYY")."""
 
 
-def render_jobs(warehouse_path: Path, jobs: Sequence[Job], out_dir: Path, *, timezone: str,
-                radius_km: float) -> list[Path]:
+def render_jobs(
+    warehouse_path: Path, jobs: Sequence[Job], out_dir: Path, *, timezone: str, radius_km: float
+) -> list[Path]:
     """Render the given documents in this process, reading the warehouse read-only."""
     con = warehouse.connect_read_only(warehouse_path)
     try:
         ctx = context(con, timezone=timezone, radius_km=radius_km)
-        return [render_month(con, period, out_dir, ctx) if kind == "month" else render_year(con, period, out_dir, ctx)
-                for kind, period in jobs]
+        return [
+            render_month(con, period, out_dir, ctx) if kind == "month" else render_year(con, period, out_dir, ctx)
+            for kind, period in jobs
+        ]
     finally:
         con.close()
 
 
-def render_all(warehouse_path: Path, months: Sequence[str], years: Sequence[str], out_dir: Path, *,
-               timezone: str, radius_km: float, workers: int = 1) -> list[Path]:
+def render_all(
+    warehouse_path: Path,
+    months: Sequence[str],
+    years: Sequence[str],
+    out_dir: Path,
+    *,
+    timezone: str,
+    radius_km: float,
+    workers: int = 1,
+) -> list[Path]:
     """Render months, then years. Drawing is CPU-bound Python, so with `workers` > 1 and more than
     two documents due they are shared out to that many processes (each opens the warehouse
     read-only); should the processes fail to start, rendering goes on here, one by one."""
@@ -403,10 +672,15 @@ def render_all(warehouse_path: Path, months: Sequence[str], years: Sequence[str]
         shares = [jobs[i::workers] for i in range(workers)]
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = [pool.submit(render_jobs, warehouse_path, share, out_dir, timezone=timezone,
-                                       radius_km=radius_km) for share in shares]
-                done = {job: path for share, future in zip(shares, futures, strict=True)
-                        for job, path in zip(share, future.result(), strict=True)}
+                futures = [
+                    pool.submit(render_jobs, warehouse_path, share, out_dir, timezone=timezone, radius_km=radius_km)
+                    for share in shares
+                ]
+                done = {
+                    job: path
+                    for share, future in zip(shares, futures, strict=True)
+                    for job, path in zip(share, future.result(), strict=True)
+                }
             return [done[job] for job in jobs]
         except (BrokenProcessPool, OSError) as exc:
             log.warning("rendering in %d processes failed (%s); rendering here, one by one", workers, exc)

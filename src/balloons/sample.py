@@ -6,6 +6,10 @@ three-closure night of 3-4 December whose times were never published (marked est
 Incursions and flights are synthetic, seeded, and shaped to the published figures: 315 balloons
 from June to mid-December, 71 incursion records in October, over 320 flights and about 45,000
 passengers hit. The same seed always gives byte-identical files.
+
+The synthetic files lie under a folder named `synthetic/` (`incursions/synthetic/…`,
+`flights/synthetic/…`): the warehouse marks every row from such a file `synthetic`, and the
+reports say so.
 """
 
 from __future__ import annotations
@@ -252,7 +256,7 @@ def incursion_files(events: list[Incursion]) -> dict[str, bytes]:
               "NKVC-25-9003", "zero balloons"]]
     header = ["detected_at", "balloons", "kind", "municipality", "lat", "lon", "source",
               "source_id", "notes"]
-    files = {"incursions/nkvc/incursions-2025.csv":
+    files = {"incursions/synthetic/nkvc/incursions-2025.csv":
              ("\ufeff" + _csv_text(header, rows, delimiter=";")).encode("utf-8")}
     by_month: dict[str, list[str]] = {}
     for e in events:
@@ -264,17 +268,17 @@ def incursion_files(events: list[Incursion]) -> dict[str, bytes]:
                   "source_id": e.source_id}
         by_month.setdefault(f"{e.at:%Y-%m}", []).append(json.dumps(record, ensure_ascii=False))
     for month, lines in sorted(by_month.items()):
-        files[f"incursions/vsat/{month}.jsonl"] = ("\n".join(lines) + "\n").encode("utf-8")
+        files[f"incursions/synthetic/vsat/{month}.jsonl"] = ("\n".join(lines) + "\n").encode("utf-8")
     # VSAT re-sent part of November: four exact repeats and one corrected balloon count
     november = by_month.get("2025-11", [])
     resend = november[:4]
     if len(november) > 4:
         first = json.loads(november[4])
         earlier = dict(first, balloons=first["balloons"] + 1)
-        files["incursions/vsat/2025-11.jsonl"] = files["incursions/vsat/2025-11.jsonl"].replace(
+        files["incursions/synthetic/vsat/2025-11.jsonl"] = files["incursions/synthetic/vsat/2025-11.jsonl"].replace(
             november[4].encode("utf-8"), json.dumps(earlier, ensure_ascii=False).encode("utf-8"))
         resend.append(november[4])
-    files["incursions/vsat/resend-2025-11.jsonl"] = ("\n".join(resend) + "\n").encode("utf-8")
+    files["incursions/synthetic/vsat/resend-2025-11.jsonl"] = ("\n".join(resend) + "\n").encode("utf-8")
     return files
 
 
@@ -346,7 +350,7 @@ def flights(rng: random.Random, items: list[Closure]) -> dict[str, list[list[obj
                     status = "operated" if rng.random() > 0.05 else "delayed"
                     row = _flight_row(rng, airport, direction, f"{r.airline}{number}", local,
                                       status, r, share=0.85)
-                    files.setdefault(f"flights/{airport}/{day:%Y-%m}.csv.gz", []).append(row)
+                    files.setdefault(f"flights/synthetic/{airport}/{day:%Y-%m}.csv.gz", []).append(row)
             day += timedelta(days=1)
         for start, end, closure in windows[airport]:
             key = (airport, start.isoformat(timespec="minutes"))
@@ -366,7 +370,7 @@ def flights(rng: random.Random, items: list[Closure]) -> dict[str, list[list[obj
                                   share=0.88)
                 if r.name == "private":
                     row[6], row[7] = "", ""
-                files.setdefault(f"flights/{airport}/{local:%Y-%m}.csv.gz", []).append(row)
+                files.setdefault(f"flights/synthetic/{airport}/{local:%Y-%m}.csv.gz", []).append(row)
     return files
 
 

@@ -38,6 +38,7 @@ select
         else 'unknown'
     end as cause,
     source_file,
+    is_synthetic(source_file) as synthetic,
     source_line,
     run_id,
     ingested_at
@@ -65,6 +66,7 @@ comment on column closures.until_estimated is 'True when the end is an estimate 
 comment on column closures.scope is 'What closed: full; arrivals (CLSD FOR LDG / ARR); departures (FOR TKOF / DEP); partial (exceptions such as EXC MIL, CIV FLTS, VFR, PPR). Partial closures are kept but left out of headline totals.';
 comment on column closures.cause is 'balloons, drones, other or unknown: from the reason text (BALLOON, HYBRID, Lithuanian balion-/hibrid- -> balloons; UAS, UAV, DRONE, Lithuanian dron-/bepilot- -> drones; any other reason in a report, or in a NOTAM E) given with DUE/BECAUSE/del -> other), else from the kind of incursion closure_triggers links to it, else unknown; a CSV/JSON cause column wins.';
 comment on column closures.source_file is 'Lineage: raw file the row came from, relative to raw/.';
+comment on column closures.synthetic is 'True when the row comes from a raw file in a folder named synthetic (as the shipped sample''s incursions and flights): made up, not observed. Reports built on such rows say so.';
 comment on column closures.source_line is 'Lineage: line of the raw file, or NOTAM number within it.';
 comment on column closures.run_id is 'Lineage: ingest run that landed the row.';
 comment on column closures.ingested_at is 'Lineage: when that run ingested it (UTC).';

@@ -16,6 +16,7 @@ select
     other_airport,
     airline,
     source_file,
+    is_synthetic(source_file) as synthetic,
     source_line,
     run_id,
     ingested_at
@@ -36,6 +37,7 @@ comment on column flights.passengers is 'Passengers booked or on board, when kno
 comment on column flights.other_airport is 'The other end of the flight (origin of an arrival, destination of a departure).';
 comment on column flights.airline is 'Operating airline.';
 comment on column flights.source_file is 'Lineage: raw file the row came from, relative to raw/.';
+comment on column flights.synthetic is 'True when the row comes from a raw file in a folder named synthetic (as the shipped sample''s incursions and flights): made up, not observed. Reports built on such rows say so.';
 comment on column flights.source_line is 'Lineage: line of the raw file.';
 comment on column flights.run_id is 'Lineage: ingest run that landed the row.';
 comment on column flights.ingested_at is 'Lineage: when that run ingested it (UTC).';

@@ -16,6 +16,7 @@ select
     source_id,
     notes,
     source_file,
+    is_synthetic(source_file) as synthetic,
     source_line,
     run_id,
     ingested_at
@@ -36,6 +37,7 @@ comment on column incursions.source is 'Publisher of the record (e.g. NKVC, VSAT
 comment on column incursions.source_id is 'The publisher''s own id of the record.';
 comment on column incursions.notes is 'Free text from the publisher.';
 comment on column incursions.source_file is 'Lineage: raw file the row came from, relative to raw/.';
+comment on column incursions.synthetic is 'True when the row comes from a raw file in a folder named synthetic (as the shipped sample''s incursions and flights): made up, not observed. Reports built on such rows say so.';
 comment on column incursions.source_line is 'Lineage: line (CSV, JSONL), element (JSON) of the raw file.';
 comment on column incursions.run_id is 'Lineage: ingest run that landed the row.';
 comment on column incursions.ingested_at is 'Lineage: when that run ingested it (UTC).';
