@@ -345,3 +345,22 @@ def test_observed_data_carries_no_synthetic_warning(tmp_path: Path, ctx) -> None
     finally:
         con.close()
     assert "Synthetic" not in texts[0] and "FR1" not in texts[0]
+
+
+def test_closures_left_out_of_the_totals_are_marked_in_the_tables(tmp_path: Path, ctx) -> None:
+    write(
+        tmp_path,
+        "closures/ops/c.csv",
+        "airport,closed_from,closed_until,scope\n"
+        "EYVI,2025-10-04T22:16,2025-10-05T00:10,full\n"
+        "EYKA,2025-10-06T20:00,2025-10-06T21:00,partial\n",
+    )
+    con = warehouse.connect_read_only(build_warehouse(tmp_path, ctx))
+    try:
+        local = report.context(con, timezone="Europe/Vilnius", radius_km=30)
+        month = page_texts(report.render_month(con, "2025-10", tmp_path / "reports", local))[0]
+        year = "\n".join(page_texts(report.render_year(con, "2025", tmp_path / "reports", local)))
+    finally:
+        con.close()
+    for text in (month, year):
+        assert "EYKA*" in text and "EYVI*" not in text and "not in the totals" in text

@@ -110,7 +110,7 @@ def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str, timezone:
     rows = con.execute(
         "select airport, timezone(?, closed_from), timezone(?, closed_until), duration_min, flights_affected, "
         "cancelled, diverted, delayed, returned, other, passengers_affected, passengers_low, passengers_high, "
-        "reported_flights, reported_passengers from closure_impact where month between ? and ? "
+        "reported_flights, reported_passengers, in_headline from closure_impact where month between ? and ? "
         "order by closed_from, airport",
         [timezone, timezone, first, last],
     ).fetchall()
@@ -130,8 +130,23 @@ def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str, timezone:
         "high",
         "reported_flights",
         "reported_passengers",
+        "in_headline",
     )
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+OUTSIDE_TOTALS = "*"
+"""Marks a closure that headline totals leave out (partial scope, or a cause not counted)."""
+
+
+def _closure_label(c: dict[str, Any]) -> str:
+    return c["airport"] if c["in_headline"] else f"{c['airport']}{OUTSIDE_TOTALS}"
+
+
+def _closures_title(title: str, closures: list[dict[str, Any]]) -> str:
+    if all(c["in_headline"] for c in closures):
+        return title
+    return f"{title} ({OUTSIDE_TOTALS} not in the totals: partial, or a cause not counted)"
 
 
 def incursions_of(con: duckdb.DuckDBPyConnection, first: str, last: str, timezone: str) -> list[dict[str, Any]]:
@@ -321,7 +336,7 @@ def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext,
     table_rows = [
         [
             f"{c['start']:%d %b %H:%M}-{c['end']:%H:%M}",
-            c["airport"],
+            _closure_label(c),
             f"{c['minutes'] / 60:.1f}",
             str(c["flights"]),
             "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
@@ -336,7 +351,7 @@ def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext,
         ax2,
         CLOSURE_HEADER,
         table_rows,
-        title="Closures: computed beside reported",
+        title=_closures_title("Closures: computed beside reported", closures),
         font_size=9.5,
         widths=CLOSURE_WIDTHS,
         row_scale=scale,
@@ -558,7 +573,7 @@ def year_closures_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCon
     rows = [
         [
             f"{c['start']:%Y-%m-%d %H:%M}-{c['end']:%H:%M}",
-            c["airport"],
+            _closure_label(c),
             f"{c['minutes'] / 60:.1f}",
             str(c["flights"]),
             "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
@@ -569,7 +584,15 @@ def year_closures_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCon
     ]
     scale = _filling_scale(len(rows), 0.87 - TITLE - 0.2)
     ax = _table_axes(fig, 0.87, len(rows), row_scale=scale)
-    plots.table(ax, CLOSURE_HEADER, rows, title="Closures", font_size=9, widths=CLOSURE_WIDTHS, row_scale=scale)
+    plots.table(
+        ax,
+        CLOSURE_HEADER,
+        rows,
+        title=_closures_title("Closures", closures),
+        font_size=9,
+        widths=CLOSURE_WIDTHS,
+        row_scale=scale,
+    )
     left = 0.87 - _table_height(len(rows), scale) - 0.045
     if left > 0.14:
         _notes(fig, left)
