@@ -29,6 +29,7 @@ test: install lint
 
 lint: install
 	$(BIN)/ruff check src flows tests bench
+	$(BIN)/ruff format --check src flows tests bench
 	$(BIN)/mypy src
 
 bench: install

@@ -62,11 +62,15 @@ def bench_ingest(work: Path, rows: int) -> None:
         with open(path, "rb") as handle:
             total += sum(1 for _ in handle) - 1
     hashing = hash_cost(work / "lake")
-    record(f"1. ingest {rows:,} flights from CSV (validation, identity, lineage)",
-           f"{total / ours:,.0f} rows/s ({ours:.1f} s); the two sha1 per flight alone take {hashing:.2f} s "
-           f"({hashing / rows * 1e6:.2f} s per million)", f"DuckDB COPY read_csv → Parquet {rows / baseline:,.0f} "
-           f"rows/s ({baseline:.2f} s; 0.7x leaves {baseline / 0.7 / rows * 1e6:.2f} s per million)",
-           f"{(total / ours) / (rows / baseline):.3f}x", ">= 0.7x")
+    record(
+        f"1. ingest {rows:,} flights from CSV (validation, identity, lineage)",
+        f"{total / ours:,.0f} rows/s ({ours:.1f} s); the two sha1 per flight alone take {hashing:.2f} s "
+        f"({hashing / rows * 1e6:.2f} s per million)",
+        f"DuckDB COPY read_csv → Parquet {rows / baseline:,.0f} "
+        f"rows/s ({baseline:.2f} s; 0.7x leaves {baseline / 0.7 / rows * 1e6:.2f} s per million)",
+        f"{(total / ours) / (rows / baseline):.3f}x",
+        ">= 0.7x",
+    )
 
 
 def hash_cost(lake_dir: Path) -> float:
@@ -75,10 +79,13 @@ def hash_cost(lake_dir: Path) -> float:
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
     files = [str(p) for p in lake.partition_files(lake_dir, "flights")]
-    con.execute("create temp table f as select *, scheduled_at::timestamp as scheduled_utc from read_parquet(?)",
-                [files])
-    sql = (f"select sum(length(sha1({bulk.FLIGHT_ID_JSON_SQL})) + length(sha1("
-           f"{bulk.content_json_sql(list(bulk.FLIGHT_COLUMNS))}))) from f")
+    con.execute(
+        "create temp table f as select *, scheduled_at::timestamp as scheduled_utc from read_parquet(?)", [files]
+    )
+    sql = (
+        f"select sum(length(sha1({bulk.FLIGHT_ID_JSON_SQL})) + length(sha1("
+        f"{bulk.content_json_sql(list(bulk.FLIGHT_COLUMNS))}))) from f"
+    )
     con.execute(sql)  # warm
     return min(timed(lambda: con.execute(sql).fetchone()) for _ in range(3))
 
@@ -111,12 +118,17 @@ where f.scheduled_at < c.closed_until group by all
 def bench_impact(flights: int, closures: int) -> None:
     con = duckdb.connect()
     con.execute(IMPACT_SETUP.format(n=flights, c=closures))
-    models = {name: text for name, text in warehouse.sql_files()
-              if name.startswith("3_intermediate/") or name == "4_reports/closure_impact.sql"}
+    models = {
+        name: text
+        for name, text in warehouse.sql_files()
+        if name.startswith("3_intermediate/") or name == "4_reports/closure_impact.sql"
+    }
 
     def ours() -> None:
         for text in models.values():
-            con.execute(text.replace("create or replace table closure_impact", "create or replace temp table closure_impact"))
+            con.execute(
+                text.replace("create or replace table closure_impact", "create or replace temp table closure_impact")
+            )
 
     def bare() -> None:
         con.execute(f"create or replace temp table bare as {BARE_ASOF}")
@@ -125,23 +137,33 @@ def bench_impact(flights: int, closures: int) -> None:
     ours()  # warm
     t_ours = min(timed(ours) for _ in range(3))
     t_bare = min(timed(bare) for _ in range(3))
-    agree = con.execute("select sum(flights_affected) from closure_impact").fetchone()[0] == \
-        con.execute("select sum(n) from bare").fetchone()[0]
+    agree = (
+        con.execute("select sum(flights_affected) from closure_impact").fetchone()[0]
+        == con.execute("select sum(n) from bare").fetchone()[0]
+    )
     frame = con.execute("select airport, scheduled_at, passengers from flights").df()
     closing = con.execute("select airport, closed_from, closed_until from closures").df()
     sample_n = min(20, len(closing))
 
     def naive() -> None:
         for _, c in closing.head(sample_n).iterrows():
-            hit = frame[(frame.airport == c.airport) & (frame.scheduled_at >= c.closed_from)
-                        & (frame.scheduled_at < c.closed_until)]
+            hit = frame[
+                (frame.airport == c.airport)
+                & (frame.scheduled_at >= c.closed_from)
+                & (frame.scheduled_at < c.closed_until)
+            ]
             hit.passengers.fillna(150).sum()
 
     t_naive = timed(naive) * len(closing) / sample_n
-    record(f"2. impact: {flights:,} flights x {closures:,} closures (all of closure_impact: overlap-safe windows, "
-           f"passenger estimates, status counts)", f"{t_ours:.3f} s (counts agree with the baseline: {agree})",
-           f"bare DuckDB ASOF join count {t_bare:.3f} s; naive pandas loop per closure ~{t_naive:.1f} s "
-           f"(extrapolated from {sample_n} closures)", f"{t_ours / t_bare:.2f}x", "<= 1.0x")
+    record(
+        f"2. impact: {flights:,} flights x {closures:,} closures (all of closure_impact: overlap-safe windows, "
+        f"passenger estimates, status counts)",
+        f"{t_ours:.3f} s (counts agree with the baseline: {agree})",
+        f"bare DuckDB ASOF join count {t_bare:.3f} s; naive pandas loop per closure ~{t_naive:.1f} s "
+        f"(extrapolated from {sample_n} closures)",
+        f"{t_ours / t_bare:.2f}x",
+        "<= 1.0x",
+    )
 
 
 # 3 ------------------------------------------------------------------------------------------------
@@ -174,8 +196,10 @@ def bench_incremental(work: Path, flights: int) -> None:
     def new_day(root: Path) -> None:
         path = root / "raw" / "flights" / "new" / "2026-01-15.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(f"copy ({scale.flights_sql(0, day_rows, 86400).replace(scale.START, '2026-01-15 00:00:00')}) "
-                    f"to '{path.as_posix()}' (header)")
+        con.execute(
+            f"copy ({scale.flights_sql(0, day_rows, 86400).replace(scale.START, '2026-01-15 00:00:00')}) "
+            f"to '{path.as_posix()}' (header)"
+        )
 
     full, empty = work / "full", work / "empty"
     seed_lake(full / "lake", flights)
@@ -185,8 +209,13 @@ def bench_incremental(work: Path, flights: int) -> None:
     ctx = context()
     t_empty = timed(lambda: ingest(empty / "raw", empty / "lake", ctx=ctx, run_id="e"))
     t_full = timed(lambda: ingest(full / "raw", full / "lake", ctx=ctx, run_id="f"))
-    record(f"3. incremental: one new day ({day_rows:,} flights) into a lake of {flights:,} flights",
-           f"{t_full:.3f} s", f"the same day into an empty lake {t_empty:.3f} s", f"{t_full / t_empty:.2f}x", "<= 1.3x")
+    record(
+        f"3. incremental: one new day ({day_rows:,} flights) into a lake of {flights:,} flights",
+        f"{t_full:.3f} s",
+        f"the same day into an empty lake {t_empty:.3f} s",
+        f"{t_full / t_empty:.2f}x",
+        "<= 1.3x",
+    )
 
 
 # 4 ------------------------------------------------------------------------------------------------
@@ -215,12 +244,22 @@ def peak_mib(work: Path, rows: int) -> tuple[float, float]:
     """Peak RSS (MiB) of ingesting `rows` flights, and of DuckDB copying the same CSV."""
     shutil.rmtree(work, ignore_errors=True)
     scale.write(work / "raw", rows)
-    out = subprocess.run([sys.executable, "-c", PEAK + MEMORY_CHILD, str(work)], capture_output=True, text=True,
-                         check=True)
-    baseline = subprocess.run([sys.executable, "-c", PEAK + "import duckdb, sys; duckdb.execute("
-                               "f\"copy (from read_csv('{sys.argv[1]}')) to '{sys.argv[2]}'\"); print(peak_kib())",
-                               str(work / "raw" / "flights" / "scale" / "flights.csv"), str(work / "m.parquet")],
-                              capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK + MEMORY_CHILD, str(work)], capture_output=True, text=True, check=True
+    )
+    baseline = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PEAK + "import duckdb, sys; duckdb.execute("
+            "f\"copy (from read_csv('{sys.argv[1]}')) to '{sys.argv[2]}'\"); print(peak_kib())",
+            str(work / "raw" / "flights" / "scale" / "flights.csv"),
+            str(work / "m.parquet"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(out.stdout.split()[-1]) / 1024, int(baseline.stdout.split()[-1]) / 1024
 
 
@@ -229,19 +268,28 @@ def bench_memory(work: Path, rows: int, target_rows: int = 20_000_000) -> None:
     peak, base_mib = peak_mib(work, rows)
     slope = (peak - half) / (rows - rows // 2)  # MiB per row, start-up memory excluded
     projected = (peak + slope * (target_rows - rows)) / 1024
-    record(f"4. peak memory ingesting a {rows:,}-row CSV", f"{peak:,.0f} MiB RSS ({slope * 1024 * 1024:,.0f} bytes "
-           f"per row; ~{projected:,.1f} GiB projected to {target_rows:,} rows)",
-           f"DuckDB COPY of the same file {base_mib:,.0f} MiB", f"{peak / base_mib:.1f}x", "<= 1.5 GiB at 20M rows")
+    record(
+        f"4. peak memory ingesting a {rows:,}-row CSV",
+        f"{peak:,.0f} MiB RSS ({slope * 1024 * 1024:,.0f} bytes "
+        f"per row; ~{projected:,.1f} GiB projected to {target_rows:,} rows)",
+        f"DuckDB COPY of the same file {base_mib:,.0f} MiB",
+        f"{peak / base_mib:.1f}x",
+        "<= 1.5 GiB at 20M rows",
+    )
 
 
 # 5 ------------------------------------------------------------------------------------------------
 def bench_warehouse(work: Path, flights: int) -> None:
     seed_lake(work / "lake", flights)
     r = warehouse_choice.measure(work / "lake", work)
-    record(f"5a. warehouse build and monthly query, {flights:,} flights", f"build {r['build_table_s']:.1f} s, "
-           f"monthly query {r['monthly_table_s'] * 1000:.0f} ms (tables)", f"views over the lake: build "
-           f"{r['build_view_s'] * 1000:.0f} ms, monthly query {r['monthly_view_s'] * 1000:.0f} ms",
-           f"query {r['monthly_table_s'] / r['monthly_view_s']:.2f}x", "recorded (choice: tables, docs/warehouse.md)")
+    record(
+        f"5a. warehouse build and monthly query, {flights:,} flights",
+        f"build {r['build_table_s']:.1f} s, monthly query {r['monthly_table_s'] * 1000:.0f} ms (tables)",
+        f"views over the lake: build "
+        f"{r['build_view_s'] * 1000:.0f} ms, monthly query {r['monthly_view_s'] * 1000:.0f} ms",
+        f"query {r['monthly_table_s'] / r['monthly_view_s']:.2f}x",
+        "recorded (choice: tables, docs/warehouse.md)",
+    )
 
 
 NOOP_FLOW = """
@@ -265,33 +313,59 @@ def bench_run_sample(work: Path) -> None:
         from balloons import aircraft, periods, report
 
         ingest(own / "raw", own / "lake", ctx=ctx, run_id="own")
-        warehouse.build(own / "lake", own / "warehouse.duckdb", params=warehouse.Params(), airports=ctx.airports,
-                        aircraft_seats=aircraft.seat_table())
+        warehouse.build(
+            own / "lake",
+            own / "warehouse.duckdb",
+            params=warehouse.Params(),
+            airports=ctx.airports,
+            aircraft_seats=aircraft.seat_table(),
+        )
         con = warehouse.connect_read_only(own / "warehouse.duckdb")
         months = periods.data_months(con)
         con.close()
-        report.render_all(own / "warehouse.duckdb", months, ["2025"], own / "reports", timezone="Europe/Vilnius",
-                          radius_km=30, workers=Settings().report_workers)
+        report.render_all(
+            own / "warehouse.duckdb",
+            months,
+            ["2025"],
+            own / "reports",
+            timezone="Europe/Vilnius",
+            radius_km=30,
+            workers=Settings().report_workers,
+        )
 
     t_own = timed(pipeline)
     cli = work / "cli"
     sample.write(cli / "raw")
     env = dict(os.environ, CI="1")
-    t_cli = timed(lambda: subprocess.run([str(Path(sys.executable).parent / "balloons"), "run", "--data-dir", str(cli)],
-                                         env=env, check=True, capture_output=True))
+    t_cli = timed(
+        lambda: subprocess.run(
+            [str(Path(sys.executable).parent / "balloons"), "run", "--data-dir", str(cli)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    )
     # the same process start-up and temporary Prefect server, running a flow that does nothing
-    t_server = timed(lambda: subprocess.run([sys.executable, "-c", NOOP_FLOW], env=env, check=True, capture_output=True))
-    record("5b. `balloons run` on the sample (ingest, warehouse, 7 monthly + 1 yearly PDF)",
-           f"pipeline's own work {t_own:.1f} s", f"whole `balloons run` {t_cli:.1f} s: a fresh process starting "
-           f"Prefect's temporary server and running an empty flow takes {t_server:.1f} s, the rest of "
-           f"Prefect's orchestration {max(t_cli - t_own - t_server, 0):.1f} s",
-           f"own/whole {t_own / t_cli:.2f}", "own work <= 10 s")
+    t_server = timed(
+        lambda: subprocess.run([sys.executable, "-c", NOOP_FLOW], env=env, check=True, capture_output=True)
+    )
+    record(
+        "5b. `balloons run` on the sample (ingest, warehouse, 7 monthly + 1 yearly PDF)",
+        f"pipeline's own work {t_own:.1f} s",
+        f"whole `balloons run` {t_cli:.1f} s: a fresh process starting "
+        f"Prefect's temporary server and running an empty flow takes {t_server:.1f} s, the rest of "
+        f"Prefect's orchestration {max(t_cli - t_own - t_server, 0):.1f} s",
+        f"own/whole {t_own / t_cli:.2f}",
+        "own work <= 10 s",
+    )
 
 
 def machine() -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {mem:.0f} GiB RAM, {platform.machine()}, Python {platform.python_version()}, " \
-           f"DuckDB {duckdb.__version__}"
+    return (
+        f"{os.cpu_count()} cores, {mem:.0f} GiB RAM, {platform.machine()}, Python {platform.python_version()}, "
+        f"DuckDB {duckdb.__version__}"
+    )
 
 
 def main() -> None:
@@ -322,9 +396,12 @@ def main() -> None:
                 step()
                 shutil.rmtree(work, ignore_errors=True)
                 work.mkdir(exist_ok=True)
-    lines = [f"# Benchmark results\n\n{datetime.now(UTC):%Y-%m-%d}, {machine()}.\n",
-             "Command: `" + " ".join(["python -m bench", *sys.argv[1:]]) + "` (see README).\n",
-             "| benchmark | ours | baseline (same run) | ratio | target |", "|---|---|---|---|---|"]
+    lines = [
+        f"# Benchmark results\n\n{datetime.now(UTC):%Y-%m-%d}, {machine()}.\n",
+        "Command: `" + " ".join(["python -m bench", *sys.argv[1:]]) + "` (see README).\n",
+        "| benchmark | ours | baseline (same run) | ratio | target |",
+        "|---|---|---|---|---|",
+    ]
     lines += [f"| {' | '.join(row)} |" for row in RESULTS]
     args.results.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"results: {args.results}")

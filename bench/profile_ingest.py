@@ -67,14 +67,35 @@ def main() -> None:
         scale.write(work / "raw", args.rows)
         folded = work / "profile.txt"
         spy = Path(sys.executable).parent / "py-spy"
-        subprocess.run([str(spy), "record", "--format", "raw", "--rate", "200", "--subprocesses", "-o", str(folded),
-                        "--", sys.executable, "-c", CHILD, str(work)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(spy),
+                "record",
+                "--format",
+                "raw",
+                "--rate",
+                "200",
+                "--subprocesses",
+                "-o",
+                str(folded),
+                "--",
+                sys.executable,
+                "-c",
+                CHILD,
+                str(work),
+            ],
+            check=True,
+            capture_output=True,
+        )
         rows = summarise(folded, args.top)
-    lines = [f"# Ingest profile: {args.rows:,} flights (py-spy, 200 Hz)\n",
-             "Each row is the innermost line of balloons code on the sampled stacks, so time spent inside "
-             "DuckDB, Arrow or Parquet counts against the line that called it. "
-             "Regenerate with `python -m bench.profile_ingest`.\n",
-             "| share | where | code |", "|---|---|---|"]
+    lines = [
+        f"# Ingest profile: {args.rows:,} flights (py-spy, 200 Hz)\n",
+        "Each row is the innermost line of balloons code on the sampled stacks, so time spent inside "
+        "DuckDB, Arrow or Parquet counts against the line that called it. "
+        "Regenerate with `python -m bench.profile_ingest`.\n",
+        "| share | where | code |",
+        "|---|---|---|",
+    ]
     lines += [f"| {share:.1f} % | `{frame}` | `{code}` |" for share, frame, code in rows]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

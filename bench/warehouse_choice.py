@@ -15,10 +15,13 @@ from pathlib import Path
 
 import duckdb
 
-MONTHLY = ("select month, airport, count(*) as flights, sum(passengers) as passengers "
-           "from flights group by all order by all")
-WINDOW = ("select count(*) from flights where scheduled_at >= timestamptz '2025-10-04 19:00:00+00' "
-          "and scheduled_at < timestamptz '2025-10-05 02:00:00+00' and airport = 'EYVI'")
+MONTHLY = (
+    "select month, airport, count(*) as flights, sum(passengers) as passengers from flights group by all order by all"
+)
+WINDOW = (
+    "select count(*) from flights where scheduled_at >= timestamptz '2025-10-04 19:00:00+00' "
+    "and scheduled_at < timestamptz '2025-10-05 02:00:00+00' and airport = 'EYVI'"
+)
 
 
 def synthetic_lake(root: Path, flights: int) -> Path:
@@ -81,10 +84,14 @@ def main() -> None:
         r = measure(lake, work)
     print(f"lake: {lake if args.lake else f'{args.flights:,} synthetic flights'}")
     for kind in ("table", "view"):
-        print(f"  {kind:5}  build {r[f'build_{kind}_s']:7.3f} s   monthly query {r[f'monthly_{kind}_s']:7.3f} s   "
-              f"window query {r[f'window_{kind}_s']:7.3f} s   file {r[f'size_{kind}_mb']:8.1f} MiB")
-    print(f"  view/table query time: monthly {r['monthly_view_s'] / r['monthly_table_s']:.1f}x, "
-          f"window {r['window_view_s'] / r['window_table_s']:.1f}x")
+        print(
+            f"  {kind:5}  build {r[f'build_{kind}_s']:7.3f} s   monthly query {r[f'monthly_{kind}_s']:7.3f} s   "
+            f"window query {r[f'window_{kind}_s']:7.3f} s   file {r[f'size_{kind}_mb']:8.1f} MiB"
+        )
+    print(
+        f"  view/table query time: monthly {r['monthly_view_s'] / r['monthly_table_s']:.1f}x, "
+        f"window {r['window_view_s'] / r['window_table_s']:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -60,8 +60,15 @@ class _Command(click.Command):
 
 class _Group(click.Group):
     command_class = _Command
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
-             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,  # type: ignore[override]
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """Like click's, but a usage error is one line and exit 1 too."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
@@ -159,16 +166,23 @@ def _quiet_prefect_console() -> None:
 
 def data_dir_option(func: Any) -> Any:
     return click.option(
-        "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
         help="Data directory holding raw/, lake/, warehouse.duckdb and reports/ "
-             "[default: $BALLOONS_DATA_DIR or ./data].",
+        "[default: $BALLOONS_DATA_DIR or ./data].",
     )(func)
 
 
 def wait_option(func: Any) -> Any:
-    return click.option("--wait", type=click.FloatRange(min=0, max=24 * 3600), default=0.0, show_default=True,
-                        callback=_not_nan,
-                        help="Seconds (0 to 86400) to wait for another run's lock before giving up.")(func)
+    return click.option(
+        "--wait",
+        type=click.FloatRange(min=0, max=24 * 3600),
+        default=0.0,
+        show_default=True,
+        callback=_not_nan,
+        help="Seconds (0 to 86400) to wait for another run's lock before giving up.",
+    )(func)
 
 
 def _not_nan(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -205,9 +219,13 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @cli.command()
 @data_dir_option
 @click.option("--seed", type=int, default=None, help="Random seed [default: the shipped sample's].")
-@click.option("--scale", type=click.IntRange(min=1), default=None,
-              help="Instead of the sample, write N synthetic flights (20 airports, 24 months) with "
-                   "proportional closures and incursions under raw/*/scale/, for benchmarks.")
+@click.option(
+    "--scale",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Instead of the sample, write N synthetic flights (20 airports, 24 months) with "
+    "proportional closures and incursions under raw/*/scale/, for benchmarks.",
+)
 def sample(data_dir: Path | None, seed: int | None, scale: int | None) -> None:
     """Regenerate the sample raw data (byte-identical for the same seed).
 
@@ -223,8 +241,10 @@ def sample(data_dir: Path | None, seed: int | None, scale: int | None) -> None:
         from balloons import scale as scale_data
 
         paths = scale_data.write(settings.raw_dir, scale, seed=seed if seed is not None else 7)
-        click.echo(f"sample: wrote {scale:,} flights and their closures and incursions: "
-                   + ", ".join(str(p) for p in paths.values()))
+        click.echo(
+            f"sample: wrote {scale:,} flights and their closures and incursions: "
+            + ", ".join(str(p) for p in paths.values())
+        )
         return
     written = sample_data.write(settings.raw_dir, seed if seed is not None else sample_data.SEED)
     click.echo(f"sample: wrote {len(written)} files under {settings.raw_dir}")
@@ -277,23 +297,29 @@ def forget(paths: tuple[str, ...], data_dir: Path | None, wait: float) -> None:
 
     settings = settings_for(data_dir)
     raw = settings.raw_dir.resolve()
-    relative = [Path(p).resolve().relative_to(raw).as_posix() if Path(p).resolve().is_relative_to(raw) else p
-                for p in paths]
+    relative = [
+        Path(p).resolve().relative_to(raw).as_posix() if Path(p).resolve().is_relative_to(raw) else p for p in paths
+    ]
     now = datetime.now(UTC).replace(microsecond=0)
     with pipeline_lock(settings.lock_path, wait_s=wait):
-        gone = forget_files(lake_store(settings, os.environ), relative, run_id=f"{now:%Y%m%dT%H%M%S}Z-forget",
-                            now=now)
-    click.echo(f"forget: withdrew {len(gone)} raw file(s): {', '.join(gone)}; run `balloons build` to update the "
-               "warehouse")
+        gone = forget_files(lake_store(settings, os.environ), relative, run_id=f"{now:%Y%m%dT%H%M%S}Z-forget", now=now)
+    click.echo(
+        f"forget: withdrew {len(gone)} raw file(s): {', '.join(gone)}; run `balloons build` to update the warehouse"
+    )
 
 
 @cli.command()
 @data_dir_option
 @wait_option
 @click.option("--all-reports", is_flag=True, help="Re-render every month's report, not only changed months.")
-@click.option("--runner", default="default", show_default=True, metavar="default|dask[=ADDRESS]",
-              help="Where per-file and per-table tasks run: threads here, a local Dask cluster, or an "
-                   "existing one (dask=tcp://HOST:8786).")
+@click.option(
+    "--runner",
+    default="default",
+    show_default=True,
+    metavar="default|dask[=ADDRESS]",
+    help="Where per-file and per-table tasks run: threads here, a local Dask cluster, or an "
+    "existing one (dask=tcp://HOST:8786).",
+)
 def run(data_dir: Path | None, wait: float, all_reports: bool, runner: str) -> None:
     """Run the whole nightly pipeline once: ingest, rebuild the warehouse with impact, reports.
 
@@ -336,16 +362,23 @@ def build(data_dir: Path | None, wait: float, force: bool) -> None:
 
         _quiet_prefect_console()
         counts = build_flow(settings, force=force)
-    click.echo(f"warehouse: {settings.warehouse_path} "
-               + (" ".join(f"{k}={v}" for k, v in counts.items()) or "unchanged (use --force to rebuild)"))
+    click.echo(
+        f"warehouse: {settings.warehouse_path} "
+        + (" ".join(f"{k}={v}" for k, v in counts.items()) or "unchanged (use --force to rebuild)")
+    )
 
 
 @cli.command()
 @data_dir_option
 @wait_option
 @click.option("--source", "source", default=None, metavar="NAME", help="Fetch only this declared source.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
-              help="Fetch from this UTC day instead of from each source's cursor (and ignore ETags).")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Fetch from this UTC day instead of from each source's cursor (and ignore ETags).",
+)
 def fetch(data_dir: Path | None, wait: float, source: str | None, since: Any) -> None:
     """Fetch new records from the sources declared in sources.toml into raw/ (no ingest).
 
@@ -381,8 +414,14 @@ def fetch(data_dir: Path | None, wait: float, source: str | None, since: Any) ->
 @cli.command()
 @click.argument("sql")
 @data_dir_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 def query(sql: str, data_dir: Path | None, fmt: str) -> None:
     """Run one read-only SQL statement against the warehouse.
 
@@ -419,8 +458,9 @@ def check(data_dir: Path | None) -> None:
     finally:
         con.close()
     for result in results:
-        click.echo(f"{'ok  ' if result.ok else 'FAIL'} {result.name}"
-                   + ("" if result.ok else f" ({result.failures} failing)"))
+        click.echo(
+            f"{'ok  ' if result.ok else 'FAIL'} {result.name}" + ("" if result.ok else f" ({result.failures} failing)")
+        )
     failed = [r for r in results if not r.ok]
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:
@@ -431,8 +471,11 @@ def check(data_dir: Path | None) -> None:
 @data_dir_option
 @click.option("--month", "months", multiple=True, help="Month to render, YYYY-MM (repeatable).")
 @click.option("--all", "everything", is_flag=True, help="Render every month with data and every year.")
-@click.option("--allow-empty", is_flag=True,
-              help="Render a --month outside the months the warehouse holds (a report of zeros, on purpose).")
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Render a --month outside the months the warehouse holds (a report of zeros, on purpose).",
+)
 def report(data_dir: Path | None, months: tuple[str, ...], everything: bool, allow_empty: bool) -> None:
     """Render monthly PDF reports (data/reports/YYYY-MM.pdf) and, with --all, yearly ones (YYYY.pdf).
 
@@ -465,8 +508,12 @@ def report(data_dir: Path | None, months: tuple[str, ...], everything: bool, all
 
 @cli.command()
 @data_dir_option
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the Markdown here instead of standard output.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the Markdown here instead of standard output.",
+)
 def dictionary(data_dir: Path | None, output: Path | None) -> None:
     """Print the data dictionary generated from the warehouse's column descriptions.
 
@@ -508,23 +555,32 @@ def status(data_dir: Path | None, fmt: str) -> None:
     from balloons.storage import lake_store
 
     last_run = reconcile(settings.data_dir, settings.lock_path)
-    state = {"last_run": last_run, **lake_status(lake_store(settings, os.environ)),
-             "warehouse": str(settings.warehouse_path) if settings.warehouse_path.is_file() else None}
+    state = {
+        "last_run": last_run,
+        **lake_status(lake_store(settings, os.environ)),
+        "warehouse": str(settings.warehouse_path) if settings.warehouse_path.is_file() else None,
+    }
     if fmt == "json":
         click.echo(json.dumps(state, indent=1, sort_keys=True))
         return
     run_state = state["last_run"]
-    click.echo(f"last run:   {run_state.get('outcome', 'never')} "
-               f"(started {run_state.get('started_at', '-')}, finished {run_state.get('finished_at', '-')}"
-               + (f", run {run_state['run_id']})" if run_state.get("run_id") else ")"))
+    click.echo(
+        f"last run:   {run_state.get('outcome', 'never')} "
+        f"(started {run_state.get('started_at', '-')}, finished {run_state.get('finished_at', '-')}"
+        + (f", run {run_state['run_id']})" if run_state.get("run_id") else ")")
+    )
     if run_state.get("error"):
         click.echo(f"error:      {run_state['error']}")
     for name, fetched in sorted((run_state.get("fetch") or {}).items()):
-        click.echo(f"fetch:      {name} {fetched.get('outcome')}"
-                   + (f" ({fetched['error']})" if fetched.get("error") else "")
-                   + f" at {fetched.get('fetched_at', '-')}")
-    click.echo(f"ingested:   {state['files_ingested']} raw files in {state['ingest_runs']} runs; "
-               f"quarantined records: {state['quarantined']}")
+        click.echo(
+            f"fetch:      {name} {fetched.get('outcome')}"
+            + (f" ({fetched['error']})" if fetched.get("error") else "")
+            + f" at {fetched.get('fetched_at', '-')}"
+        )
+    click.echo(
+        f"ingested:   {state['files_ingested']} raw files in {state['ingest_runs']} runs; "
+        f"quarantined records: {state['quarantined']}"
+    )
     for table, info in state["tables"].items():
         click.echo(f"{table + ':':11} {info['rows']:>9,} rows, newest {info['newest'] or '-'}")
     click.echo(f"warehouse:  {state['warehouse'] or 'not built'}")
@@ -552,15 +608,21 @@ def serve(data_dir: Path | None) -> None:
     from prefect.settings import get_current_settings
 
     if not get_current_settings().api.url:
-        raise BalloonsError("balloons serve needs a Prefect server: start one ('prefect server start --host "
-                            "127.0.0.1') and set PREFECT_API_URL=http://127.0.0.1:4200/api.")
+        raise BalloonsError(
+            "balloons serve needs a Prefect server: start one ('prefect server start --host "
+            "127.0.0.1') and set PREFECT_API_URL=http://127.0.0.1:4200/api."
+        )
     from flows.deploy import DEPLOYMENT_NAME, nightly_schedule
     from flows.nightly import nightly_flow
 
-    nightly_flow.serve(name=DEPLOYMENT_NAME, schedule=nightly_schedule(),
-                       parameters={"data_dir": str(settings.data_dir), "all_reports": False, "wait_s": 1800.0},
-                       global_limit=1, pause_on_shutdown=True,
-                       description="Nightly balloons run (fetch, ingest, warehouse, impact, reports).")
+    nightly_flow.serve(
+        name=DEPLOYMENT_NAME,
+        schedule=nightly_schedule(),
+        parameters={"data_dir": str(settings.data_dir), "all_reports": False, "wait_s": 1800.0},
+        global_limit=1,
+        pause_on_shutdown=True,
+        description="Nightly balloons run (fetch, ingest, warehouse, impact, reports).",
+    )
 
 
 def _require_raw(settings: Settings) -> None:

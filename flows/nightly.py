@@ -25,8 +25,9 @@ from flows.warehouse import build_flow
 
 
 @flow(name="nightly")
-def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s: float = 0.0,
-                 runner: str = "default") -> str:
+def nightly_flow(
+    data_dir: str | None = None, all_reports: bool = False, wait_s: float = 0.0, runner: str = "default"
+) -> str:
     """Run the whole pipeline once.
 
     Args:
@@ -51,13 +52,24 @@ def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s:
         except BaseException as exc:  # interrupts too: the record must not stay "running"
             finish_run(settings.data_dir, finished_at=datetime.now(UTC), outcome=FAILED, error=reason(exc))
             raise
-        line = (f"fetch: {fetch_report(fetched)}\ningest: {summary.line()}\nwarehouse: {settings.warehouse_path} "
-                + (" ".join(f"{k}={counts[k]}" for k in ("incursions", "closures", "flights", "quarantine"))
-                   if counts else "unchanged (lake unchanged since the last build)")
-                + f"\nreports: {len(paths)} written to {settings.reports_dir}")
+        line = (
+            f"fetch: {fetch_report(fetched)}\ningest: {summary.line()}\nwarehouse: {settings.warehouse_path} "
+            + (
+                " ".join(f"{k}={counts[k]}" for k in ("incursions", "closures", "flights", "quarantine"))
+                if counts
+                else "unchanged (lake unchanged since the last build)"
+            )
+            + f"\nreports: {len(paths)} written to {settings.reports_dir}"
+        )
         failure = fetched.failure_line()
-        finish_run(settings.data_dir, finished_at=datetime.now(UTC), outcome=FAILED if failure else COMPLETED,
-                   error=failure, summary=line, fetch=fetched.status())
+        finish_run(
+            settings.data_dir,
+            finished_at=datetime.now(UTC),
+            outcome=FAILED if failure else COMPLETED,
+            error=failure,
+            summary=line,
+            fetch=fetched.status(),
+        )
     get_run_logger().info(line)
     if failure:  # a failed state, not a raise: one line, no traceback, and the run shows Failed in Prefect
         return Failed(message=failure, data=FetchError(failure))  # type: ignore[return-value]
@@ -67,6 +79,8 @@ def nightly_flow(data_dir: str | None = None, all_reports: bool = False, wait_s:
 def reason(exc: BaseException) -> str:
     """One line for status.json: the error, or that a signal (Ctrl-C, SIGTERM, a cancel) stopped the run."""
     if not isinstance(exc, Exception):
-        return (f"Stopped before finishing by {type(exc).__name__} (Ctrl-C, SIGTERM or a cancelled run); "
-                "the lake and warehouse are consistent and the next run redoes the work.")
+        return (
+            f"Stopped before finishing by {type(exc).__name__} (Ctrl-C, SIGTERM or a cancelled run); "
+            "the lake and warehouse are consistent and the next run redoes the work."
+        )
     return " ".join(f"{type(exc).__name__}: {exc}".split())

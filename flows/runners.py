@@ -26,6 +26,7 @@ def task_runner(spec: str) -> TaskRunner:  # type: ignore[type-arg]
         if address:
             return DaskTaskRunner(address=address)
         processes = bool(get_current_settings().api.url)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": processes,
-                                              "dashboard_address": None})
+        return DaskTaskRunner(
+            cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": processes, "dashboard_address": None}
+        )
     raise ConfigError(f"Unknown runner {spec!r}; use default, dask, or dask=tcp://HOST:PORT.")

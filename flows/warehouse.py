@@ -10,9 +10,12 @@ from flows.ingest import airports, lake_of
 
 def params(settings: Settings) -> warehouse.Params:
     return warehouse.Params(
-        timezone=settings.timezone, load_factor=settings.load_factor,
-        buffer_after_min=settings.buffer_after_min, trigger_radius_km=settings.trigger_radius_km,
-        trigger_lead_min=settings.trigger_lead_min, headline_causes=settings.headline_causes,
+        timezone=settings.timezone,
+        load_factor=settings.load_factor,
+        buffer_after_min=settings.buffer_after_min,
+        trigger_radius_km=settings.trigger_radius_km,
+        trigger_lead_min=settings.trigger_lead_min,
+        headline_causes=settings.headline_causes,
     )
 
 
@@ -23,9 +26,14 @@ def build_warehouse(settings: Settings, force: bool) -> dict[str, int]:
     lake = lake_of(settings)
     if not force and warehouse.is_current(lake, settings.warehouse_path, params(settings)):
         return {}
-    return warehouse.build(lake, settings.warehouse_path, params=params(settings),
-                           airports=airports(), aircraft_seats=aircraft.seat_table(),
-                           force=True)  # currency was checked above, before loading the reference data
+    return warehouse.build(
+        lake,
+        settings.warehouse_path,
+        params=params(settings),
+        airports=airports(),
+        aircraft_seats=aircraft.seat_table(),
+        force=True,
+    )  # currency was checked above, before loading the reference data
 
 
 @flow(name="build-warehouse")

@@ -49,8 +49,9 @@ def build_warehouse(root: Path, ctx: Context, **params: object) -> Path:
 
     ingest(root / "raw", root / "lake", ctx=ctx, run_id="test")
     target = root / "warehouse.duckdb"
-    warehouse.build(root / "lake", target, params=warehouse.Params(**params), airports=AIRPORTS,
-                    aircraft_seats=_seats())
+    warehouse.build(
+        root / "lake", target, params=warehouse.Params(**params), airports=AIRPORTS, aircraft_seats=_seats()
+    )
     return target
 
 
@@ -111,6 +112,11 @@ def s3_env(s3_server: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_SECRET)
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     bucket = f"lake-{uuid.uuid4().hex[:8]}"
-    boto3.client("s3", endpoint_url=s3_server, aws_access_key_id="balloons-test-key",
-                 aws_secret_access_key=S3_SECRET, region_name="us-east-1").create_bucket(Bucket=bucket)
+    boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id="balloons-test-key",
+        aws_secret_access_key=S3_SECRET,
+        region_name="us-east-1",
+    ).create_bucket(Bucket=bucket)
     return bucket

@@ -39,15 +39,20 @@ def test_case(case: str, tmp_path: Path, ctx) -> None:
 
     quarantine = lake.read_quarantine(tmp_path / "lake").to_pylist()
     assert len(quarantine) == len(expected["quarantine"]), [q["reason"] for q in quarantine]
-    for (path, line, reason), row in zip(expected["quarantine"],
-                                         sorted(quarantine, key=lambda q: (q["source_file"], q["source_line"] or 0)),
-                                         strict=True):
+    for (path, line, reason), row in zip(
+        expected["quarantine"], sorted(quarantine, key=lambda q: (q["source_file"], q["source_line"] or 0)), strict=True
+    ):
         assert (row["source_file"], row["source_line"]) == (path, line)
         assert reason in row["reason"], row["reason"]
 
     for row in lake.read_ingest_log(tmp_path / "lake").to_pylist():
-        assert row["rows_read"] == (row["rows_landed"] + row["rows_quarantined"] + row["rows_duplicate"]
-                                    + row["rows_superseded"] + row["rows_skipped"]), row
+        assert row["rows_read"] == (
+            row["rows_landed"]
+            + row["rows_quarantined"]
+            + row["rows_duplicate"]
+            + row["rows_superseded"]
+            + row["rows_skipped"]
+        ), row
 
     for table, column, value in expected["values"]:
         glob = str(tmp_path / "lake" / table / "*" / "*.parquet")

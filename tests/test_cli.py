@@ -61,11 +61,15 @@ def test_run_through_the_cli_while_an_analyst_reads(tmp_path: Path, prefect_harn
     stop = tmp_path / "stop"
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(tmp_path / "warehouse.duckdb"), str(stop)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for night in range(1, 4):  # each run brings a new file, so the warehouse really is rebuilt
             (tmp_path / "raw" / "incursions" / f"2026-01-0{night}.jsonl").write_text(
-                f'{{"detected_at": "2026-01-0{night}T21:00:00+02:00", "source": "VSAT", "source_id": "n{night}"}}\n')
+                f'{{"detected_at": "2026-01-0{night}T21:00:00+02:00", "source": "VSAT", "source_id": "n{night}"}}\n'
+            )
             again = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
             assert again.exit_code == 0, again.output
             assert "files read 1 (unchanged" in again.output
@@ -110,15 +114,21 @@ main()
 """
 
 
-def balloons(tmp_path: Path, *args: str, inject: str = "", env: dict[str, str] | None = None,
-             timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], bool]:
+def balloons(
+    tmp_path: Path, *args: str, inject: str = "", env: dict[str, str] | None = None, timeout: float = 300
+) -> tuple[subprocess.CompletedProcess[str], bool]:
     """Run the real CLI in a fresh process; returns the result and whether Prefect was imported."""
     import os
 
     probe = tmp_path / "prefect-imported"
     environment = {**os.environ, **(env or {}), "PROBE": str(probe)}
-    done = subprocess.run([sys.executable, "-c", PROBE.format(inject=inject), *args], env=environment,
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(inject=inject), *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     return done, probe.read_text() == "True"
 
 
@@ -152,8 +162,9 @@ def test_invalid_setting_is_refused_before_prefect_starts(tmp_path: Path) -> Non
     assert not prefect
 
 
-@pytest.mark.parametrize("args", [["run", "--bogus"], ["query"], ["report", "--month"], ["nosuch"],
-                                  ["query", "select 1", "--format", "xml"]])
+@pytest.mark.parametrize(
+    "args", [["run", "--bogus"], ["query"], ["report", "--month"], ["nosuch"], ["query", "select 1", "--format", "xml"]]
+)
 def test_usage_errors_are_one_line_and_exit_1(args: list[str]) -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1, result.output
@@ -173,8 +184,9 @@ def test_help_and_version_still_exit_0() -> None:
 def test_empty_query_is_one_line(sample_root: Path, sql: str) -> None:
     result = CliRunner().invoke(cli, ["query", sql, "--data-dir", str(sample_root)])
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == ["Error: No SQL statement given; pass one, e.g. \"SELECT * FROM "
-                                          "monthly_incursions\"."]
+    assert result.stderr.splitlines() == [
+        'Error: No SQL statement given; pass one, e.g. "SELECT * FROM monthly_incursions".'
+    ]
 
 
 @pytest.mark.slow
@@ -183,9 +195,11 @@ def test_full_disk_during_a_run_is_one_line_and_recorded_failed(tmp_path: Path) 
     from balloons.status import read_run_status
 
     sample.write(tmp_path / "raw")
-    inject = ("import errno, balloons.warehouse as w\n"
-              "def full(*a, **k): raise OSError(errno.ENOSPC, 'No space left on device', '/data/warehouse.duckdb')\n"
-              "w.build = full")
+    inject = (
+        "import errno, balloons.warehouse as w\n"
+        "def full(*a, **k): raise OSError(errno.ENOSPC, 'No space left on device', '/data/warehouse.duckdb')\n"
+        "w.build = full"
+    )
     done, _ = balloons(tmp_path, "run", "--data-dir", str(tmp_path), inject=inject)
     one_error_line(done, "No space left on device: /data/warehouse.duckdb.")
     assert "Traceback" not in done.stdout + done.stderr
@@ -249,6 +263,8 @@ def test_no_usage_data_banner_in_a_terminal(tmp_path: Path) -> None:
     sample.write(tmp_path / "raw")
     printed = in_a_terminal([str(Path(sys.executable).parent / "balloons"), "serve", "--data-dir", str(tmp_path)], env)
     assert "usage data" not in printed
-    assert printed.strip().splitlines() == ["Error: balloons serve needs a Prefect server: start one ('prefect "
-                                            "server start --host 127.0.0.1') and set "
-                                            "PREFECT_API_URL=http://127.0.0.1:4200/api."]
+    assert printed.strip().splitlines() == [
+        "Error: balloons serve needs a Prefect server: start one ('prefect "
+        "server start --host 127.0.0.1') and set "
+        "PREFECT_API_URL=http://127.0.0.1:4200/api."
+    ]

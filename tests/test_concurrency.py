@@ -18,7 +18,7 @@ HEADER = "detected_at,balloons,municipality,lat,lon,source,source_id\n"
 VERSIONS = {  # one raw file delivered again and again: October changes between two states
     "old": HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n2025-10-05T22:00,1,Trakų r.,54.6,24.9,NKVC,2\n",
     "new": HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n2025-10-05T22:00,4,Trakų r.,54.6,24.9,NKVC,2\n"
-           "2025-10-06T23:00,3,Varėnos r.,54.2,24.6,NKVC,3\n",
+    "2025-10-06T23:00,3,Varėnos r.,54.2,24.6,NKVC,3\n",
 }
 STABLE = HEADER + "2025-09-01T22:00,5,Vilniaus r.,54.7,25.5,NKVC,s1\n"
 
@@ -52,14 +52,25 @@ def test_reader_sees_old_or_new_state_during_rebuilds(tmp_path: Path, ctx) -> No
     def publish(version: str, run: int) -> None:
         (raw / "feed.csv").write_text(VERSIONS[version], encoding="utf-8")
         ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id=f"r{run}")
-        warehouse.build(tmp_path / "lake", target, params=warehouse.Params(), airports=AIRPORTS,
-                        aircraft_seats=_seats())
+        warehouse.build(
+            tmp_path / "lake", target, params=warehouse.Params(), airports=AIRPORTS, aircraft_seats=_seats()
+        )
 
     publish("old", 0)
     stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(target),
-                               str(tmp_path / "lake" / "incursions" / "*" / "*.parquet"), str(stop)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            READER,
+            str(target),
+            str(tmp_path / "lake" / "incursions" / "*" / "*.parquet"),
+            str(stop),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for run in range(1, 11):
             publish("new" if run % 2 else "old", run)
@@ -68,8 +79,10 @@ def test_reader_sees_old_or_new_state_during_rebuilds(tmp_path: Path, ctx) -> No
         out, err = reader.communicate(timeout=120)
     result = json.loads(out)
     assert result["errors"] == [], result["errors"][:3]
-    states = {"warehouse": {("warehouse", 3, 8, 3, 8), ("warehouse", 4, 14, 4, 14)},
-              "lake": {("lake", 3, 8), ("lake", 4, 14)}}
+    states = {
+        "warehouse": {("warehouse", 3, 8, 3, 8), ("warehouse", 4, 14, 4, 14)},
+        "lake": {("lake", 3, 8), ("lake", 4, 14)},
+    }
     answers = [tuple(a) for a in result["answers"]]
     assert len(answers) > 20, err
     mixed = [a for a in answers if a not in states[a[0]]]

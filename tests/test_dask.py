@@ -24,8 +24,13 @@ def contents(path: Path) -> dict[str, list[tuple]]:
         for relation in warehouse.PUBLIC_RELATIONS:
             if relation == "build_info":
                 continue
-            columns = [c for (c,) in con.execute("select column_name from duckdb_columns() where table_name = ? "
-                                                 "order by column_index", [relation]).fetchall() if c not in LINEAGE]
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from duckdb_columns() where table_name = ? order by column_index", [relation]
+                ).fetchall()
+                if c not in LINEAGE
+            ]
             listed = ", ".join(f'"{c}"' for c in columns)  # names read from the catalogue of our own tables
             out[relation] = con.execute(f'select {listed} from "{relation}" order by all').fetchall()
     finally:
@@ -40,7 +45,10 @@ def test_dask_runner_matches_the_default_runner(tmp_path: Path, prefect_harness:
         sample.write(tmp_path / name / "raw")
         result = runner.invoke(cli, ["run", "--runner", option, "--data-dir", str(tmp_path / name)])
         assert result.exit_code == 0, result.output
-    default, dask = contents(tmp_path / "default" / "warehouse.duckdb"), contents(tmp_path / "dask" / "warehouse.duckdb")
+    default, dask = (
+        contents(tmp_path / "default" / "warehouse.duckdb"),
+        contents(tmp_path / "dask" / "warehouse.duckdb"),
+    )
     assert default.keys() == dask.keys()
     for relation in default:
         assert default[relation] == dask[relation], relation

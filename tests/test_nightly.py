@@ -103,21 +103,28 @@ def test_incremental_run_touches_only_the_new_month(served: Path) -> None:
 
     (served / "raw" / "incursions" / "new").mkdir()
     (served / "raw" / "incursions" / "new" / "2026-01-05.jsonl").write_text(
-        '{"detected_at": "2026-01-05T21:10:00+02:00", "balloons": 3, "source": "VSAT", "source_id": "new-1"}\n')
+        '{"detected_at": "2026-01-05T21:10:00+02:00", "balloons": 3, "source": "VSAT", "source_id": "new-1"}\n'
+    )
     result = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
     assert result.exit_code == 0, result.output
     after = lake_files(served)
     changed = {p for p in after if before.get(p) != after[p]}
     relative = {p.relative_to(served / "lake").as_posix().rsplit("/", 1)[0] for p in changed}
     assert {r for r in relative if not r.startswith(("ingest_log", "quarantine", "deliveries"))} == {
-        "incursions/month=2026-01", "contributions/incursions/month=2026-01"}  # the month's records and who gave them
+        "incursions/month=2026-01",
+        "contributions/incursions/month=2026-01",
+    }  # the month's records and who gave them
     assert all(after[p] == before[p] for p in before if "flights" in p.parts or "closures" in p.parts)
     reports_after = {p: p.stat().st_mtime_ns for p in (served / "reports").glob("*.pdf")}
     # a new warehouse build: every report is re-rendered from it, and the new month and year added
-    assert set(reports_after) == set(reports_before) | {served / "reports" / "2026-01.pdf", served / "reports" / "2026.pdf"}
+    assert set(reports_after) == set(reports_before) | {
+        served / "reports" / "2026-01.pdf",
+        served / "reports" / "2026.pdf",
+    }
     assert all(reports_before[p] != reports_after[p] for p in reports_before)
-    _, rows = warehouse.query(served / "warehouse.duckdb", "select incursions, balloons from monthly_incursions "
-                              "where month = '2026-01'")
+    _, rows = warehouse.query(
+        served / "warehouse.duckdb", "select incursions, balloons from monthly_incursions where month = '2026-01'"
+    )
     assert rows == [(1, 3)]
 
 
@@ -134,10 +141,12 @@ def test_second_run_refuses_while_the_lock_is_held(served: Path) -> None:
 @pytest.mark.slow
 def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, before = warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")
-    shutil.copy(REPO / "data" / "raw" / "incursions" / "vsat" / "2025-10.jsonl",
-                served / "raw" / "incursions" / "copy.jsonl")  # all duplicates: lake gets a log file
+    shutil.copy(
+        REPO / "data" / "raw" / "incursions" / "vsat" / "2025-10.jsonl", served / "raw" / "incursions" / "copy.jsonl"
+    )  # all duplicates: lake gets a log file
     (served / "raw" / "incursions" / "late.jsonl").write_text(
-        '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-1"}\n')
+        '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-1"}\n'
+    )
 
     def broken(*args: object, **kwargs: object) -> dict[str, int]:
         raise OSError("disk full while building")
@@ -146,8 +155,10 @@ def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeyp
     monkeypatch.setattr(warehouse, "build", broken)
     failed = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
     assert failed.exit_code == 1
-    assert failed.stderr.splitlines() == ["Error: disk full while building. Fix the cause (disk space, permissions) "
-                                          "and run again; 'balloons status' shows the last run."]
+    assert failed.stderr.splitlines() == [
+        "Error: disk full while building. Fix the cause (disk space, permissions) "
+        "and run again; 'balloons status' shows the last run."
+    ]
     assert read_run_status(served)["outcome"] == "failed"
     assert "disk full" in read_run_status(served)["error"]
     assert read_run_status(served)["run_id"] not in (None, previous["run_id"])  # this run's id, not the last's
@@ -197,7 +208,8 @@ def test_an_unwritable_status_file_never_fails_the_run(served: Path) -> None:
     (served / "status.json").unlink()
     (served / "status.json").mkdir()  # os.replace onto a directory fails: the run must not
     (served / "raw" / "incursions" / "late.jsonl").write_text(
-        '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-2"}\n')
+        '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-2"}\n'
+    )
     result = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
     assert result.exit_code == 0, result.output
     assert "files read 1 (unchanged" in result.output
@@ -230,6 +242,10 @@ def test_flow_parameters_validate_after_the_pickling_a_served_run_does(tmp_path:
 
     with _pickle_local_modules_by_value(nightly_flow):
         (tmp_path / "bundle").write_text(_serialize_bundle_object(nightly_flow))
-    done = subprocess.run([sys.executable, "-c", UNPICKLE_AND_VALIDATE, str(tmp_path / "bundle"), str(tmp_path)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", UNPICKLE_AND_VALIDATE, str(tmp_path / "bundle"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

@@ -17,8 +17,9 @@ def test_make_notebook_renders_html_with_the_chart_inline(sample_root: Path, tmp
     import os
 
     env = {**os.environ, "BALLOONS_DATA_DIR": str(sample_root)}
-    done = subprocess.run(["make", "-s", "-C", str(REPO), "notebook"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        ["make", "-s", "-C", str(REPO), "notebook"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     html = sample_root / "notebook" / "analyst_walkthrough.html"
     assert done.stdout.strip().endswith(f"notebook: {html}")

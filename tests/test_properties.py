@@ -43,8 +43,11 @@ def test_notam_parser_on_notam_shaped_text(text: str) -> None:
 
 
 @QUICK
-@given(data=st.binary(max_size=400), table=st.sampled_from(["incursions", "closures", "flights"]),
-       name=st.sampled_from(NAMES))
+@given(
+    data=st.binary(max_size=400),
+    table=st.sampled_from(["incursions", "closures", "flights"]),
+    name=st.sampled_from(NAMES),
+)
 def test_parse_file_never_raises_and_accounts_for_every_record(data: bytes, table: str, name: str, ctx) -> None:
     parsed = parse_file(RawFile(f"{table}/{name}", table, "0" * 64, Path(name)), data, ctx=ctx)
     assert parsed.read == len(parsed.rows) - parsed.windows + len(parsed.quarantine) + parsed.skipped
@@ -54,11 +57,17 @@ def test_parse_file_never_raises_and_accounts_for_every_record(data: bytes, tabl
 
 POOL = [  # each key (source_id) has one content, so any delivery order must give the same lake
     f"2025-{month:02d}-{day:02d}T{hour:02d}:15,{n},Vilniaus r.,54.{n}1,25.{n}2,NKVC,{month}-{day}-{hour}"
-    for n, (month, day, hour) in enumerate([(6, 1, 22), (7, 4, 23), (10, 4, 21), (10, 31, 23), (11, 1, 1),
-                                            (10, 26, 3), (12, 17, 20), (9, 9, 0)], start=1)
+    for n, (month, day, hour) in enumerate(
+        [(6, 1, 22), (7, 4, 23), (10, 4, 21), (10, 31, 23), (11, 1, 1), (10, 26, 3), (12, 17, 20), (9, 9, 0)], start=1
+    )
 ]
-BAD = ["2025-02-30T10:00,1,,,,NKVC,bad-date", "2025-10-04T22:00,0,,,,NKVC,zero", "not,enough",
-       "2025-03-30T03:30,1,,,,NKVC,spring-gap", "2025-10-04T22:00,1,x,95,25,NKVC,lat"]
+BAD = [
+    "2025-02-30T10:00,1,,,,NKVC,bad-date",
+    "2025-10-04T22:00,0,,,,NKVC,zero",
+    "not,enough",
+    "2025-03-30T03:30,1,,,,NKVC,spring-gap",
+    "2025-10-04T22:00,1,x,95,25,NKVC,lat",
+]
 HEADER = "detected_at,balloons,municipality,lat,lon,source,source_id\n"
 deliveries = st.lists(st.lists(st.sampled_from(POOL + BAD), max_size=6), min_size=1, max_size=5)
 
@@ -108,8 +117,9 @@ def test_ingesting_twice_changes_nothing_and_nothing_is_lost(files: list[list[st
         assert {p: p.read_bytes() for p in (root / "lake").rglob("*.parquet")} == snapshot
         log_rows = lake.read_ingest_log(root / "lake").to_pylist()
         for row in log_rows:
-            assert row["rows_read"] == (row["rows_landed"] + row["rows_quarantined"] + row["rows_duplicate"]
-                                        + row["rows_superseded"])
+            assert row["rows_read"] == (
+                row["rows_landed"] + row["rows_quarantined"] + row["rows_duplicate"] + row["rows_superseded"]
+            )
         assert first.counts.read == sum(len(lines) for lines in files)
         assert first.counts.quarantined == lake.read_quarantine(root / "lake").num_rows
         assert first.counts.landed == len(content(root))

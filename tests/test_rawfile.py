@@ -13,8 +13,14 @@ def all_records(data: bytes, name: str) -> list[Record | BadRecord]:
 
 @pytest.mark.parametrize(
     ("name", "fmt"),
-    [("a.csv", ".csv"), ("a.CSV.GZ", ".csv.gz"), ("a.json", ".json"), ("a.ndjson", ".ndjson"),
-     ("a.notam", ".notam"), ("a.xlsx", None)],
+    [
+        ("a.csv", ".csv"),
+        ("a.CSV.GZ", ".csv.gz"),
+        ("a.json", ".json"),
+        ("a.ndjson", ".ndjson"),
+        ("a.notam", ".notam"),
+        ("a.xlsx", None),
+    ],
 )
 def test_file_format(name: str, fmt: str | None) -> None:
     assert file_format(name) == fmt

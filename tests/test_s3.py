@@ -36,8 +36,9 @@ class Keep(logging.Handler):
 
 
 @pytest.mark.slow
-def test_pipeline_with_an_s3_lake(tmp_path: Path, s3_env: str, prefect_harness: None,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pipeline_with_an_s3_lake(
+    tmp_path: Path, s3_env: str, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BALLOONS_LAKE_URL", f"s3://{s3_env}/balloons/lake")
     sample.write(tmp_path / "raw")
     keep = Keep()
@@ -57,11 +58,13 @@ def _run_with_an_s3_lake(tmp_path: Path, s3_env: str, keep: Keep) -> None:
     assert "balloons/lake/quarantine/data.parquet" in keys
     assert not (tmp_path / "lake").exists()  # raw, warehouse and reports stay under the data dir
     assert (tmp_path / "warehouse.duckdb").is_file() and (tmp_path / "reports" / "2025-10.pdf").is_file()
-    _, rows = warehouse.query(tmp_path / "warehouse.duckdb",
-                              "select incursions from monthly_incursions where month = '2025-10'")
+    _, rows = warehouse.query(
+        tmp_path / "warehouse.duckdb", "select incursions from monthly_incursions where month = '2025-10'"
+    )
     assert rows == [(71,)]
-    query = runner.invoke(cli, ["query", "select count(*) as n from flights", "--format", "csv",
-                                "--data-dir", str(tmp_path)])
+    query = runner.invoke(
+        cli, ["query", "select count(*) as n from flights", "--format", "csv", "--data-dir", str(tmp_path)]
+    )
     assert query.output.split() == ["n", "19641"]
 
     again = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])

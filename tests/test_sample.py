@@ -42,12 +42,17 @@ def test_october_has_71_incursions_and_june_to_december_315_balloons(sample_lake
 
 def test_fifteen_closures_of_2025_at_vilnius_and_kaunas(sample_lake: Path) -> None:
     src = "read_parquet('LAKE/closures/*/*.parquet', hive_partitioning=true)"
-    assert q(sample_lake, f"select airport, count(*) from {src} group by all order by all") == [("EYKA", 1), ("EYVI", 14)]
+    assert q(sample_lake, f"select airport, count(*) from {src} group by all order by all") == [
+        ("EYKA", 1),
+        ("EYVI", 14),
+    ]
     assert q(sample_lake, f"select count(*) from {src} where notes like 'times estimated%'") == [(1,)]
     assert q(sample_lake, f"select count(*) from {src} where source like 'https://%'") == [(15,)]
 
 
 def test_flights_have_realistic_daily_volume(sample_lake: Path) -> None:
     src = "read_parquet('LAKE/flights/*/*.parquet', hive_partitioning=true)"
-    ((per_day,),) = q(sample_lake, f"select count(*) / count(distinct scheduled_at::date) from {src} where airport = 'EYVI'")
+    ((per_day,),) = q(
+        sample_lake, f"select count(*) / count(distinct scheduled_at::date) from {src} where airport = 'EYVI'"
+    )
     assert 60 < per_day < 130

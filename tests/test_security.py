@@ -16,8 +16,13 @@ from balloons.errors import LakeError
 from balloons.ingest import ingest
 from flows.cli import cli
 
-INJECTIONS = ["2025-10'; DROP TABLE closures; --", "2025-10 OR 1=1", "../../../etc/passwd", "2025-10\x00",
-              "'); COPY closures TO '/tmp/pwned.csv'; --"]
+INJECTIONS = [
+    "2025-10'; DROP TABLE closures; --",
+    "2025-10 OR 1=1",
+    "../../../etc/passwd",
+    "2025-10\x00",
+    "'); COPY closures TO '/tmp/pwned.csv'; --",
+]
 
 
 @pytest.mark.parametrize("value", INJECTIONS)
@@ -34,8 +39,7 @@ def test_query_cannot_write_even_when_stacked(sample_root: Path, tmp_path: Path)
     result = CliRunner().invoke(cli, ["query", evil, "--data-dir", str(sample_root)])
     assert result.exit_code == 1
     assert not (tmp_path / "out.csv").exists()
-    for statement in ("drop table closures", "delete from flights", "create table x(a int)",
-                      "attach ':memory:' as m"):
+    for statement in ("drop table closures", "delete from flights", "create table x(a int)", "attach ':memory:' as m"):
         result = CliRunner().invoke(cli, ["query", statement, "--data-dir", str(sample_root)])
         assert result.exit_code == 1, statement
     assert warehouse.query(sample_root / "warehouse.duckdb", "select count(*) from flights")[1] == [(19641,)]
@@ -68,8 +72,11 @@ def test_raw_names_cannot_write_outside_the_data_dir(tmp_path: Path, ctx) -> Non
     ingest(data / "raw", data / "lake", ctx=ctx, run_id="names")
     created = {p for p in tmp_path.rglob("*")} - before
     assert created and all(p.is_relative_to(data / "lake") for p in created)
-    sources = {q for m in lake.months(data / "lake", "incursions")
-               for q in lake.read_partition(data / "lake", "incursions", m, ["source_file"]).column(0).to_pylist()}
+    sources = {
+        q
+        for m in lake.months(data / "lake", "incursions")
+        for q in lake.read_partition(data / "lake", "incursions", m, ["source_file"]).column(0).to_pylist()
+    }
     assert "incursions/link.csv" not in sources  # links are not followed
     assert "incursions/dots../x..y.csv" in sources
 
@@ -95,11 +102,13 @@ def test_redact_masks_secrets_url_userinfo_and_credential_parameters() -> None:
     }
     assert {text: redact.redact_text(text) for text in cases} == cases
     assert redact.redact({"error": f"x {KEY_SECRET}", "n": 3, "list": [KEY_SECRET, ("s3://k:s@b",)]}) == {
-        "error": "x ***", "n": 3, "list": ["***", ("s3://***@b",)]}
+        "error": "x ***",
+        "n": 3,
+        "list": ["***", ("s3://***@b",)],
+    }
 
 
-def test_secret_values_come_from_secret_settings_and_credential_variables(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_values_come_from_secret_settings_and_credential_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     from balloons.settings import load_settings
 
     monkeypatch.setenv("BALLOONS_S3_SECRET_ACCESS_KEY", KEY_SECRET)
@@ -133,8 +142,9 @@ raise OSError(f"uncaught {secret}")
 
 def test_every_log_handler_and_uncaught_traceback_is_redacted(tmp_path: Path) -> None:
     log_file = tmp_path / "run.log"
-    done = subprocess.run([sys.executable, "-c", _LOGGING_DRIVER, SECRET, str(log_file)], capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", _LOGGING_DRIVER, SECRET, str(log_file)], capture_output=True, text=True, timeout=60
+    )
     outputs = {"stdout": done.stdout, "stderr": done.stderr, "log file": log_file.read_text()}
     assert done.returncode == 1 and "OSError: uncaught ***" in done.stderr
     assert "state message: RuntimeError: outer *** / inner ***" in done.stdout
@@ -199,23 +209,40 @@ def _text_of_every_output(data: Path, prefect_home: Path) -> dict[str, str]:
 def test_planted_secrets_reach_no_output(tmp_path: Path) -> None:
     data, prefect_home = tmp_path / "data", tmp_path / "prefect"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "AWS_", "BALLOONS_"))}
-    env.update(PREFECT_HOME=str(prefect_home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300", AWS_SECRET_ACCESS_KEY=SECRET,
-               AWS_SESSION_TOKEN=TOKEN, BALLOONS_S3_SECRET_ACCESS_KEY=KEY_SECRET, PLANTED_SIGNATURE=SIGNATURE)
+    env.update(
+        PREFECT_HOME=str(prefect_home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300",
+        AWS_SECRET_ACCESS_KEY=SECRET,
+        AWS_SESSION_TOKEN=TOKEN,
+        BALLOONS_S3_SECRET_ACCESS_KEY=KEY_SECRET,
+        PLANTED_SIGNATURE=SIGNATURE,
+    )
 
     def balloons(mode: str, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", _LEAKY_CLI, mode, *args, "--data-dir", str(data)], env=env,
-                              capture_output=True, text=True, timeout=600)
+        return subprocess.run(
+            [sys.executable, "-c", _LEAKY_CLI, mode, *args, "--data-dir", str(data)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
-    runs = {"sample": balloons("ok", "sample"), "run": balloons("ok", "-v", "run"),
-            "failing run": balloons("fail", "-v", "run", "--all-reports"),
-            "status": balloons("ok", "status"), "status json": balloons("ok", "status", "--format", "json")}
+    runs = {
+        "sample": balloons("ok", "sample"),
+        "run": balloons("ok", "-v", "run"),
+        "failing run": balloons("fail", "-v", "run", "--all-reports"),
+        "status": balloons("ok", "status"),
+        "status json": balloons("ok", "status", "--format", "json"),
+    }
     assert [r.returncode for r in runs.values()] == [0, 0, 1, 0, 0], {k: r.stderr[-3000:] for k, r in runs.items()}
     errors = [line for line in runs["failing run"].stderr.splitlines() if line.startswith("Error:")]
     assert errors == ["Error: upload to https://b/r.pdf?X-Amz-Signature=*** refused for ***"]
     assert "error:      ReportError: upload to" in runs["status"].stdout
 
-    outputs = {f"{name} {stream}": getattr(run, stream) for name, run in runs.items() for stream in ("stdout", "stderr")}
+    outputs = {
+        f"{name} {stream}": getattr(run, stream) for name, run in runs.items() for stream in ("stdout", "stderr")
+    }
     outputs.update(_text_of_every_output(data, prefect_home))
     database = next(name for name in outputs if name.endswith("prefect.db"))
     # the leaks happened and were masked where they landed: run logs, state messages, artifacts, status.json

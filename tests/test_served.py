@@ -74,8 +74,9 @@ class Server:
 
     def start(self, name: str, *args: str, cwd: Path | None = None, **env: str) -> subprocess.Popen[Any]:
         log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - the child writes to it
-        process = subprocess.Popen(args, cwd=cwd, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            args, cwd=cwd, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.processes.append(process)
         return process
 
@@ -114,13 +115,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "BALLOONS_"))}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
-               PREFECT_UI_ENABLED="false", PREFECT_API_URL=url, PREFECT_RUNNER_POLL_FREQUENCY="1",
-               PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_LOGGING_EXTRA_LOGGERS="balloons",
-               PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+        PREFECT_UI_ENABLED="false",
+        PREFECT_API_URL=url,
+        PREFECT_RUNNER_POLL_FREQUENCY="1",
+        PREFECT_WORKER_QUERY_SECONDS="1",
+        PREFECT_LOGGING_EXTRA_LOGGERS="balloons",
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+    )
     served = Server(url, env, home)
-    server_process = served.start("server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
-                                  "--port", str(port))
+    server_process = served.start(
+        "server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)
+    )
 
     def healthy() -> bool:
         assert server_process.poll() is None, served.log("server")
@@ -155,8 +164,9 @@ def sample_dir(root: Path) -> Path:
 
 def assert_built(data_dir: Path) -> None:
     vsat_records = len((data_dir / "raw" / OCTOBER[0]).read_text(encoding="utf-8").splitlines())
-    _, rows = warehouse.query(data_dir / "warehouse.duckdb",
-                              "select month, incursions from monthly_incursions where incursions > 0")
+    _, rows = warehouse.query(
+        data_dir / "warehouse.duckdb", "select month, incursions from monthly_incursions where incursions > 0"
+    )
     assert rows == [("2025-10", vsat_records)]
     assert sorted(p.name for p in (data_dir / "reports").glob("*.pdf")) == ["2025-10.pdf", "2025.pdf"]
     record = read_run_status(data_dir)

@@ -21,8 +21,14 @@ def test_a_new_run_replaces_the_last_runs_record(tmp_path: Path) -> None:
     start_run(tmp_path, run_id="new", started_at=T1, pid=2)
     finish_run(tmp_path, finished_at=T1, outcome="failed", error="OSError: disk full")
     assert read_run_status(tmp_path) == {
-        "run_id": "new", "started_at": T1.isoformat(), "finished_at": T1.isoformat(), "outcome": "failed",
-        "pid": 2, "error": "OSError: disk full", "summary": None}
+        "run_id": "new",
+        "started_at": T1.isoformat(),
+        "finished_at": T1.isoformat(),
+        "outcome": "failed",
+        "pid": 2,
+        "error": "OSError: disk full",
+        "summary": None,
+    }
 
 
 def test_only_final_outcomes_end_a_run(tmp_path: Path) -> None:

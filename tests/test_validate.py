@@ -50,10 +50,16 @@ def test_source_id_gives_identity_independent_of_content(ctx) -> None:
 
 
 def test_closure_local_time_uses_airport_zone_and_notam_utc_matches(ctx) -> None:
-    local = closure({"airport": "eyvi", "closed_from": "2025-10-04T22:16", "closed_until": "2025-10-05T04:50"},
-                    ctx=ctx, decimal_comma=False)
-    notam = closure({"airport": "EYVI", "closed_from": "2025-10-04T19:16:00+00:00",
-                     "closed_until": "2025-10-05T01:50:00+00:00"}, ctx=ctx, decimal_comma=False)
+    local = closure(
+        {"airport": "eyvi", "closed_from": "2025-10-04T22:16", "closed_until": "2025-10-05T04:50"},
+        ctx=ctx,
+        decimal_comma=False,
+    )
+    notam = closure(
+        {"airport": "EYVI", "closed_from": "2025-10-04T19:16:00+00:00", "closed_until": "2025-10-05T01:50:00+00:00"},
+        ctx=ctx,
+        decimal_comma=False,
+    )
     assert local["closure_id"] == notam["closure_id"]
     assert local["airport"] == "EYVI"
 
@@ -94,8 +100,11 @@ def test_flight_rules(ctx, fields: dict[str, str], reason: str) -> None:
 
 
 def test_flight_defaults_and_normalisation(ctx) -> None:
-    row = flight({"airport": "EYVI", "direction": "Departure", "flight_number": "fr 2863",
-                  "scheduled_at": "2025-10-04T22:30"}, ctx=ctx, decimal_comma=False)
+    row = flight(
+        {"airport": "EYVI", "direction": "Departure", "flight_number": "fr 2863", "scheduled_at": "2025-10-04T22:30"},
+        ctx=ctx,
+        decimal_comma=False,
+    )
     assert (row["direction"], row["status"], row["flight_number"]) == ("departure", "scheduled", "FR 2863")
 
 

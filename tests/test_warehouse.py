@@ -19,25 +19,73 @@ from flows.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT = {
-    "incursions": ["event_id", "detected_at", "month", "balloons", "kind", "municipality", "lat", "lon",
-                   "altitude_m", "source", "source_id", "notes", "source_file", "source_line", "run_id",
-                   "ingested_at"],
-    "closures": ["closure_id", "airport", "closed_from", "closed_until", "month", "duration_min", "reason",
-                 "notam_id", "reported_flights", "reported_passengers", "source"],
-    "flights": ["flight_id", "airport", "direction", "flight_number", "scheduled_at", "month", "status",
-                "aircraft_type", "seats", "passengers", "other_airport", "airline"],
+    "incursions": [
+        "event_id",
+        "detected_at",
+        "month",
+        "balloons",
+        "kind",
+        "municipality",
+        "lat",
+        "lon",
+        "altitude_m",
+        "source",
+        "source_id",
+        "notes",
+        "source_file",
+        "source_line",
+        "run_id",
+        "ingested_at",
+    ],
+    "closures": [
+        "closure_id",
+        "airport",
+        "closed_from",
+        "closed_until",
+        "month",
+        "duration_min",
+        "reason",
+        "notam_id",
+        "reported_flights",
+        "reported_passengers",
+        "source",
+    ],
+    "flights": [
+        "flight_id",
+        "airport",
+        "direction",
+        "flight_number",
+        "scheduled_at",
+        "month",
+        "status",
+        "aircraft_type",
+        "seats",
+        "passengers",
+        "other_airport",
+        "airline",
+    ],
     "monthly_incursions": ["month", "incursions", "balloons"],
     "quarantine": ["table_name", "source_file", "source_line", "reason", "raw_record"],
-    "ingest_log": ["path", "sha256", "rows_read", "rows_landed", "rows_quarantined", "rows_duplicate",
-                   "rows_superseded", "run_id", "ingested_at"],
+    "ingest_log": [
+        "path",
+        "sha256",
+        "rows_read",
+        "rows_landed",
+        "rows_quarantined",
+        "rows_duplicate",
+        "rows_superseded",
+        "run_id",
+        "ingested_at",
+    ],
 }
 
 
 def columns(path: Path, table: str) -> dict[str, str]:
     con = warehouse.connect_read_only(path)
     try:
-        return dict(con.execute("select column_name, data_type from duckdb_columns() where table_name = ?",
-                                [table]).fetchall())
+        return dict(
+            con.execute("select column_name, data_type from duckdb_columns() where table_name = ?", [table]).fetchall()
+        )
     finally:
         con.close()
 
@@ -55,17 +103,23 @@ def test_timestamps_are_timestamptz_and_months_are_text(sample_root: Path) -> No
 
 
 def test_monthly_incursions_zero_filled_and_in_local_time(tmp_path: Path, ctx) -> None:
-    write(tmp_path, "incursions/a.jsonl",
-          '{"detected_at": "2025-06-10T20:00:00Z", "balloons": 2}\n'
-          '{"detected_at": "2025-08-31T21:30:00Z", "balloons": 3}\n')  # 00:30 on 1 September locally
+    write(
+        tmp_path,
+        "incursions/a.jsonl",
+        '{"detected_at": "2025-06-10T20:00:00Z", "balloons": 2}\n'
+        '{"detected_at": "2025-08-31T21:30:00Z", "balloons": 3}\n',
+    )  # 00:30 on 1 September locally
     path = build_warehouse(tmp_path, ctx)
     _, rows = warehouse.query(path, "select * from monthly_incursions")
     assert rows == [("2025-06", 1, 2), ("2025-07", 0, 0), ("2025-08", 0, 0), ("2025-09", 1, 3)]
 
 
 def test_sample_monthly_incursions(sample_root: Path) -> None:
-    _, rows = warehouse.query(sample_root / "warehouse.duckdb",
-                              "select incursions, balloons from monthly_incursions where month = ?", ["2025-10"])
+    _, rows = warehouse.query(
+        sample_root / "warehouse.duckdb",
+        "select incursions, balloons from monthly_incursions where month = ?",
+        ["2025-10"],
+    )
     assert rows[0][0] == 71
     _, total = warehouse.query(sample_root / "warehouse.duckdb", "select sum(balloons) from monthly_incursions")
     assert total == [(315,)]
@@ -92,8 +146,17 @@ def test_missing_warehouse_is_a_one_line_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "table"])
 def test_query_formats(sample_root: Path, fmt: str) -> None:
-    result = CliRunner().invoke(cli, ["query", "select month, incursions from monthly_incursions where month = '2025-10'",
-                                      "--format", fmt, "--data-dir", str(sample_root)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "query",
+            "select month, incursions from monthly_incursions where month = '2025-10'",
+            "--format",
+            fmt,
+            "--data-dir",
+            str(sample_root),
+        ],
+    )
     assert result.exit_code == 0
     expected = {"csv": "month,incursions\n2025-10,71\n", "json": '"incursions": 71', "table": "71"}[fmt]
     assert expected in result.output
@@ -101,9 +164,19 @@ def test_query_formats(sample_root: Path, fmt: str) -> None:
 
 def test_opens_read_only_from_another_directory_with_the_cli(sample_root: Path, tmp_path: Path) -> None:
     duckdb_cli = Path(sys.executable).parent / "duckdb"
-    result = subprocess.run([str(duckdb_cli), "-readonly", "-csv", str(sample_root / "warehouse.duckdb"),
-                             "SELECT incursions FROM monthly_incursions WHERE month = '2025-10'"],
-                            cwd=tmp_path, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [
+            str(duckdb_cli),
+            "-readonly",
+            "-csv",
+            str(sample_root / "warehouse.duckdb"),
+            "SELECT incursions FROM monthly_incursions WHERE month = '2025-10'",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.split() == ["incursions", "71"]
 
 
@@ -122,7 +195,8 @@ def test_data_dictionary_is_current(sample_root: Path) -> None:
     finally:
         con.close()
     assert (REPO / "docs" / "data-dictionary.md").read_text(encoding="utf-8") == text, (
-        "docs/data-dictionary.md is stale: run 'balloons dictionary --output docs/data-dictionary.md'")
+        "docs/data-dictionary.md is stale: run 'balloons dictionary --output docs/data-dictionary.md'"
+    )
 
 
 def test_checks_pass_on_the_sample(sample_root: Path) -> None:
@@ -161,18 +235,25 @@ def test_rebuild_never_fails_or_breaks_an_open_reader(sample_root: Path, tmp_pat
             except Exception as exc:
                 errors += 1
                 print("ERROR", exc, file=sys.stderr)
-            if open({str(tmp_path / 'stop')!r}, 'a+').tell():
+            if open({str(tmp_path / "stop")!r}, 'a+').tell():
                 break
         print(seen, errors)
     """)
-    process = subprocess.Popen([sys.executable, "-c", reader], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=os.environ.copy())
+    process = subprocess.Popen(
+        [sys.executable, "-c", reader], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy()
+    )
     try:
         from balloons import aircraft
 
         for _ in range(4):  # force: the lake is unchanged, and an unforced build would skip
-            counts = warehouse.build(sample_root / "lake", target, params=warehouse.Params(),
-                                     airports=ctx.airports, aircraft_seats=aircraft.seat_table(), force=True)
+            counts = warehouse.build(
+                sample_root / "lake",
+                target,
+                params=warehouse.Params(),
+                airports=ctx.airports,
+                aircraft_seats=aircraft.seat_table(),
+                force=True,
+            )
             assert counts["flights"] == 19641
     finally:
         (tmp_path / "stop").write_text("stop")

@@ -27,9 +27,13 @@ SEATS_SCHEMA = pa.schema(
 def own_table() -> list[dict[str, object]]:
     text = resources.files("balloons.data").joinpath("aircraft_seats.csv").read_text("utf-8")
     return [
-        {"aircraft_type": row["aircraft_type"].upper(), "seats_low": int(row["seats_low"]),
-         "seats_typical": int(row["seats_typical"]), "seats_max": int(row["seats_max"]),
-         "source": row["source"]}
+        {
+            "aircraft_type": row["aircraft_type"].upper(),
+            "seats_low": int(row["seats_low"]),
+            "seats_typical": int(row["seats_typical"]),
+            "seats_max": int(row["seats_max"]),
+            "source": row["source"],
+        }
         for row in csv.DictReader(io.StringIO(text))
     ]
 
@@ -43,9 +47,15 @@ def openap_table() -> list[dict[str, object]]:
     rows = []
     for code in sorted(prop.available_aircraft()):
         pax = prop.aircraft(code)["pax"]
-        rows.append({"aircraft_type": code.upper(), "seats_low": int(pax["low"]),
-                     "seats_typical": int(pax["high"]), "seats_max": int(pax["max"]),
-                     "source": label})
+        rows.append(
+            {
+                "aircraft_type": code.upper(),
+                "seats_low": int(pax["low"]),
+                "seats_typical": int(pax["high"]),
+                "seats_max": int(pax["max"]),
+                "source": label,
+            }
+        )
     return rows
 
 

@@ -15,12 +15,26 @@ from balloons.lake import Lake
 from balloons.schema import CLOSURE_CAUSES, CLOSURE_SCOPES, DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, RECORD_TABLES
 from balloons.storage import as_store
 
-UNIQUE = {"incursions": "event_id", "closures": "closure_id", "flights": "flight_id",
-          "closure_impact": "closure_id", "monthly_incursions": "month"}
+UNIQUE = {
+    "incursions": "event_id",
+    "closures": "closure_id",
+    "flights": "flight_id",
+    "closure_impact": "closure_id",
+    "monthly_incursions": "month",
+}
 NOT_NULL = {
     "incursions": ("event_id", "detected_at", "month", "balloons", "kind"),
-    "closures": ("closure_id", "airport", "closed_from", "closed_until", "month", "duration_min", "scope",
-                 "cause", "window_index"),
+    "closures": (
+        "closure_id",
+        "airport",
+        "closed_from",
+        "closed_until",
+        "month",
+        "duration_min",
+        "scope",
+        "cause",
+        "window_index",
+    ),
     "flights": ("flight_id", "airport", "direction", "flight_number", "scheduled_at", "month", "status"),
     "quarantine": ("table_name", "source_file", "reason"),
 }
@@ -33,28 +47,32 @@ ACCEPTED = {
     ("quarantine", "table_name"): RECORD_TABLES,
 }
 INVARIANTS = {
-    "ingest_log reconciles (rows_read = landed + quarantined + duplicate + superseded + skipped)":
+    "ingest_log reconciles (rows_read = landed + quarantined + duplicate + superseded + skipped)": (
         "select count(*) from ingest_log where rows_read <> rows_landed + rows_quarantined"
-        " + rows_duplicate + rows_superseded + rows_skipped",
-    "quarantine holds what the latest ingest of each file quarantined":
+        " + rows_duplicate + rows_superseded + rows_skipped"
+    ),
+    "quarantine holds what the latest ingest of each file quarantined": (
         "with latest as (select * from ingest_log qualify row_number() over (partition by path"
         " order by ingested_at desc, run_id desc) = 1), held as (select source_file, count(*) as n"
         " from quarantine group by 1) select count(*) from latest left join held on"
-        " held.source_file = latest.path where coalesce(held.n, 0) <> latest.rows_quarantined",
-    "monthly_incursions adds up to incursions":
+        " held.source_file = latest.path where coalesce(held.n, 0) <> latest.rows_quarantined"
+    ),
+    "monthly_incursions adds up to incursions": (
         "select count(*) from (select (select sum(incursions) from monthly_incursions) as a,"
-        " (select count(*) from incursions) as b) where a is distinct from b and b > 0",
-    "closure_impact adds up to monthly_impact":
+        " (select count(*) from incursions) as b) where a is distinct from b and b > 0"
+    ),
+    "closure_impact adds up to monthly_impact": (
         "select count(*) from (select (select sum(flights_affected) from closure_impact where in_headline) as a,"
         " (select sum(flights_affected) from monthly_impact) as b,"
         " (select sum(passengers_affected) from closure_impact where in_headline) as c,"
         " (select sum(passengers_affected) from monthly_impact) as d)"
-        " where a is distinct from b or c is distinct from d",
-    "closed_until after closed_from":
-        "select count(*) from closures where closed_until <= closed_from",
-    "passenger bands are ordered (low <= best <= high)":
+        " where a is distinct from b or c is distinct from d"
+    ),
+    "closed_until after closed_from": "select count(*) from closures where closed_until <= closed_from",
+    "passenger bands are ordered (low <= best <= high)": (
         "select count(*) from closure_impact where not (passengers_low <= passengers_affected"
-        " and passengers_affected <= passengers_high)",
+        " and passengers_affected <= passengers_high)"
+    ),
 }
 
 
@@ -85,8 +103,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, lake_dir: Lake) -> list[CheckResu
             results.append(CheckResult(f"not null {table}.{column}", _count(con, sql)))
     for (table, column), allowed in ACCEPTED.items():
         sql = f'select count(*) from "{table}" where "{column}" is not null and "{column}" <> all(?)'
-        results.append(CheckResult(f"accepted values {table}.{column}",
-                                   _count(con, sql, [list(allowed)])))
+        results.append(CheckResult(f"accepted values {table}.{column}", _count(con, sql, [list(allowed)])))
     for table in RECORD_TABLES:
         store = as_store(lake_dir)
         in_lake = sum(store.parquet_rows(path) for path in lake.partition_files(store, table))

@@ -34,7 +34,8 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
         parts.append(f"\n## `{name}`\n\n{_cell(comment)}\n\n| column | type | description |\n|---|---|---|\n")
         columns = con.execute(
             "select column_name, data_type, comment from duckdb_columns() "
-            "where schema_name = 'main' and table_name = ? order by column_index", [name]
+            "where schema_name = 'main' and table_name = ? order by column_index",
+            [name],
         ).fetchall()
         parts.extend(f"| `{c}` | {t} | {_cell(d)} |\n" for c, t, d in columns)
     return "".join(parts)
@@ -44,11 +45,17 @@ def undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Public relations or columns without a description."""
     missing = []
     for name in PUBLIC_RELATIONS:
-        row = con.execute("select comment from duckdb_tables() where schema_name = 'main' and table_name = ?",
-                          [name]).fetchone()
+        row = con.execute(
+            "select comment from duckdb_tables() where schema_name = 'main' and table_name = ?", [name]
+        ).fetchone()
         if not row or not row[0]:
             missing.append(name)
-        missing += [f"{name}.{c}" for (c,) in con.execute(
-            "select column_name from duckdb_columns() where schema_name = 'main' and table_name = ? "
-            "and coalesce(comment, '') = ''", [name]).fetchall()]
+        missing += [
+            f"{name}.{c}"
+            for (c,) in con.execute(
+                "select column_name from duckdb_columns() where schema_name = 'main' and table_name = ? "
+                "and coalesce(comment, '') = ''",
+                [name],
+            ).fetchall()
+        ]
     return missing

@@ -28,8 +28,9 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, fmt: str, t
         writer.writerows([[_plain(v) for v in row] for row in rows])
         return buffer.getvalue()
     if fmt == "json":
-        return json.dumps([dict(zip(columns, map(_plain, row), strict=True)) for row in rows],
-                          ensure_ascii=False, indent=1)
+        return json.dumps(
+            [dict(zip(columns, map(_plain, row), strict=True)) for row in rows], ensure_ascii=False, indent=1
+        )
     from rich.console import Console
     from rich.table import Table
 

@@ -45,7 +45,6 @@ _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@")
 _QUERY_PARAM = re.compile(r"(?P<sep>[?&;])(?P<name>[^=&#\s?;]+)=(?P<value>[^&#\s;]*)")
 
 
-
 class _Registry:
     """This process's secrets. Pickles as an empty registry: a served run pickles the flow with our
     modules by value, and neither the secrets nor the lock may travel in that bundle."""

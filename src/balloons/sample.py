@@ -59,8 +59,11 @@ IMPACT = {
     ("EYVI", "2025-12-06T18:06"): (8, 2, 2, 0),  # (est.)
 }
 ESTIMATED_CLOSURE = {
-    "airport_icao": "EYVI", "closure_start_local": "2025-12-03T23:10",
-    "closure_end_local": "2025-12-04T00:35", "flights_affected": "", "passengers_affected": "",
+    "airport_icao": "EYVI",
+    "closure_start_local": "2025-12-03T23:10",
+    "closure_end_local": "2025-12-04T00:35",
+    "flights_affected": "",
+    "passengers_affected": "",
     "notes": "times estimated: the second of three closures reported that night, no times published",
     "source_url": "https://www.tportal.hr/vijesti/clanak/zracna-luka-u-vilniusu-ponovno-otvorena-nakon-incidenta-sa-sumnjivim-balonima-20251203",
 }
@@ -69,10 +72,15 @@ NOTAM_MONTH = "2025-10"
 # airline code, airline, weight at EYVI, weight at EYKA, destinations, (type, seats) choices
 Airline = tuple[str, str, int, int, list[str], list[tuple[str, int]]]
 AIRLINES: list[Airline] = [
-    ("FR", "Ryanair", 10, 6, ["EGSS", "EIDW", "LIME", "LEBL", "EDDB", "EPKK", "LPPT"],
-     [("B738", 189), ("B38M", 197)]),
-    ("W6", "Wizz Air", 8, 3, ["EGGW", "ENGM", "LIRF", "EDDL", "LTFJ", "LCLK"],
-     [("A320", 180), ("A321", 230), ("A21N", 239)]),
+    ("FR", "Ryanair", 10, 6, ["EGSS", "EIDW", "LIME", "LEBL", "EDDB", "EPKK", "LPPT"], [("B738", 189), ("B38M", 197)]),
+    (
+        "W6",
+        "Wizz Air",
+        8,
+        3,
+        ["EGGW", "ENGM", "LIRF", "EDDL", "LTFJ", "LCLK"],
+        [("A320", 180), ("A321", 230), ("A21N", 239)],
+    ),
     ("BT", "airBaltic", 9, 2, ["EVRA", "EETN", "EKCH", "EHAM", "ESSA"], [("BCS3", 145)]),
     ("LO", "LOT Polish Airlines", 4, 0, ["EPWA"], [("DH8D", 78), ("E195", 112)]),
     ("LH", "Lufthansa", 3, 0, ["EDDF", "EDDM"], [("A320", 168), ("CRJ9", 90)]),
@@ -86,16 +94,21 @@ ROTATIONS = {"EYVI": 46, "EYKA": 9}
 
 MUNICIPALITIES = [
     # name, lat, lon, weight: along the Belarus border and around Vilnius
-    ("Šalčininkų r.", 54.31, 25.38, 8), ("Vilniaus r.", 54.72, 25.50, 9),
-    ("Vilniaus m.", 54.69, 25.28, 4), ("Varėnos r.", 54.22, 24.57, 6),
-    ("Trakų r.", 54.64, 24.93, 4), ("Švenčionių r.", 55.13, 26.16, 5),
-    ("Ignalinos r.", 55.35, 26.16, 3), ("Druskininkų sav.", 54.02, 23.97, 3),
-    ("Lazdijų r.", 54.23, 23.52, 2), ("Elektrėnų sav.", 54.79, 24.66, 2),
-    ("Širvintų r.", 55.05, 24.95, 2), ("Kaišiadorių r.", 54.86, 24.45, 1),
+    ("Šalčininkų r.", 54.31, 25.38, 8),
+    ("Vilniaus r.", 54.72, 25.50, 9),
+    ("Vilniaus m.", 54.69, 25.28, 4),
+    ("Varėnos r.", 54.22, 24.57, 6),
+    ("Trakų r.", 54.64, 24.93, 4),
+    ("Švenčionių r.", 55.13, 26.16, 5),
+    ("Ignalinos r.", 55.35, 26.16, 3),
+    ("Druskininkų sav.", 54.02, 23.97, 3),
+    ("Lazdijų r.", 54.23, 23.52, 2),
+    ("Elektrėnų sav.", 54.79, 24.66, 2),
+    ("Širvintų r.", 55.05, 24.95, 2),
+    ("Kaišiadorių r.", 54.86, 24.45, 1),
     ("Kauno r.", 54.95, 23.95, 1),
 ]
-NEAR = {"EYVI": ["Vilniaus m.", "Vilniaus r.", "Trakų r.", "Šalčininkų r."],
-        "EYKA": ["Kauno r.", "Kaišiadorių r."]}
+NEAR = {"EYVI": ["Vilniaus m.", "Vilniaus r.", "Trakų r.", "Šalčininkų r."], "EYKA": ["Kauno r.", "Kaišiadorių r."]}
 NIGHT_HOURS = [18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5, 9, 14]
 NIGHT_WEIGHTS = [4, 7, 10, 12, 12, 11, 9, 7, 5, 3, 2, 1, 1, 1]
 
@@ -137,9 +150,18 @@ def closures() -> list[Closure]:
         if row["closure_start_local"].startswith(NOTAM_MONTH):
             notam_id = f"A{notam_number}/25"
             notam_number += 1
-        out.append(Closure(row["airport_icao"], start, datetime.fromisoformat(row["closure_end_local"]),
-                           row["flights_affected"], row["passengers_affected"], row["notes"],
-                           row["source_url"], notam_id))
+        out.append(
+            Closure(
+                row["airport_icao"],
+                start,
+                datetime.fromisoformat(row["closure_end_local"]),
+                row["flights_affected"],
+                row["passengers_affected"],
+                row["notes"],
+                row["source_url"],
+                notam_id,
+            )
+        )
     return out
 
 
@@ -156,11 +178,31 @@ def _csv_text(header: list[str], rows: Sequence[Sequence[object]], *, delimiter:
 
 
 def closures_csv(items: list[Closure]) -> str:
-    header = ["airport", "closed_from", "closed_until", "reason", "notam_id", "reported_flights",
-              "reported_passengers", "source", "notes"]
-    rows = [[c.airport, c.start.isoformat(timespec="minutes"), c.end.isoformat(timespec="minutes"),
-             "suspected smuggling balloons from Belarus", c.notam_id, c.reported_flights,
-             c.reported_passengers, c.source, c.notes] for c in items]
+    header = [
+        "airport",
+        "closed_from",
+        "closed_until",
+        "reason",
+        "notam_id",
+        "reported_flights",
+        "reported_passengers",
+        "source",
+        "notes",
+    ]
+    rows = [
+        [
+            c.airport,
+            c.start.isoformat(timespec="minutes"),
+            c.end.isoformat(timespec="minutes"),
+            "suspected smuggling balloons from Belarus",
+            c.notam_id,
+            c.reported_flights,
+            c.reported_passengers,
+            c.source,
+            c.notes,
+        ]
+        for c in items
+    ]
     return _csv_text(header, rows)
 
 
@@ -205,13 +247,19 @@ def incursions(rng: random.Random, items: list[Closure]) -> list[Incursion]:
     per_closure = {10: 5, 11: 5, 12: 3}
     for c in items:
         for _ in range(per_closure[c.start.month]):
-            at = c.start - timedelta(minutes=100) + timedelta(
-                seconds=rng.randrange(int((c.end - c.start).total_seconds()) + 6000))
+            at = (
+                c.start
+                - timedelta(minutes=100)
+                + timedelta(seconds=rng.randrange(int((c.end - c.start).total_seconds()) + 6000))
+            )
             muni, lat, lon = _point(rng, rng.choice(NEAR[c.airport]))
             events.append(Incursion(at.replace(microsecond=0), muni, lat, lon))
     # month edges and the autumn DST night, in local time
-    for stamp, muni in (("2025-10-31T23:40", "Šalčininkų r."), ("2025-11-01T00:30", "Varėnos r."),
-                        ("2025-10-26T03:30", "Vilniaus r.")):
+    for stamp, muni in (
+        ("2025-10-31T23:40", "Šalčininkų r."),
+        ("2025-11-01T00:30", "Varėnos r."),
+        ("2025-10-26T03:30", "Vilniaus r."),
+    ):
         _, lat, lon = _point(rng, muni)
         events.append(Incursion(datetime.fromisoformat(stamp), muni, lat, lon))
     for month, quota in RECORDS_PER_MONTH.items():
@@ -244,28 +292,67 @@ def _ambiguous_or_missing(local: datetime) -> bool:
 def incursion_files(events: list[Incursion]) -> dict[str, bytes]:
     """NKVC's spreadsheet export (`;`, decimal commas, BOM) and VSAT's radar feed (JSONL, UTC)."""
     nkvc = [e for e in events if e.source == "NKVC"]
-    rows = [[e.at.isoformat(timespec="minutes"), e.balloons, "balloon", e.municipality,
-             f"{e.lat:.4f}".replace(".", ","), f"{e.lon:.4f}".replace(".", ","), e.source,
-             e.source_id, ""] for e in nkvc]
+    rows = [
+        [
+            e.at.isoformat(timespec="minutes"),
+            e.balloons,
+            "balloon",
+            e.municipality,
+            f"{e.lat:.4f}".replace(".", ","),
+            f"{e.lon:.4f}".replace(".", ","),
+            e.source,
+            e.source_id,
+            "",
+        ]
+        for e in nkvc
+    ]
     # records a person would mistype: each lands in quarantine with its reason
-    rows += [["2025-09-31T22:10", 1, "balloon", "Varėnos r.", "54,2200", "24,5700", "NKVC",
-              "NKVC-25-9001", "impossible date"],
-             ["2025-08-14T23:05", 1, "balloon", "Šalčininkų r.", "25,3800", "54,3100", "NKVC",
-              "NKVC-25-9002", "lat and lon swapped"],
-             ["2025-07-19T21:40", 0, "balloon", "Trakų r.", "54,6400", "24,9300", "NKVC",
-              "NKVC-25-9003", "zero balloons"]]
-    header = ["detected_at", "balloons", "kind", "municipality", "lat", "lon", "source",
-              "source_id", "notes"]
-    files = {"incursions/synthetic/nkvc/incursions-2025.csv":
-             ("\ufeff" + _csv_text(header, rows, delimiter=";")).encode("utf-8")}
+    rows += [
+        [
+            "2025-09-31T22:10",
+            1,
+            "balloon",
+            "Varėnos r.",
+            "54,2200",
+            "24,5700",
+            "NKVC",
+            "NKVC-25-9001",
+            "impossible date",
+        ],
+        [
+            "2025-08-14T23:05",
+            1,
+            "balloon",
+            "Šalčininkų r.",
+            "25,3800",
+            "54,3100",
+            "NKVC",
+            "NKVC-25-9002",
+            "lat and lon swapped",
+        ],
+        ["2025-07-19T21:40", 0, "balloon", "Trakų r.", "54,6400", "24,9300", "NKVC", "NKVC-25-9003", "zero balloons"],
+    ]
+    header = ["detected_at", "balloons", "kind", "municipality", "lat", "lon", "source", "source_id", "notes"]
+    files = {
+        "incursions/synthetic/nkvc/incursions-2025.csv": ("\ufeff" + _csv_text(header, rows, delimiter=";")).encode(
+            "utf-8"
+        )
+    }
     by_month: dict[str, list[str]] = {}
     for e in events:
         if e.source != "VSAT":
             continue
-        record = {"detected_at": _utc(e.at).isoformat().replace("+00:00", "Z"),
-                  "balloons": e.balloons, "kind": "balloon", "municipality": e.municipality,
-                  "lat": e.lat, "lon": e.lon, "altitude_m": e.altitude_m, "source": "VSAT",
-                  "source_id": e.source_id}
+        record = {
+            "detected_at": _utc(e.at).isoformat().replace("+00:00", "Z"),
+            "balloons": e.balloons,
+            "kind": "balloon",
+            "municipality": e.municipality,
+            "lat": e.lat,
+            "lon": e.lon,
+            "altitude_m": e.altitude_m,
+            "source": "VSAT",
+            "source_id": e.source_id,
+        }
         by_month.setdefault(f"{e.at:%Y-%m}", []).append(json.dumps(record, ensure_ascii=False))
     for month, lines in sorted(by_month.items()):
         files[f"incursions/synthetic/vsat/{month}.jsonl"] = ("\n".join(lines) + "\n").encode("utf-8")
@@ -276,7 +363,8 @@ def incursion_files(events: list[Incursion]) -> dict[str, bytes]:
         first = json.loads(november[4])
         earlier = dict(first, balloons=first["balloons"] + 1)
         files["incursions/synthetic/vsat/2025-11.jsonl"] = files["incursions/synthetic/vsat/2025-11.jsonl"].replace(
-            november[4].encode("utf-8"), json.dumps(earlier, ensure_ascii=False).encode("utf-8"))
+            november[4].encode("utf-8"), json.dumps(earlier, ensure_ascii=False).encode("utf-8")
+        )
         resend.append(november[4])
     files["incursions/synthetic/vsat/resend-2025-11.jsonl"] = ("\n".join(resend) + "\n").encode("utf-8")
     return files
@@ -315,20 +403,40 @@ def rotations(rng: random.Random, airport: str) -> list[Rotation]:
             depart = time(turn // 60, turn % 60)
         days = frozenset(range(7)) if rng.random() < 0.6 else frozenset(rng.sample(range(7), 4))
         column = 2 if airport == "EYVI" else 3
-        out.append(Rotation(code, name, rng.choice(places), aircraft, 1000 + 2 * index + 10 * column,
-                            arrive, depart, days))
+        out.append(
+            Rotation(code, name, rng.choice(places), aircraft, 1000 + 2 * index + 10 * column, arrive, depart, days)
+        )
     return out
 
 
-def _flight_row(rng: random.Random, airport: str, direction: str, number: str, local: datetime,
-                status: str, rotation: Rotation, *, share: float) -> list[object]:
+def _flight_row(
+    rng: random.Random,
+    airport: str,
+    direction: str,
+    number: str,
+    local: datetime,
+    status: str,
+    rotation: Rotation,
+    *,
+    share: float,
+) -> list[object]:
     aircraft, seats = rotation.aircraft
     passengers = round(seats * min(1.0, max(0.4, rng.gauss(share, 0.07))))
     known = rng.random()
     shown_seats: object = seats if known < 0.9 else ""
     shown_pax: object = passengers if known < 0.7 else ""
-    return [airport, direction, number, local.isoformat(timespec="minutes"), status, aircraft,
-            shown_seats, shown_pax, rotation.other, rotation.name]
+    return [
+        airport,
+        direction,
+        number,
+        local.isoformat(timespec="minutes"),
+        status,
+        aircraft,
+        shown_seats,
+        shown_pax,
+        rotation.other,
+        rotation.name,
+    ]
 
 
 def flights(rng: random.Random, items: list[Closure]) -> dict[str, list[list[object]]]:
@@ -342,21 +450,26 @@ def flights(rng: random.Random, items: list[Closure]) -> dict[str, list[list[obj
             for r in table:
                 if day.weekday() not in r.days:
                     continue
-                for direction, clock, number in (("arrival", r.arrive, r.number),
-                                                 ("departure", r.depart, r.number + 1)):
+                for direction, clock, number in (
+                    ("arrival", r.arrive, r.number),
+                    ("departure", r.depart, r.number + 1),
+                ):
                     local = datetime.combine(day, clock)
                     if any(s <= local < e for s, e, _ in windows[airport]) or _ambiguous_or_missing(local):
                         continue
                     status = "operated" if rng.random() > 0.05 else "delayed"
-                    row = _flight_row(rng, airport, direction, f"{r.airline}{number}", local,
-                                      status, r, share=0.85)
+                    row = _flight_row(rng, airport, direction, f"{r.airline}{number}", local, status, r, share=0.85)
                     files.setdefault(f"flights/synthetic/{airport}/{day:%Y-%m}.csv.gz", []).append(row)
             day += timedelta(days=1)
         for start, end, closure in windows[airport]:
             key = (airport, start.isoformat(timespec="minutes"))
             total, cancelled, diverted, returned = IMPACT[key]
-            statuses = (["cancelled"] * cancelled + ["diverted"] * diverted + ["returned"] * returned
-                        + ["delayed"] * (total - cancelled - diverted - returned))
+            statuses = (
+                ["cancelled"] * cancelled
+                + ["diverted"] * diverted
+                + ["returned"] * returned
+                + ["delayed"] * (total - cancelled - diverted - returned)
+            )
             span = int((end - start).total_seconds() // 60)
             for position, status in enumerate(statuses):
                 r = rng.choice(table)
@@ -366,8 +479,7 @@ def flights(rng: random.Random, items: list[Closure]) -> dict[str, list[list[obj
                 if closure.start.date() == date(2025, 11, 30) and position in (10, 30):
                     r = Rotation("", "private", "EPWA", ("C56X", 0), 0, r.arrive, r.depart, r.days)
                     flight_no = f"SP-{'KCA' if position == 10 else 'KCB'}"
-                row = _flight_row(rng, airport, direction, flight_no, local.replace(second=0), status, r,
-                                  share=0.88)
+                row = _flight_row(rng, airport, direction, flight_no, local.replace(second=0), status, r, share=0.88)
                 if r.name == "private":
                     row[6], row[7] = "", ""
                 files.setdefault(f"flights/synthetic/{airport}/{local:%Y-%m}.csv.gz", []).append(row)
@@ -383,8 +495,18 @@ def generate(seed: int = SEED) -> dict[str, bytes]:
         f"closures/notam/{NOTAM_MONTH}.notam": notam_text(items).encode("utf-8"),
     }
     files.update(incursion_files(incursions(rng, items)))
-    header = ["airport", "direction", "flight_number", "scheduled_at", "status", "aircraft_type",
-              "seats", "passengers", "other_airport", "airline"]
+    header = [
+        "airport",
+        "direction",
+        "flight_number",
+        "scheduled_at",
+        "status",
+        "aircraft_type",
+        "seats",
+        "passengers",
+        "other_airport",
+        "airline",
+    ]
     for path, rows in flights(rng, items).items():
         rows.sort(key=lambda row: (str(row[3]), str(row[1]), str(row[2])))
         files[path] = gzip.compress(_csv_text(header, rows).encode("utf-8"), mtime=0)

@@ -11,8 +11,28 @@ import duckdb
 
 log = logging.getLogger(__name__)
 
-AIRPORTS = ["EYVI", "EYKA", "EYPA", "EVRA", "EETN", "EPWA", "EPKK", "EFHK", "ESSA", "EKCH",
-            "ENGM", "EDDB", "EDDF", "EDDM", "EHAM", "LOWW", "LKPR", "LHBP", "EIDW", "EGSS"]
+AIRPORTS = [
+    "EYVI",
+    "EYKA",
+    "EYPA",
+    "EVRA",
+    "EETN",
+    "EPWA",
+    "EPKK",
+    "EFHK",
+    "ESSA",
+    "EKCH",
+    "ENGM",
+    "EDDB",
+    "EDDF",
+    "EDDM",
+    "EHAM",
+    "LOWW",
+    "LKPR",
+    "LHBP",
+    "EIDW",
+    "EGSS",
+]
 TYPES = ["B738", "A320", "A321", "A20N", "BCS3", "AT76", "DH8D", "CRJ9", "E195", "B38M"]
 STATUSES = ["operated", "operated", "operated", "operated", "delayed", "cancelled", "diverted"]
 MONTHS = 24
@@ -26,12 +46,18 @@ def _copy(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> None:
 
 
 def _lists(con: duckdb.DuckDBPyConnection, seed: int) -> None:
-    con.execute("create or replace temp table airports as select unnest(?) as icao, generate_subscripts(?, 1) - 1 as k",
-                [AIRPORTS, AIRPORTS])
-    con.execute("create or replace temp table types as select unnest(?) as t, generate_subscripts(?, 1) - 1 as k",
-                [TYPES, TYPES])
-    con.execute("create or replace temp table statuses as select unnest(?) as s, generate_subscripts(?, 1) - 1 as k",
-                [STATUSES, STATUSES])
+    con.execute(
+        "create or replace temp table airports as select unnest(?) as icao, generate_subscripts(?, 1) - 1 as k",
+        [AIRPORTS, AIRPORTS],
+    )
+    con.execute(
+        "create or replace temp table types as select unnest(?) as t, generate_subscripts(?, 1) - 1 as k",
+        [TYPES, TYPES],
+    )
+    con.execute(
+        "create or replace temp table statuses as select unnest(?) as s, generate_subscripts(?, 1) - 1 as k",
+        [STATUSES, STATUSES],
+    )
     con.execute("create or replace temp table seed as select ?::bigint as seed", [seed])
 
 
@@ -69,25 +95,35 @@ def write(raw_dir: Path, flights: int, *, seed: int = 7) -> dict[str, Path]:
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
     _lists(con, seed)
-    paths = {"flights": raw_dir / "flights" / "scale" / "flights.csv",
-             "closures": raw_dir / "closures" / "scale" / "closures.csv",
-             "incursions": raw_dir / "incursions" / "scale" / "incursions.csv"}
+    paths = {
+        "flights": raw_dir / "flights" / "scale" / "flights.csv",
+        "closures": raw_dir / "closures" / "scale" / "closures.csv",
+        "incursions": raw_dir / "incursions" / "scale" / "incursions.csv",
+    }
     _copy(con, flights_sql(0, flights, span), paths["flights"])
-    _copy(con, f"""
+    _copy(
+        con,
+        f"""
         select a.icao as airport,
                strftime(timestamp '{START}' + to_seconds((i * {span} // {closures})::bigint),
                         '%Y-%m-%dT%H:%M:%SZ') as closed_from,
                strftime(timestamp '{START}' + to_seconds((i * {span} // {closures} + 3600 + hash(i) % 25200)::bigint),
                         '%Y-%m-%dT%H:%M:%SZ') as closed_until,
                'synthetic closure' as reason
-        from range({closures}) t(i) join airports a on a.k = i % {len(AIRPORTS)} order by i""", paths["closures"])
-    _copy(con, f"""
+        from range({closures}) t(i) join airports a on a.k = i % {len(AIRPORTS)} order by i""",
+        paths["closures"],
+    )
+    _copy(
+        con,
+        f"""
         select strftime(timestamp '{START}' + to_seconds((i * {span} // {incursions})::bigint),
                         '%Y-%m-%dT%H:%M:%SZ') as detected_at,
                1 + hash(i) % 4 as balloons, 54.0 + (hash(i) % 1000) / 1000.0 as lat,
                24.0 + (hash(i * 7) % 2000) / 1000.0 as lon,
                'SCALE' as source, 'S-' || i::varchar as source_id
-        from range({incursions}) t(i) order by i""", paths["incursions"])
+        from range({incursions}) t(i) order by i""",
+        paths["incursions"],
+    )
     con.close()
     log.info("scale flights=%d closures=%d incursions=%d path=%s", flights, closures, incursions, raw_dir)
     return paths

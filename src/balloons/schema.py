@@ -145,8 +145,9 @@ def staged(table: str) -> pa.Schema:
     columns, plus the local `month`, and the NOTAM operation `_op` (N, R, C) with the NOTAM `_ref`
     it names. Every column may be null: a NOTAMC row carries only `_op`, `_ref` and lineage."""
     fields = [field.with_nullable(True) for field in TABLES[table].schema if field.name not in RUN_COLUMNS]
-    return pa.schema([*fields, pa.field("month", pa.string()), pa.field("_op", pa.string()),
-                      pa.field("_ref", pa.string())])
+    return pa.schema(
+        [*fields, pa.field("month", pa.string()), pa.field("_op", pa.string()), pa.field("_ref", pa.string())]
+    )
 
 
 def contribution(table: str) -> pa.Schema:
@@ -154,8 +155,9 @@ def contribution(table: str) -> pa.Schema:
     staged row without `month` (it is in the partition path), the run that delivered it, and
     `delivery`, the run's rank among ingest runs (later runs have larger ranks)."""
     fields = [field for field in staged(table) if field.name != "month"]
-    return pa.schema([*fields, pa.field("run_id", pa.string()), pa.field("ingested_at", UTC_TS),
-                      pa.field("delivery", pa.int64())])
+    return pa.schema(
+        [*fields, pa.field("run_id", pa.string()), pa.field("ingested_at", UTC_TS), pa.field("delivery", pa.int64())]
+    )
 
 
 DELIVERIES = pa.schema(
@@ -203,8 +205,7 @@ def conform(table: pa.Table, schema: pa.Schema, *, what: str) -> pa.Table:
         column = table.column(field.name)
         if not field.nullable and column.null_count:
             raise SchemaDriftError(
-                f"The {what} table has {column.null_count} null value(s) in required column "
-                f"{field.name!r}."
+                f"The {what} table has {column.null_count} null value(s) in required column {field.name!r}."
             )
         try:
             columns.append(column.cast(field.type))

@@ -40,12 +40,8 @@ class Settings(BaseSettings):
         default="Europe/Vilnius",
         description="Local time for incursion timestamps without offset and for months.",
     )
-    load_factor: float = Field(
-        default=0.8, gt=0, le=1, description="Share of seats taken when passengers are unknown."
-    )
-    buffer_after_min: int = Field(
-        default=0, ge=0, le=24 * 60, description="Minutes added after each reopening."
-    )
+    load_factor: float = Field(default=0.8, gt=0, le=1, description="Share of seats taken when passengers are unknown.")
+    buffer_after_min: int = Field(default=0, ge=0, le=24 * 60, description="Minutes added after each reopening.")
     report_workers: int = Field(
         default=2, ge=1, le=32, description="Processes that render PDFs when more than two are due (1: none)."
     )
@@ -93,15 +89,21 @@ class Settings(BaseSettings):
 
     # --- ingest resource limits (issue 14): past one, a raw file (or record) is quarantined -------
     max_decompressed_bytes: int = Field(
-        default=16 << 30, ge=1 << 20, le=1 << 40,
+        default=16 << 30,
+        ge=1 << 20,
+        le=1 << 40,
         description="Bytes a .gz raw file may inflate to (streamed, so memory stays flat).",
     )
     max_decompression_ratio: int = Field(
-        default=100, ge=10, le=100_000,
+        default=100,
+        ge=10,
+        le=100_000,
         description="Inflated / compressed bytes beyond which a .gz file is a bomb (checked past 16 MiB).",
     )
     max_record_file_bytes: int = Field(
-        default=256 << 20, ge=1 << 10, le=4 << 30,
+        default=256 << 20,
+        ge=1 << 10,
+        le=4 << 30,
         description="Bytes (inflated) of a file read record by record (JSON, NOTAM, quoted CSV), held in memory.",
     )
     max_line_bytes: int = Field(
@@ -189,8 +191,12 @@ def allowed_range(field: str) -> str:
     info = Settings.model_fields[field]
     kind = "an integer" if _numeric_type(info.annotation) is int else "a finite number"
     signs = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
-    bounds = [f"{signs[name]} {_number(getattr(item, name))}"
-              for item in info.metadata for name in signs if hasattr(item, name)]
+    bounds = [
+        f"{signs[name]} {_number(getattr(item, name))}"
+        for item in info.metadata
+        for name in signs
+        if hasattr(item, name)
+    ]
     return f"{kind} {' and '.join(bounds)}" if bounds else kind
 
 

@@ -34,12 +34,29 @@ FINAL = (COMPLETED, FAILED, CRASHED)
 
 def start_run(data_dir: Path, *, run_id: str, started_at: datetime, pid: int) -> bool:
     """Replace the record with a fresh `running` one for this run (nothing of the last run kept)."""
-    return _write(data_dir, {"run_id": run_id, "started_at": started_at.isoformat(), "finished_at": None,
-                             "outcome": RUNNING, "pid": pid, "error": None, "summary": None})
+    return _write(
+        data_dir,
+        {
+            "run_id": run_id,
+            "started_at": started_at.isoformat(),
+            "finished_at": None,
+            "outcome": RUNNING,
+            "pid": pid,
+            "error": None,
+            "summary": None,
+        },
+    )
 
 
-def finish_run(data_dir: Path, *, finished_at: datetime, outcome: str, error: str | None = None,
-               summary: str | None = None, fetch: dict[str, Any] | None = None) -> bool:
+def finish_run(
+    data_dir: Path,
+    *,
+    finished_at: datetime,
+    outcome: str,
+    error: str | None = None,
+    summary: str | None = None,
+    fetch: dict[str, Any] | None = None,
+) -> bool:
     """End the current record in a final state: completed (with the summary) or failed (with the reason);
     `fetch` holds each source's outcome when the run fetched."""
     if outcome not in FINAL:
@@ -56,10 +73,14 @@ def reconcile(data_dir: Path, lock_path: Path) -> dict[str, Any]:
     record = read_run_status(data_dir)
     if record.get("outcome") != RUNNING or lock_holder(lock_path) is not None:
         return record
-    record.update(outcome=CRASHED, error=(
-        f"The run started at {record.get('started_at', '?')} (pid {record.get('pid', '?')}) stopped without "
-        "finishing: its process was killed or the machine went down. The lake and warehouse are "
-        "consistent; the next run redoes its work."))
+    record.update(
+        outcome=CRASHED,
+        error=(
+            f"The run started at {record.get('started_at', '?')} (pid {record.get('pid', '?')}) stopped without "
+            "finishing: its process was killed or the machine went down. The lake and warehouse are "
+            "consistent; the next run redoes its work."
+        ),
+    )
     _write(data_dir, record)
     return record
 

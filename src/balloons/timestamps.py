@@ -45,9 +45,7 @@ def localize(wall: datetime, *, zone: ZoneInfo, field: str) -> datetime:
     earlier = wall.replace(tzinfo=zone, fold=0)
     instant = earlier.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != wall:
-        raise BadValue(
-            f"{field} {wall.isoformat()} does not exist in {zone.key} (clocks jump forward)"
-        )
+        raise BadValue(f"{field} {wall.isoformat()} does not exist in {zone.key} (clocks jump forward)")
     return instant
 
 

@@ -33,8 +33,18 @@ log = logging.getLogger(__name__)
 
 LAYERS = ("1_staging", "2_facts", "3_intermediate", "4_reports")
 PUBLIC_RELATIONS = (
-    "incursions", "closures", "flights", "monthly_incursions", "quarantine", "ingest_log",
-    "closure_impact", "monthly_impact", "closure_triggers", "airports", "aircraft_seats", "build_info",
+    "incursions",
+    "closures",
+    "flights",
+    "monthly_incursions",
+    "quarantine",
+    "ingest_log",
+    "closure_impact",
+    "monthly_impact",
+    "closure_triggers",
+    "airports",
+    "aircraft_seats",
+    "build_info",
 )
 LOAD_FACTOR_BAND = 0.15
 
@@ -81,16 +91,28 @@ def _register_sources(con: duckdb.DuckDBPyConnection, lake_dir: Lake) -> None:
 
 
 def _airports_table(con: duckdb.DuckDBPyConnection, airports: Mapping[str, Mapping[str, Any]]) -> pa.Table:
-    codes = con.sql(
-        "select airport from src_closures union select airport from src_flights order by 1"
-    ).fetchall()
+    codes = con.sql("select airport from src_closures union select airport from src_flights order by 1").fetchall()
     rows = []
     for (code,) in codes:
         info = airports.get(code, {})
-        rows.append({"icao": code, "name": info.get("name"), "lat": info.get("lat"),
-                     "lon": info.get("lon"), "tz": info.get("tz")})
-    schema = pa.schema([("icao", pa.string()), ("name", pa.string()), ("lat", pa.float64()),
-                        ("lon", pa.float64()), ("tz", pa.string())])
+        rows.append(
+            {
+                "icao": code,
+                "name": info.get("name"),
+                "lat": info.get("lat"),
+                "lon": info.get("lon"),
+                "tz": info.get("tz"),
+            }
+        )
+    schema = pa.schema(
+        [
+            ("icao", pa.string()),
+            ("name", pa.string()),
+            ("lat", pa.float64()),
+            ("lon", pa.float64()),
+            ("tz", pa.string()),
+        ]
+    )
     return pa.Table.from_pylist(rows, schema=schema)
 
 
@@ -99,7 +121,7 @@ def lake_fingerprint(lake_dir: Lake, params: Params) -> tuple[str, int]:
     store = as_store(lake_dir)
     work = f"{store.path(lake.WORK)}/"
     files = [i for i in store.files(store.root) if i.path.endswith(".parquet") and not i.path.startswith(work)]
-    entries = [(i.path[len(store.root):], i.size, i.mtime_ns) for i in files]
+    entries = [(i.path[len(store.root) :], i.size, i.mtime_ns) for i in files]
     text = json.dumps([__version__, params.__dict__, entries], sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), len(entries)
 
@@ -124,8 +146,15 @@ def is_current(lake_dir: Lake, target: Path, params: Params) -> bool:
     return built_fingerprint(target) == lake_fingerprint(lake_dir, params)[0]
 
 
-def build(lake_dir: Lake, target: Path, *, params: Params, airports: Mapping[str, Mapping[str, Any]],
-          aircraft_seats: pa.Table, force: bool = False) -> dict[str, int]:
+def build(
+    lake_dir: Lake,
+    target: Path,
+    *,
+    params: Params,
+    airports: Mapping[str, Mapping[str, Any]],
+    aircraft_seats: pa.Table,
+    force: bool = False,
+) -> dict[str, int]:
     """Build the warehouse at `target` atomically; returns row counts of the public relations.
 
     When the lake and parameters are unchanged since the last build, nothing is written and an
@@ -142,10 +171,19 @@ def build(lake_dir: Lake, target: Path, *, params: Params, airports: Mapping[str
         try:
             _register_sources(con, lake_dir)
             last = con.execute("select max(ingested_at) from src_ingest_log").fetchone()
-            con.register("src_build_info", pa.Table.from_pylist(
-                [{"fingerprint": fingerprint, "lake_files": lake_files, "last_ingest": last[0] if last else None}],
-                schema=pa.schema([("fingerprint", pa.string()), ("lake_files", pa.int64()),
-                                  ("last_ingest", pa.timestamp("us", tz="UTC"))])))
+            con.register(
+                "src_build_info",
+                pa.Table.from_pylist(
+                    [{"fingerprint": fingerprint, "lake_files": lake_files, "last_ingest": last[0] if last else None}],
+                    schema=pa.schema(
+                        [
+                            ("fingerprint", pa.string()),
+                            ("lake_files", pa.int64()),
+                            ("last_ingest", pa.timestamp("us", tz="UTC")),
+                        ]
+                    ),
+                ),
+            )
             con.register("params", pa.Table.from_pylist([params.__dict__]))
             con.register("src_aircraft_seats", aircraft_seats)
             con.register("src_airports", _airports_table(con, airports))
