@@ -391,7 +391,7 @@ def fetch(data_dir: Path | None, wait: float, source: str | None, since: Any) ->
       balloons fetch --source lrt-incursions --since 2025-10-01
     """
     from balloons.lock import pipeline_lock
-    from balloons.status import write_run_status
+    from balloons.status import record_fetch
     from flows.fetch import fetch_flow, fetch_report, sources_of
 
     settings = settings_for(data_dir)
@@ -401,10 +401,7 @@ def fetch(data_dir: Path | None, wait: float, source: str | None, since: Any) ->
     _quiet_prefect_console()
     with pipeline_lock(settings.lock_path, wait_s=wait):
         report = fetch_flow(settings, source=source, since=since.date() if since else None)
-    from balloons.status import read_run_status
-
-    previous = read_run_status(settings.data_dir).get("fetch") or {}
-    write_run_status(settings.data_dir, fetch={**previous, **report.status()})
+    record_fetch(settings.data_dir, report.status())
     click.echo(f"fetch: {fetch_report(report)}")
     failure = report.failure_line()
     if failure:

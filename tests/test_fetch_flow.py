@@ -464,7 +464,7 @@ token_url = "{httpserver.url_for(token_path)}"
     leaks = [(where, secret) for where, text in texts.items() for secret in secrets if secret in text]
     assert leaks == [], [texts[w][max(0, texts[w].find(s) - 300) : texts[w].find(s) + 50] for w, s in leaks]
     sidecar = next(t for p, t in texts.items() if p.endswith(".csv.json"))
-    assert "apikey=REDACTED" in sidecar
+    assert "apikey=***" in sidecar
 
 
 # --- balloons fetch: one source or all, --since, retries, one line for what failed --------------------

@@ -68,6 +68,13 @@ def finish_run(
     return _write(data_dir, record)
 
 
+def record_fetch(data_dir: Path, fetch: dict[str, Any]) -> bool:
+    """Merge each source's latest fetch outcome into the record (a `balloons fetch` outside a run)."""
+    record = read_run_status(data_dir)
+    record["fetch"] = {**(record.get("fetch") or {}), **fetch}
+    return _write(data_dir, record)
+
+
 def reconcile(data_dir: Path, lock_path: Path) -> dict[str, Any]:
     """The last run's record; a `running` record whose run no longer holds the lock becomes `crashed`."""
     record = read_run_status(data_dir)

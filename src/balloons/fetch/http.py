@@ -10,23 +10,22 @@ source are the flow's job (Prefect task retries), not this module's.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr
 
 from balloons.errors import FetchError
+from balloons.redact import redact_text
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "balloons-fetch/0.1 (+https://github.com/; nightly incursion pipeline)"
-_SECRET_PARAM = re.compile(r"(key|token|secret|pass|sig|auth|code|credential)", re.IGNORECASE)
 RETRY_STATUSES = (429, 503)
 
 
@@ -142,12 +141,9 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def safe_url(url: str) -> str:
-    """`url` without user info and with the values of secret-looking query parameters replaced."""
+    """`url` without user info or fragment, its credential query values masked (`balloons.redact`'s rule)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
-    query = urlencode(
-        [(k, "REDACTED" if _SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    )
-    return urlunsplit((parts.scheme, host, parts.path, query, ""))
+    return redact_text(urlunsplit((parts.scheme, host, parts.path, parts.query, "")))
