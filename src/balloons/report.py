@@ -143,6 +143,19 @@ def _closure_label(c: dict[str, Any]) -> str:
     return c["airport"] if c["in_headline"] else f"{c['airport']}{OUTSIDE_TOTALS}"
 
 
+def _closure_row(c: dict[str, Any], *, start: str) -> list[str]:
+    """One row of a closures table (CLOSURE_HEADER), the start shown with the `start` format."""
+    return [
+        f"{c['start']:{start}}-{c['end']:%H:%M}",
+        _closure_label(c),
+        f"{c['minutes'] / 60:.1f}",
+        str(c["flights"]),
+        "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
+        _band(c),
+        "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"]),
+    ]
+
+
 def _closures_title(title: str, closures: list[dict[str, Any]]) -> str:
     if all(c["in_headline"] for c in closures):
         return title
@@ -333,18 +346,7 @@ def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext,
         ax2 = fig.add_axes((0.04, 0.07, 0.92, top - 0.07))
         plots.message(ax2, f"No airport closures in {label}.")
         return fig
-    table_rows = [
-        [
-            f"{c['start']:%d %b %H:%M}-{c['end']:%H:%M}",
-            _closure_label(c),
-            f"{c['minutes'] / 60:.1f}",
-            str(c["flights"]),
-            "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
-            _band(c),
-            "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"]),
-        ]
-        for c in closures
-    ]
+    table_rows = [_closure_row(c, start="%d %b %H:%M") for c in closures]
     scale = _filling_scale(len(table_rows), top - TITLE - 0.16)
     ax2 = _table_axes(fig, top, len(table_rows), row_scale=scale)
     plots.table(
@@ -570,18 +572,7 @@ def year_closures_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCon
     if not closures:
         plots.message(fig.add_axes((0.04, 0.07, 0.92, 0.76)), f"No airport closures in {year}.")
         return fig
-    rows = [
-        [
-            f"{c['start']:%Y-%m-%d %H:%M}-{c['end']:%H:%M}",
-            _closure_label(c),
-            f"{c['minutes'] / 60:.1f}",
-            str(c["flights"]),
-            "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
-            _band(c),
-            "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"]),
-        ]
-        for c in closures
-    ]
+    rows = [_closure_row(c, start="%Y-%m-%d %H:%M") for c in closures]
     scale = _filling_scale(len(rows), 0.87 - TITLE - 0.2)
     ax = _table_axes(fig, 0.87, len(rows), row_scale=scale)
     plots.table(
