@@ -337,10 +337,16 @@ def run(data_dir: Path | None, wait: float, all_reports: bool, runner: str) -> N
     from flows.runners import task_runner
 
     task_runner(runner)  # refuse a bad value before Prefect starts
+    from balloons.errors import FetchError
+    from balloons.status import read_run_status
     from flows.nightly import nightly_flow
 
     _quiet_prefect_console()
-    click.echo(nightly_flow(str(settings.data_dir), all_reports=all_reports, wait_s=wait, runner=runner))
+    try:
+        click.echo(nightly_flow(str(settings.data_dir), all_reports=all_reports, wait_s=wait, runner=runner))
+    except FetchError:  # the rest of the run went on: show what it did, then the one error line
+        click.echo(read_run_status(settings.data_dir).get("summary") or "")
+        raise
 
 
 @cli.command()

@@ -126,6 +126,7 @@ def test_http_file_run_fetches_ingests_skips_unchanged_appends_and_survives_outa
     assert down.exit_code == 1
     last = down.output.strip().splitlines()[-1]
     assert "lrt" in last and "ConnectError" in last, down.output
+    assert "ingest: files read 0" in down.output and "\nwarehouse: " in down.output  # what the run did
     assert count(tmp_path, "select count(*) from incursions") == 5  # the warehouse is still built
     status = read_run_status(tmp_path)
     assert status["outcome"] == "failed" and "lrt" in status["error"]
