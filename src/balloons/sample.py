@@ -27,6 +27,8 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from balloons.validate import COLUMNS
+
 log = logging.getLogger(__name__)
 
 SEED = 20251004
@@ -495,18 +497,7 @@ def generate(seed: int = SEED) -> dict[str, bytes]:
         f"closures/notam/{NOTAM_MONTH}.notam": notam_text(items).encode("utf-8"),
     }
     files.update(incursion_files(incursions(rng, items)))
-    header = [
-        "airport",
-        "direction",
-        "flight_number",
-        "scheduled_at",
-        "status",
-        "aircraft_type",
-        "seats",
-        "passengers",
-        "other_airport",
-        "airline",
-    ]
+    header = list(COLUMNS["flights"])
     for path, rows in flights(rng, items).items():
         rows.sort(key=lambda row: (str(row[3]), str(row[1]), str(row[2])))
         files[path] = gzip.compress(_csv_text(header, rows).encode("utf-8"), mtime=0)
