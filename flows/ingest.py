@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from balloons import ingest as core
 from balloons import lake
 from balloons.rawfile import Limits
+from balloons.schema import RECORD_TABLES
 from balloons.settings import Settings
 from balloons.storage import Store, lake_store
 from balloons.validate import Context
@@ -48,11 +49,14 @@ def find_raw_files(settings: Settings) -> tuple[list[core.RawFile], list[core.Ra
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def parse_raw_file(raw: core.RawFile, settings: Settings, now: datetime, run_id: str) -> core.Parsed:
-    """Read one raw file and validate its records (reading can fail transiently; parsing cannot).
-    Large files spill their rows to the lake's work folder, which every worker can reach."""
+def parse_raw_files(
+    raws: Payload[list[core.RawFile]], settings: Settings, now: datetime, run_id: str
+) -> Payload[list[core.Parsed]]:
+    """Read one table's raw files and validate their records together (reading can fail
+    transiently; parsing cannot). Large files spill their rows to the lake's work folder, which
+    every worker can reach."""
     spill = core.Spill(lake_of(settings), lake.work_folder(run_id))
-    return core.parse_file(raw, ctx=context(settings, now), spill=spill)
+    return Payload(core.parse_files(raws.value, ctx=context(settings, now), spill=spill))
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -106,7 +110,9 @@ def ingest_flow(settings: Settings, run_id: str | None = None) -> core.Summary:
     now = datetime.now(UTC).replace(microsecond=0)
     run_id = run_id or new_run_id(now)
     todo, unchanged = find_raw_files(settings)
-    parsed = [future.result() for future in [parse_raw_file.submit(raw, settings, now, run_id) for raw in todo]]
+    tables = [[raw for raw in todo if raw.table == table] for table in RECORD_TABLES]
+    futures = [parse_raw_files.submit(Payload(raws), settings, now, run_id) for raws in tables if raws]
+    parsed = [p for future in futures for p in future.result().value]
     if parsed:
         delivery = begin_write(settings, Payload(parsed), run_id)
         futures = [

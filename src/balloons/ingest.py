@@ -37,7 +37,7 @@ from balloons.errors import ConfigError
 from balloons.fetch.rawstore import is_sidecar
 from balloons.lake import Lake
 from balloons.merge import Counts, Merged, base_counts, merge_table
-from balloons.parse import Parsed, Spill, data_columns, parse_file
+from balloons.parse import Parsed, Spill, data_columns, parse_file, parse_files
 from balloons.rawfile import RawFile
 from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, RECORD_TABLES, contribution
 from balloons.storage import Store, as_store
@@ -55,6 +55,7 @@ __all__ = [
     "ingest",
     "merge_table",
     "parse_file",
+    "parse_files",
     "prepare",
     "scan",
 ]
@@ -285,7 +286,7 @@ def ingest(raw_dir: Path, lake_dir: Lake, *, ctx: Context, run_id: str) -> Summa
     """Ingest every new or changed raw file; a run over unchanged raw data changes nothing."""
     todo, unchanged = prepare(raw_dir, lake_dir)
     spill = Spill(as_store(lake_dir), lake.work_folder(run_id))
-    parsed_files = [parse_file(raw, ctx=ctx, spill=spill) for raw in todo]
+    parsed_files = parse_files(todo, ctx=ctx, spill=spill)
     summary = write_results(lake_dir, parsed_files, run_id=run_id, now=ctx.now) if parsed_files else Summary(run_id)
     summary.files_seen = len(todo) + len(unchanged)
     summary.files_unchanged = len(unchanged)

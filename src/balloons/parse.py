@@ -1,53 +1,47 @@
-"""Parse and validate one raw file into staged rows (schema.staged) and quarantined records.
+"""Parse and validate one raw file into staged rows (schema.staged) and quarantined records: the
+file is decoded (`decode.py`) and validated in SQL (`validate.py`), one engine for every table and
+format, on a DuckDB connection of its own.
 
 Never raises for anything in the file: a file that cannot be listed, read, decoded or parsed is
 quarantined whole with a reason naming the step that failed, and a record whose validation fails
-in any way is quarantined alone.
-
-Two paths give the same result. Plain CSV files of flights (see `bulk.py`) are read in batches and
-validated column-wise; every other file, and every row the fast path is unsure of, goes through
-`rawfile` / `notam` and `validate` record by record. Large results can be spilled batch by batch
-to Arrow files under the lake's `_work/<run>/` folder, so memory stays flat in the file's size.
+in any way is quarantined alone (a NOTAM's windows land or are quarantined together). Results stay
+in memory up to `IN_MEMORY_ROWS` rows; a larger file's rows go to the lake's `_work/<run>/` folder,
+one Arrow file per month, so a worker's memory stays bounded.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import logging
+import shutil
+import tempfile
 import uuid
-import zlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any, cast
+from pathlib import Path
+from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from balloons import bulk, notam, rawfile
+from balloons.columns import COLUMNS
+from balloons.decode import Decoded, create_table, decode, quarantine_row
 from balloons.errors import RawFileError
-from balloons.identity import content_hash
 from balloons.rawfile import RawFile
 from balloons.schema import LINEAGE_COLUMNS, TABLES, staged
 from balloons.storage import Store
-from balloons.timestamps import BadValue, local_month
-from balloons.validate import (
-    VALIDATORS,
-    Context,
-    canonical_columns,
-    missing_required,
-    repeated_columns,
-)
+from balloons.validate import Context, prepare, validate
 
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 
+IN_MEMORY_ROWS = 1_000_000
+"""Valid rows of one file kept in memory; past this a file's rows are spilled per month."""
+
 
 @dataclass(frozen=True)
 class Spill:
-    """Where parsed batches go when they should not stay in memory: a folder of the lake's store."""
+    """Where parsed rows go when they should not stay in memory: a folder of the lake's store."""
 
     store: Store
     folder: str
@@ -70,8 +64,6 @@ class Parsed:
     """month → Arrow files in the lake store holding that month's spilled rows."""
     ops: int = 0
     """NOTAMR / NOTAMC records among the rows."""
-    fast: int = 0
-    """Rows the fast path (`bulk.py`) accepted; the rest of `read` went record by record."""
     skipped: int = 0
     """NOTAM messages read that are not aerodrome closures (counted, not landed)."""
     windows: int = 0
@@ -105,274 +97,188 @@ def data_columns(table: str) -> list[str]:
     return [name for name in spec.schema.names if name not in skip]
 
 
-def _quarantine_row(raw: RawFile, line: int | None, reason: str, record: str) -> Row:
-    return {
-        "table_name": raw.table,
-        "source_file": raw.path,
-        "source_line": line,
-        "reason": reason,
-        "raw_record": record,
-    }
-
-
-@contextmanager
-def _open(raw: RawFile, data: bytes | None, limits: rawfile.Limits) -> Iterator[IO[bytes]]:
-    handle: IO[bytes] = io.BytesIO(data) if data is not None else open(raw.location, "rb")  # noqa: SIM115
-    try:
-        if raw.path.lower().endswith(".gz"):
-            bounded = rawfile.BoundedGzip(handle, name=raw.path, cap=limits.decompressed_bytes, limits=limits)
-            yield cast(IO[bytes], io.BufferedReader(bounded, buffer_size=1 << 20))
-        else:
-            yield handle
-    finally:
-        handle.close()
-
-
 def whole_file_quarantine(raw: RawFile, reason: str, head: str = "") -> Parsed:
     """A file none of whose records can be told apart: one quarantined record."""
     log.warning("file=%s quarantined whole: %s", raw.path, reason)
-    return Parsed(raw, read=1, quarantine=[_quarantine_row(raw, None, reason, head)])
+    return Parsed(raw, read=1, quarantine=[quarantine_row(raw, None, reason, head)])
 
 
 def parse_file(raw: RawFile, data: bytes | None = None, *, ctx: Context, spill: Spill | None = None) -> Parsed:
-    """Parse and validate one raw file (its bytes, or read from `raw.location` when None).
+    """Parse and validate one raw file (its bytes, or read from `raw.location` when None)."""
+    if data is None:
+        return parse_files([raw], ctx=ctx, spill=spill)[0]
+    with tempfile.TemporaryDirectory(prefix="balloons-data-") as folder:
+        location = Path(folder) / "data"
+        location.write_bytes(data)
+        copy = RawFile(raw.path, raw.table, raw.sha256, location, len(data), raw.mtime_ns, raw.ctime_ns, raw.inode)
+        parsed = parse_files([copy], ctx=ctx, spill=spill)[0]
+    parsed.file = raw
+    return parsed
 
-    Never raises for anything the file holds or for an error reading it: the file (or the record)
-    is quarantined with a reason naming what failed.
+
+def parse_files(raws: list[RawFile], *, ctx: Context, spill: Spill | None = None) -> list[Parsed]:
+    """Parse and validate raw files, in their order: each table's files are decoded into one
+    `decoded` table and validated together, on one DuckDB connection.
+
+    Never raises for anything a file holds or for an error reading it: the file (or the record)
+    is quarantined with a reason naming what failed. Should validating a table's files together
+    fail, each file is validated alone, so only the file at fault is quarantined whole.
     """
-    if raw.error is not None:
-        return whole_file_quarantine(raw, raw.error)
-    fmt = rawfile.file_format(raw.path)
-    parsed: Parsed | None = None
-    stage = "reading"
+    out: dict[int, Parsed] = {}
+    for table in TABLES:
+        mine = [(i, raw) for i, raw in enumerate(raws) if raw.table == table]
+        if mine:
+            out.update(_parse_table(table, mine, ctx=ctx, spill=spill))
+    return [out[i] for i in range(len(raws))]
+
+
+def _parse_table(
+    table: str, files: list[tuple[int, RawFile]], *, ctx: Context, spill: Spill | None
+) -> dict[int, Parsed]:
+    out: dict[int, Parsed] = {}
+    decoded: dict[int, Decoded] = {}
+    work = Path(tempfile.mkdtemp(prefix="balloons-parse-"))
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
-        if raw.table == "flights" and fmt in (".csv", ".csv.gz"):
-            parsed = _parse_plain(raw, data, ctx=ctx, spill=spill)
-        if parsed is None:
-            limit = ctx.limits.record_file_bytes
-            size = len(data) if data is not None else raw.size_bytes
-            if fmt is not None and fmt != ".notam" and size > limit:
-                raise RawFileError(
-                    f"{raw.path} holds {size:,} bytes, over the {limit:,} bytes a file read record "
-                    "by record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)"
-                )
-            content = raw.location.read_bytes() if data is None else data
-            stage = "parsing"
-            parsed = _parse_exact(raw, content, ctx=ctx, fmt=fmt)
-    except RawFileError as exc:
-        return whole_file_quarantine(raw, str(exc))
-    except Exception as exc:  # noqa: BLE001 - one file must never stop the run
-        return whole_file_quarantine(raw, f"{stage} {raw.path} failed: {type(exc).__name__}: {exc}"[:2000])
-    log.info("file=%s rows=%d quarantined=%d", raw.path, parsed.read, len(parsed.quarantine))
-    return parsed
-
-
-def _parse_exact(raw: RawFile, data: bytes, *, ctx: Context, fmt: str | None) -> Parsed:
-    parsed = Parsed(raw)
-    rows: list[Row] = []
-    try:
-        if fmt == ".notam":
-            if raw.table != "closures":
-                raise RawFileError(f"{raw.path}: NOTAM files belong under raw/closures/")
-            if not data:
-                raise RawFileError(f"{raw.path} is empty (0 bytes)")
-            text = rawfile.decode(rawfile.read_bytes(data, name=raw.path, limits=ctx.limits), name=raw.path)
-            items: Iterable[notam.Item] = notam.parse(text, coordinates=notam.airport_coordinates(ctx.airports))
-        else:
-            items = rawfile.records(data, name=raw.path, limits=ctx.limits)
-        _validate_all(parsed, rows, items, ctx=ctx, strict_header=fmt in (".csv", ".csv.gz"))
-    except RawFileError as exc:
-        return whole_file_quarantine(raw, str(exc), data[:200].decode("utf-8", errors="replace"))
-    except RecursionError as exc:
-        return whole_file_quarantine(raw, f"parsing {raw.path} failed: nested too deeply ({exc})")
-    parsed.rows = pa.Table.from_pylist(rows, schema=staged(raw.table))
-    parsed.ops = sum(1 for row in rows if row["_op"] != "N")
-    return parsed
-
-
-class _Mapper:
-    """Canonical column names per distinct header (JSON objects may each have their own keys)."""
-
-    def __init__(self, raw: RawFile, *, strict_header: bool) -> None:
-        self.raw = raw
-        self.strict_header = strict_header
-        self.seen: dict[tuple[str, ...], dict[str, str]] = {}
-
-    def __call__(self, keys: tuple[str, ...]) -> dict[str, str]:
-        mapping = self.seen.get(keys)
-        if mapping is None:
-            mapping, unknown = canonical_columns(self.raw.table, list(keys))
-            repeated = repeated_columns(mapping)
-            if repeated:
-                raise RawFileError(f"{self.raw.path} gives column(s) {', '.join(repeated)} twice")
-            missing = missing_required(self.raw.table, mapping)
-            if self.strict_header and missing:
-                raise RawFileError(f"{self.raw.path} lacks required column(s): {', '.join(missing)}")
-            if unknown:
-                log.warning("file=%s ignores unknown column(s): %s", self.raw.path, ", ".join(unknown))
-            self.seen[keys] = mapping
-        return mapping
-
-
-def _validate_all(
-    parsed: Parsed,
-    rows: list[Row],
-    items: Iterable[notam.Item],
-    *,
-    ctx: Context,
-    strict_header: bool,
-    mapper: _Mapper | None = None,
-) -> None:
-    raw = parsed.file
-    spec = TABLES[raw.table]
-    validator = VALIDATORS[raw.table]
-    columns = data_columns(raw.table)
-    mapper = mapper or _Mapper(raw, strict_header=strict_header)
-    for item in items:
-        parsed.read += 1
-        if isinstance(item, notam.Skipped):
-            parsed.skipped += 1
-            continue
-        if isinstance(item, rawfile.BadRecord):
-            parsed.quarantine.append(_quarantine_row(raw, item.line, item.reason, item.raw))
-            continue
-        if isinstance(item, rawfile.Record) and item.op == "C":
-            rows.append({"_op": "C", "_ref": item.ref, "source_file": raw.path, "source_line": item.line})
-            continue
-        # a NOTAM lands as its active windows, all or none; any other record is one row
-        records = item.records if isinstance(item, notam.Closure) else (item,)
-        valid: list[Row] = []
-        for record in records:
-            where = f"window {record.fields.get('window_index')}: " if len(records) > 1 else ""
+        prepare(con, ctx)
+        create_table(con, table)
+        for number, raw in files:
+            if raw.error is not None:
+                out[number] = whole_file_quarantine(raw, raw.error)
+                continue
             try:
-                mapping = mapper(tuple(record.fields))
-                fields = {name: record.fields[key] for key, name in mapping.items()}
-                _check_lengths(fields, ctx.limits.field_chars)
-                valid.append(validator(fields, ctx=ctx, decimal_comma=record.decimal_comma))
-                continue
+                decoded[number] = decode(con, raw, number, limits=ctx.limits, airports=ctx.airports, work=work)
             except RawFileError as exc:
-                if strict_header:  # a CSV header belongs to the whole file
-                    raise
-                reason = str(exc)
-            except BadValue as exc:
-                reason = str(exc)
-            except Exception as exc:  # noqa: BLE001 - one record must never stop its file
-                reason = f"validating failed: {type(exc).__name__}: {exc}"
-            text = item.raw if isinstance(item, notam.Closure) else json.dumps(record.fields, ensure_ascii=False)
-            parsed.quarantine.append(_quarantine_row(raw, record.line, f"{where}{reason}"[:2000], text[:2000]))
-            valid = []
-            break
-        parsed.windows += max(len(valid) - 1, 0)
-        for record, row in zip(records, valid, strict=False):
-            row["content_hash"] = content_hash({name: row[name] for name in columns})
-            row["month"] = local_month(row[spec.time_column], ctx.zone)
-            row.update(source_file=raw.path, source_line=record.line, _op=record.op, _ref=record.ref)
-            rows.append(row)
+                out[number] = whole_file_quarantine(raw, str(exc))
+            except RecursionError as exc:
+                out[number] = whole_file_quarantine(raw, f"parsing {raw.path} failed: nested too deeply ({exc})")
+            except Exception as exc:  # noqa: BLE001 - one file must never stop the run
+                out[number] = whole_file_quarantine(raw, f"reading {raw.path} failed: {type(exc).__name__}: {exc}")
+        if decoded:
+            try:
+                validate(con, table, ctx)
+                out.update(_collect(con, dict(files), decoded, spill))
+            except Exception as exc:  # noqa: BLE001 - isolate the file at fault
+                if len(decoded) == 1:
+                    ((number, _),) = decoded.items()
+                    raw = dict(files)[number]
+                    out[number] = whole_file_quarantine(
+                        raw, f"validating {raw.path} failed: {type(exc).__name__}: {exc}"
+                    )
+                else:
+                    log.warning(
+                        "validating %d %s files together failed (%s); validating each alone", len(decoded), table, exc
+                    )
+                    for number in decoded:
+                        out.update(_parse_table(table, [(number, dict(files)[number])], ctx=ctx, spill=spill))
+    finally:
+        con.close()
+        shutil.rmtree(work, ignore_errors=True)
+    for _number, parsed in sorted(out.items()):
+        log.info("file=%s rows=%d quarantined=%d", parsed.file.path, parsed.read, len(parsed.quarantine))
+    return out
 
 
-def _check_lengths(fields: dict[str, str], limit: int) -> None:
-    for name, value in fields.items():
-        if len(value) > limit:
-            raise BadValue(
-                f"{name} holds {len(value):,} characters, over the {limit:,} a value may have "
-                "(BALLOONS_MAX_FIELD_CHARS)"
-            )
+def _collect(
+    con: duckdb.DuckDBPyConnection, raws: dict[int, RawFile], decoded: dict[int, Decoded], spill: Spill | None
+) -> dict[int, Parsed]:
+    """Staged rows and quarantine of each file from `checked`: a message (the rows of a file sharing
+    a line: a NOTAM's windows) lands whole or is quarantined once, with the first reason of its
+    first bad row."""
+    table = next(iter(raws.values())).table
+    schema = staged(table)
+    record = "json_object(" + ", ".join(f"'{name}', decoded.{name}" for name in COLUMNS[table]) + ")::varchar"
+    window = "decoded.window_index" if table == "closures" else "null::varchar"
+    raw_text = " ".join(
+        f"when {number} then {found.raw_sql}" for number, found in decoded.items() if found.raw_sql is not None
+    )
+    raw_record = (
+        f"coalesce(decoded._raw, case decoded._file {raw_text} end, {record})"
+        if raw_text
+        else (f"coalesce(decoded._raw, {record})")
+    )
+    con.execute(
+        f"""
+        create or replace temp table bad_messages as
+        with bad as (
+            select distinct _file, source_line from checked where _reason is not null
+        ),
+
+        messages as (
+            select checked._pos, checked._file, checked.source_line, checked._reason,
+                count(*) over (partition by checked._file, checked.source_line) as n
+            from checked
+            semi join bad using (_file, source_line)
+        )
+
+        select
+            messages._file,
+            messages.source_line,
+            arg_min(
+                case when messages.n > 1 then 'window ' || coalesce({window}, 'None') || ': ' else '' end
+                || messages._reason,
+                messages._pos
+            ) filter (where messages._reason is not null) as reason,
+            arg_min({raw_record}, messages._pos) as raw_record
+        from messages
+        join decoded using (_pos)
+        group by messages._file, messages.source_line
+        """
+    )
+    columns = ", ".join(
+        "_file"
+        if name == "source_file"
+        else f"{name}::timestamptz as {name}"
+        if pa.types.is_timestamp(schema.field(name).type)
+        else name
+        for name in schema.names
+    )
+    con.execute(
+        f"""
+        create or replace temp table landing as
+        select {columns}
+        from checked
+        anti join bad_messages using (_file, source_line)
+        where checked._reason is null
+        order by _file, month, _pos
+        """
+    )
+    out: dict[int, Parsed] = {}
+    for number, found in decoded.items():
+        raw = raws[number]
+        parsed = out[number] = Parsed(raw, read=found.read, skipped=found.skipped)
+        bad = con.execute(
+            "select source_line, reason, raw_record from bad_messages where _file = $f order by source_line",
+            {"f": number},
+        ).fetchall()
+        parsed.quarantine = sorted(
+            [*found.bad, *(quarantine_row(raw, line, reason, text or "") for line, reason, text in bad)],
+            key=lambda q: (q["source_line"] is None, q["source_line"] or 0),
+        )
+        counts = con.execute(
+            "select count(*), count(distinct source_line), count(*) filter (where _op <> 'N') from landing "
+            "where _file = $f",
+            {"f": number},
+        ).fetchone()
+        assert counts is not None
+        rows, messages, ops = counts
+        parsed.windows = rows - messages
+        parsed.ops = ops + len(found.cancels)
+        query = "select * replace ($path as _file) from landing where _file = $f"
+        if spill is not None and rows > IN_MEMORY_ROWS:
+            months = con.execute("select distinct month from landing where _file = $f", {"f": number}).fetchall()
+            for (month,) in sorted(months):
+                batch = con.execute(query + " and month = $m", {"f": number, "m": month, "path": raw.path})
+                parsed.spilled.setdefault(month, []).append(spill.write(_conform(batch.to_arrow_table(), schema)))
+            parsed.rows = schema.empty_table()
+        else:
+            parsed.rows = _conform(con.execute(query, {"f": number, "path": raw.path}).to_arrow_table(), schema)
+        if found.cancels:
+            cancels = [dict(c, source_file=raw.path, _op="C") for c in found.cancels]
+            parsed.rows = pa.concat_tables([parsed.staged_rows(), pa.Table.from_pylist(cancels, schema=schema)])
+    return out
 
 
-_ZONES: dict[tuple[int, str], tuple[object, pa.Table]] = {}
-
-
-def _airport_zones(ctx: Context) -> pa.Table:
-    """`bulk.airport_zones` once per airports table (a run parses many files with the same one)."""
-    key = (id(ctx.airports), ctx.zone.key)
-    cached = _ZONES.get(key)
-    if cached is None or cached[0] is not ctx.airports:
-        if len(_ZONES) >= 4:
-            _ZONES.clear()
-        cached = (ctx.airports, bulk.airport_zones(ctx.airports, ctx.zone.key))  # keeps the id taken
-        _ZONES[key] = cached
-    return cached[1]
-
-
-def _parse_plain(raw: RawFile, data: bytes | None, *, ctx: Context, spill: Spill | None) -> Parsed | None:
-    """The fast path (`bulk.py`); None when the file is not plain CSV and must be read exactly."""
-    try:
-        with _open(raw, data, ctx.limits) as stream:
-            return _read_plain(raw, stream, ctx=ctx, spill=spill)
-    except bulk.NotPlain as why:
-        log.info("file=%s is read record by record: %s", raw.path, why)
-    except (OSError, EOFError, zlib.error) as exc:
-        log.info("file=%s is read record by record: %s", raw.path, exc)
-    return None
-
-
-def _read_plain(raw: RawFile, stream: IO[bytes], *, ctx: Context, spill: Spill | None) -> Parsed:
-    plain = bulk.PlainCsv(stream, line_bytes=ctx.limits.line_bytes, name=raw.path)
-    try:
-        header = rawfile.csv_header(plain.header_fields, name=raw.path)
-        mapper = _Mapper(raw, strict_header=True)
-        mapping = mapper(tuple(header))
-    except RawFileError as exc:
-        raise bulk.NotPlain(str(exc)) from exc
-    positions = {mapping[name]: index for index, name in enumerate(header) if name in mapping}
-    zones = _airport_zones(ctx)
-    schema = staged(raw.table)
-    parsed = Parsed(raw)
-    kept: list[pa.Table] = []
-    written: list[str] = []
-    try:
-        for first, lines in plain.batches():
-            accepted, unsure = bulk.flights(
-                first,
-                lines,
-                positions=positions,
-                width=len(header),
-                delimiter=plain.delimiter,
-                zones=zones,
-                local_zone=ctx.zone.key,
-                now=ctx.now,
-            )
-            exact_rows: list[Row] = []
-            _validate_all(
-                parsed,
-                exact_rows,
-                _records(first, lines, unsure, header, plain.delimiter),
-                ctx=ctx,
-                strict_header=True,
-                mapper=mapper,
-            )
-            parsed.read += accepted.num_rows
-            parsed.fast += accepted.num_rows
-            batch = pa.concat_tables(
-                [
-                    bulk.staged_flights(accepted, source_file=raw.path, schema=schema),
-                    pa.Table.from_pylist(exact_rows, schema=schema),
-                ]
-            )
-            if spill is None:
-                kept.append(batch)
-                continue
-            months = batch.column("month")
-            for month in pc.unique(months).to_pylist():
-                path = spill.write(batch.filter(pc.equal(months, month)))
-                parsed.spilled.setdefault(month, []).append(path)
-                written.append(path)
-    except BaseException:
-        if spill is not None:
-            for path in written:
-                spill.store.delete(path)
-        raise
-    parsed.rows = pa.concat_tables([schema.empty_table(), *kept])
-    log.info("file=%s fast_path_rows=%d exact_path_rows=%d", raw.path, parsed.fast, parsed.read - parsed.fast)
-    return parsed
-
-
-def _records(
-    first: int, lines: pa.Array, unsure: pa.Array, header: list[str], delimiter: str
-) -> Iterator[rawfile.Record | rawfile.BadRecord]:
-    """Records for the exact validator: the lines the fast path left, in line order."""
-    for number in unsure.to_pylist():
-        text = lines[number - first].as_py()
-        record = rawfile.csv_record(number, text.split(delimiter), header, delimiter)
-        if record is not None:
-            yield record
+def _conform(rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    rows = rows.rename_columns(["source_file" if n == "_file" else n for n in rows.column_names])
+    return pa.Table.from_arrays([rows.column(f.name).cast(f.type) for f in schema], schema=schema)

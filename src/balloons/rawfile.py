@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from balloons.errors import RawFileError
 from balloons.settings import Settings
@@ -100,6 +100,11 @@ class BoundedGzip(io.RawIOBase):
             )
         buffer[: len(chunk)] = chunk
         return len(chunk)
+
+
+def bounded_stream(compressed: IO[bytes], *, name: str, cap: int, limits: Limits) -> IO[bytes]:
+    """A buffered reader over `BoundedGzip`."""
+    return cast(IO[bytes], io.BufferedReader(BoundedGzip(compressed, name=name, cap=cap, limits=limits), 1 << 20))
 
 
 @dataclass(frozen=True)

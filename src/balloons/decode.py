@@ -1,0 +1,343 @@
+"""Readers: decode one raw file into the staging shape, text only, nothing validated yet.
+
+The staging shape is one DuckDB table, `decoded`: a column per canonical field of the file's table
+(VARCHAR, null where the file does not give it), plus `_pos` (the record's position), `source_line`
+(its line, JSON element or NOTAM number), `_op` / `_ref` (the NOTAM operation and the NOTAM it
+names), `_raw` (the record's own text, for quarantine) and `_comma` (a `;` file, which may write
+decimal commas). Validation, typing, time zones and identity then happen once, in SQL, for every
+table and format (`validate.py`).
+
+How each format is read:
+- CSV that is *plain* (UTF-8, no quote characters, NUL bytes, bare carriage returns or blank lines
+  inside): by DuckDB's own parallel `read_csv`. A record's line is its position plus the rows
+  `read_csv` rejected before it (wrong field counts, kept with their line numbers). `.csv.gz` is
+  inflated as a bounded stream into a work file first.
+- Any other CSV, JSON, JSONL and NOTAM text: by `rawfile` / `notam` in Python, record by record
+  (bounded by BALLOONS_MAX_RECORD_FILE_BYTES), into the same table.
+A record that cannot even be split into fields comes back as a quarantine row; a file that cannot
+be read at all raises RawFileError.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+from collections.abc import Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+import pyarrow as pa
+
+from balloons import notam, rawfile
+from balloons.columns import COLUMNS, canonical_columns, missing_required, repeated_columns
+from balloons.errors import RawFileError
+from balloons.rawfile import BadRecord, Limits, RawFile, Record
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 32 << 20
+POS_BITS = 40
+"""A record's `_pos` is its file's number shifted by this many bits, plus its place in the file."""
+STAGING_COLUMNS = ("_pos", "source_line", "_op", "_ref", "_raw", "_comma")
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Decoded:
+    """What decoding one file gave besides the `decoded` table: records that could not be split
+    into fields, NOTAM messages skipped (not closures), NOTAMC withdrawals, and the messages read."""
+
+    read: int = 0
+    skipped: int = 0
+    bad: list[Row] = field(default_factory=list)
+    cancels: list[Row] = field(default_factory=list)
+    """NOTAMC records: only `_ref` and `source_line`; they are not validated."""
+    raw_sql: str | None = None
+    """SQL over `decoded` giving a record's text as the file gave it (JSON of its fields), for
+    records decoded without their text (`_raw`)."""
+
+
+def quarantine_row(raw: RawFile, line: int | None, reason: str, record: str) -> Row:
+    return {
+        "table_name": raw.table,
+        "source_file": raw.path,
+        "source_line": line,
+        "reason": reason[:2000],
+        "raw_record": record[:2000],
+    }
+
+
+def create_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The empty `decoded` table of `table`."""
+    fields = ", ".join(f"{name} varchar" for name in COLUMNS[table])
+    con.execute(
+        "create or replace temp table decoded (_pos bigint, _file integer, source_line bigint, _op varchar, "
+        f"_ref varchar, _raw varchar, _comma boolean, {fields})"
+    )
+
+
+def decode(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, number: int, *, limits: Limits, airports: Any, work: Path
+) -> Decoded:
+    """Add the records of `raw`, the run's file `number`, to `decoded` in `con`; `work` is a folder
+    for inflated copies. Positions (`_pos`) are unique across the files of a run."""
+    fmt = rawfile.file_format(raw.path)
+    if raw.size_bytes == 0 and raw.location.stat().st_size == 0:
+        raise RawFileError(f"{raw.path} is empty (0 bytes)")
+    if fmt in (".csv", ".csv.gz"):
+        done = _plain_csv(con, raw, number, limits=limits, work=work)
+        if done is not None:
+            return done
+    if fmt is not None and fmt != ".notam" and raw.size_bytes > limits.record_file_bytes:
+        raise RawFileError(
+            f"{raw.path} holds {raw.size_bytes:,} bytes, over the {limits.record_file_bytes:,} bytes a file read "
+            "record by record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)"
+        )
+    data = raw.location.read_bytes()
+    if fmt == ".notam":
+        if raw.table != "closures":
+            raise RawFileError(f"{raw.path}: NOTAM files belong under raw/closures/")
+        if not data:
+            raise RawFileError(f"{raw.path} is empty (0 bytes)")
+        text = rawfile.decode(rawfile.read_bytes(data, name=raw.path, limits=limits), name=raw.path)
+        items: Iterable[notam.Item] = notam.parse(text, coordinates=notam.airport_coordinates(airports))
+        strict = False
+    else:
+        items = rawfile.records(data, name=raw.path, limits=limits)
+        strict = fmt in (".csv", ".csv.gz")
+    return _records(con, raw, number, items, strict_header=strict)
+
+
+# --- plain CSV, read by DuckDB -------------------------------------------------------------------
+
+
+def _plain_csv(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, number: int, *, limits: Limits, work: Path
+) -> Decoded | None:
+    """Read a plain CSV with `read_csv`; None when the file is not plain (read it record by record)."""
+    with ExitStack() as stack:
+        handle: IO[bytes] = stack.enter_context(open(raw.location, "rb"))  # noqa: SIM115
+        target = raw.location
+        sink: IO[bytes] | None = None
+        if raw.path.lower().endswith(".gz"):
+            handle = rawfile.bounded_stream(handle, name=raw.path, cap=limits.decompressed_bytes, limits=limits)
+            target = work / "inflated.csv"
+            sink = stack.enter_context(open(target, "wb"))
+        header_line, why = _check_plain(handle, sink)
+        if target == raw.location and not _utf8(str(target)):
+            target = work / "link.csv"  # DuckDB takes UTF-8 paths only
+            target.unlink(missing_ok=True)
+            target.symlink_to(raw.location)
+        if why is not None:
+            log.info("file=%s is read record by record: %s", raw.path, why)
+            return None
+    if not header_line.strip():
+        raise RawFileError(f"{raw.path} has no header line")
+    delimiter = rawfile.delimiter_of(header_line)
+    header = rawfile.csv_header(header_line.split(delimiter), name=raw.path)
+    mapping = _mapping(raw, header, strict=True)
+    positions = {name: index for index, name in enumerate(header) if name in mapping}
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+    con.execute("drop table if exists csv_rows; drop table if exists csv_rejects; drop table if exists csv_scans")
+    con.execute(
+        f"""
+        create temp table csv_rows as
+        select * from read_csv(
+            $path, columns = {{{columns}}}, header = false, skip = 1, delim = $delim, quote = '', escape = '',
+            auto_detect = false, ignore_errors = true, store_rejects = true, rejects_table = 'csv_rejects',
+            rejects_scan = 'csv_scans', max_line_size = $line_bytes
+        )
+        """,
+        {"path": str(target), "delim": delimiter, "line_bytes": max(limits.line_bytes, 4096)},
+    )
+    encoding = con.execute("select count(*) from csv_rejects where error_type = 'INVALID ENCODING'").fetchone()
+    if encoding and encoding[0]:
+        log.info("file=%s is read record by record: it is not UTF-8", raw.path)
+        return None
+    fields = ", ".join(
+        f"csv_rows.c{positions[name]} as {name}" if name in positions else f"null::varchar as {name}"
+        for name in COLUMNS[raw.table]
+    )
+    blank = " and ".join(f"coalesce(trim(csv_rows.c{i}), '') = ''" for i in range(len(header)))
+    comma = "true" if delimiter == ";" else "false"
+    # A kept row's line: its position, plus the header, plus the rejected lines before it.
+    con.execute(
+        f"""
+        insert into decoded by name
+        with rejected as (
+            select kept_before, max(n) as n
+            from (
+                select line - 2 - (row_number() over (order by line) - 1) as kept_before,
+                    row_number() over (order by line) as n
+                from (select distinct line from csv_rejects)
+            )
+            group by kept_before
+        )
+        select
+            {number << POS_BITS} + csv_rows.rowid as _pos,
+            {number} as _file,
+            csv_rows.rowid + 2 + coalesce(rejected.n, 0) as source_line,
+            'N' as _op,
+            null::varchar as _ref,
+            null::varchar as _raw,
+            {comma} as _comma,
+            {fields}
+        from csv_rows
+        asof left join rejected
+            on csv_rows.rowid >= rejected.kept_before
+        where not ({blank})
+        """
+    )
+    bad = [
+        quarantine_row(raw, line, _reject_reason(kind, text, len(header), delimiter, limits), text.strip("\r\n"))
+        for line, kind, text in con.execute(
+            "select line, any_value(error_type), any_value(csv_line) from csv_rejects group by line order by line"
+        ).fetchall()
+    ]
+    count = con.execute("select count(*) from decoded where _file = $f", {"f": number}).fetchone()
+    read = (count[0] if count else 0) + len(bad)
+    con.execute("drop table csv_rows; drop table csv_rejects; drop table csv_scans")
+    if target != raw.location:
+        target.unlink(missing_ok=True)
+    pairs = [
+        "'"
+        + json.dumps(name, ensure_ascii=False).replace("'", "''")
+        + ": ' || to_json(coalesce(decoded."
+        + mapping[name]
+        + ", ''))::varchar"
+        for name in header
+        if name in mapping
+    ]
+    return Decoded(read=read, bad=bad, raw_sql="'{' || " + " || ', ' || ".join(pairs) + " || '}'")
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _reject_reason(kind: str, text: str, width: int, delimiter: str, limits: Limits) -> str:
+    if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        found = text.strip("\r\n").count(delimiter) + 1
+        return f"expected {width} fields separated by {delimiter!r}, found {found}"
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return f"line longer than {limits.line_bytes:,} bytes (BALLOONS_MAX_LINE_BYTES)"
+    return f"not valid CSV: {kind.lower()}"
+
+
+def _check_plain(stream: IO[bytes], sink: IO[bytes] | None) -> tuple[str, str | None]:
+    """(the header line, why the stream is not plain CSV or None), copying it to `sink` if given."""
+    first = True
+    header = ""
+    last = b""
+    while True:
+        chunk = stream.read(CHUNK_BYTES)
+        if not chunk:
+            return header, None
+        if sink is not None:
+            sink.write(chunk)
+        if first:
+            if chunk.startswith(codecs.BOM_UTF8):
+                chunk = chunk[len(codecs.BOM_UTF8) :]
+            end = chunk.find(b"\n")
+            try:
+                header = (chunk[:end] if end >= 0 else chunk).decode("utf-8").rstrip("\r")
+            except UnicodeDecodeError:
+                return header, "its header is not UTF-8"
+            first = False
+        joined = last + chunk
+        if b'"' in chunk:
+            return header, "it quotes fields"
+        if b"\x00" in chunk:
+            return header, "it holds NUL bytes"
+        if joined.count(b"\r") != joined.count(b"\r\n") + (1 if joined.endswith(b"\r") else 0):
+            return header, "it holds bare carriage returns"
+        body = joined.rstrip(b"\r\n") if len(chunk) < CHUNK_BYTES else joined
+        if b"\n\n" in body or b"\n\r\n" in body:
+            return header, "it has blank lines"
+        last = chunk[-2:]
+
+
+# --- every other file, decoded record by record ----------------------------------------------------
+
+
+def _mapping(raw: RawFile, keys: list[str], *, strict: bool) -> dict[str, str]:
+    mapping, unknown = canonical_columns(raw.table, keys)
+    repeated = repeated_columns(mapping)
+    if repeated:
+        raise RawFileError(f"{raw.path} gives column(s) {', '.join(repeated)} twice")
+    missing = missing_required(raw.table, mapping)
+    if strict and missing:
+        raise RawFileError(f"{raw.path} lacks required column(s): {', '.join(missing)}")
+    if unknown:
+        log.warning("file=%s ignores unknown column(s): %s", raw.path, ", ".join(unknown))
+    return mapping
+
+
+def _records(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, number: int, items: Iterable[notam.Item], *, strict_header: bool
+) -> Decoded:
+    out = Decoded()
+    names = COLUMNS[raw.table]
+    rows: dict[str, list[Any]] = {name: [] for name in (*STAGING_COLUMNS, *names)}
+    mappings: dict[tuple[str, ...], dict[str, str]] = {}
+    for item in items:
+        out.read += 1
+        if isinstance(item, notam.Skipped):
+            out.skipped += 1
+            continue
+        if isinstance(item, BadRecord):
+            out.bad.append(quarantine_row(raw, item.line, item.reason, item.raw))
+            continue
+        if isinstance(item, Record) and item.op == "C":
+            out.cancels.append({"source_line": item.line, "_ref": item.ref})
+            continue
+        records = item.records if isinstance(item, notam.Closure) else (item,)
+        message = item.raw if isinstance(item, notam.Closure) else None
+        try:
+            fields = []
+            for record in records:
+                keys = tuple(record.fields)
+                mapping = mappings.get(keys)
+                if mapping is None:
+                    mapping = mappings[keys] = _mapping(raw, list(keys), strict=strict_header)
+                fields.append({name: record.fields[key] for key, name in mapping.items()})
+        except RawFileError as exc:
+            if strict_header:
+                raise
+            text = message or json.dumps(records[0].fields, ensure_ascii=False)
+            out.bad.append(quarantine_row(raw, records[0].line, str(exc), text))
+            continue
+        for record, values in zip(records, fields, strict=True):
+            rows["_pos"].append((number << POS_BITS) + len(rows["_pos"]))
+            rows["source_line"].append(record.line)
+            rows["_op"].append(record.op)
+            rows["_ref"].append(record.ref)
+            rows["_raw"].append(message if message is not None else json.dumps(record.fields, ensure_ascii=False))
+            rows["_comma"].append(record.decimal_comma)
+            for name in names:
+                rows[name].append(values.get(name))
+    schema = pa.schema(
+        [
+            pa.field("_pos", pa.int64()),
+            pa.field("source_line", pa.int64()),
+            pa.field("_op", pa.string()),
+            pa.field("_ref", pa.string()),
+            pa.field("_raw", pa.string()),
+            pa.field("_comma", pa.bool_()),
+            *(pa.field(name, pa.string()) for name in names),
+        ]
+    )
+    table = pa.table(rows, schema=schema)
+    con.register("decoded_arrow", table)
+    con.execute(f"insert into decoded by name select *, {number} as _file from decoded_arrow")
+    con.unregister("decoded_arrow")
+    return out

@@ -1,0 +1,61 @@
+-- One time column `{col}` of `fields` to a UTC instant and its refusal reason (see macros.sql).
+-- Text with an offset or `Z` is that instant. Wall-clock text is read in the zone `{zone}` (a
+-- column of `fields`): per distinct (zone, wall hour), the offset when every wall time of the
+-- hour names exactly one instant; rows in an hour where the clocks change are placed one by one
+-- (a wall time in the spring-forward gap is refused, one in the autumn fall-back hour takes the
+-- earlier instant). Walls far outside the accepted range are refused without a zone lookup.
+create or replace temp table zone_hours as
+select
+    zone,
+    hour,
+    steady_offset(zone, hour) as start_offset,
+    steady_offset(zone, hour + interval 3599 second) as end_offset
+from (
+    select distinct
+        {zone} as zone,
+        date_trunc('hour', wall_of({col})) as hour
+    from fields
+    where stated_offset({col}) is null and wall_of({col}) between {earliest_wall} and {latest_wall}
+);
+
+create or replace temp table fields as
+with parts as (
+    select
+        fields.*,
+        wall_of(fields.{col}) as _wall,
+        stated_offset(fields.{col}) as _stated,
+        zone_hours.start_offset is not distinct from zone_hours.end_offset
+        and zone_hours.start_offset is not null as _steady,
+        zone_hours.start_offset as _offset
+    from fields
+    left join zone_hours
+        on zone_hours.zone = fields.{zone} and zone_hours.hour = date_trunc('hour', wall_of(fields.{col}))
+),
+
+placed as (
+    select
+        parts.*,
+        case
+            when _wall is null or _stated = -100000 then null
+            when _stated is not null then _wall - to_minutes(_stated)
+            when _wall not between {earliest_wall} and {latest_wall} then _wall
+            when _steady then _wall - to_minutes(_offset)
+            else list_min(wall_instants({zone}, _wall))::timestamp
+        end as _utc
+    from parts
+)
+
+select
+    * exclude (_wall, _stated, _steady, _offset, _utc),
+    _utc as {col}_utc,
+    case
+        when {col} is null then '{col} is missing'
+        when not is_iso({col}) then '{col} ' || quoted({col}) || ' is not an ISO 8601 date and time (YYYY-MM-DDThh:mm)'
+        when _wall is null or _stated = -100000 then '{col} ' || quoted({col}) || ' is not a real date and time'
+        when _utc is null
+            then '{col} ' || strftime(_wall, '%Y-%m-%dT%H:%M:%S') || ' does not exist in ' || {zone}
+            || ' (clocks jump forward)'
+        when _utc < {earliest} then '{col} ' || quoted({col}) || ' is before 2000 (a typo or an epoch default?)'
+        when _utc > {latest} then '{col} ' || quoted({col}) || ' is more than {future_days} day(s) in the future'
+    end as {col}_reason
+from placed;

@@ -1,0 +1,134 @@
+-- Value rules shared by the three validation models (validate_<table>.sql). Every check returns
+-- the quarantine reason, or null when the value passes; a model's reason is the first non-null
+-- check in its order. `{field_chars}` and `{number_digits}` are the BALLOONS_MAX_* limits,
+-- substituted as numbers by the engine before these macros are created.
+
+-- Text as a value: surrounding whitespace dropped, empty means absent.
+create or replace temp macro txt(v) as
+    nullif(trim(v, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)), '');
+
+-- A raw value quoted in a reason, shortened past 40 characters.
+create or replace temp macro quoted(v) as
+    '''' || (case when length(v) <= 40 then v else left(v, 40) || '…' end) || '''';
+
+create or replace temp macro too_long(name, v) as
+    case
+        when length(v) > {field_chars}
+            then name || ' holds ' || format('{:,}', length(v)) || ' characters, over the '
+            || format('{:,}', {field_chars}) || ' a value may have (BALLOONS_MAX_FIELD_CHARS)'
+    end;
+
+create or replace temp macro too_many_digits(name, v) as
+    case
+        when length(v) > {number_digits}
+            then name || ' ' || quoted(v) || ' has ' || format('{:,}', length(v)) || ' characters, over the '
+            || {number_digits} || ' a number may have (BALLOONS_MAX_NUMBER_DIGITS)'
+    end;
+
+-- Numbers are ASCII only: no `1_000`, no full-width digits, no spaces inside.
+create or replace temp macro is_decimal(v) as
+    regexp_full_match(v, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?');
+
+create or replace temp macro is_integer(v) as regexp_full_match(v, '[+-]?[0-9]+');
+
+-- A whole number within [low, high].
+create or replace temp macro count_reason(name, v, low, high) as
+    case
+        when v is null then null
+        when too_many_digits(name, v) is not null then too_many_digits(name, v)
+        when not is_integer(v) and is_decimal(replace(v, ',', '.'))
+            then name || ' ' || quoted(v) || ' must be a whole number in ASCII digits'
+        when not is_integer(v) then name || ' ' || quoted(v) || ' is not a whole number (ASCII digits, optional sign)'
+        when v::double < low then name || ' ' || quoted(v) || ' must be at least ' || low
+        when v::double > high then name || ' ' || quoted(v) || ' is implausibly large (over ' || format('{:,}', high) || ')'
+    end;
+
+-- A decimal number; `;`-separated files may write a decimal comma.
+create or replace temp macro decimal_text(v, comma) as case when comma then replace(v, ',', '.') else v end;
+
+create or replace temp macro number_reason(name, v, comma) as
+    case
+        when v is null then null
+        when too_many_digits(name, decimal_text(v, comma)) is not null then too_many_digits(name, decimal_text(v, comma))
+        when not is_decimal(decimal_text(v, comma))
+            then name || ' ' || quoted(v) || ' is not a number (ASCII digits, optional sign, ''.'' decimals)'
+        when try_cast(decimal_text(v, comma) as double) is null or isinf(try_cast(decimal_text(v, comma) as double))
+            then name || ' ' || quoted(v) || ' is not a finite number'
+    end;
+
+create or replace temp macro number_value(v, comma) as try_cast(decimal_text(v, comma) as double);
+
+-- One of `allowed` (any case); `fallback` when absent (null: the value is required).
+create or replace temp macro choice_reason(name, v, allowed, fallback) as
+    case
+        when v is null and fallback is null then name || ' is missing'
+        when v is not null and not list_contains(allowed, lower(v))
+            then name || ' ' || quoted(v) || ' is not one of ' || array_to_string(allowed, ', ')
+    end;
+
+create or replace temp macro choice_value(v, fallback) as coalesce(lower(v), fallback);
+
+create or replace temp macro flag_reason(name, v) as
+    case
+        when v is not null and lower(v) not in ('true', 'false', '1', '0', 'yes', 'no')
+            then name || ' ' || quoted(v) || ' is not true or false'
+    end;
+
+create or replace temp macro flag_value(v) as coalesce(lower(v) in ('true', '1', 'yes'), false);
+
+-- Instants: ISO 8601 date and time, with an offset or `Z` (that instant) or without one (wall
+-- clock time in a zone: see instant_utc).
+create or replace temp macro is_iso(v) as
+    regexp_full_match(v, '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?', 'i');
+
+-- The wall-clock part as a timestamp; null when it is not a real date and time.
+create or replace temp macro wall_time(v) as regexp_extract(v, '^.{11}(\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)', 1);
+
+create or replace temp macro wall_of(v) as
+    case
+        when is_iso(v) and regexp_full_match(wall_time(v), '([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?')
+            then try_cast(left(v, 10) || ' ' || wall_time(v) as timestamp)
+    end;
+
+-- Minutes east of UTC the text states (`Z` is 0), null when it states none; -100000 when the
+-- offset is not a real one (24 hours or more, 60 minutes or more).
+create or replace temp macro stated_offset(v) as
+    case
+        when upper(right(v, 1)) = 'Z' then 0
+        when regexp_matches(v, '[+-]\d{2}:?\d{2}$')
+            then (
+                case
+                    when regexp_extract(v, '([+-])(\d{2}):?(\d{2})$', 2)::int < 24
+                    and regexp_extract(v, '([+-])(\d{2}):?(\d{2})$', 3)::int < 60
+                        then (case when regexp_extract(v, '([+-])\d{2}:?\d{2}$', 1) = '-' then -1 else 1 end)
+                        * (regexp_extract(v, '([+-])(\d{2}):?(\d{2})$', 2)::int * 60
+                            + regexp_extract(v, '([+-])(\d{2}):?(\d{2})$', 3)::int)
+                    else -100000
+                end
+            )
+    end;
+
+-- The instants a wall-clock time `w` names in zone `z` (ICU): none in a spring-forward gap, two
+-- in an autumn fall-back hour.
+create or replace temp macro wall_instants(z, w) as
+    list_filter(
+        list_transform(range(-4, 5), k -> timezone(z, w) + to_minutes(k * 30)),
+        c -> timezone(z, c) = w
+    );
+
+-- Minutes east of UTC of `w` in `z` when it names exactly one instant, else null.
+create or replace temp macro steady_offset(z, w) as
+    case
+        when len(wall_instants(z, w)) = 1
+            then (epoch_us(w) - epoch_us(wall_instants(z, w)[1]::timestamp)) // 60000000
+    end;
+
+-- Minutes east of UTC in zone `z` at the UTC instant `t` (naive).
+create or replace temp macro offset_at(z, t) as
+    (epoch_us(timezone(z, t::timestamptz)) - epoch_us(t)) // 60000000;
+
+-- Identity and content hashes: sha1 over values joined by the unit separator (0x1F); see
+-- docs/ingest.md for each table's canonical form.
+create or replace temp macro canon_ts(t) as epoch_us(t)::varchar;
+create or replace temp macro canon(v) as coalesce(v::varchar, '');
+
