@@ -194,15 +194,21 @@ def test_any_history_equals_a_fresh_run_on_the_final_raw_state(history, ctx: Con
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         live, fresh = Path(a), Path(b)
         delivered: set[str] = set()
+        forgotten: dict[str, str] = {}
         for n, (action, path, lines) in enumerate(history, start=1):
             if action == "deliver":
                 write(live, path, _body(path, lines))
                 run(live, ctx, n)
-                delivered.add(path)
+                if forgotten.get(path) != _body(path, lines):  # a forgotten file stays so until it changes
+                    delivered.add(path)
+                    forgotten.pop(path, None)
             elif path in delivered:  # withdraw on purpose, and take the file away
+                forgotten[path] = (live / "raw" / path).read_text(encoding="utf-8")
                 (live / "raw" / path).unlink()
                 forget_path(live, ctx, n, path)
                 delivered.discard(path)
+        for path in set(forgotten) - delivered:
+            (live / "raw" / path).unlink(missing_ok=True)
         for path in delivered:
             write(fresh, path, (live / "raw" / path).read_text(encoding="utf-8"))
         if delivered:
