@@ -1,7 +1,44 @@
+"""The validation rules (sql/ingest/), through the one engine: a record in, a typed row or a reason out."""
+
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from balloons.timestamps import BadValue
-from balloons.validate import canonical_columns, closure, flight, incursion, missing_required
+from balloons.columns import canonical_columns, missing_required
+from balloons.parse import parse_file
+from balloons.rawfile import RawFile
+from balloons.validate import Context
+
+
+class BadValue(Exception):
+    pass
+
+
+def check(table: str, fields: dict[str, str], *, ctx: Context, decimal_comma: bool) -> dict[str, Any]:
+    """The valid row the engine makes of `fields`, or BadValue with its quarantine reason."""
+    if decimal_comma:
+        name, data = f"{table}/x.csv", ";".join(fields) + "\n" + ";".join(fields.values()) + "\n"
+    else:
+        name, data = f"{table}/x.jsonl", json.dumps(fields) + "\n"
+    parsed = parse_file(RawFile(name, table, "0" * 64, Path(name)), data.encode(), ctx=ctx)
+    if parsed.quarantine:
+        raise BadValue(parsed.quarantine[0]["reason"])
+    (row,) = parsed.staged_rows().to_pylist()
+    return row
+
+
+def incursion(fields: dict[str, str], *, ctx: Context, decimal_comma: bool) -> dict[str, Any]:
+    return check("incursions", fields, ctx=ctx, decimal_comma=decimal_comma)
+
+
+def closure(fields: dict[str, str], *, ctx: Context, decimal_comma: bool) -> dict[str, Any]:
+    return check("closures", fields, ctx=ctx, decimal_comma=decimal_comma)
+
+
+def flight(fields: dict[str, str], *, ctx: Context, decimal_comma: bool) -> dict[str, Any]:
+    return check("flights", fields, ctx=ctx, decimal_comma=decimal_comma)
 
 GOOD_INCURSION = {"detected_at": "2025-10-04T22:00", "lat": "54.6", "lon": "25.3"}
 
@@ -113,3 +150,69 @@ def test_aliases_and_missing_columns() -> None:
     assert mapping == {"Timestamp": "detected_at", "Latitude": "lat", "Longitude": "lon"}
     assert unknown == ["Colour"]
     assert missing_required("closures", {"icao": "airport"}) == ["closed_from", "closed_until"]
+
+
+FLIGHT = {"airport": "EYVI", "direction": "arrival", "flight_number": "FR1"}
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2025-10-04T22:30", "2025-10-04T19:30:00+00:00"),  # summer time in Vilnius
+        ("2025-01-04 22:30", "2025-01-04T20:30:00+00:00"),  # winter time, space separator
+        ("2025-10-26T03:30", "2025-10-26T00:30:00+00:00"),  # fall-back hour: the earlier instant
+        ("2025-10-26T04:30", "2025-10-26T02:30:00+00:00"),  # after it
+        ("2025-10-04T22:30Z", "2025-10-04T22:30:00+00:00"),
+        ("2025-10-04T22:30:15.5+0200", "2025-10-04T20:30:15.500000+00:00"),
+        ("2025-10-04t22:30-05:30", "2025-10-05T04:00:00+00:00"),
+    ],
+)
+def test_instants_in_every_form(ctx, text: str, utc: str) -> None:
+    assert flight({**FLIGHT, "scheduled_at": text}, ctx=ctx, decimal_comma=False)["scheduled_at"].isoformat() == utc
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2025-03-30T03:00", "does not exist in Europe/Vilnius"),
+        ("2025-03-30T03:59:59", "does not exist"),
+        ("2025-10-04T24:00", "not a real date and time"),
+        ("2025-10-04T22:30+25:00", "not a real date and time"),
+        ("04.10.2025 22:30", "not an ISO 8601"),
+        ("0001-01-01T00:30+01:00", "before 2000"),
+        ("9999-12-31T23:59-14:00", "in the future"),
+    ],
+)
+def test_instants_refused(ctx, text: str, reason: str) -> None:
+    with pytest.raises(BadValue, match=reason):
+        flight({**FLIGHT, "scheduled_at": text}, ctx=ctx, decimal_comma=False)
+
+
+def test_the_local_month_follows_the_configured_zone(ctx) -> None:
+    # 23:30 local on 31 October is 21:30 UTC: October in Vilnius
+    assert flight({**FLIGHT, "scheduled_at": "2025-10-31T23:30"}, ctx=ctx, decimal_comma=False)["month"] == "2025-10"
+    assert flight({**FLIGHT, "scheduled_at": "2025-10-31T22:30Z"}, ctx=ctx, decimal_comma=False)["month"] == "2025-11"
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"seats": "１８０"}, "not a whole number"),
+        ({"seats": "1_000"}, "not a whole number"),
+        ({"seats": "1" * 31}, "characters, over the 30"),
+        ({"passengers": "1e3"}, "whole number"),
+    ],
+)
+def test_numbers_are_ascii(ctx, fields: dict[str, str], reason: str) -> None:
+    with pytest.raises(BadValue, match=reason):
+        flight({**FLIGHT, "scheduled_at": "2025-10-04T22:30", **fields}, ctx=ctx, decimal_comma=False)
+
+
+@pytest.mark.parametrize(
+    ("reason", "cause"),
+    [(None, "unknown"), ("Balionai", "balloons"), ("drone sighted", "drones"), ("storm", "other"), ("N/A", "unknown")],
+)
+def test_a_closure_cause_is_read_from_its_reason(ctx, reason: str | None, cause: str) -> None:
+    base = {"airport": "EYVI", "closed_from": "2025-10-04T22:16", "closed_until": "2025-10-05T04:50"}
+    row = closure({**base, **({"reason": reason} if reason else {})}, ctx=ctx, decimal_comma=False)
+    assert (row["cause"], row["scope"], row["window_index"]) == (cause, "full", 0)
