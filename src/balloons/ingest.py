@@ -266,12 +266,13 @@ def by_table(parsed_files: list[Parsed]) -> dict[str, list[Parsed]]:
 def _start(lake_dir: Lake) -> Store:
     """Undo a run that did not commit and clear its leftovers; seed contributions of an old lake."""
     store = as_store(lake_dir)
+    if lake.check_format(store):
+        return store
     lake.recover(store)
     leftovers = lake.clean_staging(store)
     lake.clear_work(store)
     if leftovers:
         log.warning("removed %d leftover staging file(s) of an interrupted run", leftovers)
-    _seed_from_old_lake(store)
     return store
 
 
@@ -326,57 +327,3 @@ def forget(lake_dir: Lake, targets: Iterable[str], *, run_id: str, now: datetime
     lake.commit(store, run_id)
     log.info("run=%s forgot=%d files: %s", run_id, len(chosen), ", ".join(chosen))
     return chosen
-
-
-def _seed_from_old_lake(store: Store) -> None:
-    """A lake written before contributions existed: seed them (and the deliveries) from the current
-    tables and the ingest log, so the next run starts from the same state. Idempotent."""
-    history = lake.read_ingest_log(store)
-    if not history.num_rows or lake.read_deliveries(store).num_rows:
-        return
-    runs = sorted(
-        {
-            (at, run)
-            for at, run in zip(
-                history.column("ingested_at").to_pylist(), history.column("run_id").to_pylist(), strict=True
-            )
-        }
-    )
-    rank = {run: i for i, (_, run) in enumerate(runs, start=1)}
-    latest: dict[str, dict[str, object]] = {}
-    for row in sorted(history.to_pylist(), key=lambda r: rank[r["run_id"]]):
-        latest[row["path"]] = row
-    delivery_of = {path: rank[str(row["run_id"])] for path, row in latest.items()}
-    for table in RECORD_TABLES:
-        for month in lake.months(store, table):
-            rows = lake.read_partition(store, table, month)
-            n = rows.num_rows
-            extra = {
-                "_op": pa.repeat(pa.scalar("N", pa.string()), n),
-                "_ref": pa.nulls(n, pa.string()),
-                "delivery": pa.array(
-                    [delivery_of.get(f, 0) for f in rows.column("source_file").to_pylist()], pa.int64()
-                ),
-            }
-            columns = [
-                rows.column(name) if name in rows.column_names else extra[name] for name in contribution(table).names
-            ]
-            seeded = pa.Table.from_arrays(columns, names=contribution(table).names)
-            lake.write_contributions(store, table, month, seeded, undo=None)
-    rows_out = [
-        {
-            "path": path,
-            "table_name": row["table_name"],
-            "sha256": row["sha256"],
-            "size_bytes": row["size_bytes"],
-            "mtime_ns": row["mtime_ns"],
-            "ctime_ns": None,
-            "inode": None,
-            "run_id": row["run_id"],
-            "delivery": delivery_of[path],
-            "forgotten": False,
-        }
-        for path, row in sorted(latest.items())
-    ]
-    lake.write_deliveries(store, pa.Table.from_pylist(rows_out, schema=DELIVERIES), undo=None)
-    log.warning("seeded contributions and deliveries of %d raw files from a lake written before them", len(latest))

@@ -9,6 +9,7 @@ Layout under the lake root (a folder, or s3://bucket/prefix; see `storage.py`):
                                            tables are derived from these; `month=none` holds
                                            NOTAMC rows, which have no time)
     deliveries/data.parquet                the raw files that deliver now, with digest and stat
+    format.json                            the lake's format version (FORMAT_VERSION)
     _pending.json                          the run being written (present only mid-run)
     _undo/<run_id>/                        the versions a run replaced, until it commits
     _work/<run_id>/                        parsed rows a run spilled before merging (only mid-run)
@@ -46,6 +47,10 @@ UNDO = "_undo"
 COMMITTED = "COMMITTED"
 CONTRIBUTIONS = "contributions"
 NO_MONTH = "none"
+FORMAT = "format.json"
+FORMAT_VERSION = 2
+"""The lake's format: 2 since ids and content hashes are sha1 over the unit-separated canonical
+form (docs/ingest.md). A lake of another version is rebuilt from raw/ by the next run."""
 Lake = Store | Path
 
 
@@ -352,3 +357,29 @@ def clear_work(lake: Lake, run_id: str | None = None) -> None:
     if store.local:
         with contextlib.suppress(OSError):  # the folder goes once no run's spill is left in it
             Path(store.path(WORK)).rmdir()
+
+
+def check_format(lake: Lake) -> bool:
+    """Make the lake one of FORMAT_VERSION: a lake written in another format (or before formats
+    were recorded) is emptied, so the run rebuilds it from raw/ (the lake is derived state).
+    Returns True when it was emptied."""
+    store = as_store(lake)
+    text = store.read_text(store.path(FORMAT))
+    version = json.loads(text).get("version") if text else None
+    if version == FORMAT_VERSION:
+        return False
+    held = [
+        info.path
+        for info in store.files(store.root)
+        if info.base_name not in (FORMAT,) and not info.base_name.startswith(".")
+    ]
+    if held:
+        log.warning(
+            "the lake is in format %s, this balloons writes format %s: rebuilding it from raw/ (once)",
+            version if version is not None else "1 (unversioned)",
+            FORMAT_VERSION,
+        )
+        for path in held:
+            store.fs.delete_file(path)
+    store.write_text(store.path(FORMAT), json.dumps({"version": FORMAT_VERSION}) + "\n")
+    return bool(held)
