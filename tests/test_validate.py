@@ -40,6 +40,7 @@ def closure(fields: dict[str, str], *, ctx: Context, decimal_comma: bool) -> dic
 def flight(fields: dict[str, str], *, ctx: Context, decimal_comma: bool) -> dict[str, Any]:
     return check("flights", fields, ctx=ctx, decimal_comma=decimal_comma)
 
+
 GOOD_INCURSION = {"detected_at": "2025-10-04T22:00", "lat": "54.6", "lon": "25.3"}
 
 

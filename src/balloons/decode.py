@@ -163,13 +163,16 @@ def _plain_csv(
         f"csv_rows.c{positions[name]} as {name}" if name in positions else f"null::varchar as {name}"
         for name in COLUMNS[raw.table]
     )
-    blank = " and ".join(f"coalesce(trim(csv_rows.c{i}), '') = ''" for i in range(len(header)))
+    blank = " and ".join(f"csv_rows.c{i} is null" for i in range(len(header)))
     comma = "true" if delimiter == ";" else "false"
+    rejected = con.execute("select count(*) from csv_rejects").fetchone()
     # A kept row's line: its position, plus the header, plus the rejected lines before it.
-    con.execute(
-        f"""
-        insert into decoded by name
-        with rejected as (
+    line = "csv_rows.rowid + 2"
+    join = ""
+    if rejected and rejected[0]:
+        con.execute(
+            """
+            create or replace temp table csv_rejected as
             select kept_before, max(n) as n
             from (
                 select line - 2 - (row_number() over (order by line) - 1) as kept_before,
@@ -177,19 +180,24 @@ def _plain_csv(
                 from (select distinct line from csv_rejects)
             )
             group by kept_before
+            """
         )
+        line += " + coalesce(csv_rejected.n, 0)"
+        join = "asof left join csv_rejected on csv_rows.rowid >= csv_rejected.kept_before"
+    con.execute(
+        f"""
+        insert into decoded by name
         select
             {number << POS_BITS} + csv_rows.rowid as _pos,
             {number} as _file,
-            csv_rows.rowid + 2 + coalesce(rejected.n, 0) as source_line,
+            {line} as source_line,
             'N' as _op,
             null::varchar as _ref,
             null::varchar as _raw,
             {comma} as _comma,
             {fields}
         from csv_rows
-        asof left join rejected
-            on csv_rows.rowid >= rejected.kept_before
+        {join}
         where not ({blank})
         """
     )
@@ -201,7 +209,7 @@ def _plain_csv(
     ]
     count = con.execute("select count(*) from decoded where _file = $f", {"f": number}).fetchone()
     read = (count[0] if count else 0) + len(bad)
-    con.execute("drop table csv_rows; drop table csv_rejects; drop table csv_scans")
+    con.execute("drop table csv_rows; drop table csv_rejects; drop table csv_scans; drop table if exists csv_rejected")
     if target != raw.location:
         target.unlink(missing_ok=True)
     pairs = [

@@ -39,7 +39,7 @@ from balloons.lake import Lake
 from balloons.merge import Counts, Merged, base_counts, merge_table
 from balloons.parse import Parsed, Spill, data_columns, parse_file, parse_files
 from balloons.rawfile import RawFile
-from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, RECORD_TABLES, contribution
+from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, RECORD_TABLES
 from balloons.storage import Store, as_store
 from balloons.validate import Context
 
@@ -266,8 +266,7 @@ def by_table(parsed_files: list[Parsed]) -> dict[str, list[Parsed]]:
 def _start(lake_dir: Lake) -> Store:
     """Undo a run that did not commit and clear its leftovers; seed contributions of an old lake."""
     store = as_store(lake_dir)
-    if lake.check_format(store):
-        return store
+    lake.check_format(store)
     lake.recover(store)
     leftovers = lake.clean_staging(store)
     lake.clear_work(store)

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.fs as pafs
 
 from balloons.errors import LakeError
 from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, TABLES, conform, contribution
@@ -368,18 +369,14 @@ def check_format(lake: Lake) -> bool:
     version = json.loads(text).get("version") if text else None
     if version == FORMAT_VERSION:
         return False
-    held = [
-        info.path
-        for info in store.files(store.root)
-        if info.base_name not in (FORMAT,) and not info.base_name.startswith(".")
-    ]
+    held = [info for info in store.entries(store.root) if info.base_name != FORMAT]
     if held:
         log.warning(
             "the lake is in format %s, this balloons writes format %s: rebuilding it from raw/ (once)",
             version if version is not None else "1 (unversioned)",
             FORMAT_VERSION,
         )
-        for path in held:
-            store.fs.delete_file(path)
+        for info in held:
+            store.delete_tree(info.path) if info.type == pafs.FileType.Directory else store.fs.delete_file(info.path)
     store.write_text(store.path(FORMAT), json.dumps({"version": FORMAT_VERSION}) + "\n")
     return bool(held)

@@ -52,6 +52,11 @@ class Store:
         found = [i for i in self.fs.get_file_info(selector) if i.type == pafs.FileType.File]
         return sorted((i for i in found if f"/{STAGING}/" not in i.path), key=lambda i: i.path)
 
+    def entries(self, path: str) -> list[pafs.FileInfo]:
+        """The files and folders directly in `path` (none when it does not exist)."""
+        selector = pafs.FileSelector(path, allow_not_found=True, recursive=False)
+        return sorted(self.fs.get_file_info(selector), key=lambda i: i.path)
+
     def read_parquet(self, path: str, *, columns: Sequence[str] | None, schema: pa.Schema) -> pa.Table:
         try:
             return pq.read_table(path, columns=list(columns) if columns else None, schema=schema, filesystem=self.fs)

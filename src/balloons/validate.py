@@ -133,6 +133,7 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, ctx: Context) -> None:
     con.execute(_fill(_sql(f"fields_{table}.sql"), values))
     now = values["now"]
     assert isinstance(now, datetime)
+    source = "fields"
     for column, days in TIME_COLUMNS[table]:
         ahead = days + (ctx.max_closure_days if column == "closed_until" else 0.0)
         latest = now + timedelta(days=ahead)
@@ -140,11 +141,14 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, ctx: Context) -> None:
             **values,
             "col": _Raw(column),
             "zone": _Raw("zone"),
+            "source": _Raw(source),
+            "target": _Raw(f"placed_{column}"),
             "latest": latest,
             "future_days": _Raw(f"{ahead:g}"),
             "earliest_wall": EARLIEST.replace(tzinfo=None) - timedelta(days=2),
             "latest_wall": latest + timedelta(days=2),
         }
         con.execute(_fill(_sql("instants.sql"), step))
-    con.execute(_fill(_sql(f"checked_{table}.sql"), values))
+        source = f"placed_{column}"
+    con.execute(_fill(_sql(f"checked_{table}.sql"), {**values, "source": _Raw(source)}))
     con.execute(_fill(_sql("month.sql"), {**values, "col": _Raw(TABLES[table].time_column)}))

@@ -3,7 +3,7 @@
 -- limit applies to the record: for a NOTAM with a schedule, to one active window. A closure's
 -- cause, when not given, is read from its reason (closure_kind.py words it): balloons, drones,
 -- other when a reason is given, unknown when none is.
-create or replace temp table checked as
+create or replace temp view identified as
 with ruled as (
     select
         _pos,
@@ -60,7 +60,7 @@ with ruled as (
                 else 'other'
             end
         ) as cause
-    from fields
+    from {source}
 )
 
 -- The identity of a closure: (airport, closed_from), so a NOTAM and a report row for the same

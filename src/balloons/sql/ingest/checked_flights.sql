@@ -1,12 +1,12 @@
 -- Flights, step 2 (after instants.sql placed scheduled_at): each record typed, with its id and
 -- content hash, or the first rule it breaks (in the order below).
-create or replace temp table checked as
+create or replace temp view identified as
 with typed as (
     select
-        fields.*,
+        {source}.*,
         try_cast(seats as bigint) as _seats,
         try_cast(passengers as bigint) as _passengers
-    from fields
+    from {source}
 ),
 
 ruled as (

@@ -2,15 +2,15 @@
 -- content hash, or the first rule it breaks (in the order below). Positions must be WGS84 and in
 -- the watched region (Lithuania and its neighbours): a point outside is almost always a swapped or
 -- mistyped coordinate.
-create or replace temp table checked as
+create or replace temp view identified as
 with typed as (
     select
-        fields.*,
+        {source}.*,
         number_value(lat, _comma) as _lat,
         number_value(lon, _comma) as _lon,
         number_value(altitude_m, _comma) as _altitude,
         try_cast(coalesce(balloons, '1') as bigint) as _balloons
-    from fields
+    from {source}
 ),
 
 ruled as (

@@ -1,5 +1,5 @@
 -- Closures, step 1: trimmed text, the airport's zone, and the first field over the length limit.
-create or replace temp table fields as
+create or replace temp view fields as
 select
     decoded._pos,
     decoded._file,
@@ -42,5 +42,11 @@ select
     txt(decoded.schedule_in_text) as schedule_in_text,
     airports.zone as zone
 from decoded
-left join airports
-    on airports.icao = upper(txt(decoded.airport));
+left join (
+    -- each distinct airport text once, not every record's
+    select given.airport, airports.zone
+    from (select distinct airport from decoded) as given
+    join airports
+        on airports.icao = upper(txt(given.airport))
+) as airports
+    on airports.airport = decoded.airport;

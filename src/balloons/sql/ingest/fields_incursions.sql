@@ -1,6 +1,6 @@
 -- Incursions, step 1: trimmed text, the zone wall-clock times are read in (the configured one),
 -- and the first field over the length limit.
-create or replace temp table fields as
+create or replace temp view fields as
 select
     decoded._pos,
     decoded._file,

@@ -1,10 +1,10 @@
--- One time column `{col}` of `fields` to a UTC instant and its refusal reason (see macros.sql).
+-- One time column `{col}` of the view `{source}` to a UTC instant and its refusal reason (see macros.sql).
 -- Text with an offset or `Z` is that instant. Wall-clock text is read in the zone `{zone}` (a
 -- column of `fields`): per distinct (zone, wall hour), the offset when every wall time of the
 -- hour names exactly one instant; rows in an hour where the clocks change are placed one by one
 -- (a wall time in the spring-forward gap is refused, one in the autumn fall-back hour takes the
 -- earlier instant). Walls far outside the accepted range are refused without a zone lookup.
-create or replace temp table zone_hours as
+create or replace temp table zone_hours_{col} as
 select
     zone,
     hour,
@@ -14,22 +14,28 @@ from (
     select distinct
         {zone} as zone,
         date_trunc('hour', wall_of({col})) as hour
-    from fields
-    where stated_offset({col}) is null and wall_of({col}) between {earliest_wall} and {latest_wall}
+    from {source}
+    where wall_of({col}) between {earliest_wall} and {latest_wall}
 );
 
-create or replace temp table fields as
-with parts as (
+create or replace temp view {target} as
+with walls as (
     select
-        fields.*,
-        wall_of(fields.{col}) as _wall,
-        stated_offset(fields.{col}) as _stated,
+        {source}.*,
+        wall_of({source}.{col}) as _wall,
+        stated_offset({source}.{col}) as _stated
+    from {source}
+),
+
+parts as (
+    select
+        walls.*,
         zone_hours.start_offset is not distinct from zone_hours.end_offset
         and zone_hours.start_offset is not null as _steady,
         zone_hours.start_offset as _offset
-    from fields
-    left join zone_hours
-        on zone_hours.zone = fields.{zone} and zone_hours.hour = date_trunc('hour', wall_of(fields.{col}))
+    from walls
+    left join zone_hours_{col} as zone_hours
+        on zone_hours.zone = walls.{zone} and zone_hours.hour = date_trunc('hour', walls._wall)
 ),
 
 placed as (
