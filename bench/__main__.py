@@ -24,8 +24,10 @@ import airportsdata
 import duckdb
 import pyarrow as pa
 
-from balloons import bulk, lake, sample, scale, warehouse
+from balloons import bulk, lake, warehouse
 from balloons.ingest import ingest
+from balloons.samples import scale
+from balloons.samples import shipped as sample
 from balloons.schema import FLIGHTS
 from balloons.settings import Settings
 from balloons.validate import Context
