@@ -1,7 +1,7 @@
 """Time a command and the peak memory of its whole process tree, from a small watcher process.
 
 `run(cmd, ...)` starts `python bench/measure.py` (a fresh interpreter of a few tens of MiB), which
-starts `cmd`, samples the resident memory of cmd and all its descendants every 50 ms (psutil, a
+starts `cmd`, samples the resident memory of cmd and all its descendants every 200 ms (psutil, a
 Prefect dependency), waits, and reports as JSON:
 - seconds: wall time from start to exit of cmd (the watcher's own start-up excluded);
 - tree_peak_bytes: the largest sampled sum of RSS over the tree (what the machine had to hold);
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psutil
 
-SAMPLE_S = 0.05
+SAMPLE_S = 0.2  # psutil walks all of /proc for the tree; 50 ms cost ~5 % of a core
 
 
 @dataclass(frozen=True)
