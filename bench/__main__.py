@@ -129,7 +129,7 @@ def bench_fixed_cost(b: Bench) -> float:
 # 1. ingest through the CLI ------------------------------------------------------------------------
 def lake_counts(lake: Path, source: str) -> tuple[int, int, int, int, str]:
     """For `source` (a path under raw/): rows read, landed and quarantined by the ingest log, the
-    rows the quarantine holds, and their most common reason. Read from the lake's files with
+    rows the quarantine holds, and one of their reasons. Read from the lake's files with
     DuckDB (their layout is documented in lake.py), not through library calls."""
     con = duckdb.connect()
     logs = sorted(str(p) for p in (lake / "ingest_log").glob("*.parquet"))
@@ -144,7 +144,7 @@ def lake_counts(lake: Path, source: str) -> tuple[int, int, int, int, str]:
     quarantine = sorted(str(p) for p in (lake / "quarantine").glob("*.parquet"))
     held = (
         con.execute(
-            "select count(*), coalesce(mode(reason), '') from read_parquet(?) where source_file = ?",
+            "select count(*), coalesce(min(reason), '') from read_parquet(?) where source_file = ?",
             [quarantine, source],
         ).fetchone()
         if quarantine
@@ -195,7 +195,7 @@ def bench_ingest(b: Bench, form: str, fixed_s: float) -> Path:
         Row(
             f"rows of the {form} file: read / landed / quarantined",
             f"{read:,} / {landed:,} / {quarantined:,} in quarantine ({logged_q:,} in the ingest log)"
-            + (f"; reason: {reason}" if reason else ""),
+            + (f"; reason, e.g.: {reason}" if reason else ""),
             f"{b.rows:,} rows; {expected_q:,} with a naive time in a spring-forward gap",
             "-",
             "exact",
