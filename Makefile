@@ -32,6 +32,8 @@ lint: install
 	$(BIN)/ruff format --check src flows tests bench
 	$(BIN)/mypy src
 
+# Same-run ratios of every target (bench/README.md): BENCH_ROWS=N (default 5,000,000), BENCH_BIG=1 adds the
+# 20 M-row memory run. Prints the table and overwrites bench/results.md; exits 0 even when a target fails.
 bench: install
 	$(BIN)/python -m bench
 

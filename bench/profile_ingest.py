@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from balloons import scale
+from balloons.samples import scale
 
 REPO = Path(__file__).resolve().parents[1]
 CHILD = """

@@ -234,11 +234,11 @@ def sample(data_dir: Path | None, seed: int | None, scale: int | None) -> None:
       balloons sample --data-dir ./data
       balloons sample --scale 5000000 --data-dir /tmp/big
     """
-    from balloons import sample as sample_data
+    from balloons.samples import shipped as sample_data
 
     settings = settings_for(data_dir)
     if scale is not None:
-        from balloons import scale as scale_data
+        from balloons.samples import scale as scale_data
 
         paths = scale_data.write(settings.raw_dir, scale, seed=seed if seed is not None else 7)
         click.echo(

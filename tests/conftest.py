@@ -70,7 +70,7 @@ def _seats():
 @pytest.fixture(scope="session")
 def sample_root(tmp_path_factory: pytest.TempPathFactory, ctx: Context) -> Path:
     """A data directory with the shipped sample ingested and the warehouse built."""
-    from balloons import sample
+    from balloons.samples import shipped as sample
 
     root = tmp_path_factory.mktemp("sample-data")
     sample.write(root / "raw")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from balloons import lake, sample
+from balloons import lake
+from balloons.samples import shipped as sample
 from flows.cli import cli
 
 COMMANDS = sorted(cli.commands)

@@ -18,8 +18,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from balloons import lake, sample
+from balloons import lake
 from balloons.ingest import ingest
+from balloons.samples import shipped as sample
 from balloons.schema import RECORD_TABLES, TABLES
 
 CHILD = r"""

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from balloons import sample, warehouse
+from balloons import warehouse
+from balloons.samples import shipped as sample
 from flows.cli import cli
 
 LINEAGE = {"run_id", "ingested_at", "last_ingest", "fingerprint", "lake_files"}

@@ -11,8 +11,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from balloons import lake, sample, warehouse
+from balloons import lake, warehouse
 from balloons.lock import pipeline_lock
+from balloons.samples import shipped as sample
 from balloons.status import read_run_status
 from flows.cli import cli
 from flows.deploy import NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly_schedule

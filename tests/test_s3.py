@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import S3_SECRET
 
-from balloons import lake, sample, storage, warehouse
+from balloons import lake, storage, warehouse
+from balloons.samples import shipped as sample
 from balloons.settings import load_settings
 from flows.cli import cli
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from balloons import sample
 from balloons.ingest import ingest
+from balloons.samples import shipped as sample
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -24,7 +24,8 @@ from typing import Any
 import httpx
 import pytest
 
-from balloons import sample, warehouse
+from balloons import warehouse
+from balloons.samples import shipped as sample
 from balloons.status import read_run_status
 
 REPO = Path(__file__).resolve().parents[1]
