@@ -251,10 +251,19 @@ def sample(data_dir: Path | None, seed: int | None, scale: int | None) -> None:
 
 
 def _run_ingest(settings: Settings) -> str:
-    from flows.ingest import ingest_flow
+    """The ingest engine in this process: one command needs no orchestration (the nightly flow
+    runs the same library steps as Prefect tasks), so no Prefect server starts."""
+    from datetime import UTC, datetime
 
-    _quiet_prefect_console()
-    summary = ingest_flow(settings)
+    from balloons.ingest import ingest as ingest_files
+    from balloons.ingest import new_run_id
+    from balloons.storage import lake_store
+    from balloons.validate import Context
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    summary = ingest_files(
+        settings.raw_dir, lake_store(settings, os.environ), ctx=Context.of(settings, now), run_id=new_run_id(now)
+    )
     return f"ingest: {summary.line()}"
 
 
@@ -262,7 +271,8 @@ def _run_ingest(settings: Settings) -> str:
 @data_dir_option
 @wait_option
 def ingest(data_dir: Path | None, wait: float) -> None:
-    """Ingest new or changed raw files into the Parquet lake (through the Prefect ingest flow).
+    """Ingest new or changed raw files into the Parquet lake (in this process; `balloons run` and
+    the nightly deployment ingest through the Prefect flow).
 
     \b
     Example:

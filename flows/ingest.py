@@ -1,19 +1,14 @@
 """The ingest flow: raw files → validated, deduplicated, partitioned Parquet lake."""
 
 import os
-import uuid
 from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any, Generic, TypeVar
-from zoneinfo import ZoneInfo
+from typing import Generic, TypeVar
 
-import airportsdata
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from balloons import ingest as core
 from balloons import lake
-from balloons.rawfile import Limits
 from balloons.schema import RECORD_TABLES
 from balloons.settings import Settings
 from balloons.storage import Store, lake_store
@@ -36,10 +31,6 @@ class Payload(Generic[T]):
 
     def __init__(self, value: T) -> None:
         self.value = value
-
-
-def new_run_id(now: datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:6]}"
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -87,20 +78,8 @@ def finish_write(
     return core.finish(lake_of(settings), parsed.value, merged.value, run_id=run_id, now=now, delivery=delivery)
 
 
-@lru_cache(maxsize=1)
-def airports() -> dict[str, Any]:
-    """The airportsdata table, loaded once per process (each Dask worker loads its own)."""
-    return dict(airportsdata.load("ICAO"))
-
-
 def context(settings: Settings, now: datetime) -> Context:
-    return Context(
-        zone=ZoneInfo(settings.timezone),
-        airports=airports(),
-        now=now,
-        max_closure_days=settings.max_closure_days,
-        limits=Limits.of(settings),
-    )
+    return Context.of(settings, now)
 
 
 @flow(name="ingest", log_prints=False)
@@ -108,7 +87,7 @@ def ingest_flow(settings: Settings, run_id: str | None = None) -> core.Summary:
     """Ingest every new or changed raw file into the lake (run_id: the nightly run's, else a new one)."""
     logger = get_run_logger()
     now = datetime.now(UTC).replace(microsecond=0)
-    run_id = run_id or new_run_id(now)
+    run_id = run_id or core.new_run_id(now)
     todo, unchanged = find_raw_files(settings)
     tables = [[raw for raw in todo if raw.table == table] for table in RECORD_TABLES]
     futures = [parse_raw_files.submit(Payload(raws), settings, now, run_id) for raws in tables if raws]

@@ -13,12 +13,13 @@ from prefect import flow, get_run_logger
 from prefect.states import Failed
 
 from balloons.errors import FetchError
+from balloons.ingest import new_run_id
 from balloons.lock import pipeline_lock
 from balloons.redact import protect, secret_values
 from balloons.settings import load_settings
 from balloons.status import COMPLETED, FAILED, finish_run, start_run
 from flows.fetch import fetch_report, fetch_step
-from flows.ingest import ingest_flow, new_run_id
+from flows.ingest import ingest_flow
 from flows.report import report_flow
 from flows.runners import task_runner
 from flows.warehouse import build_flow

@@ -5,7 +5,8 @@ from prefect.cache_policies import NO_CACHE
 
 from balloons import aircraft, warehouse
 from balloons.settings import Settings
-from flows.ingest import airports, lake_of
+from balloons.validate import known_airports as airports
+from flows.ingest import lake_of
 
 
 def params(settings: Settings) -> warehouse.Params:

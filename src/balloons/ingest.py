@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -64,6 +65,11 @@ UNREADABLE = "unreadable"
 """The digest recorded for a path that could not be listed or read."""
 
 log = logging.getLogger(__name__)
+
+
+def new_run_id(now: datetime) -> str:
+    """A run's id: its UTC start and a random suffix (sorts by time)."""
+    return f"{now:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:6]}"
 
 
 def sha256_of(location: Path) -> str:

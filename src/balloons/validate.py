@@ -12,16 +12,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import airportsdata
 import duckdb
 import pyarrow as pa
 
 from balloons.closure_kind import CAUSES, SCOPES
 from balloons.rawfile import DEFAULT_LIMITS, Limits
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, TABLES
+from balloons.settings import Settings
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
@@ -50,6 +53,23 @@ class Context:
     now: datetime
     max_closure_days: float = 7.0
     limits: Limits = DEFAULT_LIMITS
+
+    @classmethod
+    def of(cls, settings: Settings, now: datetime) -> Context:
+        """The context a run with `settings` validates in, on its clock `now`."""
+        return cls(
+            zone=ZoneInfo(settings.timezone),
+            airports=known_airports(),
+            now=now,
+            max_closure_days=settings.max_closure_days,
+            limits=Limits.of(settings),
+        )
+
+
+@lru_cache(maxsize=1)
+def known_airports() -> dict[str, Any]:
+    """The airportsdata table, loaded once per process (each Dask worker loads its own)."""
+    return dict(airportsdata.load("ICAO"))
 
 
 def _sql(name: str) -> str:
