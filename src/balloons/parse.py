@@ -240,7 +240,7 @@ def _collect(
         from checked
         anti join bad_messages using (_file, source_line)
         where checked._reason is null
-        order by _file, month, _pos
+        order by _pos
         """
     )
     out: dict[int, Parsed] = {}

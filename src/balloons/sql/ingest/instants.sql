@@ -55,6 +55,7 @@ select
     * exclude (_wall, _stated, _steady, _offset, _utc),
     _utc as {col}_utc,
     case
+        when _utc between {earliest} and {latest} then null
         when {col} is null then '{col} is missing'
         when not is_iso({col}) then '{col} ' || quoted({col}) || ' is not an ISO 8601 date and time (YYYY-MM-DDThh:mm)'
         when _wall is null or _stated = -100000 then '{col} ' || quoted({col}) || ' is not a real date and time'

@@ -3,9 +3,16 @@
 -- check in its order. `{field_chars}` and `{number_digits}` are the BALLOONS_MAX_* limits,
 -- substituted as numbers by the engine before these macros are created.
 
--- Text as a value: surrounding whitespace dropped, empty means absent.
+-- Text as a value: surrounding ASCII whitespace dropped, empty means absent. (Most values have
+-- none: those are only looked at, not copied.)
 create or replace temp macro txt(v) as
-    nullif(trim(v, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)), '');
+    case
+        when v = '' then null
+        when starts_with(v, ' ') or ends_with(v, ' ') or contains(v, chr(9)) or contains(v, chr(10))
+            or contains(v, chr(11)) or contains(v, chr(12)) or contains(v, chr(13))
+            then nullif(trim(v, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)), '')
+        else v
+    end;
 
 -- A raw value quoted in a reason, shortened past 40 characters.
 create or replace temp macro quoted(v) as
@@ -35,6 +42,7 @@ create or replace temp macro is_integer(v) as regexp_full_match(v, '[+-]?[0-9]+'
 create or replace temp macro count_reason(name, v, low, high) as
     case
         when v is null then null
+        when length(v) <= 18 and is_integer(v) and v::bigint between low and high then null
         when too_many_digits(name, v) is not null then too_many_digits(name, v)
         when not is_integer(v) and is_decimal(replace(v, ',', '.'))
             then name || ' ' || quoted(v) || ' must be a whole number in ASCII digits'
@@ -86,6 +94,8 @@ create or replace temp macro wall_time(v) as regexp_extract(v, '^.{11}(\d{2}:\d{
 
 create or replace temp macro wall_of(v) as
     case
+        when regexp_full_match(v, '\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?')
+            then try_cast(v as timestamp)
         when is_iso(v) and regexp_full_match(wall_time(v), '([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?')
             then try_cast(left(v, 10) || ' ' || wall_time(v) as timestamp)
     end;
@@ -95,6 +105,7 @@ create or replace temp macro wall_of(v) as
 create or replace temp macro stated_offset(v) as
     case
         when upper(right(v, 1)) = 'Z' then 0
+        when not (contains(substr(v, 17), '+') or contains(substr(v, 17), '-')) then null
         when regexp_matches(v, '[+-]\d{2}:?\d{2}$')
             then (
                 case

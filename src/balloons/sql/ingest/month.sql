@@ -4,8 +4,10 @@
 create or replace temp table utc_hours as
 select
     hour,
-    offset_at({local_zone}, hour) as start_offset,
-    offset_at({local_zone}, hour + interval 3599 second) as end_offset
+    case
+        when offset_at({local_zone}, hour) = offset_at({local_zone}, hour + interval 3599 second)
+            then strftime(hour + to_minutes(offset_at({local_zone}, hour)), '%Y-%m')
+    end as month
 from (
     select unnest(generate_series(min(hour) - interval 2 day, max(hour) + interval 2 day, interval 1 hour)) as hour
     from zone_hours_{col}
@@ -16,8 +18,7 @@ select
     identified.*,
     case
         when identified._reason is not null then null
-        when utc_hours.start_offset = utc_hours.end_offset
-            then strftime(identified.{col} + to_minutes(utc_hours.start_offset), '%Y-%m')
+        when utc_hours.month is not null then utc_hours.month
         else strftime(timezone({local_zone}, identified.{col}::timestamptz), '%Y-%m')
     end as month
 from identified

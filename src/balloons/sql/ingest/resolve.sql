@@ -30,6 +30,32 @@ ops as (
     where _op in ('R', 'C')
 ),
 
+-- Most keys have one contribution: it is the current record unless a NOTAMR/NOTAMC withdraws
+-- it. Only keys with several go through the windows below.
+counted as (
+    select
+        key,
+        count(*) as n
+    from records
+    group by key
+),
+
+singles as (
+    select
+        records.*
+    from records
+    join counted using (key)
+    where counted.n = 1
+),
+
+many as (
+    select
+        records.*
+    from records
+    join counted using (key)
+    where counted.n > 1
+),
+
 ordered as (
     select
         records.*,
@@ -42,7 +68,7 @@ ordered as (
         row_number() over (
             partition by records.key order by records.delivery desc, records.source_file desc, records.line desc
         ) as from_last
-    from records
+    from many as records
 ),
 
 withdrawn as (
@@ -95,6 +121,13 @@ select
     end as _status
 from shown
 left join gone using (key)
+
+union all
+
+select
+    singles._row,
+    case when singles.notam_id in (select ops._ref from ops) then 'superseded' else 'landed' end as _status
+from singles
 
 union all
 
