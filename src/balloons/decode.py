@@ -72,20 +72,19 @@ def quarantine_row(raw: RawFile, line: int | None, reason: str, record: str) -> 
     }
 
 
-def create_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """The empty `decoded` table of `table`."""
-    fields = ", ".join(f"{name} varchar" for name in COLUMNS[table])
-    con.execute(
-        "create or replace temp table decoded (_pos bigint, _file integer, source_line bigint, _op varchar, "
-        f"_ref varchar, _raw varchar, _comma boolean, {fields})"
-    )
+def combine(con: duckdb.DuckDBPyConnection, table: str, numbers: list[int]) -> None:
+    """The view `decoded` of `table`: the decoded records of the run's files `numbers`, each file
+    being a view `decoded_<number>` made by `decode`."""
+    names = ", ".join(f"{name}" for name in (*STAGING_COLUMNS, "_file", *COLUMNS[table]))
+    parts = " union all ".join(f"select {names} from decoded_{number}" for number in numbers)
+    con.execute(f"create or replace temp view decoded as {parts}")
 
 
 def decode(
     con: duckdb.DuckDBPyConnection, raw: RawFile, number: int, *, limits: Limits, airports: Any, work: Path
 ) -> Decoded:
-    """Add the records of `raw`, the run's file `number`, to `decoded` in `con`; `work` is a folder
-    for inflated copies. Positions (`_pos`) are unique across the files of a run."""
+    """The records of `raw`, the run's file `number`, as the view `decoded_<number>` in `con`;
+    `work` is a folder for inflated copies. Positions (`_pos`) are unique across the files of a run."""
     fmt = rawfile.file_format(raw.path)
     if raw.size_bytes == 0 and raw.location.stat().st_size == 0:
         raise RawFileError(f"{raw.path} is empty (0 bytes)")
@@ -143,19 +142,20 @@ def _plain_csv(
     mapping = _mapping(raw, header, strict=True)
     positions = {name: index for index, name in enumerate(header) if name in mapping}
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
-    con.execute("drop table if exists csv_rows; drop table if exists csv_rejects; drop table if exists csv_scans")
     con.execute(
         f"""
-        create temp table csv_rows as
+        create or replace temp table csv_rows_{number} as
         select * from read_csv(
             $path, columns = {{{columns}}}, header = false, skip = 1, delim = $delim, quote = '', escape = '',
-            auto_detect = false, ignore_errors = true, store_rejects = true, rejects_table = 'csv_rejects',
-            rejects_scan = 'csv_scans', max_line_size = $line_bytes
+            auto_detect = false, ignore_errors = true, store_rejects = true, rejects_table = 'csv_rejects_{number}',
+            rejects_scan = 'csv_scans_{number}', max_line_size = $line_bytes
         )
         """,
         {"path": str(target), "delim": delimiter, "line_bytes": max(limits.line_bytes, 4096)},
     )
-    encoding = con.execute("select count(*) from csv_rejects where error_type = 'INVALID ENCODING'").fetchone()
+    encoding = con.execute(
+        f"select count(*) from csv_rejects_{number} where error_type = 'INVALID ENCODING'"
+    ).fetchone()
     if encoding and encoding[0]:
         log.info("file=%s is read record by record: it is not UTF-8", raw.path)
         return None
@@ -165,38 +165,38 @@ def _plain_csv(
     )
     blank = " and ".join(f"csv_rows.c{i} is null" for i in range(len(header)))
     comma = "true" if delimiter == ";" else "false"
-    rejected = con.execute("select count(*) from csv_rejects").fetchone()
+    rejected = con.execute(f"select count(*) from csv_rejects_{number}").fetchone()
     # A kept row's line: its position, plus the header, plus the rejected lines before it.
     line = "csv_rows.rowid + 2"
     join = ""
     if rejected and rejected[0]:
         con.execute(
-            """
-            create or replace temp table csv_rejected as
+            f"""
+            create or replace temp table csv_rejected_{number} as
             select kept_before, max(n) as n
             from (
                 select line - 2 - (row_number() over (order by line) - 1) as kept_before,
                     row_number() over (order by line) as n
-                from (select distinct line from csv_rejects)
+                from (select distinct line from csv_rejects_{number})
             )
             group by kept_before
             """
         )
         line += " + coalesce(csv_rejected.n, 0)"
-        join = "asof left join csv_rejected on csv_rows.rowid >= csv_rejected.kept_before"
+        join = f"asof left join csv_rejected_{number} as csv_rejected on csv_rows.rowid >= csv_rejected.kept_before"
     con.execute(
         f"""
-        insert into decoded by name
+        create or replace temp view decoded_{number} as
         select
             {number << POS_BITS} + csv_rows.rowid as _pos,
-            {number} as _file,
+            {number}::integer as _file,
             {line} as source_line,
             'N' as _op,
             null::varchar as _ref,
             null::varchar as _raw,
             {comma} as _comma,
             {fields}
-        from csv_rows
+        from csv_rows_{number} as csv_rows
         {join}
         where not ({blank})
         """
@@ -204,12 +204,12 @@ def _plain_csv(
     bad = [
         quarantine_row(raw, line, _reject_reason(kind, text, len(header), delimiter, limits), text.strip("\r\n"))
         for line, kind, text in con.execute(
-            "select line, any_value(error_type), any_value(csv_line) from csv_rejects group by line order by line"
+            f"select line, any_value(error_type), any_value(csv_line) from csv_rejects_{number} "
+            "group by line order by line"
         ).fetchall()
     ]
-    count = con.execute("select count(*) from decoded where _file = $f", {"f": number}).fetchone()
+    count = con.execute(f"select count(*) from decoded_{number}").fetchone()
     read = (count[0] if count else 0) + len(bad)
-    con.execute("drop table csv_rows; drop table csv_rejects; drop table csv_scans; drop table if exists csv_rejected")
     if target != raw.location:
         target.unlink(missing_ok=True)
     pairs = [
@@ -345,7 +345,6 @@ def _records(
         ]
     )
     table = pa.table(rows, schema=schema)
-    con.register("decoded_arrow", table)
-    con.execute(f"insert into decoded by name select *, {number} as _file from decoded_arrow")
-    con.unregister("decoded_arrow")
+    table = table.append_column("_file", pa.repeat(pa.scalar(number, pa.int32()), table.num_rows))
+    con.register(f"decoded_{number}", table)
     return out

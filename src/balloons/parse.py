@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from balloons.columns import COLUMNS
-from balloons.decode import Decoded, create_table, decode, quarantine_row
+from balloons.decode import Decoded, combine, decode, quarantine_row
 from balloons.errors import RawFileError
 from balloons.rawfile import RawFile
 from balloons.schema import LINEAGE_COLUMNS, TABLES, staged
@@ -34,6 +34,9 @@ from balloons.validate import Context, prepare, validate
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
+
+ENGINE_MEMORY = "1GB"
+"""What the validation engine's DuckDB may hold in memory; past it, it spills to a temporary folder."""
 
 IN_MEMORY_ROWS = 1_000_000
 """Valid rows of one file kept in memory; past this a file's rows are spilled per month."""
@@ -138,10 +141,16 @@ def _parse_table(
     out: dict[int, Parsed] = {}
     decoded: dict[int, Decoded] = {}
     work = Path(tempfile.mkdtemp(prefix="balloons-parse-"))
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con = duckdb.connect(
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "memory_limit": ENGINE_MEMORY,
+            "temp_directory": str(work / "spill"),
+        }
+    )
     try:
         prepare(con, ctx)
-        create_table(con, table)
         for number, raw in files:
             if raw.error is not None:
                 out[number] = whole_file_quarantine(raw, raw.error)
@@ -156,6 +165,7 @@ def _parse_table(
                 out[number] = whole_file_quarantine(raw, f"reading {raw.path} failed: {type(exc).__name__}: {exc}")
         if decoded:
             try:
+                combine(con, table, sorted(decoded))
                 validate(con, table, ctx)
                 out.update(_collect(con, dict(files), decoded, spill))
             except Exception as exc:  # noqa: BLE001 - isolate the file at fault
@@ -235,12 +245,11 @@ def _collect(
     )
     con.execute(
         f"""
-        create or replace temp table landing as
-        select {columns}
+        create or replace temp view landing as
+        select _pos, {columns}
         from checked
         anti join bad_messages using (_file, source_line)
         where checked._reason is null
-        order by _pos
         """
     )
     out: dict[int, Parsed] = {}
@@ -264,11 +273,13 @@ def _collect(
         rows, messages, ops = counts
         parsed.windows = rows - messages
         parsed.ops = ops + len(found.cancels)
-        query = "select * replace ($path as _file) from landing where _file = $f"
+        query = "select * replace ($path as _file) from landing where _file = $f order by _pos"
         if spill is not None and rows > IN_MEMORY_ROWS:
             months = con.execute("select distinct month from landing where _file = $f", {"f": number}).fetchall()
             for (month,) in sorted(months):
-                batch = con.execute(query + " and month = $m", {"f": number, "m": month, "path": raw.path})
+                batch = con.execute(
+                    query.replace(" order by", " and month = $m order by"), {"f": number, "m": month, "path": raw.path}
+                )
                 parsed.spilled.setdefault(month, []).append(spill.write(_conform(batch.to_arrow_table(), schema)))
             parsed.rows = schema.empty_table()
         else:
