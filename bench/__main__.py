@@ -103,11 +103,23 @@ create temp table closures as
 select md5(i::varchar) as closure_id, 'EY' || chr(65 + (i % 20)::int) || 'X' as airport,
        timestamptz '2024-01-01 00:00:00+00' + to_seconds((i * 63072000 // {c})::bigint) as closed_from,
        timestamptz '2024-01-01 00:00:00+00' + to_seconds((i * 63072000 // {c} + 3600 + i % 20000)::bigint) as closed_until,
-       '2024-01' as month, 60.0 as duration_min, null::bigint as reported_flights, null::bigint as reported_passengers
+       '2024-01' as month, 60.0 as duration_min, null::bigint as reported_flights, null::bigint as reported_passengers,
+       null::varchar as notam_id, 0 as window_index, 'full' as scope, 'balloons' as cause
 from range({c}) t(i);
 create temp table aircraft_seats as select 'B738' as aircraft_type, 162 as seats_low, 189 as seats_typical, 189 as seats_max;
-create temp table params as select 0.8 as load_factor, 0.15 as load_factor_band, 0 as buffer_after_min;
+create temp table params as select 0.8 as load_factor, 0.15 as load_factor_band, 0 as buffer_after_min,
+       'balloons,unknown' as headline_causes;
+create temp view int_closures as select * from closures;
+create temp view stg_flights as select * from flights;
+create temp view stg_aircraft_seats as select * from aircraft_seats;
 """
+IMPACT_MODELS = {
+    "2_intermediate/int_closure_windows.sql",
+    "2_intermediate/int_closure_windows_owned.sql",
+    "2_intermediate/int_flights_affected.sql",
+    "2_intermediate/int_passengers_affected.sql",
+    "3_facts/closure_impact.sql",
+}
 BARE_ASOF = """
 select c.closure_id, count(*) as n from flights f
 asof join closures c on f.airport = c.airport and f.scheduled_at >= c.closed_from
@@ -118,11 +130,7 @@ where f.scheduled_at < c.closed_until group by all
 def bench_impact(flights: int, closures: int) -> None:
     con = duckdb.connect()
     con.execute(IMPACT_SETUP.format(n=flights, c=closures))
-    models = {
-        name: text
-        for name, text in warehouse.sql_files()
-        if name.startswith("3_intermediate/") or name == "4_reports/closure_impact.sql"
-    }
+    models = {name: text for name, text in warehouse.sql_files() if name in IMPACT_MODELS}
 
     def ours() -> None:
         for text in models.values():
