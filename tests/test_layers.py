@@ -115,3 +115,39 @@ def test_the_reference_parser_sees_relations_not_aliases_comments_or_strings() -
     )
     assert bad.creates == {"int_x"} and {"closures", "airports"} <= bad.reads
     assert good.reads == {"stg_closures", "params"}
+
+
+IMPORT_EVERYTHING = """
+import importlib, logging, os, pkgutil, sys
+import matplotlib
+
+def state():
+    rc = matplotlib.rcParams
+    return (
+        dict(os.environ),
+        {k: dict.__getitem__(rc, k) for k in dict.keys(rc)},  # raw values: reading 'backend' would resolve it
+        list(logging.getLogger().handlers),
+        logging.getLogger().level,
+        "matplotlib.pyplot" in sys.modules,
+        os.listdir("."),
+    )
+
+before = state()
+import balloons
+names = [m.name for m in pkgutil.walk_packages(balloons.__path__, "balloons.")]
+for name in names:
+    importlib.import_module(name)
+after = state()
+print(len(names), [i for i, (a, b) in enumerate(zip(before, after)) if a != b])
+"""
+
+
+def test_importing_the_library_changes_nothing(tmp_path: Path) -> None:
+    """No import-time side effects: environment, matplotlib backend and rc, logging, files, pyplot."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_EVERYTHING], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.split(maxsplit=1)
+    assert int(out[0]) > 30 and out[1].strip() == "[]"  # every module imported; nothing changed
