@@ -56,7 +56,7 @@ def test_each_file_creates_the_relation_it_is_named_for_with_its_layer_prefix() 
         if model.layer in PREFIX:
             assert name.startswith(PREFIX[model.layer]), model.path
         else:  # fact tables keep the names analysts query
-            assert name in warehouse.PUBLIC_RELATIONS and not name.startswith("rpt_"), model.path
+            assert name in warehouse.FACT_RELATIONS, model.path
     assert {m.path.split("/")[1].removesuffix(".sql") for m in warehouse.models() if m.layer == "4_reports"} == set(
         warehouse.REPORT_RELATIONS
     )

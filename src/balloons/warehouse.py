@@ -50,7 +50,7 @@ REPORT_RELATIONS = (
     "rpt_hours_closed",
 )
 """The report models (`sql/4_reports/`): what `report.py` reads, shaped for its pages."""
-PUBLIC_RELATIONS = (
+FACT_RELATIONS = (
     "incursions",
     "closures",
     "flights",
@@ -63,8 +63,10 @@ PUBLIC_RELATIONS = (
     "airports",
     "aircraft_seats",
     "build_info",
-    *REPORT_RELATIONS,
 )
+"""The tables analysts query (`sql/3_facts/`); their names are a contract."""
+PUBLIC_RELATIONS = (*FACT_RELATIONS, *REPORT_RELATIONS)
+"""Every relation kept in the warehouse file, each described (`COMMENT ON`, the data dictionary)."""
 LOAD_FACTOR_BAND = 0.15
 
 
@@ -291,7 +293,7 @@ def build(
     aircraft_seats: pa.Table,
     force: bool = False,
 ) -> dict[str, int]:
-    """Build the warehouse at `target` atomically; returns row counts of the public relations.
+    """Build the warehouse at `target` atomically; returns row counts of the fact tables.
 
     When the lake and parameters are unchanged since the last build, nothing is written and an
     empty dict is returned (unless `force`).
@@ -330,7 +332,7 @@ def build(
                     raise WarehouseError(f"SQL model {name} failed: {exc}") from exc
             counts = {
                 name: con.sql(f'select count(*) from "{name}"').fetchone()[0]  # type: ignore[index]
-                for name in PUBLIC_RELATIONS
+                for name in FACT_RELATIONS
             }
             con.execute("checkpoint")
         finally:
