@@ -275,6 +275,8 @@ from range({c}) t(i);
 create temp table aircraft_seats as select 'B738' as aircraft_type, 162 as seats_low, 189 as seats_typical, 189 as seats_max;
 create temp table params as
 select 0.8 as load_factor, 0.15 as load_factor_band, 0 as buffer_after_min, 'balloons,unknown' as headline_causes;
+create temp view stg_flights as select * from flights;
+create temp view stg_aircraft_seats as select * from aircraft_seats;
 """
 BARE_ASOF = """
 select c.closure_id, count(*) as n from flights f

@@ -50,11 +50,14 @@ def _fail(message: str) -> NoReturn:
 
 
 class _Command(click.Command):
-    """Every command validates the settings and starts redacting secrets before its own code runs
-    (so before Prefect starts); --help still works with bad settings."""
+    """Every command resolves the settings once, validating them, and starts redacting secrets
+    before its own code runs (so before Prefect starts); the command reads them with
+    `current_settings()`. --help still works with bad settings."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        protect_secrets(settings_for(ctx.params.get("data_dir")))
+        settings = settings_for(ctx.params.get("data_dir"))
+        ctx.meta[SETTINGS] = settings
+        protect_secrets(settings)
         return super().invoke(ctx)
 
 
@@ -191,8 +194,19 @@ def _not_nan(ctx: click.Context, param: click.Parameter, value: float) -> float:
     return value
 
 
+SETTINGS = "balloons.settings"
+"""Key of the command's resolved Settings in click's context meta."""
+
+
 def settings_for(data_dir: Path | None) -> Settings:
     return load_settings(data_dir=data_dir)
+
+
+def current_settings() -> Settings:
+    """The Settings the running command resolved before it started (once per command)."""
+    settings = click.get_current_context().meta[SETTINGS]
+    assert isinstance(settings, Settings)
+    return settings
 
 
 def protect_secrets(settings: Settings) -> None:
@@ -236,7 +250,7 @@ def sample(data_dir: Path | None, seed: int | None, scale: int | None) -> None:
     """
     from balloons.samples import shipped as sample_data
 
-    settings = settings_for(data_dir)
+    settings = current_settings()
     if scale is not None:
         from balloons.samples import scale as scale_data
 
@@ -280,7 +294,7 @@ def ingest(data_dir: Path | None, wait: float) -> None:
     """
     from balloons.lock import pipeline_lock
 
-    settings = settings_for(data_dir)
+    settings = current_settings()
     _require_raw(settings)
     with pipeline_lock(settings.lock_path, wait_s=wait):
         click.echo(_run_ingest(settings))
@@ -305,7 +319,7 @@ def forget(paths: tuple[str, ...], data_dir: Path | None, wait: float) -> None:
     from balloons.lock import pipeline_lock
     from balloons.storage import lake_store
 
-    settings = settings_for(data_dir)
+    settings = current_settings()
     raw = settings.raw_dir.resolve()
     relative = [
         Path(p).resolve().relative_to(raw).as_posix() if Path(p).resolve().is_relative_to(raw) else p for p in paths
@@ -339,7 +353,7 @@ def run(data_dir: Path | None, wait: float, all_reports: bool, runner: str) -> N
     """
     from balloons.lock import refuse_if_locked
 
-    settings = settings_for(data_dir)
+    settings = current_settings()
     if not settings.sources_path.is_file():  # declared sources create raw/ themselves
         _require_raw(settings)
     if wait <= 0:
@@ -349,11 +363,11 @@ def run(data_dir: Path | None, wait: float, all_reports: bool, runner: str) -> N
     task_runner(runner)  # refuse a bad value before Prefect starts
     from balloons.errors import FetchError
     from balloons.status import read_run_status
-    from flows.nightly import nightly_flow
+    from flows.nightly import nightly_run_flow
 
     _quiet_prefect_console()
     try:
-        click.echo(nightly_flow(str(settings.data_dir), all_reports=all_reports, wait_s=wait, runner=runner))
+        click.echo(nightly_run_flow(settings, all_reports=all_reports, wait_s=wait, runner=runner))
     except FetchError:  # the rest of the run went on: show what it did, then the one error line
         click.echo(read_run_status(settings.data_dir).get("summary") or "")
         raise
@@ -372,7 +386,7 @@ def build(data_dir: Path | None, wait: float, force: bool) -> None:
     """
     from balloons.lock import pipeline_lock
 
-    settings = settings_for(data_dir)
+    settings = current_settings()
     with pipeline_lock(settings.lock_path, wait_s=wait):
         from flows.warehouse import build_flow
 
@@ -410,7 +424,7 @@ def fetch(data_dir: Path | None, wait: float, source: str | None, since: Any) ->
     from balloons.status import record_fetch
     from flows.fetch import fetch_flow, fetch_report, sources_of
 
-    settings = settings_for(data_dir)
+    settings = current_settings()
     if not sources_of(settings, source):
         click.echo(f"fetch: no sources declared in {settings.sources_path}")
         return
@@ -444,7 +458,7 @@ def query(sql: str, data_dir: Path | None, fmt: str) -> None:
     """
     from balloons import output, warehouse
 
-    settings = settings_for(data_dir)
+    settings = current_settings()
     columns, rows = warehouse.query(settings.warehouse_path, sql)
     click.echo(output.render(columns, rows, fmt=fmt, title=None), nl=fmt != "table")
 
@@ -462,7 +476,7 @@ def check(data_dir: Path | None) -> None:
     """
     from balloons import checks, warehouse
 
-    settings = settings_for(data_dir)
+    settings = current_settings()
     con = warehouse.connect_read_only(settings.warehouse_path)
     try:
         from flows.ingest import lake_of
@@ -503,7 +517,7 @@ def report(data_dir: Path | None, months: tuple[str, ...], everything: bool, all
     from balloons import warehouse
     from balloons.periods import check_month, check_months_held
 
-    settings = settings_for(data_dir)
+    settings = current_settings()
     if months and everything:
         raise BalloonsError("Give --month or --all, not both.")
     warehouse.connect_read_only(settings.warehouse_path).close()  # no warehouse: refuse before Prefect starts
@@ -537,7 +551,7 @@ def dictionary(data_dir: Path | None, output: Path | None) -> None:
     from balloons import dictionary as data_dictionary
     from balloons import warehouse
 
-    settings = settings_for(data_dir)
+    settings = current_settings()
     con = warehouse.connect_read_only(settings.warehouse_path)
     try:
         text = data_dictionary.render(con)
@@ -564,7 +578,7 @@ def status(data_dir: Path | None, fmt: str) -> None:
 
     from balloons.status import lake_status, reconcile
 
-    settings = settings_for(data_dir)
+    settings = current_settings()
     from balloons.storage import lake_store
 
     last_run = reconcile(settings.data_dir, settings.lock_path)
@@ -612,7 +626,7 @@ def serve(data_dir: Path | None) -> None:
     Example:
       PREFECT_API_URL=http://127.0.0.1:4200/api balloons serve --data-dir ./data
     """
-    settings = settings_for(data_dir)
+    settings = current_settings()
     _require_raw(settings)
     # A shell starts background jobs (`nohup balloons serve &`) with SIGINT ignored; take it back so
     # `kill -INT` stops serve the way Ctrl-C does.

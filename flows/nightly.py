@@ -1,7 +1,10 @@
 """The nightly flow: fetch → ingest → build the warehouse (with impact) → reconcile the reports with it.
 
-Deployed by `prefect.yaml` (a worker) or `balloons serve` (one process); `balloons run` calls it
-once. It holds the pipeline lock for the whole run and records its outcome in status.json.
+Deployed by `prefect.yaml` (a worker) or `balloons serve` (one process) as `nightly_flow`, whose
+parameters are plain values: it resolves Settings once, in the process that runs it. `balloons run`
+has resolved them already and calls `nightly_run_flow` with them (the same flow name, "nightly").
+Either way Settings are resolved once per run. A run holds the pipeline lock for the whole run and
+records its outcome in status.json.
 A source that fails to fetch fails only itself: the run goes on, records it, then fails with one
 line naming the source(s).
 """
@@ -16,7 +19,7 @@ from balloons.errors import FetchError
 from balloons.ingest import new_run_id
 from balloons.lock import pipeline_lock
 from balloons.redact import protect, secret_values
-from balloons.settings import load_settings
+from balloons.settings import Settings, load_settings
 from balloons.status import COMPLETED, FAILED, finish_run, start_run
 from flows.fetch import fetch_report, fetch_step
 from flows.ingest import ingest_flow
@@ -41,6 +44,20 @@ def nightly_flow(
     """
     settings = load_settings(data_dir=data_dir)
     protect(secret_values(settings, os.environ))  # a served or worker run is its own process
+    return nightly(settings, all_reports=all_reports, wait_s=wait_s, runner=runner)
+
+
+@flow(name="nightly")
+def nightly_run_flow(
+    settings: Settings, all_reports: bool = False, wait_s: float = 0.0, runner: str = "default"
+) -> str:
+    """The nightly run for a caller that has resolved Settings already (`balloons run`); the
+    arguments are nightly_flow's."""
+    return nightly(settings, all_reports=all_reports, wait_s=wait_s, runner=runner)
+
+
+def nightly(settings: Settings, *, all_reports: bool, wait_s: float, runner: str) -> str:
+    """The body of both nightly flows: lock, fetch, ingest, build, reports, status.json."""
     with pipeline_lock(settings.lock_path, wait_s=wait_s):
         started = datetime.now(UTC).replace(microsecond=0)
         run_id = new_run_id(started)

@@ -9,28 +9,18 @@ from balloons.validate import known_airports as airports
 from flows.ingest import lake_of
 
 
-def params(settings: Settings) -> warehouse.Params:
-    return warehouse.Params(
-        timezone=settings.timezone,
-        load_factor=settings.load_factor,
-        buffer_after_min=settings.buffer_after_min,
-        trigger_radius_km=settings.trigger_radius_km,
-        trigger_lead_min=settings.trigger_lead_min,
-        headline_causes=settings.headline_causes,
-    )
-
-
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def build_warehouse(settings: Settings, force: bool) -> dict[str, int]:
     """Build a new warehouse file and rename it over the old one (I/O; a retry starts afresh).
     Returns {} when the lake is unchanged since the last build."""
     lake = lake_of(settings)
-    if not force and warehouse.is_current(lake, settings.warehouse_path, params(settings)):
+    params = warehouse.Params.from_settings(settings)
+    if not force and warehouse.is_current(lake, settings.warehouse_path, params):
         return {}
     return warehouse.build(
         lake,
         settings.warehouse_path,
-        params=params(settings),
+        params=params,
         airports=airports(),
         aircraft_seats=aircraft.seat_table(),
         force=True,

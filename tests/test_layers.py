@@ -29,3 +29,125 @@ def test_the_checker_catches_an_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("def f():\n    from prefect import flow\n")
     assert "prefect" in imported_modules(bad)
+
+
+# --- the warehouse SQL: stg -> int -> fct -> rpt, each layer reading only what is built before it ---
+
+PREFIX = {"1_staging": "stg_", "2_intermediate": "int_", "4_reports": "rpt_"}
+
+
+def test_sql_layers_are_built_in_order_stg_int_fct_rpt() -> None:
+    from balloons import warehouse
+
+    layers = [m.layer for m in warehouse.models()]
+    assert layers == sorted(layers, key=warehouse.LAYERS.index)
+    assert warehouse.LAYERS == ("1_staging", "2_intermediate", "3_facts", "4_reports")
+
+
+def test_each_file_creates_the_relation_it_is_named_for_with_its_layer_prefix() -> None:
+    from balloons import warehouse
+
+    for model in warehouse.models():
+        if model.path == "1_staging/lineage.sql":  # the macros every layer may use
+            assert model.creates == {"is_synthetic"}
+            continue
+        name = model.path.split("/")[1].removesuffix(".sql")
+        assert model.creates == {name}, model.path
+        if model.layer in PREFIX:
+            assert name.startswith(PREFIX[model.layer]), model.path
+        else:  # fact tables keep the names analysts query
+            assert name in warehouse.FACT_RELATIONS, model.path
+    assert {m.path.split("/")[1].removesuffix(".sql") for m in warehouse.models() if m.layer == "4_reports"} == set(
+        warehouse.REPORT_RELATIONS
+    )
+
+
+def test_every_model_reads_only_models_built_before_it() -> None:
+    from balloons import warehouse
+
+    built: set[str] = set()
+    layer_of = {name: m.layer for m in warehouse.models() for name in m.creates}
+    for model in warehouse.models():
+        later = {name for name in model.reads & set(layer_of) if name not in built}
+        assert later == set(), f"{model.path} reads {sorted(later)} before they are built"
+        assert all(
+            warehouse.LAYERS.index(layer_of[n]) <= warehouse.LAYERS.index(model.layer) for n in model.reads & built
+        )
+        built |= model.creates
+
+
+def test_intermediate_models_never_read_facts_and_staging_reads_only_sources() -> None:
+    from balloons import warehouse
+
+    layer_of = {name: m.layer for m in warehouse.models() for name in m.creates}
+    for model in warehouse.models():
+        read_layers = {layer_of[n] for n in model.reads if n in layer_of and n != "is_synthetic"}
+        if model.layer == "1_staging":
+            assert read_layers <= {"1_staging"} and not (model.reads & {n for n in layer_of if n != "is_synthetic"})
+        if model.layer == "2_intermediate":
+            assert read_layers <= {"1_staging", "2_intermediate"}, model.path
+
+
+def test_report_code_reads_only_report_models() -> None:
+    """report.py's SQL names no relation but an rpt_ one."""
+    import re
+
+    from balloons import warehouse
+
+    text = (SRC / "report.py").read_text(encoding="utf-8")
+    named = {m.lower() for m in re.findall(r"\bfrom\s+([a-z_][a-z0-9_]*)", text, re.IGNORECASE)}
+    relations = {name for m in warehouse.models() for name in m.creates}
+    assert named & relations <= set(warehouse.REPORT_RELATIONS), sorted(named & relations)
+    assert named & set(warehouse.REPORT_RELATIONS)  # the check really saw the queries
+
+
+def test_the_reference_parser_sees_relations_not_aliases_comments_or_strings() -> None:
+    from balloons import warehouse
+
+    bad = warehouse._model(
+        "2_intermediate/int_x.sql",
+        "create or replace temp view int_x as select * from closures as c join airports a on true;",
+    )
+    good = warehouse._model(
+        "2_intermediate/int_y.sql",
+        "-- from closures\ncreate or replace temp view int_y as\nselect 'from flights' as t, closures.x\n"
+        "from stg_closures as closures, range(3) as r(i), params;",
+    )
+    assert bad.creates == {"int_x"} and {"closures", "airports"} <= bad.reads
+    assert good.reads == {"stg_closures", "params"}
+
+
+IMPORT_EVERYTHING = """
+import importlib, logging, os, pkgutil, sys
+import matplotlib
+
+def state():
+    rc = matplotlib.rcParams
+    return (
+        dict(os.environ),
+        {k: dict.__getitem__(rc, k) for k in dict.keys(rc)},  # raw values: reading 'backend' would resolve it
+        list(logging.getLogger().handlers),
+        logging.getLogger().level,
+        "matplotlib.pyplot" in sys.modules,
+        os.listdir("."),
+    )
+
+before = state()
+import balloons
+names = [m.name for m in pkgutil.walk_packages(balloons.__path__, "balloons.")]
+for name in names:
+    importlib.import_module(name)
+after = state()
+print(len(names), [i for i, (a, b) in enumerate(zip(before, after)) if a != b])
+"""
+
+
+def test_importing_the_library_changes_nothing(tmp_path: Path) -> None:
+    """No import-time side effects: environment, matplotlib backend and rc, logging, files, pyplot."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_EVERYTHING], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.split(maxsplit=1)
+    assert int(out[0]) > 30 and out[1].strip() == "[]"  # every module imported; nothing changed

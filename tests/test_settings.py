@@ -224,3 +224,36 @@ def test_wait_option_is_a_finite_bounded_number(tmp_path: Path, command: str, va
     assert result.exit_code == 1, result.output
     assert "Error: Invalid value for '--wait'" in result.output
     assert not (tmp_path / "warehouse.duckdb").exists() and not (tmp_path / ".balloons.lock").exists()
+
+
+@pytest.mark.parametrize("args", [["status"], ["query", "select 1"], ["dictionary"]])
+def test_a_command_resolves_its_settings_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str]) -> None:
+    """Settings are built once at the edge and passed down, not re-read by the command."""
+    from click.testing import CliRunner
+
+    import flows.cli
+
+    built: list[Settings] = []
+
+    def counting(**overrides: object) -> Settings:
+        built.append(load_settings(**overrides))
+        return built[-1]
+
+    monkeypatch.setattr(flows.cli, "load_settings", counting)
+    CliRunner().invoke(cli, [*args, "--data-dir", str(tmp_path)])
+    assert [s.data_dir for s in built] == [tmp_path.absolute()]
+
+
+def test_build_params_take_their_defaults_and_values_from_settings() -> None:
+    from balloons.warehouse import Params
+
+    assert Params.from_settings(Settings()) == Params()
+    tuned = Settings(timezone="UTC", load_factor=0.5, trigger_lead_min=30, headline_causes="drones")
+    params = Params.from_settings(tuned)
+    assert (params.timezone, params.load_factor, params.trigger_lead_min, params.headline_causes) == (
+        "UTC",
+        0.5,
+        30,
+        "drones",
+    )
+    assert Params().load_factor == Settings.model_fields["load_factor"].default

@@ -21,6 +21,9 @@ UNIQUE = {
     "flights": "flight_id",
     "closure_impact": "closure_id",
     "monthly_incursions": "month",
+    "rpt_months": "month",
+    "rpt_trend": "month",
+    "rpt_closures": "closure_id",
 }
 NOT_NULL = {
     "incursions": ("event_id", "detected_at", "month", "balloons", "kind"),
@@ -68,6 +71,19 @@ INVARIANTS = {
         " (select sum(passengers_affected) from monthly_impact) as d)"
         " where a is distinct from b or c is distinct from d"
     ),
+    "rpt_months adds up to monthly_incursions and monthly_impact": (
+        "select count(*) from (select (select sum(incursions) from rpt_months) as a,"
+        " (select sum(incursions) from monthly_incursions) as b,"
+        " (select sum(passengers_affected) from rpt_months) as c,"
+        " (select sum(passengers_affected) from monthly_impact) as d,"
+        " (select sum(closed_minutes) from rpt_months) as e,"
+        " (select sum(closed_minutes) from monthly_impact) as f)"
+        " where coalesce(a, 0) <> coalesce(b, 0) or coalesce(c, 0) <> coalesce(d, 0)"
+        " or abs(coalesce(e, 0) - coalesce(f, 0)) > 1e-6"
+    ),
+    "rpt_closures holds every closure_impact row": (
+        "select abs((select count(*) from rpt_closures) - (select count(*) from closure_impact))"
+    ),
     "closed_until after closed_from": "select count(*) from closures where closed_until <= closed_from",
     "passenger bands are ordered (low <= best <= high)": (
         "select count(*) from closure_impact where not (passengers_low <= passengers_affected"
@@ -104,8 +120,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, lake_dir: Lake) -> list[CheckResu
     for (table, column), allowed in ACCEPTED.items():
         sql = f'select count(*) from "{table}" where "{column}" is not null and "{column}" <> all(?)'
         results.append(CheckResult(f"accepted values {table}.{column}", _count(con, sql, [list(allowed)])))
+    store = as_store(lake_dir)
     for table in RECORD_TABLES:
-        store = as_store(lake_dir)
         in_lake = sum(store.parquet_rows(path) for path in lake.partition_files(store, table))
         in_warehouse = _count(con, f'select count(*) from "{table}"')
         results.append(CheckResult(f"every lake row of {table} reachable", abs(in_lake - in_warehouse)))

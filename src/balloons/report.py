@@ -1,11 +1,13 @@
-"""Monthly and yearly PDF reports, drawn from warehouse relations only.
+"""Monthly and yearly PDF reports, drawn from the warehouse's report models only.
 
 This module owns figures, pages and output paths; `plots.py` draws on Axes. Every number comes
-from a warehouse relation (monthly_incursions, monthly_impact, closure_impact, incursions,
-closures, airports, ingest_log): nothing is computed a second time here. PDFs are reproducible:
-TrueType (Type 42) fonts and metadata dates fixed to the data's last ingest time.
-Each PDF records, in its document information (`/Keywords`), the fingerprint of the warehouse it
-was drawn from (`build_info.fingerprint`); `reconcile.py` uses it to keep reports/ current.
+from an `rpt_` relation (`sql/4_reports/`, see `warehouse.REPORT_RELATIONS`), read for the months a
+page covers: the joins, local times and counts live in that SQL, nothing is computed a second time
+here. Figures are plain `matplotlib.figure.Figure`s written through `PdfPages`: no pyplot, no
+backend chosen, so importing this module changes nothing. PDFs are reproducible: TrueType (Type 42)
+fonts and metadata dates fixed to the data's last ingest time. Each PDF records, in its document
+information (`/Keywords`), the fingerprint of the warehouse it was drawn from
+(`rpt_provenance.fingerprint`); `reconcile.py` uses it to keep reports/ current.
 """
 
 from __future__ import annotations
@@ -27,15 +29,12 @@ from typing import Any
 
 import duckdb
 import matplotlib
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from balloons import __version__, plots, warehouse  # noqa: E402
-from balloons.errors import ReportError  # noqa: E402
-from balloons.periods import check_month, month_days, previous_month  # noqa: E402
+from balloons import __version__, plots, warehouse
+from balloons.errors import ReportError
+from balloons.periods import check_month, month_days, previous_month
 
 log = logging.getLogger(__name__)
 
@@ -70,49 +69,71 @@ def load_outline() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
-def warehouse_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """The fingerprint the warehouse was built from (`build_info`)."""
-    row = con.execute("select fingerprint from build_info").fetchone()
+def _provenance(con: duckdb.DuckDBPyConnection) -> tuple[str, datetime | None, str]:
+    """(fingerprint, last ingest, time zone) of the warehouse, from `rpt_provenance`."""
+    try:
+        row = con.execute("select fingerprint, last_ingest, timezone from rpt_provenance").fetchone()
+    except duckdb.CatalogException as exc:
+        raise ReportError(
+            "The warehouse predates the report models (rpt_provenance is missing); rebuild it with "
+            "'balloons build --force'."
+        ) from exc
     if not row:
         raise ReportError("The warehouse has no build_info row; rebuild it with 'balloons build --force'.")
-    return str(row[0])
+    return str(row[0]), row[1], str(row[2])
+
+
+def warehouse_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """The fingerprint the warehouse was built from (`rpt_provenance`, i.e. `build_info`)."""
+    return _provenance(con)[0]
 
 
 def context(con: duckdb.DuckDBPyConnection, *, timezone: str, radius_km: float) -> ReportContext:
-    row = con.execute("select max(ingested_at) from ingest_log").fetchone()
-    last = row[0] if row else None
-    return ReportContext(
-        timezone, radius_km, last.astimezone(UTC) if last else None, load_outline(), warehouse_fingerprint(con)
-    )
+    """What every page needs. `timezone` must be the one the warehouse was built with: its local
+    months and the report models' local times are cut in it."""
+    fingerprint, last, built_in = _provenance(con)
+    if timezone != built_in:
+        raise ReportError(
+            f"The warehouse was built with local time {built_in}, not {timezone}; rebuild it with "
+            f"BALLOONS_TIMEZONE={timezone} ('balloons build --force') or report in {built_in}."
+        )
+    return ReportContext(timezone, radius_km, last.astimezone(UTC) if last else None, load_outline(), fingerprint)
 
 
-# --- queries (parameters only; every figure comes from a warehouse relation) ---------------------
+# --- reads (parameters only; every figure comes from an rpt_ relation) ---------------------------
+
+METRICS = (
+    "incursions",
+    "balloons",
+    "closures",
+    "closed_minutes",
+    "flights",
+    "passengers",
+    "passengers_low",
+    "passengers_high",
+)
 
 
 def metrics(con: duckdb.DuckDBPyConnection, first: str, last: str) -> dict[str, float]:
     """Totals over the local months first..last (inclusive)."""
-    (incursions, balloons) = con.execute(
-        "select coalesce(sum(incursions), 0), coalesce(sum(balloons), 0) from monthly_incursions "
+    row = con.execute(
+        "select coalesce(sum(incursions), 0), coalesce(sum(balloons), 0), coalesce(sum(closures), 0), "
+        "coalesce(sum(closed_minutes), 0), coalesce(sum(flights_affected), 0), coalesce(sum(passengers_affected), 0), "
+        "coalesce(sum(passengers_low), 0), coalesce(sum(passengers_high), 0) from rpt_months "
         "where month between ? and ?",
         [first, last],
-    ).fetchone() or (0, 0)
-    impact = con.execute(
-        "select coalesce(sum(closures), 0), coalesce(sum(closed_minutes), 0), coalesce(sum(flights_affected), 0), "
-        "coalesce(sum(passengers_affected), 0), coalesce(sum(passengers_low), 0), "
-        "coalesce(sum(passengers_high), 0) from monthly_impact where month between ? and ?",
-        [first, last],
-    ).fetchone() or (0, 0, 0, 0, 0, 0)
-    keys = ("closures", "closed_minutes", "flights", "passengers", "passengers_low", "passengers_high")
-    return {"incursions": incursions, "balloons": balloons, **dict(zip(keys, impact, strict=True))}
+    ).fetchone()
+    return dict(zip(METRICS, row or (0,) * len(METRICS), strict=True))
 
 
-def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str, timezone: str) -> list[dict[str, Any]]:
+def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str) -> list[dict[str, Any]]:
+    """The closures starting in the local months first..last, in time order, local times."""
     rows = con.execute(
-        "select airport, timezone(?, closed_from), timezone(?, closed_until), duration_min, flights_affected, "
+        "select airport, closed_from_local, closed_until_local, duration_min, flights_affected, "
         "cancelled, diverted, delayed, returned, other, passengers_affected, passengers_low, passengers_high, "
-        "reported_flights, reported_passengers, in_headline from closure_impact where month between ? and ? "
+        "reported_flights, reported_passengers, in_headline from rpt_closures where month between ? and ? "
         "order by closed_from, airport",
-        [timezone, timezone, first, last],
+        [first, last],
     ).fetchall()
     keys = (
         "airport",
@@ -162,29 +183,34 @@ def _closures_title(title: str, closures: list[dict[str, Any]]) -> str:
     return f"{title} ({OUTSIDE_TOTALS} not in the totals: partial, or a cause not counted)"
 
 
-def incursions_of(con: duckdb.DuckDBPyConnection, first: str, last: str, timezone: str) -> list[dict[str, Any]]:
+def incursions_of(con: duckdb.DuckDBPyConnection, first: str, last: str) -> list[dict[str, Any]]:
+    """The incursion records of the local months first..last, in time order, local times."""
     rows = con.execute(
-        "select timezone(?, detected_at), balloons, lat, lon, municipality from incursions "
+        "select detected_local, balloons, lat, lon, municipality from rpt_incursions "
         "where month between ? and ? order by detected_at, event_id",
-        [timezone, first, last],
+        [first, last],
     ).fetchall()
     return [dict(zip(("local", "balloons", "lat", "lon", "municipality"), r, strict=True)) for r in rows]
 
 
-def airports_of(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float, float]]:
+def municipalities_of(con: duckdb.DuckDBPyConnection, first: str, last: str) -> list[tuple[str, int]]:
+    """Incursion records per municipality over the local months first..last, most first (then by name)."""
     rows = con.execute(
-        "select icao, lon, lat from airports where icao in (select airport from closures) "
-        "and lat is not null order by icao"
+        "select municipality, sum(incursions) from rpt_municipalities where month between ? and ? group by all",
+        [first, last],
     ).fetchall()
+    return sorted(((str(name), int(n)) for name, n in rows), key=lambda kv: (-kv[1], kv[0]))
+
+
+def airports_of(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float, float]]:
+    rows = con.execute("select icao, lon, lat from rpt_airports order by icao").fetchall()
     return [(r[0], r[1], r[2]) for r in rows]
 
 
 def trend_rows(con: duckdb.DuckDBPyConnection, last: str) -> list[tuple[str, int, int, int, int, int]]:
     return con.execute(
-        "select i.month, i.incursions, i.balloons, coalesce(sum(m.passengers_affected), 0), "
-        "coalesce(sum(m.passengers_low), 0), coalesce(sum(m.passengers_high), 0) "
-        "from monthly_incursions i left join monthly_impact m using (month) where i.month <= ? "
-        "group by all order by i.month",
+        "select month, incursions, balloons, passengers_affected, passengers_low, passengers_high "
+        "from rpt_trend where month <= ? order by month",
         [last],
     ).fetchall()
 
@@ -208,7 +234,7 @@ def _fmt(value: float) -> str:
 
 
 def _page(title: str, subtitle: str, ctx: ReportContext) -> Figure:
-    fig = plt.figure(figsize=PAGE)
+    fig = Figure(figsize=PAGE)
     fig.text(0.04, 0.955, title, fontsize=16, fontweight="bold", va="top")
     fig.text(0.04, 0.915, subtitle, fontsize=10, color="#555555", va="top")
     ingest = f"{ctx.last_ingest:%Y-%m-%d %H:%M} UTC" if ctx.last_ingest else "never"
@@ -237,14 +263,14 @@ def _band(c: dict[str, Any]) -> str:
     return f"{_fmt(c['passengers'])} ({_fmt(c['low'])}-{_fmt(c['high'])})"
 
 
+SYNTHETIC_ORDER = ("incursions", "closures", "flights")
+
+
 def synthetic_tables(con: duckdb.DuckDBPyConnection, last: str) -> list[str]:
     """The tables holding synthetic rows (`synthetic` column) in the months up to `last`."""
-    found = []
-    for table in ("incursions", "closures", "flights"):  # our own constants
-        row = con.execute(f"select bool_or(synthetic) from {table} where month <= ?", [last]).fetchone()
-        if row and row[0]:
-            found.append(table)
-    return found
+    rows = con.execute("select distinct table_name from rpt_synthetic where month <= ?", [last]).fetchall()
+    found = {name for (name,) in rows}
+    return [table for table in SYNTHETIC_ORDER if table in found]
 
 
 def synthetic_warning(fig: Figure, tables: Sequence[str], *, y: float) -> None:
@@ -340,7 +366,7 @@ def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext,
         font_size=10.5,
         row_scale=1.6,
     )
-    closures = closures_of(con, month, month, ctx.timezone)
+    closures = closures_of(con, month, month)
     top -= _table_height(len(rows), 1.6) + 0.04
     if not closures:
         ax2 = fig.add_axes((0.04, 0.07, 0.92, top - 0.07))
@@ -364,13 +390,13 @@ def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext,
     return fig
 
 
-def incursions_by(con: duckdb.DuckDBPyConnection, month: str, timezone: str, unit: str) -> list[tuple[Any, int]]:
+def incursions_by(con: duckdb.DuckDBPyConnection, month: str, unit: str) -> list[tuple[Any, int]]:
     """Incursion records of a month per local day ('day') or local hour of day ('hour')."""
-    bucket = {"day": "timezone(?, detected_at)::date", "hour": "hour(timezone(?, detected_at))"}[unit]
+    relation = {"day": "rpt_incursions_by_day", "hour": "rpt_incursions_by_hour"}[unit]
     return [
         (k, int(n))
-        for k, n in con.execute(  # bucket is one of the two constants above
-            f"select {bucket} as k, count(*) from incursions where month = ? group by k order by k", [timezone, month]
+        for k, n in con.execute(  # relation and unit are one of the constants above
+            f"select {unit}, incursions from {relation} where month = ? order by {unit}", [month]
         ).fetchall()
     ]
 
@@ -378,12 +404,12 @@ def incursions_by(con: duckdb.DuckDBPyConnection, month: str, timezone: str, uni
 def daily_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
     fig = _page(f"Incursions day by day — {label}", "Incursion records per local day; red: airport closed.", ctx)
     ax = fig.add_axes((0.08, 0.12, 0.88, 0.72))
-    per_day = incursions_by(con, month, ctx.timezone, "day")
+    per_day = incursions_by(con, month, "day")
     if not per_day:
         plots.message(ax, f"No incursions recorded in {label}.")
         return fig
     first, last = month_days(month)
-    windows = [(c["start"], c["end"]) for c in closures_of(con, month, month, ctx.timezone)]
+    windows = [(c["start"], c["end"]) for c in closures_of(con, month, month)]
     plots.daily_incursions(ax, [d for d, _ in per_day], [n for _, n in per_day], windows, first=first, last=last)
     totals = metrics(con, month, month)
     ax.set_title(f"{totals['incursions']} incursion records, {totals['balloons']} balloons", loc="left")
@@ -393,7 +419,7 @@ def daily_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, l
 def hourly_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
     fig = _page(f"Time of day — {label}", "Incursion records by local hour: balloons come at night.", ctx)
     ax = fig.add_axes((0.08, 0.12, 0.88, 0.72))
-    per_hour = incursions_by(con, month, ctx.timezone, "hour")
+    per_hour = incursions_by(con, month, "hour")
     if not per_hour:
         plots.message(ax, f"No incursions recorded in {label}.")
         return fig
@@ -409,19 +435,16 @@ def map_page(con: duckdb.DuckDBPyConnection, first: str, last: str, ctx: ReportC
         "Incursion points (size: balloons), airports and their trigger radius; records per municipality.",
         ctx,
     )
-    events = incursions_of(con, first, last, ctx.timezone)
+    events = incursions_of(con, first, last)
     ax = fig.add_axes((0.08, 0.08, 0.55, 0.8))
     points = [(e["lon"], e["lat"], e["balloons"]) for e in events if e["lat"] is not None]
     plots.incursion_map(ax, ctx.outline, points, airports_of(con), radius_km=ctx.radius_km)
     side = fig.add_axes((0.74, 0.12, 0.23, 0.72))
-    counts: dict[str, int] = {}
-    for e in events:
-        name = e["municipality"] or "(not given)"
-        counts[name] = counts.get(name, 0) + 1
+    counts = municipalities_of(con, first, last)
     if not counts:
         plots.message(side, "No incursions.")
     else:
-        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
+        ordered = counts[:15]
         plots.municipality_counts(side, [k for k, _ in ordered], [v for _, v in ordered])
         side.set_title("Records per municipality", loc="left", fontsize=10)
     return fig
@@ -431,7 +454,7 @@ def closures_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext
     fig = _page(
         f"Closures — {label}", "When each airport was closed, and the flights each closure hit (by status).", ctx
     )
-    closures = closures_of(con, month, month, ctx.timezone)
+    closures = closures_of(con, month, month)
     top = fig.add_axes((0.08, 0.58, 0.88, 0.27))
     bottom = fig.add_axes((0.08, 0.14, 0.88, 0.33))
     if not closures:
@@ -555,20 +578,22 @@ def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCont
 
 
 def hours_by_airport(con: duckdb.DuckDBPyConnection, months: Sequence[str]) -> dict[str, list[float]]:
-    """Hours closed (monthly_impact.closed_minutes / 60) per airport, for each of `months`."""
+    """Hours closed per airport (rpt_hours_closed), for each of `months`; airports in order of
+    their first month, then code."""
     rows = con.execute(
-        "select airport, month, closed_minutes from monthly_impact where month in (select unnest(?::varchar[]))",
+        "select airport, month, hours_closed from rpt_hours_closed where month in (select unnest(?::varchar[])) "
+        "order by month, airport",
         [list(months)],
     ).fetchall()
     out: dict[str, list[float]] = {}
-    for airport, m, minutes in rows:
-        out.setdefault(airport, [0.0] * len(months))[months.index(m)] += minutes / 60
+    for airport, m, hours in rows:
+        out.setdefault(airport, [0.0] * len(months))[months.index(m)] = hours
     return out
 
 
 def year_closures_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportContext) -> Figure:
     fig = _page(f"Every closure of {year}", "Computed beside reported.", ctx)
-    closures = closures_of(con, f"{year}-01", f"{year}-12", ctx.timezone)
+    closures = closures_of(con, f"{year}-01", f"{year}-12")
     if not closures:
         plots.message(fig.add_axes((0.04, 0.07, 0.92, 0.76)), f"No airport closures in {year}.")
         return fig
@@ -612,8 +637,6 @@ def _write(path: Path, figures: list[Figure], *, title: str, ctx: ReportContext)
                 pdf.savefig(fig)
         os.replace(temporary, path)
     finally:
-        for fig in figures:
-            plt.close(fig)
         temporary.unlink(missing_ok=True)
     log.info("report path=%s pages=%d", path, len(figures))
     return path

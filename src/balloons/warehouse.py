@@ -1,7 +1,8 @@
 """Build the analysts' DuckDB warehouse from the lake, and open it read-only.
 
 The build writes a new database file beside the old one, runs the layered SQL in `sql/`
-(staging views → fact tables → intermediate views → report tables), checkpoints, and renames the
+(staging views → intermediate views → fact tables → report tables, each layer reading only the
+layers before it and, in the order of its own references, itself), checkpoints, and renames the
 new file over the old one. Analysts' open read-only sessions keep reading the file they opened;
 new sessions see the new one; nobody ever waits for a lock. The file holds plain tables, so it
 opens from any directory and does not depend on the lake's location.
@@ -13,9 +14,10 @@ import hashlib
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,12 +29,28 @@ from balloons import __version__, lake
 from balloons.errors import ReadOnlyError, WarehouseError
 from balloons.lake import Lake
 from balloons.schema import RECORD_TABLES, TABLES
+from balloons.settings import Settings
 from balloons.storage import as_store
 
 log = logging.getLogger(__name__)
 
-LAYERS = ("1_staging", "2_facts", "3_intermediate", "4_reports")
-PUBLIC_RELATIONS = (
+LAYERS = ("1_staging", "2_intermediate", "3_facts", "4_reports")
+"""Folders of `sql/` in build order: `stg_` views, `int_` views, fact tables, `rpt_` tables."""
+REPORT_RELATIONS = (
+    "rpt_provenance",
+    "rpt_months",
+    "rpt_trend",
+    "rpt_closures",
+    "rpt_incursions",
+    "rpt_incursions_by_day",
+    "rpt_incursions_by_hour",
+    "rpt_municipalities",
+    "rpt_airports",
+    "rpt_synthetic",
+    "rpt_hours_closed",
+)
+"""The report models (`sql/4_reports/`): what `report.py` reads, shaped for its pages."""
+FACT_RELATIONS = (
     "incursions",
     "closures",
     "flights",
@@ -46,33 +64,151 @@ PUBLIC_RELATIONS = (
     "aircraft_seats",
     "build_info",
 )
+"""The tables analysts query (`sql/3_facts/`); their names are a contract."""
+PUBLIC_RELATIONS = (*FACT_RELATIONS, *REPORT_RELATIONS)
+"""Every relation kept in the warehouse file, each described (`COMMENT ON`, the data dictionary)."""
 LOAD_FACTOR_BAND = 0.15
+
+
+def _default(name: str) -> Any:
+    return Settings.model_fields[name].default
 
 
 @dataclass(frozen=True)
 class Params:
-    """Settings the SQL reads from the one-row `params` table (never formatted into SQL)."""
+    """Settings the SQL reads from the one-row `params` table (never formatted into SQL).
 
-    timezone: str = "Europe/Vilnius"
-    load_factor: float = 0.8
+    The defaults are the Settings defaults (one place); `from_settings` takes a run's values.
+    """
+
+    timezone: str = _default("timezone")
+    load_factor: float = _default("load_factor")
     load_factor_band: float = LOAD_FACTOR_BAND
-    buffer_after_min: int = 0
-    trigger_radius_km: float = 30.0
-    trigger_lead_min: int = 120
-    headline_causes: str = "balloons,unknown"
+    buffer_after_min: int = _default("buffer_after_min")
+    trigger_radius_km: float = _default("trigger_radius_km")
+    trigger_lead_min: int = _default("trigger_lead_min")
+    headline_causes: str = _default("headline_causes")
     """Comma-separated closure causes counted in headline figures (monthly_impact, reports)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Params:
+        """The build parameters of a run: every field but the band comes from `settings`."""
+        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls) if f.name != "load_factor_band"})
+
+
+@dataclass(frozen=True)
+class Model:
+    """One `.sql` file: the relations (or macros) it creates and the names it reads."""
+
+    path: str
+    """layer/file.sql"""
+    text: str
+    creates: frozenset[str]
+    reads: frozenset[str]
+
+    @property
+    def layer(self) -> str:
+        return self.path.split("/", 1)[0]
+
+
+_CREATES = re.compile(r"\bcreate\s+or\s+replace\s+(?:temp\s+)?(?:table|view|macro)\s+(\w+)", re.IGNORECASE)
+_NOISE = re.compile(r"--[^\n]*|'(?:[^']|'')*'")  # comments and string literals name nothing read
+_TOKEN = re.compile(r"[a-z_][a-z0-9_]*|[(),;]", re.IGNORECASE)
+_CLAUSE = frozenset(
+    {
+        "where",
+        "on",
+        "using",
+        "join",
+        "left",
+        "right",
+        "inner",
+        "full",
+        "outer",
+        "cross",
+        "asof",
+        "group",
+        "order",
+        "window",
+        "qualify",
+        "union",
+        "limit",
+    }
+)
+"""Words that end a FROM item (so they are no alias)."""
+
+
+def _skip_parens(tokens: list[str], i: int) -> int:
+    """The index after the balanced parentheses opening at tokens[i] (or i when none opens there)."""
+    if i >= len(tokens) or tokens[i] != "(":
+        return i
+    depth = 0
+    while i < len(tokens):
+        depth += {"(": 1, ")": -1}.get(tokens[i], 0)
+        i += 1
+        if depth == 0:
+            return i
+    return i
+
+
+def _relations_read(code: str) -> set[str]:
+    """Names in FROM / JOIN position (`from a as x, b` reads a and b; `from range(...) r(i)` nothing)."""
+    tokens = [t.lower() for t in _TOKEN.findall(code)]
+    found: set[str] = set()
+    i = 0
+    while i < len(tokens):
+        if tokens[i] not in ("from", "join"):
+            i += 1
+            continue
+        i += 1
+        while i < len(tokens) and tokens[i] not in "(),;":
+            if i + 1 < len(tokens) and tokens[i + 1] == "(":
+                i = _skip_parens(tokens, i + 1)  # a table function, not a relation
+            else:
+                found.add(tokens[i])
+                i += 1
+            if i < len(tokens) and tokens[i] == "as":
+                i += 1
+            if i < len(tokens) and tokens[i] not in _CLAUSE and tokens[i] not in "(),;":
+                i = _skip_parens(tokens, i + 1)  # an alias, with or without a column list
+            if i < len(tokens) and tokens[i] == ",":
+                i += 1
+                continue
+            break
+    return found
+
+
+def _model(path: str, text: str) -> Model:
+    code = _NOISE.sub(" ", text)
+    creates = frozenset(name.lower() for name in _CREATES.findall(code))
+    return Model(path, text, creates, frozenset(_relations_read(code) - creates))
+
+
+def models() -> list[Model]:
+    """Every model, in build order: layer by layer; inside a layer a model after those it reads
+    (then by file name)."""
+    root = resources.files("balloons").joinpath("sql")
+    ordered: list[Model] = []
+    for layer in LAYERS:
+        pending = sorted(
+            (_model(f"{layer}/{e.name}", e.read_text("utf-8")) for e in root.joinpath(layer).iterdir()),
+            key=lambda m: m.path,
+        )
+        pending = [m for m in pending if m.path.endswith(".sql")]
+        made = {name for m in pending for name in m.creates}
+        while pending:
+            ready = [m for m in pending if not (m.reads & made)]
+            if not ready:
+                raise WarehouseError(f"SQL models in {layer} read each other in a cycle: {[m.path for m in pending]}")
+            ordered.append(ready[0])
+            pending.remove(ready[0])
+            made -= ready[0].creates
+    return ordered
 
 
 def sql_files() -> list[tuple[str, str]]:
     """(layer/name, SQL text) of every model, in build order."""
-    root = resources.files("balloons").joinpath("sql")
-    out = []
-    for layer in LAYERS:
-        folder = root.joinpath(layer)
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if entry.name.endswith(".sql"):
-                out.append((f"{layer}/{entry.name}", entry.read_text("utf-8")))
-    return out
+    return [(m.path, m.text) for m in models()]
 
 
 def _register_sources(con: duckdb.DuckDBPyConnection, lake_dir: Lake) -> None:
@@ -117,12 +253,14 @@ def _airports_table(con: duckdb.DuckDBPyConnection, airports: Mapping[str, Mappi
 
 
 def lake_fingerprint(lake_dir: Lake, params: Params) -> tuple[str, int]:
-    """A digest of the lake's files (path, size, mtime), the parameters and the code version."""
+    """A digest of the lake's files (path, size, mtime), the parameters, the code version and the
+    SQL models (so a changed model rebuilds the warehouse and re-renders the reports)."""
     store = as_store(lake_dir)
     work = f"{store.path(lake.WORK)}/"
     files = [i for i in store.files(store.root) if i.path.endswith(".parquet") and not i.path.startswith(work)]
     entries = [(i.path[len(store.root) :], i.size, i.mtime_ns) for i in files]
-    text = json.dumps([__version__, params.__dict__, entries], sort_keys=True)
+    code = hashlib.sha256("".join(f"{name}\n{sql}" for name, sql in sql_files()).encode("utf-8")).hexdigest()
+    text = json.dumps([__version__, asdict(params), entries, code], sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), len(entries)
 
 
@@ -155,7 +293,7 @@ def build(
     aircraft_seats: pa.Table,
     force: bool = False,
 ) -> dict[str, int]:
-    """Build the warehouse at `target` atomically; returns row counts of the public relations.
+    """Build the warehouse at `target` atomically; returns row counts of the fact tables.
 
     When the lake and parameters are unchanged since the last build, nothing is written and an
     empty dict is returned (unless `force`).
@@ -184,7 +322,7 @@ def build(
                     ),
                 ),
             )
-            con.register("params", pa.Table.from_pylist([params.__dict__]))
+            con.register("params", pa.Table.from_pylist([asdict(params)]))
             con.register("src_aircraft_seats", aircraft_seats)
             con.register("src_airports", _airports_table(con, airports))
             for name, text in sql_files():
@@ -194,7 +332,7 @@ def build(
                     raise WarehouseError(f"SQL model {name} failed: {exc}") from exc
             counts = {
                 name: con.sql(f'select count(*) from "{name}"').fetchone()[0]  # type: ignore[index]
-                for name in PUBLIC_RELATIONS
+                for name in FACT_RELATIONS
             }
             con.execute("checkpoint")
         finally:

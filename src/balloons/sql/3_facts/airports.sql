@@ -5,7 +5,7 @@ select
     lat,
     lon,
     tz
-from src_airports
+from stg_airports
 order by icao;
 
 comment on table airports is 'Airports that appear in closures or flights, from the airportsdata package.';

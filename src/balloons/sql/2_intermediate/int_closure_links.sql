@@ -1,7 +1,7 @@
 -- Closures and the incursions that plausibly caused them: within trigger_radius_km of the airport,
 -- from trigger_lead_min before closed_from until closed_until. The one linking rule: closures
--- (cause) and closure_triggers both read it.
-create or replace temp view closure_links as
+-- (cause, through int_closures) and closure_triggers both read it.
+create or replace temp view int_closure_links as
 with settings as (
     select
         trigger_radius_km as radius_km,
@@ -21,7 +21,7 @@ candidates as (
             * pow(sin(radians(incursions.lon - airports.lon) / 2), 2)
         )) as distance_km
     from stg_closures as closures
-    join airports on airports.icao = closures.airport
+    join stg_airports as airports on airports.icao = closures.airport
     cross join settings
     join stg_incursions as incursions
         on incursions.detected_at >= closures.closed_from - to_minutes(settings.lead_min)

@@ -1,6 +1,6 @@
 create or replace table quarantine as
 with source as (
-    select * from src_quarantine
+    select * from stg_quarantine
 )
 select
     table_name,
@@ -9,7 +9,7 @@ select
     reason,
     raw_record,
     run_id,
-    ingested_at::timestamptz as ingested_at
+    ingested_at
 from source
 order by source_file, source_line, reason;
 

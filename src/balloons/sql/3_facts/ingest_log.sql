@@ -1,6 +1,6 @@
 create or replace table ingest_log as
 with source as (
-    select * from src_ingest_log
+    select * from stg_ingest_log
 )
 select
     path,
@@ -12,9 +12,9 @@ select
     rows_quarantined,
     rows_duplicate,
     rows_superseded,
-    coalesce(rows_skipped, 0) as rows_skipped,
+    rows_skipped,
     run_id,
-    ingested_at::timestamptz as ingested_at
+    ingested_at
 from source
 order by ingested_at, path;
 

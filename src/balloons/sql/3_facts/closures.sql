@@ -1,23 +1,14 @@
 create or replace table closures as
-with staged as (
-    select * from stg_closures
-),
-linked_kinds as (
-    select
-        closure_links.closure_id as closure_id,
-        bool_or(closure_links.kind = 'balloon') as any_balloon,
-        bool_or(closure_links.kind = 'drone') as any_drone,
-        bool_or(closure_links.kind = 'other') as any_other
-    from closure_links
-    group by closure_links.closure_id
+with caused as (
+    select * from int_closures
 )
 select
-    staged.closure_id,
+    closure_id,
     airport,
     closed_from,
     closed_until,
     month,
-    (epoch(closed_until) - epoch(closed_from)) / 60.0 as duration_min,
+    duration_min,
     reason,
     notam_id,
     reported_flights,
@@ -29,21 +20,13 @@ select
     schedule_in_text,
     until_estimated,
     scope,
-    case
-        when staged.stated_cause is distinct from 'unknown' and staged.stated_cause is not null
-            then staged.stated_cause
-        when linked_kinds.any_balloon then 'balloons'
-        when linked_kinds.any_drone then 'drones'
-        when linked_kinds.any_other then 'other'
-        else 'unknown'
-    end as cause,
+    cause,
     source_file,
-    is_synthetic(source_file) as synthetic,
+    synthetic,
     source_line,
     run_id,
     ingested_at
-from staged
-left join linked_kinds on linked_kinds.closure_id = staged.closure_id
+from caused
 order by closed_from, airport;
 
 comment on table closures is 'One row per airport closure (from CSV/JSON reports or ICAO NOTAMs), keyed by airport and start instant; a NOTAM with a D) schedule gives one row per active window.';

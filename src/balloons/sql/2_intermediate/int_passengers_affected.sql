@@ -17,7 +17,7 @@ typed as (
         aircraft_seats.seats_typical as type_seats_typical,
         aircraft_seats.seats_max as type_seats_max
     from int_flights_affected as affected
-    left join aircraft_seats on aircraft_seats.aircraft_type = affected.aircraft_type
+    left join stg_aircraft_seats as aircraft_seats on aircraft_seats.aircraft_type = affected.aircraft_type
 ),
 estimated as (
     select

@@ -5,7 +5,7 @@ select
     seats_typical,
     seats_max,
     source
-from src_aircraft_seats
+from stg_aircraft_seats
 order by aircraft_type;
 
 comment on table aircraft_seats is 'Seat counts per aircraft type used when a flight has neither passengers nor seats: openap (jets) plus balloons'' own table for types openap lacks (turboprops, A220).';

@@ -1,3 +1,5 @@
+-- Per-flight estimates are summed as decimals: exact, so the rounded totals do not depend on the
+-- order rows arrive in (a double sum can land either side of .5).
 create or replace table closure_impact as
 with per_closure as (
     select
@@ -10,9 +12,9 @@ with per_closure as (
         count(*) filter (where status = 'delayed') as delayed,
         count(*) filter (where status = 'returned') as returned,
         count(*) filter (where status not in ('cancelled', 'diverted', 'delayed', 'returned')) as other,
-        sum(passengers_best) as passengers_best,
-        sum(passengers_low) as passengers_low,
-        sum(passengers_high) as passengers_high,
+        sum(passengers_best::decimal(18, 6)) as passengers_best,
+        sum(passengers_low::decimal(18, 6)) as passengers_low,
+        sum(passengers_high::decimal(18, 6)) as passengers_high,
         count(*) filter (where passengers_basis = 'unknown') as flights_unestimated
     from int_passengers_affected
     group by closure_id

@@ -24,7 +24,7 @@ candidates as (
     select
         flights.*,
         window_days.in_headline as in_headline
-    from flights
+    from stg_flights as flights
     join window_days
         on window_days.airport = flights.airport
         and window_days.utc_day = (epoch(flights.scheduled_at) // 86400)::bigint

@@ -18,7 +18,7 @@ with classified as (
         closures.closed_from as closed_from,
         closures.closed_until as closed_until,
         closures.closed_until + to_minutes((select buffer_after_min from params)) as window_until
-    from closures
+    from int_closures as closures
 ),
 ordered as (
     select

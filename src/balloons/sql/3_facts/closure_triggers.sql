@@ -2,7 +2,7 @@ create or replace table closure_triggers as
 with linked as (
     select
         *
-    from closure_links
+    from int_closure_links
 )
 select
     closures.closure_id as closure_id,
