@@ -276,6 +276,7 @@ create temp table aircraft_seats as select 'B738' as aircraft_type, 162 as seats
 create temp table params as
 select 0.8 as load_factor, 0.15 as load_factor_band, 0 as buffer_after_min, 'balloons,unknown' as headline_causes;
 create temp view stg_flights as select * from flights;
+create temp view int_closures as select * from closures;
 create temp view stg_aircraft_seats as select * from aircraft_seats;
 """
 BARE_ASOF = """
@@ -292,12 +293,16 @@ def timed(func: Callable[[], object]) -> float:
 
 
 def impact_models() -> list[str]:
-    """The warehouse's own models behind closure_impact: every int_ model, then closure_impact."""
-    chosen = [
-        (name, text)
-        for name, text in warehouse.sql_files()
-        if Path(name).stem.startswith("int_") or Path(name).stem == "closure_impact"
-    ]
+    """The warehouse's own models behind closure_impact, in build order (closures come in as they
+    are, so int_closures is the setup's view of them)."""
+    wanted = {
+        "int_closure_windows",
+        "int_closure_windows_owned",
+        "int_flights_affected",
+        "int_passengers_affected",
+        "closure_impact",
+    }
+    chosen = [(name, text) for name, text in warehouse.sql_files() if Path(name).stem in wanted]
     return [
         text.replace("create or replace table closure_impact", "create or replace temp table closure_impact")
         for _, text in chosen

@@ -1,7 +1,7 @@
 -- Flights hit by a closure: closed_from <= scheduled_at < closed_until (+ buffer), in a direction
 -- the closure closes, found with an ASOF join on the disjoint owned intervals, so each flight
 -- counts once per lane (headline closures, other closures). Sort-based, no cross join: flights
--- are first narrowed (hash join) to the airport-days some window of a lane touches, so only those
+-- are first narrowed (hash join) to the airport-hours some window of a lane touches, so only those
 -- are sorted for the ASOF join.
 create or replace temp view int_flights_affected as
 with owned as (
@@ -10,24 +10,31 @@ with owned as (
     from int_closure_windows_owned
     where owned_from < owned_until
 ),
-window_days as (
+window_hours as (
     select distinct
         windows.airport as airport,
         windows.in_headline as in_headline,
         unnest(range(
-            (epoch(windows.owned_from) // 86400)::bigint,
-            (epoch(windows.owned_until) // 86400)::bigint + 1
-        )) as utc_day
+            epoch_us(windows.owned_from) // 3600000000,
+            epoch_us(windows.owned_until) // 3600000000 + 1
+        )) as utc_hour
     from owned as windows
 ),
 candidates as (
     select
-        flights.*,
-        window_days.in_headline as in_headline
+        flights.airport,
+        flights.direction,
+        flights.scheduled_at,
+        flights.flight_id,
+        flights.status,
+        flights.aircraft_type,
+        flights.seats,
+        flights.passengers,
+        window_hours.in_headline as in_headline
     from stg_flights as flights
-    join window_days
-        on window_days.airport = flights.airport
-        and window_days.utc_day = (epoch(flights.scheduled_at) // 86400)::bigint
+    join window_hours
+        on window_hours.airport = flights.airport
+        and window_hours.utc_hour = epoch_us(flights.scheduled_at) // 3600000000
 ),
 matched as (
     select
