@@ -25,7 +25,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 import airportsdata
 from balloons.ingest import ingest
-from balloons.validate import Context
+from balloons.ingest.validate import Context
 ctx = Context(zone=ZoneInfo("Europe/Vilnius"), airports=airportsdata.load("ICAO"), now=datetime.now(UTC))
 ingest(Path(sys.argv[1]) / "raw", Path(sys.argv[1]) / "lake", ctx=ctx, run_id="profile")
 """

@@ -271,8 +271,8 @@ def _run_ingest(settings: Settings) -> str:
 
     from balloons.ingest import ingest as ingest_files
     from balloons.ingest import new_run_id
-    from balloons.storage import lake_store
-    from balloons.validate import Context
+    from balloons.ingest.validate import Context
+    from balloons.lake.storage import lake_store
 
     now = datetime.now(UTC).replace(microsecond=0)
     summary = ingest_files(
@@ -316,8 +316,8 @@ def forget(paths: tuple[str, ...], data_dir: Path | None, wait: float) -> None:
     from datetime import UTC, datetime
 
     from balloons.ingest import forget as forget_files
+    from balloons.lake.storage import lake_store
     from balloons.lock import pipeline_lock
-    from balloons.storage import lake_store
 
     settings = current_settings()
     raw = settings.raw_dir.resolve()
@@ -474,7 +474,8 @@ def check(data_dir: Path | None) -> None:
     Example:
       balloons check --data-dir ./data
     """
-    from balloons import checks, warehouse
+    from balloons import warehouse
+    from balloons.warehouse import checks
 
     settings = current_settings()
     con = warehouse.connect_read_only(settings.warehouse_path)
@@ -515,7 +516,7 @@ def report(data_dir: Path | None, months: tuple[str, ...], everything: bool, all
       balloons report --all
     """
     from balloons import warehouse
-    from balloons.periods import check_month, check_months_held
+    from balloons.report.periods import check_month, check_months_held
 
     settings = current_settings()
     if months and everything:
@@ -548,8 +549,8 @@ def dictionary(data_dir: Path | None, output: Path | None) -> None:
     Example:
       balloons dictionary --output docs/data-dictionary.md
     """
-    from balloons import dictionary as data_dictionary
     from balloons import warehouse
+    from balloons.warehouse import dictionary as data_dictionary
 
     settings = current_settings()
     con = warehouse.connect_read_only(settings.warehouse_path)
@@ -579,7 +580,7 @@ def status(data_dir: Path | None, fmt: str) -> None:
     from balloons.status import lake_status, reconcile
 
     settings = current_settings()
-    from balloons.storage import lake_store
+    from balloons.lake.storage import lake_store
 
     last_run = reconcile(settings.data_dir, settings.lock_path)
     state = {

@@ -9,10 +9,10 @@ from prefect.cache_policies import NO_CACHE
 
 from balloons import ingest as core
 from balloons import lake
+from balloons.ingest.validate import Context
+from balloons.lake.storage import Store, lake_store
 from balloons.schema import RECORD_TABLES
 from balloons.settings import Settings
-from balloons.storage import Store, lake_store
-from balloons.validate import Context
 
 T = TypeVar("T")
 

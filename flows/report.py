@@ -8,8 +8,9 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from balloons import periods, reconcile, report, warehouse
+from balloons import report, warehouse
 from balloons.redact import MASK, redact
+from balloons.report import periods, reconcile
 from balloons.settings import Settings
 
 

@@ -3,9 +3,10 @@
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from balloons import aircraft, warehouse
+from balloons import warehouse
+from balloons.ingest.validate import known_airports as airports
 from balloons.settings import Settings
-from balloons.validate import known_airports as airports
+from balloons.warehouse import aircraft
 from flows.ingest import lake_of
 
 

@@ -14,7 +14,7 @@ from flows.cli import prefect_defaults  # noqa: E402 - before anything imports P
 
 prefect_defaults(os.environ)  # what the CLI sets at its edge, for flows the tests call directly
 
-from balloons.validate import Context  # noqa: E402
+from balloons.ingest.validate import Context  # noqa: E402
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -61,7 +61,7 @@ _SEATS = None
 def _seats():
     global _SEATS
     if _SEATS is None:
-        from balloons import aircraft
+        from balloons.warehouse import aircraft
 
         _SEATS = aircraft.seat_table()
     return _SEATS

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from balloons.columns import COLUMNS
+from balloons.ingest.columns import COLUMNS
 from bench import generate, measure
 
 GAP_START = (datetime(2024, 3, 31, 3, 0) - generate.START).total_seconds() // generate.STEP_S

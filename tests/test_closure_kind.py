@@ -8,7 +8,7 @@ import pytest
 from conftest import build_warehouse, write
 
 from balloons import warehouse
-from balloons.closure_kind import cause_of, scope_of
+from balloons.ingest.closure_kind import cause_of, scope_of
 
 
 @pytest.mark.parametrize(

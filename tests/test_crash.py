@@ -30,9 +30,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 import airportsdata
 import pyarrow.parquet as pq
-from balloons import storage
+from balloons.lake import storage
 from balloons.ingest import ingest
-from balloons.validate import Context
+from balloons.ingest.validate import Context
 
 root, target = Path(sys.argv[1]), int(sys.argv[2])
 events = 0

@@ -160,7 +160,7 @@ def test_icao_text_from_geojson_items_in_every_documented_variant() -> None:
     assert skipped == 3
     assert text.startswith("(A1801/25 NOTAMN\nQ) EYVL/QFALC")
     assert "(A1805/25 NOTAMN\nQ)" in text and "(A1806/25 NOTAMC A1805/25\nQ)" in text
-    from balloons import notam
+    from balloons.ingest import notam
 
     records = [r for item in notam.parse(text) for r in getattr(item, "records", (item,))]
     assert [(r.fields.get("notam_id"), r.op) for r in records] == [
@@ -304,7 +304,7 @@ def test_notam_text_never_crashes_and_every_block_reads_as_a_notam(items: list) 
     text, skipped = faa_notam.notam_text(items)
     assert 0 <= skipped <= len(items)
     if text:
-        from balloons import notam
+        from balloons.ingest import notam
 
         assert text.startswith("(") and text.rstrip().endswith(")")
         list(notam.parse(text))  # parses (records or bad records), never raises

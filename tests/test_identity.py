@@ -7,9 +7,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from balloons.parse import parse_file
-from balloons.rawfile import RawFile
-from balloons.validate import Context
+from balloons.ingest.parse import parse_file
+from balloons.ingest.rawfile import RawFile
+from balloons.ingest.validate import Context
 
 US = "\x1f"
 

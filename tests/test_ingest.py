@@ -14,7 +14,7 @@ from conftest import write
 
 from balloons import lake
 from balloons.ingest import ingest
-from balloons.validate import Context
+from balloons.ingest.validate import Context
 
 HEADER = "detected_at,balloons,municipality,lat,lon,source,source_id\n"
 

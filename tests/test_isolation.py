@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from balloons import lake
 from balloons.ingest import ingest
-from balloons.rawfile import Limits
+from balloons.ingest.rawfile import Limits
+from balloons.ingest.validate import Context
 from balloons.schema import RECORD_TABLES
-from balloons.validate import Context
 
 GOOD = {
     "incursions": "detected_at,balloons,source,source_id\n2025-10-04T22:00,2,NKVC,good\n",
@@ -217,7 +217,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 import airportsdata
 from balloons.ingest import ingest
-from balloons.validate import Context
+from balloons.ingest.validate import Context
 root = Path(sys.argv[1])
 ctx = Context(zone=ZoneInfo("Europe/Vilnius"), airports=airportsdata.load("ICAO"),
               now=datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc))

@@ -89,12 +89,12 @@ def test_intermediate_models_never_read_facts_and_staging_reads_only_sources() -
 
 
 def test_report_code_reads_only_report_models() -> None:
-    """report.py's SQL names no relation but an rpt_ one."""
+    """The report pages' SQL (report/__init__.py, plots.py) names no relation but an rpt_ one."""
     import re
 
     from balloons import warehouse
 
-    text = (SRC / "report.py").read_text(encoding="utf-8")
+    text = "\n".join((SRC / "report" / name).read_text(encoding="utf-8") for name in ("__init__.py", "plots.py"))
     named = {m.lower() for m in re.findall(r"\bfrom\s+([a-z_][a-z0-9_]*)", text, re.IGNORECASE)}
     relations = {name for m in warehouse.models() for name in m.creates}
     assert named & relations <= set(warehouse.REPORT_RELATIONS), sorted(named & relations)
@@ -151,3 +151,18 @@ def test_importing_the_library_changes_nothing(tmp_path: Path) -> None:
         [sys.executable, "-c", IMPORT_EVERYTHING], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout.split(maxsplit=1)
     assert int(out[0]) > 30 and out[1].strip() == "[]"  # every module imported; nothing changed
+
+
+def test_the_folders_show_the_architecture() -> None:
+    """A small kernel at the top; everything else lives in the package of the stage it belongs to."""
+    top = sorted(p.stem for p in SRC.glob("*.py"))
+    assert top == ["__init__", "errors", "lock", "output", "redact", "schema", "settings", "status"]
+    packages = sorted(p.name for p in SRC.iterdir() if (p / "__init__.py").is_file())
+    assert packages == ["fetch", "ingest", "lake", "report", "samples", "warehouse"]
+    assert sorted(p.name for p in (SRC / "warehouse" / "sql").iterdir()) == [
+        "1_staging",
+        "2_intermediate",
+        "3_facts",
+        "4_reports",
+    ]
+    assert (SRC / "ingest" / "sql" / "resolve.sql").is_file()

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from balloons import lake
 from balloons.errors import ConfigError
 from balloons.ingest import forget, ingest
+from balloons.ingest.validate import Context
 from balloons.schema import RECORD_TABLES, TABLES
-from balloons.validate import Context
 from flows.cli import cli
 
 INC = "detected_at,balloons,source,source_id\n"

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from balloons.errors import RawFileError
-from balloons.notam import Closure, Skipped, airport_coordinates, is_closure, items, parse, split
-from balloons.rawfile import BadRecord, Record
-from balloons.schedule import ScheduleError, windows
+from balloons.ingest.notam import Closure, Skipped, airport_coordinates, is_closure, items, parse, split
+from balloons.ingest.rawfile import BadRecord, Record
+from balloons.ingest.schedule import ScheduleError, windows
 
 Q = "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005"
 MULTILINE = f"""GG EYVIYNYX

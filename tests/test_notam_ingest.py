@@ -14,7 +14,7 @@ from conftest import write
 
 from balloons import lake
 from balloons.ingest import ingest
-from balloons.validate import Context
+from balloons.ingest.validate import Context
 
 Q = "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005"
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference" / "notams"

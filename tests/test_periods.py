@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from balloons import periods
 from balloons.errors import ReportError
+from balloons.report import periods
 
 
 @pytest.mark.parametrize("month", ["2024-01", "2025-05", "2026-01"])

@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from balloons import lake, notam, rawfile
+from balloons import lake
 from balloons.errors import RawFileError
-from balloons.ingest import RawFile, ingest, parse_file
+from balloons.ingest import RawFile, ingest, notam, parse_file, rawfile
 
 QUICK = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

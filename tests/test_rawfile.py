@@ -4,7 +4,7 @@ import json
 import pytest
 
 from balloons.errors import RawFileError
-from balloons.rawfile import BadRecord, Record, file_format, records
+from balloons.ingest.rawfile import BadRecord, Record, file_format, records
 
 
 def all_records(data: bytes, name: str) -> list[Record | BadRecord]:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from balloons import reconcile, report, warehouse
+from balloons import report, warehouse
+from balloons.report import reconcile
 
 
 @pytest.fixture(scope="module")

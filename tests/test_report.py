@@ -18,8 +18,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from pypdf import PdfReader
 
-from balloons import plots, report, warehouse
+from balloons import report, warehouse
 from balloons.errors import ReportError
+from balloons.report import plots
 from flows.cli import cli
 
 

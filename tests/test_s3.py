@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import S3_SECRET
 
-from balloons import lake, storage, warehouse
+from balloons import lake, warehouse
+from balloons.lake import storage
 from balloons.samples import shipped as sample
 from balloons.settings import load_settings
 from flows.cli import cli
@@ -83,7 +84,7 @@ def _run_with_an_s3_lake(tmp_path: Path, s3_env: str, keep: Keep) -> None:
 
 UPLOAD = r"""
 import os, signal, sys
-from balloons import storage
+from balloons.lake import storage
 store = storage.s3(sys.argv[1], env=os.environ)
 stream = store.fs.open_output_stream(store.path("incursions", "month=2025-10", "data.parquet"))
 stream.write(os.urandom(12 * 1024 * 1024))  # several multipart parts are on their way

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from balloons.schedule import ScheduleError, windows
-from balloons.sun import NoSunEvent, sunrise_sunset
+from balloons.ingest.schedule import ScheduleError, windows
+from balloons.ingest.sun import NoSunEvent, sunrise_sunset
 
 
 def at(text: str) -> datetime:

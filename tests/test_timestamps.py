@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 from conftest import VILNIUS
 
-from balloons.timestamps import BadValue, local_month, parse_instant, parse_notam_time
+from balloons.ingest.timestamps import BadValue, local_month, parse_instant, parse_notam_time
 
 
 @pytest.mark.parametrize(

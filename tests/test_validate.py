@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from balloons.columns import canonical_columns, missing_required
-from balloons.parse import parse_file
-from balloons.rawfile import RawFile
-from balloons.validate import Context
+from balloons.ingest.columns import canonical_columns, missing_required
+from balloons.ingest.parse import parse_file
+from balloons.ingest.rawfile import RawFile
+from balloons.ingest.validate import Context
 
 
 class BadValue(Exception):

@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import build_warehouse, write
 
-from balloons import dictionary, warehouse
+from balloons import warehouse
 from balloons.errors import ReadOnlyError, WarehouseError
+from balloons.warehouse import dictionary
 from flows.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -243,7 +244,7 @@ def test_rebuild_never_fails_or_breaks_an_open_reader(sample_root: Path, tmp_pat
         [sys.executable, "-c", reader], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy()
     )
     try:
-        from balloons import aircraft
+        from balloons.warehouse import aircraft
 
         for _ in range(4):  # force: the lake is unchanged, and an unforced build would skip
             counts = warehouse.build(

@@ -20,10 +20,10 @@ from typing import Any
 
 from balloons import lake
 from balloons.lake import Lake
+from balloons.lake.storage import as_store
 from balloons.lock import lock_holder
 from balloons.redact import redact
 from balloons.schema import RECORD_TABLES, TABLES
-from balloons.storage import as_store
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from balloons.fetch.cursor import Cursor
 from balloons.fetch.fetched import Fetched, Part, require
 from balloons.fetch.http import Http, safe_url
 from balloons.fetch.sources import HttpFileSource
-from balloons.rawfile import file_format
+from balloons.ingest.rawfile import file_format
 
 CONTENT_TYPES = {
     "text/csv": "csv",

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from balloons.rawfile import file_format
+from balloons.ingest.rawfile import file_format
 
 SIDECAR_SUFFIX = ".json"
 

@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from balloons.columns import COLUMNS
+from balloons.ingest.columns import COLUMNS
 
 log = logging.getLogger(__name__)
 

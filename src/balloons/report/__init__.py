@@ -32,9 +32,10 @@ import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from balloons import __version__, plots, warehouse
+from balloons import __version__, warehouse
 from balloons.errors import ReportError
-from balloons.periods import check_month, month_days, previous_month
+from balloons.report import plots
+from balloons.report.periods import check_month, month_days, previous_month
 
 log = logging.getLogger(__name__)
 

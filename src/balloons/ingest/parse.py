@@ -23,13 +23,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from balloons.columns import COLUMNS
-from balloons.decode import Decoded, combine, decode, quarantine_row
 from balloons.errors import RawFileError
-from balloons.rawfile import RawFile
+from balloons.ingest.columns import COLUMNS
+from balloons.ingest.decode import Decoded, combine, decode, quarantine_row
+from balloons.ingest.rawfile import RawFile
+from balloons.ingest.validate import Context, prepare, validate
+from balloons.lake.storage import Store
 from balloons.schema import LINEAGE_COLUMNS, TABLES, staged
-from balloons.storage import Store
-from balloons.validate import Context, prepare, validate
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from balloons import periods, report, warehouse
+from balloons import report, warehouse
 from balloons.lock import pipeline_lock
+from balloons.report import periods
 
 log = logging.getLogger(__name__)
 

@@ -35,8 +35,8 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 
 from balloons.errors import LakeError
+from balloons.lake.storage import Store, as_store
 from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, TABLES, conform, contribution
-from balloons.storage import Store, as_store
 
 log = logging.getLogger(__name__)
 

@@ -32,10 +32,10 @@ from typing import IO, Any
 import duckdb
 import pyarrow as pa
 
-from balloons import notam, rawfile
-from balloons.columns import COLUMNS, canonical_columns, missing_required, repeated_columns
 from balloons.errors import RawFileError
-from balloons.rawfile import BadRecord, Limits, RawFile, Record
+from balloons.ingest import notam, rawfile
+from balloons.ingest.columns import COLUMNS, canonical_columns, missing_required, repeated_columns
+from balloons.ingest.rawfile import BadRecord, Limits, RawFile, Record
 
 log = logging.getLogger(__name__)
 
@@ -346,5 +346,8 @@ def _records(
     )
     table = pa.table(rows, schema=schema)
     table = table.append_column("_file", pa.repeat(pa.scalar(number, pa.int32()), table.num_rows))
-    con.register(f"decoded_{number}", table)
+    # copied into DuckDB: joins may push filters (bloom filters) that Arrow scans do not take
+    con.register("decoded_arrow", table)
+    con.execute(f"create or replace temp table decoded_{number} as select * from decoded_arrow")
+    con.unregister("decoded_arrow")
     return out

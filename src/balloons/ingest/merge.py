@@ -25,10 +25,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from balloons import lake
+from balloons.ingest.parse import Parsed
 from balloons.lake import Lake
-from balloons.parse import Parsed
+from balloons.lake.storage import Store, as_store
 from balloons.schema import TABLES, contribution
-from balloons.storage import Store, as_store
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def base_counts(parsed: Parsed) -> Counts:
 
 def _resolve_sql(table: str) -> str:
     spec = TABLES[table]
-    text = resources.files("balloons").joinpath("sql", "ingest", "resolve.sql").read_text("utf-8")
+    text = resources.files("balloons.ingest").joinpath("sql", "resolve.sql").read_text("utf-8")
     notam = "notam_id" if "notam_id" in spec.schema.names else "null::varchar"
     return text.replace("{id}", spec.id_column).replace("{notam_id}", notam)  # our own names, never input
 

@@ -36,16 +36,21 @@ import pyarrow.compute as pc
 from balloons import lake
 from balloons.errors import ConfigError
 from balloons.fetch.rawstore import is_sidecar
+from balloons.ingest.merge import Counts, Merged, base_counts, merge_table
+from balloons.ingest.parse import Parsed, Spill, data_columns, parse_file, parse_files
+from balloons.ingest.rawfile import RawFile
+from balloons.ingest.validate import Context
 from balloons.lake import Lake
-from balloons.merge import Counts, Merged, base_counts, merge_table
-from balloons.parse import Parsed, Spill, data_columns, parse_file, parse_files
-from balloons.rawfile import RawFile
+from balloons.lake.storage import Store, as_store
 from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, RECORD_TABLES
-from balloons.storage import Store, as_store
-from balloons.validate import Context
 
 __all__ = [
     "Counts",
+    "begin",
+    "by_table",
+    "finish",
+    "new_run_id",
+    "write_results",
     "Merged",
     "Parsed",
     "RawFile",

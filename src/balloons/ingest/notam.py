@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from balloons import schedule
-from balloons.closure_kind import cause_of, scope_of
 from balloons.errors import RawFileError
-from balloons.rawfile import BadRecord, Record
-from balloons.sun import sunrise_sunset
-from balloons.timestamps import BadValue, parse_notam_time
+from balloons.ingest import schedule
+from balloons.ingest.closure_kind import cause_of, scope_of
+from balloons.ingest.rawfile import BadRecord, Record
+from balloons.ingest.sun import sunrise_sunset
+from balloons.ingest.timestamps import BadValue, parse_notam_time
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ import airportsdata
 import duckdb
 import pyarrow as pa
 
-from balloons.closure_kind import CAUSES, SCOPES
-from balloons.rawfile import DEFAULT_LIMITS, Limits
+from balloons.ingest.closure_kind import CAUSES, SCOPES
+from balloons.ingest.rawfile import DEFAULT_LIMITS, Limits
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, TABLES
 from balloons.settings import Settings
 
@@ -73,7 +73,7 @@ def known_airports() -> dict[str, Any]:
 
 
 def _sql(name: str) -> str:
-    return resources.files("balloons").joinpath("sql", "ingest", name).read_text("utf-8")
+    return resources.files("balloons.ingest").joinpath("sql", name).read_text("utf-8")
 
 
 def _literal(value: object) -> str:

@@ -12,8 +12,8 @@ import duckdb
 
 from balloons import lake
 from balloons.lake import Lake
+from balloons.lake.storage import as_store
 from balloons.schema import CLOSURE_CAUSES, CLOSURE_SCOPES, DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, RECORD_TABLES
-from balloons.storage import as_store
 
 UNIQUE = {
     "incursions": "event_id",

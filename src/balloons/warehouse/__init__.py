@@ -28,9 +28,9 @@ import pyarrow as pa
 from balloons import __version__, lake
 from balloons.errors import ReadOnlyError, WarehouseError
 from balloons.lake import Lake
+from balloons.lake.storage import as_store
 from balloons.schema import RECORD_TABLES, TABLES
 from balloons.settings import Settings
-from balloons.storage import as_store
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ def _model(path: str, text: str) -> Model:
 def models() -> list[Model]:
     """Every model, in build order: layer by layer; inside a layer a model after those it reads
     (then by file name)."""
-    root = resources.files("balloons").joinpath("sql")
+    root = resources.files("balloons.warehouse").joinpath("sql")
     ordered: list[Model] = []
     for layer in LAYERS:
         pending = sorted(

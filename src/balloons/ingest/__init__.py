@@ -1,0 +1,52 @@
+"""Ingest: raw files into the lake, one engine for every table and format (docs/ingest.md).
+
+- `run`: find new or changed raw files, parse them, merge them, log every file (the entry points);
+- `decode` (with `rawfile`, `notam`, `schedule`, `sun`): readers, text in one staging shape;
+- `validate` (with `columns` and `sql/`): every rule once, in SQL; ids, hashes, months;
+- `parse`: decode + validate per table, staged rows and quarantine per file;
+- `merge` (with `sql/resolve.sql`): ownership, the current records derived from contributions.
+"""
+
+from balloons.ingest.run import (
+    Counts,
+    Merged,
+    Parsed,
+    RawFile,
+    Spill,
+    Summary,
+    begin,
+    by_table,
+    data_columns,
+    finish,
+    forget,
+    ingest,
+    merge_table,
+    new_run_id,
+    parse_file,
+    parse_files,
+    prepare,
+    scan,
+    write_results,
+)
+
+__all__ = [
+    "Counts",
+    "Merged",
+    "Parsed",
+    "RawFile",
+    "Spill",
+    "Summary",
+    "begin",
+    "by_table",
+    "data_columns",
+    "finish",
+    "forget",
+    "ingest",
+    "merge_table",
+    "new_run_id",
+    "parse_file",
+    "parse_files",
+    "prepare",
+    "scan",
+    "write_results",
+]
