@@ -1,9 +1,26 @@
+"""Timestamps as the engine reads them (incursions: wall-clock times in BALLOONS_TIMEZONE), and NOTAM times."""
+
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from conftest import VILNIUS
 
-from balloons.ingest.timestamps import BadValue, local_month, parse_instant, parse_notam_time
+from balloons.ingest import parse_file
+from balloons.ingest.rawfile import RawFile
+from balloons.ingest.timestamps import BadValue, parse_notam_time
+from balloons.ingest.validate import Context
+
+
+def read(text: str, ctx: Context) -> dict:
+    """The staged incursion with `detected_at` = text, or BadValue with the quarantine reason."""
+    name = "incursions/t.jsonl"
+    parsed = parse_file(
+        RawFile(name, "incursions", "0" * 64, Path(name)), json.dumps({"detected_at": text}).encode(), ctx=ctx
+    )
+    if parsed.quarantine:
+        raise BadValue(parsed.quarantine[0]["reason"])
+    return parsed.staged_rows().to_pylist()[0]
 
 
 @pytest.mark.parametrize(
@@ -19,8 +36,8 @@ from balloons.ingest.timestamps import BadValue, local_month, parse_instant, par
         ("  2025-06-01T00:00  ", "2025-05-31T21:00:00+00:00"),
     ],
 )
-def test_parse_instant_valid(text: str, expected: str) -> None:
-    assert parse_instant(text, zone=VILNIUS, field="t").isoformat() == expected
+def test_parse_instant_valid(text: str, expected: str, ctx: Context) -> None:
+    assert read(text, ctx)["detected_at"].isoformat() == expected
 
 
 @pytest.mark.parametrize(
@@ -32,18 +49,17 @@ def test_parse_instant_valid(text: str, expected: str) -> None:
         ("1759608960", "not an ISO 8601"),  # epoch seconds
         ("2025-10-04", "not an ISO 8601"),  # no time of day
         ("04/10/2025 22:16", "not an ISO 8601"),
-        ("", "not an ISO 8601"),
+        ("", "missing"),
     ],
 )
-def test_parse_instant_rejects(text: str, reason: str) -> None:
+def test_parse_instant_rejects(text: str, reason: str, ctx: Context) -> None:
     with pytest.raises(BadValue, match=reason):
-        parse_instant(text, zone=VILNIUS, field="t")
+        read(text, ctx)
 
 
-def test_late_31_october_utc_is_november_in_vilnius() -> None:
-    instant = parse_instant("2025-10-31T22:30Z", zone=VILNIUS, field="t")
-    assert local_month(instant, VILNIUS) == "2025-11"
-    assert local_month(parse_instant("2025-10-31T21:59Z", zone=VILNIUS, field="t"), VILNIUS) == "2025-10"
+def test_late_31_october_utc_is_november_in_vilnius(ctx: Context) -> None:
+    assert read("2025-10-31T22:30Z", ctx)["month"] == "2025-11"
+    assert read("2025-10-31T21:59Z", ctx)["month"] == "2025-10"
 
 
 def test_notam_times_are_utc() -> None:
