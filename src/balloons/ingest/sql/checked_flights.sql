@@ -1,50 +1,50 @@
 -- Flights, step 2 (after instants.sql placed scheduled_at): each record typed, with its id and
 -- content hash, or the first rule it breaks (in the order below).
-create or replace temp view identified as
+create or replace temp table ruled as
 with typed as (
     select
         {source}.*,
         try_cast(seats as bigint) as _seats,
         try_cast(passengers as bigint) as _passengers
     from {source}
-),
-
-ruled as (
-    select
-        _pos,
-        _file,
-        source_line,
-        _op,
-        _ref,
-        _raw,
-        coalesce(
-            _too_long,
-            case
-                when airport is null then 'airport is missing'
-                when zone is null then 'airport ' || quoted(airport) || ' is not a known ICAO airport code'
-            end,
-            case when flight_number is null then 'flight_number is missing' end,
-            count_reason('seats', seats, 0, {max_seats}),
-            count_reason('passengers', passengers, 0, {max_seats}),
-            case when _passengers > _seats then 'passengers ' || _passengers || ' exceed seats ' || _seats end,
-            choice_reason('direction', direction, {directions}, null),
-            scheduled_at_reason,
-            choice_reason('status', status, {statuses}, 'scheduled')
-        ) as _reason,
-        upper(airport) as airport,
-        lower(direction) as direction,
-        upper(array_to_string(string_split_regex(flight_number, '\s+'), ' ')) as flight_number,
-        scheduled_at_utc as scheduled_at,
-        choice_value(status, 'scheduled') as status,
-        upper(aircraft_type) as aircraft_type,
-        try_cast(_seats as int) as seats,
-        try_cast(_passengers as int) as passengers,
-        upper(other_airport) as other_airport,
-        airline
-    from typed
 )
 
+select
+    _pos,
+    _file,
+    source_line,
+    _op,
+    _ref,
+    _raw,
+    coalesce(
+        _too_long,
+        case
+            when airport is null then 'airport is missing'
+            when zone is null then 'airport ' || quoted(airport) || ' is not a known ICAO airport code'
+        end,
+        case when flight_number is null then 'flight_number is missing' end,
+        count_reason('seats', seats, 0, {max_seats}),
+        count_reason('passengers', passengers, 0, {max_seats}),
+        case when _passengers > _seats then 'passengers ' || _passengers || ' exceed seats ' || _seats end,
+        choice_reason('direction', direction, {directions}, null),
+        scheduled_at_reason,
+        choice_reason('status', status, {statuses}, 'scheduled')
+    ) as _reason,
+    upper(airport) as airport,
+    lower(direction) as direction,
+    upper(array_to_string(string_split_regex(flight_number, '\s+'), ' ')) as flight_number,
+    scheduled_at_utc as scheduled_at,
+    choice_value(status, 'scheduled') as status,
+    upper(aircraft_type) as aircraft_type,
+    try_cast(_seats as int) as seats,
+    try_cast(_passengers as int) as passengers,
+    upper(other_airport) as other_airport,
+    airline
+from typed;
+
+
 -- The identity of a flight: (airport, direction, flight_number, scheduled_at); see docs/ingest.md.
+create or replace temp view identified as
 select
     case
         when _reason is null
