@@ -43,8 +43,13 @@ def files(root: Path) -> set[str]:
 
 
 def test_partition_paths_are_exact_and_refuse_other_names(tmp_path: Path) -> None:
-    assert lake.partition_path(tmp_path, "flights", "2025-10") == f"{tmp_path.as_posix()}/flights/month=2025-10/data.parquet"
-    assert lake.contribution_path(tmp_path, "closures", lake.NO_MONTH).endswith("contributions/closures/month=none/data.parquet")
+    assert (
+        lake.partition_path(tmp_path, "flights", "2025-10")
+        == f"{tmp_path.as_posix()}/flights/month=2025-10/data.parquet"
+    )
+    assert lake.contribution_path(tmp_path, "closures", lake.NO_MONTH).endswith(
+        "contributions/closures/month=none/data.parquet"
+    )
     for month in ("2025-1", "2025-00", "25-10", "none"):
         with pytest.raises(LakeError, match="YYYY-MM"):
             lake.partition_path(tmp_path, "flights", month)
