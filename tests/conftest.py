@@ -200,10 +200,12 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
 @pytest.fixture(scope="session")
 def prefect_harness(prefect_server: PrefectServer) -> Iterator[None]:
     """Flows called in this process (CLI runner) report to the session's real server."""
+    from prefect.logging.handlers import APILogWorker
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with temporary_settings({PREFECT_API_URL: prefect_server.url}):
         yield
+        APILogWorker.drain_all(timeout=5)  # the last run logs reach the server before it stops
 
 
 def build_warehouse(root: Path, ctx: Context, **params: object) -> Path:
