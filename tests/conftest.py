@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import airportsdata
@@ -33,13 +42,170 @@ def write(root: Path, relative: str, content: str | bytes) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def prefect_harness():
-    """One Prefect test server for the whole session (flows only; task logic is tested plainly)."""
-    from prefect.testing.utilities import prefect_test_harness
+# --- one real Prefect server for the whole session -------------------------------------------------
 
-    with prefect_test_harness(server_startup_timeout=120):
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def stop(process: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float = 20) -> int | None:
+    """Signal the process group; kill it if it outlives the timeout. Returns the exit code."""
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+    return process.returncode
+
+
+class Child:
+    """A process started in its own group whose output (stdout and stderr) a thread copies into a
+    log file line by line; `wait_for_line` blocks on that thread's notifications, no polling."""
+
+    def __init__(self, args: Sequence[str], log: Path, **popen: Any) -> None:
+        self.log = log
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self.process = subprocess.Popen(
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            text=True,
+            errors="replace",
+            **popen,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        with open(self.log, "w", encoding="utf-8") as copy:
+            for line in self.process.stdout:
+                copy.write(line)
+                copy.flush()
+                with self._changed:
+                    self.lines.append(line)
+                    self._changed.notify_all()
+        with self._changed:
+            self.lines.append("")  # end of output: the process closed it (it exited)
+            self._changed.notify_all()
+
+    def wait_for_line(self, needle: str, timeout: float) -> str:
+        """The first output line containing `needle`; fails when the output ends or time is up."""
+        checked = 0
+        with self._changed:
+            while True:
+                for line in self.lines[checked:]:
+                    if needle in line:
+                        return line
+                    if line == "":
+                        raise AssertionError(f"exited without printing {needle!r}:\n{self.text()}")
+                checked = len(self.lines)
+                if not self._changed.wait(timeout):
+                    raise AssertionError(f"no line with {needle!r} within {timeout:.0f} s:\n{self.text()}")
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int | None:
+        code = stop(self.process, sig)
+        self._reader.join(10)
+        return code
+
+
+class PrefectServer:
+    """A `prefect server start` on 127.0.0.1 (free port, own PREFECT_HOME, analytics off) and the
+    environment that points subprocesses at it."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "BALLOONS_"))}
+        env.update(
+            PREFECT_HOME=str(home),
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            DO_NOT_TRACK="1",
+            PREFECT_UI_ENABLED="false",
+            PREFECT_API_URL=self.url,
+            PREFECT_RUNNER_POLL_FREQUENCY="1",
+            PREFECT_WORKER_QUERY_SECONDS="1",
+            PREFECT_LOGGING_EXTRA_LOGGERS="balloons",
+            PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        )
+        self.env = env
+        self.children: list[Child] = []
+
+    def start(self, name: str, *args: str, cwd: Path | None = None, **env: str) -> Child:
+        child = Child(args, self.home / f"{name}.log", cwd=cwd, env={**self.env, **env})
+        self.children.append(child)
+        return child
+
+    def run(self, *args: str, cwd: Path | None = None, timeout: float = 300, check: bool = True) -> str:
+        done = subprocess.run(args, cwd=cwd, env=self.env, capture_output=True, text=True, timeout=timeout)
+        if check:
+            assert done.returncode == 0, f"{args}: {done.stdout}\n{done.stderr}"
+        return done.stdout + done.stderr
+
+    def api(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx
+
+        response = httpx.request(method, f"{self.url}{path}", timeout=30, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def database(self) -> Path:
+        (path,) = self.home.glob("prefect.db")
+        return path
+
+    def close(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """One real Prefect server for the session: served and worker runs, Dask process workers, and
+    the flows tests run in this process all report to it."""
+    server = PrefectServer(tmp_path_factory.mktemp("prefect-home"))
+    process = server.start(
+        "server",
+        str(BIN / "prefect"),
+        "server",
+        "start",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(server.port),
+        "--log-level",
+        "INFO",  # uvicorn then says "Application startup complete" once it serves
+    )
+    try:
+        process.wait_for_line("Application startup complete", timeout=180)
+        assert server.api("GET", "/health") is True
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(prefect_server: PrefectServer) -> Iterator[None]:
+    """Flows called in this process (CLI runner) report to the session's real server."""
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: prefect_server.url}):
         yield
+        APILogWorker.drain_all(timeout=5)  # the last run logs reach the server before it stops
 
 
 def build_warehouse(root: Path, ctx: Context, **params: object) -> Path:
@@ -120,3 +286,67 @@ def s3_env(s3_server: str, monkeypatch: pytest.MonkeyPatch):
         region_name="us-east-1",
     ).create_bucket(Bucket=bucket)
     return bucket
+
+
+@dataclass(frozen=True)
+class SampleRun:
+    """A data directory after one `balloons run` (default runner) on the shipped sample."""
+
+    root: Path
+    output: str
+    started: datetime
+    finished: datetime
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> SampleRun:
+    """One real `balloons run` through Prefect on the sample, shared by the tests that need one
+    (each works on a copy: `sample_run_copy`)."""
+    from click.testing import CliRunner
+
+    from balloons.samples import shipped as sample
+    from flows.cli import cli
+
+    root = tmp_path_factory.mktemp("sample-run")
+    sample.write(root / "raw")
+    started = datetime.now(UTC)
+    result = CliRunner().invoke(cli, ["run", "--data-dir", str(root)])
+    assert result.exit_code == 0, result.output
+    return SampleRun(root, result.output, started, datetime.now(UTC))
+
+
+@pytest.fixture
+def sample_run_copy(sample_run: SampleRun, tmp_path: Path) -> Path:
+    """A copy of the sample run's data directory (mtimes kept) that a test may change."""
+    shutil.copytree(sample_run.root, tmp_path / "data")
+    return tmp_path / "data"
+
+
+# --- the real CLI in a fresh process ----------------------------------------------------------------
+
+PROBE = """
+import atexit, os, sys
+atexit.register(lambda: open(os.environ["PROBE"], "w").write(str("prefect" in sys.modules)))
+sys.argv[0] = "balloons"
+{inject}
+from flows.cli import main
+main()
+"""
+
+
+def cli_process(
+    tmp_path: Path, *args: str, inject: str = "", env: dict[str, str] | None = None, timeout: float = 300
+) -> tuple[subprocess.CompletedProcess[str], bool]:
+    """Run the real CLI in a fresh process; returns the result and whether Prefect was imported."""
+    import os
+
+    probe = tmp_path / "prefect-imported"
+    environment = {**os.environ, **(env or {}), "PROBE": str(probe)}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(inject=inject), *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return done, probe.read_text() == "True"

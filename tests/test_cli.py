@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import PrefectServer, SampleRun
+from conftest import cli_process as balloons
 
 from balloons import lake
 from balloons.samples import shipped as sample
@@ -49,47 +51,46 @@ def test_sample_is_reproducible(tmp_path: Path) -> None:
     assert a == b and len(a) == len(sample.generate())
 
 
-@pytest.mark.slow
-def test_run_through_the_cli_while_an_analyst_reads(tmp_path: Path, prefect_harness: None) -> None:
-    """`balloons run` through Prefect, then rebuilds while a reader process holds the file open."""
-    sample.write(tmp_path / "raw")
-    runner = CliRunner()
-    first = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
-    assert first.exit_code == 0, first.output
-    assert "landed 19896, quarantined 3, duplicates 4, superseded 8" in first.output
-    assert lake.read_ingest_log(tmp_path / "lake").num_rows == len(sample.generate())
+def test_a_run_through_the_cli_says_what_it_did(sample_run: SampleRun) -> None:
+    """`balloons run` through Prefect on the sample (the session's one default run)."""
+    assert "landed 19896, quarantined 3, duplicates 4, superseded 8" in sample_run.output
+    assert lake.read_ingest_log(sample_run.root / "lake").num_rows == len(sample.generate())
 
-    stop = tmp_path / "stop"
+
+@pytest.mark.slow
+def test_runs_through_the_cli_while_an_analyst_reads(sample_run_copy: Path) -> None:
+    """Rebuilds through `balloons run` while a reader process holds the warehouse file open."""
+    data = sample_run_copy
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(tmp_path / "warehouse.duckdb"), str(stop)],
+        [sys.executable, "-c", READER, str(data / "warehouse.duckdb")],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert reader.stdout is not None and reader.stdin is not None
     try:
-        for night in range(1, 4):  # each run brings a new file, so the warehouse really is rebuilt
-            (tmp_path / "raw" / "incursions" / f"2026-01-0{night}.jsonl").write_text(
+        assert reader.stdout.readline() == "ready\n", reader.stderr.read() if reader.stderr else ""
+        for night in (1,):  # the run brings a new file, so the warehouse really is rebuilt (more: test_concurrency)
+            (data / "raw" / "incursions" / f"2026-01-0{night}.jsonl").write_text(
                 f'{{"detected_at": "2026-01-0{night}T21:00:00+02:00", "source": "VSAT", "source_id": "n{night}"}}\n'
             )
-            again = runner.invoke(cli, ["run", "--data-dir", str(tmp_path)])
+            again = CliRunner().invoke(cli, ["run", "--data-dir", str(data)])
             assert again.exit_code == 0, again.output
             assert "files read 1 (unchanged" in again.output
-            assert f"warehouse: {tmp_path / 'warehouse.duckdb'} incursions={240 + night} " in again.output
+            assert f"warehouse: {data / 'warehouse.duckdb'} incursions={240 + night} " in again.output
     finally:
-        stop.write_text("stop")
-        out, err = reader.communicate(timeout=120)
+        out, err = reader.communicate(timeout=120)  # closing its stdin tells the reader to stop
     queries, errors = map(int, out.split())
     assert (errors, queries > 0) == (0, True), err
 
 
 READER = """
-import sys, time, duckdb
-path, stop = sys.argv[1], sys.argv[2]
+import select, sys, duckdb
+path = sys.argv[1]
 held = duckdb.connect(path, read_only=True)
 queries = errors = 0
-deadline = time.time() + 300
-import os
-while time.time() < deadline and not os.path.exists(stop):
+while True:
     try:
         assert held.execute("select incursions from monthly_incursions where month = '2025-10'").fetchone() == (71,)
         fresh = duckdb.connect(path, read_only=True)
@@ -99,38 +100,15 @@ while time.time() < deadline and not os.path.exists(stop):
     except Exception as exc:
         errors += 1
         print(repr(exc), file=sys.stderr)
+    if queries + errors == 1:
+        print("ready", flush=True)  # the file is held open before the first rebuild starts
+    if select.select([sys.stdin], [], [], 0.02)[0]:  # stdin closed: the runs are over
+        break  # (the short wait leaves the runs some CPU on a small machine)
 print(queries, errors)
 """
 
 
 # --- one-line errors, refused before Prefect starts ------------------------------------------
-
-PROBE = """
-import atexit, os, sys
-atexit.register(lambda: open(os.environ["PROBE"], "w").write(str("prefect" in sys.modules)))
-sys.argv[0] = "balloons"
-{inject}
-from flows.cli import main
-main()
-"""
-
-
-def balloons(
-    tmp_path: Path, *args: str, inject: str = "", env: dict[str, str] | None = None, timeout: float = 300
-) -> tuple[subprocess.CompletedProcess[str], bool]:
-    """Run the real CLI in a fresh process; returns the result and whether Prefect was imported."""
-    import os
-
-    probe = tmp_path / "prefect-imported"
-    environment = {**os.environ, **(env or {}), "PROBE": str(probe)}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(inject=inject), *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    return done, probe.read_text() == "True"
 
 
 def one_error_line(done: subprocess.CompletedProcess[str], starts: str) -> None:
@@ -191,8 +169,9 @@ def test_empty_query_is_one_line(sample_root: Path, sql: str) -> None:
 
 
 @pytest.mark.slow
-def test_full_disk_during_a_run_is_one_line_and_recorded_failed(tmp_path: Path) -> None:
-    """A real run through Prefect whose warehouse build hits ENOSPC: one line, status failed with the reason."""
+def test_full_disk_during_a_run_is_one_line_and_recorded_failed(tmp_path: Path, prefect_server: PrefectServer) -> None:
+    """A real run through Prefect (the session's server) whose warehouse build hits ENOSPC: one
+    line, status failed with the reason."""
     from balloons.status import read_run_status
 
     sample.write(tmp_path / "raw")
@@ -201,7 +180,9 @@ def test_full_disk_during_a_run_is_one_line_and_recorded_failed(tmp_path: Path) 
         "def full(*a, **k): raise OSError(errno.ENOSPC, 'No space left on device', '/data/warehouse.duckdb')\n"
         "w.build = full"
     )
-    done, _ = balloons(tmp_path, "run", "--data-dir", str(tmp_path), inject=inject)
+    done, _ = balloons(
+        tmp_path, "run", "--data-dir", str(tmp_path), inject=inject, env={"PREFECT_API_URL": prefect_server.url}
+    )
     one_error_line(done, "No space left on device: /data/warehouse.duckdb.")
     assert "Traceback" not in done.stdout + done.stderr
     record = read_run_status(tmp_path)

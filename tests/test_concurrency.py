@@ -1,5 +1,6 @@
 """A reader process queries the warehouse and the lake in a loop during 10 rebuilds: no errors,
-and every answer is the old state or the new one, never a mix."""
+and every answer is the old state or the new one, never a mix. The reader and the test hand over
+by lines on its stdin and stdout, so each state is surely read (no sleeps, no timing luck)."""
 
 from __future__ import annotations
 
@@ -23,10 +24,11 @@ VERSIONS = {  # one raw file delivered again and again: October changes between 
 STABLE = HEADER + "2025-09-01T22:00,5,Vilniaus r.,54.7,25.5,NKVC,s1\n"
 
 READER = r"""
-import json, os, sys, duckdb
-warehouse, lake_glob, stop = sys.argv[1], sys.argv[2], sys.argv[3]
+import json, select, sys, duckdb
+warehouse, lake_glob = sys.argv[1], sys.argv[2]
 answers, errors = [], []
-while not os.path.exists(stop):
+
+def ask():
     try:
         con = duckdb.connect(warehouse, read_only=True)
         answers.append(["warehouse", *con.execute(
@@ -38,6 +40,16 @@ while not os.path.exists(stop):
             "select count(*), sum(balloons) from read_parquet(?, hive_partitioning = true)", [lake_glob]).fetchone()])
     except Exception as exc:
         errors.append(repr(exc))
+
+ask()
+print("ready", flush=True)
+while True:
+    ask()
+    if select.select([sys.stdin], [], [], 0)[0]:
+        if not sys.stdin.readline():  # stdin closed: the rebuilds are over
+            break
+        ask()  # a query that surely started after the rebuild the parent just finished
+        print("seen", flush=True)
 print(json.dumps({"answers": answers, "errors": errors}))
 """
 
@@ -57,25 +69,22 @@ def test_reader_sees_old_or_new_state_during_rebuilds(tmp_path: Path, ctx) -> No
         )
 
     publish("old", 0)
-    stop = tmp_path / "stop"
     reader = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            READER,
-            str(target),
-            str(tmp_path / "lake" / "incursions" / "*" / "*.parquet"),
-            str(stop),
-        ],
+        [sys.executable, "-c", READER, str(target), str(tmp_path / "lake" / "incursions" / "*" / "*.parquet")],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert reader.stdin is not None and reader.stdout is not None
     try:
+        assert reader.stdout.readline() == "ready\n"  # reading before the first rebuild starts
         for run in range(1, 11):
             publish("new" if run % 2 else "old", run)
+            reader.stdin.write("tick\n")
+            reader.stdin.flush()
+            assert reader.stdout.readline() == "seen\n"  # and it read this state before the next rebuild
     finally:
-        stop.write_text("stop")
         out, err = reader.communicate(timeout=120)
     result = json.loads(out)
     assert result["errors"] == [], result["errors"][:3]
@@ -84,7 +93,7 @@ def test_reader_sees_old_or_new_state_during_rebuilds(tmp_path: Path, ctx) -> No
         "lake": {("lake", 3, 8), ("lake", 4, 14)},
     }
     answers = [tuple(a) for a in result["answers"]]
-    assert len(answers) > 20, err
+    assert len(answers) >= 2 * 21, err  # one ask before, and at least one after, each of 10 rebuilds
     mixed = [a for a in answers if a not in states[a[0]]]
     assert mixed == []
     assert {a for a in answers if a[0] == "warehouse"} == states["warehouse"]  # both states were seen

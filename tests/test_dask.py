@@ -1,18 +1,25 @@
-"""The Dask runner gives the same warehouse as the default runner.
+"""The Dask runner: process workers against a real Prefect server give the same warehouse as the
+default runner.
 
-Under the test harness (a temporary Prefect server) the local Dask cluster uses thread workers:
-process workers would each start a temporary server of their own. Process workers against a real
-Prefect server are tested in tests/test_served.py."""
+With a Prefect server configured (PREFECT_API_URL) `--runner dask` starts a local cluster of
+process workers, each reporting to that server; under a temporary server it uses thread workers
+(process workers would each start a temporary server of their own). The run here is a real
+`balloons run --runner dask` process against the session's `prefect server start`, compared with
+the session's default-runner run of the same sample (`sample_run` in conftest.py).
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import BIN, PrefectServer, SampleRun
 
 from balloons import warehouse
 from balloons.samples import shipped as sample
+from balloons.status import read_run_status
 from flows.cli import cli
 
 LINEAGE = {"run_id", "ingested_at", "last_ingest", "fingerprint", "lake_files"}
@@ -39,21 +46,47 @@ def contents(path: Path) -> dict[str, list[tuple]]:
     return out
 
 
+def test_the_cluster_uses_processes_only_with_a_real_server(prefect_server: PrefectServer) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.runners import task_runner
+
+    with temporary_settings({PREFECT_API_URL: prefect_server.url}):
+        assert task_runner("dask").cluster_kwargs["processes"] is True  # real server: process workers
+    with temporary_settings({PREFECT_API_URL: None}):
+        assert task_runner("dask").cluster_kwargs["processes"] is False  # temporary server: threads
+
+
 @pytest.mark.slow
-def test_dask_runner_matches_the_default_runner(tmp_path: Path, prefect_harness: None) -> None:
-    runner = CliRunner()
-    for name, option in (("default", "default"), ("dask", "dask")):
-        sample.write(tmp_path / name / "raw")
-        result = runner.invoke(cli, ["run", "--runner", option, "--data-dir", str(tmp_path / name)])
-        assert result.exit_code == 0, result.output
-    default, dask = (
-        contents(tmp_path / "default" / "warehouse.duckdb"),
-        contents(tmp_path / "dask" / "warehouse.duckdb"),
-    )
+def test_dask_process_workers_match_the_default_runner(
+    prefect_server: PrefectServer, sample_run: SampleRun, tmp_path: Path
+) -> None:
+    server = prefect_server
+    data = tmp_path / "dask"
+    shutil.copytree(sample_run.root / "raw", data / "raw")
+    out = server.run(str(BIN / "balloons"), "run", "--runner", "dask", "--data-dir", str(data), timeout=600)
+    files = len(sample.generate())
+    assert f"files read {files} (unchanged 0)" in out
+    assert read_run_status(data)["outcome"] == "completed"
+
+    default, dask = contents(sample_run.root / "warehouse.duckdb"), contents(data / "warehouse.duckdb")
     assert default.keys() == dask.keys()
     for relation in default:
         assert default[relation] == dask[relation], relation
     assert len(dask["flights"]) == 19641
+    assert sorted(p.name for p in (data / "reports").glob("*.pdf")) == sorted(
+        p.name for p in (sample_run.root / "reports").glob("*.pdf")
+    )
+
+    # the server saw this run: the nightly flow completed, every parse task ran on the cluster
+    flows = {f["id"]: f["name"] for f in server.api("POST", "/flows/filter", json={})}
+    runs = server.api("POST", "/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 50})
+    nightly = [r for r in runs if flows[r["flow_id"]] == "nightly" and r["parameters"].get("data_dir") == str(data)]
+    assert [r["state"]["type"] for r in nightly] == ["COMPLETED"], [r["parameters"] for r in runs]
+    ingest = next(r for r in runs if flows[r["flow_id"]] == "ingest" and r["start_time"] >= nightly[0]["start_time"])
+    tasks = server.api("POST", "/task_runs/filter", json={"flow_runs": {"id": {"any_": [ingest["id"]]}}})
+    parsed = [t for t in tasks if t["name"].startswith("parse_raw_file")]
+    assert len(parsed) == files and {t["state"]["type"] for t in parsed} == {"COMPLETED"}
 
 
 def test_unknown_runner_is_refused(tmp_path: Path) -> None:

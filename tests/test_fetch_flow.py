@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from click.testing import CliRunner
+from conftest import PrefectServer
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -412,11 +413,10 @@ def test_secrets_never_reach_logs_sidecars_status_or_the_prefect_database(
     faa_server: str,
     env: None,
     prefect_harness: None,
+    prefect_server: PrefectServer,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL
-
     monkeypatch.setenv("FAA_CLIENT_ID", FAA_ID)
     monkeypatch.setenv("FAA_CLIENT_SECRET", FAA_SECRET)
     monkeypatch.setenv("OPENSKY_CLIENT_ID", SKY_ID)
@@ -454,8 +454,7 @@ token_url = "{httpserver.url_for(token_path)}"
     assert raw_files(tmp_path, "incursions", "lrt") and raw_files(tmp_path, "closures", "faa")
     status = CliRunner().invoke(cli, ["status", "--format", "json", "--data-dir", str(tmp_path)]).output
 
-    database = Path(PREFECT_API_DATABASE_CONNECTION_URL.value().split("///", 1)[1])
-    assert database.is_file()
+    database = prefect_server.database()  # the session's server, which recorded this run
     secrets = [TOKEN, FAA_SECRET, SKY_SECRET, SKY_TOKEN, URL_KEY]
     texts = {"output": result.output, "logs": caplog.text, "status": status}
     for path in [*tmp_path.rglob("*"), *database.parent.glob(database.name + "*")]:

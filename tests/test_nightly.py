@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import SampleRun
 
 from balloons import lake, warehouse
 from balloons.lock import pipeline_lock
-from balloons.samples import shipped as sample
 from balloons.status import read_run_status
 from flows.cli import cli
 from flows.deploy import NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly_schedule
@@ -42,7 +42,12 @@ def test_deployment_schedule_read_back_from_prefect(prefect_harness: None) -> No
         async with get_client() as client:
             return await client.read_deployment(deployment_id)
 
+    async def delete() -> None:
+        async with get_client() as client:
+            await client.delete_deployment(deployment_id)
+
     deployment = run_coro_as_sync(read())
+    run_coro_as_sync(delete())  # the session's server is shared: leave no deployment behind
     (schedule,) = deployment.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 2 * * *", "Europe/Vilnius")
     cron, timezone = schedule.schedule.cron, schedule.schedule.timezone
@@ -71,20 +76,10 @@ def test_prefect_yaml_declares_the_same_schedule() -> None:
     assert set(deployment["parameters"]) == {"data_dir", "all_reports", "wait_s"}
 
 
-@pytest.fixture(scope="module")
-def served_once(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Path:
-    root = tmp_path_factory.mktemp("served")
-    sample.write(root / "raw")
-    result = CliRunner().invoke(cli, ["run", "--data-dir", str(root)])
-    assert result.exit_code == 0, result.output
-    return root
-
-
 @pytest.fixture
-def served(served_once: Path, tmp_path: Path) -> Path:
+def served(sample_run_copy: Path) -> Path:
     """A data directory after one `balloons run` on the sample (a copy per test, mtimes kept)."""
-    shutil.copytree(served_once, tmp_path / "data")
-    return tmp_path / "data"
+    return sample_run_copy
 
 
 def lake_files(root: Path) -> dict[Path, int]:
@@ -185,18 +180,24 @@ def test_status_command(served: Path) -> None:
 
 
 @pytest.mark.slow
-def test_run_logs_carry_library_lines_and_reports_publish_artifacts(served_once: Path) -> None:
+def test_run_logs_carry_library_lines_and_reports_publish_artifacts(sample_run: SampleRun) -> None:
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterTimestamp
     from prefect.utilities.asyncutils import run_coro_as_sync
+
+    during = LogFilter(timestamp=LogFilterTimestamp(after_=sample_run.started, before_=sample_run.finished))
 
     async def read():  # type: ignore[no-untyped-def]
         async with get_client() as client:
-            return await client.read_artifacts(), await client.read_logs()
+            logs: list = []
+            while page := await client.read_logs(log_filter=during, limit=200, offset=len(logs)):
+                logs += page
+            return await client.read_artifacts(), logs
 
     artifacts, logs = run_coro_as_sync(read())
     keys = {a.key for a in artifacts}
     assert {"report-summary-2025-10", "quarantine-per-file", "report-2025-10", "report-2025"} <= keys
-    # the test harness's database is shared with other tests' runs: one summary is this sample's
+    # the session's server holds other tests' runs too: one summary is this sample's
     summaries = [a.data for a in artifacts if a.key == "report-summary-2025-10"]
     assert any("| incursion records | 71 |" in data for data in summaries), summaries
     link = next(a for a in artifacts if a.key == "report-2025-10")

@@ -11,7 +11,7 @@ import matplotlib
 import matplotlib.dates as mdates
 import pytest
 from click.testing import CliRunner
-from conftest import build_warehouse, write
+from conftest import build_warehouse, cli_process, write
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -141,28 +141,28 @@ def test_rendering_in_processes_gives_the_same_files_in_order(tmp_path: Path, sa
     assert [p.read_bytes() for p in shared] == [p.read_bytes() for p in alone]
 
 
-def test_cli_refuses_an_empty_month_in_one_line_before_prefect(sample_root: Path, monkeypatch) -> None:
-    import flows.report
-
-    def not_called(*args, **kwargs):
-        raise AssertionError("the report flow started")
-
-    monkeypatch.setattr(flows.report, "report_flow", not_called)
-    result = CliRunner().invoke(cli, ["report", "--month", "2024-01", "--data-dir", str(sample_root)])
-    assert result.exit_code == 1
-    assert result.output.strip().splitlines() == [
+def test_cli_refuses_an_empty_month_in_one_line_before_prefect(sample_root: Path, tmp_path: Path) -> None:
+    done, prefect = cli_process(tmp_path, "report", "--month", "2024-01", "--data-dir", str(sample_root))
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
         "Error: No data for 2024-01: the warehouse holds 2025-06 to 2025-12. Pass --allow-empty to render it anyway."
     ]
+    assert not prefect  # refused before the report flow (or Prefect at all) started
+    assert not (sample_root / "reports" / "2024-01.pdf").exists()
 
 
-def test_cli_allow_empty_passes_the_month_on(sample_root: Path, monkeypatch) -> None:
-    import flows.report
-
-    calls = []
-    monkeypatch.setattr(flows.report, "report_flow", lambda settings, **kw: calls.append(kw) or [])
-    result = CliRunner().invoke(cli, ["report", "--month", "2024-01", "--allow-empty", "--data-dir", str(sample_root)])
+@pytest.mark.slow
+def test_cli_allow_empty_renders_the_empty_month(sample_run_copy: Path) -> None:
+    """Through the report flow (the session's Prefect server), on a copy of the sample run whose
+    reports are all current: the empty month is rendered, and nothing else is touched."""
+    data = sample_run_copy
+    before = {p.name: p.stat().st_mtime_ns for p in (data / "reports").glob("*.pdf")}
+    result = CliRunner().invoke(cli, ["report", "--month", "2024-01", "--allow-empty", "--data-dir", str(data)])
     assert result.exit_code == 0, result.output
-    assert calls == [{"months": ["2024-01"], "everything": False, "allow_empty": True}]
+    after = {p.name: p.stat().st_mtime_ns for p in (data / "reports").glob("*.pdf")}
+    assert {name for name in after if before.get(name) != after[name]} == {"2024-01.pdf"}
+    texts = page_texts(data / "reports" / "2024-01.pdf")
+    assert "No incursions recorded in January 2024" in texts[1]
 
 
 # --- charts a reader can trust ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import write
+from conftest import PrefectServer, write
 
 from balloons import lake, redact, warehouse
 from balloons.errors import LakeError
@@ -193,6 +193,14 @@ def _text_of_every_output(data: Path, prefect_home: Path) -> dict[str, str]:
             continue
         if path.suffix == ".parquet":
             texts[str(path)] = str(pq.read_table(path).to_pylist())
+        elif path.suffix == ".db":  # Prefect's SQLite database, read through SQLite (its WAL included)
+            import sqlite3
+
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                texts[str(path)] = "\n".join(con.iterdump())
+            finally:
+                con.close()
         elif path.suffix == ".duckdb":
             con = duckdb.connect(str(path), read_only=True)
             try:
@@ -205,14 +213,20 @@ def _text_of_every_output(data: Path, prefect_home: Path) -> dict[str, str]:
     return texts
 
 
+# October's three files: every stage of a run (ingest, warehouse, reports) with little data
+OCTOBER = ("incursions/synthetic/vsat/2025-10.jsonl", "closures/notam/2025-10.notam", "flights/synthetic/EYVI/2025-10")
+
+
 @pytest.mark.slow
-def test_planted_secrets_reach_no_output(tmp_path: Path) -> None:
+def test_planted_secrets_reach_no_output(tmp_path: Path, prefect_server: PrefectServer) -> None:
+    """The real CLI in fresh processes, reporting to the session's Prefect server; every output,
+    this client's PREFECT_HOME and the server's home (its database included) are searched."""
     data, prefect_home = tmp_path / "data", tmp_path / "prefect"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "AWS_", "BALLOONS_"))}
     env.update(
         PREFECT_HOME=str(prefect_home),
+        PREFECT_API_URL=prefect_server.url,
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300",
         AWS_SECRET_ACCESS_KEY=SECRET,
         AWS_SESSION_TOKEN=TOKEN,
         BALLOONS_S3_SECRET_ACCESS_KEY=KEY_SECRET,
@@ -228,8 +242,11 @@ def test_planted_secrets_reach_no_output(tmp_path: Path) -> None:
             timeout=600,
         )
 
-    runs = {
-        "sample": balloons("ok", "sample"),
+    runs = {"sample": balloons("ok", "sample")}
+    for path in sorted((data / "raw").rglob("*"), reverse=True):
+        if path.is_file() and not path.relative_to(data / "raw").as_posix().startswith(OCTOBER):
+            path.unlink()
+    runs |= {
         "run": balloons("ok", "-v", "run"),
         "failing run": balloons("fail", "-v", "run", "--all-reports"),
         "status": balloons("ok", "status"),
@@ -244,7 +261,8 @@ def test_planted_secrets_reach_no_output(tmp_path: Path) -> None:
         f"{name} {stream}": getattr(run, stream) for name, run in runs.items() for stream in ("stdout", "stderr")
     }
     outputs.update(_text_of_every_output(data, prefect_home))
-    database = next(name for name in outputs if name.endswith("prefect.db"))
+    outputs.update(_text_of_every_output(data, prefect_server.home))
+    database = str(prefect_server.database())
     # the leaks happened and were masked where they landed: run logs, state messages, artifacts, status.json
     for text in ("s3://***@bucket/r", "session ***", "X-Amz-Signature=***", "copy-***.pdf"):
         assert text in outputs[database], text

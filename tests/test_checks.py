@@ -1,0 +1,118 @@
+"""Data checks (checks.py): all pass on the sample, and each one fails on the fault it names.
+
+The sample warehouse's relations are copied into an in-memory database, a fault is planted in
+that copy, and `run_checks` must report exactly the checks the fault breaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from balloons import lake
+from balloons.schema import RECORD_TABLES
+from balloons.warehouse import checks
+
+RELATIONS = (
+    "incursions",
+    "closures",
+    "flights",
+    "closure_impact",
+    "monthly_impact",
+    "monthly_incursions",
+    "quarantine",
+    "ingest_log",
+)
+
+
+@pytest.fixture
+def copy(sample_root: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    source = duckdb.connect(str(sample_root / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect()
+    try:
+        for name in RELATIONS:  # our own constant names only
+            rows = source.execute(f'select * from "{name}"').arrow()  # noqa: F841 - read by name below
+            con.execute(f'create table "{name}" as select * from rows')
+    finally:
+        source.close()
+    yield con
+    con.close()
+
+
+def failing(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> dict[str, int]:
+    return {r.name: r.failures for r in checks.run_checks(con, lake_dir) if not r.ok}
+
+
+def test_every_check_passes_on_the_sample(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
+    results = checks.run_checks(copy, sample_root / "lake")
+    names = [r.name for r in results]
+    assert len(names) == len(set(names)) > 30
+    assert "unique incursions.event_id" in names and "accepted values flights.status" in names
+    assert [f"every lake row of {t} reachable" for t in RECORD_TABLES] == [n for n in names if "reachable" in n]
+    assert failing(copy, sample_root / "lake") == {}
+
+
+def test_a_duplicate_key_fails_the_unique_check(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
+    copy.execute("insert into closures select * from closures limit 2")
+    assert failing(copy, sample_root / "lake") == {
+        "unique closures.closure_id": 2,
+        "every lake row of closures reachable": 2,
+    }
+
+
+def test_a_null_and_an_unknown_value_fail_their_checks(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
+    copy.execute("update flights set status = 'teleported' where flight_id in (select flight_id from flights limit 3)")
+    copy.execute("update incursions set kind = null where event_id in (select event_id from incursions limit 1)")
+    assert failing(copy, sample_root / "lake") == {
+        "accepted values flights.status": 3,
+        "not null incursions.kind": 1,
+    }
+
+
+def test_an_unreconciled_ingest_log_fails(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
+    copy.execute("update ingest_log set rows_read = rows_read + 1 where path like 'incursions/%'")
+    files = copy.execute("select count(*) from ingest_log where path like 'incursions/%'").fetchone()[0]
+    got = failing(copy, sample_root / "lake")
+    assert got == {"ingest_log reconciles (rows_read = landed + quarantined + duplicate + superseded + skipped)": files}
+
+
+def test_quarantine_must_hold_what_the_latest_ingest_of_each_file_quarantined(
+    copy: duckdb.DuckDBPyConnection, sample_root: Path
+) -> None:
+    (path,) = copy.execute("select source_file from quarantine limit 1").fetchone()
+    copy.execute("delete from quarantine where source_file = ?", [path])
+    got = failing(copy, sample_root / "lake")
+    assert got == {"quarantine holds what the latest ingest of each file quarantined": 1}
+
+
+def test_impact_and_closure_order_faults(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
+    copy.execute("update monthly_impact set flights_affected = flights_affected + 1 where month = '2025-10'")
+    copy.execute(
+        "update closures set closed_until = closed_from where closure_id in (select closure_id from closures limit 1)"
+    )
+    copy.execute(
+        "update closure_impact set passengers_low = passengers_affected + 1"
+        " where closure_id in (select closure_id from closure_impact where passengers_affected > 0 limit 1)"
+    )
+    assert failing(copy, sample_root / "lake") == {
+        "closure_impact adds up to monthly_impact": 1,
+        "closed_until after closed_from": 1,
+        "passenger bands are ordered (low <= best <= high)": 1,
+    }
+
+
+def test_monthly_incursions_must_add_up(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
+    copy.execute("update monthly_incursions set incursions = incursions + 1 where month = '2025-10'")
+    assert failing(copy, sample_root / "lake") == {"monthly_incursions adds up to incursions": 1}
+
+
+def test_lake_rows_missing_from_the_warehouse_are_counted(
+    copy: duckdb.DuckDBPyConnection, sample_root: Path, tmp_path: Path
+) -> None:
+    in_lake = sum(lake.read_partition(sample_root / "lake", "incursions", m).num_rows for m in ["2025-10"])
+    copy.execute("delete from incursions where month = '2025-10'")
+    copy.execute("delete from monthly_incursions where month = '2025-10'")
+    assert failing(copy, sample_root / "lake") == {"every lake row of incursions reachable": in_lake}
