@@ -24,6 +24,7 @@ from flows.cli import prefect_defaults  # noqa: E402 - before anything imports P
 prefect_defaults(os.environ)  # what the CLI sets at its edge, for flows the tests call directly
 
 from balloons.ingest.validate import Context  # noqa: E402
+from balloons.lake.storage import local  # noqa: E402
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -213,10 +214,10 @@ def build_warehouse(root: Path, ctx: Context, **params: object) -> Path:
     from balloons import warehouse
     from balloons.ingest import ingest
 
-    ingest(root / "raw", root / "lake", ctx=ctx, run_id="test")
+    ingest(root / "raw", local(root / "lake"), ctx=ctx, run_id="test")
     target = root / "warehouse.duckdb"
     warehouse.build(
-        root / "lake", target, params=warehouse.Params(**params), airports=AIRPORTS, aircraft_seats=_seats()
+        local(root / "lake"), target, params=warehouse.Params(**params), airports=AIRPORTS, aircraft_seats=_seats()
     )
     return target
 

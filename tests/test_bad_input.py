@@ -13,6 +13,7 @@ import pytest
 
 from balloons import lake
 from balloons.ingest import ingest
+from balloons.lake.storage import local
 from balloons.schema import RECORD_TABLES
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -27,17 +28,17 @@ def test_corpus_has_at_least_40_cases() -> None:
 def test_case(case: str, tmp_path: Path, ctx) -> None:
     expected = json.loads((CORPUS / case / "expected.json").read_text(encoding="utf-8"))
     shutil.copytree(CORPUS / case / "raw", tmp_path / "raw")
-    summary = ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="corpus")
+    summary = ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="corpus")
     visible = [p for p in (tmp_path / "raw").rglob("*") if p.is_file() and not p.name.startswith(".")]
     assert summary.files_read == len(visible)
 
     landed = {}
     for table in RECORD_TABLES:
-        months = lake.months(tmp_path / "lake", table)
-        landed[table] = sum(lake.read_partition(tmp_path / "lake", table, m).num_rows for m in months)
+        months = lake.months(local(tmp_path / "lake"), table)
+        landed[table] = sum(lake.read_partition(local(tmp_path / "lake"), table, m).num_rows for m in months)
     assert {t: n for t, n in landed.items() if n} == expected["landed"]
 
-    quarantine = lake.read_quarantine(tmp_path / "lake").to_pylist()
+    quarantine = lake.read_quarantine(local(tmp_path / "lake")).to_pylist()
     assert len(quarantine) == len(expected["quarantine"]), [q["reason"] for q in quarantine]
     for (path, line, reason), row in zip(
         expected["quarantine"], sorted(quarantine, key=lambda q: (q["source_file"], q["source_line"] or 0)), strict=True
@@ -45,7 +46,7 @@ def test_case(case: str, tmp_path: Path, ctx) -> None:
         assert (row["source_file"], row["source_line"]) == (path, line)
         assert reason in row["reason"], row["reason"]
 
-    for row in lake.read_ingest_log(tmp_path / "lake").to_pylist():
+    for row in lake.read_ingest_log(local(tmp_path / "lake")).to_pylist():
         assert row["rows_read"] == (
             row["rows_landed"]
             + row["rows_quarantined"]

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from balloons import lake, warehouse
+from balloons.lake.storage import local
 from balloons.schema import RECORD_TABLES
 from balloons.warehouse import checks
 
@@ -48,17 +49,17 @@ def failing(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> dict[str, int]:
 
 
 def test_every_check_passes_on_the_sample(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
-    results = checks.run_checks(copy, sample_root / "lake")
+    results = checks.run_checks(copy, local(sample_root / "lake"))
     names = [r.name for r in results]
     assert len(names) == len(set(names)) > 30
     assert "unique incursions.event_id" in names and "accepted values flights.status" in names
     assert [f"every lake row of {t} reachable" for t in RECORD_TABLES] == [n for n in names if "reachable" in n]
-    assert failing(copy, sample_root / "lake") == {}
+    assert failing(copy, local(sample_root / "lake")) == {}
 
 
 def test_a_duplicate_key_fails_the_unique_check(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
     copy.execute("insert into closures select * from closures limit 2")
-    assert failing(copy, sample_root / "lake") == {
+    assert failing(copy, local(sample_root / "lake")) == {
         "unique closures.closure_id": 2,
         "every lake row of closures reachable": 2,
     }
@@ -67,7 +68,7 @@ def test_a_duplicate_key_fails_the_unique_check(copy: duckdb.DuckDBPyConnection,
 def test_a_null_and_an_unknown_value_fail_their_checks(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
     copy.execute("update flights set status = 'teleported' where flight_id in (select flight_id from flights limit 3)")
     copy.execute("update incursions set kind = null where event_id in (select event_id from incursions limit 1)")
-    assert failing(copy, sample_root / "lake") == {
+    assert failing(copy, local(sample_root / "lake")) == {
         "accepted values flights.status": 3,
         "not null incursions.kind": 1,
     }
@@ -76,7 +77,7 @@ def test_a_null_and_an_unknown_value_fail_their_checks(copy: duckdb.DuckDBPyConn
 def test_an_unreconciled_ingest_log_fails(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
     copy.execute("update ingest_log set rows_read = rows_read + 1 where path like 'incursions/%'")
     files = copy.execute("select count(*) from ingest_log where path like 'incursions/%'").fetchone()[0]
-    got = failing(copy, sample_root / "lake")
+    got = failing(copy, local(sample_root / "lake"))
     assert got == {"ingest_log reconciles (rows_read = landed + quarantined + duplicate + superseded + skipped)": files}
 
 
@@ -85,7 +86,7 @@ def test_quarantine_must_hold_what_the_latest_ingest_of_each_file_quarantined(
 ) -> None:
     (path,) = copy.execute("select source_file from quarantine limit 1").fetchone()
     copy.execute("delete from quarantine where source_file = ?", [path])
-    got = failing(copy, sample_root / "lake")
+    got = failing(copy, local(sample_root / "lake"))
     assert got == {"quarantine holds what the latest ingest of each file quarantined": 1}
 
 
@@ -98,7 +99,7 @@ def test_impact_and_closure_order_faults(copy: duckdb.DuckDBPyConnection, sample
         "update closure_impact set passengers_low = passengers_affected + 1"
         " where closure_id in (select closure_id from closure_impact where passengers_affected > 0 limit 1)"
     )
-    assert failing(copy, sample_root / "lake") == {
+    assert failing(copy, local(sample_root / "lake")) == {
         "closure_impact adds up to monthly_impact": 1,
         "closed_until after closed_from": 1,
         "passenger bands are ordered (low <= best <= high)": 1,
@@ -107,7 +108,7 @@ def test_impact_and_closure_order_faults(copy: duckdb.DuckDBPyConnection, sample
 
 def test_monthly_incursions_must_add_up(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
     copy.execute("update monthly_incursions set incursions = incursions + 1 where month = '2025-10'")
-    assert failing(copy, sample_root / "lake") == {
+    assert failing(copy, local(sample_root / "lake")) == {
         "monthly_incursions adds up to incursions": 1,
         "rpt_months adds up to monthly_incursions and monthly_impact": 1,
     }
@@ -116,10 +117,10 @@ def test_monthly_incursions_must_add_up(copy: duckdb.DuckDBPyConnection, sample_
 def test_lake_rows_missing_from_the_warehouse_are_counted(
     copy: duckdb.DuckDBPyConnection, sample_root: Path, tmp_path: Path
 ) -> None:
-    in_lake = sum(lake.read_partition(sample_root / "lake", "incursions", m).num_rows for m in ["2025-10"])
+    in_lake = sum(lake.read_partition(local(sample_root / "lake"), "incursions", m).num_rows for m in ["2025-10"])
     copy.execute("delete from incursions where month = '2025-10'")
     copy.execute("delete from monthly_incursions where month = '2025-10'")
-    assert failing(copy, sample_root / "lake") == {
+    assert failing(copy, local(sample_root / "lake")) == {
         "every lake row of incursions reachable": in_lake,
         "rpt_months adds up to monthly_incursions and monthly_impact": 1,  # the report still counts them
     }

@@ -12,6 +12,7 @@ from conftest import PrefectServer, SampleRun
 from conftest import cli_process as balloons
 
 from balloons import lake
+from balloons.lake.storage import local
 from balloons.samples import shipped as sample
 from flows.cli import cli
 
@@ -54,7 +55,7 @@ def test_sample_is_reproducible(tmp_path: Path) -> None:
 def test_a_run_through_the_cli_says_what_it_did(sample_run: SampleRun) -> None:
     """`balloons run` through Prefect on the sample (the session's one default run)."""
     assert "landed 19896, quarantined 3, duplicates 4, superseded 8" in sample_run.output
-    assert lake.read_ingest_log(sample_run.root / "lake").num_rows == len(sample.generate())
+    assert lake.read_ingest_log(local(sample_run.root / "lake")).num_rows == len(sample.generate())
 
 
 @pytest.mark.slow

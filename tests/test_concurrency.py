@@ -14,6 +14,7 @@ from conftest import AIRPORTS, _seats
 
 from balloons import warehouse
 from balloons.ingest import ingest
+from balloons.lake.storage import local
 
 HEADER = "detected_at,balloons,municipality,lat,lon,source,source_id\n"
 VERSIONS = {  # one raw file delivered again and again: October changes between two states
@@ -63,9 +64,9 @@ def test_reader_sees_old_or_new_state_during_rebuilds(tmp_path: Path, ctx) -> No
 
     def publish(version: str, run: int) -> None:
         (raw / "feed.csv").write_text(VERSIONS[version], encoding="utf-8")
-        ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id=f"r{run}")
+        ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id=f"r{run}")
         warehouse.build(
-            tmp_path / "lake", target, params=warehouse.Params(), airports=AIRPORTS, aircraft_seats=_seats()
+            local(tmp_path / "lake"), target, params=warehouse.Params(), airports=AIRPORTS, aircraft_seats=_seats()
         )
 
     publish("old", 0)

@@ -21,6 +21,7 @@ import pytest
 
 from balloons import lake
 from balloons.ingest import ingest
+from balloons.lake.storage import local
 from balloons.samples import shipped as sample
 from balloons.schema import RECORD_TABLES, TABLES
 
@@ -34,6 +35,7 @@ import pyarrow.parquet as pq
 from balloons.lake import storage
 from balloons.ingest import ingest
 from balloons.ingest.validate import Context
+from balloons.lake.storage import local
 
 ctx = Context(zone=ZoneInfo("Europe/Vilnius"), airports=airportsdata.load("ICAO"),
               now=datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc))
@@ -68,7 +70,7 @@ for line in sys.stdin:  # "<data dir>\t<event to die at, 0 for none>": one forke
     pid = os.fork()
     if pid == 0:
         state["target"] = int(target)
-        ingest(Path(root) / "raw", Path(root) / "lake", ctx=ctx, run_id="crash")
+        ingest(Path(root) / "raw", storage.local(Path(root) / "lake"), ctx=ctx, run_id="crash")
         print("events", state["events"], flush=True)
         os._exit(0)
     _, status = os.waitpid(pid, 0)
@@ -154,22 +156,23 @@ def checksum(root: Path) -> dict[str, str]:
     for table in RECORD_TABLES:
         keep = [c for c in TABLES[table].schema.names if c not in ("run_id", "ingested_at")]
         rows = []
-        for month in lake.months(root / "lake", table):
-            part = lake.read_partition(root / "lake", table, month, keep).to_pylist()
+        for month in lake.months(local(root / "lake"), table):
+            part = lake.read_partition(local(root / "lake"), table, month, keep).to_pylist()
             rows += [repr(sorted(r.items())) + month for r in part]
         out[table] = hashlib.sha256("\n".join(sorted(rows)).encode()).hexdigest()
-    quarantine = lake.read_quarantine(root / "lake").drop(["run_id", "ingested_at"]).to_pylist()
+    quarantine = lake.read_quarantine(local(root / "lake")).drop(["run_id", "ingested_at"]).to_pylist()
     out["quarantine"] = hashlib.sha256(repr(sorted(repr(sorted(q.items())) for q in quarantine)).encode()).hexdigest()
     return out
 
 
 def assert_readable_and_clean(root: Path) -> None:
     lake_dir = root / "lake"
+    store = local(lake_dir)
     for table in RECORD_TABLES:
         for path in (lake_dir / table).glob("*/*") if (lake_dir / table).is_dir() else []:
             assert path.name == "data.parquet", f"temporary file visible to readers: {path}"
             pq.read_table(path)
-        if lake.months(lake_dir, table):
+        if lake.months(store, table):
             duckdb.sql(
                 "select count(*) from read_parquet(?, hive_partitioning = true)",
                 params=[str(lake_dir / table / "*" / "*.parquet")],
@@ -177,7 +180,7 @@ def assert_readable_and_clean(root: Path) -> None:
     for path in list((lake_dir / "quarantine").glob("*")) + list((lake_dir / "ingest_log").glob("*")):
         assert path.suffix == ".parquet" and not path.name.startswith(".")
         pq.read_table(path)
-    assert not [p for p in lake_dir.glob("*") if p.is_file() and p.name not in ("_pending.json",)]
+    assert not [p for p in lake_dir.glob("*") if p.is_file() and p.name not in ("_pending.json", lake.FORMAT)]
 
 
 @pytest.mark.slow
@@ -195,9 +198,9 @@ def test_sigkill_anywhere_in_the_write_path_then_rerun(tmp_path: Path, ctx, kill
         make_raw(root)
         killer.kill_at(root, target)
         assert_readable_and_clean(root)
-        ingest(root / "raw", root / "lake", ctx=ctx, run_id="rerun")
+        ingest(root / "raw", local(root / "lake"), ctx=ctx, run_id="rerun")
         assert_readable_and_clean(root)
-        assert lake.read_pending(root / "lake") == []
+        assert lake.read_pending(local(root / "lake")) == []
         assert not list((root / "lake" / ".staging").glob("*"))
         assert checksum(root) == reference, f"lake differs after a kill at write-path event {target}"
         shutil.rmtree(root)
@@ -219,7 +222,7 @@ def test_sigkill_then_the_file_being_ingested_is_withdrawn(tmp_path: Path, ctx, 
     expected = tmp_path / "expected"
     make_raw(expected)
     _withdraw(expected)
-    ingest(expected / "raw", expected / "lake", ctx=ctx, run_id="clean")
+    ingest(expected / "raw", local(expected / "lake"), ctx=ctx, run_id="clean")
     reference = checksum(expected)
     probe = tmp_path / "probe"
     make_raw(probe)
@@ -231,7 +234,7 @@ def test_sigkill_then_the_file_being_ingested_is_withdrawn(tmp_path: Path, ctx, 
         make_raw(root)
         killer.kill_at(root, target)
         _withdraw(root)
-        ingest(root / "raw", root / "lake", ctx=ctx, run_id="rerun")
+        ingest(root / "raw", local(root / "lake"), ctx=ctx, run_id="rerun")
         assert_readable_and_clean(root)
         assert not (root / "lake" / "_undo").exists() or not any((root / "lake" / "_undo").iterdir())
         committed = (root / "lake" / "ingest_log" / "crash.parquet").is_file()
@@ -239,7 +242,7 @@ def test_sigkill_then_the_file_being_ingested_is_withdrawn(tmp_path: Path, ctx, 
         assert checksum(root) == (committed_reference if committed else reference), (
             f"lake differs after a kill at event {target} and a withdrawal"
         )
-        logged = {row["path"] for row in lake.read_ingest_log(root / "lake").to_pylist()}
+        logged = {row["path"] for row in lake.read_ingest_log(local(root / "lake")).to_pylist()}
         assert committed == any(WITHDRAWN in path for path in logged)
         shutil.rmtree(root)
     assert outcomes == {True, False}  # kills before and after the commit were both tried
@@ -253,7 +256,7 @@ def test_sigkill_during_a_redelivery_then_withdraw_restores_the_earlier_lake(
     taken out of raw/ (deleting is a no-op): the lake is exactly what the earlier run left."""
     expected = tmp_path / "expected"
     make_raw(expected)
-    ingest(expected / "raw", expected / "lake", ctx=ctx, run_id="base")
+    ingest(expected / "raw", local(expected / "lake"), ctx=ctx, run_id="base")
 
     def base(root: Path) -> Path:
         shutil.copytree(expected, root)  # the earlier run's raw and lake, not ingested again
@@ -281,7 +284,7 @@ def test_sigkill_during_a_redelivery_then_withdraw_restores_the_earlier_lake(
         killer.kill_at(root, target)
         changed.unlink()
         (root / "raw" / "incursions" / "late.csv").unlink()
-        summary = ingest(root / "raw", root / "lake", ctx=ctx, run_id="rerun")
+        summary = ingest(root / "raw", local(root / "lake"), ctx=ctx, run_id="rerun")
         assert summary.files_read == 0
         assert_readable_and_clean(root)
         committed = (root / "lake" / "ingest_log" / "crash.parquet").is_file()  # then the re-delivery stands

@@ -15,13 +15,14 @@ from conftest import write
 from balloons import lake
 from balloons.ingest import ingest
 from balloons.ingest.validate import Context
+from balloons.lake.storage import local
 
 HEADER = "detected_at,balloons,municipality,lat,lon,source,source_id\n"
 
 
 def run(root: Path, ctx: Context, n: int = 1):
     later = replace(ctx, now=ctx.now + timedelta(minutes=n))
-    return ingest(root / "raw", root / "lake", ctx=later, run_id=f"run{n}")
+    return ingest(root / "raw", local(root / "lake"), ctx=later, run_id=f"run{n}")
 
 
 def rows(root: Path, table: str, columns: str = "*") -> list[tuple]:
@@ -32,7 +33,7 @@ def rows(root: Path, table: str, columns: str = "*") -> list[tuple]:
 
 
 def log_rows(root: Path) -> dict[str, tuple]:
-    table = lake.read_ingest_log(root / "lake").to_pylist()
+    table = lake.read_ingest_log(local(root / "lake")).to_pylist()
     return {
         r["path"]: (r["rows_read"], r["rows_landed"], r["rows_quarantined"], r["rows_duplicate"], r["rows_superseded"])
         for r in table
@@ -56,7 +57,7 @@ def test_valid_and_invalid_records_of_one_file(tmp_path: Path, ctx: Context) -> 
         ("1", 2, "2025-10", "incursions/a.csv", 2),
         ("3", 1, "2025-10", "incursions/a.csv", 4),
     ]
-    quarantine = lake.read_quarantine(tmp_path / "lake").to_pylist()
+    quarantine = lake.read_quarantine(local(tmp_path / "lake")).to_pylist()
     assert [(q["table_name"], q["source_line"]) for q in quarantine] == [("incursions", 3)]
     assert "at least 1" in quarantine[0]["reason"] and '"balloons": "0"' in quarantine[0]["raw_record"]
     assert log_rows(tmp_path)["incursions/a.csv"] == (3, 2, 1, 0, 0)
@@ -71,7 +72,7 @@ def test_partition_paths_are_hive_style_local_months(tmp_path: Path, ctx: Contex
         '{"detected_at": "2025-10-31T22:30:00Z", "source_id": "b"}\n',
     )
     run(tmp_path, ctx)
-    assert lake.months(tmp_path / "lake", "incursions") == ["2025-10", "2025-11"]
+    assert lake.months(local(tmp_path / "lake"), "incursions") == ["2025-10", "2025-11"]
     assert (tmp_path / "lake/incursions/month=2025-11/data.parquet").is_file()
     assert not any((tmp_path / "lake" / ".staging").iterdir())
 
@@ -95,7 +96,7 @@ def test_later_path_wins_within_a_run_and_later_run_wins(tmp_path: Path, ctx: Co
     write(tmp_path, "incursions/0-correction.csv", HEADER + "2025-11-02T22:00,4,Vilniaus r.,54.7,25.5,NKVC,1\n")
     run(tmp_path, ctx, 2)
     assert rows(tmp_path, "incursions", "balloons, month") == [(4, "2025-11")]
-    assert lake.months(tmp_path / "lake", "incursions") == ["2025-11"]
+    assert lake.months(local(tmp_path / "lake"), "incursions") == ["2025-11"]
 
 
 def test_redelivered_file_replaces_its_contribution(tmp_path: Path, ctx: Context) -> None:
@@ -109,7 +110,7 @@ def test_redelivered_file_replaces_its_contribution(tmp_path: Path, ctx: Context
     write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
     run(tmp_path, ctx, 2)
     assert rows(tmp_path, "incursions", "source_id, run_id") == [("1", "run2")]
-    assert lake.read_quarantine(tmp_path / "lake").num_rows == 0
+    assert lake.read_quarantine(local(tmp_path / "lake")).num_rows == 0
     assert_reconciled(tmp_path)
 
 
@@ -169,7 +170,7 @@ def test_whole_file_quarantine_counts_as_one_record(tmp_path: Path, ctx: Context
     write(tmp_path, "closures/sheet.xlsx", b"PK\x03\x04")
     write(tmp_path, "flights/nocols.csv", "airport,flight_number\nEYVI,FR1\n")
     run(tmp_path, ctx)
-    reasons = {q["source_file"]: q["reason"] for q in lake.read_quarantine(tmp_path / "lake").to_pylist()}
+    reasons = {q["source_file"]: q["reason"] for q in lake.read_quarantine(local(tmp_path / "lake")).to_pylist()}
     assert "JSON array" in reasons["flights/broken.json"]
     assert "does not read .xlsx" in reasons["closures/sheet.xlsx"]
     assert "lacks required column(s): direction, scheduled_at" in reasons["flights/nocols.csv"]
@@ -190,9 +191,9 @@ def test_crashed_run_is_completed_by_the_next(tmp_path: Path, ctx: Context, monk
     with pytest.raises(OSError):
         run(tmp_path, ctx)
     monkeypatch.undo()
-    assert lake.read_pending(tmp_path / "lake") == ["incursions/a.csv"]
+    assert lake.read_pending(local(tmp_path / "lake")) == ["incursions/a.csv"]
     run(tmp_path, ctx, 2)
-    assert lake.read_pending(tmp_path / "lake") == []
+    assert lake.read_pending(local(tmp_path / "lake")) == []
     assert log_rows(tmp_path)["incursions/a.csv"] == (1, 1, 0, 0, 0)
     assert rows(tmp_path, "incursions", "event_id, content_hash") == rows(clean, "incursions", "event_id, content_hash")
 
@@ -235,7 +236,7 @@ def test_a_file_replaced_by_a_copy_with_the_same_stat_is_hashed_again(tmp_path: 
 
 def test_a_lake_of_another_format_is_rebuilt_from_raw_once(tmp_path: Path, ctx: Context) -> None:
     write(tmp_path, "incursions/a.csv", "detected_at,balloons\n2025-10-04T22:00,3\n")
-    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
     (tmp_path / "lake" / "format.json").write_text('{"version": 1}\n')
     (tmp_path / "lake" / "incursions" / "month=2024-01").mkdir(parents=True)
     (tmp_path / "lake" / "incursions" / "month=2024-01" / "data.parquet").write_bytes(b"stale")
@@ -244,10 +245,10 @@ def test_a_lake_of_another_format_is_rebuilt_from_raw_once(tmp_path: Path, ctx: 
     handler.emit = seen.append  # type: ignore[method-assign]
     logging.getLogger("balloons.lake").addHandler(handler)
     try:
-        summary = ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r2")
-        again = ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r3")
+        summary = ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r2")
+        again = ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r3")
     finally:
         logging.getLogger("balloons.lake").removeHandler(handler)
     assert sum("rebuilding it from raw/" in r.getMessage() for r in seen) == 1
     assert (summary.files_read, again.files_read) == (1, 0)
-    assert lake.months(tmp_path / "lake", "incursions") == ["2025-10"]
+    assert lake.months(local(tmp_path / "lake"), "incursions") == ["2025-10"]

@@ -23,6 +23,7 @@ from balloons import lake
 from balloons.ingest import ingest
 from balloons.ingest.rawfile import Limits
 from balloons.ingest.validate import Context
+from balloons.lake.storage import local
 from balloons.schema import RECORD_TABLES
 
 GOOD = {
@@ -37,8 +38,8 @@ def lake_rows(root: Path) -> dict[str, list[dict]]:
     return {
         table: [
             r
-            for m in lake.months(root / "lake", table)
-            for r in lake.read_partition(root / "lake", table, m).to_pylist()
+            for m in lake.months(local(root / "lake"), table)
+            for r in lake.read_partition(local(root / "lake"), table, m).to_pylist()
         ]
         for table in RECORD_TABLES
     }
@@ -46,13 +47,14 @@ def lake_rows(root: Path) -> dict[str, list[dict]]:
 
 def quarantine(root: Path) -> list[tuple[str, int | None, str]]:
     return sorted(
-        (q["source_file"], q["source_line"], q["reason"]) for q in lake.read_quarantine(root / "lake").to_pylist()
+        (q["source_file"], q["source_line"], q["reason"])
+        for q in lake.read_quarantine(local(root / "lake")).to_pylist()
     )
 
 
 def assert_accounted(root: Path, raw_files: list[str]) -> None:
     """Every raw file has its log row; each reconciles; quarantine and lake agree with the log."""
-    log_rows = {r["path"]: r for r in lake.read_ingest_log(root / "lake").to_pylist()}
+    log_rows = {r["path"]: r for r in lake.read_ingest_log(local(root / "lake")).to_pylist()}
     assert sorted(log_rows) == sorted(raw_files)
     for row in log_rows.values():
         assert row["rows_read"] == (
@@ -84,7 +86,7 @@ def test_year_1_and_9999_quarantine_the_record(
     write(tmp_path, f"{table}/bad.csv", "\n".join([header, good.replace("FR1", "FR2"), line.format(t=instant)]) + "\n")
     for other, body in GOOD.items():
         write(tmp_path, f"{other}/good.csv", body)
-    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
     [(path, number, reason)] = quarantine(tmp_path)
     assert (path, number) == (f"{table}/bad.csv", 3)
     assert instant in reason and (
@@ -113,7 +115,7 @@ def test_deep_json_huge_numbers_and_repeated_keys(tmp_path: Path, ctx: Context) 
         + "\n",
     )
     write(tmp_path, "flights/good.csv", GOOD["flights"])
-    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
     held = quarantine(tmp_path)
     reasons = {(p, n): r for p, n, r in held}
     assert "deeper than the parser can follow" in reasons[("incursions/deep.json", None)]
@@ -131,11 +133,11 @@ def test_a_file_name_that_is_not_utf8_lands_under_an_escaped_name(tmp_path: Path
     folder = tmp_path / "raw" / "incursions"
     folder.mkdir(parents=True)
     (Path(os.fsdecode(os.fsencode(folder) + b"/caf\xe9.csv"))).write_text(GOOD["incursions"], encoding="utf-8")
-    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
     [row] = lake_rows(tmp_path)["incursions"]
     assert row["source_file"] == "incursions/caf\\xe9.csv"
     assert_accounted(tmp_path, ["incursions/caf\\xe9.csv"])
-    assert ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r2").files_read == 0
+    assert ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r2").files_read == 0
 
 
 @pytest.mark.parametrize("value", ["1_000", "１０", "1e3", "3.0", "0x10", " 1 2"])
@@ -145,7 +147,7 @@ def test_integers_are_ascii_digits(tmp_path: Path, ctx: Context, value: str) -> 
         "incursions/a.csv",
         f"detected_at,balloons,source_id\n2025-10-04T22:00,{value},x\n2025-10-04T22:00,+7,y\n",
     )
-    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
     [(_, line, reason)] = quarantine(tmp_path)
     assert line == 2 and "balloons" in reason and "whole number" in reason
     assert [r["balloons"] for r in lake_rows(tmp_path)["incursions"]] == [7]
@@ -157,7 +159,7 @@ def test_gzip_bomb_is_quarantined_and_the_rest_lands(tmp_path: Path, ctx: Contex
     write(tmp_path, "flights/bomb.csv.gz", bomb)
     write(tmp_path, "incursions/bomb.csv.gz", gzip.compress(b"detected_at\n" + b"2025-10-04T22:00\n" * (24 << 16), 9))
     write(tmp_path, "flights/small.csv.gz", gzip.compress(GOOD["flights"].encode()))
-    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
     reasons = {p: r for p, _, r in quarantine(tmp_path)}
     assert set(reasons) == {"flights/bomb.csv.gz", "incursions/bomb.csv.gz"}
     assert all("BALLOONS_MAX_DECOMPRESSION_RATIO" in r and "decompression bomb" in r for r in reasons.values())
@@ -170,7 +172,7 @@ def test_a_file_inflating_past_the_size_limit_is_quarantined(tmp_path: Path, ctx
     write(tmp_path, "flights/big.csv.gz", data)
     write(tmp_path, "incursions/big.json.gz", data)  # not read: .json.gz is no format, quarantined as such
     limits = Limits(decompressed_bytes=1 << 20)
-    ingest(tmp_path / "raw", tmp_path / "lake", ctx=replace(ctx, limits=limits), run_id="r1")
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=replace(ctx, limits=limits), run_id="r1")
     reasons = {p: r for p, _, r in quarantine(tmp_path)}
     assert "inflates past 1,048,576 bytes" in reasons["flights/big.csv.gz"]
     assert lake_rows(tmp_path)["flights"] == []
@@ -187,7 +189,7 @@ def test_a_line_without_end_is_refused_without_growing(tmp_path: Path, ctx: Cont
     write(
         tmp_path, "incursions/long.jsonl", '{"detected_at": "2025-10-04T22:00Z"}\n{"notes": "' + "z" * 70_000 + '"}\n'
     )
-    ingest(tmp_path / "raw", tmp_path / "lake", ctx=replace(ctx, limits=limits), run_id="r1")
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=replace(ctx, limits=limits), run_id="r1")
     held = quarantine(tmp_path)
     # the long line is a record of its own, refused by read_csv's line limit
     assert [(p, n) for p, n, _ in held] == [
@@ -204,7 +206,7 @@ def test_a_long_value_quarantines_its_record(tmp_path: Path, ctx: Context) -> No
         "incursions/a.csv",
         "detected_at,notes,source_id\n2025-10-04T22:00," + "n" * 20_000 + ",x\n2025-10-04T22:00,short,y\n",
     )
-    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="r1")
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
     [(_, line, reason)] = quarantine(tmp_path)
     assert line == 2 and "BALLOONS_MAX_FIELD_CHARS" in reason
 
@@ -218,10 +220,11 @@ from zoneinfo import ZoneInfo
 import airportsdata
 from balloons.ingest import ingest
 from balloons.ingest.validate import Context
+from balloons.lake.storage import local
 root = Path(sys.argv[1])
 ctx = Context(zone=ZoneInfo("Europe/Vilnius"), airports=airportsdata.load("ICAO"),
               now=datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc))
-print(ingest(root / "raw", root / "lake", ctx=ctx, run_id="nobody").line())
+print(ingest(root / "raw", local(root / "lake"), ctx=ctx, run_id="nobody").line())
 """
 
 
@@ -340,10 +343,10 @@ def test_anything_in_any_format_is_accounted_for(tree: dict[str, bytes], ctx: Co
         for relative, data in tree.items():
             write(root, relative, data)
         write(root, "incursions/zz-good.csv", GOOD["incursions"])
-        summary = ingest(root / "raw", root / "lake", ctx=ctx, run_id="fuzz")
+        summary = ingest(root / "raw", local(root / "lake"), ctx=ctx, run_id="fuzz")
         assert summary.files_read == len(tree) + 1
         assert_accounted(root, [*tree, "incursions/zz-good.csv"])
         assert "good" in {r["source_id"] for r in lake_rows(root)["incursions"]}
         assert summary.counts.quarantined == len(quarantine(root))
-        again = ingest(root / "raw", root / "lake", ctx=ctx, run_id="fuzz2")
+        again = ingest(root / "raw", local(root / "lake"), ctx=ctx, run_id="fuzz2")
         assert again.files_read == 0

@@ -45,72 +45,81 @@ def files(root: Path) -> set[str]:
 
 def test_partition_paths_are_exact_and_refuse_other_names(tmp_path: Path) -> None:
     assert (
-        lake.partition_path(tmp_path, "flights", "2025-10")
+        lake.partition_path(storage.local(tmp_path), "flights", "2025-10")
         == f"{tmp_path.as_posix()}/flights/month=2025-10/data.parquet"
     )
-    assert lake.contribution_path(tmp_path, "closures", lake.NO_MONTH).endswith(
+    assert lake.contribution_path(storage.local(tmp_path), "closures", lake.NO_MONTH).endswith(
         "contributions/closures/month=none/data.parquet"
     )
     for month in ("2025-1", "2025-00", "25-10", "none"):
         with pytest.raises(LakeError, match="YYYY-MM"):
-            lake.partition_path(tmp_path, "flights", month)
+            lake.partition_path(storage.local(tmp_path), "flights", month)
     with pytest.raises(LakeError, match="not a lake table"):
-        lake.partition_path(tmp_path, "quarantine", "2025-10")
+        lake.partition_path(storage.local(tmp_path), "quarantine", "2025-10")
     for run_id in ("../x", "a b", ""):
         with pytest.raises(LakeError, match="not a valid run id"):
             lake.work_folder(run_id)
 
 
 def test_a_partition_is_written_sorted_by_time_then_id_and_read_back(tmp_path: Path) -> None:
-    assert lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("b", 5, 1), ("c", 1, 2), ("a", 5, 3)))
+    assert lake.write_partition(
+        storage.local(tmp_path), "incursions", "2025-10", incursions(("b", 5, 1), ("c", 1, 2), ("a", 5, 3))
+    )
     path = tmp_path / "incursions" / "month=2025-10" / "data.parquet"
     assert files(tmp_path) == {"incursions/month=2025-10/data.parquet"}  # no staging left behind
     assert pq.read_table(path).column("event_id").to_pylist() == ["c", "a", "b"]
-    back = lake.read_partition(tmp_path, "incursions", "2025-10", ["event_id", "balloons"])
+    back = lake.read_partition(storage.local(tmp_path), "incursions", "2025-10", ["event_id", "balloons"])
     assert back.to_pylist() == [
         {"event_id": "c", "balloons": 2},
         {"event_id": "a", "balloons": 3},
         {"event_id": "b", "balloons": 1},
     ]
-    assert lake.months(tmp_path, "incursions") == ["2025-10"]
+    assert lake.months(storage.local(tmp_path), "incursions") == ["2025-10"]
 
 
 def test_writing_the_same_rows_again_writes_nothing(tmp_path: Path) -> None:
     rows = incursions(("a", 1, 1), ("b", 2, 2))
-    assert lake.write_partition(tmp_path, "incursions", "2025-10", rows) is True
+    assert lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", rows) is True
     path = tmp_path / "incursions" / "month=2025-10" / "data.parquet"
     before = path.stat().st_mtime_ns, path.stat().st_ino
-    assert lake.write_partition(tmp_path, "incursions", "2025-10", rows.take([1, 0])) is False  # order does not matter
+    assert (
+        lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", rows.take([1, 0])) is False
+    )  # order does not matter
     assert (path.stat().st_mtime_ns, path.stat().st_ino) == before
-    assert lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("a", 1, 1), ("b", 2, 5))) is True
+    assert (
+        lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 1), ("b", 2, 5)))
+        is True
+    )
 
 
 def test_no_rows_removes_the_partition_and_its_folder(tmp_path: Path) -> None:
-    lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("a", 1, 1)))
-    lake.write_partition(tmp_path, "incursions", "2025-11", incursions(("b", 1, 1)))
-    assert lake.months(tmp_path, "incursions") == ["2025-10", "2025-11"]
-    assert lake.write_partition(tmp_path, "incursions", "2025-10", INCURSIONS.empty_table()) is True
-    assert lake.write_partition(tmp_path, "incursions", "2025-09", INCURSIONS.empty_table()) is False
-    assert lake.months(tmp_path, "incursions") == ["2025-11"]
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 1)))
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-11", incursions(("b", 1, 1)))
+    assert lake.months(storage.local(tmp_path), "incursions") == ["2025-10", "2025-11"]
+    assert lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", INCURSIONS.empty_table()) is True
+    assert lake.write_partition(storage.local(tmp_path), "incursions", "2025-09", INCURSIONS.empty_table()) is False
+    assert lake.months(storage.local(tmp_path), "incursions") == ["2025-11"]
     assert not (tmp_path / "incursions" / "month=2025-10").exists()
 
 
 def test_missing_things_read_as_empty_tables_with_their_schema(tmp_path: Path) -> None:
-    assert lake.read_partition(tmp_path, "incursions", "2025-10").schema == INCURSIONS
-    assert lake.read_partition(tmp_path, "incursions", "2025-10", ["event_id"]).column_names == ["event_id"]
-    assert lake.read_quarantine(tmp_path).schema == QUARANTINE
-    assert lake.read_ingest_log(tmp_path).schema == INGEST_LOG
-    assert lake.months(tmp_path, "flights") == []
-    assert lake.read_pending(tmp_path) == []
-    assert lake.next_delivery(tmp_path) == 1
-    months = lake.read_months(tmp_path, "incursions", [], ["event_id"])
+    assert lake.read_partition(storage.local(tmp_path), "incursions", "2025-10").schema == INCURSIONS
+    assert lake.read_partition(storage.local(tmp_path), "incursions", "2025-10", ["event_id"]).column_names == [
+        "event_id"
+    ]
+    assert lake.read_quarantine(storage.local(tmp_path)).schema == QUARANTINE
+    assert lake.read_ingest_log(storage.local(tmp_path)).schema == INGEST_LOG
+    assert lake.months(storage.local(tmp_path), "flights") == []
+    assert lake.read_pending(storage.local(tmp_path)) == []
+    assert lake.next_delivery(storage.local(tmp_path)) == 1
+    months = lake.read_months(storage.local(tmp_path), "incursions", [], ["event_id"])
     assert months.num_rows == 0 and months.column_names == ["event_id", "month"]
 
 
 def test_read_months_adds_the_month_of_each_partition(tmp_path: Path) -> None:
-    lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("a", 1, 1)))
-    lake.write_partition(tmp_path, "incursions", "2025-11", incursions(("b", 1, 2), ("c", 2, 3)))
-    got = lake.read_months(tmp_path, "incursions", ["2025-11", "2025-10", "2025-12"], ["event_id"])
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 1)))
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-11", incursions(("b", 1, 2), ("c", 2, 3)))
+    got = lake.read_months(storage.local(tmp_path), "incursions", ["2025-11", "2025-10", "2025-12"], ["event_id"])
     assert got.to_pylist() == [
         {"event_id": "a", "month": "2025-10"},
         {"event_id": "b", "month": "2025-11"},
@@ -119,10 +128,10 @@ def test_read_months_adds_the_month_of_each_partition(tmp_path: Path) -> None:
 
 
 def test_pending_paths_round_trip_and_clear(tmp_path: Path) -> None:
-    lake.write_pending(tmp_path, ["b.csv", "a.csv"], run_id="r1")
-    assert lake.read_pending(tmp_path) == ["a.csv", "b.csv"]
-    lake.clear_pending(tmp_path)
-    assert lake.read_pending(tmp_path) == [] and not (tmp_path / lake.PENDING).exists()
+    lake.write_pending(storage.local(tmp_path), ["b.csv", "a.csv"], run_id="r1")
+    assert lake.read_pending(storage.local(tmp_path)) == ["a.csv", "b.csv"]
+    lake.clear_pending(storage.local(tmp_path))
+    assert lake.read_pending(storage.local(tmp_path)) == [] and not (tmp_path / lake.PENDING).exists()
 
 
 # --- all or nothing ---------------------------------------------------------------------------------
@@ -130,55 +139,58 @@ def test_pending_paths_round_trip_and_clear(tmp_path: Path) -> None:
 
 def lake_state(root: Path) -> dict[str, list[dict]]:
     """Every partition's rows, keyed by month."""
-    return {m: lake.read_partition(root, "incursions", m).to_pylist() for m in lake.months(root, "incursions")}
+    store = storage.local(root)
+    return {m: lake.read_partition(store, "incursions", m).to_pylist() for m in lake.months(store, "incursions")}
 
 
 def test_recover_puts_back_what_an_uncommitted_run_replaced_and_removes_what_it_created(tmp_path: Path) -> None:
-    lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("a", 1, 1)))
-    lake.write_quarantine(tmp_path, QUARANTINE.empty_table())
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 1)))
+    lake.write_quarantine(storage.local(tmp_path), QUARANTINE.empty_table())
     before, before_files = lake_state(tmp_path), files(tmp_path)
 
-    lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("a", 1, 9)), undo="r2")
-    lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("a", 1, 7)), undo="r2")  # twice in one run
-    lake.write_partition(tmp_path, "incursions", "2025-11", incursions(("n", 1, 1)), undo="r2")
-    lake.write_partition(tmp_path, "incursions", "2025-10", INCURSIONS.empty_table(), undo="r2")
-    lake.write_pending(tmp_path, ["incursions/a.csv"], run_id="r2")
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 9)), undo="r2")
+    lake.write_partition(
+        storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 7)), undo="r2"
+    )  # twice in one run
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-11", incursions(("n", 1, 1)), undo="r2")
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", INCURSIONS.empty_table(), undo="r2")
+    lake.write_pending(storage.local(tmp_path), ["incursions/a.csv"], run_id="r2")
     assert lake_state(tmp_path) == {"2025-11": lake_state(tmp_path)["2025-11"]}
     assert (tmp_path / lake.UNDO / "r2").is_dir()
 
-    assert lake.recover(tmp_path) == ["r2"]
+    assert lake.recover(storage.local(tmp_path)) == ["r2"]
     assert lake_state(tmp_path) == before  # the first version the run saw, not the one in between
     assert files(tmp_path) == before_files  # journal, pending mark and created partition gone
-    assert lake.recover(tmp_path) == []  # a second recover has nothing to do
+    assert lake.recover(storage.local(tmp_path)) == []  # a second recover has nothing to do
 
 
 def test_a_committed_run_stands_and_leaves_no_journal(tmp_path: Path) -> None:
-    lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("a", 1, 1)))
-    lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("a", 1, 2)), undo="r2")
-    lake.write_ingest_log(tmp_path, "r2", INGEST_LOG.empty_table())
-    lake.write_pending(tmp_path, ["x"], run_id="r2")
-    lake.commit(tmp_path, "r2")
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 1)))
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 2)), undo="r2")
+    lake.write_ingest_log(storage.local(tmp_path), "r2", INGEST_LOG.empty_table())
+    lake.write_pending(storage.local(tmp_path), ["x"], run_id="r2")
+    lake.commit(storage.local(tmp_path), "r2")
     after = lake_state(tmp_path)
     assert after["2025-10"][0]["balloons"] == 2
-    assert not (tmp_path / lake.UNDO / "r2").exists() and lake.read_pending(tmp_path) == []
-    assert lake.recover(tmp_path) == [] and lake_state(tmp_path) == after
+    assert not (tmp_path / lake.UNDO / "r2").exists() and lake.read_pending(storage.local(tmp_path)) == []
+    assert lake.recover(storage.local(tmp_path)) == [] and lake_state(tmp_path) == after
 
 
 def test_a_commit_mark_left_by_a_commit_cut_short_is_honoured(tmp_path: Path) -> None:
     """Killed after writing COMMITTED but before the journal was dropped: recover keeps the run."""
-    lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("a", 1, 1)))
-    lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("a", 1, 2)), undo="r2")
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 1)))
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 2)), undo="r2")
     (tmp_path / lake.UNDO / "r2" / lake.COMMITTED).write_text("r2")
-    assert lake.recover(tmp_path) == []
+    assert lake.recover(storage.local(tmp_path)) == []
     assert lake_state(tmp_path)["2025-10"][0]["balloons"] == 2
     assert not (tmp_path / lake.UNDO).exists() or not any((tmp_path / lake.UNDO).iterdir())
 
 
 def test_kept_versions_cost_no_copy_on_a_local_lake(tmp_path: Path) -> None:
-    lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("a", 1, 1)))
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 1)))
     original = tmp_path / "incursions" / "month=2025-10" / "data.parquet"
     inode = original.stat().st_ino
-    lake.write_partition(tmp_path, "incursions", "2025-10", incursions(("a", 1, 2)), undo="r2")
+    lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 2)), undo="r2")
     (kept,) = (tmp_path / lake.UNDO / "r2").glob("*.kept")
     assert kept.stat().st_ino == inode  # a hard link to the replaced file
 
@@ -199,13 +211,13 @@ def test_ingest_log_files_are_named_for_their_run_and_journaled(tmp_path: Path) 
         "run_id": "r1",
         "ingested_at": RUN_AT,
     }
-    lake.write_ingest_log(tmp_path, "r1", pa.Table.from_pylist([row], schema=INGEST_LOG))
+    lake.write_ingest_log(storage.local(tmp_path), "r1", pa.Table.from_pylist([row], schema=INGEST_LOG))
     assert {f for f in files(tmp_path) if not f.startswith(lake.UNDO)} == {"ingest_log/r1.parquet"}
-    assert lake.read_ingest_log(tmp_path).to_pylist() == [row]
-    assert lake.recover(tmp_path) == ["r1"]  # a log without its commit mark is undone too
+    assert lake.read_ingest_log(storage.local(tmp_path)).to_pylist() == [row]
+    assert lake.recover(storage.local(tmp_path)) == ["r1"]  # a log without its commit mark is undone too
     assert files(tmp_path) == set()
     with pytest.raises(LakeError):
-        lake.write_ingest_log(tmp_path, "../r1", INGEST_LOG.empty_table())
+        lake.write_ingest_log(storage.local(tmp_path), "../r1", INGEST_LOG.empty_table())
 
 
 def test_contributions_round_trip_with_their_month_and_none_for_notam_cancels(tmp_path: Path) -> None:
@@ -216,24 +228,32 @@ def test_contributions_round_trip_with_their_month_and_none_for_notam_cancels(tm
         return pa.Table.from_pylist([{**base, **item} for item in items], schema=schema)
 
     lake.write_contributions(
-        tmp_path, "closures", "2025-10", rows({"closure_id": "c1", "source_file": "b", "source_line": 2}), undo=None
+        storage.local(tmp_path),
+        "closures",
+        "2025-10",
+        rows({"closure_id": "c1", "source_file": "b", "source_line": 2}),
+        undo=None,
     )
     lake.write_contributions(
-        tmp_path, "closures", lake.NO_MONTH, rows({"_op": "C", "_ref": "A1/25", "source_file": "a"}), undo=None
+        storage.local(tmp_path),
+        "closures",
+        lake.NO_MONTH,
+        rows({"_op": "C", "_ref": "A1/25", "source_file": "a"}),
+        undo=None,
     )
-    assert lake.contribution_months(tmp_path, "closures") == ["2025-10", "none"]
-    got = lake.read_contributions(tmp_path, "closures", ["none", "2025-10"], ["source_file", "_op"])
+    assert lake.contribution_months(storage.local(tmp_path), "closures") == ["2025-10", "none"]
+    got = lake.read_contributions(storage.local(tmp_path), "closures", ["none", "2025-10"], ["source_file", "_op"])
     assert got.to_pylist() == [
         {"source_file": "b", "_op": None, "month": "2025-10"},
         {"source_file": "a", "_op": "C", "month": None},
     ]
-    lake.write_contributions(tmp_path, "closures", "2025-10", schema.empty_table(), undo=None)
-    assert lake.contribution_months(tmp_path, "closures") == ["none"]
+    lake.write_contributions(storage.local(tmp_path), "closures", "2025-10", schema.empty_table(), undo=None)
+    assert lake.contribution_months(storage.local(tmp_path), "closures") == ["none"]
 
 
 def test_clean_staging_removes_a_crashed_writes_leftovers(tmp_path: Path) -> None:
     staging = tmp_path / storage.STAGING
     staging.mkdir()
     (staging / "0123.parquet").write_bytes(b"PAR1 half")
-    assert lake.clean_staging(tmp_path) == 1 and list(staging.iterdir()) == []
-    assert lake.months(tmp_path, "incursions") == []
+    assert lake.clean_staging(storage.local(tmp_path)) == 1 and list(staging.iterdir()) == []
+    assert lake.months(storage.local(tmp_path), "incursions") == []

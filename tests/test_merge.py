@@ -18,6 +18,7 @@ from balloons import lake
 from balloons.errors import ConfigError
 from balloons.ingest import forget, ingest
 from balloons.ingest.validate import Context
+from balloons.lake.storage import local
 from balloons.schema import RECORD_TABLES, TABLES
 from flows.cli import cli
 
@@ -26,11 +27,13 @@ FLT = "airport,direction,flight_number,scheduled_at,status\n"
 
 
 def run(root: Path, ctx: Context, n: int):
-    return ingest(root / "raw", root / "lake", ctx=replace(ctx, now=ctx.now + timedelta(minutes=n)), run_id=f"r{n}")
+    return ingest(
+        root / "raw", local(root / "lake"), ctx=replace(ctx, now=ctx.now + timedelta(minutes=n)), run_id=f"r{n}"
+    )
 
 
 def forget_path(root: Path, ctx: Context, n: int, *paths: str) -> list[str]:
-    return forget(root / "lake", paths, run_id=f"f{n}", now=ctx.now + timedelta(minutes=n))
+    return forget(local(root / "lake"), paths, run_id=f"f{n}", now=ctx.now + timedelta(minutes=n))
 
 
 def state(root: Path, *, lineage: bool = True) -> dict[str, list[tuple]]:
@@ -41,11 +44,12 @@ def state(root: Path, *, lineage: bool = True) -> dict[str, list[tuple]]:
         keep = [c for c in TABLES[table].schema.names if c not in drop]
         out[table] = sorted(
             (m, *r.values())
-            for m in lake.months(root / "lake", table)
-            for r in lake.read_partition(root / "lake", table, m, keep).to_pylist()
+            for m in lake.months(local(root / "lake"), table)
+            for r in lake.read_partition(local(root / "lake"), table, m, keep).to_pylist()
         )
     out["quarantine"] = sorted(
-        tuple(q.values()) for q in lake.read_quarantine(root / "lake").drop(["run_id", "ingested_at"]).to_pylist()
+        tuple(q.values())
+        for q in lake.read_quarantine(local(root / "lake")).drop(["run_id", "ingested_at"]).to_pylist()
     )
     return out
 
@@ -96,7 +100,7 @@ def test_deleting_a_raw_file_is_a_no_op_and_forget_is_explicit(tmp_path: Path, c
     assert state(tmp_path) == before
     forget_path(tmp_path, ctx, 3, "flights/EYVI/b.csv")
     assert [r[4] for r in state(tmp_path)["flights"]] == ["FR1"]
-    assert lake.months(tmp_path / "lake", "flights") == ["2025-10"]
+    assert lake.months(local(tmp_path / "lake"), "flights") == ["2025-10"]
 
 
 def test_a_forgotten_file_stays_forgotten_until_its_content_changes(tmp_path: Path, ctx: Context) -> None:
@@ -214,7 +218,7 @@ def test_any_history_equals_a_fresh_run_on_the_final_raw_state(history, ctx: Con
         if delivered:
             run(fresh, ctx, 1)
         assert state(live) == state(fresh)
-        for row in lake.read_ingest_log(live / "lake").to_pylist():
+        for row in lake.read_ingest_log(local(live / "lake")).to_pylist():
             assert row["rows_read"] == (
                 row["rows_landed"] + row["rows_quarantined"] + row["rows_duplicate"] + row["rows_superseded"]
             )

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from conftest import SampleRun
 
 from balloons import lake, warehouse
+from balloons.lake.storage import local
 from balloons.lock import pipeline_lock
 from balloons.status import read_run_status
 from flows.cli import cli
@@ -167,7 +168,7 @@ def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeyp
     assert rerun.exit_code == 0, rerun.output
     assert read_run_status(served)["outcome"] == "completed"
     assert warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")[1] == [(before[0][0] + 1,)]
-    assert lake.read_pending(served / "lake") == []
+    assert lake.read_pending(local(served / "lake")) == []
 
 
 @pytest.mark.slow

@@ -15,13 +15,16 @@ from conftest import write
 from balloons import lake
 from balloons.ingest import ingest
 from balloons.ingest.validate import Context
+from balloons.lake.storage import local
 
 Q = "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005"
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference" / "notams"
 
 
 def run(root: Path, ctx: Context, n: int = 1):
-    return ingest(root / "raw", root / "lake", ctx=replace(ctx, now=ctx.now + timedelta(minutes=n)), run_id=f"run{n}")
+    return ingest(
+        root / "raw", local(root / "lake"), ctx=replace(ctx, now=ctx.now + timedelta(minutes=n)), run_id=f"run{n}"
+    )
 
 
 def rows(root: Path, columns: str) -> list[tuple]:
@@ -41,7 +44,7 @@ def rows(root: Path, columns: str) -> list[tuple]:
 def account(root: Path) -> dict[str, tuple[int, ...]]:
     """path -> (read, landed, quarantined, duplicate, superseded, skipped) of its latest ingest."""
     out = {}
-    for r in lake.read_ingest_log(root / "lake").to_pylist():
+    for r in lake.read_ingest_log(local(root / "lake")).to_pylist():
         counts = (
             r["rows_read"],
             r["rows_landed"],
@@ -88,7 +91,7 @@ def test_absurdity_limit_applies_to_one_window(tmp_path: Path, ctx: Context) -> 
     )
     run(tmp_path, ctx)
     assert rows(tmp_path, "count(*), count(distinct notam_id)") == [(29, 1)]
-    (quarantined,) = lake.read_quarantine(tmp_path / "lake").to_pylist()
+    (quarantined,) = lake.read_quarantine(local(tmp_path / "lake")).to_pylist()
     assert "7-day limit" in quarantined["reason"] and quarantined["raw_record"].startswith("(A0201/25 NOTAMN")
     assert account(tmp_path) == {"closures/n.notam": (2, 1, 1, 0, 0, 0)}
 
@@ -157,7 +160,7 @@ def test_csv_scope_and_cause(tmp_path: Path, ctx: Context) -> None:
         (5, "arrivals", "drones"),
         (6, "departures", "other"),
     ]
-    (bad,) = lake.read_quarantine(tmp_path / "lake").to_pylist()
+    (bad,) = lake.read_quarantine(local(tmp_path / "lake")).to_pylist()
     assert "scope 'sideways' is not one of full, arrivals, departures, partial" in bad["reason"]
 
 
@@ -193,7 +196,7 @@ def test_corpus_complete_account_per_file(tmp_path: Path, ctx: Context) -> None:
         "C1921/15": 19,
         "C5256/18": 2,
     }
-    quarantine = lake.read_quarantine(tmp_path / "lake").to_pylist()
+    quarantine = lake.read_quarantine(local(tmp_path / "lake")).to_pylist()
     reasons = {(q["source_file"], q["source_line"]): q["reason"] for q in quarantine}
     assert "259.0 days" in reasons[("closures/avwx-phnl.notam", 1)]
     assert "PERM" in reasons[("closures/pynotam-israel.notam", 15)]

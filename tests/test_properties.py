@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from balloons import lake
 from balloons.errors import RawFileError
 from balloons.ingest import RawFile, ingest, notam, parse_file, rawfile
+from balloons.lake.storage import local
 
 QUICK = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -81,8 +82,8 @@ def deliver(root: Path, files: list[list[str]], names: list[str]) -> None:
 
 def content(root: Path) -> set[tuple[str, str, str]]:
     rows = set()
-    for month in lake.months(root / "lake", "incursions"):
-        part = lake.read_partition(root / "lake", "incursions", month, ["event_id", "content_hash"])
+    for month in lake.months(local(root / "lake"), "incursions"):
+        part = lake.read_partition(local(root / "lake"), "incursions", month, ["event_id", "content_hash"])
         rows |= {(month, e, h) for e, h in zip(part.column(0).to_pylist(), part.column(1).to_pylist(), strict=True)}
     return rows
 
@@ -93,12 +94,12 @@ def test_lake_does_not_depend_on_delivery_order(files: list[list[str]], order, c
     names = [f"f{i:02d}.csv" for i in range(len(files))]
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         deliver(Path(a), files, names)
-        ingest(Path(a) / "raw", Path(a) / "lake", ctx=ctx, run_id="all")
+        ingest(Path(a) / "raw", local(Path(a) / "lake"), ctx=ctx, run_id="all")
         shuffled = list(range(len(files)))
         order.shuffle(shuffled)
         for step, index in enumerate(shuffled):  # one file per run, in a random order
             deliver(Path(b), [files[index]], [names[index]])
-            ingest(Path(b) / "raw", Path(b) / "lake", ctx=ctx, run_id=f"run{step}")
+            ingest(Path(b) / "raw", local(Path(b) / "lake"), ctx=ctx, run_id=f"run{step}")
         assert content(Path(a)) == content(Path(b))
         good = {line.rsplit(",", 1)[1] for lines in files for line in lines if line in POOL}
         assert len(content(Path(a))) == len(good)
@@ -110,16 +111,16 @@ def test_ingesting_twice_changes_nothing_and_nothing_is_lost(files: list[list[st
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         deliver(root, files, [f"f{i:02d}.csv" for i in range(len(files))])
-        first = ingest(root / "raw", root / "lake", ctx=ctx, run_id="one")
+        first = ingest(root / "raw", local(root / "lake"), ctx=ctx, run_id="one")
         snapshot = {p: p.read_bytes() for p in (root / "lake").rglob("*.parquet")}
-        second = ingest(root / "raw", root / "lake", ctx=ctx, run_id="two")
+        second = ingest(root / "raw", local(root / "lake"), ctx=ctx, run_id="two")
         assert second.files_read == 0
         assert {p: p.read_bytes() for p in (root / "lake").rglob("*.parquet")} == snapshot
-        log_rows = lake.read_ingest_log(root / "lake").to_pylist()
+        log_rows = lake.read_ingest_log(local(root / "lake")).to_pylist()
         for row in log_rows:
             assert row["rows_read"] == (
                 row["rows_landed"] + row["rows_quarantined"] + row["rows_duplicate"] + row["rows_superseded"]
             )
         assert first.counts.read == sum(len(lines) for lines in files)
-        assert first.counts.quarantined == lake.read_quarantine(root / "lake").num_rows
+        assert first.counts.quarantined == lake.read_quarantine(local(root / "lake")).num_rows
         assert first.counts.landed == len(content(root))

@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from balloons.ingest import ingest
+from balloons.lake.storage import local
 from balloons.samples import shipped as sample
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 def sample_lake(tmp_path_factory: pytest.TempPathFactory, ctx) -> Path:
     root = tmp_path_factory.mktemp("sample")
     sample.write(root / "raw")
-    ingest(root / "raw", root / "lake", ctx=ctx, run_id="sample")
+    ingest(root / "raw", local(root / "lake"), ctx=ctx, run_id="sample")
     return root / "lake"
 
 

@@ -14,6 +14,7 @@ from conftest import PrefectServer, write
 from balloons import lake, redact, warehouse
 from balloons.errors import LakeError
 from balloons.ingest import ingest
+from balloons.lake.storage import local
 from flows.cli import cli
 
 INJECTIONS = [
@@ -69,13 +70,13 @@ def test_raw_names_cannot_write_outside_the_data_dir(tmp_path: Path, ctx) -> Non
     outside.write_text(header + "2025-10-04T22:00,4\n")
     os.symlink(outside, data / "raw" / "incursions" / "link.csv")
     before = {p for p in tmp_path.rglob("*")}
-    ingest(data / "raw", data / "lake", ctx=ctx, run_id="names")
+    ingest(data / "raw", local(data / "lake"), ctx=ctx, run_id="names")
     created = {p for p in tmp_path.rglob("*")} - before
     assert created and all(p.is_relative_to(data / "lake") for p in created)
     sources = {
         q
-        for m in lake.months(data / "lake", "incursions")
-        for q in lake.read_partition(data / "lake", "incursions", m, ["source_file"]).column(0).to_pylist()
+        for m in lake.months(local(data / "lake"), "incursions")
+        for q in lake.read_partition(local(data / "lake"), "incursions", m, ["source_file"]).column(0).to_pylist()
     }
     assert "incursions/link.csv" not in sources  # links are not followed
     assert "incursions/dots../x..y.csv" in sources
@@ -158,6 +159,7 @@ _LEAKY_CLI = """
 import logging, os, sys
 import balloons.report as report
 from balloons.errors import ReportError
+from balloons.lake.storage import local
 mode, args = sys.argv[1], sys.argv[2:]
 secret, token, key_secret = (os.environ[n] for n in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                                                         "BALLOONS_S3_SECRET_ACCESS_KEY"))

@@ -122,7 +122,6 @@ def test_urls_name_the_store_as_users_wrote_it(tmp_path: Path, s3_env: str) -> N
     remote = storage.s3(f"s3://{s3_env}/p/", env=os.environ)
     assert (remote.root, remote.url, remote.local) == (f"{s3_env}/p", f"s3://{s3_env}/p", False)
     assert remote.url_of(remote.path("a", "b")) == f"s3://{s3_env}/p/a/b"
-    assert storage.as_store(tmp_path) == storage.local(tmp_path)
     for bad in ("s3:///nobucket", "gs://bucket/x", "bucket/x"):
         with pytest.raises(ConfigError, match="s3://bucket/prefix"):
             storage.s3(bad, env={})

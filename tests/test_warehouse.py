@@ -15,6 +15,7 @@ from conftest import build_warehouse, write
 
 from balloons import warehouse
 from balloons.errors import ReadOnlyError, WarehouseError
+from balloons.lake.storage import local
 from balloons.warehouse import dictionary
 from flows.cli import cli
 
@@ -212,7 +213,7 @@ def test_checks_fail_when_the_lake_and_warehouse_disagree(tmp_path: Path, ctx) -
     write(tmp_path, "incursions/b.jsonl", '{"detected_at": "2025-06-11T20:00:00Z"}\n')
     from balloons.ingest import ingest
 
-    ingest(tmp_path / "raw", tmp_path / "lake", ctx=ctx, run_id="later")  # lake moves on, warehouse not rebuilt
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="later")  # lake moves on, warehouse not rebuilt
     result = CliRunner().invoke(cli, ["check", "--data-dir", str(tmp_path)])
     assert result.exit_code == 1
     assert "FAIL every lake row of incursions reachable (1 failing)" in result.output
@@ -257,7 +258,7 @@ def test_rebuild_never_fails_or_breaks_an_open_reader(sample_root: Path, tmp_pat
         assert process.stdout.readline() == "ready\n"
         for _ in range(4):  # force: the lake is unchanged, and an unforced build would skip
             counts = warehouse.build(
-                sample_root / "lake",
+                local(sample_root / "lake"),
                 target,
                 params=warehouse.Params(),
                 airports=ctx.airports,

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from balloons import lake
-from balloons.lake import Lake
-from balloons.lake.storage import as_store
+from balloons.lake.storage import Store
 from balloons.lock import lock_holder
 from balloons.redact import redact
 from balloons.schema import RECORD_TABLES, TABLES
@@ -121,13 +120,12 @@ def read_run_status(data_dir: Path) -> dict[str, Any]:
     return dict(record) if isinstance(record, dict) else {}
 
 
-def lake_status(lake_dir: Lake) -> dict[str, Any]:
+def lake_status(store: Store) -> dict[str, Any]:
     """Rows and newest data instant per lake table, quarantine count, files ingested."""
     tables: dict[str, Any] = {}
     for table in RECORD_TABLES:
         spec = TABLES[table]
         rows, newest = 0, None
-        store = as_store(lake_dir)
         for path in lake.partition_files(store, table):
             meta = store.parquet_metadata(path)
             rows += meta.num_rows
@@ -137,10 +135,10 @@ def lake_status(lake_dir: Lake) -> dict[str, Any]:
                 if stats is not None and stats.has_min_max and (newest is None or stats.max > newest):
                     newest = stats.max
         tables[table] = {"rows": rows, "newest": newest.isoformat() if newest else None}
-    log_table = lake.read_ingest_log(lake_dir)
+    log_table = lake.read_ingest_log(store)
     return {
         "tables": tables,
-        "quarantined": lake.read_quarantine(lake_dir).num_rows,
+        "quarantined": lake.read_quarantine(store).num_rows,
         "files_ingested": len(set(log_table.column("path").to_pylist())),
         "ingest_runs": len(set(log_table.column("run_id").to_pylist())),
     }

@@ -26,8 +26,7 @@ import pyarrow.compute as pc
 
 from balloons import lake
 from balloons.ingest.parse import Parsed
-from balloons.lake import Lake
-from balloons.lake.storage import Store, as_store
+from balloons.lake.storage import Store
 from balloons.schema import TABLES, contribution
 
 log = logging.getLogger(__name__)
@@ -94,7 +93,7 @@ def _held_months(store: Store, table: str, files: set[str]) -> set[str]:
 
 
 def merge_table(
-    lake_dir: Lake,
+    store: Store,
     table: str,
     parsed_files: list[Parsed],
     *,
@@ -105,7 +104,6 @@ def merge_table(
 ) -> Merged:
     """Replace the contributions of `parsed_files` (and of the `withdraw`n paths) with what was just
     parsed, and rewrite the current partitions that change. Tables merge independently."""
-    store = as_store(lake_dir)
     files = sorted(parsed_files, key=lambda p: p.file.path)
     gone = set(withdraw or ()) | {p.file.path for p in files}
     counts = {p.file.path: base_counts(p) for p in files}

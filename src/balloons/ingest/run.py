@@ -40,8 +40,7 @@ from balloons.ingest.merge import Counts, Merged, base_counts, merge_table
 from balloons.ingest.parse import Parsed, Spill, data_columns, parse_file, parse_files
 from balloons.ingest.rawfile import RawFile
 from balloons.ingest.validate import Context
-from balloons.lake import Lake
-from balloons.lake.storage import Store, as_store
+from balloons.lake.storage import Store
 from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, RECORD_TABLES
 
 __all__ = [
@@ -182,17 +181,16 @@ def plan(files: Iterable[RawFile], deliveries: pa.Table) -> tuple[list[RawFile],
     return todo, unchanged
 
 
-def begin(lake_dir: Lake, parsed_files: list[Parsed], run_id: str) -> int:
+def begin(store: Store, parsed_files: list[Parsed], run_id: str) -> int:
     """Journal the run and return its delivery rank."""
-    lake.write_pending(lake_dir, [p.file.path for p in parsed_files], run_id)
-    return lake.next_delivery(lake_dir)
+    lake.write_pending(store, [p.file.path for p in parsed_files], run_id)
+    return lake.next_delivery(store)
 
 
 def finish(
-    lake_dir: Lake, parsed_files: list[Parsed], merged: list[Merged], *, run_id: str, now: datetime, delivery: int
+    store: Store, parsed_files: list[Parsed], merged: list[Merged], *, run_id: str, now: datetime, delivery: int
 ) -> Summary:
     """After every table is merged: quarantine, deliveries, the ingest log, then the commit."""
-    store = as_store(lake_dir)
     summary = Summary(run_id, partitions_written=sorted(p for m in merged for p in m.partitions))
     all_counts = {path: c for m in merged for path, c in m.counts.items()}
     reread = sorted({p.file.path for p in parsed_files})
@@ -258,14 +256,14 @@ def _replace_rows(store: Store, what: str, paths: list[str], rows: pa.Table, run
         lake.write_deliveries(store, table, undo=run_id)
 
 
-def write_results(lake_dir: Lake, parsed_files: list[Parsed], *, run_id: str, now: datetime) -> Summary:
+def write_results(store: Store, parsed_files: list[Parsed], *, run_id: str, now: datetime) -> Summary:
     """Contributions and partitions, then quarantine, deliveries and the ingest log; all or nothing."""
-    delivery = begin(lake_dir, parsed_files, run_id)
+    delivery = begin(store, parsed_files, run_id)
     merged = [
-        merge_table(lake_dir, table, mine, run_id=run_id, now=now, delivery=delivery)
+        merge_table(store, table, mine, run_id=run_id, now=now, delivery=delivery)
         for table, mine in by_table(parsed_files).items()
     ]
-    return finish(lake_dir, parsed_files, merged, run_id=run_id, now=now, delivery=delivery)
+    return finish(store, parsed_files, merged, run_id=run_id, now=now, delivery=delivery)
 
 
 def by_table(parsed_files: list[Parsed]) -> dict[str, list[Parsed]]:
@@ -274,9 +272,8 @@ def by_table(parsed_files: list[Parsed]) -> dict[str, list[Parsed]]:
     return {table: files for table, files in groups.items() if files}
 
 
-def _start(lake_dir: Lake) -> Store:
+def _start(store: Store) -> Store:
     """Undo a run that did not commit and clear its leftovers; seed contributions of an old lake."""
-    store = as_store(lake_dir)
     lake.check_format(store)
     lake.recover(store)
     leftovers = lake.clean_staging(store)
@@ -286,31 +283,31 @@ def _start(lake_dir: Lake) -> Store:
     return store
 
 
-def prepare(raw_dir: Path, lake_dir: Lake) -> tuple[list[RawFile], list[RawFile]]:
+def prepare(raw_dir: Path, store: Store) -> tuple[list[RawFile], list[RawFile]]:
     """Undo an interrupted run; return (files to read, unchanged files)."""
-    store = _start(lake_dir)
+    store = _start(store)
     deliveries = lake.read_deliveries(store)
     return plan(scan(raw_dir, known_files(deliveries)), deliveries)
 
 
-def ingest(raw_dir: Path, lake_dir: Lake, *, ctx: Context, run_id: str) -> Summary:
+def ingest(raw_dir: Path, store: Store, *, ctx: Context, run_id: str) -> Summary:
     """Ingest every new or changed raw file; a run over unchanged raw data changes nothing."""
-    todo, unchanged = prepare(raw_dir, lake_dir)
-    spill = Spill(as_store(lake_dir), lake.work_folder(run_id))
+    todo, unchanged = prepare(raw_dir, store)
+    spill = Spill(store, lake.work_folder(run_id))
     parsed_files = parse_files(todo, ctx=ctx, spill=spill)
-    summary = write_results(lake_dir, parsed_files, run_id=run_id, now=ctx.now) if parsed_files else Summary(run_id)
+    summary = write_results(store, parsed_files, run_id=run_id, now=ctx.now) if parsed_files else Summary(run_id)
     summary.files_seen = len(todo) + len(unchanged)
     summary.files_unchanged = len(unchanged)
     log.info("run=%s %s", run_id, summary.line())
     return summary
 
 
-def forget(lake_dir: Lake, targets: Iterable[str], *, run_id: str, now: datetime) -> list[str]:
+def forget(store: Store, targets: Iterable[str], *, run_id: str, now: datetime) -> list[str]:
     """Withdraw the contributions of delivered raw files (a path relative to raw/, or a folder
     of them): their records go unless another file delivers them, earlier versions come back,
     and their quarantine goes. The files stay forgotten until their content changes. Returns
     the paths forgotten; raises ConfigError when none matches."""
-    store = _start(lake_dir)
+    store = _start(store)
     deliveries = lake.read_deliveries(store)
     live = [r for r in deliveries.to_pylist() if not r["forgotten"]]
     wanted = [t.strip("/") for t in targets]

@@ -17,8 +17,8 @@ Readers see the old file or the new one, never a partial one (see `Store.write_p
 is all or nothing: before it first replaces a file it keeps the old version under `_undo/`; it
 commits by writing its ingest log and then a `COMMITTED` mark; `recover` puts back every kept
 version of a run that did not commit. Paths are built from our own table names and validated
-months only; raw file names never become paths. Every function takes a `Store`, or a local
-`Path` for convenience.
+months only; raw file names never become paths. Every function takes the run's `Store` (built
+once, at the edge: `storage.lake_store(settings)` or `storage.local(path)`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 
 from balloons.errors import LakeError
-from balloons.lake.storage import Store, as_store
+from balloons.lake.storage import Store
 from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, TABLES, conform, contribution
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,6 @@ FORMAT = "format.json"
 FORMAT_VERSION = 2
 """The lake's format: 2 since ids and content hashes are sha1 over the unit-separated canonical
 form (docs/ingest.md). A lake of another version is rebuilt from raw/ by the next run."""
-Lake = Store | Path
 
 
 def _check_month(month: str) -> str:
@@ -61,15 +60,14 @@ def _check_month(month: str) -> str:
     return month
 
 
-def partition_path(lake: Lake, table: str, month: str) -> str:
+def partition_path(store: Store, table: str, month: str) -> str:
     if table not in TABLES:
         raise LakeError(f"{table!r} is not a lake table; use one of {', '.join(TABLES)}.")
-    return as_store(lake).path(table, f"month={_check_month(month)}", "data.parquet")
+    return store.path(table, f"month={_check_month(month)}", "data.parquet")
 
 
-def months(lake: Lake, table: str) -> list[str]:
+def months(store: Store, table: str) -> list[str]:
     """The months that have a partition file, sorted."""
-    store = as_store(lake)
     found = []
     for info in store.files(store.path(table)):
         parent, _, name = info.path.rpartition("/")
@@ -79,15 +77,14 @@ def months(lake: Lake, table: str) -> list[str]:
     return sorted(found)
 
 
-def partition_files(lake: Lake, table: str) -> list[str]:
-    return [partition_path(lake, table, m) for m in months(lake, table)]
+def partition_files(store: Store, table: str) -> list[str]:
+    return [partition_path(store, table, m) for m in months(store, table)]
 
 
-def write_partition(lake: Lake, table: str, month: str, rows: pa.Table, *, undo: str | None = None) -> bool:
+def write_partition(store: Store, table: str, month: str, rows: pa.Table, *, undo: str | None = None) -> bool:
     """Replace one partition with `rows` (sorted by time then id); no rows removes it. Returns
     False, writing nothing, when the partition already holds exactly these rows. With `undo` (a
     run id) the old version is kept until that run commits."""
-    store = as_store(lake)
     spec = TABLES[table]
     target = partition_path(store, table, month)
     exists = store.is_file(target)
@@ -109,9 +106,8 @@ def write_partition(lake: Lake, table: str, month: str, rows: pa.Table, *, undo:
     return True
 
 
-def read_partition(lake: Lake, table: str, month: str, columns: Sequence[str] | None = None) -> pa.Table:
+def read_partition(store: Store, table: str, month: str, columns: Sequence[str] | None = None) -> pa.Table:
     """One partition (empty with the right schema when it does not exist)."""
-    store = as_store(lake)
     spec = TABLES[table]
     path = partition_path(store, table, month)
     if not store.is_file(path):
@@ -120,11 +116,11 @@ def read_partition(lake: Lake, table: str, month: str, columns: Sequence[str] | 
     return store.read_parquet(path, columns=columns, schema=spec.schema)
 
 
-def read_months(lake: Lake, table: str, wanted: Iterable[str], columns: Sequence[str]) -> pa.Table:
+def read_months(store: Store, table: str, wanted: Iterable[str], columns: Sequence[str]) -> pa.Table:
     """Selected columns of several partitions, with a `month` column added."""
     parts = []
     for month in sorted(set(wanted)):
-        part = read_partition(lake, table, month, columns)
+        part = read_partition(store, table, month, columns)
         parts.append(part.append_column("month", pa.array([month] * part.num_rows, pa.string())))
     if not parts:
         empty = TABLES[table].schema.empty_table().select(list(columns))
@@ -132,16 +128,14 @@ def read_months(lake: Lake, table: str, wanted: Iterable[str], columns: Sequence
     return pa.concat_tables(parts)
 
 
-def read_quarantine(lake: Lake) -> pa.Table:
-    store = as_store(lake)
+def read_quarantine(store: Store) -> pa.Table:
     path = store.path("quarantine", "data.parquet")
     if not store.is_file(path):
         return QUARANTINE.empty_table()
     return store.read_parquet(path, columns=None, schema=QUARANTINE)
 
 
-def write_quarantine(lake: Lake, rows: pa.Table, *, undo: str | None = None) -> None:
-    store = as_store(lake)
+def write_quarantine(store: Store, rows: pa.Table, *, undo: str | None = None) -> None:
     ordered = conform(rows, QUARANTINE, what="quarantine").sort_by(
         [("source_file", "ascending"), ("source_line", "ascending"), ("reason", "ascending")]
     )
@@ -150,45 +144,40 @@ def write_quarantine(lake: Lake, rows: pa.Table, *, undo: str | None = None) -> 
     store.write_parquet(ordered, target)
 
 
-def ingest_log_files(lake: Lake) -> list[str]:
-    store = as_store(lake)
+def ingest_log_files(store: Store) -> list[str]:
     return [i.path for i in store.files(store.path("ingest_log")) if i.path.endswith(".parquet")]
 
 
-def read_ingest_log(lake: Lake) -> pa.Table:
-    store = as_store(lake)
+def read_ingest_log(store: Store) -> pa.Table:
     files = ingest_log_files(store)
     if not files:
         return INGEST_LOG.empty_table()
     return pa.concat_tables(store.read_parquet(path, columns=None, schema=INGEST_LOG) for path in files)
 
 
-def write_ingest_log(lake: Lake, run_id: str, rows: pa.Table) -> None:
+def write_ingest_log(store: Store, run_id: str, rows: pa.Table) -> None:
     if not _RUN_ID.match(run_id):
         raise LakeError(f"{run_id!r} is not a valid run id.")
-    store = as_store(lake)
     ordered = conform(rows, INGEST_LOG, what="ingest_log").sort_by([("path", "ascending")])
     target = store.path("ingest_log", f"{run_id}.parquet")
     keep(store, run_id, target)
     store.write_parquet(ordered, target)
 
 
-def read_pending(lake: Lake) -> list[str]:
+def read_pending(store: Store) -> list[str]:
     """Raw paths a run that has not finished was writing."""
-    text = as_store(lake).read_text(as_store(lake).path(PENDING))
+    text = store.read_text(store.path(PENDING))
     if not text:
         return []
     value = json.loads(text)
     return list(value["paths"]) if isinstance(value, dict) else list(value)
 
 
-def write_pending(lake: Lake, paths: Sequence[str], run_id: str = "") -> None:
-    store = as_store(lake)
+def write_pending(store: Store, paths: Sequence[str], run_id: str = "") -> None:
     store.write_text(store.path(PENDING), json.dumps({"run_id": run_id, "paths": sorted(paths)}, ensure_ascii=False))
 
 
-def clear_pending(lake: Lake) -> None:
-    store = as_store(lake)
+def clear_pending(store: Store) -> None:
     if store.is_file(store.path(PENDING)):
         store.fs.delete_file(store.path(PENDING))
 
@@ -221,9 +210,8 @@ def keep(store: Store, run_id: str | None, target: str) -> None:
     store.write_text(entry, json.dumps({"target": relative, "kept": saved}))
 
 
-def commit(lake: Lake, run_id: str) -> None:
+def commit(store: Store, run_id: str) -> None:
     """Mark a run done (its ingest log is written), then drop what it kept and its journal."""
-    store = as_store(lake)
     folder = _undo_folder(store, run_id)
     if store.local:
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -232,10 +220,9 @@ def commit(lake: Lake, run_id: str) -> None:
     store.delete_tree(folder)
 
 
-def recover(lake: Lake) -> list[str]:
+def recover(store: Store) -> list[str]:
     """Undo every run that started and did not commit, putting back each file it replaced and
     removing each file it created; returns those runs. Safe to repeat if interrupted itself."""
-    store = as_store(lake)
     undone = []
     runs = sorted({i.path[len(store.path(UNDO)) + 1 :].split("/")[0] for i in store.files(store.path(UNDO))})
     for run_id in runs:
@@ -263,16 +250,15 @@ def recover(lake: Lake) -> list[str]:
 # --- contributions and deliveries: who delivers what ----------------------------------------------
 
 
-def contribution_path(lake: Lake, table: str, month: str) -> str:
+def contribution_path(store: Store, table: str, month: str) -> str:
     if table not in TABLES:
         raise LakeError(f"{table!r} is not a lake table; use one of {', '.join(TABLES)}.")
     folder = month if month == NO_MONTH else _check_month(month)
-    return as_store(lake).path(CONTRIBUTIONS, table, f"month={folder}", "data.parquet")
+    return store.path(CONTRIBUTIONS, table, f"month={folder}", "data.parquet")
 
 
-def contribution_months(lake: Lake, table: str) -> list[str]:
+def contribution_months(store: Store, table: str) -> list[str]:
     """Months (and `none`) holding contributions of `table`, sorted."""
-    store = as_store(lake)
     found = []
     for info in store.files(store.path(CONTRIBUTIONS, table)):
         parent, _, name = info.path.rpartition("/")
@@ -286,9 +272,10 @@ def contribution_months(lake: Lake, table: str) -> list[str]:
     return sorted(found)
 
 
-def read_contributions(lake: Lake, table: str, wanted: Iterable[str], columns: Sequence[str] | None = None) -> pa.Table:
+def read_contributions(
+    store: Store, table: str, wanted: Iterable[str], columns: Sequence[str] | None = None
+) -> pa.Table:
     """Contributions of several months, with their `month` (null for `none`)."""
-    store = as_store(lake)
     schema = contribution(table)
     parts = []
     for month in sorted(set(wanted)):
@@ -306,9 +293,8 @@ def read_contributions(lake: Lake, table: str, wanted: Iterable[str], columns: S
     return pa.concat_tables(parts)
 
 
-def write_contributions(lake: Lake, table: str, month: str, rows: pa.Table, *, undo: str | None) -> None:
+def write_contributions(store: Store, table: str, month: str, rows: pa.Table, *, undo: str | None) -> None:
     """Replace one month's contributions (sorted by file and line); no rows removes the file."""
-    store = as_store(lake)
     target = contribution_path(store, table, month)
     keep(store, undo, target)
     if rows.num_rows == 0:
@@ -318,30 +304,28 @@ def write_contributions(lake: Lake, table: str, month: str, rows: pa.Table, *, u
     store.write_parquet(ordered.sort_by([("source_file", "ascending"), ("source_line", "ascending")]), target)
 
 
-def read_deliveries(lake: Lake) -> pa.Table:
-    store = as_store(lake)
+def read_deliveries(store: Store) -> pa.Table:
     path = store.path("deliveries", "data.parquet")
     if not store.is_file(path):
         return DELIVERIES.empty_table()
     return store.read_parquet(path, columns=None, schema=DELIVERIES)
 
 
-def write_deliveries(lake: Lake, rows: pa.Table, *, undo: str | None) -> None:
-    store = as_store(lake)
+def write_deliveries(store: Store, rows: pa.Table, *, undo: str | None) -> None:
     target = store.path("deliveries", "data.parquet")
     keep(store, undo, target)
     store.write_parquet(conform(rows, DELIVERIES, what="deliveries").sort_by([("path", "ascending")]), target)
 
 
-def next_delivery(lake: Lake) -> int:
+def next_delivery(store: Store) -> int:
     """The delivery rank of the next run: one more than any so far."""
-    deliveries = read_deliveries(lake).column("delivery").to_pylist()
+    deliveries = read_deliveries(store).column("delivery").to_pylist()
     return max(deliveries, default=0) + 1
 
 
-def clean_staging(lake: Lake) -> int:
+def clean_staging(store: Store) -> int:
     """Remove leftovers of a crashed run; returns how many."""
-    return as_store(lake).clean_staging()
+    return store.clean_staging()
 
 
 def work_folder(run_id: str) -> str:
@@ -351,20 +335,18 @@ def work_folder(run_id: str) -> str:
     return f"{WORK}/{run_id}"
 
 
-def clear_work(lake: Lake, run_id: str | None = None) -> None:
+def clear_work(store: Store, run_id: str | None = None) -> None:
     """Remove one run's spilled rows, or every run's (leftovers of interrupted runs) for None."""
-    store = as_store(lake)
     store.delete_tree(store.path(work_folder(run_id)) if run_id else store.path(WORK))
     if store.local:
         with contextlib.suppress(OSError):  # the folder goes once no run's spill is left in it
             Path(store.path(WORK)).rmdir()
 
 
-def check_format(lake: Lake) -> bool:
+def check_format(store: Store) -> bool:
     """Make the lake one of FORMAT_VERSION: a lake written in another format (or before formats
     were recorded) is emptied, so the run rebuilds it from raw/ (the lake is derived state).
     Returns True when it was emptied."""
-    store = as_store(lake)
     text = store.read_text(store.path(FORMAT))
     version = json.loads(text).get("version") if text else None
     if version == FORMAT_VERSION:

@@ -206,11 +206,6 @@ def lake_store(settings: Settings, env: Mapping[str, str]) -> Store:
     )
 
 
-def as_store(lake: Store | Path | str) -> Store:
-    """Accept a Store, or a local path for convenience (tests, notebooks)."""
-    return lake if isinstance(lake, Store) else local(Path(lake))
-
-
 def s3(
     url: str,
     *,

@@ -27,8 +27,7 @@ import pyarrow as pa
 
 from balloons import __version__, lake
 from balloons.errors import ReadOnlyError, WarehouseError
-from balloons.lake import Lake
-from balloons.lake.storage import as_store
+from balloons.lake.storage import Store
 from balloons.schema import RECORD_TABLES, TABLES
 from balloons.settings import Settings
 
@@ -211,9 +210,8 @@ def sql_files() -> list[tuple[str, str]]:
     return [(m.path, m.text) for m in models()]
 
 
-def _register_sources(con: duckdb.DuckDBPyConnection, lake_dir: Lake) -> None:
+def _register_sources(con: duckdb.DuckDBPyConnection, store: Store) -> None:
     """Each lake table as a temporary view: an Arrow dataset over its partitions (local or S3)."""
-    store = as_store(lake_dir)
     for table in RECORD_TABLES:
         files = lake.partition_files(store, table)
         name = f"src_{table}"
@@ -252,10 +250,9 @@ def _airports_table(con: duckdb.DuckDBPyConnection, airports: Mapping[str, Mappi
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def lake_fingerprint(lake_dir: Lake, params: Params) -> tuple[str, int]:
+def lake_fingerprint(store: Store, params: Params) -> tuple[str, int]:
     """A digest of the lake's files (path, size, mtime), the parameters, the code version and the
     SQL models (so a changed model rebuilds the warehouse and re-renders the reports)."""
-    store = as_store(lake_dir)
     work = f"{store.path(lake.WORK)}/"
     files = [i for i in store.files(store.root) if i.path.endswith(".parquet") and not i.path.startswith(work)]
     entries = [(i.path[len(store.root) :], i.size, i.mtime_ns) for i in files]
@@ -279,13 +276,13 @@ def built_fingerprint(target: Path) -> str | None:
     return str(row[0]) if row else None
 
 
-def is_current(lake_dir: Lake, target: Path, params: Params) -> bool:
+def is_current(store: Store, target: Path, params: Params) -> bool:
     """True when `target` was built from exactly this lake state and these parameters."""
-    return built_fingerprint(target) == lake_fingerprint(lake_dir, params)[0]
+    return built_fingerprint(target) == lake_fingerprint(store, params)[0]
 
 
 def build(
-    lake_dir: Lake,
+    store: Store,
     target: Path,
     *,
     params: Params,
@@ -298,7 +295,7 @@ def build(
     When the lake and parameters are unchanged since the last build, nothing is written and an
     empty dict is returned (unless `force`).
     """
-    fingerprint, lake_files = lake_fingerprint(lake_dir, params)
+    fingerprint, lake_files = lake_fingerprint(store, params)
     if not force and built_fingerprint(target) == fingerprint:
         log.info("warehouse path=%s unchanged (fingerprint %s)", target, fingerprint[:12])
         return {}
@@ -307,7 +304,7 @@ def build(
     try:
         con = duckdb.connect(str(building))
         try:
-            _register_sources(con, lake_dir)
+            _register_sources(con, store)
             last = con.execute("select max(ingested_at) from src_ingest_log").fetchone()
             con.register(
                 "src_build_info",

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import duckdb
 
 from balloons import lake
-from balloons.lake import Lake
-from balloons.lake.storage import as_store
+from balloons.lake.storage import Store
 from balloons.schema import CLOSURE_CAUSES, CLOSURE_SCOPES, DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, RECORD_TABLES
 
 UNIQUE = {
@@ -107,7 +106,7 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None
     return int(row[0]) if row else 0
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, lake_dir: Lake) -> list[CheckResult]:
+def run_checks(con: duckdb.DuckDBPyConnection, store: Store) -> list[CheckResult]:
     """Every check, in a stable order. Identifiers come from the constants above only."""
     results = []
     for table, column in UNIQUE.items():
@@ -120,7 +119,6 @@ def run_checks(con: duckdb.DuckDBPyConnection, lake_dir: Lake) -> list[CheckResu
     for (table, column), allowed in ACCEPTED.items():
         sql = f'select count(*) from "{table}" where "{column}" is not null and "{column}" <> all(?)'
         results.append(CheckResult(f"accepted values {table}.{column}", _count(con, sql, [list(allowed)])))
-    store = as_store(lake_dir)
     for table in RECORD_TABLES:
         in_lake = sum(store.parquet_rows(path) for path in lake.partition_files(store, table))
         in_warehouse = _count(con, f'select count(*) from "{table}"')
