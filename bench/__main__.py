@@ -116,7 +116,7 @@ def bench_fixed_cost(b: Bench) -> float:
         Row(
             "fixed cost: `balloons ingest` of a 1-row file",
             f"{measured.seconds:.1f} s (`balloons --help` alone {start_only.seconds:.1f} s; the rest is "
-            f"Prefect's temporary server and the flow)",
+            f"imports, the airports table and the run's lake bookkeeping)",
             "-",
             "-",
             "- (a floor under every ingest below)",

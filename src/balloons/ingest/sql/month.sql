@@ -1,4 +1,4 @@
--- Every record checked, once materialised, with the partition month of each valid one: 'YYYY-MM'
+-- Every record checked (a view over `ruled`), with the partition month of each valid one: 'YYYY-MM'
 -- of `{col}` in the configured zone, per UTC hour when the zone's offset holds for the whole hour
 -- (the hours around the records' wall hours, from `zone_hours_{col}`), else row by row.
 create or replace temp table utc_hours as
@@ -13,7 +13,7 @@ from (
     from zone_hours_{col}
 );
 
-create or replace temp table checked as
+create or replace temp view checked as
 select
     identified.*,
     case
