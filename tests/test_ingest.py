@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from dataclasses import replace
@@ -9,13 +10,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 from conftest import write
 
 from balloons import lake
 from balloons.ingest import ingest
 from balloons.ingest.validate import Context
-from balloons.lake.storage import local
+from balloons.lake.storage import Store, local
 
 HEADER = "detected_at,balloons,municipality,lat,lon,source,source_id\n"
 
@@ -178,19 +180,23 @@ def test_whole_file_quarantine_counts_as_one_record(tmp_path: Path, ctx: Context
     assert_reconciled(tmp_path)
 
 
-def test_crashed_run_is_completed_by_the_next(tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+class FullDisk(Store):
+    """A local store whose disk fills up when the ingest log is written (the step before the commit)."""
+
+    def write_parquet(self, table: pa.Table, path: str, *, compression: str = "zstd") -> None:
+        if "/ingest_log/" in path:
+            raise OSError("disk full")
+        super().write_parquet(table, path, compression=compression)
+
+
+def test_crashed_run_is_completed_by_the_next(tmp_path: Path, ctx: Context) -> None:
     write(tmp_path, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
     clean = tmp_path / "clean"
     write(clean, "incursions/a.csv", HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n")
     run(clean, ctx)
-
-    def crash(*args: object, **kwargs: object) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(lake, "write_ingest_log", crash)
-    with pytest.raises(OSError):
-        run(tmp_path, ctx)
-    monkeypatch.undo()
+    full = FullDisk(**{f.name: getattr(local(tmp_path / "lake"), f.name) for f in dataclasses.fields(Store)})
+    with pytest.raises(OSError, match="disk full"):
+        ingest(tmp_path / "raw", full, ctx=ctx, run_id="full")
     assert lake.read_pending(local(tmp_path / "lake")) == ["incursions/a.csv"]
     run(tmp_path, ctx, 2)
     assert lake.read_pending(local(tmp_path / "lake")) == []

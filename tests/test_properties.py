@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
+import csv
+import io
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -19,28 +21,69 @@ SLOW = settings(max_examples=20, deadline=None, suppress_health_check=[HealthChe
 NAMES = ["x.csv", "x.csv.gz", "x.json", "x.jsonl", "x.ndjson", "x.notam", "x.txt"]
 
 
+def _lines_in_order(items: list) -> None:
+    lines = [i.line for i in items]
+    assert lines == sorted(lines) and len(set(lines)) == len(lines), lines
+
+
 @QUICK
 @given(data=st.binary(max_size=600), name=st.sampled_from(NAMES))
-def test_readers_raise_only_raw_file_errors(data: bytes, name: str) -> None:
-    with contextlib.suppress(RawFileError):
-        list(rawfile.records(data, name=name))
+def test_readers_raise_only_raw_file_errors_and_number_records_in_order(data: bytes, name: str) -> None:
+    try:
+        items = list(rawfile.records(data, name=name))
+    except RawFileError:
+        return
+    _lines_in_order(items)
+    for item in items:
+        assert isinstance(item, (rawfile.Record, rawfile.BadRecord))
+        if isinstance(item, rawfile.Record):
+            assert all(isinstance(k, str) and isinstance(v, str) for k, v in item.fields.items())
+
+
+FIELD = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=12)
+
+
+@QUICK
+@given(rows=st.lists(st.tuples(FIELD, FIELD), min_size=1, max_size=8), delimiter=st.sampled_from([",", ";"]))
+def test_csv_records_come_back_as_written(rows: list[tuple[str, str]], delimiter: str) -> None:
+    """Any text written by the csv module is read back field for field, with the line it starts on."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(["a", "b"])
+    starts = []
+    for row in rows:
+        starts.append(buffer.getvalue().count("\n") + 1)
+        writer.writerow(row)
+    items = list(rawfile.records(buffer.getvalue().encode("utf-8"), name="x.csv"))
+    kept = [(start, row) for start, row in zip(starts, rows, strict=True) if any(row)]  # empty rows are no records
+    assert [(i.line, tuple(i.fields.values())) for i in items] == kept
 
 
 @QUICK
 @given(text=st.text(max_size=600))
 def test_notam_parser_raises_only_raw_file_errors(text: str) -> None:
-    with contextlib.suppress(RawFileError):
-        list(notam.parse(text))
+    try:
+        items = list(notam.parse(text))
+    except RawFileError:
+        return
+    _lines_in_order(items)
 
 
 @QUICK
 @given(text=st.text(alphabet="(ANOTMRC0123456789/ QFLEBD)\n", max_size=400))
 def test_notam_parser_on_notam_shaped_text(text: str) -> None:
     try:
-        records = list(notam.parse(text))
+        items = list(notam.parse(text))
     except RawFileError:
         return
-    assert all(isinstance(r, (rawfile.Record, rawfile.BadRecord, notam.Closure, notam.Skipped)) for r in records)
+    assert all(isinstance(r, (rawfile.Record, rawfile.BadRecord, notam.Closure, notam.Skipped)) for r in items)
+    _lines_in_order(items)
+    for item in items:
+        if isinstance(item, notam.Closure):  # every window is a real interval at a four-letter aerodrome
+            for record in item.records:
+                start = datetime.fromisoformat(record.fields["closed_from"])
+                end = datetime.fromisoformat(record.fields["closed_until"])
+                assert start < end and len(record.fields["airport"]) == 4
 
 
 @QUICK
