@@ -15,6 +15,7 @@ NOTAMR/NOTAMC may name a NOTAM of any month) are small and derived whole.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -166,42 +167,54 @@ def _derive(
     con.unregister("contributions")
     status = pc.take(statuses.column("_status"), pc.array_sort_indices(statuses.column("_row")))
     ours = pc.greater_equal(everything.column("_row"), kept.num_rows)
-    for path, state, n in _message_tally(everything.filter(ours), status.filter(ours)):
+    for path, state, n in _message_tally(con, everything.filter(ours), status.filter(ours)):
         counts[path].add(state, n)
     current = everything.filter(
         pc.and_(pc.equal(status, "landed"), pc.invert(pc.fill_null(pc.equal(everything.column("_op"), "C"), False)))
     )
-    written = []
-    for month in months:
-        mine = (
-            pc.is_null(everything.column("month"))
-            if month == lake.NO_MONTH
-            else pc.fill_null(pc.equal(everything.column("month"), month), False)
-        )
-        if month in changed:
-            lake.write_contributions(store, table, month, everything.filter(mine), undo=run_id)
-        if month == lake.NO_MONTH:
-            continue
-        rows = current.filter(pc.fill_null(pc.equal(current.column("month"), month), False)).select(spec.schema.names)
-        if lake.write_partition(store, table, month, rows, undo=run_id):
-            written.append(f"{table}/month={month}")
-    return written
+    # Parquet encoding holds one core per file: the month's two files are written side by side.
+    partitions: list[tuple[str, Future[bool]]] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        writes: list[Future[object]] = []
+        for month in months:
+            mine = (
+                pc.is_null(everything.column("month"))
+                if month == lake.NO_MONTH
+                else pc.fill_null(pc.equal(everything.column("month"), month), False)
+            )
+            if month in changed:
+                writes.append(
+                    pool.submit(lake.write_contributions, store, table, month, everything.filter(mine), undo=run_id)
+                )
+            if month == lake.NO_MONTH:
+                continue
+            rows = current.filter(pc.fill_null(pc.equal(current.column("month"), month), False))
+            partition = pool.submit(
+                lake.write_partition, store, table, month, rows.select(spec.schema.names), undo=run_id
+            )
+            partitions.append((month, partition))
+        for write in writes:
+            write.result()
+    return [f"{table}/month={month}" for month, partition in partitions if partition.result()]
 
 
-def _message_tally(rows: pa.Table, status: pa.Array) -> list[tuple[str, str, int]]:
+def _message_tally(con: duckdb.DuckDBPyConnection, rows: pa.Table, status: pa.Array) -> list[tuple[str, str, int]]:
     """(file, status, messages) for this run's rows. A message is the rows sharing a file and line (a
     NOTAM's active windows): landed when any of its rows landed, else superseded when any was, else
     duplicate."""
     rank = pc.index_in(status, pa.array(MESSAGE_ORDER))
     per_row = pa.table({"file": rows.column("source_file"), "line": rows.column("source_line"), "rank": rank})
-    per_message = per_row.group_by(["file", "line"]).aggregate([("rank", "min")])
-    tally = per_message.group_by(["file", "rank_min"]).aggregate([([], "count_all")])
-    return [
-        (path, MESSAGE_ORDER[rank_min], n)
-        for path, rank_min, n in zip(
-            *(tally.column(c).to_pylist() for c in ("file", "rank_min", "count_all")), strict=True
-        )
-    ]
+    con.register("per_row", per_row)
+    tally = con.execute(
+        """
+        select file, rank, count(*)
+        from (select file, min(rank) as rank from per_row group by file, line)
+        group by file, rank
+        order by file, rank
+        """
+    ).fetchall()
+    con.unregister("per_row")
+    return [(path, MESSAGE_ORDER[rank], n) for path, rank, n in tally]
 
 
 def _no_month(rows: pa.Table) -> pa.Table:

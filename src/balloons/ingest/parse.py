@@ -273,13 +273,11 @@ def _collect(
         rows, messages, ops = counts
         parsed.windows = rows - messages
         parsed.ops = ops + len(found.cancels)
-        query = "select * replace ($path as _file) from landing where _file = $f order by _pos"
+        query = "select * replace ($path as _file) from landing where _file = $f"
         if spill is not None and rows > IN_MEMORY_ROWS:
             months = con.execute("select distinct month from landing where _file = $f", {"f": number}).fetchall()
             for (month,) in sorted(months):
-                batch = con.execute(
-                    query.replace(" order by", " and month = $m order by"), {"f": number, "m": month, "path": raw.path}
-                )
+                batch = con.execute(query + " and month = $m", {"f": number, "m": month, "path": raw.path})
                 parsed.spilled.setdefault(month, []).append(spill.write(_conform(batch.to_arrow_table(), schema)))
             parsed.rows = schema.empty_table()
         else:

@@ -294,14 +294,16 @@ def read_contributions(
 
 
 def write_contributions(store: Store, table: str, month: str, rows: pa.Table, *, undo: str | None) -> None:
-    """Replace one month's contributions (sorted by file and line); no rows removes the file."""
+    """Replace one month's contributions (sorted by file, line and id, so the file does not depend on
+    the order rows came in); no rows removes the file."""
     target = contribution_path(store, table, month)
     keep(store, undo, target)
     if rows.num_rows == 0:
         store.delete(target)
         return
     ordered = conform(rows.select(contribution(table).names), contribution(table), what=f"{table} contributions")
-    store.write_parquet(ordered.sort_by([("source_file", "ascending"), ("source_line", "ascending")]), target)
+    keys = [("source_file", "ascending"), ("source_line", "ascending"), (TABLES[table].id_column, "ascending")]
+    store.write_parquet(ordered.sort_by(keys), target)
 
 
 def read_deliveries(store: Store) -> pa.Table:
