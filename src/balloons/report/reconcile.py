@@ -1,6 +1,6 @@
 """Reports are derived state: bring reports/ in line with the warehouse on every run.
 
-A report is current when its PDF records (`report.FINGERPRINT_KEY` in `/Keywords`) the
+A report is current when its PDF records (`FINGERPRINT_KEY` in `/Keywords`) the
 fingerprint of the warehouse build (`build_info.fingerprint`). `reconcile` removes the partial
 files a killed render left (`.YYYY-MM.pdf.<hex>`), then renders every report that is missing,
 unreadable or drawn from another build: every month with data, its year, and every report
@@ -17,9 +17,9 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from balloons import report, warehouse
+from balloons import warehouse
 from balloons.lock import pipeline_lock
-from balloons.report import periods
+from balloons.report import FINGERPRINT_KEY, Job, periods, render_all, warehouse_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,10 @@ def rendered_fingerprint(path: Path) -> str | None:
     except (OSError, PyPdfError, ValueError):
         return None
     keywords = str(info.get("/Keywords") or "") if info else ""
-    return keywords[len(report.FINGERPRINT_KEY) :] if keywords.startswith(report.FINGERPRINT_KEY) else None
+    return keywords[len(FINGERPRINT_KEY) :] if keywords.startswith(FINGERPRINT_KEY) else None
 
 
-def existing_reports(out_dir: Path) -> list[report.Job]:
+def existing_reports(out_dir: Path) -> list[Job]:
     """Report PDFs present in out_dir, as jobs (also months outside the data, rendered on purpose)."""
     if not out_dir.is_dir():
         return []
@@ -47,7 +47,7 @@ def existing_reports(out_dir: Path) -> list[report.Job]:
     return [("year", p) if YEAR.match(p) else ("month", p) for p in found]
 
 
-def stale_jobs(out_dir: Path, fingerprint: str, months: Sequence[str]) -> list[report.Job]:
+def stale_jobs(out_dir: Path, fingerprint: str, months: Sequence[str]) -> list[Job]:
     """Reports due: every month in `months` and its year, and every report already in out_dir,
     whose PDF is missing or records another warehouse fingerprint. Months first, then years."""
     wanted = {("month", m) for m in months} | {("year", m[:4]) for m in months} | set(existing_reports(out_dir))
@@ -70,7 +70,7 @@ def reconcile(
     warehouse_path: Path,
     out_dir: Path,
     *,
-    forced: Sequence[report.Job] = (),
+    forced: Sequence[Job] = (),
     everything: bool = False,
     timezone: str,
     radius_km: float,
@@ -85,13 +85,13 @@ def reconcile(
         remove_temporaries(out_dir)
         con = warehouse.connect_read_only(warehouse_path)
         try:
-            fingerprint, months = report.warehouse_fingerprint(con), periods.data_months(con)
+            fingerprint, months = warehouse_fingerprint(con), periods.data_months(con)
         finally:
             con.close()
         due = stale_jobs(out_dir, "" if everything else fingerprint, months)
         jobs = sorted(set(forced) | set(due), key=lambda job: (job[0] != "month", job[1]))
         log.info("reports due=%d fingerprint=%s", len(jobs), fingerprint[:12])
-        paths = report.render_all(
+        paths = render_all(
             warehouse_path,
             [p for k, p in jobs if k == "month"],
             [p for k, p in jobs if k == "year"],
