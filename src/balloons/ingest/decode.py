@@ -40,6 +40,8 @@ from balloons.ingest.rawfile import BadRecord, Limits, RawFile, Record
 log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 32 << 20
+MIN_LINE_BYTES = 4096
+"""The smallest line limit DuckDB's reader takes; a lower BALLOONS_MAX_LINE_BYTES is checked in SQL."""
 POS_BITS = 40
 """A record's `_pos` is its file's number shifted by this many bits, plus its place in the file."""
 STAGING_COLUMNS = ("_pos", "source_line", "_op", "_ref", "_raw", "_comma")
@@ -140,18 +142,21 @@ def _plain_csv(
     delimiter = rawfile.delimiter_of(header_line)
     header = rawfile.csv_header(header_line.split(delimiter), name=raw.path)
     mapping = _mapping(raw, header, strict=True)
-    positions = {name: index for index, name in enumerate(header) if name in mapping}
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+    positions = {mapping[name]: index for index, name in enumerate(header) if name in mapping}
+    width = len(header)
+    # One column more than the header, padded with nulls, and no null string (plain files hold no
+    # NUL): a row's field count is its number of non-null columns, trailing empty fields included.
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width + 1))
     con.execute(
         f"""
         create or replace temp table csv_rows_{number} as
         select * from read_csv(
             $path, columns = {{{columns}}}, header = false, skip = 1, delim = $delim, quote = '', escape = '',
-            auto_detect = false, ignore_errors = true, store_rejects = true, rejects_table = 'csv_rejects_{number}',
-            rejects_scan = 'csv_scans_{number}', max_line_size = $line_bytes
+            auto_detect = false, null_padding = true, nullstr = $nul, ignore_errors = true, store_rejects = true,
+            rejects_table = 'csv_rejects_{number}', rejects_scan = 'csv_scans_{number}', max_line_size = $line_bytes
         )
         """,
-        {"path": str(target), "delim": delimiter, "line_bytes": max(limits.line_bytes, 4096)},
+        {"path": str(target), "delim": delimiter, "nul": "\x00", "line_bytes": max(limits.line_bytes, MIN_LINE_BYTES)},
     )
     encoding = con.execute(
         f"select count(*) from csv_rejects_{number} where error_type = 'INVALID ENCODING'"
@@ -159,12 +164,10 @@ def _plain_csv(
     if encoding and encoding[0]:
         log.info("file=%s is read record by record: it is not UTF-8", raw.path)
         return None
-    fields = ", ".join(
-        f"csv_rows.c{positions[name]} as {name}" if name in positions else f"null::varchar as {name}"
-        for name in COLUMNS[raw.table]
-    )
-    blank = " and ".join(f"csv_rows.c{i} is null" for i in range(len(header)))
-    comma = "true" if delimiter == ";" else "false"
+    given = " + ".join(f"(csv_rows.c{i} is not null)::int" for i in range(width + 1))
+    blank = " and ".join(f"coalesce(trim(csv_rows.c{i}), '') = ''" for i in range(width + 1))
+    text = "concat_ws($delim, " + ", ".join(f"csv_rows.c{i}" for i in range(width + 1)) + ")"
+    long = f"octet_length({text}) > {limits.line_bytes}" if limits.line_bytes < MIN_LINE_BYTES else "false"
     rejected = con.execute(f"select count(*) from csv_rejects_{number}").fetchone()
     # A kept row's line: its position, plus the header, plus the rejected lines before it.
     line = "csv_rows.rowid + 2"
@@ -184,30 +187,64 @@ def _plain_csv(
         )
         line += " + coalesce(csv_rejected.n, 0)"
         join = f"asof left join csv_rejected_{number} as csv_rejected on csv_rows.rowid >= csv_rejected.kept_before"
+    # A row of blank fields is not a record at all.
+    con.execute(
+        f"""
+        create or replace temp view numbered_{number} as
+        select csv_rows.*, csv_rows.rowid as _row, {line} as _line, {given} as _given, {long} as _long
+        from csv_rows_{number} as csv_rows
+        {join}
+        where not ({blank})
+        """.replace("$delim", "'" + delimiter.replace("'", "''") + "'")
+    )
+    fields = ", ".join(
+        f"nullif(csv_rows.c{positions[name]}, '') as {name}" if name in positions else f"null::varchar as {name}"
+        for name in COLUMNS[raw.table]
+    )
+    comma = "true" if delimiter == ";" else "false"
     con.execute(
         f"""
         create or replace temp view decoded_{number} as
         select
-            {number << POS_BITS} + csv_rows.rowid as _pos,
+            {number << POS_BITS} + csv_rows._row as _pos,
             {number}::integer as _file,
-            {line} as source_line,
+            csv_rows._line as source_line,
             'N' as _op,
             null::varchar as _ref,
             null::varchar as _raw,
             {comma} as _comma,
             {fields}
-        from csv_rows_{number} as csv_rows
-        {join}
-        where not ({blank})
+        from numbered_{number} as csv_rows
+        where csv_rows._given = {width} and not csv_rows._long
         """
     )
+    miscounted = con.execute(
+        f"""
+        select csv_rows._line, csv_rows._given, csv_rows._long, {text}
+        from numbered_{number} as csv_rows
+        where csv_rows._given <> {width} or csv_rows._long
+        order by csv_rows._line
+        """.replace("$delim", "'" + delimiter.replace("'", "''") + "'")
+    ).fetchall()
     bad = [
-        quarantine_row(raw, line, _reject_reason(kind, text, len(header), delimiter, limits), text.strip("\r\n"))
+        quarantine_row(raw, line, _reject_reason(kind, text, width, delimiter, limits), text.strip("\r\n"))
         for line, kind, text in con.execute(
             f"select line, any_value(error_type), any_value(csv_line) from csv_rejects_{number} "
             "group by line order by line"
         ).fetchall()
     ]
+    bad += [
+        quarantine_row(
+            raw,
+            line,
+            f"line longer than {limits.line_bytes:,} bytes (BALLOONS_MAX_LINE_BYTES)"
+            if too_long
+            else f"expected {width} fields separated by {delimiter!r}, found {given}",
+            text,
+        )
+        for line, given, too_long, text in miscounted
+    ]
+    bad.sort(key=lambda q: q["source_line"])
     count = con.execute(f"select count(*) from decoded_{number}").fetchone()
     read = (count[0] if count else 0) + len(bad)
     if target != raw.location:

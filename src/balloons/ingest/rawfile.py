@@ -217,8 +217,8 @@ def csv_header(row: list[str], *, name: str) -> list[str]:
 
 
 def csv_record(line: int, row: list[str], header: list[str], delimiter: str) -> Record | BadRecord | None:
-    """One CSV row as a record; None for a row of empty fields, which is not a record at all."""
-    if not row or all(not value for value in row):
+    """One CSV row as a record; None for a blank row, which is not a record at all."""
+    if not row or all(not value.strip() for value in row):
         return None
     if len(row) != len(header):
         return BadRecord(
