@@ -144,9 +144,11 @@ def _plain_csv(
     mapping = _mapping(raw, header, strict=True)
     positions = {mapping[name]: index for index, name in enumerate(header) if name in mapping}
     width = len(header)
-    # One column more than the header, padded with nulls, and no null string (plain files hold no
-    # NUL): a row's field count is its number of non-null columns, trailing empty fields included.
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width + 1))
+    # Two columns more than the header, padded with nulls, and no null string (plain files hold no
+    # NUL): a row's field count is its number of non-null columns, trailing empty fields included
+    # (read_csv drops one trailing delimiter; longer rows are rejected with their line).
+    extra = width + 2
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(extra))
     con.execute(
         f"""
         create or replace temp table csv_rows_{number} as
@@ -164,9 +166,9 @@ def _plain_csv(
     if encoding and encoding[0]:
         log.info("file=%s is read record by record: it is not UTF-8", raw.path)
         return None
-    given = " + ".join(f"(csv_rows.c{i} is not null)::int" for i in range(width + 1))
-    blank = " and ".join(f"coalesce(trim(csv_rows.c{i}), '') = ''" for i in range(width + 1))
-    text = "concat_ws($delim, " + ", ".join(f"csv_rows.c{i}" for i in range(width + 1)) + ")"
+    given = " + ".join(f"(csv_rows.c{i} is not null)::int" for i in range(extra))
+    blank = " and ".join(f"coalesce(txt(csv_rows.c{i}), '') = ''" for i in range(extra))
+    text = "concat_ws($delim, " + ", ".join(f"csv_rows.c{i}" for i in range(extra)) + ")"
     long = f"octet_length({text}) > {limits.line_bytes}" if limits.line_bytes < MIN_LINE_BYTES else "false"
     rejected = con.execute(f"select count(*) from csv_rejects_{number}").fetchone()
     # A kept row's line: its position, plus the header, plus the rejected lines before it.

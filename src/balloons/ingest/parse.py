@@ -158,7 +158,7 @@ def _parse_table(
             try:
                 decoded[number] = decode(con, raw, number, limits=ctx.limits, airports=ctx.airports, work=work)
             except RawFileError as exc:
-                out[number] = whole_file_quarantine(raw, str(exc))
+                out[number] = whole_file_quarantine(raw, str(exc), _head(raw))
             except RecursionError as exc:
                 out[number] = whole_file_quarantine(raw, f"parsing {raw.path} failed: nested too deeply ({exc})")
             except Exception as exc:  # noqa: BLE001 - one file must never stop the run
@@ -286,6 +286,15 @@ def _collect(
             cancels = [dict(c, source_file=raw.path, _op="C") for c in found.cancels]
             parsed.rows = pa.concat_tables([parsed.staged_rows(), pa.Table.from_pylist(cancels, schema=schema)])
     return out
+
+
+def _head(raw: RawFile) -> str:
+    """The first 200 bytes of a raw file as text, to show with its quarantine."""
+    try:
+        with open(raw.location, "rb") as handle:
+            return handle.read(200).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _conform(rows: pa.Table, schema: pa.Schema) -> pa.Table:

@@ -60,7 +60,9 @@ select
         when not is_iso({col}) then '{col} ' || quoted({col}) || ' is not an ISO 8601 date and time (YYYY-MM-DDThh:mm)'
         when _wall is null or _stated = -100000 then '{col} ' || quoted({col}) || ' is not a real date and time'
         when _utc is null
-            then '{col} ' || strftime(_wall, '%Y-%m-%dT%H:%M:%S') || ' does not exist in ' || {zone}
+            then '{col} ' || strftime(_wall, '%Y-%m-%dT%H:%M:%S')
+            || case when epoch_us(_wall) % 1000000 <> 0 then '.' || lpad((epoch_us(_wall) % 1000000)::varchar, 6, '0') else '' end
+            || ' does not exist in ' || {zone}
             || ' (clocks jump forward)'
         when _utc < {earliest} then '{col} ' || quoted({col}) || ' is before 2000 (a typo or an epoch default?)'
         when _utc > {latest} then '{col} ' || quoted({col}) || ' is more than {future_days} day(s) in the future'
