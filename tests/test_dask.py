@@ -82,6 +82,7 @@ def test_dask_process_workers_match_the_default_runner(
     # the server saw this run: the nightly flow completed, every parse task ran on the cluster
     flows = {f["id"]: f["name"] for f in server.api("POST", "/flows/filter", json={})}
     runs = server.api("POST", "/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 50})
+
     def data_dir(run: dict) -> str | None:  # `balloons run` passes its Settings, a deployment its data_dir
         params = run["parameters"]
         return params.get("data_dir") or (params.get("settings") or {}).get("data_dir")

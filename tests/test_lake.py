@@ -257,3 +257,15 @@ def test_clean_staging_removes_a_crashed_writes_leftovers(tmp_path: Path) -> Non
     (staging / "0123.parquet").write_bytes(b"PAR1 half")
     assert lake.clean_staging(storage.local(tmp_path)) == 1 and list(staging.iterdir()) == []
     assert lake.months(storage.local(tmp_path), "incursions") == []
+
+
+def test_a_lake_of_a_newer_format_is_refused_and_a_garbled_mark_rebuilds(tmp_path: Path) -> None:
+    store = storage.local(tmp_path)
+    lake.write_partition(store, "incursions", "2025-10", incursions(("a", 1, 1)))
+    (tmp_path / lake.FORMAT).write_text('{"version": 99}')
+    with pytest.raises(LakeError, match="newer balloons"):
+        lake.check_format(store)
+    assert lake.months(store, "incursions") == ["2025-10"]  # nothing was touched
+    (tmp_path / lake.FORMAT).write_text("garbage{")
+    assert lake.check_format(store) is True
+    assert lake.months(store, "incursions") == [] and lake.check_format(store) is False

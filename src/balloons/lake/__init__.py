@@ -350,9 +350,17 @@ def check_format(store: Store) -> bool:
     were recorded) is emptied, so the run rebuilds it from raw/ (the lake is derived state).
     Returns True when it was emptied."""
     text = store.read_text(store.path(FORMAT))
-    version = json.loads(text).get("version") if text else None
+    try:
+        version = json.loads(text).get("version") if text else None
+    except (ValueError, AttributeError):
+        version = None  # unreadable: rebuilt like a lake of no recorded format
     if version == FORMAT_VERSION:
         return False
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise LakeError(
+            f"The lake at {store.url} is in format {version}, written by a newer balloons than this one "
+            f"(format {FORMAT_VERSION}); upgrade balloons, or point BALLOONS_LAKE_URL at another lake."
+        )
     held = [info for info in store.entries(store.root) if info.base_name != FORMAT]
     if held:
         log.warning(
