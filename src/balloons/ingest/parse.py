@@ -41,6 +41,8 @@ ENGINE_MEMORY = "1GB"
 IN_MEMORY_ROWS = 1_000_000
 """Valid rows of one file kept in memory; past this a file's rows are spilled per month."""
 
+SPILL_BATCH_ROWS = 500_000
+
 
 @dataclass(frozen=True)
 class Spill:
@@ -119,7 +121,9 @@ def parse_file(raw: RawFile, data: bytes | None = None, *, ctx: Context, spill: 
     return parsed
 
 
-def parse_files(raws: list[RawFile], *, ctx: Context, spill: Spill | None = None) -> list[Parsed]:
+def parse_files(
+    raws: list[RawFile], *, ctx: Context, spill: Spill | None = None, in_memory_rows: int = IN_MEMORY_ROWS
+) -> list[Parsed]:
     """Parse and validate raw files, in their order: each table's files are decoded into one
     `decoded` table and validated together, on one DuckDB connection.
 
@@ -131,12 +135,12 @@ def parse_files(raws: list[RawFile], *, ctx: Context, spill: Spill | None = None
     for table in TABLES:
         mine = [(i, raw) for i, raw in enumerate(raws) if raw.table == table]
         if mine:
-            out.update(_parse_table(table, mine, ctx=ctx, spill=spill))
+            out.update(_parse_table(table, mine, ctx=ctx, spill=spill, in_memory_rows=in_memory_rows))
     return [out[i] for i in range(len(raws))]
 
 
 def _parse_table(
-    table: str, files: list[tuple[int, RawFile]], *, ctx: Context, spill: Spill | None
+    table: str, files: list[tuple[int, RawFile]], *, ctx: Context, spill: Spill | None, in_memory_rows: int
 ) -> dict[int, Parsed]:
     out: dict[int, Parsed] = {}
     decoded: dict[int, Decoded] = {}
@@ -167,7 +171,7 @@ def _parse_table(
             try:
                 combine(con, table, sorted(decoded))
                 validate(con, table, ctx)
-                out.update(_collect(con, dict(files), decoded, spill))
+                out.update(_collect(con, dict(files), decoded, spill, in_memory_rows))
             except Exception as exc:  # noqa: BLE001 - isolate the file at fault
                 if len(decoded) == 1:
                     ((number, _),) = decoded.items()
@@ -180,7 +184,8 @@ def _parse_table(
                         "validating %d %s files together failed (%s); validating each alone", len(decoded), table, exc
                     )
                     for number in decoded:
-                        out.update(_parse_table(table, [(number, dict(files)[number])], ctx=ctx, spill=spill))
+                        alone = [(number, dict(files)[number])]
+                        out.update(_parse_table(table, alone, ctx=ctx, spill=spill, in_memory_rows=in_memory_rows))
     finally:
         con.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -190,7 +195,11 @@ def _parse_table(
 
 
 def _collect(
-    con: duckdb.DuckDBPyConnection, raws: dict[int, RawFile], decoded: dict[int, Decoded], spill: Spill | None
+    con: duckdb.DuckDBPyConnection,
+    raws: dict[int, RawFile],
+    decoded: dict[int, Decoded],
+    spill: Spill | None,
+    in_memory_rows: int,
 ) -> dict[int, Parsed]:
     """Staged rows and quarantine of each file from `checked`: a message (the rows of a file sharing
     a line: a NOTAM's windows) lands whole or is quarantined once, with the first reason of its
@@ -274,11 +283,14 @@ def _collect(
         parsed.windows = rows - messages
         parsed.ops = ops + len(found.cancels)
         query = "select * replace ($path as _file) from landing where _file = $f"
-        if spill is not None and rows > IN_MEMORY_ROWS:
-            months = con.execute("select distinct month from landing where _file = $f", {"f": number}).fetchall()
-            for (month,) in sorted(months):
-                batch = con.execute(query + " and month = $m", {"f": number, "m": month, "path": raw.path})
-                parsed.spilled.setdefault(month, []).append(spill.write(_conform(batch.to_arrow_table(), schema)))
+        if spill is not None and rows > in_memory_rows:
+            # one pass over the file's rows, in batches, each month's share of a batch to its own file
+            batches = con.execute(query, {"f": number, "path": raw.path}).fetch_record_batch(SPILL_BATCH_ROWS)
+            for batch in batches:
+                part = _conform(pa.Table.from_batches([batch]), schema)
+                months = part.column("month")
+                for month in sorted(pc.unique(months).to_pylist()):
+                    parsed.spilled.setdefault(month, []).append(spill.write(part.filter(pc.equal(months, month))))
             parsed.rows = schema.empty_table()
         else:
             parsed.rows = _conform(con.execute(query, {"f": number, "path": raw.path}).to_arrow_table(), schema)
