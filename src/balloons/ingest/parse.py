@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 
-ENGINE_MEMORY = "1GB"
+ENGINE_MEMORY = "800MB"
 """What the validation engine's DuckDB may hold in memory; past it, it spills to a temporary folder."""
 
 IN_MEMORY_ROWS = 1_000_000
