@@ -29,7 +29,7 @@ from balloons.ingest.decode import Decoded, combine, decode, quarantine_row
 from balloons.ingest.rawfile import RawFile
 from balloons.ingest.validate import Context, prepare, validate
 from balloons.lake.storage import Store
-from balloons.schema import LINEAGE_COLUMNS, TABLES, staged
+from balloons.schema import TABLES, staged
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +93,6 @@ class Parsed:
             rows = rows.filter(pc.equal(rows.column("month"), month))
         paths = [p for m, ps in sorted(self.spilled.items()) if month in (None, m) for p in ps]
         return pa.concat_tables([rows, *(store.read_arrow(p) for p in paths)])
-
-
-def data_columns(table: str) -> list[str]:
-    """The columns a record's content hash covers: everything but id, hash and lineage."""
-    spec = TABLES[table]
-    skip = {spec.id_column, "content_hash", *LINEAGE_COLUMNS}
-    return [name for name in spec.schema.names if name not in skip]
 
 
 def whole_file_quarantine(raw: RawFile, reason: str, head: str = "") -> Parsed:

@@ -37,7 +37,7 @@ from balloons import lake
 from balloons.errors import ConfigError
 from balloons.fetch.rawstore import is_sidecar
 from balloons.ingest.merge import Counts, Merged, base_counts, merge_table
-from balloons.ingest.parse import Parsed, Spill, data_columns, parse_file, parse_files
+from balloons.ingest.parse import Parsed, Spill, parse_file, parse_files
 from balloons.ingest.rawfile import RawFile
 from balloons.ingest.validate import Context
 from balloons.lake.storage import Store
@@ -55,7 +55,6 @@ __all__ = [
     "RawFile",
     "Spill",
     "Summary",
-    "data_columns",
     "forget",
     "ingest",
     "merge_table",
