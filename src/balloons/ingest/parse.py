@@ -278,7 +278,7 @@ def _collect(
         query = "select * replace ($path as _file) from landing where _file = $f"
         if spill is not None and rows > in_memory_rows:
             # one pass over the file's rows, in batches, each month's share of a batch to its own file
-            batches = con.execute(query, {"f": number, "path": raw.path}).fetch_record_batch(SPILL_BATCH_ROWS)
+            batches = con.execute(query, {"f": number, "path": raw.path}).to_arrow_reader(SPILL_BATCH_ROWS)
             for batch in batches:
                 part = _conform(pa.Table.from_batches([batch]), schema)
                 months = part.column("month")
