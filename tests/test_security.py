@@ -55,9 +55,9 @@ def test_setting_values_are_validated(monkeypatch: pytest.MonkeyPatch, tmp_path:
 def test_lake_paths_come_only_from_our_names(tmp_path: Path) -> None:
     for month in ("../2025-10", "2025-10/../../x", "2025-13"):
         with pytest.raises(LakeError):
-            lake.partition_path(tmp_path, "incursions", month)
+            lake.partition_path(local(tmp_path), "incursions", month)
     with pytest.raises(LakeError):
-        lake.partition_path(tmp_path, "../incursions", "2025-10")
+        lake.partition_path(local(tmp_path), "../incursions", "2025-10")
 
 
 def test_raw_names_cannot_write_outside_the_data_dir(tmp_path: Path, ctx) -> None:

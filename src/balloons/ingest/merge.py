@@ -14,11 +14,14 @@ NOTAMR/NOTAMC may name a NOTAM of any month) are small and derived whole.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
@@ -31,6 +34,7 @@ from balloons.lake.storage import Store
 from balloons.schema import TABLES, contribution
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 STATUSES = ("landed", "duplicate", "superseded")
 MESSAGE_ORDER = ("landed", "superseded", "duplicate")
@@ -184,18 +188,36 @@ def _derive(
             )
             if month in changed:
                 writes.append(
-                    pool.submit(lake.write_contributions, store, table, month, everything.filter(mine), undo=run_id)
+                    pool.submit(
+                        _in_this_context(lake.write_contributions),
+                        store,
+                        table,
+                        month,
+                        everything.filter(mine),
+                        undo=run_id,
+                    )
                 )
             if month == lake.NO_MONTH:
                 continue
             rows = current.filter(pc.fill_null(pc.equal(current.column("month"), month), False))
             partition = pool.submit(
-                lake.write_partition, store, table, month, rows.select(spec.schema.names), undo=run_id
+                _in_this_context(lake.write_partition), store, table, month, rows.select(spec.schema.names), undo=run_id
             )
             partitions.append((month, partition))
         for write in writes:
             write.result()
     return [f"{table}/month={month}" for month, partition in partitions if partition.result()]
+
+
+def _in_this_context(function: Callable[..., T]) -> Callable[..., T]:
+    """`function`, run in a copy of the caller's context (log records of a worker thread then
+    carry what the caller's carry, e.g. the orchestrator's run)."""
+    context = contextvars.copy_context()
+
+    def run(*args: Any, **kwargs: Any) -> T:
+        return context.run(function, *args, **kwargs)
+
+    return run
 
 
 def _message_tally(con: duckdb.DuckDBPyConnection, rows: pa.Table, status: pa.Array) -> list[tuple[str, str, int]]:
