@@ -167,7 +167,8 @@ def _plain_csv(
         log.info("file=%s is read record by record: it is not UTF-8", raw.path)
         return None
     given = " + ".join(f"(csv_rows.c{i} is not null)::int" for i in range(extra))
-    blank = " and ".join(f"coalesce(txt(csv_rows.c{i}), '') = ''" for i in range(extra))
+    every = ", ".join(f"csv_rows.c{i}" for i in range(extra))
+    blank = f"trim(concat_ws('', {every}), ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) = ''"
     text = "concat_ws($delim, " + ", ".join(f"csv_rows.c{i}" for i in range(extra)) + ")"
     long = f"octet_length({text}) > {limits.line_bytes}" if limits.line_bytes < MIN_LINE_BYTES else "false"
     rejected = con.execute(f"select count(*) from csv_rejects_{number}").fetchone()
@@ -206,7 +207,7 @@ def _plain_csv(
     comma = "true" if delimiter == ";" else "false"
     con.execute(
         f"""
-        create or replace temp view decoded_{number} as
+        create or replace temp table decoded_{number} as
         select
             {number << POS_BITS} + csv_rows._row as _pos,
             {number}::integer as _file,

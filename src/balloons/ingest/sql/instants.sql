@@ -11,11 +11,13 @@ select
     steady_offset(zone, hour) as start_offset,
     steady_offset(zone, hour + interval 3599 second) as end_offset
 from (
+    -- the hour of a wall time is in its first 13 characters (YYYY-MM-DDThh): each distinct
+    -- (zone, first 13 characters) once, not every record's
     select distinct
-        {zone} as zone,
-        date_trunc('hour', wall_of({col})) as hour
-    from {source}
-    where wall_of({col}) between {earliest_wall} and {latest_wall}
+        zone,
+        try_cast(left(head, 10) || ' ' || substr(head, 12, 2) || ':00:00' as timestamp) as hour
+    from (select distinct {zone} as zone, left({col}, 13) as head from {source})
+    where hour between date_trunc('hour', {earliest_wall}) and {latest_wall}
 );
 
 create or replace temp view {target} as

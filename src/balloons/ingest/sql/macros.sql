@@ -122,17 +122,17 @@ create or replace temp macro stated_offset(v) as
 -- The instants a wall-clock time `w` names in zone `z` (ICU): none in a spring-forward gap, two
 -- in an autumn fall-back hour.
 create or replace temp macro wall_instants(z, w) as
-    list_filter(
-        list_transform(range(-4, 5), k -> timezone(z, w) + to_minutes(k * 30)),
-        c -> timezone(z, c) = w
-    );
+    list_transform(
+        [timezone(z, w)],
+        guess -> list_filter(list_transform(range(-4, 5), k -> guess + to_minutes(k * 30)), c -> timezone(z, c) = w)
+    )[1];
 
 -- Minutes east of UTC of `w` in `z` when it names exactly one instant, else null.
 create or replace temp macro steady_offset(z, w) as
-    case
-        when len(wall_instants(z, w)) = 1
-            then (epoch_us(w) - epoch_us(wall_instants(z, w)[1]::timestamp)) // 60000000
-    end;
+    list_transform(
+        [wall_instants(z, w)],
+        found -> case when len(found) = 1 then (epoch_us(w) - epoch_us(found[1]::timestamp)) // 60000000 end
+    )[1];
 
 -- Minutes east of UTC in zone `z` at the UTC instant `t` (naive).
 create or replace temp macro offset_at(z, t) as
