@@ -1,6 +1,6 @@
 """Readers: decode one raw file into the staging shape, text only, nothing validated yet.
 
-The staging shape is one DuckDB table, `decoded`: a column per canonical field of the file's table
+The staging shape is one DuckDB view, `decoded`: a column per canonical field of the file's table
 (VARCHAR, null where the file does not give it), plus `_pos` (the record's position), `source_line`
 (its line, JSON element or NOTAM number), `_op` / `_ref` (the NOTAM operation and the NOTAM it
 names), `_raw` (the record's own text, for quarantine) and `_comma` (a `;` file, which may write
@@ -76,7 +76,7 @@ def quarantine_row(raw: RawFile, line: int | None, reason: str, record: str) -> 
 
 def combine(con: duckdb.DuckDBPyConnection, table: str, numbers: list[int]) -> None:
     """The view `decoded` of `table`: the decoded records of the run's files `numbers`, each file
-    being a view `decoded_<number>` made by `decode`."""
+    being a table `decoded_<number>` made by `decode`."""
     names = ", ".join(f"{name}" for name in (*STAGING_COLUMNS, "_file", *COLUMNS[table]))
     parts = " union all ".join(f"select {names} from decoded_{number}" for number in numbers)
     con.execute(f"create or replace temp view decoded as {parts}")
@@ -85,7 +85,7 @@ def combine(con: duckdb.DuckDBPyConnection, table: str, numbers: list[int]) -> N
 def decode(
     con: duckdb.DuckDBPyConnection, raw: RawFile, number: int, *, limits: Limits, airports: Any, work: Path
 ) -> Decoded:
-    """The records of `raw`, the run's file `number`, as the view `decoded_<number>` in `con`;
+    """The records of `raw`, the run's file `number`, as the table `decoded_<number>` in `con`;
     `work` is a folder for inflated copies. Positions (`_pos`) are unique across the files of a run."""
     fmt = rawfile.file_format(raw.path)
     if raw.size_bytes == 0 and raw.location.stat().st_size == 0:

@@ -3,7 +3,7 @@ derive the current records of the months that change.
 
 The ownership model: `contributions/<table>/` keeps every valid record each raw file delivers
 (key, content hash, lineage, and the delivery rank of the run that read the file). The current
-table is derived from it by one window query (`sql/ingest/resolve.sql`): for each key the latest
+table is derived from it by one window query (`ingest/sql/resolve.sql`): for each key the latest
 contribution (later delivery; within one, later path, then later line) among the files that still
 deliver it. So re-delivering a file replaces only that file's contributions, a key disappears only
 when no file delivers it, and withdrawing a delivery (`balloons forget`) brings back the version

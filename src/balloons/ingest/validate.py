@@ -1,10 +1,10 @@
 """Validation, once, in SQL, for every table and format: the `decoded` text of one file (see
 `decode.py`) becomes typed rows with their id, content hash and local month, or quarantine reasons.
 
-The rules live in `sql/ingest/`: `macros.sql` (shared value rules), `fields_<table>.sql` (text and
-zones), `instants.sql` (one time column to UTC, run per time column), `checked_<table>.sql` (the
-rules in order, ids and hashes) and `month.sql` (the partition month). This module only fills in
-the run's constants (limits, clock, zone) and runs them in order.
+The rules live in `sql/`: `macros.sql` (shared value rules), `fields.sql` (text and zones, for
+every table), `instants.sql` (one time column to UTC, run per time column), `checked_<table>.sql`
+(the rules in order, ids and hashes) and `month.sql` (the partition month). This module only fills
+in the run's constants (limits, clock, zone, the table's fields) and runs them in order.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from balloons.ingest.closure_kind import CAUSES, SCOPES
+from balloons.ingest.columns import COLUMNS
 from balloons.ingest.rawfile import DEFAULT_LIMITS, Limits
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, TABLES
 from balloons.settings import Settings
@@ -121,7 +122,7 @@ def prepare(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     con.execute(_fill(_sql("macros.sql"), {"field_chars": limits.field_chars, "number_digits": limits.number_digits}))
 
 
-def constants(table: str, ctx: Context) -> dict[str, object]:
+def constants(ctx: Context) -> dict[str, object]:
     now = ctx.now.astimezone(EARLIEST.tzinfo).replace(tzinfo=None)
     earliest = EARLIEST.replace(tzinfo=None)
     return {
@@ -149,8 +150,16 @@ def constants(table: str, ctx: Context) -> dict[str, object]:
 def validate(con: duckdb.DuckDBPyConnection, table: str, ctx: Context) -> None:
     """Turn `decoded` into `checked`: one row per decoded record with `_reason` (null when valid),
     the typed columns of `table`, its id, `content_hash` and `month`."""
-    values = constants(table, ctx)
-    con.execute(_fill(_sql(f"fields_{table}.sql"), values))
+    values = constants(ctx)
+    names = COLUMNS[table]
+    airport = "decoded.airport" if "airport" in names else "null::varchar"
+    fields = {
+        "texts": _Raw(", ".join(f"txt(decoded.{name}) as {name}" for name in names)),
+        "too_long": _Raw(", ".join(f"too_long('{name}', decoded.{name})" for name in names)),
+        "airport": _Raw(airport),
+        "zone": _Raw("airports.zone" if "airport" in names else _literal(ctx.zone.key)),
+    }
+    con.execute(_fill(_sql("fields.sql"), {**values, **fields}))
     now = values["now"]
     assert isinstance(now, datetime)
     source = "fields"

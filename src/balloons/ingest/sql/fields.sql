@@ -1,0 +1,25 @@
+-- Every table, step 1: the decoded text of each field trimmed (empty means absent), the first
+-- field over the length limit, and the zone wall-clock times are read in: the airport's (closures,
+-- flights) or the configured one (incursions). `{texts}` and `{too_long}` list the table's
+-- fields (`columns.COLUMNS`); `{airport}` is its airport column, `{zone}` the zone.
+create or replace temp view fields as
+select
+    decoded._pos,
+    decoded._file,
+    decoded.source_line,
+    decoded._op,
+    decoded._ref,
+    decoded._raw,
+    decoded._comma,
+    coalesce({too_long}) as _too_long,
+    {texts},
+    {zone} as zone
+from decoded
+left join (
+    -- each distinct airport text once, not every record's
+    select given.airport, airports.zone
+    from (select distinct {airport} as airport from decoded) as given
+    join airports
+        on airports.icao = upper(txt(given.airport))
+) as airports
+    on airports.airport = {airport};
