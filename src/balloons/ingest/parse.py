@@ -266,9 +266,10 @@ def _collect(
             [*found.bad, *(quarantine_row(raw, line, reason, text or "") for line, reason, text in bad)],
             key=lambda q: (q["source_line"] is None, q["source_line"] or 0),
         )
+        # only NOTAM messages (closures) land as several rows sharing a line
+        messages_sql = "count(distinct source_line)" if table == "closures" else "count(*)"
         counts = con.execute(
-            "select count(*), count(distinct source_line), count(*) filter (where _op <> 'N') from landing "
-            "where _file = $f",
+            f"select count(*), {messages_sql}, count(*) filter (where _op <> 'N') from landing where _file = $f",
             {"f": number},
         ).fetchone()
         assert counts is not None
