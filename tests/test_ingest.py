@@ -8,6 +8,7 @@ import os
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -183,10 +184,10 @@ def test_whole_file_quarantine_counts_as_one_record(tmp_path: Path, ctx: Context
 class FullDisk(Store):
     """A local store whose disk fills up when the ingest log is written (the step before the commit)."""
 
-    def write_parquet(self, table: pa.Table, path: str, *, compression: str = "zstd") -> None:
+    def write_parquet(self, table: pa.Table, path: str, **options: Any) -> None:
         if "/ingest_log/" in path:
             raise OSError("disk full")
-        super().write_parquet(table, path, compression=compression)
+        super().write_parquet(table, path, **options)
 
 
 def test_crashed_run_is_completed_by_the_next(tmp_path: Path, ctx: Context) -> None:

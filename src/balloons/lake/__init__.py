@@ -101,7 +101,7 @@ def write_partition(store: Store, table: str, month: str, rows: pa.Table, *, und
     if exists and store.read_parquet(target, columns=None, schema=spec.schema).equals(ordered):
         return False
     keep(store, undo, target)
-    store.write_parquet(ordered, target)
+    store.write_parquet(ordered, target, unique=hash_columns(table))
     log.info("table=%s month=%s rows=%d path=%s", table, month, ordered.num_rows, store.url_of(target))
     return True
 
@@ -303,7 +303,12 @@ def write_contributions(store: Store, table: str, month: str, rows: pa.Table, *,
         return
     ordered = conform(rows.select(contribution(table).names), contribution(table), what=f"{table} contributions")
     keys = [("source_file", "ascending"), ("source_line", "ascending"), (TABLES[table].id_column, "ascending")]
-    store.write_parquet(ordered.sort_by(keys), target)
+    store.write_parquet(ordered.sort_by(keys), target, unique=hash_columns(table))
+
+
+def hash_columns(table: str) -> tuple[str, str]:
+    """A table's columns of hashes: its id and the content hash."""
+    return (TABLES[table].id_column, "content_hash")
 
 
 def read_deliveries(store: Store) -> pa.Table:

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pyarrow as pa
@@ -71,17 +72,25 @@ class Store:
         with self.fs.open_input_file(path) as handle:
             return pq.ParquetFile(handle).metadata
 
-    def write_parquet(self, table: pa.Table, path: str, *, compression: str = "zstd") -> None:
-        """Write so that readers see the old file or the new one, never a partial one."""
+    def write_parquet(
+        self, table: pa.Table, path: str, *, compression: str = "zstd", unique: Sequence[str] = ()
+    ) -> None:
+        """Write so that readers see the old file or the new one, never a partial one. Columns
+        `unique` (hashes: nearly every value differs) are written without a dictionary or min/max
+        statistics, which would cost time and could never help a reader."""
+        others = [name for name in table.column_names if name not in unique]
+        options: dict[str, Any] = {"use_dictionary": others, "write_statistics": others} if unique else {}
         if not self.local:
-            pq.write_table(table, path, filesystem=self.fs, compression=compression, row_group_size=1_000_000)
+            pq.write_table(
+                table, path, filesystem=self.fs, compression=compression, row_group_size=1_000_000, **options
+            )
             return
         staging = Path(self.root) / STAGING
         staging.mkdir(parents=True, exist_ok=True)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         temporary = staging / f"{uuid.uuid4().hex}.parquet"
         try:
-            pq.write_table(table, temporary, compression=compression, row_group_size=1_000_000)
+            pq.write_table(table, temporary, compression=compression, row_group_size=1_000_000, **options)
             with open(temporary, "rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(temporary, path)
