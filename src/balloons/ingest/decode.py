@@ -250,6 +250,8 @@ def _plain_csv(
     bad.sort(key=lambda q: q["source_line"])
     count = con.execute(f"select count(*) from decoded_{number}").fetchone()
     read = (count[0] if count else 0) + len(bad)
+    # what read_csv gave is in decoded_<number> now: its memory goes back to the engine
+    con.execute(f"drop view numbered_{number}; drop table csv_rows_{number}")
     if target != raw.location:
         target.unlink(missing_ok=True)
     pairs = [
