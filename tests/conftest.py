@@ -1,4 +1,10 @@
-"""Shared fixtures: a validation context with a fixed clock, and small raw trees in tmp dirs."""
+"""Shared fixtures: a validation context with a fixed clock, and small raw trees in tmp dirs.
+
+`make test` runs the suite in two pytest-xdist workers (`--dist loadgroup`). Session fixtures start
+once per worker, so the modules that need the Prefect server or the sample run through Prefect are
+marked `xdist_group("prefect")` and all run in one worker: one server and one sample run per suite.
+Modules with an expensive module fixture (rendered reports) are each a group of their own.
+"""
 
 from __future__ import annotations
 

@@ -16,6 +16,8 @@ from balloons.lake.storage import local
 from balloons.samples import shipped as sample
 from flows.cli import cli
 
+pytestmark = pytest.mark.xdist_group("prefect")  # see conftest.py
+
 COMMANDS = sorted(cli.commands)
 
 
@@ -88,6 +90,7 @@ def test_runs_through_the_cli_while_an_analyst_reads(sample_run_copy: Path) -> N
 
 READER = """
 import select, sys, duckdb
+
 path = sys.argv[1]
 held = duckdb.connect(path, read_only=True)
 queries = errors = 0

@@ -26,6 +26,8 @@ from balloons import warehouse
 from balloons.status import read_run_status
 from flows.cli import cli
 
+pytestmark = pytest.mark.xdist_group("prefect")  # see conftest.py
+
 HEADER = "detected_at,balloons,kind,municipality,lat,lon,source,source_id\n"
 ROWS = [
     "2025-10-04T21:10:00+03:00,3,balloon,Vilniaus r.,54.70,25.50,LRT,LRT-1\n",

@@ -19,6 +19,8 @@ from balloons.status import read_run_status
 from flows.cli import cli
 from flows.deploy import NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly_schedule
 
+pytestmark = pytest.mark.xdist_group("prefect")  # see conftest.py
+
 REPO = Path(__file__).resolve().parents[1]
 VILNIUS = ZoneInfo("Europe/Vilnius")
 
@@ -224,6 +226,7 @@ def test_an_unwritable_status_file_never_fails_the_run(served: Path) -> None:
 UNPICKLE_AND_VALIDATE = """
 import sys
 from prefect.bundles import _deserialize_bundle_object
+
 flow = _deserialize_bundle_object(open(sys.argv[1]).read())
 ingest = flow.fn.__globals__["ingest_flow"]
 build = flow.fn.__globals__["build_flow"]

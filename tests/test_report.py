@@ -23,6 +23,8 @@ from balloons.errors import ReportError
 from balloons.report import plots
 from flows.cli import cli
 
+pytestmark = pytest.mark.xdist_group("report")  # see conftest.py
+
 
 @pytest.fixture(scope="module")
 def con(sample_root: Path):
@@ -174,6 +176,7 @@ def test_cli_refuses_an_empty_month_in_one_line_before_prefect(sample_root: Path
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("prefect")  # on the worker that runs the session's Prefect server
 def test_cli_allow_empty_renders_the_empty_month(sample_run_copy: Path) -> None:
     """Through the report flow (the session's Prefect server), on a copy of the sample run whose
     reports are all current: the empty month is rendered, and nothing else is touched."""
