@@ -79,6 +79,7 @@ def count(root: Path, sql: str) -> int:
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BALLOONS_FETCH_RETRIES", "0")
+    monkeypatch.setenv("BALLOONS_REPORT_WORKERS", "1")  # these runs test fetching: draw here, start no processes
     monkeypatch.setenv("LRT_TOKEN", TOKEN)
     monkeypatch.delenv("BALLOONS_SOURCES", raising=False)
 

@@ -211,16 +211,17 @@ def test_run_logs_carry_library_lines_and_reports_publish_artifacts(sample_run: 
 
 
 @pytest.mark.slow
-def test_an_unwritable_status_file_never_fails_the_run(served: Path) -> None:
-    (served / "status.json").unlink()
-    (served / "status.json").mkdir()  # os.replace onto a directory fails: the run must not
-    (served / "raw" / "incursions" / "late.jsonl").write_text(
+def test_an_unwritable_status_file_never_fails_the_run(tmp_path: Path, prefect_harness: None) -> None:
+    """A whole run on one small file (the sample's size is not what is tested here)."""
+    (tmp_path / "status.json").mkdir()  # os.replace onto a directory fails: the run must not
+    (tmp_path / "raw" / "incursions").mkdir(parents=True)
+    (tmp_path / "raw" / "incursions" / "late.jsonl").write_text(
         '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-2"}\n'
     )
-    result = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
+    result = CliRunner().invoke(cli, ["run", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "files read 1 (unchanged" in result.output
-    assert read_run_status(served) == {}
+    assert "files read 1 (unchanged 0)" in result.output and "reports: 2 written" in result.output
+    assert read_run_status(tmp_path) == {}
 
 
 UNPICKLE_AND_VALIDATE = """
