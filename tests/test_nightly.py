@@ -138,12 +138,21 @@ def test_second_run_refuses_while_the_lock_is_held(served: Path) -> None:
 
 
 @pytest.mark.slow
-def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_build_leaves_old_state_and_rerun_completes(
+    tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three runs on a small data directory (a built one, a failing build, the rerun)."""
+    served = tmp_path
+    (served / "raw" / "incursions").mkdir(parents=True)
+    (served / "raw" / "incursions" / "first.jsonl").write_text(
+        '{"detected_at": "2025-10-04T21:10:00+03:00", "source": "VSAT", "source_id": "f-1"}\n'
+        '{"detected_at": "2025-10-05T22:40:00+03:00", "source": "VSAT", "source_id": "f-2"}\n'
+    )
+    assert CliRunner().invoke(cli, ["run", "--data-dir", str(served)]).exit_code == 0
     _, before = warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")
-    shutil.copy(
-        REPO / "data" / "raw" / "incursions" / "synthetic" / "vsat" / "2025-10.jsonl",
-        served / "raw" / "incursions" / "copy.jsonl",
-    )  # all duplicates: lake gets a log file
+    assert before == [(2,)]
+    shutil.copy(served / "raw" / "incursions" / "first.jsonl", served / "raw" / "incursions" / "copy.jsonl")
+    # all duplicates: lake gets a log file
     (served / "raw" / "incursions" / "late.jsonl").write_text(
         '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-1"}\n'
     )
