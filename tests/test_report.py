@@ -10,7 +10,6 @@ import duckdb
 import matplotlib
 import matplotlib.dates as mdates
 import pytest
-from click.testing import CliRunner
 from conftest import build_warehouse, cli_process, write
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -21,7 +20,6 @@ from pypdf import PdfReader
 from balloons import report, warehouse
 from balloons.errors import ReportError
 from balloons.report import plots
-from flows.cli import cli
 
 pytestmark = pytest.mark.xdist_group("report")  # see conftest.py
 
@@ -173,21 +171,6 @@ def test_cli_refuses_an_empty_month_in_one_line_before_prefect(sample_root: Path
     ]
     assert not prefect  # refused before the report flow (or Prefect at all) started
     assert not (sample_root / "reports" / "2024-01.pdf").exists()
-
-
-@pytest.mark.slow
-@pytest.mark.xdist_group("prefect")  # on the worker that runs the session's Prefect server
-def test_cli_allow_empty_renders_the_empty_month(sample_run_copy: Path) -> None:
-    """Through the report flow (the session's Prefect server), on a copy of the sample run whose
-    reports are all current: the empty month is rendered, and nothing else is touched."""
-    data = sample_run_copy
-    before = {p.name: p.stat().st_mtime_ns for p in (data / "reports").glob("*.pdf")}
-    result = CliRunner().invoke(cli, ["report", "--month", "2024-01", "--allow-empty", "--data-dir", str(data)])
-    assert result.exit_code == 0, result.output
-    after = {p.name: p.stat().st_mtime_ns for p in (data / "reports").glob("*.pdf")}
-    assert {name for name in after if before.get(name) != after[name]} == {"2024-01.pdf"}
-    texts = page_texts(data / "reports" / "2024-01.pdf")
-    assert "No incursions recorded in January 2024" in texts[1]
 
 
 # --- charts a reader can trust ---------------------------------------------------------------------------
