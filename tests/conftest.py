@@ -3,7 +3,8 @@
 `make test` runs the suite in two pytest-xdist workers (`--dist loadgroup`). Session fixtures start
 once per worker, so the modules that need the Prefect server or the sample run through Prefect are
 marked `xdist_group("prefect")` and all run in one worker: one server and one sample run per suite.
-Modules with an expensive module fixture (rendered reports) are each a group of their own.
+Modules with an expensive module fixture (rendered reports) are each a group of their own. Mark
+whole modules only: xdist names a test marked in two places after both groups (a group of its own).
 """
 
 from __future__ import annotations
