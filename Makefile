@@ -24,8 +24,10 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/balloons run
 
+# Two xdist workers (most tests wait on subprocesses, servers or disk); PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check src flows tests bench

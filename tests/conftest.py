@@ -1,4 +1,11 @@
-"""Shared fixtures: a validation context with a fixed clock, and small raw trees in tmp dirs."""
+"""Shared fixtures: a validation context with a fixed clock, and small raw trees in tmp dirs.
+
+`make test` runs the suite in two pytest-xdist workers (`--dist loadgroup`). Session fixtures start
+once per worker, so the modules that need the Prefect server or the sample run through Prefect are
+marked `xdist_group("prefect")` and all run in one worker: one server and one sample run per suite.
+Modules with an expensive module fixture (rendered reports) are each a group of their own. Mark
+whole modules only: xdist names a test marked in two places after both groups (a group of its own).
+"""
 
 from __future__ import annotations
 
@@ -200,11 +207,15 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
 
 @pytest.fixture(scope="session")
 def prefect_harness(prefect_server: PrefectServer) -> Iterator[None]:
-    """Flows called in this process (CLI runner) report to the session's real server."""
+    """Flows called in this process (CLI runner) report to the session's real server.
+
+    Without flow-run heartbeats: Prefect's heartbeat thread sleeps in one-second steps and every
+    flow joins it on exit, so each of a run's 4-5 (sub)flows waited up to a second for nothing
+    (nothing here watches heartbeats; served and worker runs in subprocesses keep Prefect's default)."""
     from prefect.logging.handlers import APILogWorker
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings({PREFECT_API_URL: prefect_server.url}):
+    with temporary_settings({PREFECT_API_URL: prefect_server.url, "flows.heartbeat_frequency": None}):
         yield
         APILogWorker.drain_all(timeout=5)  # the last run logs reach the server before it stops
 

@@ -10,11 +10,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import PrefectServer, SampleRun
 from conftest import cli_process as balloons
+from pypdf import PdfReader
 
 from balloons import lake
 from balloons.lake.storage import local
 from balloons.samples import shipped as sample
 from flows.cli import cli
+
+pytestmark = pytest.mark.xdist_group("prefect")  # see conftest.py
 
 COMMANDS = sorted(cli.commands)
 
@@ -88,6 +91,7 @@ def test_runs_through_the_cli_while_an_analyst_reads(sample_run_copy: Path) -> N
 
 READER = """
 import select, sys, duckdb
+
 path = sys.argv[1]
 held = duckdb.connect(path, read_only=True)
 queries = errors = 0
@@ -107,6 +111,20 @@ while True:
         break  # (the short wait leaves the runs some CPU on a small machine)
 print(queries, errors)
 """
+
+
+@pytest.mark.slow
+def test_cli_allow_empty_renders_the_empty_month(sample_run_copy: Path) -> None:
+    """Through the report flow (the session's Prefect server), on a copy of the sample run whose
+    reports are all current: the empty month is rendered, and nothing else is touched."""
+    data = sample_run_copy
+    before = {p.name: p.stat().st_mtime_ns for p in (data / "reports").glob("*.pdf")}
+    result = CliRunner().invoke(cli, ["report", "--month", "2024-01", "--allow-empty", "--data-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    after = {p.name: p.stat().st_mtime_ns for p in (data / "reports").glob("*.pdf")}
+    assert {name for name in after if before.get(name) != after[name]} == {"2024-01.pdf"}
+    texts = [page.extract_text() for page in PdfReader(data / "reports" / "2024-01.pdf").pages]
+    assert "No incursions recorded in January 2024" in texts[1]
 
 
 # --- one-line errors, refused before Prefect starts ------------------------------------------

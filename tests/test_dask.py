@@ -22,6 +22,8 @@ from balloons.samples import shipped as sample
 from balloons.status import read_run_status
 from flows.cli import cli
 
+pytestmark = pytest.mark.xdist_group("prefect")  # see conftest.py
+
 LINEAGE = {"run_id", "ingested_at", "last_ingest", "fingerprint", "lake_files"}
 
 

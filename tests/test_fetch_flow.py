@@ -26,6 +26,8 @@ from balloons import warehouse
 from balloons.status import read_run_status
 from flows.cli import cli
 
+pytestmark = pytest.mark.xdist_group("prefect")  # see conftest.py
+
 HEADER = "detected_at,balloons,kind,municipality,lat,lon,source,source_id\n"
 ROWS = [
     "2025-10-04T21:10:00+03:00,3,balloon,Vilniaus r.,54.70,25.50,LRT,LRT-1\n",
@@ -77,6 +79,7 @@ def count(root: Path, sql: str) -> int:
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BALLOONS_FETCH_RETRIES", "0")
+    monkeypatch.setenv("BALLOONS_REPORT_WORKERS", "1")  # these runs test fetching: draw here, start no processes
     monkeypatch.setenv("LRT_TOKEN", TOKEN)
     monkeypatch.delenv("BALLOONS_SOURCES", raising=False)
 

@@ -19,6 +19,8 @@ from balloons.status import read_run_status
 from flows.cli import cli
 from flows.deploy import NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly_schedule
 
+pytestmark = pytest.mark.xdist_group("prefect")  # see conftest.py
+
 REPO = Path(__file__).resolve().parents[1]
 VILNIUS = ZoneInfo("Europe/Vilnius")
 
@@ -136,12 +138,21 @@ def test_second_run_refuses_while_the_lock_is_held(served: Path) -> None:
 
 
 @pytest.mark.slow
-def test_failed_build_leaves_old_state_and_rerun_completes(served: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_build_leaves_old_state_and_rerun_completes(
+    tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three runs on a small data directory (a built one, a failing build, the rerun)."""
+    served = tmp_path
+    (served / "raw" / "incursions").mkdir(parents=True)
+    (served / "raw" / "incursions" / "first.jsonl").write_text(
+        '{"detected_at": "2025-10-04T21:10:00+03:00", "source": "VSAT", "source_id": "f-1"}\n'
+        '{"detected_at": "2025-10-05T22:40:00+03:00", "source": "VSAT", "source_id": "f-2"}\n'
+    )
+    assert CliRunner().invoke(cli, ["run", "--data-dir", str(served)]).exit_code == 0
     _, before = warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")
-    shutil.copy(
-        REPO / "data" / "raw" / "incursions" / "synthetic" / "vsat" / "2025-10.jsonl",
-        served / "raw" / "incursions" / "copy.jsonl",
-    )  # all duplicates: lake gets a log file
+    assert before == [(2,)]
+    shutil.copy(served / "raw" / "incursions" / "first.jsonl", served / "raw" / "incursions" / "copy.jsonl")
+    # all duplicates: lake gets a log file
     (served / "raw" / "incursions" / "late.jsonl").write_text(
         '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-1"}\n'
     )
@@ -209,21 +220,23 @@ def test_run_logs_carry_library_lines_and_reports_publish_artifacts(sample_run: 
 
 
 @pytest.mark.slow
-def test_an_unwritable_status_file_never_fails_the_run(served: Path) -> None:
-    (served / "status.json").unlink()
-    (served / "status.json").mkdir()  # os.replace onto a directory fails: the run must not
-    (served / "raw" / "incursions" / "late.jsonl").write_text(
+def test_an_unwritable_status_file_never_fails_the_run(tmp_path: Path, prefect_harness: None) -> None:
+    """A whole run on one small file (the sample's size is not what is tested here)."""
+    (tmp_path / "status.json").mkdir()  # os.replace onto a directory fails: the run must not
+    (tmp_path / "raw" / "incursions").mkdir(parents=True)
+    (tmp_path / "raw" / "incursions" / "late.jsonl").write_text(
         '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-2"}\n'
     )
-    result = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
+    result = CliRunner().invoke(cli, ["run", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "files read 1 (unchanged" in result.output
-    assert read_run_status(served) == {}
+    assert "files read 1 (unchanged 0)" in result.output and "reports: 2 written" in result.output
+    assert read_run_status(tmp_path) == {}
 
 
 UNPICKLE_AND_VALIDATE = """
 import sys
 from prefect.bundles import _deserialize_bundle_object
+
 flow = _deserialize_bundle_object(open(sys.argv[1]).read())
 ingest = flow.fn.__globals__["ingest_flow"]
 build = flow.fn.__globals__["build_flow"]

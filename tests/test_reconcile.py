@@ -16,6 +16,8 @@ from pypdf import PdfReader
 from balloons import report, warehouse
 from balloons.report import reconcile
 
+pytestmark = pytest.mark.xdist_group("reconcile")  # see conftest.py
+
 
 @pytest.fixture(scope="module")
 def con(sample_root: Path):

@@ -10,7 +10,6 @@ import duckdb
 import matplotlib
 import matplotlib.dates as mdates
 import pytest
-from click.testing import CliRunner
 from conftest import build_warehouse, cli_process, write
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -21,7 +20,8 @@ from pypdf import PdfReader
 from balloons import report, warehouse
 from balloons.errors import ReportError
 from balloons.report import plots
-from flows.cli import cli
+
+pytestmark = pytest.mark.xdist_group("report")  # see conftest.py
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +40,32 @@ def page_texts(path: Path) -> list[str]:
     return [page.extract_text() for page in PdfReader(path).pages]
 
 
+class Rendered:
+    """The sample's reports, each rendered once for the module: the tests that only read a PDF
+    share it (rendering one takes seconds). Tests that change or re-render render their own."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, rctx: report.ReportContext, out: Path) -> None:
+        self.con, self.rctx, self.out = con, rctx, out
+        self.paths: dict[str, Path] = {}
+
+    def __call__(self, period: str) -> Path:
+        if period not in self.paths:
+            if len(period) == len("YYYY"):
+                self.paths[period] = report.render_year(self.con, period, self.out, self.rctx)
+            else:
+                self.paths[period] = report.render_month(self.con, period, self.out, self.rctx)
+        return self.paths[period]
+
+
+@pytest.fixture(scope="module")
+def rendered(con, rctx, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    return Rendered(con, rctx, tmp_path_factory.mktemp("reports"))
+
+
 @pytest.mark.parametrize("month", ["2025-10", "2025-11"])
-def test_month_report_pages_and_numbers_match_the_warehouse(tmp_path: Path, con, rctx, month: str) -> None:
-    path = report.render_month(con, month, tmp_path, rctx)
-    assert path == tmp_path / f"{month}.pdf"
+def test_month_report_pages_and_numbers_match_the_warehouse(rendered: Rendered, con, month: str) -> None:
+    path = rendered(month)
+    assert path == rendered.out / f"{month}.pdf"
     texts = page_texts(path)
     assert len(texts) == 6
     incursions, balloons = con.execute(
@@ -75,19 +97,19 @@ def test_month_report_pages_and_numbers_match_the_warehouse(tmp_path: Path, con,
     assert "Europe/Vilnius" in summary and "Data last ingested" in summary
 
 
-def test_october_shows_71(tmp_path: Path, con, rctx) -> None:
-    texts = page_texts(report.render_month(con, "2025-10", tmp_path, rctx))
+def test_october_shows_71(rendered: Rendered) -> None:
+    texts = page_texts(rendered("2025-10"))
     assert "71" in texts[0] and "peak 2025-10: 71 records" in texts[5]
 
 
-def test_rerender_is_byte_identical(tmp_path: Path, con, rctx) -> None:
-    first = report.render_month(con, "2025-10", tmp_path / "a", rctx).read_bytes()
-    second = report.render_month(con, "2025-10", tmp_path / "b", rctx).read_bytes()
+def test_rerender_is_byte_identical(tmp_path: Path, con, rctx, rendered: Rendered) -> None:
+    first = rendered("2025-10").read_bytes()  # rendered earlier in this process, into another folder
+    second = report.render_month(con, "2025-10", tmp_path, rctx).read_bytes()
     assert first == second
 
 
-def test_fonts_are_truetype_not_type3(tmp_path: Path, con, rctx) -> None:
-    reader = PdfReader(report.render_month(con, "2025-10", tmp_path, rctx))
+def test_fonts_are_truetype_not_type3(rendered: Rendered) -> None:
+    reader = PdfReader(rendered("2025-10"))
     subtypes = set()
     for page in reader.pages:
         fonts = page["/Resources"].get("/Font", {})
@@ -97,21 +119,21 @@ def test_fonts_are_truetype_not_type3(tmp_path: Path, con, rctx) -> None:
     assert subtypes <= {"/TrueType", "/Type0"}
 
 
-def test_empty_month_still_renders_and_says_so(tmp_path: Path, con, rctx) -> None:
-    texts = page_texts(report.render_month(con, "2025-03", tmp_path, rctx))
+def test_empty_month_still_renders_and_says_so(rendered: Rendered) -> None:
+    texts = page_texts(rendered("2025-03"))
     assert len(texts) == 6
     assert "No airport closures in March 2025" in texts[0]
     assert "No incursions recorded in March 2025" in texts[1]
 
 
-def test_month_without_closures(tmp_path: Path, con, rctx) -> None:
-    texts = page_texts(report.render_month(con, "2025-07", tmp_path, rctx))
+def test_month_without_closures(rendered: Rendered) -> None:
+    texts = page_texts(rendered("2025-07"))
     assert "No airport closures in July 2025" in texts[4]
     assert "18 incursion records" in texts[1]
 
 
-def test_yearly_report(tmp_path: Path, con, rctx) -> None:
-    texts = page_texts(report.render_year(con, "2025", tmp_path, rctx))
+def test_yearly_report(rendered: Rendered, con) -> None:
+    texts = page_texts(rendered("2025"))
     assert len(texts) == 4
     ((flights, passengers),) = con.execute(
         "select sum(flights_affected), sum(passengers_affected) from monthly_impact where month like '2025-%'"
@@ -127,17 +149,17 @@ def test_bad_month_is_refused(tmp_path: Path, con, rctx, bad: str) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_rendering_in_processes_gives_the_same_files_in_order(tmp_path: Path, sample_root: Path) -> None:
+def test_rendering_in_processes_gives_the_same_files_in_order(
+    tmp_path: Path, sample_root: Path, rendered: Rendered
+) -> None:
     months = ["2025-09", "2025-10", "2025-11"]
     options = {"timezone": "Europe/Vilnius", "radius_km": 30}
-    alone = report.render_all(
-        sample_root / "warehouse.duckdb", months, ["2025"], tmp_path / "one", workers=1, **options
-    )
     shared = report.render_all(
         sample_root / "warehouse.duckdb", months, ["2025"], tmp_path / "two", workers=2, **options
     )
     assert [p.name for p in shared] == ["2025-09.pdf", "2025-10.pdf", "2025-11.pdf", "2025.pdf"]
     assert [p.parent.name for p in shared] == ["two"] * 4
+    alone = [rendered(period) for period in [*months, "2025"]]  # the same documents drawn in this process
     assert [p.read_bytes() for p in shared] == [p.read_bytes() for p in alone]
 
 
@@ -151,20 +173,6 @@ def test_cli_refuses_an_empty_month_in_one_line_before_prefect(sample_root: Path
     assert not (sample_root / "reports" / "2024-01.pdf").exists()
 
 
-@pytest.mark.slow
-def test_cli_allow_empty_renders_the_empty_month(sample_run_copy: Path) -> None:
-    """Through the report flow (the session's Prefect server), on a copy of the sample run whose
-    reports are all current: the empty month is rendered, and nothing else is touched."""
-    data = sample_run_copy
-    before = {p.name: p.stat().st_mtime_ns for p in (data / "reports").glob("*.pdf")}
-    result = CliRunner().invoke(cli, ["report", "--month", "2024-01", "--allow-empty", "--data-dir", str(data)])
-    assert result.exit_code == 0, result.output
-    after = {p.name: p.stat().st_mtime_ns for p in (data / "reports").glob("*.pdf")}
-    assert {name for name in after if before.get(name) != after[name]} == {"2024-01.pdf"}
-    texts = page_texts(data / "reports" / "2024-01.pdf")
-    assert "No incursions recorded in January 2024" in texts[1]
-
-
 # --- charts a reader can trust ---------------------------------------------------------------------------
 
 
@@ -173,9 +181,9 @@ def tokens(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("month", ["2025-10", "2025-11", "2025-12"])
-def test_closure_labels_never_merge(tmp_path: Path, con, rctx, month: str) -> None:
+def test_closure_labels_never_merge(rendered: Rendered, con, month: str) -> None:
     """December's 9 and 6 once printed as "96", November's 22 and 5 as one blot."""
-    page = tokens(page_texts(report.render_month(con, month, tmp_path, rctx))[4])
+    page = tokens(page_texts(rendered(month))[4])
     flights = [
         f
         for (f,) in con.execute(
@@ -238,8 +246,8 @@ def test_largest_closure_at_the_month_edge_keeps_its_label_inside() -> None:
     assert frame.x0 <= box.x0 and box.x1 <= frame.x1
 
 
-def test_trend_counts_have_whole_ticks_and_an_empty_passenger_panel_says_so(tmp_path: Path, con, rctx) -> None:
-    texts = page_texts(report.render_month(con, "2025-07", tmp_path, rctx))
+def test_trend_counts_have_whole_ticks_and_an_empty_passenger_panel_says_so(rendered: Rendered) -> None:
+    texts = page_texts(rendered("2025-07"))
     for page in (texts[1], texts[2], texts[4], texts[5]):
         assert not [t for t in tokens(page) if re.fullmatch(r"\d+\.\d+", t)], page
     assert "No data: no airport closures through July 2025" in texts[5]
@@ -257,9 +265,9 @@ def test_trend_keeps_cumulative_balloons_off_the_monthly_axis(con, rctx) -> None
     assert fig.axes[1].get_lines()[0].get_ydata()[-1] == 315 - 35  # June..November
 
 
-def test_yearly_trend_highlights_the_peak_month(tmp_path: Path, con, rctx) -> None:
+def test_yearly_trend_highlights_the_peak_month(rendered: Rendered, con, rctx) -> None:
     assert report.peak_month(report.trend_rows(con, "2025-12"), "2025") == "2025-10"
-    texts = page_texts(report.render_year(con, "2025", tmp_path, rctx))
+    texts = page_texts(rendered("2025"))
     assert "peak month of 2025" in texts[3] and "this report's month" not in texts[3]
     with matplotlib.rc_context(report.RC):
         fig = report.trend_page(con, "2025-12", rctx, "2025", year="2025")
@@ -268,8 +276,8 @@ def test_yearly_trend_highlights_the_peak_month(tmp_path: Path, con, rctx) -> No
     assert span.get_x() + span.get_width() / 2 == pytest.approx(months.index("2025-10"))
 
 
-def test_map_draws_airports_above_points_with_a_size_key(tmp_path: Path, con, rctx) -> None:
-    texts = page_texts(report.render_month(con, "2025-10", tmp_path, rctx))
+def test_map_draws_airports_above_points_with_a_size_key(rendered: Rendered, rctx) -> None:
+    texts = page_texts(rendered("2025-10"))
     assert "1 balloon" in texts[3] and "balloons" in texts[3] and "airport" in texts[3]
     fig = Figure(figsize=report.PAGE)
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
@@ -300,12 +308,12 @@ def lowest_text(path: Path, page: int) -> float:
 
 
 @pytest.mark.parametrize(("month", "page"), [("2025-10", 0), ("2025-12", 0)])
-def test_summary_page_is_not_a_third_empty(tmp_path: Path, con, rctx, month: str, page: int) -> None:
-    assert lowest_text(report.render_month(con, month, tmp_path, rctx), page) < 1 / 3
+def test_summary_page_is_not_a_third_empty(rendered: Rendered, month: str, page: int) -> None:
+    assert lowest_text(rendered(month), page) < 1 / 3
 
 
-def test_yearly_pages_are_not_a_third_empty(tmp_path: Path, con, rctx) -> None:
-    path = report.render_year(con, "2025", tmp_path, rctx)
+def test_yearly_pages_are_not_a_third_empty(rendered: Rendered) -> None:
+    path = rendered("2025")
     assert all(lowest_text(path, page) < 1 / 3 for page in range(4))
 
 
@@ -324,10 +332,10 @@ def test_sample_rows_are_marked_synthetic_by_their_raw_folder(con) -> None:
     assert report.synthetic_tables(con, "2025-12") == ["incursions", "flights"]
 
 
-def test_summary_says_when_figures_are_synthetic(tmp_path: Path, con, rctx) -> None:
-    texts = page_texts(report.render_month(con, "2025-10", tmp_path, rctx))
+def test_summary_says_when_figures_are_synthetic(rendered: Rendered) -> None:
+    texts = page_texts(rendered("2025-10"))
     assert "Synthetic data: the incursions and flights behind these figures are synthetic" in texts[0]
-    assert "Synthetic data" in page_texts(report.render_year(con, "2025", tmp_path, rctx))[0]
+    assert "Synthetic data" in page_texts(rendered("2025"))[0]
 
 
 def test_observed_data_carries_no_synthetic_warning(tmp_path: Path, ctx) -> None:

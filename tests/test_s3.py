@@ -19,6 +19,8 @@ from balloons.samples import shipped as sample
 from balloons.settings import load_settings
 from flows.cli import cli
 
+pytestmark = pytest.mark.xdist_group("prefect")  # see conftest.py
+
 
 def objects(bucket: str) -> dict[str, tuple[str, int]]:
     client = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
@@ -85,6 +87,7 @@ def _run_with_an_s3_lake(tmp_path: Path, s3_env: str, keep: Keep) -> None:
 UPLOAD = r"""
 import os, signal, sys
 from balloons.lake import storage
+
 store = storage.s3(sys.argv[1], env=os.environ)
 stream = store.fs.open_output_stream(store.path("incursions", "month=2025-10", "data.parquet"))
 stream.write(os.urandom(12 * 1024 * 1024))  # several multipart parts are on their way

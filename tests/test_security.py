@@ -17,6 +17,8 @@ from balloons.ingest import ingest
 from balloons.lake.storage import local
 from flows.cli import cli
 
+pytestmark = pytest.mark.xdist_group("prefect")  # see conftest.py
+
 INJECTIONS = [
     "2025-10'; DROP TABLE closures; --",
     "2025-10 OR 1=1",
@@ -179,6 +181,7 @@ def leaky_render_all(warehouse_path, months, years, out_dir, **options):
 
 report.render_all = leaky_render_all
 from flows.cli import main
+
 sys.argv = ["balloons", *args]
 main()
 """

@@ -25,7 +25,7 @@ from balloons.status import read_run_status
 
 REPO = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect")]  # see conftest.py
 
 # October 2025 only (3 of the sample's 20 files): every stage runs, and only two PDFs are rendered
 OCTOBER = (
