@@ -1,6 +1,7 @@
-"""Where ingest spends its time: py-spy samples a bulk ingest, and the samples are summarised by
-the innermost line of balloons code on each stack (the statement that called into DuckDB, Arrow or
-Parquet). Writes bench/profile.md.
+"""Where ingest spends its time: py-spy samples `balloons ingest` of the bench's local-time flights
+file (bench/generate.py), as a user runs it, and the samples are summarised by the innermost line
+of balloons code on each stack (the statement that called into DuckDB, Arrow or Parquet). Writes
+bench/profile.md.
 
     python -m bench.profile_ingest [--rows N]
 """
@@ -10,25 +11,16 @@ from __future__ import annotations
 import argparse
 import collections
 import linecache
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from balloons.samples import scale
+from bench import generate
 
 REPO = Path(__file__).resolve().parents[1]
-CHILD = """
-import sys
-from datetime import UTC, datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
-import airportsdata
-from balloons.ingest import ingest
-from balloons.ingest.validate import Context
-ctx = Context(zone=ZoneInfo("Europe/Vilnius"), airports=airportsdata.load("ICAO"), now=datetime.now(UTC))
-ingest(Path(sys.argv[1]) / "raw", Path(sys.argv[1]) / "lake", ctx=ctx, run_id="profile")
-"""
+BIN = Path(sys.executable).parent
 
 
 def innermost_balloons_frame(stack: str) -> str:
@@ -64,9 +56,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        scale.write(work / "raw", args.rows)
+        generate.write(work / "raw" / "flights" / "bench" / "local.csv", args.rows, utc=False)
         folded = work / "profile.txt"
-        spy = Path(sys.executable).parent / "py-spy"
+        spy = BIN / "py-spy"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BALLOONS_") and k != "PREFECT_API_URL"}
         subprocess.run(
             [
                 str(spy),
@@ -79,19 +72,21 @@ def main() -> None:
                 "-o",
                 str(folded),
                 "--",
-                sys.executable,
-                "-c",
-                CHILD,
+                str(BIN / "balloons"),
+                "ingest",
+                "--data-dir",
                 str(work),
             ],
             check=True,
             capture_output=True,
+            env=env,
         )
         rows = summarise(folded, args.top)
     lines = [
-        f"# Ingest profile: {args.rows:,} flights (py-spy, 200 Hz)\n",
+        f"# Ingest profile: `balloons ingest` of {args.rows:,} local-time flights (py-spy, 200 Hz)\n",
         "Each row is the innermost line of balloons code on the sampled stacks, so time spent inside "
-        "DuckDB, Arrow or Parquet counts against the line that called it. "
+        "DuckDB, Arrow or Parquet counts against the line that called it; samples of every thread "
+        "count, so work done in two threads at once counts twice. "
         "Regenerate with `python -m bench.profile_ingest`.\n",
         "| share | where | code |",
         "|---|---|---|",
