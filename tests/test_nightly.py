@@ -138,10 +138,9 @@ def test_second_run_refuses_while_the_lock_is_held(served: Path) -> None:
 
 
 @pytest.mark.slow
-def test_failed_build_leaves_old_state_and_rerun_completes(
-    tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Three runs on a small data directory (a built one, a failing build, the rerun)."""
+def test_failed_build_leaves_old_state_and_rerun_completes(tmp_path: Path, prefect_harness: None) -> None:
+    """Three runs on a small data directory: a built one; one whose build meets a damaged lake
+    file (a real failure, nothing patched); the rerun once the file is gone."""
     served = tmp_path
     (served / "raw" / "incursions").mkdir(parents=True)
     (served / "raw" / "incursions" / "first.jsonl").write_text(
@@ -157,23 +156,20 @@ def test_failed_build_leaves_old_state_and_rerun_completes(
         '{"detected_at": "2025-12-20T22:00:00+02:00", "source": "VSAT", "source_id": "late-1"}\n'
     )
 
-    def broken(*args: object, **kwargs: object) -> dict[str, int]:
-        raise OSError("disk full while building")
+    damaged = served / "lake" / "ingest_log" / "zz-damaged.parquet"
+    damaged.write_bytes(b"not parquet at all " * 20)  # ingest never reads the log; the build does
 
     previous = read_run_status(served)
-    monkeypatch.setattr(warehouse, "build", broken)
     failed = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
     assert failed.exit_code == 1
-    assert failed.stderr.splitlines() == [
-        "Error: disk full while building. Fix the cause (disk space, permissions) "
-        "and run again; 'balloons status' shows the last run."
-    ]
+    (line,) = failed.stderr.splitlines()
+    assert line.startswith(f"Error: Cannot read {damaged}: ")  # one line naming the file at fault
     assert read_run_status(served)["outcome"] == "failed"
-    assert "disk full" in read_run_status(served)["error"]
+    assert str(damaged) in read_run_status(served)["error"]
     assert read_run_status(served)["run_id"] not in (None, previous["run_id"])  # this run's id, not the last's
     assert read_run_status(served)["summary"] is None  # nor the last run's summary
     assert warehouse.query(served / "warehouse.duckdb", "select count(*) from incursions")[1] == before
-    monkeypatch.undo()
+    damaged.unlink()
 
     rerun = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
     assert rerun.exit_code == 0, rerun.output
