@@ -76,7 +76,7 @@ def quarantine_row(raw: RawFile, line: int | None, reason: str, record: str) -> 
 
 def combine(con: duckdb.DuckDBPyConnection, table: str, numbers: list[int]) -> None:
     """The view `decoded` of `table`: the decoded records of the run's files `numbers`, each file
-    being a table `decoded_<number>` made by `decode`."""
+    being a view `decoded_<number>` made by `decode`."""
     names = ", ".join(f"{name}" for name in (*STAGING_COLUMNS, "_file", *COLUMNS[table]))
     parts = " union all ".join(f"select {names} from decoded_{number}" for number in numbers)
     con.execute(f"create or replace temp view decoded as {parts}")
@@ -85,7 +85,7 @@ def combine(con: duckdb.DuckDBPyConnection, table: str, numbers: list[int]) -> N
 def decode(
     con: duckdb.DuckDBPyConnection, raw: RawFile, number: int, *, limits: Limits, airports: Any, work: Path
 ) -> Decoded:
-    """The records of `raw`, the run's file `number`, as the table `decoded_<number>` in `con`;
+    """The records of `raw`, the run's file `number`, as the view `decoded_<number>` in `con`;
     `work` is a folder for inflated copies. Positions (`_pos`) are unique across the files of a run."""
     fmt = rawfile.file_format(raw.path)
     if raw.size_bytes == 0 and raw.location.stat().st_size == 0:
@@ -149,10 +149,21 @@ def _plain_csv(
     # (read_csv drops one trailing delimiter; longer rows are rejected with their line).
     extra = width + 2
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(extra))
+    every = ", ".join(f"c{i}" for i in range(extra))
+    given = " + ".join(f"(c{i} is not null)::int" for i in range(extra))
+    # a row of blank fields is not a record at all
+    blank = f"trim(concat_ws('', {every}), ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) = ''"
+    long = (
+        f"octet_length(concat_ws($delim, {every})) > {limits.line_bytes}"
+        if limits.line_bytes < MIN_LINE_BYTES
+        else "false"
+    )
+    # What each row is (its field count, blank or not, too long or not) is worked out as it is
+    # read, in the same parallel pass: the views below then only filter on it.
     con.execute(
         f"""
         create or replace temp table csv_rows_{number} as
-        select * from read_csv(
+        select *, {given} as _given, {blank} as _blank, {long} as _long from read_csv(
             $path, columns = {{{columns}}}, header = false, skip = 1, delim = $delim, quote = '', escape = '',
             auto_detect = false, null_padding = true, nullstr = $nul, ignore_errors = true, store_rejects = true,
             rejects_table = 'csv_rejects_{number}', rejects_scan = 'csv_scans_{number}', max_line_size = $line_bytes
@@ -166,11 +177,7 @@ def _plain_csv(
     if encoding and encoding[0]:
         log.info("file=%s is read record by record: it is not UTF-8", raw.path)
         return None
-    given = " + ".join(f"(csv_rows.c{i} is not null)::int" for i in range(extra))
-    every = ", ".join(f"csv_rows.c{i}" for i in range(extra))
-    blank = f"trim(concat_ws('', {every}), ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) = ''"
     text = "concat_ws($delim, " + ", ".join(f"csv_rows.c{i}" for i in range(extra)) + ")"
-    long = f"octet_length({text}) > {limits.line_bytes}" if limits.line_bytes < MIN_LINE_BYTES else "false"
     rejected = con.execute(f"select count(*) from csv_rejects_{number}").fetchone()
     # A kept row's line: its position, plus the header, plus the rejected lines before it.
     line = "csv_rows.rowid + 2"
@@ -190,15 +197,14 @@ def _plain_csv(
         )
         line += " + coalesce(csv_rejected.n, 0)"
         join = f"asof left join csv_rejected_{number} as csv_rejected on csv_rows.rowid >= csv_rejected.kept_before"
-    # A row of blank fields is not a record at all.
     con.execute(
         f"""
         create or replace temp view numbered_{number} as
-        select csv_rows.*, csv_rows.rowid as _row, {line} as _line, {given} as _given, {long} as _long
+        select csv_rows.*, csv_rows.rowid as _row, {line} as _line
         from csv_rows_{number} as csv_rows
         {join}
-        where not ({blank})
-        """.replace("$delim", "'" + delimiter.replace("'", "''") + "'")
+        where not csv_rows._blank
+        """
     )
     fields = ", ".join(
         f"nullif(csv_rows.c{positions[name]}, '') as {name}" if name in positions else f"null::varchar as {name}"
@@ -207,7 +213,7 @@ def _plain_csv(
     comma = "true" if delimiter == ";" else "false"
     con.execute(
         f"""
-        create or replace temp table decoded_{number} as
+        create or replace temp view decoded_{number} as
         select
             {number << POS_BITS} + csv_rows._row as _pos,
             {number}::integer as _file,
@@ -250,8 +256,6 @@ def _plain_csv(
     bad.sort(key=lambda q: q["source_line"])
     count = con.execute(f"select count(*) from decoded_{number}").fetchone()
     read = (count[0] if count else 0) + len(bad)
-    # what read_csv gave is in decoded_<number> now: its memory goes back to the engine
-    con.execute(f"drop view numbered_{number}; drop table csv_rows_{number}")
     if target != raw.location:
         target.unlink(missing_ok=True)
     pairs = [
