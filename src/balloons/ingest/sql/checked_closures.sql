@@ -13,10 +13,7 @@ select
     _raw,
     coalesce(
         _too_long,
-        case
-            when airport is null then 'airport is missing'
-            when zone is null then 'airport ' || quoted(airport) || ' is not a known ICAO airport code'
-        end,
+        airport_reason(airport, zone),
         closed_from_reason,
         closed_until_reason,
         case when closed_until_utc <= closed_from_utc then 'closed_until is not after closed_from' end,

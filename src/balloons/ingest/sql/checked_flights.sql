@@ -18,10 +18,7 @@ select
     _raw,
     coalesce(
         _too_long,
-        case
-            when airport is null then 'airport is missing'
-            when zone is null then 'airport ' || quoted(airport) || ' is not a known ICAO airport code'
-        end,
+        airport_reason(airport, zone),
         case when flight_number is null then 'flight_number is missing' end,
         count_reason('seats', seats, 0, {max_seats}),
         count_reason('passengers', passengers, 0, {max_seats}),

@@ -66,6 +66,13 @@ create or replace temp macro number_reason(name, v, comma) as
 
 create or replace temp macro number_value(v, comma) as try_cast(decimal_text(v, comma) as double);
 
+-- An airport must be given and known (`zone`: its zone from the airports table, null when unknown).
+create or replace temp macro airport_reason(airport, zone) as
+    case
+        when airport is null then 'airport is missing'
+        when zone is null then 'airport ' || quoted(airport) || ' is not a known ICAO airport code'
+    end;
+
 -- One of `allowed` (any case); `fallback` when absent (null: the value is required).
 create or replace temp macro choice_reason(name, v, allowed, fallback) as
     case
