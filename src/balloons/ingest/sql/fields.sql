@@ -16,9 +16,10 @@ select
     {zone} as zone
 from decoded
 left join (
-    -- each distinct airport text once, not every record's
+    -- each distinct airport text once, not every record's (no scan at all for a table without
+    -- an airport: its `{airport}` is a null constant)
     select given.airport, airports.zone
-    from (select distinct {airport} as airport from decoded) as given
+    from (select distinct {airport} as airport from decoded where {airport} is not null) as given
     join airports
         on airports.icao = upper(txt(given.airport))
 ) as airports

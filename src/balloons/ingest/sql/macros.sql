@@ -1,6 +1,6 @@
--- Value rules shared by the validation models (fields.sql, instants.sql, checked_<table>.sql). Every check returns
--- the quarantine reason, or null when the value passes; a model's reason is the first non-null
--- check in its order. `{field_chars}` and `{number_digits}` are the BALLOONS_MAX_* limits,
+-- Value rules shared by the validation models (fields.sql, instants.sql, checked_<table>.sql).
+-- Every check returns the quarantine reason, or null when the value passes; a model's reason is
+-- the first non-null check in its order. `{field_chars}` and `{number_digits}` are the BALLOONS_MAX_* limits,
 -- substituted as numbers by the engine before these macros are created.
 
 -- Text as a value: surrounding ASCII whitespace dropped, empty means absent. (Most values have
