@@ -1,6 +1,10 @@
 """A reader process queries the warehouse and the lake in a loop during 10 rebuilds: no errors,
 and every answer is the old state or the new one, never a mix. The reader and the test hand over
-by lines on its stdin and stdout, so each state is surely read (no sleeps, no timing luck)."""
+by lines on its stdin and stdout, so each state is surely read (no sleeps, no timing luck).
+
+The lake is read with pyarrow, which opens each file once per read. DuckDB's `read_parquet` opens a
+file by path more than once in one query, so a file replaced in between fails that query with a
+decoding error (about 1 in 100 reads of a file replaced in a tight loop; docs/warehouse.md says so)."""
 
 from __future__ import annotations
 
@@ -26,7 +30,8 @@ STABLE = HEADER + "2025-09-01T22:00,5,Vilniaus r.,54.7,25.5,NKVC,s1\n"
 
 READER = r"""
 import json, select, sys, duckdb
-warehouse, lake_glob = sys.argv[1], sys.argv[2]
+import pyarrow.compute as pc, pyarrow.dataset as ds
+warehouse, lake_folder = sys.argv[1], sys.argv[2]
 answers, errors = [], []
 
 def ask():
@@ -37,8 +42,8 @@ def ask():
             "(select sum(incursions) from monthly_incursions), (select sum(balloons) from monthly_incursions)"
         ).fetchone()])
         con.close()
-        answers.append(["lake", *duckdb.execute(
-            "select count(*), sum(balloons) from read_parquet(?, hive_partitioning = true)", [lake_glob]).fetchone()])
+        lake = ds.dataset(lake_folder, format="parquet", partitioning="hive").to_table(columns=["balloons"])
+        answers.append(["lake", lake.num_rows, pc.sum(lake.column("balloons")).as_py()])
     except Exception as exc:
         errors.append(repr(exc))
 
@@ -71,7 +76,7 @@ def test_reader_sees_old_or_new_state_during_rebuilds(tmp_path: Path, ctx) -> No
 
     publish("old", 0)
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(target), str(tmp_path / "lake" / "incursions" / "*" / "*.parquet")],
+        [sys.executable, "-c", READER, str(target), str(tmp_path / "lake" / "incursions")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
