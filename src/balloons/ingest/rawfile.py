@@ -31,6 +31,8 @@ from balloons.settings import Settings
 log = logging.getLogger(__name__)
 
 FORMATS = (".csv", ".csv.gz", ".json", ".jsonl", ".ndjson", ".notam")
+ASCII_SPACE = " \t\n\x0b\x0c\r"
+"""The whitespace a value is trimmed of (as the `txt` macro of `sql/macros.sql` does)."""
 
 
 RATIO_FLOOR = 16 << 20
@@ -217,8 +219,9 @@ def csv_header(row: list[str], *, name: str) -> list[str]:
 
 
 def csv_record(line: int, row: list[str], header: list[str], delimiter: str) -> Record | BadRecord | None:
-    """One CSV row as a record; None for a blank row, which is not a record at all."""
-    if not row or all(not value.strip() for value in row):
+    """One CSV row as a record; None for a blank row (every field empty or ASCII whitespace, the
+    rule DuckDB's reader of plain CSV applies too), which is not a record at all."""
+    if not row or all(not value.strip(ASCII_SPACE) for value in row):
         return None
     if len(row) != len(header):
         return BadRecord(
