@@ -170,7 +170,8 @@ def assert_readable_and_clean(root: Path) -> None:
     store = local(lake_dir)
     for table in RECORD_TABLES:
         for path in (lake_dir / table).glob("*/*") if (lake_dir / table).is_dir() else []:
-            assert path.name == "data.parquet", f"temporary file visible to readers: {path}"
+            named = path.name == lake.BASE or (path.name.startswith(lake.APPENDED) and path.suffix == ".parquet")
+            assert named, f"temporary file visible to readers: {path}"
             pq.read_table(path)
         if lake.months(store, table):
             duckdb.sql(

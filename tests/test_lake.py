@@ -164,6 +164,32 @@ def test_recover_puts_back_what_an_uncommitted_run_replaced_and_removes_what_it_
     assert lake.recover(storage.local(tmp_path)) == []  # a second recover has nothing to do
 
 
+def test_appended_files_are_read_with_the_base_folded_by_a_rewrite_and_undone_by_recover(tmp_path: Path) -> None:
+    store = storage.local(tmp_path)
+    lake.write_partition(store, "incursions", "2025-10", incursions(("a", 1, 1)))
+    assert lake.append_partition(store, "incursions", "2025-10", incursions(("b", 2, 2)), undo="r2")
+    assert not lake.append_partition(store, "incursions", "2025-10", INCURSIONS.empty_table(), undo="r2")
+    lake.commit(store, "r2")
+    assert files(tmp_path) == {"incursions/month=2025-10/data.parquet", "incursions/month=2025-10/add-r2.parquet"}
+    assert lake.months(store, "incursions") == ["2025-10"]
+    assert [p.rpartition("/")[2] for p in lake.partition_files(store, "incursions")] == [
+        "data.parquet",
+        "add-r2.parquet",
+    ]
+    assert sorted(lake.read_partition(store, "incursions", "2025-10").column("event_id").to_pylist()) == ["a", "b"]
+
+    lake.append_partition(store, "incursions", "2025-10", incursions(("c", 3, 3)), undo="r3")
+    assert lake.recover(store) == ["r3"]  # an appended file of a run that did not commit goes
+    assert sorted(lake.read_partition(store, "incursions", "2025-10").column("event_id").to_pylist()) == ["a", "b"]
+
+    assert lake.write_partition(store, "incursions", "2025-10", incursions(("a", 1, 1), ("b", 2, 2)), undo="r4")
+    assert files(tmp_path) - {f for f in files(tmp_path) if f.startswith(lake.UNDO)} == {
+        "incursions/month=2025-10/data.parquet"
+    }  # a rewrite folds the appended files into the base file
+    assert lake.recover(store) == ["r4"]  # and undoing it brings them back
+    assert files(tmp_path) == {"incursions/month=2025-10/data.parquet", "incursions/month=2025-10/add-r2.parquet"}
+
+
 def test_a_committed_run_stands_and_leaves_no_journal(tmp_path: Path) -> None:
     lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 1)))
     lake.write_partition(storage.local(tmp_path), "incursions", "2025-10", incursions(("a", 1, 2)), undo="r2")

@@ -149,6 +149,50 @@ def test_forget_through_the_cli(tmp_path: Path, ctx: Context) -> None:
     assert again.exit_code == 1 and again.output.startswith("Error: No delivered raw file matches")
 
 
+def month_files(root: Path, folder: str) -> list[str]:
+    return sorted(p.name for p in (root / "lake" / folder).iterdir())
+
+
+def test_new_keys_in_a_held_month_are_appended_and_a_change_rewrites_the_month(
+    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    october = "flights/month=2025-10"
+    write(tmp_path, "flights/d1.csv", FLT + "EYVI,arrival,FR1,2025-10-04T22:30,operated\n")
+    run(tmp_path, ctx, 1)
+    write(tmp_path, "flights/d2.csv", FLT + "EYVI,arrival,FR2,2025-10-05T22:30,operated\n")
+    assert run(tmp_path, ctx, 2).partitions_written == [october]
+    # the month is not rewritten: this run's rows are a file of their own, in both datasets
+    assert month_files(tmp_path, october) == month_files(tmp_path, f"contributions/{october}")
+    assert month_files(tmp_path, october) == ["add-r2.parquet", "data.parquet"]
+
+    write(tmp_path, "flights/d3.csv", FLT + "EYVI,arrival,FR1,2025-10-04T22:30,cancelled\n")
+    summary = run(tmp_path, ctx, 3)  # a key the month holds: resolved with it, the month rewritten
+    assert (summary.counts.landed, summary.partitions_written) == (1, [october])
+    assert month_files(tmp_path, october) == month_files(tmp_path, f"contributions/{october}") == ["data.parquet"]
+
+    monkeypatch.setattr(lake, "APPENDED_FILES", 1)
+    write(tmp_path, "flights/d4.csv", FLT + "EYVI,arrival,FR4,2025-10-06T22:30,operated\n")
+    run(tmp_path, ctx, 4)
+    assert month_files(tmp_path, october) == ["add-r4.parquet", "data.parquet"]
+    write(tmp_path, "flights/d5.csv", FLT + "EYVI,arrival,FR5,2025-10-07T22:30,operated\n")
+    run(tmp_path, ctx, 5)  # one appended file is the most: this run folds the month into one file
+    assert month_files(tmp_path, october) == ["data.parquet"]
+
+    write(tmp_path, "flights/d6.csv", FLT + "EYVI,arrival,FR6,2025-10-08T22:30,operated\n")
+    run(tmp_path, ctx, 6)
+    assert forget_path(tmp_path, ctx, 7, "flights/d2.csv") == ["flights/d2.csv"]
+    assert month_files(tmp_path, october) == ["data.parquet"]
+    with tempfile.TemporaryDirectory() as fresh:
+        for name in ("d1", "d3", "d4", "d5", "d6"):
+            write(Path(fresh), f"flights/{name}.csv", (tmp_path / "raw" / "flights" / f"{name}.csv").read_text())
+        run(Path(fresh), ctx, 1)
+        assert state(Path(fresh)) == state(tmp_path)
+    flights = {
+        r[4]: r[6] for r in state(tmp_path)["flights"]
+    }  # (month, id, airport, direction, number, time, status …)
+    assert flights == {"FR1": "cancelled", "FR4": "operated", "FR5": "operated", "FR6": "operated"}
+
+
 # --- property: any history of deliveries, re-deliveries and forgets = a fresh run on the end state --
 
 INCURSIONS = [

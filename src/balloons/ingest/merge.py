@@ -145,16 +145,17 @@ def _derive(
     now: datetime,
     delivery: int,
 ) -> list[str]:
-    """Contributions and current rows of `months` after this run; returns the partitions written."""
+    """Contributions and current rows of `months` after this run; returns the partitions written.
+
+    A month of a table derived by month whose held contributions stay as they are (no file of this
+    run delivered to it before) and share no key with this run's rows is not rewritten: this run's
+    rows are resolved among themselves, and its contributions and current rows are added to the
+    month as files of their own (`lake.append_partition`), up to `lake.APPENDED_FILES` per month.
+    """
     spec = TABLES[table]
-    held = lake.read_contributions(store, table, months)
-    leaving = pc.is_in(held.column("source_file"), pa.array(sorted(gone), pa.string()))
-    changed = {
-        m if m is not None else lake.NO_MONTH for m in pc.unique(held.column("month").filter(leaving)).to_pylist()
-    }
-    kept = held.filter(pc.invert(leaving))
     wanted = [None if m == lake.NO_MONTH else m for m in months]
     fresh = []
+    changed: set[str] = set()
     for parsed in files:
         rows = pa.concat_tables(
             [
@@ -164,6 +165,16 @@ def _derive(
         )
         fresh.append(_contributed(rows, table, run_id=run_id, now=now, delivery=delivery))
         changed |= {m if m is not None else lake.NO_MONTH for m in pc.unique(rows.column("month")).to_pylist()}
+    append = bool(fresh) and by_month(table) and len(months) == 1 and _apart(store, table, months[0], fresh, gone)
+    if append:
+        kept = pa.concat_tables(fresh).slice(0, 0)
+    else:
+        held = lake.read_contributions(store, table, months)
+        leaving = pc.is_in(held.column("source_file"), pa.array(sorted(gone), pa.string()))
+        changed |= {
+            m if m is not None else lake.NO_MONTH for m in pc.unique(held.column("month").filter(leaving)).to_pylist()
+        }
+        kept = held.filter(pc.invert(leaving))
     everything = pa.concat_tables([kept, *fresh]).combine_chunks()
     everything = everything.append_column("_row", pa.array(np.arange(everything.num_rows, dtype=np.int64)))
     con.register("contributions", everything)
@@ -176,6 +187,8 @@ def _derive(
     current = everything.filter(
         pc.and_(pc.equal(status, "landed"), pc.invert(pc.fill_null(pc.equal(everything.column("_op"), "C"), False)))
     )
+    write_contributions = lake.append_contributions if append else lake.write_contributions
+    write_partition = lake.append_partition if append else lake.write_partition
     # Parquet encoding holds one core per file: the month's two files are written side by side.
     partitions: list[tuple[str, Future[bool]]] = []
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -189,7 +202,7 @@ def _derive(
             if month in changed:
                 writes.append(
                     pool.submit(
-                        _in_this_context(lake.write_contributions),
+                        _in_this_context(write_contributions),
                         store,
                         table,
                         month,
@@ -201,12 +214,26 @@ def _derive(
                 continue
             rows = current.filter(pc.fill_null(pc.equal(current.column("month"), month), False))
             partition = pool.submit(
-                _in_this_context(lake.write_partition), store, table, month, rows.select(spec.schema.names), undo=run_id
+                _in_this_context(write_partition), store, table, month, rows.select(spec.schema.names), undo=run_id
             )
             partitions.append((month, partition))
         for write in writes:
             write.result()
     return [f"{table}/month={month}" for month, partition in partitions if partition.result()]
+
+
+def _apart(store: Store, table: str, month: str, fresh: list[pa.Table], gone: set[str]) -> bool:
+    """True when this run's rows of `month` can be added to it without rewriting it: the month
+    holds contributions, none of them from a file this run replaces or withdraws, none with a key
+    of this run's rows, and fewer than `lake.APPENDED_FILES` files were appended to it."""
+    if lake.appended_files(store, table, month) >= lake.APPENDED_FILES:
+        return False
+    key = TABLES[table].id_column
+    held = lake.read_contributions(store, table, [month], [key, "source_file"])
+    if held.num_rows == 0 or pc.any(pc.is_in(held.column("source_file"), pa.array(sorted(gone), pa.string()))).as_py():
+        return False
+    ours = pa.chunked_array([t.column(key) for t in fresh], pa.string())
+    return not pc.any(pc.is_in(ours, held.column(key))).as_py()
 
 
 def _in_this_context(function: Callable[..., T]) -> Callable[..., T]:

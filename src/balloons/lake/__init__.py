@@ -1,10 +1,12 @@
 """The Parquet lake: hive-partitioned tables, written atomically, on a local folder or S3.
 
 Layout under the lake root (a folder, or s3://bucket/prefix; see `storage.py`):
-    <table>/month=YYYY-MM/data.parquet     incursions, closures, flights (one file a partition)
+    <table>/month=YYYY-MM/data.parquet     incursions, closures, flights (a partition: this file,
+                                           and for flights, `add-<run_id>.parquet` files that later
+                                           runs appended; see APPENDED_FILES)
     quarantine/data.parquet                every quarantined record, with its reason
     ingest_log/<run_id>.parquet            one file per ingest run
-    contributions/<table>/month=YYYY-MM/data.parquet
+    contributions/<table>/month=YYYY-MM/data.parquet (and add-<run_id>.parquet)
                                            every record each raw file delivers (the current
                                            tables are derived from these; `month=none` holds
                                            NOTAMC rows, which have no time)
@@ -52,6 +54,11 @@ FORMAT = "format.json"
 FORMAT_VERSION = 2
 """The lake's format: 2 since ids and content hashes are sha1 over the unit-separated canonical
 form (docs/ingest.md). A lake of another version is rebuilt from raw/ by the next run."""
+BASE = "data.parquet"
+APPENDED = "add-"
+APPENDED_FILES = 30
+"""A month holds at most this many appended files; the run that would add one more rewrites the
+month into its one base file instead (about a month of daily deliveries)."""
 
 
 def _check_month(month: str) -> str:
@@ -66,54 +73,128 @@ def partition_path(store: Store, table: str, month: str) -> str:
     return store.path(table, f"month={_check_month(month)}", "data.parquet")
 
 
-def months(store: Store, table: str) -> list[str]:
-    """The months that have a partition file, sorted."""
-    found = []
-    for info in store.files(store.path(table)):
+def _is_month_file(name: str) -> bool:
+    """The base file of a month folder, or a file a run appended to it."""
+    return name == BASE or (name.startswith(APPENDED) and name.endswith(".parquet"))
+
+
+def _month_files(store: Store, folder: str) -> dict[str, list[str]]:
+    """Month → its files (base first, then appended files in run order) of the month folders below
+    `folder`; `none` counts as a month."""
+    found: dict[str, list[str]] = {}
+    for info in store.files(folder):
         parent, _, name = info.path.rpartition("/")
-        folder = parent.rpartition("/")[2]
-        if name == "data.parquet" and folder.startswith("month=") and _MONTH.match(folder[6:]):
-            found.append(folder[6:])
-    return sorted(found)
+        month = parent.rpartition("/")[2].removeprefix("month=")
+        if (
+            _is_month_file(name)
+            and parent.rpartition("/")[2].startswith("month=")
+            and (month == NO_MONTH or _MONTH.match(month))
+        ):
+            found.setdefault(month, []).append(info.path)
+    return {m: sorted(paths, key=lambda p: (not p.endswith("/" + BASE), p)) for m, paths in sorted(found.items())}
+
+
+def months(store: Store, table: str) -> list[str]:
+    """The months that have a partition, sorted."""
+    return [m for m in _month_files(store, store.path(table)) if m != NO_MONTH]
 
 
 def partition_files(store: Store, table: str) -> list[str]:
-    return [partition_path(store, table, m) for m in months(store, table)]
+    """Every file of every partition of `table`."""
+    return [path for paths in _month_files(store, store.path(table)).values() for path in paths]
+
+
+def appended_path(store: Store, folder: str, run_id: str) -> str:
+    if not _RUN_ID.match(run_id):
+        raise LakeError(f"{run_id!r} is not a valid run id.")
+    return f"{folder}/{APPENDED}{run_id}.parquet"
+
+
+def appended_files(store: Store, table: str, month: str) -> int:
+    """How many files runs appended to the month's contributions of `table`."""
+    folder = contribution_path(store, table, month).rpartition("/")[0]
+    return sum(1 for path in _month_files(store, folder).get(month, []) if not path.endswith("/" + BASE))
+
+
+def _appended_to(store: Store, target: str) -> list[str]:
+    """The files runs appended to the month whose base file is `target`."""
+    folder = target.rpartition("/")[0]
+    month = folder.rpartition("/")[2].removeprefix("month=")
+    return [p for p in _month_files(store, folder).get(month, []) if p != target]
+
+
+def _fold(store: Store, appended: list[str], undo: str | None) -> None:
+    """Remove a month's appended files (kept for `undo`): its new base file holds their rows. Done
+    right before the new base is renamed into place, so a reader of the lake sees the month without
+    them only for that moment."""
+    for path in appended:
+        keep(store, undo, path)
+        store.fs.delete_file(path)
 
 
 def write_partition(store: Store, table: str, month: str, rows: pa.Table, *, undo: str | None = None) -> bool:
-    """Replace one partition with `rows` (sorted by time then id); no rows removes it. Returns
-    False, writing nothing, when the partition already holds exactly these rows. With `undo` (a
-    run id) the old version is kept until that run commits."""
+    """Replace one partition (its base file and any appended files) with `rows` (sorted by time then
+    id); no rows removes it. Returns False, writing nothing, when the partition already holds exactly
+    these rows. With `undo` (a run id) the old version is kept until that run commits."""
     spec = TABLES[table]
     target = partition_path(store, table, month)
     exists = store.is_file(target)
+    appended = _appended_to(store, target)
     if rows.num_rows == 0:
+        _fold(store, appended, undo)
         if not exists:
-            return False
+            store.delete(target)  # the folder goes with its last file
+            return bool(appended)
         keep(store, undo, target)
         store.delete(target)
         log.info("table=%s month=%s rows=0 removed partition", table, month)
         return True
-    ordered = conform(rows, spec.schema, what=table).sort_by(
-        [(spec.time_column, "ascending"), (spec.id_column, "ascending")]
-    )
-    if exists and store.read_parquet(target, columns=None, schema=spec.schema).equals(ordered):
+    ordered = _ordered(table, rows)
+    if (
+        exists
+        and not appended
+        and store.parquet_rows(target) == ordered.num_rows
+        and store.read_parquet(target, columns=None, schema=spec.schema).equals(ordered)
+    ):
         return False
     keep(store, undo, target)
-    store.write_parquet(ordered, target, unique=hash_columns(table))
+    store.write_parquet(
+        ordered, target, unique=hash_columns(table), before_replace=lambda: _fold(store, appended, undo)
+    )
     log.info("table=%s month=%s rows=%d path=%s", table, month, ordered.num_rows, store.url_of(target))
     return True
 
 
-def read_partition(store: Store, table: str, month: str, columns: Sequence[str] | None = None) -> pa.Table:
-    """One partition (empty with the right schema when it does not exist)."""
+def _ordered(table: str, rows: pa.Table) -> pa.Table:
     spec = TABLES[table]
-    path = partition_path(store, table, month)
-    if not store.is_file(path):
+    return conform(rows, spec.schema, what=table).sort_by(
+        [(spec.time_column, "ascending"), (spec.id_column, "ascending")]
+    )
+
+
+def append_partition(store: Store, table: str, month: str, rows: pa.Table, *, undo: str) -> bool:
+    """Add `rows` (records whose keys the month does not hold yet) to a partition as a file of their
+    own, named for the run `undo`, which removes it should it not commit. Returns False, writing
+    nothing, for no rows."""
+    if rows.num_rows == 0:
+        return False
+    ordered = _ordered(table, rows)
+    target = appended_path(store, partition_path(store, table, month).rpartition("/")[0], undo)
+    keep(store, undo, target)
+    store.write_parquet(ordered, target, unique=hash_columns(table))
+    log.info("table=%s month=%s rows=%d appended path=%s", table, month, ordered.num_rows, store.url_of(target))
+    return True
+
+
+def read_partition(store: Store, table: str, month: str, columns: Sequence[str] | None = None) -> pa.Table:
+    """One partition, every file of it (empty with the right schema when it does not exist)."""
+    spec = TABLES[table]
+    folder = partition_path(store, table, month).rpartition("/")[0]
+    paths = _month_files(store, folder).get(month, [])
+    if not paths:
         empty = spec.schema.empty_table()
         return empty.select(list(columns)) if columns else empty
-    return store.read_parquet(path, columns=columns, schema=spec.schema)
+    return pa.concat_tables(store.read_parquet(path, columns=columns, schema=spec.schema) for path in paths)
 
 
 def read_months(store: Store, table: str, wanted: Iterable[str], columns: Sequence[str]) -> pa.Table:
@@ -259,17 +340,7 @@ def contribution_path(store: Store, table: str, month: str) -> str:
 
 def contribution_months(store: Store, table: str) -> list[str]:
     """Months (and `none`) holding contributions of `table`, sorted."""
-    found = []
-    for info in store.files(store.path(CONTRIBUTIONS, table)):
-        parent, _, name = info.path.rpartition("/")
-        folder = parent.rpartition("/")[2]
-        if (
-            name == "data.parquet"
-            and folder.startswith("month=")
-            and (folder[6:] == NO_MONTH or _MONTH.match(folder[6:]))
-        ):
-            found.append(folder[6:])
-    return sorted(found)
+    return list(_month_files(store, store.path(CONTRIBUTIONS, table)))
 
 
 def read_contributions(
@@ -277,12 +348,14 @@ def read_contributions(
 ) -> pa.Table:
     """Contributions of several months, with their `month` (null for `none`)."""
     schema = contribution(table)
+    held = _month_files(store, store.path(CONTRIBUTIONS, table))
     parts = []
     for month in sorted(set(wanted)):
-        path = contribution_path(store, table, month)
+        contribution_path(store, table, month)  # checks the month
+        paths = held.get(month, [])
         part = (
-            store.read_parquet(path, columns=columns, schema=schema)
-            if store.is_file(path)
+            pa.concat_tables(store.read_parquet(path, columns=columns, schema=schema) for path in paths)
+            if paths
             else schema.empty_table().select(list(columns or schema.names))
         )
         value = None if month == NO_MONTH else month
@@ -294,16 +367,37 @@ def read_contributions(
 
 
 def write_contributions(store: Store, table: str, month: str, rows: pa.Table, *, undo: str | None) -> None:
-    """Replace one month's contributions (sorted by file, line and id, so the file does not depend on
-    the order rows came in); no rows removes the file."""
+    """Replace one month's contributions (its base file, and any files runs appended) with `rows`;
+    no rows removes the month."""
     target = contribution_path(store, table, month)
+    appended = _appended_to(store, target)
     keep(store, undo, target)
     if rows.num_rows == 0:
+        _fold(store, appended, undo)
         store.delete(target)
         return
+    store.write_parquet(
+        _contributions_ordered(table, rows),
+        target,
+        unique=hash_columns(table),
+        before_replace=lambda: _fold(store, appended, undo),
+    )
+
+
+def append_contributions(store: Store, table: str, month: str, rows: pa.Table, *, undo: str) -> None:
+    """Add this run's contributions to a month as a file of their own (see `append_partition`)."""
+    if rows.num_rows == 0:
+        return
+    target = appended_path(store, contribution_path(store, table, month).rpartition("/")[0], undo)
+    keep(store, undo, target)
+    store.write_parquet(_contributions_ordered(table, rows), target, unique=hash_columns(table))
+
+
+def _contributions_ordered(table: str, rows: pa.Table) -> pa.Table:
+    """Sorted by file, line and id, so a file does not depend on the order rows came in."""
     ordered = conform(rows.select(contribution(table).names), contribution(table), what=f"{table} contributions")
     keys = [("source_file", "ascending"), ("source_line", "ascending"), (TABLES[table].id_column, "ascending")]
-    store.write_parquet(ordered.sort_by(keys), target, unique=hash_columns(table))
+    return ordered.sort_by(keys)
 
 
 def hash_columns(table: str) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,14 +73,23 @@ class Store:
             return pq.ParquetFile(handle).metadata
 
     def write_parquet(
-        self, table: pa.Table, path: str, *, compression: str = "zstd", unique: Sequence[str] = ()
+        self,
+        table: pa.Table,
+        path: str,
+        *,
+        compression: str = "zstd",
+        unique: Sequence[str] = (),
+        before_replace: Callable[[], None] | None = None,
     ) -> None:
         """Write so that readers see the old file or the new one, never a partial one. Columns
         `unique` (hashes: nearly every value differs) are written without a dictionary or min/max
-        statistics, which would cost time and could never help a reader."""
+        statistics, which would cost time and could never help a reader. `before_replace` runs once
+        the new file is complete, right before it takes the old one's place."""
         others = [name for name in table.column_names if name not in unique]
         options: dict[str, Any] = {"use_dictionary": others, "write_statistics": others} if unique else {}
         if not self.local:
+            if before_replace is not None:
+                before_replace()
             pq.write_table(
                 table, path, filesystem=self.fs, compression=compression, row_group_size=1_000_000, **options
             )
@@ -93,6 +102,8 @@ class Store:
             pq.write_table(table, temporary, compression=compression, row_group_size=1_000_000, **options)
             with open(temporary, "rb") as handle:
                 os.fsync(handle.fileno())
+            if before_replace is not None:
+                before_replace()
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
