@@ -70,7 +70,7 @@ def _check_month(month: str) -> str:
 def partition_path(store: Store, table: str, month: str) -> str:
     if table not in TABLES:
         raise LakeError(f"{table!r} is not a lake table; use one of {', '.join(TABLES)}.")
-    return store.path(table, f"month={_check_month(month)}", "data.parquet")
+    return store.path(table, f"month={_check_month(month)}", BASE)
 
 
 def _is_month_file(name: str) -> bool:
@@ -104,7 +104,8 @@ def partition_files(store: Store, table: str) -> list[str]:
     return [path for paths in _month_files(store, store.path(table)).values() for path in paths]
 
 
-def appended_path(store: Store, folder: str, run_id: str) -> str:
+def _appended_path(folder: str, run_id: str) -> str:
+    """The file the run `run_id` appends to the month folder `folder`."""
     if not _RUN_ID.match(run_id):
         raise LakeError(f"{run_id!r} is not a valid run id.")
     return f"{folder}/{APPENDED}{run_id}.parquet"
@@ -179,7 +180,7 @@ def append_partition(store: Store, table: str, month: str, rows: pa.Table, *, un
     if rows.num_rows == 0:
         return False
     ordered = _ordered(table, rows)
-    target = appended_path(store, partition_path(store, table, month).rpartition("/")[0], undo)
+    target = _appended_path(partition_path(store, table, month).rpartition("/")[0], undo)
     keep(store, undo, target)
     store.write_parquet(ordered, target, unique=hash_columns(table))
     log.info("table=%s month=%s rows=%d appended path=%s", table, month, ordered.num_rows, store.url_of(target))
@@ -335,7 +336,7 @@ def contribution_path(store: Store, table: str, month: str) -> str:
     if table not in TABLES:
         raise LakeError(f"{table!r} is not a lake table; use one of {', '.join(TABLES)}.")
     folder = month if month == NO_MONTH else _check_month(month)
-    return store.path(CONTRIBUTIONS, table, f"month={folder}", "data.parquet")
+    return store.path(CONTRIBUTIONS, table, f"month={folder}", BASE)
 
 
 def contribution_months(store: Store, table: str) -> list[str]:
@@ -388,7 +389,7 @@ def append_contributions(store: Store, table: str, month: str, rows: pa.Table, *
     """Add this run's contributions to a month as a file of their own (see `append_partition`)."""
     if rows.num_rows == 0:
         return
-    target = appended_path(store, contribution_path(store, table, month).rpartition("/")[0], undo)
+    target = _appended_path(contribution_path(store, table, month).rpartition("/")[0], undo)
     keep(store, undo, target)
     store.write_parquet(_contributions_ordered(table, rows), target, unique=hash_columns(table))
 
