@@ -193,6 +193,23 @@ def test_new_keys_in_a_held_month_are_appended_and_a_change_rewrites_the_month(
     assert flights == {"FR1": "cancelled", "FR4": "operated", "FR5": "operated", "FR6": "operated"}
 
 
+def test_a_run_id_used_again_does_not_overwrite_the_file_it_appended(tmp_path: Path, ctx: Context) -> None:
+    """A second run under an id that already appended to a month (a flow run given its id again)
+    rewrites the month instead of replacing add-<id>.parquet, which would lose the first one's rows."""
+    october = "flights/month=2025-10"
+    write(tmp_path, "flights/d1.csv", FLT + "EYVI,arrival,FR1,2025-10-04T22:30,operated\n")
+    run(tmp_path, ctx, 1)
+    write(tmp_path, "flights/d2.csv", FLT + "EYVI,arrival,FR2,2025-10-05T22:30,operated\n")
+    run(tmp_path, ctx, 2)
+    assert month_files(tmp_path, october) == ["add-r2.parquet", "data.parquet"]
+    write(tmp_path, "flights/d3.csv", FLT + "EYVI,arrival,FR3,2025-10-06T22:30,operated\n")
+    run(tmp_path, ctx, 2)
+    assert sorted(r[4] for r in state(tmp_path)["flights"]) == ["FR1", "FR2", "FR3"]
+    assert month_files(tmp_path, october) == month_files(tmp_path, f"contributions/{october}") == ["data.parquet"]
+    held = lake.read_contributions(local(tmp_path / "lake"), "flights", ["2025-10"], ["source_file"])
+    assert sorted(held.column("source_file").to_pylist()) == ["flights/d1.csv", "flights/d2.csv", "flights/d3.csv"]
+
+
 # --- property: any history of deliveries, re-deliveries and forgets = a fresh run on the end state --
 
 INCURSIONS = [
