@@ -295,3 +295,73 @@ def test_sigkill_during_a_redelivery_then_withdraw_restores_the_earlier_lake(
         )
         shutil.rmtree(root)
     assert outcomes == {True, False}
+
+
+FLIGHTS_HEADER = "airport,direction,flight_number,scheduled_at,status\n"
+
+
+def lake_bytes(root: Path) -> dict[str, str]:
+    """Every file of the lake (run scratch excluded) and a digest of its bytes."""
+    lake_dir = root / "lake"
+    skip = (lake.UNDO, lake.WORK, ".staging")
+    return {
+        p.relative_to(lake_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(lake_dir.rglob("*"))
+        if p.is_file() and not p.relative_to(lake_dir).as_posix().startswith(skip)
+    }
+
+
+def _flights(root: Path, name: str, *lines: str) -> None:
+    path = root / "raw" / "flights" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(FLIGHTS_HEADER + "".join(line + "\n" for line in lines), encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fold", [False, True], ids=["append", "fold"])
+def test_sigkill_anywhere_while_appending_or_folding_a_month(tmp_path: Path, ctx, killer: Killer, fold: bool) -> None:
+    """A run that appends new keys to a held month (add-<run>.parquet), or one that folds a month's
+    appended file back into data.parquet, killed at every write-path event: recovery leaves the
+    lake byte for byte as before the run (no add file of the killed run, the folded one back), and
+    the next run gives what the uninterrupted run gives."""
+    october = "flights/month=2025-10"
+    before = tmp_path / "before"
+    _flights(before, "d1.csv", "EYVI,arrival,FR1,2025-10-04T22:30,operated")
+    ingest(before / "raw", local(before / "lake"), ctx=ctx, run_id="r1")
+    if fold:
+        _flights(before, "d2.csv", "EYVI,arrival,FR2,2025-10-05T22:30,operated")
+        ingest(before / "raw", local(before / "lake"), ctx=ctx, run_id="r2")
+        assert sorted(p.name for p in (before / "lake" / october).iterdir()) == ["add-r2.parquet", "data.parquet"]
+    reference = lake_bytes(before)
+
+    def base(root: Path) -> None:
+        shutil.copytree(before, root)
+        _flights(
+            root, "d3.csv", "EYVI,arrival,FR3,2025-10-06T22:30,operated", "EYVI,arrival,FR3,2025-10-06T22:30,operated"
+        )
+        if fold:  # a key the month holds: the month is rewritten and add-r2 folded into it
+            _flights(root, "d1.csv", "EYVI,arrival,FR1,2025-10-04T22:30,cancelled")
+
+    probe = tmp_path / "probe"
+    base(probe)
+    total = killer.count(probe)
+    expected_files = sorted(p.name for p in (probe / "lake" / october).iterdir())
+    assert expected_files == (["data.parquet"] if fold else ["add-crash.parquet", "data.parquet"])
+    committed_reference = checksum(probe)
+    outcomes = set()
+    for target in range(1, total + 1):
+        root = tmp_path / f"kill-{target}"
+        base(root)
+        killer.kill_at(root, target)
+        assert_readable_and_clean(root)
+        lake.recover(local(root / "lake"))
+        lake.clean_staging(local(root / "lake"))
+        committed = (root / "lake" / "ingest_log" / "crash.parquet").is_file()  # recovery keeps it only then
+        outcomes.add(committed)
+        if not committed:
+            assert lake_bytes(root) == reference, f"lake differs after a kill at event {target} and recovery"
+        ingest(root / "raw", local(root / "lake"), ctx=ctx, run_id="rerun")
+        assert_readable_and_clean(root)
+        assert checksum(root) == committed_reference, f"lake differs after a kill at event {target} and a rerun"
+        shutil.rmtree(root)
+    assert outcomes == {True, False}

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import write
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from balloons import lake
+from balloons import lake, status
 from balloons.errors import ConfigError
 from balloons.ingest import forget, ingest
 from balloons.ingest.validate import Context
@@ -193,6 +193,23 @@ def test_new_keys_in_a_held_month_are_appended_and_a_change_rewrites_the_month(
     assert flights == {"FR1": "cancelled", "FR4": "operated", "FR5": "operated", "FR6": "operated"}
 
 
+def test_a_run_id_used_again_does_not_overwrite_the_file_it_appended(tmp_path: Path, ctx: Context) -> None:
+    """A second run under an id that already appended to a month (a flow run given its id again)
+    rewrites the month instead of replacing add-<id>.parquet, which would lose the first one's rows."""
+    october = "flights/month=2025-10"
+    write(tmp_path, "flights/d1.csv", FLT + "EYVI,arrival,FR1,2025-10-04T22:30,operated\n")
+    run(tmp_path, ctx, 1)
+    write(tmp_path, "flights/d2.csv", FLT + "EYVI,arrival,FR2,2025-10-05T22:30,operated\n")
+    run(tmp_path, ctx, 2)
+    assert month_files(tmp_path, october) == ["add-r2.parquet", "data.parquet"]
+    write(tmp_path, "flights/d3.csv", FLT + "EYVI,arrival,FR3,2025-10-06T22:30,operated\n")
+    run(tmp_path, ctx, 2)
+    assert sorted(r[4] for r in state(tmp_path)["flights"]) == ["FR1", "FR2", "FR3"]
+    assert month_files(tmp_path, october) == month_files(tmp_path, f"contributions/{october}") == ["data.parquet"]
+    held = lake.read_contributions(local(tmp_path / "lake"), "flights", ["2025-10"], ["source_file"])
+    assert sorted(held.column("source_file").to_pylist()) == ["flights/d1.csv", "flights/d2.csv", "flights/d3.csv"]
+
+
 # --- property: any history of deliveries, re-deliveries and forgets = a fresh run on the end state --
 
 INCURSIONS = [
@@ -265,4 +282,90 @@ def test_any_history_equals_a_fresh_run_on_the_final_raw_state(history, ctx: Con
         for row in lake.read_ingest_log(local(live / "lake")).to_pylist():
             assert row["rows_read"] == (
                 row["rows_landed"] + row["rows_quarantined"] + row["rows_duplicate"] + row["rows_superseded"]
+            )
+
+
+# --- property: histories of flight deliveries that append to held months ---------------------------
+
+OCTOBER_FLIGHTS = [
+    f"EYVI,{way},FR{n},2025-{month}-{day:02d}T22:30,operated"
+    for n, (way, month, day) in enumerate(
+        [("arrival", 10, 4), ("departure", 10, 5), ("arrival", 10, 6), ("arrival", 10, 7), ("arrival", 11, 2)],
+        start=1,
+    )
+]
+FLIGHT_FILES = ["flights/a.csv", "flights/b.csv", "flights/c.csv", "flights/d/e.csv"]
+
+
+@st.composite
+def flight_histories(draw: st.DrawFn) -> list[tuple[str, str, list[str]]]:
+    pool = [*OCTOBER_FLIGHTS, *BAD["flights"]]
+    return [
+        (
+            draw(st.sampled_from(["deliver", "deliver", "deliver", "forget"])),
+            draw(st.sampled_from(FLIGHT_FILES)),
+            draw(st.lists(st.sampled_from(pool), max_size=4)),  # a line may repeat: a duplicate in one file
+        )
+        for _ in range(draw(st.integers(min_value=2, max_value=8)))
+    ]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(history=flight_histories())
+def test_any_history_of_appended_flights_equals_a_fresh_run(history, ctx: Context, monkeypatch) -> None:
+    """Flights of new keys appended to held months (at most one file each, so folds happen too),
+    re-deliveries and forgets: the same lake, lineage and accounting as a fresh run on the end state."""
+    monkeypatch.setattr(lake, "APPENDED_FILES", 1)
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        live, fresh = Path(a), Path(b)
+        delivered: set[str] = set()
+        forgotten: dict[str, str] = {}
+        for n, (action, path, lines) in enumerate(history, start=1):
+            if action == "deliver":
+                write(live, path, _body(path, lines))
+                run(live, ctx, n)
+                if forgotten.get(path) != _body(path, lines):
+                    delivered.add(path)
+                    forgotten.pop(path, None)
+            elif path in delivered:
+                forgotten[path] = (live / "raw" / path).read_text(encoding="utf-8")
+                (live / "raw" / path).unlink()
+                forget_path(live, ctx, n, path)
+                delivered.discard(path)
+            store = local(live / "lake")
+            for month in lake.months(store, "flights"):
+                assert lake.appended_files(store, "flights", month) <= 1
+                contributions = [
+                    p.rpartition("/")[2]
+                    for p in lake._month_files(store, store.path("contributions", "flights")).get(month, [])
+                ]
+                partition = [
+                    p.rpartition("/")[2] for p in lake._month_files(store, store.path("flights")).get(month, [])
+                ]
+                assert contributions == partition  # appended and folded together
+                event(f"month files: {len(partition)}")
+        for path in delivered:
+            write(fresh, path, (live / "raw" / path).read_text(encoding="utf-8"))
+        if delivered:
+            run(fresh, ctx, 1)
+        assert state(live) == state(fresh)
+        held = lake.read_contributions(
+            local(live / "lake"), "flights", lake.contribution_months(local(live / "lake"), "flights")
+        )
+        again = lake.read_contributions(
+            local(fresh / "lake"), "flights", lake.contribution_months(local(fresh / "lake"), "flights")
+        )
+        keys = ["flight_id", "content_hash", "source_file", "source_line", "month"]
+        assert sorted(held.select(keys).to_pylist(), key=repr) == sorted(again.select(keys).to_pylist(), key=repr)
+        rows = sum(r["rows"] for r in [status.lake_status(local(live / "lake"))["tables"]["flights"]])
+        assert rows == len(state(live)["flights"])
+        for row in lake.read_ingest_log(local(live / "lake")).to_pylist():
+            assert row["rows_read"] == (
+                row["rows_landed"]
+                + row["rows_quarantined"]
+                + row["rows_duplicate"]
+                + row["rows_superseded"]
+                + (row["rows_skipped"] or 0)
             )

@@ -113,3 +113,69 @@ def test_store_from_settings_uses_aws_variables_and_overrides(s3_env: str, tmp_p
     assert local.local and local.root == (tmp_path / "lake").as_posix()
     with pytest.raises(Exception, match="s3://bucket/prefix"):
         storage.s3("s3:///nobucket", env=os.environ)
+
+
+FLT = "airport,direction,flight_number,scheduled_at,status\n"
+
+
+def test_appended_months_fold_and_recover_on_s3(s3_env: str, tmp_path: Path, ctx, monkeypatch) -> None:
+    """On S3, a run's new flight keys are an add-<run>.parquet object in both datasets; the warehouse
+    and its "every lake row reachable" checks read them; a change folds them away (deleted objects);
+    an uncommitted append is undone by the next run; the lake equals the same history on a folder."""
+    from conftest import AIRPORTS, _seats, write
+
+    from balloons.ingest import forget, ingest
+    from balloons.warehouse import checks
+
+    prefix = "lake"
+    s3 = storage.s3(f"s3://{s3_env}/{prefix}", env=os.environ)
+    folder = storage.local(tmp_path / "lake")
+    october = "flights/month=2025-10"
+
+    def run(run_id: str, *, store: storage.Store = s3) -> None:
+        ingest(tmp_path / "raw", store, ctx=ctx, run_id=run_id)
+
+    def held() -> list[str]:
+        return sorted(k.removeprefix(f"{prefix}/") for k in objects(s3_env) if f"/{october}/" in f"/{k}")
+
+    def rows(store: storage.Store) -> list[tuple]:
+        return sorted(
+            (r["flight_number"], r["status"], r["source_file"])
+            for m in lake.months(store, "flights")
+            for r in lake.read_partition(store, "flights", m).to_pylist()
+        )
+
+    write(tmp_path, "flights/d1.csv", FLT + "EYVI,arrival,FR1,2025-10-04T22:30,operated\n")
+    run("r1")
+    write(tmp_path, "flights/d2.csv", FLT + "EYVI,arrival,FR2,2025-10-05T22:30,operated\n")
+    run("r2")
+    assert held() == [
+        f"contributions/{october}/add-r2.parquet",
+        f"contributions/{october}/data.parquet",
+        f"{october}/add-r2.parquet",
+        f"{october}/data.parquet",
+    ]
+    target = tmp_path / "warehouse.duckdb"
+    warehouse.build(s3, target, params=warehouse.Params(), airports=AIRPORTS, aircraft_seats=_seats())
+    con = warehouse.connect_read_only(target)
+    try:
+        assert con.execute("select count(*) from flights").fetchone() == (2,)
+        assert [r for r in checks.run_checks(con, s3) if not r.ok] == []
+    finally:
+        con.close()
+
+    write(tmp_path, "flights/d3.csv", FLT + "EYVI,arrival,FR3,2025-10-06T22:30,operated\n")
+    with monkeypatch.context() as patch, pytest.raises(RuntimeError):
+        patch.setattr(lake, "commit", lambda store, run_id: (_ for _ in ()).throw(RuntimeError("killed")))
+        run("r3")
+    assert f"{october}/add-r3.parquet" in held()  # written, not committed
+    write(tmp_path, "flights/d1.csv", FLT + "EYVI,arrival,FR1,2025-10-04T22:30,cancelled\n")
+    run("r4")  # undoes r3, then folds: a key the month holds
+    assert held() == [f"contributions/{october}/data.parquet", f"{october}/data.parquet"]
+    forget(s3, ["flights/d2.csv"], run_id="f5", now=ctx.now)
+    assert rows(s3) == [("FR1", "cancelled", "flights/d1.csv"), ("FR3", "operated", "flights/d3.csv")]
+    for path in ("d1", "d3"):  # the same end state on a folder, in one run
+        (tmp_path / "raw" / "flights" / f"{path}.csv").touch()
+    (tmp_path / "raw" / "flights" / "d2.csv").unlink()
+    run("fresh", store=folder)
+    assert rows(folder) == rows(s3)

@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from balloons import lake
+from balloons.ingest import ingest
+from balloons.ingest.validate import Context
+from balloons.lake.storage import local
 from balloons.lock import pipeline_lock
-from balloons.status import finish_run, read_run_status, reconcile, start_run
+from balloons.status import finish_run, lake_status, read_run_status, reconcile, start_run
 
 T0 = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
 T1 = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
@@ -61,3 +65,33 @@ def test_running_becomes_crashed_only_when_nobody_holds_the_lock(tmp_path: Path)
     assert read_run_status(tmp_path)["outcome"] == "crashed"
     finish_run(tmp_path, finished_at=T1, outcome="completed")
     assert reconcile(tmp_path, lock)["outcome"] == "completed"
+
+
+def test_lake_status_lists_again_when_a_run_folds_a_month_while_it_reads(
+    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`balloons status` during a nightly run: a month's appended file it listed is folded away
+    before it reads it; it lists again instead of failing."""
+    from conftest import write
+
+    header = "airport,direction,flight_number,scheduled_at,status\n"
+    store = local(tmp_path / "lake")
+    write(tmp_path, "flights/d1.csv", header + "EYVI,arrival,FR1,2025-10-04T22:30,operated\n")
+    ingest(tmp_path / "raw", store, ctx=ctx, run_id="r1")
+    write(tmp_path, "flights/d2.csv", header + "EYVI,arrival,FR2,2025-10-05T22:30,operated\n")
+    ingest(tmp_path / "raw", store, ctx=ctx, run_id="r2")
+    listed = lake.partition_files(store, "flights")
+    assert [p.rpartition("/")[2] for p in listed] == ["data.parquet", "add-r2.parquet"]
+    write(tmp_path, "flights/d1.csv", header + "EYVI,arrival,FR1,2025-10-04T22:30,cancelled\n")
+    folds = []
+
+    def listed_then_folded(store_: object, table: str) -> list[str]:
+        files = listing(store_, table)
+        if table == "flights" and not folds:  # a run folds the month right after this listing
+            folds.append(ingest(tmp_path / "raw", store, ctx=ctx, run_id="r3"))
+        return files
+
+    listing = lake.partition_files
+    monkeypatch.setattr(lake, "partition_files", listed_then_folded)
+    assert lake_status(store)["tables"]["flights"]["rows"] == 2
+    assert folds and not (tmp_path / "lake" / "flights" / "month=2025-10" / "add-r2.parquet").exists()

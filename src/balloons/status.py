@@ -120,21 +120,35 @@ def read_run_status(data_dir: Path) -> dict[str, Any]:
     return dict(record) if isinstance(record, dict) else {}
 
 
+LISTINGS = 3
+"""How many times a table's files are listed again when one listed went away before it was read (a
+run folded the month's appended files into its base file meanwhile)."""
+
+
+def _table_status(store: Store, table: str) -> dict[str, Any]:
+    spec = TABLES[table]
+    for attempt in range(1, LISTINGS + 1):
+        rows, newest, path = 0, None, None
+        try:
+            for path in lake.partition_files(store, table):
+                meta = store.parquet_metadata(path)
+                rows += meta.num_rows
+                column = spec.schema.get_field_index(spec.time_column)
+                for group in range(meta.num_row_groups):
+                    stats = meta.row_group(group).column(column).statistics
+                    if stats is not None and stats.has_min_max and (newest is None or stats.max > newest):
+                        newest = stats.max
+        except OSError:
+            if attempt == LISTINGS or path is None or store.is_file(path):
+                raise
+            continue  # the file went between listing and reading: list again
+        break
+    return {"rows": rows, "newest": newest.isoformat() if newest else None}
+
+
 def lake_status(store: Store) -> dict[str, Any]:
     """Rows and newest data instant per lake table, quarantine count, files ingested."""
-    tables: dict[str, Any] = {}
-    for table in RECORD_TABLES:
-        spec = TABLES[table]
-        rows, newest = 0, None
-        for path in lake.partition_files(store, table):
-            meta = store.parquet_metadata(path)
-            rows += meta.num_rows
-            column = spec.schema.get_field_index(spec.time_column)
-            for group in range(meta.num_row_groups):
-                stats = meta.row_group(group).column(column).statistics
-                if stats is not None and stats.has_min_max and (newest is None or stats.max > newest):
-                    newest = stats.max
-        tables[table] = {"rows": rows, "newest": newest.isoformat() if newest else None}
+    tables = {table: _table_status(store, table) for table in RECORD_TABLES}
     log_table = lake.read_ingest_log(store)
     return {
         "tables": tables,

@@ -165,7 +165,9 @@ def _derive(
         )
         fresh.append(_contributed(rows, table, run_id=run_id, now=now, delivery=delivery))
         changed |= {m if m is not None else lake.NO_MONTH for m in pc.unique(rows.column("month")).to_pylist()}
-    append = bool(fresh) and by_month(table) and len(months) == 1 and _apart(store, table, months[0], fresh, gone)
+    append = (
+        bool(fresh) and by_month(table) and len(months) == 1 and _apart(store, table, months[0], fresh, gone, run_id)
+    )
     if append:
         kept = pa.concat_tables(fresh).slice(0, 0)
     else:
@@ -222,10 +224,14 @@ def _derive(
     return [f"{table}/month={month}" for month, partition in partitions if partition.result()]
 
 
-def _apart(store: Store, table: str, month: str, fresh: list[pa.Table], gone: set[str]) -> bool:
+def _apart(store: Store, table: str, month: str, fresh: list[pa.Table], gone: set[str], run_id: str) -> bool:
     """True when this run's rows of `month` can be added to it without rewriting it: the month
     holds contributions, none of them from a file this run replaces or withdraws, none with a key
-    of this run's rows, and fewer than `lake.APPENDED_FILES` files were appended to it."""
+    of this run's rows, fewer than `lake.APPENDED_FILES` files were appended to it, and none by a
+    run of this id (a run id used again would overwrite that file, losing its rows)."""
+    folder = lake.contribution_path(store, table, month).rpartition("/")[0]
+    if store.is_file(lake.appended_path(store, folder, run_id)):
+        return False
     if lake.appended_files(store, table, month) >= lake.APPENDED_FILES:
         return False
     key = TABLES[table].id_column
