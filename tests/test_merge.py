@@ -311,7 +311,7 @@ def flight_histories(draw: st.DrawFn) -> list[tuple[str, str, list[str]]]:
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
 @given(history=flight_histories())
 def test_any_history_of_appended_flights_equals_a_fresh_run(history, ctx: Context, monkeypatch) -> None:

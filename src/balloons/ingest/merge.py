@@ -229,8 +229,7 @@ def _apart(store: Store, table: str, month: str, fresh: list[pa.Table], gone: se
     holds contributions, none of them from a file this run replaces or withdraws, none with a key
     of this run's rows, fewer than `lake.APPENDED_FILES` files were appended to it, and none by a
     run of this id (a run id used again would overwrite that file, losing its rows)."""
-    folder = lake.contribution_path(store, table, month).rpartition("/")[0]
-    if store.is_file(lake.appended_path(store, folder, run_id)):
+    if lake.appended_by(store, table, month, run_id):
         return False
     if lake.appended_files(store, table, month) >= lake.APPENDED_FILES:
         return False

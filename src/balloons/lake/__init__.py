@@ -122,6 +122,11 @@ def appended_files(store: Store, table: str, month: str) -> int:
     return sum(1 for path in _month_files(store, folder).get(month, []) if not path.endswith("/" + BASE))
 
 
+def appended_by(store: Store, table: str, month: str, run_id: str) -> bool:
+    """True when the run `run_id` appended a file to the month's contributions of `table`."""
+    return store.is_file(_appended_path(contribution_path(store, table, month).rpartition("/")[0], run_id))
+
+
 def _appended_to(store: Store, target: str) -> list[str]:
     """The files runs appended to the month whose base file is `target`."""
     folder = target.rpartition("/")[0]
