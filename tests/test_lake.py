@@ -298,14 +298,15 @@ def test_a_lake_of_a_newer_format_is_refused_and_a_garbled_mark_rebuilds(tmp_pat
     assert lake.months(store, "incursions") == [] and lake.check_format(store) is False
 
 
-def test_a_lake_of_format_2_is_kept_and_marked_3_so_an_older_balloons_refuses_appended_files(
+def test_a_lake_of_format_2_is_rebuilt_and_marked_3_so_an_older_balloons_refuses_appended_files(
     tmp_path: Path,
 ) -> None:
-    """Format 2 (no appended files) is read as it is; the mark becomes 3, which a balloons of format 2
-    refuses ("newer balloons") instead of reading months without their add-<run>.parquet files."""
+    """Format 2 (before appended files) is rebuilt like any other format; the mark becomes 3, which a
+    balloons of format 2 refuses ("newer balloons") instead of reading months without their
+    add-<run>.parquet files."""
     store = storage.local(tmp_path)
     lake.write_partition(store, "incursions", "2025-10", incursions(("a", 1, 1)))
     (tmp_path / lake.FORMAT).write_text('{"version": 2}\n')
-    assert lake.check_format(store) is False
-    assert lake.months(store, "incursions") == ["2025-10"]  # nothing was rebuilt
+    assert lake.check_format(store) is True
+    assert lake.months(store, "incursions") == []  # emptied: the next run rebuilds it from raw/
     assert json.loads((tmp_path / lake.FORMAT).read_text()) == {"version": lake.FORMAT_VERSION} == {"version": 3}

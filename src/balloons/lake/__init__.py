@@ -54,11 +54,8 @@ FORMAT = "format.json"
 FORMAT_VERSION = 3
 """The lake's format: 2 since ids and content hashes are sha1 over the unit-separated canonical
 form (docs/ingest.md), 3 since a month may hold appended files (`add-<run>.parquet`, which a
-balloons of format 2 would not see: it must refuse such a lake). A lake of another version is
-rebuilt from raw/ by the next run, except one of a version in READ_AS_IS."""
-READ_AS_IS = frozenset({2})
-"""Formats that are this one with less in it (format 2: no appended files): their mark is raised
-in place, nothing rebuilt."""
+balloons of format 2 would not see: it refuses a lake of a newer format). A lake of another
+version is rebuilt from raw/ by the next run."""
 BASE = "data.parquet"
 APPENDED = "add-"
 APPENDED_FILES = 30
@@ -465,10 +462,6 @@ def check_format(store: Store) -> bool:
     except (ValueError, AttributeError):
         version = None  # unreadable: rebuilt like a lake of no recorded format
     if version == FORMAT_VERSION:
-        return False
-    if version in READ_AS_IS:
-        store.write_text(store.path(FORMAT), json.dumps({"version": FORMAT_VERSION}) + "\n")
-        log.info("the lake's format mark is raised from %s to %s (nothing rebuilt)", version, FORMAT_VERSION)
         return False
     if isinstance(version, int) and version > FORMAT_VERSION:
         raise LakeError(
