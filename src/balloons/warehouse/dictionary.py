@@ -18,7 +18,7 @@ SELECT table_name, column_name, data_type, comment FROM duckdb_columns() WHERE s
 Timestamps are `TIMESTAMP WITH TIME ZONE` (UTC instants, shown in the session's `TimeZone`);
 `month` columns are local months (Europe/Vilnius) as `'YYYY-MM'`.
 
-Relations named `rpt_` are the report models (`src/balloons/sql/4_reports/`): the figures of the
+Relations named `rpt_` are the report models (`src/balloons/warehouse/sql/4_reports/`): the figures of the
 PDF reports, shaped for their pages; the reports read nothing else. For analysis, start from the
 others.
 """
