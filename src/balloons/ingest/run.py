@@ -272,7 +272,7 @@ def by_table(parsed_files: list[Parsed]) -> dict[str, list[Parsed]]:
 
 
 def _start(store: Store) -> Store:
-    """Undo a run that did not commit and clear its leftovers; seed contributions of an old lake."""
+    """Rebuild a lake of an older format, undo a run that did not commit and clear its leftovers."""
     lake.check_format(store)
     lake.recover(store)
     leftovers = lake.clean_staging(store)

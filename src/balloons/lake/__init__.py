@@ -54,8 +54,8 @@ FORMAT = "format.json"
 FORMAT_VERSION = 3
 """The lake's format: 2 since ids and content hashes are sha1 over the unit-separated canonical
 form (docs/ingest.md), 3 since a month may hold appended files (`add-<run>.parquet`, which a
-balloons of format 2 would not see: it refuses a lake of a newer format). A lake of another
-version is rebuilt from raw/ by the next run."""
+balloons of format 2 would not see: it refuses a lake of a newer format). A lake of an older
+format is rebuilt from raw/ by the next run; one of a newer format is refused."""
 BASE = "data.parquet"
 APPENDED = "add-"
 APPENDED_FILES = 30
