@@ -55,6 +55,22 @@ def write(root: Path, relative: str, content: str | bytes) -> Path:
 BIN = Path(sys.executable).parent
 
 
+def assert_accounted(root: Path) -> None:
+    """Every file's rows of every run under `root/lake` are accounted for in its ingest-log row:
+    read = landed + quarantined + duplicate + superseded + skipped."""
+    from balloons import lake
+    from balloons.lake.storage import local
+
+    for row in lake.read_ingest_log(local(root / "lake")).to_pylist():
+        assert row["rows_read"] == (
+            row["rows_landed"]
+            + row["rows_quarantined"]
+            + row["rows_duplicate"]
+            + row["rows_superseded"]
+            + row["rows_skipped"]
+        ), row
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

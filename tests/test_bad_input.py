@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import assert_accounted
 
 from balloons import lake
 from balloons.ingest import ingest
@@ -46,14 +47,7 @@ def test_case(case: str, tmp_path: Path, ctx) -> None:
         assert (row["source_file"], row["source_line"]) == (path, line)
         assert reason in row["reason"], row["reason"]
 
-    for row in lake.read_ingest_log(local(tmp_path / "lake")).to_pylist():
-        assert row["rows_read"] == (
-            row["rows_landed"]
-            + row["rows_quarantined"]
-            + row["rows_duplicate"]
-            + row["rows_superseded"]
-            + row["rows_skipped"]
-        ), row
+    assert_accounted(tmp_path)
 
     for table, column, value in expected["values"]:
         glob = str(tmp_path / "lake" / table / "*" / "*.parquet")
