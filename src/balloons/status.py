@@ -120,29 +120,16 @@ def read_run_status(data_dir: Path) -> dict[str, Any]:
     return dict(record) if isinstance(record, dict) else {}
 
 
-LISTINGS = 3
-"""How many times a table's files are listed again when one listed went away before it was read (a
-run folded the month's appended files into its base file meanwhile)."""
-
-
 def _table_status(store: Store, table: str) -> dict[str, Any]:
     spec = TABLES[table]
-    for attempt in range(1, LISTINGS + 1):
-        rows, newest, path = 0, None, None
-        try:
-            for path in lake.partition_files(store, table):
-                meta = store.parquet_metadata(path)
-                rows += meta.num_rows
-                column = spec.schema.get_field_index(spec.time_column)
-                for group in range(meta.num_row_groups):
-                    stats = meta.row_group(group).column(column).statistics
-                    if stats is not None and stats.has_min_max and (newest is None or stats.max > newest):
-                        newest = stats.max
-        except OSError:
-            if attempt == LISTINGS or path is None or store.is_file(path):
-                raise
-            continue  # the file went between listing and reading: list again
-        break
+    column = spec.schema.get_field_index(spec.time_column)
+    rows, newest = 0, None
+    for meta in lake.partition_metadata(store, table):
+        rows += meta.num_rows
+        for group in range(meta.num_row_groups):
+            stats = meta.row_group(group).column(column).statistics
+            if stats is not None and stats.has_min_max and (newest is None or stats.max > newest):
+                newest = stats.max
     return {"rows": rows, "newest": newest.isoformat() if newest else None}
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from balloons.errors import LakeError
 from balloons.lake.storage import Store
@@ -117,6 +118,28 @@ def appended_files(store: Store, table: str, month: str) -> int:
     """How many files runs appended to the month's contributions of `table`."""
     folder = contribution_path(store, table, month).rpartition("/")[0]
     return sum(1 for path in _month_files(store, folder).get(month, []) if not path.endswith("/" + BASE))
+
+
+LISTINGS = 3
+"""How many times `partition_metadata` lists a table again when a file it listed went away before it
+was read (a run folded a month's appended files into its base file meanwhile)."""
+
+
+def partition_metadata(store: Store, table: str) -> list[pq.FileMetaData]:
+    """The Parquet footer of every partition file of `table`, for readers that do not hold the
+    pipeline's lock (`balloons status`, `balloons check`): listed again should a run fold a month
+    between the listing and the reading."""
+    attempt = 1
+    while True:
+        found, path = [], None
+        try:
+            for path in partition_files(store, table):
+                found.append(store.parquet_metadata(path))
+            return found
+        except OSError:
+            if attempt == LISTINGS or path is None or store.is_file(path):
+                raise
+            attempt += 1  # the file went between listing and reading: list again
 
 
 def appended_by(store: Store, table: str, month: str, run_id: str) -> bool:
