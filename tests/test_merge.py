@@ -164,6 +164,7 @@ def test_new_keys_in_a_held_month_are_appended_and_a_change_rewrites_the_month(
     # the month is not rewritten: this run's rows are a file of their own, in both datasets
     assert month_files(tmp_path, october) == month_files(tmp_path, f"contributions/{october}")
     assert month_files(tmp_path, october) == ["add-r2.parquet", "data.parquet"]
+    assert lake.appended_runs(local(tmp_path / "lake"), "flights", "2025-10") == ["r2"]
 
     write(tmp_path, "flights/d3.csv", FLT + "EYVI,arrival,FR1,2025-10-04T22:30,cancelled\n")
     summary = run(tmp_path, ctx, 3)  # a key the month holds: resolved with it, the month rewritten
@@ -327,7 +328,7 @@ def test_any_history_of_appended_flights_equals_a_fresh_run(history, ctx: Contex
 
     def month_files(live: Path) -> None:
         for month in lake.months(local(live / "lake"), "flights"):
-            assert lake.appended_files(local(live / "lake"), "flights", month) <= 1
+            assert len(lake.appended_runs(local(live / "lake"), "flights", month)) <= 1
             contributions = sorted(
                 p.name for p in (live / "lake" / "contributions" / "flights" / f"month={month}").iterdir()
             )

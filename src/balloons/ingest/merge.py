@@ -229,9 +229,8 @@ def _apart(store: Store, table: str, month: str, fresh: list[pa.Table], gone: se
     holds contributions, none of them from a file this run replaces or withdraws, none with a key
     of this run's rows, fewer than `lake.APPENDED_FILES` files were appended to it, and none by a
     run of this id (a run id used again would overwrite that file, losing its rows)."""
-    if lake.appended_by(store, table, month, run_id):
-        return False
-    if lake.appended_files(store, table, month) >= lake.APPENDED_FILES:
+    runs = lake.appended_runs(store, table, month)
+    if run_id in runs or len(runs) >= lake.APPENDED_FILES:
         return False
     key = TABLES[table].id_column
     held = lake.read_contributions(store, table, [month], [key, "source_file"])

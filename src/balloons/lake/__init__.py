@@ -87,12 +87,9 @@ def _month_files(store: Store, folder: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for info in store.files(folder):
         parent, _, name = info.path.rpartition("/")
-        month = parent.rpartition("/")[2].removeprefix("month=")
-        if (
-            _is_month_file(name)
-            and parent.rpartition("/")[2].startswith("month=")
-            and (month == NO_MONTH or _MONTH.match(month))
-        ):
+        folder_name = parent.rpartition("/")[2]
+        month = folder_name.removeprefix("month=")
+        if _is_month_file(name) and folder_name != month and (month == NO_MONTH or _MONTH.match(month)):
             found.setdefault(month, []).append(info.path)
     return {m: sorted(paths, key=lambda p: (not p.endswith("/" + BASE), p)) for m, paths in sorted(found.items())}
 
@@ -114,10 +111,10 @@ def _appended_path(folder: str, run_id: str) -> str:
     return f"{folder}/{APPENDED}{run_id}.parquet"
 
 
-def appended_files(store: Store, table: str, month: str) -> int:
-    """How many files runs appended to the month's contributions of `table`."""
-    folder = contribution_path(store, table, month).rpartition("/")[0]
-    return sum(1 for path in _month_files(store, folder).get(month, []) if not path.endswith("/" + BASE))
+def appended_runs(store: Store, table: str, month: str) -> list[str]:
+    """The runs that appended a file to the month's contributions of `table`, in run order."""
+    names = (p.rpartition("/")[2] for p in _appended_to(store, contribution_path(store, table, month)))
+    return [name.removeprefix(APPENDED).removesuffix(".parquet") for name in names]
 
 
 LISTINGS = 3
@@ -140,11 +137,6 @@ def partition_metadata(store: Store, table: str) -> list[pq.FileMetaData]:
             if attempt == LISTINGS or path is None or store.is_file(path):
                 raise
             attempt += 1  # the file went between listing and reading: list again
-
-
-def appended_by(store: Store, table: str, month: str, run_id: str) -> bool:
-    """True when the run `run_id` appended a file to the month's contributions of `table`."""
-    return store.is_file(_appended_path(contribution_path(store, table, month).rpartition("/")[0], run_id))
 
 
 def _appended_to(store: Store, target: str) -> list[str]:
@@ -379,11 +371,9 @@ def read_contributions(
 ) -> pa.Table:
     """Contributions of several months, with their `month` (null for `none`)."""
     schema = contribution(table)
-    held = _month_files(store, store.path(CONTRIBUTIONS, table))
     parts = []
     for month in sorted(set(wanted)):
-        contribution_path(store, table, month)  # checks the month
-        paths = held.get(month, [])
+        paths = _month_files(store, contribution_path(store, table, month).rpartition("/")[0]).get(month, [])
         part = (
             pa.concat_tables(store.read_parquet(path, columns=columns, schema=schema) for path in paths)
             if paths
