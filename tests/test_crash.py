@@ -26,13 +26,13 @@ from balloons.samples import shipped as sample
 from balloons.schema import RECORD_TABLES, TABLES
 
 FORKSERVER = r"""
-import os, signal, sys
+import io, os, signal, sys
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 import airportsdata
-import pyarrow.parquet as pq
-from balloons.lake import storage
+import pyarrow as pa
+import pyarrow.fs as pafs
 from balloons.ingest import ingest
 from balloons.ingest.validate import Context
 from balloons.lake.storage import local
@@ -46,31 +46,85 @@ def event():
     if state["events"] == state["target"]:
         os.kill(os.getpid(), signal.SIGKILL)
 
-real_write, real_replace = pq.write_table, os.replace
+class Written(io.FileIO):  # a staged lake file: its end is an event; a kill there leaves half its bytes
 
-def write_table(table, where, **kwargs):
-    event()
-    real_write(table, where, **kwargs)
-    state["events"] += 1
-    if state["events"] == state["target"]:  # a torn write: half the bytes, then death
-        data = Path(where).read_bytes()
-        Path(where).write_bytes(data[: len(data) // 2])
-        os.kill(os.getpid(), signal.SIGKILL)
+    def close(self):
+        if self.closed:
+            return
+        super().close()
+        state["events"] += 1
+        if state["events"] == state["target"]:
+            data = Path(self.name).read_bytes()
+            Path(self.name).write_bytes(data[: len(data) // 2])
+            os.kill(os.getpid(), signal.SIGKILL)
 
-def replace(src, dst):
-    event()
-    real_replace(src, dst)
-    event()
+class Dying(pafs.FileSystemHandler):  # the local disk, counting the lake's write-path events
 
-storage.pq.write_table = write_table
-storage.os.replace = replace
+    def __init__(self):
+        self.disk = pafs.LocalFileSystem()
+
+    def __eq__(self, other):
+        return isinstance(other, Dying)
+
+    def __ne__(self, other):
+        return not self == other
+
+    def get_type_name(self):
+        return "dying"
+
+    def normalize_path(self, path):
+        return self.disk.normalize_path(path)
+
+    def get_file_info(self, paths):
+        return self.disk.get_file_info(paths)
+
+    def get_file_info_selector(self, selector):
+        return self.disk.get_file_info(selector)
+
+    def create_dir(self, path, recursive):
+        self.disk.create_dir(path, recursive=recursive)
+
+    def delete_dir(self, path):
+        self.disk.delete_dir(path)
+
+    def delete_dir_contents(self, path, missing_dir_ok=False):
+        self.disk.delete_dir_contents(path, missing_dir_ok=missing_dir_ok)
+
+    def delete_root_dir_contents(self):
+        raise NotImplementedError
+
+    def delete_file(self, path):
+        self.disk.delete_file(path)
+
+    def move(self, src, dest):
+        event()
+        self.disk.move(src, dest)
+        event()
+
+    def copy_file(self, src, dest):
+        self.disk.copy_file(src, dest)
+
+    def open_input_stream(self, path):
+        return self.disk.open_input_stream(path)
+
+    def open_input_file(self, path):
+        return self.disk.open_input_file(path)
+
+    def open_output_stream(self, path, metadata):
+        event()
+        return pa.PythonFile(Written(path, "w"), mode="w")
+
+    def open_append_stream(self, path, metadata):
+        raise NotImplementedError
+
 print("ready", flush=True)
 for line in sys.stdin:  # "<data dir>\t<event to die at, 0 for none>": one forked ingest each
     root, target = line.rstrip("\n").split("\t")
     pid = os.fork()
     if pid == 0:
         state["target"] = int(target)
-        ingest(Path(root) / "raw", storage.local(Path(root) / "lake"), ctx=ctx, run_id="crash")
+        store = local(Path(root) / "lake", fs=pafs.PyFileSystem(Dying()))
+        ingest(Path(root) / "raw", store, ctx=ctx, run_id="crash")
         print("events", state["events"], flush=True)
         os._exit(0)
     _, status = os.waitpid(pid, 0)
@@ -80,8 +134,9 @@ for line in sys.stdin:  # "<data dir>\t<event to die at, 0 for none>": one forke
 
 class Killer:
     """One process that imports the library once, then forks an ingest per request that SIGKILLs
-    itself at the chosen write-path event (test code: it wraps pyarrow's write and os.replace to
-    count start of a write, a torn half-written file, and just before and after each rename).
+    itself at the chosen write-path event. The ingest is given a lake whose filesystem (`Dying`)
+    counts the start and end of every file written (a kill at the end leaves it torn, half written)
+    and the moments just before and after every move into place.
     Requests and answers are lines on its stdin and stdout: no sleeps, no polling."""
 
     def __init__(self) -> None:

@@ -2,7 +2,7 @@
 
 Both go through `pyarrow.fs`, so every lake operation reads the same on a laptop and on object
 storage. Atomic writes differ by backend and are handled here:
-- local: write to `.staging/` beside the lake, fsync, `os.replace` into place;
+- local: write to `.staging/` beside the lake, fsync, then a rename into place (`fs.move`);
 - S3: one upload straight to the final key; S3 shows an object only once its upload completed
   (a single PUT, or CompleteMultipartUpload), so an interrupted upload is never visible.
 Credentials come from the standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
@@ -99,12 +99,19 @@ class Store:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         temporary = staging / f"{uuid.uuid4().hex}.parquet"
         try:
-            pq.write_table(table, temporary, compression=compression, row_group_size=1_000_000, **options)
+            pq.write_table(
+                table,
+                temporary.as_posix(),
+                filesystem=self.fs,
+                compression=compression,
+                row_group_size=1_000_000,
+                **options,
+            )
             with open(temporary, "rb") as handle:
                 os.fsync(handle.fileno())
             if before_replace is not None:
                 before_replace()
-            os.replace(temporary, path)
+            self.fs.move(temporary.as_posix(), path)
         finally:
             temporary.unlink(missing_ok=True)
 
@@ -138,8 +145,9 @@ class Store:
         staging = Path(self.root) / STAGING
         staging.mkdir(parents=True, exist_ok=True)
         temporary = staging / f"{uuid.uuid4().hex}.json"
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
+        with self.fs.open_output_stream(temporary.as_posix()) as handle:
+            handle.write(text.encode("utf-8"))
+        self.fs.move(temporary.as_posix(), path)
 
     def keep_copy(self, path: str, copy: str) -> None:
         """Keep the current version of `path` at `copy` (local: a hard link, no bytes copied)."""
@@ -160,7 +168,7 @@ class Store:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         temporary = staging / f"{uuid.uuid4().hex}.restore"
         os.link(copy, temporary)
-        os.replace(temporary, path)
+        self.fs.move(temporary.as_posix(), path)
 
     def delete(self, path: str) -> None:
         if self.is_file(path):
@@ -202,9 +210,12 @@ class Store:
         return path if self.local else f"s3://{path}"
 
 
-def local(path: Path) -> Store:
+def local(path: Path, fs: pafs.FileSystem | None = None) -> Store:
+    """A lake in a local folder. Every file the lake writes goes through `fs` (by default the local
+    filesystem): written to `.staging/`, then moved into place. `fs` must be a filesystem over the
+    local disk; tests pass one that fails or stops at a chosen write."""
     root = path.expanduser().absolute()
-    return Store(pafs.LocalFileSystem(), root.as_posix(), root.as_posix(), True)
+    return Store(fs or pafs.LocalFileSystem(), root.as_posix(), root.as_posix(), True)
 
 
 def lake_store(settings: Settings, env: Mapping[str, str]) -> Store:
