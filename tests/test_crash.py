@@ -32,7 +32,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 import airportsdata
 import pyarrow as pa
-import pyarrow.fs as pafs
+sys.path.insert(0, TESTS)
+from fakes import LocalDisk, filesystem
 from balloons.ingest import ingest
 from balloons.ingest.validate import Context
 from balloons.lake.storage import local
@@ -58,64 +59,15 @@ class Written(io.FileIO):  # a staged lake file: its end is an event; a kill the
             Path(self.name).write_bytes(data[: len(data) // 2])
             os.kill(os.getpid(), signal.SIGKILL)
 
-class Dying(pafs.FileSystemHandler):  # the local disk, counting the lake's write-path events
-
-    def __init__(self):
-        self.disk = pafs.LocalFileSystem()
-
-    def __eq__(self, other):
-        return isinstance(other, Dying)
-
-    def __ne__(self, other):
-        return not self == other
-
-    def get_type_name(self):
-        return "dying"
-
-    def normalize_path(self, path):
-        return self.disk.normalize_path(path)
-
-    def get_file_info(self, paths):
-        return self.disk.get_file_info(paths)
-
-    def get_file_info_selector(self, selector):
-        return self.disk.get_file_info(selector)
-
-    def create_dir(self, path, recursive):
-        self.disk.create_dir(path, recursive=recursive)
-
-    def delete_dir(self, path):
-        self.disk.delete_dir(path)
-
-    def delete_dir_contents(self, path, missing_dir_ok=False):
-        self.disk.delete_dir_contents(path, missing_dir_ok=missing_dir_ok)
-
-    def delete_root_dir_contents(self):
-        raise NotImplementedError
-
-    def delete_file(self, path):
-        self.disk.delete_file(path)
-
+class Dying(LocalDisk):  # the local disk, counting the lake's write-path events
     def move(self, src, dest):
         event()
-        self.disk.move(src, dest)
+        super().move(src, dest)
         event()
-
-    def copy_file(self, src, dest):
-        self.disk.copy_file(src, dest)
-
-    def open_input_stream(self, path):
-        return self.disk.open_input_stream(path)
-
-    def open_input_file(self, path):
-        return self.disk.open_input_file(path)
 
     def open_output_stream(self, path, metadata):
         event()
         return pa.PythonFile(Written(path, "w"), mode="w")
-
-    def open_append_stream(self, path, metadata):
-        raise NotImplementedError
 
 print("ready", flush=True)
 for line in sys.stdin:  # "<data dir>\t<event to die at, 0 for none>": one forked ingest each
@@ -123,7 +75,7 @@ for line in sys.stdin:  # "<data dir>\t<event to die at, 0 for none>": one forke
     pid = os.fork()
     if pid == 0:
         state["target"] = int(target)
-        store = local(Path(root) / "lake", fs=pafs.PyFileSystem(Dying()))
+        store = local(Path(root) / "lake", fs=filesystem(Dying()))
         ingest(Path(root) / "raw", store, ctx=ctx, run_id="crash")
         print("events", state["events"], flush=True)
         os._exit(0)
@@ -141,7 +93,10 @@ class Killer:
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-c", FORKSERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", FORKSERVER.replace("TESTS", repr(str(Path(__file__).parent)))],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self._line() == "ready"
 

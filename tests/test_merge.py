@@ -26,9 +26,13 @@ INC = "detected_at,balloons,source,source_id\n"
 FLT = "airport,direction,flight_number,scheduled_at,status\n"
 
 
-def run(root: Path, ctx: Context, n: int):
+def run(root: Path, ctx: Context, n: int, appended_files: int = lake.APPENDED_FILES):
     return ingest(
-        root / "raw", local(root / "lake"), ctx=replace(ctx, now=ctx.now + timedelta(minutes=n)), run_id=f"r{n}"
+        root / "raw",
+        local(root / "lake"),
+        ctx=replace(ctx, now=ctx.now + timedelta(minutes=n)),
+        run_id=f"r{n}",
+        appended_files=appended_files,
     )
 
 
@@ -153,9 +157,7 @@ def month_files(root: Path, folder: str) -> list[str]:
     return sorted(p.name for p in (root / "lake" / folder).iterdir())
 
 
-def test_new_keys_in_a_held_month_are_appended_and_a_change_rewrites_the_month(
-    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_new_keys_in_a_held_month_are_appended_and_a_change_rewrites_the_month(tmp_path: Path, ctx: Context) -> None:
     october = "flights/month=2025-10"
     write(tmp_path, "flights/d1.csv", FLT + "EYVI,arrival,FR1,2025-10-04T22:30,operated\n")
     run(tmp_path, ctx, 1)
@@ -171,16 +173,15 @@ def test_new_keys_in_a_held_month_are_appended_and_a_change_rewrites_the_month(
     assert (summary.counts.landed, summary.partitions_written) == (1, [october])
     assert month_files(tmp_path, october) == month_files(tmp_path, f"contributions/{october}") == ["data.parquet"]
 
-    monkeypatch.setattr(lake, "APPENDED_FILES", 1)
     write(tmp_path, "flights/d4.csv", FLT + "EYVI,arrival,FR4,2025-10-06T22:30,operated\n")
-    run(tmp_path, ctx, 4)
+    run(tmp_path, ctx, 4, appended_files=1)
     assert month_files(tmp_path, october) == ["add-r4.parquet", "data.parquet"]
     write(tmp_path, "flights/d5.csv", FLT + "EYVI,arrival,FR5,2025-10-07T22:30,operated\n")
-    run(tmp_path, ctx, 5)  # one appended file is the most: this run folds the month into one file
+    run(tmp_path, ctx, 5, appended_files=1)  # one appended file is the most: this run folds the month
     assert month_files(tmp_path, october) == ["data.parquet"]
 
     write(tmp_path, "flights/d6.csv", FLT + "EYVI,arrival,FR6,2025-10-08T22:30,operated\n")
-    run(tmp_path, ctx, 6)
+    run(tmp_path, ctx, 6, appended_files=1)
     assert forget_path(tmp_path, ctx, 7, "flights/d2.csv") == ["flights/d2.csv"]
     assert month_files(tmp_path, october) == ["data.parquet"]
     with tempfile.TemporaryDirectory() as fresh:
@@ -265,16 +266,22 @@ def test_any_history_equals_a_fresh_run_on_the_final_raw_state(history, ctx: Con
 
 
 def replay(
-    live: Path, fresh: Path, history: list[tuple[str, str, list[str]]], ctx: Context, after_each=lambda live: None
+    live: Path,
+    fresh: Path,
+    history: list[tuple[str, str, list[str]]],
+    ctx: Context,
+    after_each=lambda live: None,
+    appended_files: int = lake.APPENDED_FILES,
 ) -> None:
     """Apply `history` to `live` (deliveries, and forgets of files delivered), calling `after_each`
-    after each step; then ingest into `fresh`, in one run, the raw files that deliver at the end."""
+    after each step; then ingest into `fresh`, in one run, the raw files that deliver at the end.
+    The live runs let a month hold at most `appended_files` appended files."""
     delivered: set[str] = set()
     forgotten: dict[str, str] = {}
     for n, (action, path, lines) in enumerate(history, start=1):
         if action == "deliver":
             write(live, path, _body(path, lines))
-            run(live, ctx, n)
+            run(live, ctx, n, appended_files)
             if forgotten.get(path) != _body(path, lines):  # a forgotten file stays so until it changes
                 delivered.add(path)
                 forgotten.pop(path, None)
@@ -321,10 +328,9 @@ def flight_histories(draw: st.DrawFn) -> list[tuple[str, str, list[str]]]:
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
 @given(history=flight_histories())
-def test_any_history_of_appended_flights_equals_a_fresh_run(history, ctx: Context, monkeypatch) -> None:
+def test_any_history_of_appended_flights_equals_a_fresh_run(history, ctx: Context) -> None:
     """Flights of new keys appended to held months (at most one file each, so folds happen too),
     re-deliveries and forgets: the same lake, lineage and accounting as a fresh run on the end state."""
-    monkeypatch.setattr(lake, "APPENDED_FILES", 1)
 
     def month_files(live: Path) -> None:
         for month in lake.months(local(live / "lake"), "flights"):
@@ -338,7 +344,7 @@ def test_any_history_of_appended_flights_equals_a_fresh_run(history, ctx: Contex
 
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         live, fresh = Path(a), Path(b)
-        replay(live, fresh, history, ctx, after_each=month_files)
+        replay(live, fresh, history, ctx, after_each=month_files, appended_files=1)
         assert state(live) == state(fresh)
         held = lake.read_contributions(
             local(live / "lake"), "flights", lake.contribution_months(local(live / "lake"), "flights")

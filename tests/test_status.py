@@ -67,12 +67,11 @@ def test_running_becomes_crashed_only_when_nobody_holds_the_lock(tmp_path: Path)
     assert reconcile(tmp_path, lock)["outcome"] == "completed"
 
 
-def test_lake_status_lists_again_when_a_run_folds_a_month_while_it_reads(
-    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_lake_status_lists_again_when_a_run_folds_a_month_while_it_reads(tmp_path: Path, ctx: Context) -> None:
     """`balloons status` during a nightly run: a month's appended file it listed is folded away
     before it reads it; it lists again instead of failing."""
     from conftest import write
+    from fakes import LocalDisk, filesystem
 
     header = "airport,direction,flight_number,scheduled_at,status\n"
     store = local(tmp_path / "lake")
@@ -85,13 +84,15 @@ def test_lake_status_lists_again_when_a_run_folds_a_month_while_it_reads(
     write(tmp_path, "flights/d1.csv", header + "EYVI,arrival,FR1,2025-10-04T22:30,cancelled\n")
     folds = []
 
-    def listed_then_folded(store_: object, table: str) -> list[str]:
-        files = listing(store_, table)
-        if table == "flights" and not folds:  # a run folds the month right after this listing
-            folds.append(ingest(tmp_path / "raw", store, ctx=ctx, run_id="r3"))
-        return files
+    class FoldedAfterListing(LocalDisk):
+        """The reader's disk: right after its first listing of the flights table, a run folds October."""
 
-    listing = lake.partition_files
-    monkeypatch.setattr(lake, "partition_files", listed_then_folded)
-    assert lake_status(store)["tables"]["flights"]["rows"] == 2
+        def get_file_info_selector(self, selector):
+            found = super().get_file_info_selector(selector)
+            if selector.base_dir.endswith("/lake/flights") and not folds:
+                folds.append(ingest(tmp_path / "raw", store, ctx=ctx, run_id="r3"))
+            return found
+
+    reader = local(tmp_path / "lake", fs=filesystem(FoldedAfterListing()))
+    assert lake_status(reader)["tables"]["flights"]["rows"] == 2
     assert folds and not (tmp_path / "lake" / "flights" / "month=2025-10" / "add-r2.parquet").exists()

@@ -106,9 +106,11 @@ def merge_table(
     now: datetime,
     delivery: int,
     withdraw: set[str] | None = None,
+    appended_files: int = lake.APPENDED_FILES,
 ) -> Merged:
     """Replace the contributions of `parsed_files` (and of the `withdraw`n paths) with what was just
-    parsed, and rewrite the current partitions that change. Tables merge independently."""
+    parsed, and rewrite the current partitions that change. Tables merge independently. A month
+    holds at most `appended_files` appended files (see `_derive`)."""
     files = sorted(parsed_files, key=lambda p: p.file.path)
     gone = set(withdraw or ()) | {p.file.path for p in files}
     counts = {p.file.path: base_counts(p) for p in files}
@@ -125,7 +127,17 @@ def merge_table(
     try:
         for months in groups:
             written += _derive(
-                con, store, table, months, files, gone=gone, counts=counts, run_id=run_id, now=now, delivery=delivery
+                con,
+                store,
+                table,
+                months,
+                files,
+                gone=gone,
+                counts=counts,
+                run_id=run_id,
+                now=now,
+                delivery=delivery,
+                appended_files=appended_files,
             )
     finally:
         con.close()
@@ -144,13 +156,14 @@ def _derive(
     run_id: str,
     now: datetime,
     delivery: int,
+    appended_files: int,
 ) -> list[str]:
     """Contributions and current rows of `months` after this run; returns the partitions written.
 
     A month of a table derived by month whose held contributions stay as they are (no file of this
     run delivered to it before) and share no key with this run's rows is not rewritten: this run's
     rows are resolved among themselves, and its contributions and current rows are added to the
-    month as files of their own (`lake.append_partition`), up to `lake.APPENDED_FILES` per month.
+    month as files of their own (`lake.append_partition`), up to `appended_files` per month.
     """
     spec = TABLES[table]
     wanted = [None if m == lake.NO_MONTH else m for m in months]
@@ -166,7 +179,10 @@ def _derive(
         fresh.append(_contributed(rows, table, run_id=run_id, now=now, delivery=delivery))
         changed |= {m if m is not None else lake.NO_MONTH for m in pc.unique(rows.column("month")).to_pylist()}
     append = (
-        bool(fresh) and by_month(table) and len(months) == 1 and _apart(store, table, months[0], fresh, gone, run_id)
+        bool(fresh)
+        and by_month(table)
+        and len(months) == 1
+        and _apart(store, table, months[0], fresh, gone, run_id, appended_files)
     )
     if append:
         kept = pa.concat_tables(fresh).slice(0, 0)
@@ -224,13 +240,13 @@ def _derive(
     return [f"{table}/month={month}" for month, partition in partitions if partition.result()]
 
 
-def _apart(store: Store, table: str, month: str, fresh: list[pa.Table], gone: set[str], run_id: str) -> bool:
+def _apart(store: Store, table: str, month: str, fresh: list[pa.Table], gone: set[str], run_id: str, most: int) -> bool:
     """True when this run's rows of `month` can be added to it without rewriting it: the month
     holds contributions, none of them from a file this run replaces or withdraws, none with a key
-    of this run's rows, fewer than `lake.APPENDED_FILES` files were appended to it, and none by a
+    of this run's rows, fewer than `most` files were appended to it, and none by a
     run of this id (a run id used again would overwrite that file, losing its rows)."""
     runs = lake.appended_runs(store, table, month)
-    if run_id in runs or len(runs) >= lake.APPENDED_FILES:
+    if run_id in runs or len(runs) >= most:
         return False
     key = TABLES[table].id_column
     held = lake.read_contributions(store, table, [month], [key, "source_file"])

@@ -255,11 +255,18 @@ def _replace_rows(store: Store, what: str, paths: list[str], rows: pa.Table, run
         lake.write_deliveries(store, table, undo=run_id)
 
 
-def write_results(store: Store, parsed_files: list[Parsed], *, run_id: str, now: datetime) -> Summary:
+def write_results(
+    store: Store,
+    parsed_files: list[Parsed],
+    *,
+    run_id: str,
+    now: datetime,
+    appended_files: int = lake.APPENDED_FILES,
+) -> Summary:
     """Contributions and partitions, then quarantine, deliveries and the ingest log; all or nothing."""
     delivery = begin(store, parsed_files, run_id)
     merged = [
-        merge_table(store, table, mine, run_id=run_id, now=now, delivery=delivery)
+        merge_table(store, table, mine, run_id=run_id, now=now, delivery=delivery, appended_files=appended_files)
         for table, mine in by_table(parsed_files).items()
     ]
     return finish(store, parsed_files, merged, run_id=run_id, now=now, delivery=delivery)
@@ -289,12 +296,19 @@ def prepare(raw_dir: Path, store: Store) -> tuple[list[RawFile], list[RawFile]]:
     return plan(scan(raw_dir, known_files(deliveries)), deliveries)
 
 
-def ingest(raw_dir: Path, store: Store, *, ctx: Context, run_id: str) -> Summary:
-    """Ingest every new or changed raw file; a run over unchanged raw data changes nothing."""
+def ingest(
+    raw_dir: Path, store: Store, *, ctx: Context, run_id: str, appended_files: int = lake.APPENDED_FILES
+) -> Summary:
+    """Ingest every new or changed raw file; a run over unchanged raw data changes nothing. A month
+    of flights holds at most `appended_files` files appended by runs (`merge.py`)."""
     todo, unchanged = prepare(raw_dir, store)
     spill = Spill(store, lake.work_folder(run_id))
     parsed_files = parse_files(todo, ctx=ctx, spill=spill)
-    summary = write_results(store, parsed_files, run_id=run_id, now=ctx.now) if parsed_files else Summary(run_id)
+    summary = (
+        write_results(store, parsed_files, run_id=run_id, now=ctx.now, appended_files=appended_files)
+        if parsed_files
+        else Summary(run_id)
+    )
     summary.files_seen = len(todo) + len(unchanged)
     summary.files_unchanged = len(unchanged)
     log.info("run=%s %s", run_id, summary.line())
