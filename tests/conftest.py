@@ -356,25 +356,37 @@ PROBE = """
 import atexit, os, sys
 atexit.register(lambda: open(os.environ["PROBE"], "w").write(str("prefect" in sys.modules)))
 sys.argv[0] = "balloons"
-{inject}
 from flows.cli import main
 main()
 """
 
 
 def cli_process(
-    tmp_path: Path, *args: str, inject: str = "", env: dict[str, str] | None = None, timeout: float = 300
+    tmp_path: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    file_size_limit: int | None = None,
 ) -> tuple[subprocess.CompletedProcess[str], bool]:
-    """Run the real CLI in a fresh process; returns the result and whether Prefect was imported."""
+    """Run the real CLI in a fresh process; returns the result and whether Prefect was imported.
+    With `file_size_limit` the operating system refuses (EFBIG) any write that would make a file
+    of the process larger than that many bytes, as a full disk refuses it."""
     import os
+    import resource
+
+    def limited() -> None:
+        if file_size_limit is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead of killing the process
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
 
     probe = tmp_path / "prefect-imported"
     environment = {**os.environ, **(env or {}), "PROBE": str(probe)}
     done = subprocess.run(
-        [sys.executable, "-c", PROBE.format(inject=inject), *args],
+        [sys.executable, "-c", PROBE, *args],
         env=environment,
         capture_output=True,
         text=True,
         timeout=timeout,
+        preexec_fn=limited if file_size_limit is not None else None,
     )
     return done, probe.read_text() == "True"

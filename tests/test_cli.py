@@ -188,25 +188,33 @@ def test_empty_query_is_one_line(sample_root: Path, sql: str) -> None:
 
 
 @pytest.mark.slow
-def test_full_disk_during_a_run_is_one_line_and_recorded_failed(tmp_path: Path, prefect_server: PrefectServer) -> None:
-    """A real run through Prefect (the session's server) whose warehouse build hits ENOSPC: one
-    line, status failed with the reason."""
+def test_a_write_the_disk_refuses_fails_the_run_in_one_line_and_the_next_run_reads_everything(
+    tmp_path: Path, prefect_server: PrefectServer
+) -> None:
+    """A real run through Prefect (the session's server) in a process that may write no file over
+    100 kB, refused by the operating system (EFBIG) as a full disk refuses (ENOSPC): the engine
+    cannot inflate a flights file. The run fails in one line, status says failed with the reason,
+    and the run keeps nothing: no file is quarantined for it, so the next run (room again) reads
+    every raw file and lands them all."""
     from balloons.status import read_run_status
 
     sample.write(tmp_path / "raw")
-    inject = (
-        "import errno, balloons.warehouse as w\n"
-        "def full(*a, **k): raise OSError(errno.ENOSPC, 'No space left on device', '/data/warehouse.duckdb')\n"
-        "w.build = full"
-    )
-    done, _ = balloons(
-        tmp_path, "run", "--data-dir", str(tmp_path), inject=inject, env={"PREFECT_API_URL": prefect_server.url}
-    )
-    one_error_line(done, "No space left on device: /data/warehouse.duckdb.")
+    env = {"PREFECT_API_URL": prefect_server.url}
+    done, _ = balloons(tmp_path, "run", "--data-dir", str(tmp_path), env=env, file_size_limit=100_000)
+    one_error_line(done, "The engine ran out of room for its work files while reading flights/")
+    assert "File too large" in done.stderr and "the next one reads the same files again" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     record = read_run_status(tmp_path)
     assert record["outcome"] == "failed" and record["run_id"] and record["finished_at"]
-    assert "No space left on device" in record["error"]
+    assert "StorageFullError" in record["error"] and "File too large" in record["error"]
+    store = local(tmp_path / "lake")
+    assert lake.read_ingest_log(store).num_rows == 0 and lake.read_quarantine(store).num_rows == 0
+
+    done, _ = balloons(tmp_path, "ingest", "--data-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "files read 20 (unchanged 0)" in done.stdout + done.stderr
+    assert lake.read_ingest_log(store).num_rows == len(sample.generate())
+    assert lake.read_quarantine(store).num_rows == 3  # the sample's own bad records
 
 
 def test_status_explains_a_crashed_run(tmp_path: Path) -> None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
+import duckdb
 import pyarrow.compute as pc
+import pytest
 
+from balloons.errors import RawFileError, StorageFullError
 from balloons.ingest import RawFile, Spill, parse_files
+from balloons.ingest.parse import refused_write
 from balloons.ingest.validate import Context
 from balloons.lake.storage import local
 
@@ -44,3 +50,45 @@ def test_files_of_a_table_are_validated_together_and_keep_their_own_lineage(tmp_
     assert second.staged_rows().column("source_file").to_pylist() == ["flights/b.csv"]
     assert [(q["source_file"], q["source_line"]) for q in second.quarantine] == [("flights/b.csv", 3)]
     assert pc.max(first.staged_rows().column("source_line")).as_py() == 3
+
+
+def test_a_disk_that_refuses_the_engine_s_writes_stops_the_run_and_quarantines_nothing(
+    tmp_path: Path, ctx: Context
+) -> None:
+    """A file's rows spilled to a lake whose disk is full: no fault of the file, so not a
+    quarantine (which would keep it out of the lake for good, its digest recorded) but an error
+    that stops the run before it writes anything."""
+    from fakes import LocalDisk, filesystem
+
+    class Full(LocalDisk):
+        def open_output_stream(self, path: str, metadata: object) -> object:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+
+    raw = flights_file(tmp_path, "big.csv", [f"2025-10-{d:02d}" for d in range(1, 21)])
+    store = local(tmp_path / "lake", fs=filesystem(Full()))
+    with pytest.raises(StorageFullError, match="while validating 1 flights file.*No space left on device"):
+        parse_files([raw], ctx=ctx, spill=Spill(store, "_work/t"), in_memory_rows=10)
+    (kept,) = parse_files([raw], ctx=ctx, spill=Spill(local(tmp_path / "lake"), "_work/t"), in_memory_rows=10)
+    assert kept.quarantine == [] and sum(len(p) for p in kept.spilled.values()) == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "refused"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), True),
+        (OSError(errno.EDQUOT, "Disk quota exceeded"), True),
+        (OSError(errno.EFBIG, "File too large"), True),
+        (OSError(errno.EROFS, "Read-only file system"), True),
+        (OSError("IOError: No space left on device. Detail: [errno 28]"), True),  # pyarrow: no errno
+        (duckdb.IOException('Could not write file "spill/x.block": No space left on device'), True),
+        (duckdb.OutOfMemoryException("could not allocate block of size 256 KiB (800 MiB/800 MiB used)"), True),
+        (OSError(errno.EACCES, "Permission denied"), False),  # a raw file we may not read: quarantined
+        (OSError(errno.EIO, "Input/output error"), False),
+        (RawFileError("flights/x.csv lacks required column(s): No space left on device"), False),
+        (duckdb.ConversionException("Could not convert string 'No space left on device' to INT32"), False),
+        (ValueError("File too large"), False),
+    ],
+)
+def test_only_the_operating_system_refusing_a_write_counts_as_no_room(error: BaseException, refused: bool) -> None:
+    """A hostile file cannot stop every night by quoting an operating system's message."""
+    assert refused_write(error) is refused

@@ -5,6 +5,7 @@
     ├── RawFileError              a raw file cannot be read at all (it is quarantined whole)
     ├── SchemaDriftError          a table does not match its contract in schema.py
     ├── LakeError                 the Parquet lake is missing or unreadable
+    ├── StorageFullError          no room for balloons' own files (disk full, quota, size limit, memory)
     ├── WarehouseError            the DuckDB warehouse is missing, busy or a query failed
     │   └── ReadOnlyError         a query tried to write to the read-only warehouse
     ├── ReportError               a report could not be rendered
@@ -36,6 +37,13 @@ class SchemaDriftError(BalloonsError):
 
 class LakeError(BalloonsError):
     """The Parquet lake is missing or unreadable."""
+
+
+class StorageFullError(BalloonsError):
+    """The operating system refuses to write balloons' own files (no space left, a quota or file
+    size limit, a read-only filesystem), or the engine is out of memory with nowhere to spill.
+    Never a property of a raw file, so never a quarantine: the run stops and the next run reads
+    the same files again."""
 
 
 class WarehouseError(BalloonsError):

@@ -11,7 +11,9 @@ one Arrow file per month, so a worker's memory stays bounded.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import shutil
 import tempfile
 import uuid
@@ -23,7 +25,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from balloons.errors import RawFileError
+from balloons.errors import RawFileError, StorageFullError
 from balloons.ingest.columns import COLUMNS
 from balloons.ingest.decode import Decoded, combine, decode, quarantine_row
 from balloons.ingest.rawfile import RawFile
@@ -42,6 +44,32 @@ IN_MEMORY_ROWS = 1_000_000
 """Valid rows of one file kept in memory; past this a file's rows are spilled per month."""
 
 SPILL_BATCH_ROWS = 500_000
+
+REFUSED_WRITES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
+"""Why an operating system refuses a write whatever is written: these say nothing of a raw file."""
+
+
+def refused_write(exc: BaseException) -> bool:
+    """True when `exc` is the operating system refusing to write the engine's own files (its work
+    and spill folders, the lake's work folder), raised by Python, pyarrow or DuckDB, or DuckDB out
+    of memory with nowhere left to spill. A raw file's own faults (`RawFileError`, whose message
+    may quote the file) never count."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return True
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return exc.errno in REFUSED_WRITES
+    if isinstance(exc, OSError | duckdb.IOException):  # pyarrow and DuckDB name the cause in the text
+        return any(os.strerror(code) in str(exc) for code in REFUSED_WRITES)
+    return False
+
+
+def _stop_if_refused(exc: Exception, doing: str) -> None:
+    if refused_write(exc):
+        raise StorageFullError(
+            f"The engine ran out of room for its work files while {doing} ({exc}); free disk space or "
+            "memory, or lift the limit, and run again: this run kept nothing, and the next one reads "
+            "the same files again."
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -121,8 +149,11 @@ def parse_files(
     `decoded` table and validated together, on one DuckDB connection.
 
     Never raises for anything a file holds or for an error reading it: the file (or the record)
-    is quarantined with a reason naming what failed. Should validating a table's files together
-    fail, each file is validated alone, so only the file at fault is quarantined whole.
+    is quarantined with a reason naming what failed. A write of the engine's own files that the
+    operating system refuses (disk full, quota, file size limit) is no fault of a file: it raises
+    `StorageFullError`, before anything of the run is written to the lake. Should validating a
+    table's files together fail, each file is validated alone, so only the file at fault is
+    quarantined whole.
     """
     out: dict[int, Parsed] = {}
     for table in TABLES:
@@ -158,14 +189,16 @@ def _parse_table(
                 out[number] = whole_file_quarantine(raw, str(exc), _head(raw))
             except RecursionError as exc:
                 out[number] = whole_file_quarantine(raw, f"parsing {raw.path} failed: nested too deeply ({exc})")
-            except Exception as exc:  # noqa: BLE001 - one file must never stop the run
+            except Exception as exc:  # noqa: BLE001 - one file must never stop the run (a full disk does)
+                _stop_if_refused(exc, f"reading {raw.path}")
                 out[number] = whole_file_quarantine(raw, f"reading {raw.path} failed: {type(exc).__name__}: {exc}")
         if decoded:
             try:
                 combine(con, table, sorted(decoded))
                 validate(con, table, ctx)
                 out.update(_collect(con, dict(files), decoded, spill, in_memory_rows))
-            except Exception as exc:  # noqa: BLE001 - isolate the file at fault
+            except Exception as exc:  # noqa: BLE001 - isolate the file at fault (a full disk stops the run)
+                _stop_if_refused(exc, f"validating {len(decoded)} {table} file(s)")
                 if len(decoded) == 1:
                     ((number, _),) = decoded.items()
                     raw = dict(files)[number]
