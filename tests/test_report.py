@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from balloons import report, warehouse
 from balloons.errors import ReportError
-from balloons.report import plots
+from balloons.report import fonts, plots
 
 pytestmark = pytest.mark.xdist_group("report")  # see conftest.py
 
@@ -106,6 +106,43 @@ def test_rerender_is_byte_identical(tmp_path: Path, con, rctx, rendered: Rendere
     first = rendered("2025-10").read_bytes()  # rendered earlier in this process, into another folder
     second = report.render_month(con, "2025-10", tmp_path, rctx).read_bytes()
     assert first == second
+
+
+def test_embedded_fonts_leave_out_only_the_layout_tables_no_reader_uses(rendered: Rendered) -> None:
+    """The font programs in a report are TrueType subsets without GSUB/GPOS/GDEF (`fonts.py`)."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    programs = []
+    for page in PdfReader(rendered("2025-10")).pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            for descendant in font.get_object().get("/DescendantFonts", []):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                programs.append(descriptor["/FontFile2"].get_object().get_data())
+    assert programs
+    for program in programs:
+        tables = set(TTFont(io.BytesIO(program)).keys())
+        assert {"glyf", "cmap", "hmtx"} <= tables and not tables & set(fonts.LAYOUT_TABLES)
+
+
+def test_a_lean_subset_draws_every_character_as_matplotlib_s_own_subset_does() -> None:
+    """Same outlines and advance widths for every character as the subset matplotlib cuts itself;
+    only the layout tables (and the glyphs only they reach, such as ligatures) are left out."""
+    from matplotlib import font_manager
+    from matplotlib.backends import _backend_pdf_ps
+
+    text = "Closures 2025 – Vilnius (EYVI): 71 incursions, 44,143 passengers, ±5 km, 20 °C, fi ffl Ž ė"
+    for weight in ("normal", "bold"):
+        path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight=weight))
+        with _backend_pdf_ps.get_glyphs_subset(path, text) as theirs, fonts.subset_font(path, text) as ours:
+            assert set(theirs.keys()) - set(ours.keys()) == set(fonts.LAYOUT_TABLES) & set(theirs.keys()) != set()
+            for char in set(text):
+                name = theirs.getBestCmap()[ord(char)]
+                assert ours.getBestCmap()[ord(char)] == name
+                assert ours["hmtx"][name] == theirs["hmtx"][name]
+                mine, other = ours["glyf"][name], theirs["glyf"][name]
+                assert mine.getCoordinates(ours["glyf"])[0] == other.getCoordinates(theirs["glyf"])[0], char
 
 
 def test_fonts_are_truetype_not_type3(rendered: Rendered) -> None:

@@ -5,7 +5,8 @@ from an `rpt_` relation (`sql/4_reports/`, see `warehouse.REPORT_RELATIONS`), re
 page covers: the joins, local times and counts live in that SQL, nothing is computed a second time
 here. Figures are plain `matplotlib.figure.Figure`s written through `PdfPages`: no pyplot, no
 backend chosen, so importing this module changes nothing. PDFs are reproducible: TrueType (Type 42)
-fonts and metadata dates fixed to the data's last ingest time. Each PDF records, in its document
+fonts (subsets without the layout tables no reader uses, `fonts.py`) and metadata dates fixed to
+the data's last ingest time. Each PDF records, in its document
 information (`/Keywords`), the fingerprint of the warehouse it was drawn from
 (`rpt_provenance.fingerprint`); `reconcile.py` uses it to keep reports/ current.
 """
@@ -35,6 +36,7 @@ from matplotlib.figure import Figure
 from balloons import __version__, warehouse
 from balloons.errors import ReportError
 from balloons.report import plots
+from balloons.report.fonts import lean_subsets
 from balloons.report.periods import check_month, month_days, previous_month
 
 log = logging.getLogger(__name__)
@@ -633,7 +635,7 @@ def _write(path: Path, figures: list[Figure], *, title: str, ctx: ReportContext)
         "ModDate": stamp,
     }
     try:
-        with PdfPages(temporary, metadata=metadata) as pdf:
+        with lean_subsets(), PdfPages(temporary, metadata=metadata) as pdf:
             for fig in figures:
                 pdf.savefig(fig)
         os.replace(temporary, path)
