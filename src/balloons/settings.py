@@ -43,7 +43,10 @@ class Settings(BaseSettings):
     load_factor: float = Field(default=0.8, gt=0, le=1, description="Share of seats taken when passengers are unknown.")
     buffer_after_min: int = Field(default=0, ge=0, le=24 * 60, description="Minutes added after each reopening.")
     report_workers: int = Field(
-        default=2, ge=1, le=32, description="Processes that render PDFs when more than two are due (1: none)."
+        default=2,
+        ge=1,
+        le=32,
+        description="Processes that render PDFs: the run's own, and up to this many minus one more (1: only its own).",
     )
     trigger_radius_km: float = Field(
         default=30.0, gt=0, le=1000, description="Incursions within this distance of an airport can trigger it."

@@ -13,6 +13,7 @@ information (`/Keywords`), the fingerprint of the warehouse it was drawn from
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -20,7 +21,7 @@ import os
 import re
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -694,6 +695,11 @@ def render_jobs(
         con.close()
 
 
+HEAD_START = 1
+"""Documents the run's own process renders beyond an even share: the other processes first spend
+about a document's time importing matplotlib and the warehouse."""
+
+
 def render_all(
     warehouse_path: Path,
     months: Sequence[str],
@@ -704,24 +710,32 @@ def render_all(
     radius_km: float,
     workers: int = 1,
 ) -> list[Path]:
-    """Render months, then years. Drawing is CPU-bound Python, so with `workers` > 1 and more than
-    two documents due they are shared out to that many processes (each opens the warehouse
-    read-only); should the processes fail to start, rendering goes on here, one by one."""
+    """Render months, then years, in `workers` processes: this one, and `workers` - 1 more that it
+    starts (each opens the warehouse read-only) when documents are left once this process has
+    taken an even share and `HEAD_START` more (drawing is CPU-bound Python). Should the other
+    processes fail to start, what they would have drawn is drawn here."""
     jobs: list[Job] = [("month", m) for m in months] + [("year", y) for y in years]
-    if workers > 1 and len(jobs) > 2:
-        shares = [jobs[i::workers] for i in range(workers)]
+    options: dict[str, Any] = {"timezone": timezone, "radius_km": radius_km}
+    others = max(workers, 1) - 1
+    head = min(len(jobs), -(-len(jobs) // max(workers, 1)) + HEAD_START) if others else len(jobs)
+    shares = [share for share in (jobs[head + i :: others] for i in range(others)) if share] if others else []
+    if not shares:
+        return render_jobs(warehouse_path, jobs, out_dir, **options)
+    done: dict[Job, Path] = {}
+    with contextlib.ExitStack() as stack:
+        futures: list[Future[list[Path]]] = []
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = [
-                    pool.submit(render_jobs, warehouse_path, share, out_dir, timezone=timezone, radius_km=radius_km)
-                    for share in shares
-                ]
-                done = {
-                    job: path
-                    for share, future in zip(shares, futures, strict=True)
-                    for job, path in zip(share, future.result(), strict=True)
-                }
-            return [done[job] for job in jobs]
+            spawn = multiprocessing.get_context("spawn")
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=len(shares), mp_context=spawn))
+            futures = [pool.submit(render_jobs, warehouse_path, share, out_dir, **options) for share in shares]
         except (BrokenProcessPool, OSError) as exc:
-            log.warning("rendering in %d processes failed (%s); rendering here, one by one", workers, exc)
-    return render_jobs(warehouse_path, jobs, out_dir, timezone=timezone, radius_km=radius_km)
+            log.warning("starting %d more processes to render failed (%s); rendering here", len(shares), exc)
+        done.update(zip(jobs[:head], render_jobs(warehouse_path, jobs[:head], out_dir, **options), strict=True))
+        for share, future in zip(shares, futures, strict=False):
+            try:
+                done.update(zip(share, future.result(), strict=True))
+            except (BrokenProcessPool, OSError) as exc:
+                log.warning("rendering %d document(s) in another process failed (%s); rendering here", len(share), exc)
+    left = [job for job in jobs if job not in done]
+    done.update(zip(left, render_jobs(warehouse_path, left, out_dir, **options), strict=True))
+    return [done[job] for job in jobs]
