@@ -381,24 +381,31 @@ noop()
 def bench_run_sample(b: Bench) -> None:
     """`balloons run` on the shipped sample, against a fresh process that starts Prefect's
     temporary server (with balloons' defaults) and runs an empty flow: what is left is the
-    pipeline's own work (ingest, warehouse, 7 monthly + 1 yearly PDF) and its orchestration."""
-    data = b.work / "run"
-    shipped.write(data / "raw")
-    empty = b.command("empty-flow", [sys.executable, "-c", EMPTY_FLOW])
-    whole = b.command("balloons-run", [str(BIN / "balloons"), "run", "--data-dir", str(data)])
-    again = b.command("balloons-run-again", [str(BIN / "balloons"), "run", "--data-dir", str(data)])
+    pipeline's own work (ingest, warehouse, 7 monthly + 1 yearly PDF) and its orchestration. The
+    temporary server's start moves by seconds from one process to the next, so each is run twice,
+    in turn, in a fresh data folder, and the faster of each counts."""
     measure = "`balloons run` on the sample (ingest, warehouse, 7 monthly + 1 yearly PDF)"
-    if empty.returncode or whole.returncode or again.returncode:
-        failed = next(m for m in (empty, whole, again) if m.returncode)
+    empties, wholes = [], []
+    for attempt in (1, 2):
+        data = b.work / f"run-{attempt}"
+        shipped.write(data / "raw")
+        empties.append(b.command(f"empty-flow-{attempt}", [sys.executable, "-c", EMPTY_FLOW]))
+        wholes.append(b.command(f"balloons-run-{attempt}", [str(BIN / "balloons"), "run", "--data-dir", str(data)]))
+    again = b.command("balloons-run-again", [str(BIN / "balloons"), "run", "--data-dir", str(data)])
+    if any(m.returncode for m in (*empties, *wholes, again)):
+        failed = next(m for m in (*empties, *wholes, again) if m.returncode)
         record(Row(measure, f"failed: {failed.last_error_line()}", "-", "-", "own work ≤ 10 s", "FAIL"))
         return
-    own = whole.seconds - empty.seconds
+    empty, whole = min(m.seconds for m in empties), min(m.seconds for m in wholes)
+    own = whole - empty
     record(
         Row(
             measure,
-            f"{whole.seconds:.1f} s, of which own work {own:.1f} s; a second run (nothing new) {again.seconds:.1f} s",
-            f"a fresh process running an empty Prefect flow {empty.seconds:.1f} s",
-            f"{whole.seconds / empty.seconds:.2f}×",
+            f"{whole:.1f} s (best of 2: {', '.join(f'{m.seconds:.1f}' for m in wholes)}), of which own work "
+            f"{own:.1f} s; a second run (nothing new) {again.seconds:.1f} s",
+            "a fresh process running an empty Prefect flow "
+            f"{empty:.1f} s (best of 2: {', '.join(f'{m.seconds:.1f}' for m in empties)})",
+            f"{whole / empty:.2f}×",
             "own work (run − empty flow) ≤ 10 s",
             verdict(own <= 10),
         )
