@@ -129,6 +129,21 @@ def test_deep_json_huge_numbers_and_repeated_keys(tmp_path: Path, ctx: Context) 
     assert_accounted(tmp_path, ["flights/good.csv", "incursions/deep.json", "incursions/feed.jsonl"])
 
 
+def test_file_names_with_glob_characters_read_only_their_own_rows(tmp_path: Path, ctx: Context) -> None:
+    """DuckDB reads a path as a glob pattern: `a?.csv` would also read `a1.csv`, and `x[1].csv` would
+    read `x1.csv` instead of itself. Every file holds one flight of its own number."""
+    header = "airport,direction,flight_number,scheduled_at,status\n"
+    names = {"a1.csv": 1, "a?.csv": 2, "x1.csv": 3, "x[1].csv": 4, "s*.csv": 5, "s2.csv": 6}
+    for name, n in names.items():
+        write(tmp_path, f"flights/{name}", header + f"EYVI,arrival,FR{n},2025-10-0{n}T12:00,operated\n")
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
+    landed = {row["source_file"]: row["flight_number"] for row in lake_rows(tmp_path)["flights"]}
+    assert landed == {f"flights/{name}": f"FR{n}" for name, n in names.items()}
+    assert_accounted(tmp_path, [f"flights/{name}" for name in names])
+    log = lake.read_ingest_log(local(tmp_path / "lake")).to_pylist()
+    assert {r["path"]: (r["rows_read"], r["rows_landed"]) for r in log} == {f"flights/{n}": (1, 1) for n in names}
+
+
 def test_a_file_name_that_is_not_utf8_lands_under_an_escaped_name(tmp_path: Path, ctx: Context) -> None:
     folder = tmp_path / "raw" / "incursions"
     folder.mkdir(parents=True)

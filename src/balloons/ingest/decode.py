@@ -130,10 +130,12 @@ def _plain_csv(
             target = work / "inflated.csv"
             sink = stack.enter_context(open(target, "wb"))
         header_line, why = _check_plain(handle, sink)
-        if target == raw.location and not _utf8(str(target)):
-            target = work / "link.csv"  # DuckDB takes UTF-8 paths only
+        if target == raw.location:
+            # read through a link of a plain name: DuckDB takes UTF-8 paths only, and reads a path
+            # as a glob pattern (a file named `q?.csv` or `x[1].csv` would read other files' rows)
+            target = work / "link.csv"
             target.unlink(missing_ok=True)
-            target.symlink_to(raw.location)
+            target.symlink_to(raw.location.absolute())
         if why is not None:
             log.info("file=%s is read record by record: %s", raw.path, why)
             return None
@@ -268,14 +270,6 @@ def _plain_csv(
         if name in mapping
     ]
     return Decoded(read=read, bad=bad, raw_sql="'{' || " + " || ', ' || ".join(pairs) + " || '}'")
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _reject_reason(kind: str, text: str, width: int, delimiter: str, limits: Limits) -> str:
