@@ -269,6 +269,7 @@ def _run_ingest(settings: Settings) -> str:
     runs the same library steps as Prefect tasks), so no Prefect server starts."""
     from datetime import UTC, datetime
 
+    from balloons.errors import StorageFullError
     from balloons.ingest import ingest as ingest_files
     from balloons.ingest import new_run_id
     from balloons.ingest.validate import Context
@@ -278,6 +279,10 @@ def _run_ingest(settings: Settings) -> str:
     summary = ingest_files(
         settings.raw_dir, lake_store(settings, os.environ), ctx=Context.of(settings, now), run_id=new_run_id(now)
     )
+    failure = summary.failure_line()
+    if failure:  # the rest landed: say what the run did, then the one error line
+        click.echo(f"ingest: {summary.line()}")
+        raise StorageFullError(failure)
     return f"ingest: {summary.line()}"
 
 
@@ -361,14 +366,14 @@ def run(data_dir: Path | None, wait: float, all_reports: bool, runner: str) -> N
     from flows.runners import task_runner
 
     task_runner(runner)  # refuse a bad value before Prefect starts
-    from balloons.errors import FetchError
+    from balloons.errors import FetchError, StorageFullError
     from balloons.status import read_run_status
     from flows.nightly import nightly_run_flow
 
     _quiet_prefect_console()
     try:
         click.echo(nightly_run_flow(settings, all_reports=all_reports, wait_s=wait, runner=runner))
-    except FetchError:  # the rest of the run went on: show what it did, then the one error line
+    except (FetchError, StorageFullError):  # the rest of the run went on: what it did, then the one error line
         click.echo(read_run_status(settings.data_dir).get("summary") or "")
         raise
 

@@ -84,14 +84,16 @@ def context(settings: Settings, now: datetime) -> Context:
 
 @flow(name="ingest", log_prints=False)
 def ingest_flow(settings: Settings, run_id: str | None = None) -> core.Summary:
-    """Ingest every new or changed raw file into the lake (run_id: the nightly run's, else a new one)."""
+    """Ingest every new or changed raw file into the lake (run_id: the nightly run's, else a new one).
+    Files the engine had no room to read are named in the summary's `deferred`, for the caller to
+    fail the run once the rest is done."""
     logger = get_run_logger()
     now = datetime.now(UTC).replace(microsecond=0)
     run_id = run_id or core.new_run_id(now)
     todo, unchanged = find_raw_files(settings)
     tables = [[raw for raw in todo if raw.table == table] for table in RECORD_TABLES]
     futures = [parse_raw_files.submit(Payload(raws), settings, now, run_id) for raws in tables if raws]
-    parsed = [p for future in futures for p in future.result().value]
+    parsed, deferred = core.set_aside([p for future in futures for p in future.result().value])
     if parsed:
         delivery = begin_write(settings, Payload(parsed), run_id)
         futures = [
@@ -102,6 +104,7 @@ def ingest_flow(settings: Settings, run_id: str | None = None) -> core.Summary:
         summary = finish_write(settings, Payload(parsed), Payload(merged), run_id, now, delivery)
     else:
         summary = core.Summary(run_id)
+    summary.deferred = deferred
     summary.files_seen = len(todo) + len(unchanged)
     summary.files_unchanged = len(unchanged)
     logger.info("run=%s %s", run_id, summary.line())

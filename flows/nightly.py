@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from prefect import flow, get_run_logger
 from prefect.states import Failed
 
-from balloons.errors import FetchError
+from balloons.errors import FetchError, StorageFullError
 from balloons.ingest import new_run_id
 from balloons.lock import pipeline_lock
 from balloons.redact import protect, secret_values
@@ -79,7 +79,7 @@ def nightly(settings: Settings, *, all_reports: bool, wait_s: float, runner: str
             )
             + f"\nreports: {len(paths)} written to {settings.reports_dir}"
         )
-        failure = fetched.failure_line()
+        failure = "; ".join(f for f in (fetched.failure_line(), summary.failure_line()) if f) or None
         finish_run(
             settings.data_dir,
             finished_at=datetime.now(UTC),
@@ -90,7 +90,8 @@ def nightly(settings: Settings, *, all_reports: bool, wait_s: float, runner: str
         )
     get_run_logger().info(line)
     if failure:  # a failed state, not a raise: one line, no traceback, and the run shows Failed in Prefect
-        return Failed(message=failure, data=FetchError(failure))  # type: ignore[return-value]
+        error = FetchError(failure) if fetched.failure_line() else StorageFullError(failure)
+        return Failed(message=failure, data=error)  # type: ignore[return-value]
     return line
 
 

@@ -353,8 +353,11 @@ def sample_run_copy(sample_run: SampleRun, tmp_path: Path) -> Path:
 # --- the real CLI in a fresh process ----------------------------------------------------------------
 
 PROBE = """
-import atexit, os, sys
+import atexit, os, resource, sys
 atexit.register(lambda: open(os.environ["PROBE"], "w").write(str("prefect" in sys.modules)))
+if os.environ.get("FILE_SIZE_LIMIT"):
+    limit = int(os.environ["FILE_SIZE_LIMIT"])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 sys.argv[0] = "balloons"
 from flows.cli import main
 main()
@@ -370,23 +373,19 @@ def cli_process(
 ) -> tuple[subprocess.CompletedProcess[str], bool]:
     """Run the real CLI in a fresh process; returns the result and whether Prefect was imported.
     With `file_size_limit` the operating system refuses (EFBIG) any write that would make a file
-    of the process larger than that many bytes, as a full disk refuses it."""
+    of the process larger than that many bytes, as a full disk refuses it (Python ignores SIGXFSZ;
+    the process writes no bytecode, which a refused write would leave truncated in the venv)."""
     import os
-    import resource
-
-    def limited() -> None:
-        if file_size_limit is not None:
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead of killing the process
-            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
 
     probe = tmp_path / "prefect-imported"
     environment = {**os.environ, **(env or {}), "PROBE": str(probe)}
+    if file_size_limit is not None:
+        environment |= {"FILE_SIZE_LIMIT": str(file_size_limit), "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
         env=environment,
         capture_output=True,
         text=True,
         timeout=timeout,
-        preexec_fn=limited if file_size_limit is not None else None,
     )
     return done, probe.read_text() == "True"

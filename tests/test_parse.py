@@ -10,8 +10,8 @@ import duckdb
 import pyarrow.compute as pc
 import pytest
 
-from balloons.errors import RawFileError, StorageFullError
-from balloons.ingest import RawFile, Spill, parse_files
+from balloons.errors import RawFileError
+from balloons.ingest import RawFile, Spill, parse_files, set_aside
 from balloons.ingest.parse import refused_write
 from balloons.ingest.validate import Context
 from balloons.lake.storage import local
@@ -52,24 +52,28 @@ def test_files_of_a_table_are_validated_together_and_keep_their_own_lineage(tmp_
     assert pc.max(first.staged_rows().column("source_line")).as_py() == 3
 
 
-def test_a_disk_that_refuses_the_engine_s_writes_stops_the_run_and_quarantines_nothing(
-    tmp_path: Path, ctx: Context
-) -> None:
-    """A file's rows spilled to a lake whose disk is full: no fault of the file, so not a
-    quarantine (which would keep it out of the lake for good, its digest recorded) but an error
-    that stops the run before it writes anything."""
+def test_a_file_the_engine_has_no_room_for_is_deferred_and_the_others_are_read(tmp_path: Path, ctx: Context) -> None:
+    """A big file's rows spill to a lake whose disk is full, beside a small file that needs no
+    spill: no fault of either, so neither is quarantined (which would keep it out of the lake for
+    good, its digest recorded). Validated together they fail; validated alone, the small one is
+    read and the big one is deferred to the next run."""
     from fakes import LocalDisk, filesystem
 
     class Full(LocalDisk):
         def open_output_stream(self, path: str, metadata: object) -> object:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
 
-    raw = flights_file(tmp_path, "big.csv", [f"2025-10-{d:02d}" for d in range(1, 21)])
-    store = local(tmp_path / "lake", fs=filesystem(Full()))
-    with pytest.raises(StorageFullError, match="while validating 1 flights file.*No space left on device"):
-        parse_files([raw], ctx=ctx, spill=Spill(store, "_work/t"), in_memory_rows=10)
-    (kept,) = parse_files([raw], ctx=ctx, spill=Spill(local(tmp_path / "lake"), "_work/t"), in_memory_rows=10)
-    assert kept.quarantine == [] and sum(len(p) for p in kept.spilled.values()) == 1
+    big = flights_file(tmp_path, "big.csv", [f"2025-10-{d:02d}" for d in range(1, 21)])
+    small = flights_file(tmp_path, "small.csv", [f"2025-11-{d:02d}" for d in range(1, 6)])
+    full = local(tmp_path / "lake", fs=filesystem(Full()))
+    deferred, read = parse_files([big, small], ctx=ctx, spill=Spill(full, "_work/t"), in_memory_rows=10)
+    assert deferred.deferred is not None and "No space left on device" in deferred.deferred
+    assert deferred.quarantine == [] and deferred.staged_rows().num_rows == 0 and not deferred.spilled
+    assert read.deferred is None and read.quarantine == [] and read.staged_rows().num_rows == 5
+    kept, named = set_aside([deferred, read])
+    assert kept == [read] and named == [f"flights/big.csv ({deferred.deferred})"]
+    (roomy,) = parse_files([big], ctx=ctx, spill=Spill(local(tmp_path / "lake"), "_work/t"), in_memory_rows=10)
+    assert roomy.deferred is None and roomy.quarantine == [] and sum(len(p) for p in roomy.spilled.values()) == 1
 
 
 @pytest.mark.parametrize(

@@ -40,10 +40,10 @@ class LakeError(BalloonsError):
 
 
 class StorageFullError(BalloonsError):
-    """The operating system refuses to write balloons' own files (no space left, a quota or file
-    size limit, a read-only filesystem), or the engine is out of memory with nowhere to spill.
-    Never a property of a raw file, so never a quarantine: the run stops and the next run reads
-    the same files again."""
+    """The operating system refused to write balloons' own files (no space left, a quota or file
+    size limit, a read-only filesystem), or the engine was out of memory with nowhere to spill.
+    No fault of a raw file, so never a quarantine: the files it hit are left for the next run,
+    the rest of the run goes on, and the run ends failed with this one line."""
 
 
 class WarehouseError(BalloonsError):

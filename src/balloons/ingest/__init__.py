@@ -25,6 +25,7 @@ from balloons.ingest.run import (
     parse_files,
     prepare,
     scan,
+    set_aside,
     write_results,
 )
 
@@ -46,5 +47,6 @@ __all__ = [
     "parse_files",
     "prepare",
     "scan",
+    "set_aside",
     "write_results",
 ]

@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from balloons.errors import RawFileError, StorageFullError
+from balloons.errors import RawFileError
 from balloons.ingest.columns import COLUMNS
 from balloons.ingest.decode import Decoded, combine, decode, quarantine_row
 from balloons.ingest.rawfile import RawFile
@@ -63,15 +63,6 @@ def refused_write(exc: BaseException) -> bool:
     return False
 
 
-def _stop_if_refused(exc: Exception, doing: str) -> None:
-    if refused_write(exc):
-        raise StorageFullError(
-            f"The engine ran out of room for its work files while {doing} ({exc}); free disk space or "
-            "memory, or lift the limit, and run again: this run kept nothing, and the next one reads "
-            "the same files again."
-        ) from exc
-
-
 @dataclass(frozen=True)
 class Spill:
     """Where parsed rows go when they should not stay in memory: a folder of the lake's store."""
@@ -101,6 +92,10 @@ class Parsed:
     """NOTAM messages read that are not aerodrome closures (counted, not landed)."""
     windows: int = 0
     """Rows beyond the first of NOTAM messages that land as several windows."""
+    deferred: str | None = None
+    """Why the file was not read this run: no room for the engine's work files (`refused_write`).
+    Such a file is no fault of its own: it gets no quarantine, no delivery and no ingest-log row,
+    so the next run reads it again."""
 
     def __post_init__(self) -> None:
         if self.rows is None:
@@ -121,6 +116,12 @@ class Parsed:
             rows = rows.filter(pc.equal(rows.column("month"), month))
         paths = [p for m, ps in sorted(self.spilled.items()) if month in (None, m) for p in ps]
         return pa.concat_tables([rows, *(store.read_arrow(p) for p in paths)])
+
+
+def defer(raw: RawFile, doing: str, exc: BaseException) -> Parsed:
+    """A file the engine had no room to read: left for the next run (see `Parsed.deferred`)."""
+    log.warning("file=%s not read this run: no room for the engine's work files while %s (%s)", raw.path, doing, exc)
+    return Parsed(raw, deferred=" ".join(str(exc).split()))
 
 
 def whole_file_quarantine(raw: RawFile, reason: str, head: str = "") -> Parsed:
@@ -150,10 +151,10 @@ def parse_files(
 
     Never raises for anything a file holds or for an error reading it: the file (or the record)
     is quarantined with a reason naming what failed. A write of the engine's own files that the
-    operating system refuses (disk full, quota, file size limit) is no fault of a file: it raises
-    `StorageFullError`, before anything of the run is written to the lake. Should validating a
+    operating system refuses (disk full, quota, file size limit), or DuckDB out of memory, is no
+    fault of a file: that file comes back `deferred`, for the next run to read. Should validating a
     table's files together fail, each file is validated alone, so only the file at fault is
-    quarantined whole.
+    quarantined whole (or deferred).
     """
     out: dict[int, Parsed] = {}
     for table in TABLES:
@@ -189,21 +190,25 @@ def _parse_table(
                 out[number] = whole_file_quarantine(raw, str(exc), _head(raw))
             except RecursionError as exc:
                 out[number] = whole_file_quarantine(raw, f"parsing {raw.path} failed: nested too deeply ({exc})")
-            except Exception as exc:  # noqa: BLE001 - one file must never stop the run (a full disk does)
-                _stop_if_refused(exc, f"reading {raw.path}")
-                out[number] = whole_file_quarantine(raw, f"reading {raw.path} failed: {type(exc).__name__}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - one file must never stop the run
+                out[number] = (
+                    defer(raw, f"reading {raw.path}", exc)
+                    if refused_write(exc)
+                    else whole_file_quarantine(raw, f"reading {raw.path} failed: {type(exc).__name__}: {exc}")
+                )
         if decoded:
             try:
                 combine(con, table, sorted(decoded))
                 validate(con, table, ctx)
                 out.update(_collect(con, dict(files), decoded, spill, in_memory_rows))
-            except Exception as exc:  # noqa: BLE001 - isolate the file at fault (a full disk stops the run)
-                _stop_if_refused(exc, f"validating {len(decoded)} {table} file(s)")
+            except Exception as exc:  # noqa: BLE001 - isolate the file at fault
                 if len(decoded) == 1:
                     ((number, _),) = decoded.items()
                     raw = dict(files)[number]
-                    out[number] = whole_file_quarantine(
-                        raw, f"validating {raw.path} failed: {type(exc).__name__}: {exc}"
+                    out[number] = (
+                        defer(raw, f"validating {raw.path}", exc)
+                        if refused_write(exc)
+                        else whole_file_quarantine(raw, f"validating {raw.path} failed: {type(exc).__name__}: {exc}")
                     )
                 else:
                     log.warning(

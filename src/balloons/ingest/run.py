@@ -62,6 +62,7 @@ __all__ = [
     "parse_files",
     "prepare",
     "scan",
+    "set_aside",
 ]
 
 UNREADABLE = "unreadable"
@@ -98,6 +99,8 @@ class Summary:
     files_unchanged: int = 0
     partitions_written: list[str] = field(default_factory=list)
     counts: Counts = field(default_factory=Counts)
+    deferred: list[str] = field(default_factory=list)
+    """Files not read for want of room for the engine's work files: "path (why)"."""
 
     def line(self) -> str:
         c = self.counts
@@ -105,6 +108,18 @@ class Summary:
             f"files read {self.files_read} (unchanged {self.files_unchanged}), rows read {c.read}, "
             f"landed {c.landed}, quarantined {c.quarantined}, duplicates {c.duplicate}, "
             f"superseded {c.superseded}, skipped {c.skipped}, partitions written {len(self.partitions_written)}"
+            + (f", not read for want of room {len(self.deferred)}" if self.deferred else "")
+        )
+
+    def failure_line(self) -> str | None:
+        """One line naming the files left for the next run, or None when every file was read."""
+        if not self.deferred:
+            return None
+        return (
+            "No room for the engine's work files, so these were not read: "
+            + "; ".join(self.deferred)
+            + ". Everything else landed; free disk space or memory (or lift the limit) and run again: "
+            "the next run reads them."
         )
 
 
@@ -272,6 +287,13 @@ def write_results(
     return finish(store, parsed_files, merged, run_id=run_id, now=now, delivery=delivery)
 
 
+def set_aside(parsed_files: list[Parsed]) -> tuple[list[Parsed], list[str]]:
+    """(the files read, to write to the lake; "path (why)" of each deferred one, left for the
+    next run: no quarantine, delivery or ingest-log row)."""
+    kept = [p for p in parsed_files if p.deferred is None]
+    return kept, [f"{p.file.path} ({p.deferred})" for p in parsed_files if p.deferred is not None]
+
+
 def by_table(parsed_files: list[Parsed]) -> dict[str, list[Parsed]]:
     """The parsed files of each record table that has any, in table order."""
     groups = {table: [p for p in parsed_files if p.file.table == table] for table in RECORD_TABLES}
@@ -299,16 +321,19 @@ def prepare(raw_dir: Path, store: Store) -> tuple[list[RawFile], list[RawFile]]:
 def ingest(
     raw_dir: Path, store: Store, *, ctx: Context, run_id: str, appended_files: int = lake.APPENDED_FILES
 ) -> Summary:
-    """Ingest every new or changed raw file; a run over unchanged raw data changes nothing. A month
-    of flights holds at most `appended_files` files appended by runs (`merge.py`)."""
+    """Ingest every new or changed raw file; a run over unchanged raw data changes nothing. A file
+    the engine had no room to read is left out and named in `Summary.deferred` (the caller fails
+    the run with `Summary.failure_line()`). A month of flights holds at most `appended_files`
+    files appended by runs (`merge.py`)."""
     todo, unchanged = prepare(raw_dir, store)
     spill = Spill(store, lake.work_folder(run_id))
-    parsed_files = parse_files(todo, ctx=ctx, spill=spill)
+    parsed_files, deferred = set_aside(parse_files(todo, ctx=ctx, spill=spill))
     summary = (
         write_results(store, parsed_files, run_id=run_id, now=ctx.now, appended_files=appended_files)
         if parsed_files
         else Summary(run_id)
     )
+    summary.deferred = deferred
     summary.files_seen = len(todo) + len(unchanged)
     summary.files_unchanged = len(unchanged)
     log.info("run=%s %s", run_id, summary.line())

@@ -727,7 +727,8 @@ def render_all(
         try:
             spawn = multiprocessing.get_context("spawn")
             pool = stack.enter_context(ProcessPoolExecutor(max_workers=len(shares), mp_context=spawn))
-            futures = [pool.submit(render_jobs, warehouse_path, share, out_dir, **options) for share in shares]
+            for share in shares:  # one at a time: a share already queued is never drawn twice
+                futures.append(pool.submit(render_jobs, warehouse_path, share, out_dir, **options))
         except (BrokenProcessPool, OSError) as exc:
             log.warning("starting %d more processes to render failed (%s); rendering here", len(shares), exc)
         done.update(zip(jobs[:head], render_jobs(warehouse_path, jobs[:head], out_dir, **options), strict=True))

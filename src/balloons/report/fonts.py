@@ -44,7 +44,9 @@ def subset_font(fontfile: str, characters: str) -> TTFont:
 
 @contextmanager
 def lean_subsets() -> Iterator[None]:
-    """While inside, matplotlib's PDF backend embeds the subsets `subset_font` cuts. Should a later
+    """While inside, matplotlib's PDF backend embeds the subsets `subset_font` cuts. A process
+    renders one document at a time (`render_all` shares documents out to processes, not threads):
+    no lock, which would also keep the module from being pickled for a served run. Should a later
     matplotlib no longer subset through `_backend_pdf_ps.get_glyphs_subset`, documents are written
     as it writes them."""
     original = getattr(_backend_pdf_ps, "get_glyphs_subset", None)
