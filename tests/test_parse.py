@@ -10,7 +10,7 @@ import duckdb
 import pyarrow.compute as pc
 import pytest
 
-from balloons.errors import RawFileError
+from balloons.errors import RawFileError, StorageFullError
 from balloons.ingest import RawFile, Spill, parse_files, set_aside
 from balloons.ingest.parse import refused_write
 from balloons.ingest.validate import Context
@@ -52,22 +52,28 @@ def test_files_of_a_table_are_validated_together_and_keep_their_own_lineage(tmp_
     assert pc.max(first.staged_rows().column("source_line")).as_py() == 3
 
 
-def test_a_file_the_engine_has_no_room_for_is_deferred_and_the_others_are_read(tmp_path: Path, ctx: Context) -> None:
-    """A big file's rows spill to a lake whose disk is full, beside a small file that needs no
-    spill: no fault of either, so neither is quarantined (which would keep it out of the lake for
+@pytest.mark.parametrize(
+    "refusal",
+    [OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), OSError("AWS Error NETWORK_CONNECTION during PutObject")],
+)
+def test_a_file_the_engine_has_no_room_for_is_deferred_and_the_others_are_read(
+    tmp_path: Path, ctx: Context, refusal: OSError
+) -> None:
+    """A big file's rows spill to a lake whose disk is full (or whose object store is out of reach),
+    beside a small file that needs no spill: no fault of either, so neither is quarantined (which would keep it out of the lake for
     good, its digest recorded). Validated together they fail; validated alone, the small one is
     read and the big one is deferred to the next run."""
     from fakes import LocalDisk, filesystem
 
     class Full(LocalDisk):
         def open_output_stream(self, path: str, metadata: object) -> object:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+            raise refusal
 
     big = flights_file(tmp_path, "big.csv", [f"2025-10-{d:02d}" for d in range(1, 21)])
     small = flights_file(tmp_path, "small.csv", [f"2025-11-{d:02d}" for d in range(1, 6)])
     full = local(tmp_path / "lake", fs=filesystem(Full()))
     deferred, read = parse_files([big, small], ctx=ctx, spill=Spill(full, "_work/t"), in_memory_rows=10)
-    assert deferred.deferred is not None and "No space left on device" in deferred.deferred
+    assert deferred.deferred is not None and str(refusal) in deferred.deferred
     assert deferred.quarantine == [] and deferred.staged_rows().num_rows == 0 and not deferred.spilled
     assert read.deferred is None and read.quarantine == [] and read.staged_rows().num_rows == 5
     kept, named = set_aside([deferred, read])
@@ -86,6 +92,8 @@ def test_a_file_the_engine_has_no_room_for_is_deferred_and_the_others_are_read(t
         (OSError("IOError: No space left on device. Detail: [errno 28]"), True),  # pyarrow: no errno
         (duckdb.IOException('Could not write file "spill/x.block": No space left on device'), True),
         (duckdb.OutOfMemoryException("could not allocate block of size 256 KiB (800 MiB/800 MiB used)"), True),
+        (MemoryError(), True),
+        (StorageFullError("writing s3://lake/_work/r/x.arrow failed: AWS Error NETWORK_CONNECTION"), True),
         (OSError(errno.EACCES, "Permission denied"), False),  # a raw file we may not read: quarantined
         (OSError(errno.EIO, "Input/output error"), False),
         (RawFileError("flights/x.csv lacks required column(s): No space left on device"), False),

@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from balloons.errors import RawFileError
+from balloons.errors import RawFileError, StorageFullError
 from balloons.ingest.columns import COLUMNS
 from balloons.ingest.decode import Decoded, combine, decode, quarantine_row
 from balloons.ingest.rawfile import RawFile
@@ -51,10 +51,10 @@ REFUSED_WRITES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
 
 def refused_write(exc: BaseException) -> bool:
     """True when `exc` is the operating system refusing to write the engine's own files (its work
-    and spill folders, the lake's work folder), raised by Python, pyarrow or DuckDB, or DuckDB out
-    of memory with nowhere left to spill. A raw file's own faults (`RawFileError`, whose message
-    may quote the file) never count."""
-    if isinstance(exc, duckdb.OutOfMemoryException):
+    and spill folders, the lake's work folder), raised by Python, pyarrow or DuckDB; a write to the
+    lake's work folder that failed in any way (`Spill.write`); or the engine out of memory. A raw
+    file's own faults (`RawFileError`, whose message may quote the file) never count."""
+    if isinstance(exc, StorageFullError | MemoryError | pa.ArrowMemoryError | duckdb.OutOfMemoryException):
         return True
     if isinstance(exc, OSError) and exc.errno is not None:
         return exc.errno in REFUSED_WRITES
@@ -71,8 +71,13 @@ class Spill:
     folder: str
 
     def write(self, rows: pa.Table) -> str:
+        """Write rows to a new file of the folder; any failure (a full disk, an object store out
+        of reach) is the engine's, never the file's: `StorageFullError`."""
         path = self.store.path(self.folder, f"{uuid.uuid4().hex}.arrow")
-        self.store.write_arrow(rows, path)
+        try:
+            self.store.write_arrow(rows, path)
+        except Exception as exc:
+            raise StorageFullError(f"writing {self.store.url_of(path)} failed: {exc}") from exc
         return path
 
 
