@@ -108,6 +108,20 @@ def test_rerender_is_byte_identical(tmp_path: Path, con, rctx, rendered: Rendere
     assert first == second
 
 
+@pytest.mark.parametrize("name", ["$\\badcmd{ ^_ $", "Vilnius $5 and $6"])
+def test_text_from_the_data_is_drawn_as_it_is_never_as_mathtext(name: str) -> None:
+    """A municipality `$\\badcmd{ ^_ $` failed every run's reports ("Unknown symbol"), and `$5 and $6`
+    was drawn as math: under the reports' settings no text is parsed as mathtext (found by review)."""
+    import io
+
+    with matplotlib.rc_context(report.RC):
+        fig = Figure()
+        ax = fig.add_subplot()
+        plots.municipality_counts(ax, [name], [1])
+        fig.savefig(io.BytesIO(), format="pdf")
+        assert [label._preprocess_math(label.get_text()) for label in ax.get_yticklabels()] == [(name, False)]
+
+
 def test_embedded_fonts_leave_out_only_the_layout_tables_no_reader_uses(rendered: Rendered) -> None:
     """The font programs in a report are TrueType subsets without GSUB/GPOS/GDEF (`fonts.py`)."""
     import io

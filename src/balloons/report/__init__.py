@@ -47,6 +47,7 @@ _YEAR = re.compile(r"^\d{4}$")
 FINGERPRINT_KEY = "warehouse-fingerprint:"
 """Prefix of the PDF's `/Keywords`: the rest is the warehouse fingerprint it was rendered from."""
 RC = {
+    "text.parse_math": False,  # text from the data is drawn as it is: `$…$` in a name is not mathtext
     "pdf.fonttype": 42,
     "ps.fonttype": 42,
     "font.family": "DejaVu Sans",
