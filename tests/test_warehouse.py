@@ -275,3 +275,36 @@ def test_rebuild_never_fails_or_breaks_an_open_reader(sample_root: Path, tmp_pat
     con = duckdb.connect(str(target), read_only=True)
     assert con.execute("select count(*) from flights").fetchone() == (19641,)
     con.close()
+
+
+def test_a_stale_wal_of_a_crashed_session_never_alters_a_rebuilt_warehouse(tmp_path: Path, ctx) -> None:
+    """An analyst opened the warehouse read-write, deleted rows and was killed, leaving
+    `warehouse.duckdb.wal`: the rebuild must not let readers replay it onto the new file (they saw
+    1 closure of 2, and `balloons check` failed for good; found by review)."""
+    from conftest import AIRPORTS, _seats
+
+    write(
+        tmp_path,
+        "closures/c.csv",
+        "airport,closed_from,closed_until\nEYVI,2025-10-04T22:00,2025-10-05T01:00\nEYKA,2025-10-05T22:00,2025-10-06T01:00\n",
+    )
+    target = build_warehouse(tmp_path, ctx)
+    crash = (
+        "import duckdb, os, signal\n"
+        f"con = duckdb.connect({str(target)!r})\n"
+        "con.execute(\"SET checkpoint_threshold = '1TB'\")\n"
+        "con.execute(\"delete from closures where airport = 'EYKA'\")\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    subprocess.run([sys.executable, "-c", crash], check=False)
+    assert Path(f"{target}.wal").exists()
+    counts = warehouse.build(
+        local(tmp_path / "lake"),
+        target,
+        params=warehouse.Params(),
+        airports=AIRPORTS,
+        aircraft_seats=_seats(),
+        force=True,
+    )
+    assert counts["closures"] == 2
+    assert warehouse.query(target, "select count(*) from closures")[1] == [(2,)]

@@ -334,6 +334,9 @@ def build(
             con.execute("checkpoint")
         finally:
             con.close()
+        # a WAL beside the target belongs to a session of the old file (an analyst who opened it
+        # read-write and died): left there, every reader would replay it onto the new warehouse
+        Path(f"{target}.wal").unlink(missing_ok=True)
         os.replace(building, target)
     finally:
         building.unlink(missing_ok=True)
