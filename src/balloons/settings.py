@@ -77,6 +77,17 @@ class Settings(BaseSettings):
         default=2, ge=0, le=10, description="Retries of a failed source fetch (backoff 3 s, 12 s, 48 s, ...)."
     )
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_numbers(cls, value: object, info: ValidationInfo) -> object:
+        """Numbers are plain decimals, as in raw files: `1_000` (which Python would read) is refused."""
+        field = cls.model_fields[info.field_name] if info.field_name else None
+        if field is not None and field.annotation in (int, float) and isinstance(value, str) and "_" in value:
+            raise PydanticCustomError(
+                "plain_number", "{value!r} is not a plain number (no underscores)", {"value": value}
+            )
+        return value
+
     @field_validator("*")
     @classmethod
     def _no_credentials_in_urls(cls, value: object, info: ValidationInfo) -> object:
@@ -126,10 +137,25 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
+        """Known to Python and to the engine's DuckDB (ICU), which places wall-clock times in it:
+        Python alone also takes names such as `localtime` or `posix/Europe/Vilnius`."""
+        import duckdb
+
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+            with duckdb.connect() as con:
+                con.execute("select timezone($zone, timestamptz '2025-01-01 00:00:00+00')", {"zone": value})
+        except (ZoneInfoNotFoundError, ValueError, duckdb.Error) as exc:
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+    @field_validator("lake_url")
+    @classmethod
+    def _path_or_s3(cls, value: str | None) -> str | None:
+        """A local path or s3://bucket/prefix: another scheme (ftp://, gs://, S3://) would be taken
+        for a relative local folder."""
+        if value and "://" in value and not value.startswith("s3://"):
+            raise ValueError(f"{value!r} is neither a local path nor s3://bucket/prefix")
         return value
 
     @field_validator("headline_causes")
