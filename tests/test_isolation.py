@@ -129,6 +129,21 @@ def test_deep_json_huge_numbers_and_repeated_keys(tmp_path: Path, ctx: Context) 
     assert_accounted(tmp_path, ["flights/good.csv", "incursions/deep.json", "incursions/feed.jsonl"])
 
 
+def test_quarantine_reasons_are_one_line_whatever_the_value(tmp_path: Path, ctx: Context) -> None:
+    """A quoted value holding a line break is quoted into the reason with the break escaped: a
+    reason spanning lines could forge log lines (found by review)."""
+    write(
+        tmp_path,
+        "incursions/nl.csv",
+        'detected_at,balloons,kind\n2025-10-10T01:00,"1\n2",balloon\n2025-10-10T02:00,1,"ball\r\noon"\n',
+    )
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
+    held = lake.read_quarantine(local(tmp_path / "lake")).to_pylist()
+    assert len(held) == 2
+    assert all("\n" not in q["reason"] and "\r" not in q["reason"] for q in held), held
+    assert "'1\\n2'" in held[0]["reason"] and '"balloons": "1\\n2"' in held[0]["raw_record"]
+
+
 def test_file_names_with_glob_characters_read_only_their_own_rows(tmp_path: Path, ctx: Context) -> None:
     """DuckDB reads a path as a glob pattern: `a?.csv` would also read `a1.csv`, and `x[1].csv` would
     read `x1.csv` instead of itself. Every file holds one flight of its own number."""

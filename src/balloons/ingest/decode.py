@@ -64,12 +64,16 @@ class Decoded:
     records decoded without their text (`_raw`)."""
 
 
+LINE_BREAKS = str.maketrans({"\r": "\\r", "\n": "\\n", "\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\x85"})
+"""A reason is one line: a raw value quoted in it shows its line breaks escaped (the record keeps them)."""
+
+
 def quarantine_row(raw: RawFile, line: int | None, reason: str, record: str) -> Row:
     return {
         "table_name": raw.table,
         "source_file": raw.path,
         "source_line": line,
-        "reason": reason[:2000],
+        "reason": reason.translate(LINE_BREAKS)[:2000],
         "raw_record": record[:2000],
     }
 

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from balloons.errors import RawFileError, StorageFullError
 from balloons.ingest.columns import COLUMNS
-from balloons.ingest.decode import Decoded, combine, decode, quarantine_row
+from balloons.ingest.decode import LINE_BREAKS, Decoded, combine, decode, quarantine_row
 from balloons.ingest.rawfile import RawFile
 from balloons.ingest.validate import Context, prepare, validate
 from balloons.lake.storage import Store
@@ -131,7 +131,7 @@ def defer(raw: RawFile, doing: str, exc: BaseException) -> Parsed:
 
 def whole_file_quarantine(raw: RawFile, reason: str, head: str = "") -> Parsed:
     """A file none of whose records can be told apart: one quarantined record."""
-    log.warning("file=%s quarantined whole: %s", raw.path, reason)
+    log.warning("file=%s quarantined whole: %s", raw.path, reason.translate(LINE_BREAKS))
     return Parsed(raw, read=1, quarantine=[quarantine_row(raw, None, reason, head)])
 
 
