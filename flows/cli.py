@@ -321,13 +321,15 @@ def forget(paths: tuple[str, ...], data_dir: Path | None, wait: float) -> None:
     from datetime import UTC, datetime
 
     from balloons.ingest import forget as forget_files
+    from balloons.ingest.run import display_path
     from balloons.lake.storage import lake_store
     from balloons.lock import pipeline_lock
 
     settings = current_settings()
     raw = settings.raw_dir.resolve()
-    relative = [
-        Path(p).resolve().relative_to(raw).as_posix() if Path(p).resolve().is_relative_to(raw) else p for p in paths
+    relative = [  # a file under raw/ by its path identity (escaped as the ingest log shows it)
+        display_path(Path(p).resolve().relative_to(raw).as_posix()) if Path(p).resolve().is_relative_to(raw) else p
+        for p in paths
     ]
     now = datetime.now(UTC).replace(microsecond=0)
     with pipeline_lock(settings.lock_path, wait_s=wait):

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,6 +26,7 @@ from balloons.ingest.rawfile import Limits
 from balloons.ingest.validate import Context
 from balloons.lake.storage import local
 from balloons.schema import RECORD_TABLES
+from flows.cli import cli
 
 GOOD = {
     "incursions": "detected_at,balloons,source,source_id\n2025-10-04T22:00,2,NKVC,good\n",
@@ -142,6 +144,27 @@ def test_quarantine_reasons_are_one_line_whatever_the_value(tmp_path: Path, ctx:
     assert len(held) == 2
     assert all("\n" not in q["reason"] and "\r" not in q["reason"] for q in held), held
     assert "'1\\n2'" in held[0]["reason"] and '"balloons": "1\\n2"' in held[0]["raw_record"]
+
+
+def test_two_raw_files_never_share_one_path_identity(tmp_path: Path, ctx: Context) -> None:
+    """`caf<0xE9>.csv` (not UTF-8) and a file literally named `caf\\xe9.csv` were one path in
+    `deliveries`: each later run re-read one as a re-delivery of the other and dropped the other's
+    record (found by review). A literal backslash is now written `\\\\`. `balloons forget` takes
+    either file by its real path."""
+    folder = tmp_path / "raw" / "incursions"
+    folder.mkdir(parents=True)
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.csv"), "wb") as out:
+        out.write(b"detected_at,balloons,source,source_id\n2025-10-10T01:00,1,A,1\n")
+    (folder / "caf\\xe9.csv").write_bytes(b"detected_at,balloons,source,source_id\n2025-10-11T01:00,7,B,2\n")
+    for run_id in ("r1", "r2"):
+        ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id=run_id)
+    landed = {row["source_file"]: row["balloons"] for row in lake_rows(tmp_path)["incursions"]}
+    assert landed == {"incursions/caf\\xe9.csv": 1, "incursions/caf\\\\xe9.csv": 7}
+    assert_accounted(tmp_path, sorted(landed))
+    literal = str(folder / "caf\\xe9.csv")
+    done = CliRunner().invoke(cli, ["forget", literal, "--data-dir", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    assert {row["balloons"] for row in lake_rows(tmp_path)["incursions"]} == {1}
 
 
 def test_file_names_with_glob_characters_read_only_their_own_rows(tmp_path: Path, ctx: Context) -> None:

@@ -85,8 +85,9 @@ def sha256_of(location: Path) -> str:
 
 
 def display_path(relative: str) -> str:
-    """A raw path as text: bytes of a name that is not UTF-8 are written as `\\xNN`."""
-    return os.fsencode(relative).decode("utf-8", "backslashreplace")
+    """A raw path as text, one for each path: bytes of a name that are not UTF-8 are written as
+    `\\xNN`, and so that a name holding those four characters stays apart, a backslash as `\\\\`."""
+    return os.fsencode(relative).replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
 
 
 @dataclass
