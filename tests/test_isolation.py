@@ -167,6 +167,51 @@ def test_two_raw_files_never_share_one_path_identity(tmp_path: Path, ctx: Contex
     assert {row["balloons"] for row in lake_rows(tmp_path)["incursions"]} == {1}
 
 
+def _remove_nested(folder: Path, name: bytes, depth: int) -> None:
+    """Remove `depth` nested `name` folders under `folder`, bottom-up through folder descriptors:
+    pytest's own clean-up (shutil.rmtree, recursive in Python 3.11) would fail on them later."""
+    fds = [os.open(os.fsencode(folder), os.O_RDONLY)]
+    try:
+        for _ in range(depth):
+            try:
+                fds.append(os.open(name, os.O_RDONLY, dir_fd=fds[-1]))
+            except FileNotFoundError:
+                break
+        while len(fds) > 1:
+            os.close(fds.pop())
+            os.rmdir(name, dir_fd=fds[-1])
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def test_a_raw_folder_nested_1100_deep_does_not_stop_the_run(tmp_path: Path, ctx: Context) -> None:
+    """os.walk recurses in Python 3.11: a tree about 1,000 folders deep raised RecursionError out
+    of every run (found by review). The file at the bottom lands too."""
+    folder = tmp_path / "raw" / "incursions"
+    folder.mkdir(parents=True)
+    (folder / "good.csv").write_text(GOOD["incursions"], encoding="utf-8")
+    depth = 1100
+    fd = os.open(os.fsencode(folder), os.O_RDONLY)
+    try:
+        try:
+            for _ in range(depth):
+                os.mkdir(b"d", dir_fd=fd)
+                inner = os.open(b"d", os.O_RDONLY, dir_fd=fd)
+                os.close(fd)
+                fd = inner
+            with open(os.open(b"deep.csv", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "w", encoding="utf-8") as out:
+                out.write(GOOD["incursions"].replace("good", "deep"))
+        finally:
+            os.close(fd)
+        summary = ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
+        assert summary.files_read == 2
+        assert sorted(r["source_id"] for r in lake_rows(tmp_path)["incursions"]) == ["deep", "good"]
+    finally:
+        os.unlink(b"/".join([os.fsencode(folder), *[b"d"] * depth, b"deep.csv"]))
+        _remove_nested(folder, b"d", depth)
+
+
 def test_file_names_with_glob_characters_read_only_their_own_rows(tmp_path: Path, ctx: Context) -> None:
     """DuckDB reads a path as a glob pattern: `a?.csv` would also read `a1.csv`, and `x[1].csv` would
     read `x1.csv` instead of itself. Every file holds one flight of its own number."""

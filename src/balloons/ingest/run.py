@@ -25,7 +25,7 @@ import hashlib
 import logging
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -133,6 +133,32 @@ def _unreadable(relative: str, table: str, location: Path, what: str, exc: BaseE
     return RawFile(relative, table, UNREADABLE, location, error=reason)
 
 
+def _walk(top: Path, onerror: Callable[[OSError], None]) -> Iterator[tuple[str, list[str], list[str]]]:
+    """`os.walk(top)` top-down, without recursion: Python 3.11's recurses, so a raw tree about
+    1,000 folders deep raised RecursionError out of every run. The caller may prune `dirs` in
+    place; links are listed with the files (never followed); a folder that cannot be listed goes
+    to `onerror`."""
+    stack = [os.fspath(top)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            onerror(exc)
+            continue
+        dirs: list[str] = []
+        names: list[str] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else names).append(entry.name)
+        yield folder, dirs, names
+        stack.extend(os.path.join(folder, d) for d in reversed(dirs))
+
+
 def scan(raw_dir: Path, known: Known | None = None) -> list[RawFile]:
     """Every file under raw/<table>/ (any depth, hidden files skipped), sorted by path.
 
@@ -149,7 +175,7 @@ def scan(raw_dir: Path, known: Known | None = None) -> list[RawFile]:
         if not base.is_dir():
             continue
         failed: list[OSError] = []
-        for folder, dirs, names in os.walk(base, onerror=failed.append):
+        for folder, dirs, names in _walk(base, failed.append):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):
                 location = Path(folder) / name
