@@ -104,3 +104,18 @@ def test_a_file_the_engine_has_no_room_for_is_deferred_and_the_others_are_read(
 def test_only_the_operating_system_refusing_a_write_counts_as_no_room(error: BaseException, refused: bool) -> None:
     """A hostile file cannot stop every night by quoting an operating system's message."""
     assert refused_write(error) is refused
+
+
+def test_files_are_validated_a_batch_at_a_time_with_the_same_results(tmp_path: Path, ctx: Context) -> None:
+    """A table's files go to the engine `files_together` at a time (1,000 small files at once ran
+    it out of memory; found by review): batches of two give what one batch gives, file by file."""
+    raws = [flights_file(tmp_path, f"f{n}.csv", [f"2025-10-{d:02d}" for d in range(1, n + 2)]) for n in range(5)]
+    raws.append(RawFile("flights/bad.csv", "flights", "0" * 64, tmp_path / "missing.csv", 1))
+    (tmp_path / "missing.csv").write_text(HEADER + "EYVI,arrival,FR1,not a time,operated\n", encoding="utf-8")
+    together = parse_files(raws, ctx=ctx)
+    apart = parse_files(raws, ctx=ctx, files_together=2)
+    assert [p.file.path for p in apart] == [p.file.path for p in together]
+    for one, other in zip(apart, together, strict=True):
+        assert one.staged_rows().equals(other.staged_rows())
+        assert one.quarantine == other.quarantine and one.read == other.read
+    assert [p.staged_rows().num_rows for p in apart] == [1, 2, 3, 4, 5, 0] and len(apart[-1].quarantine) == 1

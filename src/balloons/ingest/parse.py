@@ -45,6 +45,10 @@ IN_MEMORY_ROWS = 1_000_000
 
 SPILL_BATCH_ROWS = 500_000
 
+FILES_TOGETHER = 64
+"""Files of a table validated together on one connection: the statements over their union grow
+with their number (1,000 small files ran the engine out of memory)."""
+
 REFUSED_WRITES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
 """Why an operating system refuses a write whatever is written: these say nothing of a raw file."""
 
@@ -149,10 +153,15 @@ def parse_file(raw: RawFile, data: bytes | None = None, *, ctx: Context, spill: 
 
 
 def parse_files(
-    raws: list[RawFile], *, ctx: Context, spill: Spill | None = None, in_memory_rows: int = IN_MEMORY_ROWS
+    raws: list[RawFile],
+    *,
+    ctx: Context,
+    spill: Spill | None = None,
+    in_memory_rows: int = IN_MEMORY_ROWS,
+    files_together: int = FILES_TOGETHER,
 ) -> list[Parsed]:
-    """Parse and validate raw files, in their order: each table's files are decoded into one
-    `decoded` table and validated together, on one DuckDB connection.
+    """Parse and validate raw files, in their order: each table's files, `files_together` at a time,
+    are decoded into one `decoded` table and validated together, on one DuckDB connection.
 
     Never raises for anything a file holds or for an error reading it: the file (or the record)
     is quarantined with a reason naming what failed. A write of the engine's own files that the
@@ -164,8 +173,9 @@ def parse_files(
     out: dict[int, Parsed] = {}
     for table in TABLES:
         mine = [(i, raw) for i, raw in enumerate(raws) if raw.table == table]
-        if mine:
-            out.update(_parse_table(table, mine, ctx=ctx, spill=spill, in_memory_rows=in_memory_rows))
+        for start in range(0, len(mine), files_together):
+            batch = mine[start : start + files_together]
+            out.update(_parse_table(table, batch, ctx=ctx, spill=spill, in_memory_rows=in_memory_rows))
     return [out[i] for i in range(len(raws))]
 
 
