@@ -34,9 +34,10 @@ class Payload(Generic[T]):
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def find_raw_files(settings: Settings) -> tuple[list[core.RawFile], list[core.RawFile]]:
-    """Undo an interrupted run; scan raw/ and split it into files to read and unchanged files (I/O)."""
-    return core.prepare(settings.raw_dir, lake_of(settings))
+def find_raw_files(settings: Settings, now: datetime) -> tuple[list[core.RawFile], list[core.RawFile]]:
+    """Undo an interrupted run (rebuild a lake of another format or rules); scan raw/ and split it
+    into files to read and unchanged files (I/O)."""
+    return core.prepare(settings.raw_dir, lake_of(settings), context(settings, now).rules())
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -90,7 +91,7 @@ def ingest_flow(settings: Settings, run_id: str | None = None) -> core.Summary:
     logger = get_run_logger()
     now = datetime.now(UTC).replace(microsecond=0)
     run_id = run_id or core.new_run_id(now)
-    todo, unchanged = find_raw_files(settings)
+    todo, unchanged = find_raw_files(settings, now)
     tables = [[raw for raw in todo if raw.table == table] for table in RECORD_TABLES]
     futures = [parse_raw_files.submit(Payload(raws), settings, now, run_id) for raws in tables if raws]
     parsed, deferred = core.set_aside([p for future in futures for p in future.result().value])

@@ -259,3 +259,29 @@ def test_a_lake_of_another_format_is_rebuilt_from_raw_once(tmp_path: Path, ctx: 
     assert sum("rebuilding it from raw/" in r.getMessage() for r in seen) == 1
     assert (summary.files_read, again.files_read) == (1, 0)
     assert lake.months(local(tmp_path / "lake"), "incursions") == ["2025-10"]
+
+
+def test_a_run_under_other_rule_settings_rebuilds_the_lake_from_raw(
+    tmp_path: Path, ctx: Context, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What the lake holds of a file depends on rule settings (zone, limits): a file quarantined
+    under a limit set too low, or read in the wrong zone, was never read again once the setting
+    was fixed, and a lake mixed rules (found by review). The lake records its rules; a run under
+    other ones rebuilds it from raw/, once, saying which changed."""
+    from balloons.ingest.rawfile import Limits
+
+    store = local(tmp_path / "lake")
+    write(tmp_path, "incursions/a.csv", f"detected_at,balloons,municipality\n2025-10-04T22:00,2,{'V' * 40}\n")
+    write(tmp_path, "incursions/b.csv", "detected_at,balloons,source,source_id\n2025-10-05T22:00,3,N,2\n")
+    tight = replace(ctx, limits=Limits(field_chars=20))
+    first = ingest(tmp_path / "raw", store, ctx=tight, run_id="r1")
+    assert (first.counts.landed, first.counts.quarantined) == (1, 1)
+    with caplog.at_level(logging.WARNING, logger="balloons.lake"):
+        again = ingest(tmp_path / "raw", store, ctx=ctx, run_id="r2")
+    assert (again.files_read, again.counts.landed, again.counts.quarantined) == (2, 2, 0)
+    assert lake.read_quarantine(store).num_rows == 0 and lake.read_ingest_log(store).num_rows == 2
+    rebuilt = [r.getMessage() for r in caplog.records if "rebuilding it from raw/" in r.getMessage()]
+    assert rebuilt == [
+        "the lake was ingested under other settings (BALLOONS_MAX_FIELD_CHARS 20 → 10000): rebuilding it from raw/ (once)"
+    ]
+    assert ingest(tmp_path / "raw", store, ctx=ctx, run_id="r3").files_read == 0

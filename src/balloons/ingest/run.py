@@ -25,7 +25,7 @@ import hashlib
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -327,9 +327,10 @@ def by_table(parsed_files: list[Parsed]) -> dict[str, list[Parsed]]:
     return {table: files for table, files in groups.items() if files}
 
 
-def _start(store: Store) -> Store:
-    """Rebuild a lake of an older format, undo a run that did not commit and clear its leftovers."""
-    lake.check_format(store)
+def _start(store: Store, rules: Mapping[str, object] | None = None) -> Store:
+    """Rebuild a lake of an older format (or ingested under other `rules`), undo a run that did not
+    commit and clear its leftovers."""
+    lake.check_format(store, rules)
     lake.recover(store)
     leftovers = lake.clean_staging(store)
     lake.clear_work(store)
@@ -338,9 +339,12 @@ def _start(store: Store) -> Store:
     return store
 
 
-def prepare(raw_dir: Path, store: Store) -> tuple[list[RawFile], list[RawFile]]:
-    """Undo an interrupted run; return (files to read, unchanged files)."""
-    store = _start(store)
+def prepare(
+    raw_dir: Path, store: Store, rules: Mapping[str, object] | None = None
+) -> tuple[list[RawFile], list[RawFile]]:
+    """Undo an interrupted run; return (files to read, unchanged files). A lake ingested under
+    other `rules` (`Context.rules`) is rebuilt: every file is then read again."""
+    store = _start(store, rules)
     deliveries = lake.read_deliveries(store)
     return plan(scan(raw_dir, known_files(deliveries)), deliveries)
 
@@ -352,7 +356,7 @@ def ingest(
     the engine had no room to read is left out and named in `Summary.deferred` (the caller fails
     the run with `Summary.failure_line()`). A month of flights holds at most `appended_files`
     files appended by runs (`merge.py`)."""
-    todo, unchanged = prepare(raw_dir, store)
+    todo, unchanged = prepare(raw_dir, store, ctx.rules())
     spill = Spill(store, lake.work_folder(run_id))
     parsed_files, deferred = set_aside(parse_files(todo, ctx=ctx, spill=spill))
     summary = (

@@ -10,7 +10,7 @@ in the run's constants (limits, clock, zone, the table's fields) and runs them i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
@@ -54,6 +54,12 @@ class Context:
     now: datetime
     max_closure_days: float = 7.0
     limits: Limits = DEFAULT_LIMITS
+
+    def rules(self) -> dict[str, object]:
+        """The settings that decide what the lake holds of a raw file, by their names: the lake
+        records them, and a run under other ones rebuilds it from raw/ (`lake.check_format`)."""
+        limits = {f"BALLOONS_MAX_{name.upper()}": value for name, value in asdict(self.limits).items()}
+        return {"BALLOONS_TIMEZONE": self.zone.key, "BALLOONS_MAX_CLOSURE_DAYS": self.max_closure_days, **limits}
 
     @classmethod
     def of(cls, settings: Settings, now: datetime) -> Context:

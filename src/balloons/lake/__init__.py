@@ -30,7 +30,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -465,30 +465,42 @@ def clear_work(store: Store, run_id: str | None = None) -> None:
             Path(store.path(WORK)).rmdir()
 
 
-def check_format(store: Store) -> bool:
-    """Make the lake one of FORMAT_VERSION: a lake written in another format (or before formats
-    were recorded) is emptied, so the run rebuilds it from raw/ (the lake is derived state).
-    Returns True when it was emptied."""
+def check_format(store: Store, rules: Mapping[str, object] | None = None) -> bool:
+    """Make the lake one of FORMAT_VERSION, ingested under `rules` (the settings that decide what
+    it holds of a raw file, `validate.Context.rules`): a lake written in another format (or before
+    formats were recorded), or under other rules, is emptied, so the run rebuilds it from raw/ (the
+    lake is derived state). A lake that recorded no rules takes these. Returns True when emptied."""
     text = store.read_text(store.path(FORMAT))
     try:
-        version = json.loads(text).get("version") if text else None
+        record = json.loads(text) if text else {}
+        version = record.get("version")
     except (ValueError, AttributeError):
-        version = None  # unreadable: rebuilt like a lake of no recorded format
-    if version == FORMAT_VERSION:
-        return False
-    if isinstance(version, int) and version > FORMAT_VERSION:
+        record, version = {}, None  # unreadable: rebuilt like a lake of no recorded format
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         raise LakeError(
             f"The lake at {store.url} is in format {version}, written by a newer balloons than this one "
             f"(format {FORMAT_VERSION}); upgrade balloons, or point BALLOONS_LAKE_URL at another lake."
         )
+    held_rules = record.get("rules") if isinstance(record.get("rules"), dict) else None
+    if version == FORMAT_VERSION and (rules is None or held_rules is None or held_rules == dict(rules)):
+        if rules is not None and held_rules is None:
+            store.write_text(store.path(FORMAT), json.dumps({"version": FORMAT_VERSION, "rules": dict(rules)}) + "\n")
+        return False
+    if version == FORMAT_VERSION and rules is not None and held_rules is not None:
+        changed = sorted(k for k in {*rules, *held_rules} if rules.get(k) != held_rules.get(k))
+        why = (
+            "the lake was ingested under other settings ("
+            + ", ".join(f"{k} {held_rules.get(k)} → {rules.get(k)}" for k in changed)
+            + ")"
+        )
+    else:
+        shown = "1 (unversioned)" if version is None else version if isinstance(version, int) else repr(version)
+        why = f"the lake is in format {shown}, this balloons writes format {FORMAT_VERSION}"
     held = [info for info in store.entries(store.root) if info.base_name != FORMAT]
     if held:
-        log.warning(
-            "the lake is in format %s, this balloons writes format %s: rebuilding it from raw/ (once)",
-            version if version is not None else "1 (unversioned)",
-            FORMAT_VERSION,
-        )
+        log.warning("%s: rebuilding it from raw/ (once)", why)
         for info in held:
             store.delete_tree(info.path) if info.type == pafs.FileType.Directory else store.fs.delete_file(info.path)
-    store.write_text(store.path(FORMAT), json.dumps({"version": FORMAT_VERSION}) + "\n")
+    written = {"version": FORMAT_VERSION} | ({"rules": dict(rules)} if rules is not None else {})
+    store.write_text(store.path(FORMAT), json.dumps(written) + "\n")
     return bool(held)
