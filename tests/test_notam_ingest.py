@@ -201,3 +201,24 @@ def test_corpus_complete_account_per_file(tmp_path: Path, ctx: Context) -> None:
     assert "259.0 days" in reasons[("closures/avwx-phnl.notam", 1)]
     assert "PERM" in reasons[("closures/pynotam-israel.notam", 15)]
     shutil.rmtree(tmp_path / "raw")
+
+
+def test_a_notamr_or_notamc_naming_itself_is_quarantined(tmp_path: Path, ctx: Context) -> None:
+    """A NOTAMR naming itself withdrew its own windows, and those of another NOTAM sharing their
+    (airport, closed_from): superseded by nothing (found by review). It is quarantined with a reason,
+    and the other NOTAM's closure stays."""
+    write(tmp_path, "closures/1.notam", f"(A0005/25 NOTAMN {Q} A) EYVI B) 2510030000 C) 2510040000 E) AD CLSD.)")
+    write(
+        tmp_path,
+        "closures/2.notam",
+        f"(A0006/25 NOTAMR A0006/25 {Q} A) EYVI B) 2510030000 C) 2510040000 E) AD CLSD.)\n"
+        "(A0007/25 NOTAMC A0007/25 Q) EYVL/QFAXX/IV/NBO/A/000/999/5438N02517E005 A) EYVI B) 2510050000 E) AD OPEN.)",
+    )
+    run(tmp_path, ctx)
+    assert rows(tmp_path, "notam_id") == [("A0005/25",)]
+    assert account(tmp_path)["closures/2.notam"] == (2, 0, 2, 0, 0, 0)
+    reasons = sorted(q["reason"] for q in lake.read_quarantine(local(tmp_path / "lake")).to_pylist())
+    assert reasons == [
+        "NOTAMC A0007/25 names itself as the NOTAM it cancels",
+        "NOTAMR A0006/25 names itself as the NOTAM it replaces",
+    ]

@@ -184,6 +184,9 @@ def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
     found = items(body[:-1])
     if "Q" not in found and "E" not in found:
         return BadRecord(number, f"NOTAM {notam_id} has neither a Q) nor an E) item: cannot tell what it is", raw)
+    if op in "RC" and ref == notam_id:
+        action = "replaces" if op == "R" else "cancels"
+        return BadRecord(number, f"NOTAM{op} {notam_id} names itself as the NOTAM it {action}", raw)
     if op in "RC" and ref is None:
         if op == "C":
             return BadRecord(number, f"NOTAMC {notam_id} does not name the NOTAM it cancels", raw)
