@@ -66,3 +66,11 @@ def test_notam_times_are_utc() -> None:
     assert parse_notam_time("2510041916", field="B)") == datetime(2025, 10, 4, 19, 16, tzinfo=UTC)
     with pytest.raises(BadValue):
         parse_notam_time("2513011200", field="B)")
+
+
+def test_notam_years_are_this_century_whatever_their_two_digits() -> None:
+    """strptime's %y read 69-99 as 1969-1999, so `B) 0001010000 C) 9912312359` was refused as
+    "C) is not after B)" (found by review)."""
+    assert parse_notam_time("0001010000", field="B)") == datetime(2000, 1, 1, 0, 0, tzinfo=UTC)
+    assert parse_notam_time("6901010000", field="B)") == datetime(2069, 1, 1, 0, 0, tzinfo=UTC)
+    assert parse_notam_time("9912312359", field="C)") == datetime(2099, 12, 31, 23, 59, tzinfo=UTC)

@@ -15,11 +15,12 @@ class BadValue(ValueError):
 
 
 def parse_notam_time(text: str, *, field: str) -> datetime:
-    """Parse a NOTAM B)/C) item `YYMMDDhhmm` (always UTC)."""
+    """Parse a NOTAM B)/C) item `YYMMDDhhmm` (always UTC, in 2000-2099: a NOTAM has no other
+    century, where strptime's `%y` would read 69-99 as 1969-1999)."""
     value = text.strip()
     if not _NOTAM.match(value):
         raise BadValue(f"{field} {value!r} is not a NOTAM time (YYMMDDhhmm)")
     try:
-        return datetime.strptime(value, "%y%m%d%H%M").replace(tzinfo=UTC)
+        return datetime.strptime(f"20{value}", "%Y%m%d%H%M").replace(tzinfo=UTC)
     except ValueError as exc:
         raise BadValue(f"{field} {value!r} is not a real date and time") from exc
