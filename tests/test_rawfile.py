@@ -93,3 +93,13 @@ def test_jsonl_broken_line_in_the_middle() -> None:
     first, broken, last = all_records(data, "x.jsonl")
     assert isinstance(broken, BadRecord) and broken.line == 2
     assert isinstance(last, Record) and last.line == 4
+
+
+def test_a_badly_quoted_csv_record_keeps_its_raw_text() -> None:
+    """The record the csv module refuses is quarantined with its own lines, not an empty text
+    (found by review)."""
+    text = 'detected_at,balloons,notes\r\n2025-10-10T01:00,1,"x"y\r\n2025-10-10T02:00,1,ok\r\n'
+    found = list(records(text.encode(), name="incursions/bad.csv"))
+    bad = [r for r in found if isinstance(r, BadRecord)]
+    assert [(b.line, b.raw) for b in bad] == [(2, '2025-10-10T01:00,1,"x"y')]
+    assert bad[0].reason.startswith("not valid CSV: ")

@@ -18,6 +18,7 @@ import gzip
 import io
 import json
 import logging
+import re
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -232,6 +233,9 @@ def csv_record(line: int, row: list[str], header: list[str], delimiter: str) -> 
     return Record(line, dict(zip(header, row, strict=True)), decimal_comma=delimiter == ";")
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def _csv_records(text: str, *, name: str) -> Iterator[Record | BadRecord]:
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
@@ -243,13 +247,15 @@ def _csv_records(text: str, *, name: str) -> Iterator[Record | BadRecord]:
     except csv.Error as exc:
         raise RawFileError(f"{name}: the header line is not valid CSV ({exc})") from exc
     previous_end = reader.line_num
+    lines: list[str] = []
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield BadRecord(previous_end + 1, f"not valid CSV: {exc}", "")
+            lines = lines or _LINE_END.split(text)  # as the reader counts them: \r\n, \r or \n
+            yield BadRecord(previous_end + 1, f"not valid CSV: {exc}", "\n".join(lines[previous_end : reader.line_num]))
             previous_end = reader.line_num
             continue
         start = previous_end + 1
