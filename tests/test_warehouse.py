@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import build_warehouse, write
 
 from balloons import warehouse
-from balloons.errors import ReadOnlyError, WarehouseError
+from balloons.errors import LakeError, ReadOnlyError, WarehouseError
 from balloons.lake.storage import local
 from balloons.warehouse import dictionary
 from flows.cli import cli
@@ -308,3 +308,27 @@ def test_a_stale_wal_of_a_crashed_session_never_alters_a_rebuilt_warehouse(tmp_p
     )
     assert counts["closures"] == 2
     assert warehouse.query(target, "select count(*) from closures")[1] == [(2,)]
+
+
+def test_a_lake_a_newer_balloons_wrote_is_refused_by_the_build_and_the_checks(tmp_path: Path, ctx) -> None:
+    """Ingest refused it, but `build --force` and `check` read it, without what its format adds
+    (found by review)."""
+    from conftest import AIRPORTS, _seats
+
+    from balloons import lake
+    from balloons.warehouse.checks import run_checks
+
+    write(tmp_path, "incursions/a.csv", "detected_at,balloons\n2025-10-04T22:00,2\n")
+    target = build_warehouse(tmp_path, ctx)
+    (tmp_path / "lake" / lake.FORMAT).write_text('{"version": 99}\n')
+    store = local(tmp_path / "lake")
+    with pytest.raises(LakeError, match="newer balloons"):
+        warehouse.build(
+            store, target, params=warehouse.Params(), airports=AIRPORTS, aircraft_seats=_seats(), force=True
+        )
+    con = warehouse.connect_read_only(target)
+    try:
+        with pytest.raises(LakeError, match="newer balloons"):
+            run_checks(con, store)
+    finally:
+        con.close()

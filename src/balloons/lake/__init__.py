@@ -465,6 +465,28 @@ def clear_work(store: Store, run_id: str | None = None) -> None:
             Path(store.path(WORK)).rmdir()
 
 
+def _newer(store: Store, version: object) -> LakeError | None:
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        return LakeError(
+            f"The lake at {store.url} is in format {version}, written by a newer balloons than this one "
+            f"(format {FORMAT_VERSION}); upgrade balloons, or point BALLOONS_LAKE_URL at another lake."
+        )
+    return None
+
+
+def refuse_newer_format(store: Store) -> None:
+    """For readers of the lake (the warehouse build, the checks): refuse a lake a newer balloons
+    wrote, which they would read without what its format adds (appended files, say)."""
+    text = store.read_text(store.path(FORMAT))
+    try:
+        version = json.loads(text).get("version") if text else None
+    except (ValueError, AttributeError):
+        return
+    error = _newer(store, version)
+    if error is not None:
+        raise error
+
+
 def check_format(store: Store, rules: Mapping[str, object] | None = None) -> bool:
     """Make the lake one of FORMAT_VERSION, ingested under `rules` (the settings that decide what
     it holds of a raw file, `validate.Context.rules`): a lake written in another format (or before
@@ -476,11 +498,9 @@ def check_format(store: Store, rules: Mapping[str, object] | None = None) -> boo
         version = record.get("version")
     except (ValueError, AttributeError):
         record, version = {}, None  # unreadable: rebuilt like a lake of no recorded format
-    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
-        raise LakeError(
-            f"The lake at {store.url} is in format {version}, written by a newer balloons than this one "
-            f"(format {FORMAT_VERSION}); upgrade balloons, or point BALLOONS_LAKE_URL at another lake."
-        )
+    newer = _newer(store, version)
+    if newer is not None:
+        raise newer
     held_rules = record.get("rules") if isinstance(record.get("rules"), dict) else None
     if version == FORMAT_VERSION and (rules is None or held_rules is None or held_rules == dict(rules)):
         if rules is not None and held_rules is None:

@@ -293,8 +293,9 @@ def build(
     """Build the warehouse at `target` atomically; returns row counts of the fact tables.
 
     When the lake and parameters are unchanged since the last build, nothing is written and an
-    empty dict is returned (unless `force`).
+    empty dict is returned (unless `force`). A lake a newer balloons wrote is refused.
     """
+    lake.refuse_newer_format(store)
     fingerprint, lake_files = lake_fingerprint(store, params)
     if not force and built_fingerprint(target) == fingerprint:
         log.info("warehouse path=%s unchanged (fingerprint %s)", target, fingerprint[:12])

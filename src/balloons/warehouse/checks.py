@@ -108,6 +108,7 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None
 
 def run_checks(con: duckdb.DuckDBPyConnection, store: Store) -> list[CheckResult]:
     """Every check, in a stable order. Identifiers come from the constants above only."""
+    lake.refuse_newer_format(store)
     results = []
     for table, column in UNIQUE.items():
         sql = f'select count(*) from (select "{column}" from "{table}" group by 1 having count(*) > 1)'
