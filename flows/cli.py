@@ -601,7 +601,7 @@ def status(data_dir: Path | None, fmt: str) -> None:
     run_state = state["last_run"]
     click.echo(
         f"last run:   {run_state.get('outcome', 'never')} "
-        f"(started {run_state.get('started_at', '-')}, finished {run_state.get('finished_at', '-')}"
+        f"(started {run_state.get('started_at') or '-'}, finished {run_state.get('finished_at') or '-'}"
         + (f", run {run_state['run_id']})" if run_state.get("run_id") else ")")
     )
     if run_state.get("error"):
