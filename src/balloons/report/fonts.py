@@ -4,8 +4,8 @@ the glyphs and tables a PDF reader draws from, and no more.
 matplotlib subsets each font of a document with fontTools and keeps its OpenType layout tables
 (GSUB, GPOS, GDEF). A PDF reader never uses them: a page names each glyph by its id and gives its
 position, and matplotlib has already kerned the text while laying it out. Closing the glyph set
-over DejaVu's large layout tables is most of the subsetting time. `lean_subsets()` has matplotlib embed `subset_font`'s subsets while
-a document is written; the pages are the same, pixel for pixel.
+over DejaVu's large layout tables is most of the subsetting time. `lean_subsets()` has matplotlib
+embed `subset_font`'s subsets while a document is written; the pages are the same, pixel for pixel.
 """
 
 from __future__ import annotations
