@@ -11,6 +11,7 @@ credentials in a URL: they belong in the AWS variables or a SecretStr setting.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +26,20 @@ from balloons.redact import url_has_credentials
 from balloons.schema import CLOSURE_CAUSES
 
 ENV_PREFIX = "BALLOONS_"
+
+
+@lru_cache(maxsize=8)
+def _engine_knows(zone: str) -> bool:
+    """Python's zoneinfo and the engine's DuckDB both know `zone` (asked once per process)."""
+    import duckdb
+
+    try:
+        ZoneInfo(zone)
+        with duckdb.connect() as con:
+            con.execute("select timezone($zone, timestamptz '2025-01-01 00:00:00+00')", {"zone": zone})
+    except (ZoneInfoNotFoundError, ValueError, duckdb.Error):
+        return False
+    return True
 
 
 class Settings(BaseSettings):
@@ -139,14 +154,8 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         """Known to Python and to the engine's DuckDB (ICU), which places wall-clock times in it:
         Python alone also takes names such as `localtime` or `posix/Europe/Vilnius`."""
-        import duckdb
-
-        try:
-            ZoneInfo(value)
-            with duckdb.connect() as con:
-                con.execute("select timezone($zone, timestamptz '2025-01-01 00:00:00+00')", {"zone": value})
-        except (ZoneInfoNotFoundError, ValueError, duckdb.Error) as exc:
-            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        if not _engine_knows(value):
+            raise ValueError(f"unknown IANA timezone {value!r}")
         return value
 
     @field_validator("lake_url")
