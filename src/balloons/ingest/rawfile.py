@@ -18,6 +18,7 @@ import gzip
 import io
 import json
 import logging
+import math
 import re
 import zlib
 from collections import Counter
@@ -265,13 +266,17 @@ def _csv_records(text: str, *, name: str) -> Iterator[Record | BadRecord]:
             yield record
 
 
-def _as_fields(obj: dict[str, object]) -> dict[str, str] | None:
+def _as_fields(obj: dict[str, object]) -> dict[str, str] | str:
+    """The object's values as text, or why it has none: the first key whose value is not text, a
+    number or null."""
     out: dict[str, str] = {}
     for key, value in obj.items():
         if value is None:
             continue
         if isinstance(value, (bool, dict, list)):
-            return None
+            found = "true or false" if isinstance(value, bool) else "an object" if isinstance(value, dict) else "a list"
+            shown = json.dumps(str(key), ensure_ascii=False)[:60]
+            return f"values must be text, numbers or null: {shown} is {found}"
         out[str(key).strip()] = str(value)
     return out
 
@@ -296,8 +301,15 @@ def _integer(text: str) -> int | str:
     return int(text) if len(text) <= 18 else text
 
 
+def _decimal(text: str) -> float | str:
+    """JSON decimals stay text when a float cannot hold them (`1e400`): a reason then quotes what
+    the file wrote, not `inf`."""
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
 def _loads(text: str) -> object:
-    return json.loads(text, object_pairs_hook=_object, parse_int=_integer)
+    return json.loads(text, object_pairs_hook=_object, parse_int=_integer, parse_float=_decimal)
 
 
 def _depth(value: object) -> int:
@@ -366,6 +378,6 @@ def _json_object(line: int, element: object, *, limits: Limits, base_depth: int)
     if isinstance(element, _RepeatedKeys):
         return BadRecord(line, f"the JSON object gives key(s) {', '.join(element.repeated)} more than once", raw)
     fields = _as_fields(element)
-    if fields is None:
-        return BadRecord(line, "values must be text, numbers or null, not objects or lists", raw)
+    if isinstance(fields, str):
+        return BadRecord(line, fields, raw)
     return Record(line, fields)
