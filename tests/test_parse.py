@@ -119,3 +119,22 @@ def test_files_are_validated_a_batch_at_a_time_with_the_same_results(tmp_path: P
         assert one.staged_rows().equals(other.staged_rows())
         assert one.quarantine == other.quarantine and one.read == other.read
     assert [p.staged_rows().num_rows for p in apart] == [1, 2, 3, 4, 5, 0] and len(apart[-1].quarantine) == 1
+
+
+def test_rows_of_blank_fields_in_a_plain_csv_are_no_records(tmp_path: Path, ctx: Context) -> None:
+    """A plain CSV (read by DuckDB) skips rows whose every field is blank, whatever their first
+    field starts with; a row with any value is a record, read or quarantined with its line."""
+    body = [
+        "EYVI,arrival,FR1,2025-10-04T12:00,operated",  # line 2: lands
+        ",,,,",  # 3: blank
+        " ,\t, ,,\t",  # 4: blank
+        "\t,,,,x",  # 5: a value in its last field: a record (quarantined: no airport)
+        " EYVI,arrival,FR2,2025-10-04T13:00,operated",  # 6: lands (the value is trimmed)
+        "é,,,,",  # 7: a record (quarantined)
+    ]
+    path = tmp_path / "f.csv"
+    path.write_text(HEADER + "\n".join(body) + "\n", encoding="utf-8")
+    (parsed,) = parse_files([RawFile("flights/f.csv", "flights", "0" * 64, path, path.stat().st_size)], ctx=ctx)
+    assert sorted(parsed.staged_rows().column("source_line").to_pylist()) == [2, 6]
+    assert [q["source_line"] for q in parsed.quarantine] == [5, 7]
+    assert parsed.read == 4

@@ -1,15 +1,19 @@
 """The validation rules (sql/ingest/), through the one engine: a record in, a typed row or a reason out."""
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from balloons.ingest.columns import canonical_columns, missing_required
 from balloons.ingest.parse import parse_file
 from balloons.ingest.rawfile import RawFile
-from balloons.ingest.validate import Context
+from balloons.ingest.validate import Context, prepare
 
 
 class BadValue(Exception):
@@ -217,3 +221,29 @@ def test_a_closure_cause_is_read_from_its_reason(ctx, reason: str | None, cause:
     base = {"airport": "EYVI", "closed_from": "2025-10-04T22:16", "closed_until": "2025-10-05T04:50"}
     row = closure({**base, **({"reason": reason} if reason else {})}, ctx=ctx, decimal_comma=False)
     assert (row["cause"], row["scope"], row["window_index"]) == (cause, "full", 0)
+
+
+WHITESPACE = " \t\n\v\f\r"
+TEXT_VALUES = st.lists(
+    st.text(alphabet=st.sampled_from([*WHITESPACE, "a", "Z", "7", "é", "\u0301", "\u0600", "\x01", "\x85", "\u2028"])),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXT_VALUES)
+def test_text_is_trimmed_of_ascii_whitespace_and_inner_runs_become_one_space(ctx, values: list[str]) -> None:
+    """`txt` (every field) and `single_spaced` (flight numbers) against plain Python: only their
+    ASCII whitespace counts, at any position, next to any other character."""
+    con = duckdb.connect()
+    prepare(con, ctx)
+    got = con.execute(
+        "select txt(v), single_spaced(txt(v)) from unnest($values) with ordinality as t(v, i) order by i",
+        {"values": values},
+    ).fetchall()
+    con.close()
+    for value, (text, spaced) in zip(values, got, strict=True):
+        expected = value.strip(WHITESPACE) or None
+        assert text == expected, value
+        assert spaced == (re.sub(r"[ \t\n\f\r]+", " ", expected) if expected is not None else None), value

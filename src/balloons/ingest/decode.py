@@ -157,8 +157,12 @@ def _plain_csv(
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(extra))
     every = ", ".join(f"c{i}" for i in range(extra))
     given = " + ".join(f"(c{i} is not null)::int" for i in range(extra))
-    # a row of blank fields is not a record at all
-    blank = f"trim(concat_ws('', {every}), ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) = ''"
+    # a row of blank fields is not a record at all (a first field that starts with a character past
+    # the space settles it without joining the row's fields)
+    blank = (
+        "case when ascii(c0) > 32 then false else "
+        f"trim(concat_ws('', {every}), ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) = '' end"
+    )
     long = (
         f"octet_length(concat_ws($delim, {every})) > {limits.line_bytes}"
         if limits.line_bytes < MIN_LINE_BYTES

@@ -29,7 +29,7 @@ select
     ) as _reason,
     upper(airport) as airport,
     lower(direction) as direction,
-    upper(array_to_string(string_split_regex(flight_number, '\s+'), ' ')) as flight_number,
+    upper(single_spaced(flight_number)) as flight_number,
     scheduled_at_utc as scheduled_at,
     choice_value(status, 'scheduled') as status,
     upper(aircraft_type) as aircraft_type,

@@ -4,13 +4,23 @@
 -- substituted as numbers by the engine before these macros are created.
 
 -- Text as a value: surrounding ASCII whitespace dropped, empty means absent. (Most values have
--- none: those are only looked at, not copied.)
+-- none: only their first character and their last byte are looked at, nothing is copied.)
 create or replace temp macro txt(v) as
     case
         when v = '' then null
-        when starts_with(v, ' ') or ends_with(v, ' ') or contains(v, chr(9)) or contains(v, chr(10))
-            or contains(v, chr(11)) or contains(v, chr(12)) or contains(v, chr(13))
+        when ascii(v) <= 32 or ends_with(v, ' ') or ends_with(v, chr(9)) or ends_with(v, chr(10))
+            or ends_with(v, chr(11)) or ends_with(v, chr(12)) or ends_with(v, chr(13))
             then nullif(trim(v, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)), '')
+        else v
+    end;
+
+-- Runs of whitespace inside a value as one space (`\s`: space, tab, line feed, form feed, carriage
+-- return); most values hold none and are only looked at.
+create or replace temp macro single_spaced(v) as
+    case
+        when contains(v, ' ') or contains(v, chr(9)) or contains(v, chr(10)) or contains(v, chr(12))
+            or contains(v, chr(13))
+            then array_to_string(string_split_regex(v, '\s+'), ' ')
         else v
     end;
 
