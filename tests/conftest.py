@@ -9,6 +9,7 @@ whole modules only: xdist names a test marked in two places after both groups (a
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -36,6 +37,16 @@ from balloons.lake.storage import local  # noqa: E402
 VILNIUS = ZoneInfo("Europe/Vilnius")
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 AIRPORTS = airportsdata.load("ICAO")
+
+
+@pytest.fixture(autouse=True)
+def library_logger_as_it_was() -> Iterator[None]:
+    """The CLI, called in-process, gives the library's logger a console handler and stops it
+    propagating; put back, so a later test's caplog sees the library's records whatever ran first."""
+    library = logging.getLogger("balloons")
+    before = (list(library.handlers), library.level, library.propagate)
+    yield
+    library.handlers[:], library.level, library.propagate = before
 
 
 @pytest.fixture(scope="session")

@@ -267,17 +267,18 @@ def _csv_records(text: str, *, name: str) -> Iterator[Record | BadRecord]:
 
 
 def _as_fields(obj: dict[str, object]) -> dict[str, str] | str:
-    """The object's values as text, or why it has none: the first key whose value is not text, a
-    number or null."""
+    """The object's values as text, or why it has none: the first key whose value is an object or
+    a list. JSON's true and false become the text `true` and `false`, for the column's own rule to
+    judge (a closure's flags accept them, a count does not)."""
     out: dict[str, str] = {}
     for key, value in obj.items():
         if value is None:
             continue
-        if isinstance(value, (bool, dict, list)):
-            found = "true or false" if isinstance(value, bool) else "an object" if isinstance(value, dict) else "a list"
+        if isinstance(value, (dict, list)):
+            found = "an object" if isinstance(value, dict) else "a list"
             shown = json.dumps(str(key), ensure_ascii=False)[:60]
-            return f"values must be text, numbers or null: {shown} is {found}"
-        out[str(key).strip()] = str(value)
+            return f"values must be text, numbers, true, false or null: {shown} is {found}"
+        out[str(key).strip()] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return out
 
 
