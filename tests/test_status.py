@@ -96,3 +96,28 @@ def test_lake_status_lists_again_when_a_run_folds_a_month_while_it_reads(tmp_pat
     reader = local(tmp_path / "lake", fs=filesystem(FoldedAfterListing()))
     assert lake_status(reader)["tables"]["flights"]["rows"] == 2
     assert folds and not (tmp_path / "lake" / "flights" / "month=2025-10" / "add-r2.parquet").exists()
+
+
+def test_files_ingested_counts_the_deliveries_the_lake_holds(tmp_path: Path, ctx: Context) -> None:
+    """A file `balloons forget` withdrew is no longer counted, though its ingest-log rows stay;
+    a file read again counts once."""
+    from conftest import write
+
+    from balloons.ingest import forget
+
+    store = local(tmp_path / "lake")
+    assert lake_status(store)["files_ingested"] == 0
+    write(tmp_path, "incursions/a.csv", "detected_at,balloons\n2025-10-04T22:00,2\n")
+    write(tmp_path, "incursions/b.csv", "detected_at,balloons\n2025-10-05T22:00,3\n")
+    ingest(tmp_path / "raw", store, ctx=ctx, run_id="r1")
+    write(tmp_path, "incursions/a.csv", "detected_at,balloons\n2025-10-04T22:00,4\n")
+    ingest(tmp_path / "raw", store, ctx=ctx, run_id="r2")
+    assert lake_status(store)["files_ingested"] == 2
+    forget(store, ["incursions/b.csv"], run_id="r3", now=T1)
+    assert lake.read_ingest_log(store).num_rows == 3
+    assert lake_status(store) | {"tables": None} == {
+        "tables": None,
+        "quarantined": 0,
+        "files_ingested": 1,
+        "ingest_runs": 2,
+    }

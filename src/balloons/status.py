@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.compute as pc
+
 from balloons import lake
 from balloons.lake.storage import Store
 from balloons.lock import lock_holder
@@ -134,12 +136,14 @@ def _table_status(store: Store, table: str) -> dict[str, Any]:
 
 
 def lake_status(store: Store) -> dict[str, Any]:
-    """Rows and newest data instant per lake table, quarantine count, files ingested."""
+    """Rows and newest data instant per lake table, quarantine count, files ingested (the raw
+    files whose delivery the lake holds: a file `balloons forget` withdrew no longer counts)."""
     tables = {table: _table_status(store, table) for table in RECORD_TABLES}
     log_table = lake.read_ingest_log(store)
+    deliveries = lake.read_deliveries(store)
     return {
         "tables": tables,
         "quarantined": lake.read_quarantine(store).num_rows,
-        "files_ingested": len(set(log_table.column("path").to_pylist())),
+        "files_ingested": deliveries.num_rows - (pc.sum(deliveries.column("forgotten")).as_py() or 0),
         "ingest_runs": len(set(log_table.column("run_id").to_pylist())),
     }
