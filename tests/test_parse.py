@@ -138,3 +138,30 @@ def test_rows_of_blank_fields_in_a_plain_csv_are_no_records(tmp_path: Path, ctx:
     assert sorted(parsed.staged_rows().column("source_line").to_pylist()) == [2, 6]
     assert [q["source_line"] for q in parsed.quarantine] == [5, 7]
     assert parsed.read == 4
+
+
+def test_a_files_rows_of_each_month_are_its_rows_of_that_month_in_file_order(tmp_path: Path, ctx: Context) -> None:
+    """Rows of several months, out of order, and a NOTAMC (no month): each month's rows are the
+    file's rows of that month in the file's order, nothing else; the NOTAMC is in none."""
+    from conftest import write
+
+    notams = (
+        "(A0001/25 NOTAMN\nQ) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005\nA) EYVI B) 2510042200 C) 2510050400\n"
+        "E) AD CLSD DUE TO BALLOONS)\n\n"
+        "(A0002/25 NOTAMN\nQ) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005\nA) EYVI B) 2509042200 C) 2509050400\n"
+        "E) AD CLSD DUE TO BALLOONS)\n\n"
+        "(A0003/25 NOTAMN\nQ) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005\nA) EYVI B) 2510062200 C) 2510070400\n"
+        "E) AD CLSD DUE TO BALLOONS)\n\n"
+        "(A0004/25 NOTAMC A0009/25\nQ) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005\nA) EYVI B) 2510082200\n"
+        "E) AD CLSD DUE TO BALLOONS)\n"
+    )
+    path = write(tmp_path, "closures/n.notam", notams)
+    raw = RawFile("closures/n.notam", "closures", "x", path, path.stat().st_size, 0, 0, 0)
+    (parsed,) = parse_files([raw], ctx=ctx)
+    store = local(tmp_path / "lake")
+    every = parsed.staged_rows()
+    assert sorted(parsed.months()) == ["2025-09", "2025-10"]
+    for month in ("2025-09", "2025-10", "2025-11"):
+        assert parsed.month_rows(store, month).to_pylist() == [r for r in every.to_pylist() if r["month"] == month]
+    assert [r["notam_id"] for r in parsed.month_rows(store, "2025-10").to_pylist()] == ["A0001/25", "A0003/25"]
+    assert parsed.month_rows(store, None).num_rows == every.num_rows == 4

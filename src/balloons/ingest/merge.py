@@ -192,18 +192,16 @@ def _derive(
         changed |= {
             m if m is not None else lake.NO_MONTH for m in pc.unique(held.column("month").filter(leaving)).to_pylist()
         }
-        kept = held.filter(pc.invert(leaving))
-    everything = pa.concat_tables([kept, *fresh]).combine_chunks()
+        kept = _where(held, pc.invert(leaving))
+    everything = pa.concat_tables([kept, *fresh])
     everything = everything.append_column("_row", pa.array(np.arange(everything.num_rows, dtype=np.int64)))
-    con.register("contributions", everything)
-    statuses = con.execute(_resolve_sql(table)).to_arrow_table()
-    con.unregister("contributions")
-    status = pc.take(statuses.column("_status"), pc.array_sort_indices(statuses.column("_row")))
-    ours = pc.greater_equal(everything.column("_row"), kept.num_rows)
-    for path, state, n in _message_tally(con, everything.filter(ours), status.filter(ours)):
+    codes = _status_codes(con, table, everything)
+    ours = slice(kept.num_rows, None)
+    for path, state, n in _message_tally(con, everything.slice(kept.num_rows), codes[ours]):
         counts[path].add(state, n)
-    current = everything.filter(
-        pc.and_(pc.equal(status, "landed"), pc.invert(pc.fill_null(pc.equal(everything.column("_op"), "C"), False)))
+    landed = pa.array(codes == STATUSES.index("landed"))
+    current = _where(
+        everything, pc.and_(landed, pc.invert(pc.fill_null(pc.equal(everything.column("_op"), "C"), False)))
     )
     write_contributions = lake.append_contributions if append else lake.write_contributions
     write_partition = lake.append_partition if append else lake.write_partition
@@ -224,13 +222,13 @@ def _derive(
                         store,
                         table,
                         month,
-                        everything.filter(mine),
+                        _where(everything, mine),
                         undo=run_id,
                     )
                 )
             if month == lake.NO_MONTH:
                 continue
-            rows = current.filter(pc.fill_null(pc.equal(current.column("month"), month), False))
+            rows = _where(current, pc.fill_null(pc.equal(current.column("month"), month), False))
             partition = pool.submit(
                 _in_this_context(write_partition), store, table, month, rows.select(spec.schema.names), undo=run_id
             )
@@ -267,11 +265,32 @@ def _in_this_context(function: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
-def _message_tally(con: duckdb.DuckDBPyConnection, rows: pa.Table, status: pa.Array) -> list[tuple[str, str, int]]:
-    """(file, status, messages) for this run's rows. A message is the rows sharing a file and line (a
-    NOTAM's active windows): landed when any of its rows landed, else superseded when any was, else
-    duplicate."""
-    rank = pc.index_in(status, pa.array(MESSAGE_ORDER))
+def _status_codes(con: duckdb.DuckDBPyConnection, table: str, contributions: pa.Table) -> np.ndarray:
+    """Each contribution's status (`resolve.sql`) as its index in STATUSES, by `_row`; only the
+    rows not landed come back from DuckDB (in a fresh month, few or none)."""
+    codes = np.zeros(contributions.num_rows, dtype=np.int8)
+    con.register("contributions", contributions)
+    try:
+        others = con.execute(
+            f"select _row, _status from ({_resolve_sql(table)}) where _status <> 'landed'"
+        ).fetchnumpy()
+    finally:
+        con.unregister("contributions")
+    for status in STATUSES[1:]:
+        codes[others["_row"][np.asarray(others["_status"] == status)]] = STATUSES.index(status)
+    return codes
+
+
+def _where(rows: pa.Table, mask: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """`rows.filter(mask)`, without copying every column when every row is kept."""
+    return rows if pc.all(mask, skip_nulls=False).as_py() else rows.filter(mask)
+
+
+def _message_tally(con: duckdb.DuckDBPyConnection, rows: pa.Table, codes: np.ndarray) -> list[tuple[str, str, int]]:
+    """(file, status, messages) for this run's rows (`codes`: each row's index in STATUSES). A
+    message is the rows sharing a file and line (a NOTAM's active windows): landed when any of its
+    rows landed, else superseded when any was, else duplicate."""
+    rank = np.array([MESSAGE_ORDER.index(s) for s in STATUSES], dtype=np.int8)[codes]
     per_row = pa.table({"file": rows.column("source_file"), "line": rows.column("source_line"), "rank": rank})
     con.register("per_row", per_row)
     tally = con.execute(

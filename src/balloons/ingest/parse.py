@@ -105,6 +105,7 @@ class Parsed:
     """Why the file was not read this run: no room for the engine's work files (`refused_write`).
     Such a file is no fault of its own: it gets no quarantine, no delivery and no ingest-log row,
     so the next run reads it again."""
+    _by_month: tuple[pa.Table, dict[str, pa.Table]] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.rows is None:
@@ -114,6 +115,24 @@ class Parsed:
         assert self.rows is not None
         return self.rows
 
+    def _in_memory_by_month(self) -> dict[str, pa.Table]:
+        """The in-memory rows of each month: one stable sort by month, then a slice per month (a
+        filter per month would copy every column once for each month)."""
+        rows = self.staged_rows()
+        if self._by_month is None or self._by_month[0] is not rows:
+            months = rows.column("month")
+            if months.null_count == 0 and len(found := pc.unique(months)) == 1:
+                parts = {found[0].as_py(): rows}
+            else:
+                ordered = rows.take(pc.sort_indices(months, null_placement="at_end"))
+                counts = {c["values"]: c["counts"] for c in pc.value_counts(months).to_pylist()}
+                parts, start = {}, 0
+                for month in sorted(m for m in counts if m is not None):  # the sort's order: ASCII
+                    parts[month] = ordered.slice(start, counts[month])
+                    start += counts[month]
+            self._by_month = (rows, parts)
+        return self._by_month[1]
+
     def months(self) -> set[str]:
         in_memory = {m for m in pc.unique(self.staged_rows().column("month")).to_pylist() if m is not None}
         return in_memory | set(self.spilled)
@@ -122,7 +141,7 @@ class Parsed:
         """Staged rows of one month (all of them for None), in-memory and spilled alike."""
         rows = self.staged_rows()
         if month is not None:
-            rows = rows.filter(pc.equal(rows.column("month"), month))
+            rows = self._in_memory_by_month().get(month, rows.slice(0, 0))
         paths = [p for m, ps in sorted(self.spilled.items()) if month in (None, m) for p in ps]
         return pa.concat_tables([rows, *(store.read_arrow(p) for p in paths)])
 
