@@ -9,6 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from balloons import lake
 from balloons.errors import LakeError
@@ -310,3 +312,19 @@ def test_a_lake_of_format_2_is_rebuilt_and_marked_3_so_an_older_balloons_refuses
     assert lake.check_format(store) is True
     assert lake.months(store, "incursions") == []  # emptied: the next run rebuilds it from raw/
     assert json.loads((tmp_path / lake.FORMAT).read_text()) == {"version": lake.FORMAT_VERSION} == {"version": 3}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "a", "b", "c", None]), st.integers(0, 3) | st.none(), st.sampled_from(["x", "y"])
+        ),
+        max_size=6,
+    )
+)
+def test_sort_by_equals_arrows_sort_whether_or_not_rows_come_sorted(rows: list[tuple]) -> None:
+    table = pa.table({"f": [r[0] for r in rows], "n": [r[1] for r in rows], "i": [r[2] for r in rows]})
+    for candidate in (table, table.sort_by([("f", "ascending"), ("n", "ascending"), ("i", "ascending")])):
+        expected = candidate.sort_by([("f", "ascending"), ("n", "ascending"), ("i", "ascending")])
+        assert lake.sort_by(candidate, ["f", "n", "i"]).equals(expected)

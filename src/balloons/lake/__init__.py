@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -190,9 +191,7 @@ def write_partition(store: Store, table: str, month: str, rows: pa.Table, *, und
 
 def _ordered(table: str, rows: pa.Table) -> pa.Table:
     spec = TABLES[table]
-    return conform(rows, spec.schema, what=table).sort_by(
-        [(spec.time_column, "ascending"), (spec.id_column, "ascending")]
-    )
+    return sort_by(conform(rows, spec.schema, what=table), [spec.time_column, spec.id_column])
 
 
 def append_partition(store: Store, table: str, month: str, rows: pa.Table, *, undo: str) -> bool:
@@ -417,8 +416,28 @@ def append_contributions(store: Store, table: str, month: str, rows: pa.Table, *
 def _contributions_ordered(table: str, rows: pa.Table) -> pa.Table:
     """Sorted by file, line and id, so a file does not depend on the order rows came in."""
     ordered = conform(rows.select(contribution(table).names), contribution(table), what=f"{table} contributions")
-    keys = [("source_file", "ascending"), ("source_line", "ascending"), (TABLES[table].id_column, "ascending")]
-    return ordered.sort_by(keys)
+    return sort_by(ordered, ["source_file", "source_line", TABLES[table].id_column])
+
+
+def sort_by(rows: pa.Table, keys: list[str]) -> pa.Table:
+    """`rows` in ascending order of `keys` (nulls last). Rows often come in that order already (a
+    file's lines, a schedule's times): then they are returned as they are, which a look at the
+    keys tells: the first key that is not the same in every row rises strictly from row to row."""
+    if rows.num_rows < 2:
+        return rows
+    for key in keys:
+        column = rows.column(key)
+        if column.null_count:
+            break
+        before, after = column.slice(0, len(column) - 1), column.slice(1)
+        if pc.all(pc.equal(before, after)).as_py() is not False:
+            continue
+        if pc.all(pc.less(before, after)).as_py():
+            return rows
+        break
+    else:
+        return rows
+    return rows.sort_by([(key, "ascending") for key in keys])
 
 
 def hash_columns(table: str) -> tuple[str, str]:
