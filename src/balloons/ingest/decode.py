@@ -79,11 +79,13 @@ def quarantine_row(raw: RawFile, line: int | None, reason: str, record: str) -> 
 
 
 def combine(con: duckdb.DuckDBPyConnection, table: str, numbers: list[int]) -> None:
-    """The view `decoded` of `table`: the decoded records of the run's files `numbers`, each file
+    """`decoded`, of `table`: the decoded records of the run's files `numbers`, each file
     being a view `decoded_<number>` made by `decode`."""
     names = ", ".join(f"{name}" for name in (*STAGING_COLUMNS, "_file", *COLUMNS[table]))
     parts = " union all ".join(f"select {names} from decoded_{number}" for number in numbers)
-    con.execute(f"create or replace temp view decoded as {parts}")
+    # several files' union is read by every validation statement: planned and scanned once as a table
+    kind = "table" if len(numbers) > 1 else "view"
+    con.execute(f"create or replace temp {kind} decoded as {parts}")
 
 
 def decode(

@@ -317,9 +317,12 @@ def _collect(
         else name
         for name in schema.names
     )
+    # one file's rows are fetched straight from the view; several files' are computed once, then
+    # each file's share is fetched from the table
+    kind = "table" if len(decoded) > 1 else "view"
     con.execute(
         f"""
-        create or replace temp view landing as
+        create or replace temp {kind} landing as
         select _pos, {columns}
         from checked
         anti join bad_messages using (_file, source_line)
