@@ -285,3 +285,36 @@ def test_a_run_under_other_rule_settings_rebuilds_the_lake_from_raw(
         "the lake was ingested under other settings (BALLOONS_MAX_FIELD_CHARS 20 → 10000): rebuilding it from raw/ (once)"
     ]
     assert ingest(tmp_path / "raw", store, ctx=ctx, run_id="r3").files_read == 0
+
+
+def test_a_lake_ingested_under_an_earlier_rules_revision_is_rebuilt_from_raw(
+    tmp_path: Path, ctx: Context, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A change of the rules themselves (not of a setting) can change what the lake holds of a file
+    read before: revision 1 quarantined any JSON record holding true or false, revision 2 lands a
+    closure whose flag is true. A lake recorded under revision 1 (its rules had no revision) is
+    rebuilt once, so that file is read again (found by review: the file stayed quarantined)."""
+    import json
+
+    from balloons.ingest.validate import RULES_REVISION
+
+    store = local(tmp_path / "lake")
+    write(
+        tmp_path,
+        "closures/c.json",
+        '[{"airport": "EYVI", "closed_from": "2025-10-04T22:16", "closed_until": "2025-10-05T04:50",'
+        ' "until_estimated": true}]',
+    )
+    assert ingest(tmp_path / "raw", store, ctx=ctx, run_id="r1").counts.landed == 1
+    recorded = json.loads((tmp_path / "lake" / lake.FORMAT).read_text())
+    assert recorded["rules"][lake.RULES_REVISION_KEY] == RULES_REVISION == 2
+    del recorded["rules"][lake.RULES_REVISION_KEY]  # as revision 1 recorded it
+    (tmp_path / "lake" / lake.FORMAT).write_text(json.dumps(recorded))
+    with caplog.at_level(logging.WARNING, logger="balloons.lake"):
+        again = ingest(tmp_path / "raw", store, ctx=ctx, run_id="r2")
+    assert (again.files_read, again.counts.landed) == (1, 1)
+    assert [r.getMessage() for r in caplog.records if "rebuilding" in r.getMessage()] == [
+        "the lake was ingested under other validation rules (revision 1 → 2): rebuilding it from raw/ (once)"
+    ]
+    assert lake.read_partition(store, "closures", "2025-10").column("until_estimated").to_pylist() == [True]
+    assert ingest(tmp_path / "raw", store, ctx=ctx, run_id="r3").files_read == 0

@@ -21,11 +21,18 @@ import airportsdata
 import duckdb
 import pyarrow as pa
 
+from balloons import lake
 from balloons.ingest.closure_kind import CAUSES, SCOPES
 from balloons.ingest.columns import COLUMNS
 from balloons.ingest.rawfile import DEFAULT_LIMITS, Limits
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, TABLES
 from balloons.settings import Settings
+
+RULES_REVISION = 2
+"""Raised whenever a change to the readers or the rules in `sql/` makes the lake hold something else
+of the same raw file, so a lake ingested by an earlier balloons is rebuilt from raw/ once (a file
+read before would otherwise keep what the old rules made of it). 2: JSON true and false reach the
+column rules as the text true and false (before, any record holding one was quarantined)."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
@@ -56,10 +63,16 @@ class Context:
     limits: Limits = DEFAULT_LIMITS
 
     def rules(self) -> dict[str, object]:
-        """The settings that decide what the lake holds of a raw file, by their names: the lake
-        records them, and a run under other ones rebuilds it from raw/ (`lake.check_format`)."""
+        """What decides what the lake holds of a raw file: the settings, by their names, and the
+        revision of the rules themselves (`RULES_REVISION`). The lake records them, and a run
+        under other ones rebuilds it from raw/ (`lake.check_format`)."""
         limits = {f"BALLOONS_MAX_{name.upper()}": value for name, value in asdict(self.limits).items()}
-        return {"BALLOONS_TIMEZONE": self.zone.key, "BALLOONS_MAX_CLOSURE_DAYS": self.max_closure_days, **limits}
+        return {
+            "BALLOONS_TIMEZONE": self.zone.key,
+            "BALLOONS_MAX_CLOSURE_DAYS": self.max_closure_days,
+            **limits,
+            lake.RULES_REVISION_KEY: RULES_REVISION,
+        }
 
     @classmethod
     def of(cls, settings: Settings, now: datetime) -> Context:

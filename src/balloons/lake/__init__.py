@@ -53,6 +53,9 @@ COMMITTED = "COMMITTED"
 CONTRIBUTIONS = "contributions"
 NO_MONTH = "none"
 FORMAT = "format.json"
+RULES_REVISION_KEY = "rules_revision"
+"""The key of `validate.RULES_REVISION` among the rules the lake records (a lake that recorded rules
+without it was ingested under revision 1)."""
 FORMAT_VERSION = 3
 """The lake's format: 2 since ids and content hashes are sha1 over the unit-separated canonical
 form (docs/ingest.md), 3 since a month may hold appended files (`add-<run>.parquet`, which a
@@ -527,11 +530,18 @@ def check_format(store: Store, rules: Mapping[str, object] | None = None) -> boo
         return False
     if version == FORMAT_VERSION and rules is not None and held_rules is not None:
         changed = sorted(k for k in {*rules, *held_rules} if rules.get(k) != held_rules.get(k))
-        why = (
-            "the lake was ingested under other settings ("
-            + ", ".join(f"{k} {held_rules.get(k)} → {rules.get(k)}" for k in changed)
-            + ")"
-        )
+        settings = [k for k in changed if k != RULES_REVISION_KEY]
+        reasons = []
+        if RULES_REVISION_KEY in changed:
+            revisions = (held_rules.get(RULES_REVISION_KEY, 1), rules.get(RULES_REVISION_KEY, 1))
+            reasons.append("under other validation rules (revision {} → {})".format(*revisions))
+        if settings:
+            reasons.append(
+                "under other settings ("
+                + ", ".join(f"{k} {held_rules.get(k)} → {rules.get(k)}" for k in settings)
+                + ")"
+            )
+        why = "the lake was ingested " + " and ".join(reasons)
     else:
         shown = "1 (unversioned)" if version is None else version if isinstance(version, int) else repr(version)
         why = f"the lake is in format {shown}, this balloons writes format {FORMAT_VERSION}"
