@@ -247,3 +247,34 @@ def test_text_is_trimmed_of_ascii_whitespace_and_inner_runs_become_one_space(ctx
         expected = value.strip(WHITESPACE) or None
         assert text == expected, value
         assert spaced == (re.sub(r"[ \t\n\f\r]+", " ", expected) if expected is not None else None), value
+
+
+ISO_TEXTS = st.builds(
+    lambda date, sep, hour, minute, second, fraction, suffix: f"{date}{sep}{hour}:{minute}{second}{fraction}{suffix}",
+    st.sampled_from(["2025-10-04", "2024-02-29", "2025-02-29", "2025-13-01", "2025-1-04", "20251004"]),
+    st.sampled_from(["T", "t", " ", "x", ""]),
+    st.sampled_from(["00", "09", "19", "23", "24", "29", "7"]),
+    st.sampled_from(["00", "30", "59", "60", "5"]),
+    st.sampled_from(["", ":00", ":59", ":60", ":5"]),
+    st.sampled_from(["", ".5", ".123456", ".1234567", "."]),
+    st.sampled_from(["", "Z", "z", "+02:00", "-0530", "+25:00", "ZZ", " Z", "Z "]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ISO_TEXTS, min_size=1, max_size=20))
+def test_the_quick_forms_of_a_wall_time_read_as_the_general_parse_reads_them(ctx, texts: list[str]) -> None:
+    """`wall_of` reads text without an offset, and with `Z`, without the general parse: for any
+    text, it gives what the general parse alone gives."""
+    general = (
+        "case when is_iso(v) and regexp_full_match(wall_time(v), '([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?') "
+        "then try_cast(left(v, 10) || ' ' || wall_time(v) as timestamp) end"
+    )
+    con = duckdb.connect()
+    prepare(con, ctx)
+    got = con.execute(
+        f"select v, wall_of(v), {general} from unnest($texts) with ordinality as t(v, i) order by i", {"texts": texts}
+    ).fetchall()
+    con.close()
+    for text, quick, slow in got:
+        assert quick == slow, text

@@ -106,13 +106,17 @@ create or replace temp macro flag_value(v) as coalesce(lower(v) in ('true', '1',
 create or replace temp macro is_iso(v) as
     regexp_full_match(v, '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?', 'i');
 
--- The wall-clock part as a timestamp; null when it is not a real date and time.
+-- The wall-clock part of the text: what follows the date and its separator.
 create or replace temp macro wall_time(v) as regexp_extract(v, '^.{11}(\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)', 1);
 
+-- The date and wall-clock time as a timestamp; null when it is not a real date and time. The two
+-- most common forms, without an offset and with `Z`, are read without the general parse (last).
 create or replace temp macro wall_of(v) as
     case
         when regexp_full_match(v, '\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?')
             then try_cast(v as timestamp)
+        when regexp_full_match(v, '\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?[Zz]')
+            then try_cast(left(v, -1) as timestamp)
         when is_iso(v) and regexp_full_match(wall_time(v), '([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?')
             then try_cast(left(v, 10) || ' ' || wall_time(v) as timestamp)
     end;
