@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 from pathlib import Path
 
@@ -165,3 +166,33 @@ def test_a_files_rows_of_each_month_are_its_rows_of_that_month_in_file_order(tmp
         assert parsed.month_rows(store, month).to_pylist() == [r for r in every.to_pylist() if r["month"] == month]
     assert [r["notam_id"] for r in parsed.month_rows(store, "2025-10").to_pylist()] == ["A0001/25", "A0003/25"]
     assert parsed.month_rows(store, None).num_rows == every.num_rows == 4
+
+
+def test_records_read_one_by_one_reach_the_engine_in_batches_and_all_land(tmp_path: Path, ctx: Context) -> None:
+    """A JSONL file of more records than a batch (`decode.RECORDS_BATCH`): every record lands once,
+    with its own line, and a bad line in the second batch is quarantined alone."""
+    from conftest import write
+
+    from balloons.ingest.decode import RECORDS_BATCH
+
+    total = RECORDS_BATCH + 10
+    bad = RECORDS_BATCH + 5
+    lines = [f'{{"detected_at": "2025-10-04T22:00", "source_id": "{n}", "balloons": 1}}' for n in range(1, total + 1)]
+    lines[bad - 1] = '{"detected_at": "2025-10-04T22:00", "source_id": "bad", "balloons": "five"}'
+    path = write(tmp_path, "incursions/a.jsonl", "\n".join(lines) + "\n")
+    raw = RawFile("incursions/a.jsonl", "incursions", "x", path, path.stat().st_size, 0, 0, 0)
+    (parsed,) = parse_files([raw], ctx=ctx)
+    rows = parsed.staged_rows()
+    assert parsed.read == total and rows.num_rows == total - 1
+    assert rows.column("source_line").to_pylist() == [n for n in range(1, total + 1) if n != bad]
+    assert len(set(rows.column("event_id").to_pylist())) == total - 1
+    (quarantined,) = parsed.quarantine
+    assert (quarantined["source_line"], quarantined["reason"]) == (
+        bad,
+        "balloons 'five' is not a whole number (ASCII digits, optional sign)",
+    )
+    assert json.loads(quarantined["raw_record"]) == {
+        "detected_at": "2025-10-04T22:00",
+        "source_id": "bad",
+        "balloons": "five",
+    }

@@ -2,9 +2,11 @@ import gzip
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from balloons.errors import RawFileError
-from balloons.ingest.rawfile import BadRecord, Record, file_format, records
+from balloons.ingest.rawfile import BadRecord, Record, file_format, lines_of, records
 
 
 def all_records(data: bytes, name: str) -> list[Record | BadRecord]:
@@ -103,3 +105,16 @@ def test_a_badly_quoted_csv_record_keeps_its_raw_text() -> None:
     bad = [r for r in found if isinstance(r, BadRecord)]
     assert [(b.line, b.raw) for b in bad] == [(2, '2025-10-10T01:00,1,"x"y')]
     assert bad[0].reason.startswith("not valid CSV: ")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            ["a", " ", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\t"]
+        )
+    )
+)
+def test_lines_of_are_the_lines_python_splits(text: str) -> None:
+    """JSONL lines are numbered as `str.splitlines` numbers them, without holding them all."""
+    assert list(lines_of(text)) == text.splitlines()

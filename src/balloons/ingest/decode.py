@@ -327,6 +327,10 @@ def _check_plain(stream: IO[bytes], sink: IO[bytes] | None) -> tuple[str, str | 
 # --- every other file, decoded record by record ----------------------------------------------------
 
 
+RECORDS_BATCH = 50_000
+"""Records read one by one that are handed to DuckDB together."""
+
+
 def _mapping(raw: RawFile, keys: list[str], *, strict: bool) -> dict[str, str]:
     mapping, unknown = canonical_columns(raw.table, keys)
     repeated = repeated_columns(mapping)
@@ -343,9 +347,39 @@ def _mapping(raw: RawFile, keys: list[str], *, strict: bool) -> dict[str, str]:
 def _records(
     con: duckdb.DuckDBPyConnection, raw: RawFile, number: int, items: Iterable[notam.Item], *, strict_header: bool
 ) -> Decoded:
+    """The table `decoded_<number>` of records read one by one: they reach DuckDB `RECORDS_BATCH`
+    at a time, so no more than one batch of them is held as Python objects."""
     out = Decoded()
     names = COLUMNS[raw.table]
-    rows: dict[str, list[Any]] = {name: [] for name in (*STAGING_COLUMNS, *names)}
+    schema = pa.schema(
+        [
+            pa.field("_pos", pa.int64()),
+            pa.field("source_line", pa.int64()),
+            pa.field("_op", pa.string()),
+            pa.field("_ref", pa.string()),
+            pa.field("_raw", pa.string()),
+            pa.field("_comma", pa.bool_()),
+            *(pa.field(name, pa.string()) for name in names),
+        ]
+    )
+    rows: dict[str, list[Any]] = {name: [] for name in schema.names}
+    written = 0
+
+    def flush() -> None:
+        nonlocal written
+        table = pa.table(rows, schema=schema)
+        table = table.append_column("_file", pa.repeat(pa.scalar(number, pa.int32()), table.num_rows))
+        # copied into DuckDB: joins may push filters (bloom filters) that Arrow scans do not take
+        con.register("decoded_arrow", table)
+        if written == 0:
+            con.execute(f"create or replace temp table decoded_{number} as select * from decoded_arrow")
+        else:
+            con.execute(f"insert into decoded_{number} select * from decoded_arrow")
+        con.unregister("decoded_arrow")
+        written += table.num_rows
+        for column in rows.values():
+            column.clear()
+
     mappings: dict[tuple[str, ...], dict[str, str]] = {}
     for item in items:
         out.read += 1
@@ -375,7 +409,7 @@ def _records(
             out.bad.append(quarantine_row(raw, records[0].line, str(exc), text))
             continue
         for record, values in zip(records, fields, strict=True):
-            rows["_pos"].append((number << POS_BITS) + len(rows["_pos"]))
+            rows["_pos"].append((number << POS_BITS) + written + len(rows["_pos"]))
             rows["source_line"].append(record.line)
             rows["_op"].append(record.op)
             rows["_ref"].append(record.ref)
@@ -383,21 +417,8 @@ def _records(
             rows["_comma"].append(record.decimal_comma)
             for name in names:
                 rows[name].append(values.get(name))
-    schema = pa.schema(
-        [
-            pa.field("_pos", pa.int64()),
-            pa.field("source_line", pa.int64()),
-            pa.field("_op", pa.string()),
-            pa.field("_ref", pa.string()),
-            pa.field("_raw", pa.string()),
-            pa.field("_comma", pa.bool_()),
-            *(pa.field(name, pa.string()) for name in names),
-        ]
-    )
-    table = pa.table(rows, schema=schema)
-    table = table.append_column("_file", pa.repeat(pa.scalar(number, pa.int32()), table.num_rows))
-    # copied into DuckDB: joins may push filters (bloom filters) that Arrow scans do not take
-    con.register("decoded_arrow", table)
-    con.execute(f"create or replace temp table decoded_{number} as select * from decoded_arrow")
-    con.unregister("decoded_arrow")
+        if len(rows["_pos"]) >= RECORDS_BATCH:
+            flush()
+    if rows["_pos"] or written == 0:
+        flush()
     return out

@@ -341,8 +341,22 @@ def _json_records(text: str, *, name: str, limits: Limits) -> Iterator[Record | 
         yield _json_object(index, element, limits=limits, base_depth=1)
 
 
+_LINE_BOUNDARY = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+"""Where `str.splitlines` splits a text (Python's documented line boundaries)."""
+
+
+def lines_of(text: str) -> Iterator[str]:
+    """`text.splitlines()`, one line at a time: a large file's lines are not all held at once."""
+    start = 0
+    for boundary in _LINE_BOUNDARY.finditer(text):
+        yield text[start : boundary.start()]
+        start = boundary.end()
+    if start < len(text):
+        yield text[start:]
+
+
 def _jsonl_records(text: str, *, limits: Limits) -> Iterator[Record | BadRecord]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines_of(text), start=1):
         if not line.strip():
             continue
         if len(line) > limits.line_bytes:
@@ -373,12 +387,17 @@ def _json_object(line: int, element: object, *, limits: Limits, base_depth: int)
             f"JSON nested {depth} levels deep, over the limit of {limits.json_depth} (BALLOONS_MAX_JSON_DEPTH)",
             "",
         )
-    raw = json.dumps(element, ensure_ascii=False, default=str)[:2000]
     if not isinstance(element, dict):
-        return BadRecord(line, f"expected a JSON object, found {type(element).__name__}", raw)
+        return BadRecord(line, f"expected a JSON object, found {type(element).__name__}", _shown(element))
     if isinstance(element, _RepeatedKeys):
-        return BadRecord(line, f"the JSON object gives key(s) {', '.join(element.repeated)} more than once", raw)
+        reason = f"the JSON object gives key(s) {', '.join(element.repeated)} more than once"
+        return BadRecord(line, reason, _shown(element))
     fields = _as_fields(element)
     if isinstance(fields, str):
-        return BadRecord(line, fields, raw)
+        return BadRecord(line, fields, _shown(element))
     return Record(line, fields)
+
+
+def _shown(element: object) -> str:
+    """A refused JSON value as quarantine shows it (its first 2,000 characters)."""
+    return json.dumps(element, ensure_ascii=False, default=str)[:2000]
