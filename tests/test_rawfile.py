@@ -2,7 +2,7 @@ import gzip
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from balloons.errors import RawFileError
@@ -118,3 +118,42 @@ def test_a_badly_quoted_csv_record_keeps_its_raw_text() -> None:
 def test_lines_of_are_the_lines_python_splits(text: str) -> None:
     """JSONL lines are numbered as `str.splitlines` numbers them, without holding them all."""
     assert list(lines_of(text)) == text.splitlines()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "lat"]), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(JSON_VALUES, max_size=5) | JSON_VALUES,
+    st.sampled_from([(",", ":"), (", ", ": "), (" ,\n", " :\t")]),
+    st.sampled_from(["", " ", "\n", "x", "]", ",", "[1]"]),
+    st.integers(min_value=0, max_value=3),
+)
+def test_a_json_array_read_element_by_element_gives_what_the_whole_parse_gives(
+    document: object, separators: tuple[str, str], tail: str, cut: int
+) -> None:
+    """Elements are parsed as they are reached; the records, or the whole file's refusal and its
+    reason, are those of parsing the whole text first (the oracle below)."""
+    from balloons.errors import RawFileError
+    from balloons.ingest.rawfile import DEFAULT_LIMITS, _json_object, _loads_whole
+
+    text = json.dumps(document, separators=separators) + tail
+    text = text[: len(text) - cut] if cut else text
+    assume(text)  # an empty file is refused before any parse
+
+    def outcome(read):
+        try:
+            return [(type(r).__name__, vars(r)) for r in read()]
+        except RawFileError as exc:
+            return str(exc)
+
+    def whole():
+        parsed = _loads_whole(text, name="x.json", limits=DEFAULT_LIMITS)
+        return [_json_object(i, e, limits=DEFAULT_LIMITS, base_depth=1) for i, e in enumerate(parsed, start=1)]
+
+    assert outcome(lambda: records(text.encode(), name="x.json")) == outcome(whole)

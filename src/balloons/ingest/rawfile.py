@@ -327,6 +327,50 @@ def _depth(value: object) -> int:
 
 
 def _json_records(text: str, *, name: str, limits: Limits) -> Iterator[Record | BadRecord]:
+    """The elements of a JSON array, each parsed when it is reached (the parsed file is never held
+    whole). Anything but a valid array of values is the whole file's fault, with the reason the
+    json module gives for the whole text."""
+    decoder = json.JSONDecoder(object_pairs_hook=_object, parse_int=_integer, parse_float=_decimal)
+    position = _after_space(text, 0)
+    if text[position : position + 1] != "[":
+        _loads_whole(text, name=name, limits=limits)  # raises: not JSON, or not an array
+    position = _after_space(text, position + 1)
+    index = 0
+    try:
+        if text[position : position + 1] == "]":
+            position += 1
+        else:
+            while True:
+                element, position = decoder.raw_decode(text, position)
+                index += 1
+                yield _json_object(index, element, limits=limits, base_depth=1)
+                position = _after_space(text, position)
+                if text[position : position + 1] == ",":
+                    position = _after_space(text, position + 1)
+                    continue
+                if text[position : position + 1] != "]":
+                    raise json.JSONDecodeError("array not closed", text, position)
+                position += 1
+                break
+        if _after_space(text, position) != len(text):
+            raise json.JSONDecodeError("Extra data", text, position)
+    except (json.JSONDecodeError, RecursionError):
+        _loads_whole(text, name=name, limits=limits)  # the json module's own reason for the file
+        raise  # (not reached: the whole text is not valid JSON either)
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+"""What JSON allows between values."""
+
+
+def _after_space(text: str, position: int) -> int:
+    """The first position from `position` on that is not JSON whitespace."""
+    found = _JSON_SPACE.match(text, position)
+    return found.end() if found else position
+
+
+def _loads_whole(text: str, *, name: str, limits: Limits) -> object:
+    """The whole text parsed; why not as a `RawFileError` naming the file."""
     try:
         document = _loads(text)
     except json.JSONDecodeError as exc:
@@ -337,8 +381,7 @@ def _json_records(text: str, *, name: str, limits: Limits) -> Iterator[Record | 
         ) from exc
     if not isinstance(document, list):
         raise RawFileError(f"{name} must hold a JSON array of objects, not a {type(document).__name__}")
-    for index, element in enumerate(document, start=1):
-        yield _json_object(index, element, limits=limits, base_depth=1)
+    return document
 
 
 _LINE_BOUNDARY = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
