@@ -43,6 +43,19 @@ def test_a_large_file_is_spilled_per_month_and_reads_back_as_kept_in_memory(tmp_
     assert spilled.read == kept.read == 30
 
 
+def test_files_that_together_pass_the_rows_kept_in_memory_are_spilled(tmp_path: Path, ctx: Context) -> None:
+    """The rows kept in memory are counted over every file of a call (found trying it: two files of
+    a million rows each, held together, took 2 GiB): a file that fits stays, the next one that would
+    go past the limit is spilled, and a later small one that still fits stays."""
+    store = local(tmp_path / "lake")
+    first = flights_file(tmp_path, "a.csv", [f"2025-09-{d:02d}" for d in range(1, 9)])
+    second = flights_file(tmp_path, "b.csv", [f"2025-10-{d:02d}" for d in range(1, 9)])
+    third = flights_file(tmp_path, "c.csv", ["2025-11-01", "2025-11-02"])
+    parsed = parse_files([first, second, third], ctx=ctx, spill=Spill(store, "_work/t"), in_memory_rows=10)
+    assert [(p.staged_rows().num_rows, sorted(p.spilled)) for p in parsed] == [(8, []), (0, ["2025-10"]), (2, [])]
+    assert parsed[1].month_rows(store, "2025-10").num_rows == 8
+
+
 def test_files_of_a_table_are_validated_together_and_keep_their_own_lineage(tmp_path: Path, ctx: Context) -> None:
     a = flights_file(tmp_path, "a.csv", ["2025-10-01", "2025-10-02"])
     b = flights_file(tmp_path, "b.csv", ["2025-10-03", "not a date"])

@@ -4,9 +4,10 @@ format, on a DuckDB connection of its own.
 
 Never raises for anything in the file: a file that cannot be listed, read, decoded or parsed is
 quarantined whole with a reason naming the step that failed, and a record whose validation fails
-in any way is quarantined alone (a NOTAM's windows land or are quarantined together). Results stay
-in memory up to `IN_MEMORY_ROWS` rows; a larger file's rows go to the lake's `_work/<run>/` folder,
-one Arrow file per month, so a worker's memory stays bounded.
+in any way is quarantined alone (a NOTAM's windows land or are quarantined together). The valid
+rows of one call stay in memory up to `IN_MEMORY_ROWS` in all; the rows of a file that would go
+past it go to the lake's `_work/<run>/` folder, one Arrow file per month, so a worker's memory
+stays bounded however many files it reads.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ ENGINE_MEMORY = "800MB"
 """What the validation engine's DuckDB may hold in memory; past it, it spills to a temporary folder."""
 
 IN_MEMORY_ROWS = 1_000_000
-"""Valid rows of one file kept in memory; past this a file's rows are spilled per month."""
+"""Valid rows of all the files of one `parse_files` call kept in memory; a file whose rows would
+go past it is spilled per month."""
 
 SPILL_BATCH_ROWS = 500_000
 
@@ -83,6 +85,20 @@ class Spill:
         except Exception as exc:
             raise StorageFullError(f"writing {self.store.url_of(path)} failed: {exc}") from exc
         return path
+
+
+@dataclass
+class Room:
+    """How many more valid rows the files of one call may keep in memory."""
+
+    left: int
+
+    def take(self, rows: int) -> bool:
+        """True, counting them, when `rows` more fit; False (counting nothing) when they do not."""
+        if rows > self.left:
+            return False
+        self.left -= rows
+        return True
 
 
 @dataclass
@@ -190,16 +206,17 @@ def parse_files(
     quarantined whole (or deferred).
     """
     out: dict[int, Parsed] = {}
+    room = Room(in_memory_rows)
     for table in TABLES:
         mine = [(i, raw) for i, raw in enumerate(raws) if raw.table == table]
         for start in range(0, len(mine), files_together):
             batch = mine[start : start + files_together]
-            out.update(_parse_table(table, batch, ctx=ctx, spill=spill, in_memory_rows=in_memory_rows))
+            out.update(_parse_table(table, batch, ctx=ctx, spill=spill, room=room))
     return [out[i] for i in range(len(raws))]
 
 
 def _parse_table(
-    table: str, files: list[tuple[int, RawFile]], *, ctx: Context, spill: Spill | None, in_memory_rows: int
+    table: str, files: list[tuple[int, RawFile]], *, ctx: Context, spill: Spill | None, room: Room
 ) -> dict[int, Parsed]:
     out: dict[int, Parsed] = {}
     decoded: dict[int, Decoded] = {}
@@ -234,7 +251,7 @@ def _parse_table(
             try:
                 combine(con, table, sorted(decoded))
                 validate(con, table, ctx)
-                out.update(_collect(con, dict(files), decoded, spill, in_memory_rows))
+                out.update(_collect(con, dict(files), decoded, spill, room))
             except Exception as exc:  # noqa: BLE001 - isolate the file at fault
                 if len(decoded) == 1:
                     ((number, _),) = decoded.items()
@@ -250,7 +267,7 @@ def _parse_table(
                     )
                     for number in decoded:
                         alone = [(number, dict(files)[number])]
-                        out.update(_parse_table(table, alone, ctx=ctx, spill=spill, in_memory_rows=in_memory_rows))
+                        out.update(_parse_table(table, alone, ctx=ctx, spill=spill, room=room))
     finally:
         con.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -264,7 +281,7 @@ def _collect(
     raws: dict[int, RawFile],
     decoded: dict[int, Decoded],
     spill: Spill | None,
-    in_memory_rows: int,
+    room: Room,
 ) -> dict[int, Parsed]:
     """Staged rows and quarantine of each file from `checked`: a message (the rows of a file sharing
     a line: a NOTAM's windows) lands whole or is quarantined once, with the first reason of its
@@ -352,7 +369,7 @@ def _collect(
         parsed.windows = rows - messages
         parsed.ops = ops + len(found.cancels)
         query = "select * replace ($path as _file) from landing where _file = $f"
-        if spill is not None and rows > in_memory_rows:
+        if spill is not None and not room.take(rows):
             # one pass over the file's rows, in batches, each month's share of a batch to its own file
             batches = con.execute(query, {"f": number, "path": raw.path}).to_arrow_reader(SPILL_BATCH_ROWS)
             for batch in batches:
