@@ -6,14 +6,16 @@ PREFECT_HOME, a free port, analytics off; `prefect_server` in conftest.py) takes
 `balloons serve` + `prefect deployment run` (the end-to-end run, on October's three files), and a
 process work pool + `prefect deploy --all` + `prefect worker start` (on one small file). Dask
 process workers against the same server are in tests/test_dask.py. Each wait is on a line the
-child prints or on `prefect deployment run --watch`, never a sleep; every subprocess is stopped
-in teardown.
+child prints or on `prefect deployment run --watch`, never a fixed sleep (the server stores events
+in batches: a check of stored events asks again each second until the run's last event is there);
+every subprocess is stopped in teardown.
 """
 
 from __future__ import annotations
 
 import re
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -85,6 +87,25 @@ def run_and_watch(server: PrefectServer, *params: str) -> tuple[str, str]:
     return match.group(1), server.api("GET", f"/flow_runs/{match.group(1)}")["state"]["type"]
 
 
+def events_of(server: PrefectServer, name: str, flow_runs: list[str]) -> list[dict]:
+    """The stored events named `name` of these flow runs (ids)."""
+    wanted = {"event": {"name": [name]}, "resource": {"id": [f"prefect.flow-run.{i}" for i in flow_runs]}}
+    return server.api("POST", "/events/filter", json={"filter": wanted, "limit": 50})["events"]
+
+
+def heartbeats(server: PrefectServer, flow_run_id: str, flow_runs: list[str]) -> set[str]:
+    """Which of `flow_runs` sent a heartbeat, once the server holds `flow_run_id`'s Completed event
+    (the run's last: events reach the server in order, and it stores them in batches)."""
+    for _ in range(60):
+        if events_of(server, "prefect.flow-run.Completed", [flow_run_id]):
+            break
+        time.sleep(1)
+    else:
+        raise AssertionError(f"the Completed event of {flow_run_id} never reached the server")
+    found = events_of(server, "prefect.flow-run.heartbeat", flow_runs)
+    return {e["resource"]["prefect.resource.id"].removeprefix("prefect.flow-run.") for e in found}
+
+
 def delete_nightly(server: PrefectServer) -> None:
     deployment = server.api("GET", "/deployments/name/nightly/nightly")
     server.api("DELETE", f"/deployments/{deployment['id']}")
@@ -99,9 +120,16 @@ def test_served_deployment_run_completes(prefect_server: PrefectServer, tmp_path
         deployment = server.api("GET", "/deployments/name/nightly/nightly")
         schedule = deployment["schedules"][0]["schedule"]
         assert (schedule["cron"], schedule["timezone"]) == ("0 2 * * *", "Europe/Vilnius")
-        _, state = run_and_watch(server)
+        flow_run_id, state = run_and_watch(server)
         assert state == "COMPLETED", serve.text()
         assert_built(data, OCTOBER[0])
+        # the nightly run sends heartbeats (Prefect's default), its subflows, in its process, do not
+        subflows = server.api(
+            "POST", "/flow_runs/filter", json={"flow_runs": {"parent_flow_run_id": {"any_": [flow_run_id]}}}
+        )
+        flows = server.api("POST", "/flows/filter", json={"flows": {"id": {"any_": [s["flow_id"] for s in subflows]}}})
+        assert sorted(f["name"] for f in flows) == ["build-warehouse", "ingest", "report"]
+        assert heartbeats(server, flow_run_id, [flow_run_id, *(s["id"] for s in subflows)]) == {flow_run_id}
         assert "Ingest_FlowModel" not in serve.text()
         # what README "Operations" says: SIGTERM stops serve cleanly and pauses the deployment
         assert serve.stop(signal.SIGTERM) == 0, serve.text()
