@@ -3,6 +3,10 @@
 openap's `pax` gives low, high and max seats; balloons reads high as the typical layout. Types
 openap lacks (turboprops such as AT76 and DH8D, the A220) come from package data
 `aircraft_seats.csv`, each row with its source.
+
+openap's aircraft files (`openap/data/aircraft/<type>.yml`) are read as `openap.prop` reads them,
+without importing openap: its package imports pandas and scipy.signal, about 2 s of every
+warehouse build for 38 small files (tests/test_aircraft.py checks the values against openap.prop).
 """
 
 from __future__ import annotations
@@ -10,8 +14,14 @@ from __future__ import annotations
 import csv
 import io
 from importlib import resources
+from importlib.metadata import version
+from importlib.util import find_spec
+from pathlib import Path
 
 import pyarrow as pa
+import yaml
+
+from balloons.errors import ConfigError
 
 SEATS_SCHEMA = pa.schema(
     [
@@ -38,18 +48,22 @@ def own_table() -> list[dict[str, object]]:
     ]
 
 
+def openap_folder() -> Path:
+    """openap's aircraft files, found without importing openap."""
+    spec = find_spec("openap")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("openap is not installed; reinstall balloons' environment (make install).")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "aircraft"
+
+
 def openap_table() -> list[dict[str, object]]:
-    from importlib.metadata import version
-
-    from openap import prop
-
     label = f"openap {version('openap')} pax (low/high/max)"
     rows = []
-    for code in sorted(prop.available_aircraft()):
-        pax = prop.aircraft(code)["pax"]
+    for path in sorted(openap_folder().glob("*.yml")):
+        pax = yaml.load(path.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["pax"]
         rows.append(
             {
-                "aircraft_type": code.upper(),
+                "aircraft_type": path.stem.upper(),
                 "seats_low": int(pax["low"]),
                 "seats_typical": int(pax["high"]),
                 "seats_max": int(pax["max"]),
