@@ -13,7 +13,8 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -151,6 +152,22 @@ class _NoErrors(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.levelno < logging.ERROR and not record.exc_info
+
+
+@contextmanager
+def _flows_here() -> Iterator[None]:
+    """Where a command runs its flow: Prefect's console quiet (`_quiet_prefect_console`), and, under
+    Prefect's temporary server (no PREFECT_API_URL), no flow-run heartbeats: that server stops with
+    this process, so no one could ever see a heartbeat stop, and each flow would wait up to a second
+    for its heartbeat thread as it ends. With a real server Prefect's default stands."""
+    from prefect.settings import get_current_settings, temporary_settings
+
+    _quiet_prefect_console()
+    if get_current_settings().api.url:
+        yield
+        return
+    with temporary_settings({"flows.heartbeat_frequency": None}):
+        yield
 
 
 def _quiet_prefect_console() -> None:
@@ -372,9 +389,9 @@ def run(data_dir: Path | None, wait: float, all_reports: bool, runner: str) -> N
     from balloons.status import read_run_status
     from flows.nightly import nightly_run_flow
 
-    _quiet_prefect_console()
     try:
-        click.echo(nightly_run_flow(settings, all_reports=all_reports, wait_s=wait, runner=runner))
+        with _flows_here():
+            click.echo(nightly_run_flow(settings, all_reports=all_reports, wait_s=wait, runner=runner))
     except (FetchError, StorageFullError):  # the rest of the run went on: what it did, then the one error line
         click.echo(read_run_status(settings.data_dir).get("summary") or "")
         raise
@@ -397,8 +414,8 @@ def build(data_dir: Path | None, wait: float, force: bool) -> None:
     with pipeline_lock(settings.lock_path, wait_s=wait):
         from flows.warehouse import build_flow
 
-        _quiet_prefect_console()
-        counts = build_flow(settings, force=force)
+        with _flows_here():
+            counts = build_flow(settings, force=force)
     click.echo(
         f"warehouse: {settings.warehouse_path} "
         + (" ".join(f"{k}={v}" for k, v in counts.items()) or "unchanged (use --force to rebuild)")
@@ -435,8 +452,7 @@ def fetch(data_dir: Path | None, wait: float, source: str | None, since: Any) ->
     if not sources_of(settings, source):
         click.echo(f"fetch: no sources declared in {settings.sources_path}")
         return
-    _quiet_prefect_console()
-    with pipeline_lock(settings.lock_path, wait_s=wait):
+    with pipeline_lock(settings.lock_path, wait_s=wait), _flows_here():
         report = fetch_flow(settings, source=source, since=since.date() if since else None)
     record_fetch(settings.data_dir, report.status())
     click.echo(f"fetch: {fetch_report(report)}")
@@ -535,8 +551,8 @@ def report(data_dir: Path | None, months: tuple[str, ...], everything: bool, all
         check_months_held(settings.warehouse_path, months)  # before Prefect starts
     from flows.report import report_flow
 
-    _quiet_prefect_console()
-    paths = report_flow(settings, months=list(months) or None, everything=everything, allow_empty=allow_empty)
+    with _flows_here():
+        paths = report_flow(settings, months=list(months) or None, everything=everything, allow_empty=allow_empty)
     for path in paths:
         click.echo(f"report: {path}")
 

@@ -280,3 +280,19 @@ def test_no_usage_data_banner_in_a_terminal(tmp_path: Path) -> None:
         "server start --host 127.0.0.1') and set "
         "PREFECT_API_URL=http://127.0.0.1:4200/api."
     ]
+
+
+def test_flows_send_heartbeats_only_where_a_server_outlives_the_command() -> None:
+    """Under Prefect's temporary server a command's flows send no heartbeats (that server stops
+    with the process); with a real server (PREFECT_API_URL) Prefect's default stands."""
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    from flows.cli import _flows_here
+
+    default = type(get_current_settings().flows).model_fields["heartbeat_frequency"].default
+    assert default is not None
+    with temporary_settings({PREFECT_API_URL: None, "flows.heartbeat_frequency": default}), _flows_here():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    real = {PREFECT_API_URL: "http://127.0.0.1:1/api", "flows.heartbeat_frequency": default}
+    with temporary_settings(real), _flows_here():
+        assert get_current_settings().flows.heartbeat_frequency == default
