@@ -368,7 +368,7 @@ def _collect(
         rows, messages, ops = counts
         parsed.windows = rows - messages
         parsed.ops = ops + len(found.cancels)
-        query = "select * replace ($path as _file) from landing where _file = $f"
+        query = "select * replace ($path as _file) from landing where _file = $f order by _pos"
         if spill is not None and not room.take(rows):
             # one pass over the file's rows, in batches, each month's share of a batch to its own file
             batches = con.execute(query, {"f": number, "path": raw.path}).to_arrow_reader(SPILL_BATCH_ROWS)
