@@ -267,13 +267,11 @@ def _in_this_context(function: Callable[..., T]) -> Callable[..., T]:
 
 def _status_codes(con: duckdb.DuckDBPyConnection, table: str, contributions: pa.Table) -> np.ndarray:
     """Each contribution's status (`resolve.sql`) as its index in STATUSES, by `_row`; only the
-    rows not landed come back from DuckDB (in a fresh month, few or none)."""
+    rows not landed come back from the query (in a month of new keys, none)."""
     codes = np.zeros(contributions.num_rows, dtype=np.int8)
     con.register("contributions", contributions)
     try:
-        others = con.execute(
-            f"select _row, _status from ({_resolve_sql(table)}) where _status <> 'landed'"
-        ).fetchnumpy()
+        others = con.execute(_resolve_sql(table)).fetchnumpy()
     finally:
         con.unregister("contributions")
     for status in STATUSES[1:]:

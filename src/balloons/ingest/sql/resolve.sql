@@ -7,9 +7,10 @@
 -- several files show the same lineage whatever order they came in. A NOTAMR or NOTAMC withdraws every
 -- closure of the NOTAM it names, whichever file, run or order delivered it (so history converges on a
 -- fresh run): a key whose latest contribution is withdrawn has no current record.
--- Output: every contribution's status: landed (the current record), duplicate (same content as
--- the contribution before it, or as the current record), superseded (any other); NOTAMC rows
--- count as landed.
+-- Output: the status of every contribution that is not landed (the current record): duplicate
+-- (same content as the contribution before it, or as the current record) or superseded (any
+-- other). Every contribution not listed is landed, NOTAMC rows included: in a month of new keys,
+-- nothing is listed.
 with records as (
     select
         _row,
@@ -31,29 +32,20 @@ ops as (
 ),
 
 -- Most keys have one contribution: it is the current record unless a NOTAMR/NOTAMC withdraws
--- it. Only keys with several go through the windows below.
-counted as (
+-- it (the last query below). Only keys with several go through the windows.
+repeated as (
     select
-        key,
-        count(*) as n
+        key
     from records
     group by key
-),
-
-singles as (
-    select
-        records.*
-    from records
-    join counted using (key)
-    where counted.n = 1
+    having count(*) > 1
 ),
 
 many as (
     select
         records.*
     from records
-    join counted using (key)
-    where counted.n > 1
+    semi join repeated using (key)
 ),
 
 ordered as (
@@ -121,18 +113,13 @@ select
     end as _status
 from shown
 left join gone using (key)
+where not (shown.first_of_final and gone.key is null)
 
 union all
 
 select
-    singles._row,
-    case when singles.notam_id in (select ops._ref from ops) then 'superseded' else 'landed' end as _status
-from singles
-
-union all
-
-select
-    _row,
-    'landed' as _status
-from contributions
-where _op = 'C'
+    records._row,
+    'superseded' as _status
+from records
+semi join ops on records.notam_id = ops._ref
+anti join repeated using (key)
