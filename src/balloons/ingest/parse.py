@@ -368,7 +368,7 @@ def _collect(
         rows, messages, ops = counts
         parsed.windows = rows - messages
         parsed.ops = ops + len(found.cancels)
-        query = "select * replace ($path as _file) from landing where _file = $f order by _pos"
+        query = "select * replace ($path as _file) from landing where _file = $f"
         if spill is not None and not room.take(rows):
             # one pass over the file's rows, in batches, each month's share of a batch to its own file
             batches = con.execute(query, {"f": number, "path": raw.path}).to_arrow_reader(SPILL_BATCH_ROWS)
@@ -379,7 +379,10 @@ def _collect(
                     parsed.spilled.setdefault(month, []).append(spill.write(part.filter(pc.equal(months, month))))
             parsed.rows = schema.empty_table()
         else:
-            parsed.rows = _conform(con.execute(query, {"f": number, "path": raw.path}).to_arrow_table(), schema)
+            # in file order: the lake's writes then find the rows sorted (spilled rows are streamed
+            # as they come: a sort would hold the whole file first)
+            ordered = f"{query} order by _pos"
+            parsed.rows = _conform(con.execute(ordered, {"f": number, "path": raw.path}).to_arrow_table(), schema)
         if found.cancels:
             cancels = [dict(c, source_file=raw.path, _op="C") for c in found.cancels]
             parsed.rows = pa.concat_tables([parsed.staged_rows(), pa.Table.from_pylist(cancels, schema=schema)])

@@ -6,7 +6,7 @@ openap lacks (turboprops such as AT76 and DH8D, the A220) come from package data
 
 openap's aircraft files (`openap/data/aircraft/<type>.yml`) are read as `openap.prop` reads them,
 without importing openap: its package imports pandas and scipy.signal, about 2 s of every
-warehouse build for 38 small files (tests/test_aircraft.py checks the values against openap.prop).
+warehouse build for a few dozen small files (tests/test_aircraft.py checks the values against openap.prop).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@
 -- Output: the status of every contribution that is not landed (the current record): duplicate
 -- (same content as the contribution before it, or as the current record) or superseded (any
 -- other). Every contribution not listed is landed, NOTAMC rows included: in a month of new keys,
--- nothing is listed.
+-- each delivered once and none withdrawn, nothing is listed.
 with records as (
     select
         _row,
@@ -123,3 +123,4 @@ select
 from records
 semi join ops on records.notam_id = ops._ref
 anti join repeated using (key)
+where records.key is not null
