@@ -5,9 +5,9 @@ parameters are plain values: it resolves Settings once, in the process that runs
 has resolved them already and calls `nightly_run_flow` with them (the same flow name, "nightly").
 Either way Settings are resolved once per run. A run holds the pipeline lock for the whole run and
 records its outcome in status.json.
-Only the nightly flow itself sends Prefect's flow-run heartbeats: its subflows run in its process,
-so its heartbeat already says whether they are alive, and a flow with heartbeats waits up to a
-second for its heartbeat thread as it ends (about 3 s of every run for nothing).
+The nightly flow's subflows send no Prefect flow-run heartbeats of their own: they run in its
+process, so its heartbeat already says whether they are alive, and a flow with heartbeats waits up
+to a second for its heartbeat thread as it ends (about 3 s of every run for nothing).
 A source that fails to fetch fails only itself: the run goes on, records it, then fails with one
 line naming the source(s).
 """
