@@ -437,7 +437,7 @@ def bench_run_sample(b: Bench) -> None:
     reporting to one real Prefect server started for them (as a deployment's runs do): what is
     left is the pipeline's own work (ingest, warehouse, 7 monthly + 1 yearly PDF) and its
     orchestration. Prefect's temporary server, which `balloons run` starts when no server is
-    configured, is left out: its start took 9 to 30 s from one process to the next here, more
+    configured, is left out: its start took 11 to 32 s from one process to the next here, more
     than the work measured. The two run in turn, `RUN_PAIRS` times (each run in a fresh data
     folder), and the medians count."""
     measure = "`balloons run` on the sample (ingest, warehouse, 7 monthly + 1 yearly PDF)"
