@@ -83,6 +83,17 @@ def test_unreadable_files_raise(data: bytes, name: str, reason: str) -> None:
         all_records(data, name)
 
 
+def test_a_cut_off_json_file_says_why_in_plain_words() -> None:
+    with pytest.raises(RawFileError) as raised:
+        all_records(b'[{"airport": "EYVI", "closed_from": "2025-10-04T20:', "x.json")
+    assert str(raised.value) == "x.json is not valid JSON (Unterminated string starting at line 1)"
+    with pytest.raises(RawFileError) as raised:
+        all_records(b"[1,\n 2", "x.json")
+    assert str(raised.value) == "x.json is not valid JSON (Expecting ',' delimiter at line 2)"
+    (bad,) = all_records(b'{"detected_at": "2025-10-01T22:\n', "x.jsonl")
+    assert isinstance(bad, BadRecord) and bad.reason == "not valid JSON (Unterminated string starting)"
+
+
 def test_json_array_and_non_object_elements() -> None:
     data = json.dumps([{"detected_at": "2025-10-01T22:00", "balloons": 2, "lat": None}, 5]).encode()
     good, bad = all_records(data, "x.json")

@@ -374,7 +374,7 @@ def _loads_whole(text: str, *, name: str, limits: Limits) -> object:
     try:
         document = _loads(text)
     except json.JSONDecodeError as exc:
-        raise RawFileError(f"{name} is not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+        raise RawFileError(f"{name} is not valid JSON ({_json_reason(exc)} at line {exc.lineno})") from exc
     except RecursionError as exc:
         raise RawFileError(
             f"{name} nests JSON deeper than the parser can follow (limit BALLOONS_MAX_JSON_DEPTH {limits.json_depth})"
@@ -382,6 +382,12 @@ def _loads_whole(text: str, *, name: str, limits: Limits) -> object:
     if not isinstance(document, list):
         raise RawFileError(f"{name} must hold a JSON array of objects, not a {type(document).__name__}")
     return document
+
+
+def _json_reason(exc: json.JSONDecodeError) -> str:
+    """The json module's message without the position it leaves off ("Unterminated string starting
+    at" ends in "at": the caller says where)."""
+    return exc.msg.removesuffix(" at")
 
 
 _LINE_BOUNDARY = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -410,7 +416,7 @@ def _jsonl_records(text: str, *, limits: Limits) -> Iterator[Record | BadRecord]
         try:
             element = _loads(line)
         except json.JSONDecodeError as exc:
-            yield BadRecord(number, f"not valid JSON ({exc.msg})", line[:2000])
+            yield BadRecord(number, f"not valid JSON ({_json_reason(exc)})", line[:2000])
             continue
         except RecursionError:
             yield BadRecord(
