@@ -283,6 +283,53 @@ def sample_root(tmp_path_factory: pytest.TempPathFactory, ctx: Context) -> Path:
     return root
 
 
+# October 2025 only (3 of the sample's 20 files): every stage runs, and only two PDFs are rendered
+OCTOBER = (
+    "incursions/synthetic/vsat/2025-10.jsonl",
+    "closures/notam/2025-10.notam",
+    "flights/synthetic/EYVI/2025-10.csv.gz",
+)
+
+
+def october(root: Path) -> Path:
+    """Write the sample's October files (`OCTOBER`) under root/raw; returns root."""
+    from balloons.samples import shipped as sample
+
+    files = sample.generate()
+    for name in OCTOBER:
+        (root / "raw" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "raw" / name).write_bytes(files[name])
+    return root
+
+
+LINEAGE = {"run_id", "ingested_at", "last_ingest", "fingerprint", "lake_files"}
+
+
+def warehouse_contents(path: Path) -> dict[str, list[tuple]]:
+    """Every public relation's rows (sorted), lineage of the run that built it left out: two
+    warehouses of the same raw files built in different ways compare equal."""
+    from balloons import warehouse
+
+    out = {}
+    con = warehouse.connect_read_only(path)
+    try:
+        for relation in warehouse.PUBLIC_RELATIONS:
+            if relation == "build_info":
+                continue
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from duckdb_columns() where table_name = ? order by column_index", [relation]
+                ).fetchall()
+                if c not in LINEAGE
+            ]
+            listed = ", ".join(f'"{c}"' for c in columns)  # names read from the catalogue of our own tables
+            out[relation] = con.execute(f'select {listed} from "{relation}" order by all').fetchall()
+    finally:
+        con.close()
+    return out
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     """A real S3 protocol server (moto) on 127.0.0.1, for the whole session; yields its endpoint URL."""

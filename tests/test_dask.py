@@ -1,51 +1,26 @@
 """The Dask runner: process workers against a real Prefect server give the same warehouse as the
-default runner.
+library.
 
 With a Prefect server configured (PREFECT_API_URL) `--runner dask` starts a local cluster of
 process workers, each reporting to that server; under a temporary server it uses thread workers
 (process workers would each start a temporary server of their own). The run here is a real
-`balloons run --runner dask` process against the session's `prefect server start`, compared with
-the session's default-runner run of the same sample (`sample_run` in conftest.py).
+`balloons run --runner dask` process against the session's `prefect server start` on the sample's
+October files, compared with what the library builds of the same files in this process.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import BIN, PrefectServer, SampleRun
+from conftest import BIN, OCTOBER, PrefectServer, build_warehouse, october, warehouse_contents
 
-from balloons import warehouse
 from balloons.samples import shipped as sample
 from balloons.status import read_run_status
 from flows.cli import cli
 
 pytestmark = pytest.mark.xdist_group("prefect")  # see conftest.py
-
-LINEAGE = {"run_id", "ingested_at", "last_ingest", "fingerprint", "lake_files"}
-
-
-def contents(path: Path) -> dict[str, list[tuple]]:
-    out = {}
-    con = warehouse.connect_read_only(path)
-    try:
-        for relation in warehouse.PUBLIC_RELATIONS:
-            if relation == "build_info":
-                continue
-            columns = [
-                c
-                for (c,) in con.execute(
-                    "select column_name from duckdb_columns() where table_name = ? order by column_index", [relation]
-                ).fetchall()
-                if c not in LINEAGE
-            ]
-            listed = ", ".join(f'"{c}"' for c in columns)  # names read from the catalogue of our own tables
-            out[relation] = con.execute(f'select {listed} from "{relation}" order by all').fetchall()
-    finally:
-        con.close()
-    return out
 
 
 def test_the_cluster_uses_processes_only_with_a_real_server(prefect_server: PrefectServer) -> None:
@@ -60,26 +35,22 @@ def test_the_cluster_uses_processes_only_with_a_real_server(prefect_server: Pref
 
 
 @pytest.mark.slow
-def test_dask_process_workers_match_the_default_runner(
-    prefect_server: PrefectServer, sample_run: SampleRun, tmp_path: Path
-) -> None:
+def test_dask_process_workers_match_the_library(prefect_server: PrefectServer, tmp_path: Path, ctx) -> None:
+    """`balloons run --runner dask` on the sample's October files gives the warehouse that the
+    library (ingest and build in this process, no Prefect) gives on the same files."""
     server = prefect_server
-    data = tmp_path / "dask"
-    shutil.copytree(sample_run.root / "raw", data / "raw")
+    data = october(tmp_path / "dask")
     out = server.run(str(BIN / "balloons"), "run", "--runner", "dask", "--data-dir", str(data), timeout=600)
-    files = len(sample.generate())
-    tables = {path.split("/")[0] for path in sample.generate()}
-    assert f"files read {files} (unchanged 0)" in out
+    assert f"files read {len(OCTOBER)} (unchanged 0)" in out
     assert read_run_status(data)["outcome"] == "completed"
 
-    default, dask = contents(sample_run.root / "warehouse.duckdb"), contents(data / "warehouse.duckdb")
-    assert default.keys() == dask.keys()
-    for relation in default:
-        assert default[relation] == dask[relation], relation
-    assert len(dask["flights"]) == 19641
-    assert sorted(p.name for p in (data / "reports").glob("*.pdf")) == sorted(
-        p.name for p in (sample_run.root / "reports").glob("*.pdf")
-    )
+    expected = warehouse_contents(build_warehouse(october(tmp_path / "library"), ctx))
+    dask = warehouse_contents(data / "warehouse.duckdb")
+    assert expected.keys() == dask.keys()
+    for relation in expected:
+        assert expected[relation] == dask[relation], relation
+    assert len(dask["flights"]) > 1000 and len(dask["closures"]) > 0 and len(dask["incursions"]) > 10
+    assert sorted(p.name for p in (data / "reports").glob("*.pdf")) == ["2025-10.pdf", "2025.pdf"]
 
     # the server saw this run: the nightly flow completed, every parse task ran on the cluster
     flows = {f["id"]: f["name"] for f in server.api("POST", "/flows/filter", json={})}
@@ -94,7 +65,9 @@ def test_dask_process_workers_match_the_default_runner(
     ingest = next(r for r in runs if flows[r["flow_id"]] == "ingest" and r["start_time"] >= nightly[0]["start_time"])
     tasks = server.api("POST", "/task_runs/filter", json={"flow_runs": {"id": {"any_": [ingest["id"]]}}})
     parsed = [t for t in tasks if t["name"].startswith("parse_raw_files")]  # one task per table
-    assert len(parsed) == len(tables) and {t["state"]["type"] for t in parsed} == {"COMPLETED"}
+    assert len(parsed) == len({name.split("/")[0] for name in OCTOBER}) and {t["state"]["type"] for t in parsed} == {
+        "COMPLETED"
+    }
 
 
 def test_unknown_runner_is_refused(tmp_path: Path) -> None:

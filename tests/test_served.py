@@ -19,30 +19,14 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BIN, PrefectServer
+from conftest import BIN, OCTOBER, PrefectServer, october
 
 from balloons import warehouse
-from balloons.samples import shipped as sample
 from balloons.status import read_run_status
 
 REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect")]  # see conftest.py
-
-# October 2025 only (3 of the sample's 20 files): every stage runs, and only two PDFs are rendered
-OCTOBER = (
-    "incursions/synthetic/vsat/2025-10.jsonl",
-    "closures/notam/2025-10.notam",
-    "flights/synthetic/EYVI/2025-10.csv.gz",
-)
-
-
-def october(root: Path) -> Path:
-    files = sample.generate()
-    for name in OCTOBER:
-        (root / "raw" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "raw" / name).write_bytes(files[name])
-    return root
 
 
 def one_small_file(root: Path) -> Path:

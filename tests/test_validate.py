@@ -2,6 +2,7 @@
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +224,16 @@ def test_a_closure_cause_is_read_from_its_reason(ctx, reason: str | None, cause:
     assert (row["cause"], row["scope"], row["window_index"]) == (cause, "full", 0)
 
 
+@pytest.fixture(scope="module")
+def macros(ctx: Context) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One connection with the engine's macros for a module's property examples (each example's
+    query is independent; preparing a connection per example cost most of their time)."""
+    con = duckdb.connect()
+    prepare(con, ctx)
+    yield con
+    con.close()
+
+
 WHITESPACE = " \t\n\v\f\r"
 TEXT_VALUES = st.lists(
     st.text(alphabet=st.sampled_from([*WHITESPACE, "a", "Z", "7", "é", "\u0301", "\u0600", "\x01", "\x85", "\u2028"])),
@@ -233,16 +244,15 @@ TEXT_VALUES = st.lists(
 
 @settings(max_examples=60, deadline=None)
 @given(TEXT_VALUES)
-def test_text_is_trimmed_of_ascii_whitespace_and_inner_runs_become_one_space(ctx, values: list[str]) -> None:
+def test_text_is_trimmed_of_ascii_whitespace_and_inner_runs_become_one_space(
+    macros: duckdb.DuckDBPyConnection, values: list[str]
+) -> None:
     """`txt` (every field) and `single_spaced` (flight numbers) against plain Python: only their
     ASCII whitespace counts, at any position, next to any other character."""
-    con = duckdb.connect()
-    prepare(con, ctx)
-    got = con.execute(
+    got = macros.execute(
         "select txt(v), single_spaced(txt(v)) from unnest($values) with ordinality as t(v, i) order by i",
         {"values": values},
     ).fetchall()
-    con.close()
     for value, (text, spaced) in zip(values, got, strict=True):
         expected = value.strip(WHITESPACE) or None
         assert text == expected, value
@@ -263,18 +273,17 @@ ISO_TEXTS = st.builds(
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(ISO_TEXTS, min_size=1, max_size=20))
-def test_the_quick_forms_of_a_wall_time_read_as_the_general_parse_reads_them(ctx, texts: list[str]) -> None:
+def test_the_quick_forms_of_a_wall_time_read_as_the_general_parse_reads_them(
+    macros: duckdb.DuckDBPyConnection, texts: list[str]
+) -> None:
     """`wall_of` reads text without an offset, and with `Z`, without the general parse: for any
     text, it gives what the general parse alone gives."""
     general = (
         "case when is_iso(v) and regexp_full_match(wall_time(v), '([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?') "
         "then try_cast(left(v, 10) || ' ' || wall_time(v) as timestamp) end"
     )
-    con = duckdb.connect()
-    prepare(con, ctx)
-    got = con.execute(
+    got = macros.execute(
         f"select v, wall_of(v), {general} from unnest($texts) with ordinality as t(v, i) order by i", {"texts": texts}
     ).fetchall()
-    con.close()
     for text, quick, slow in got:
         assert quick == slow, text
