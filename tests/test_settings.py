@@ -282,3 +282,16 @@ def test_number_settings_are_plain_decimals(name: str, value: str, monkeypatch: 
     monkeypatch.setenv(f"BALLOONS_{name}", value)
     with pytest.raises(ConfigError, match=f"BALLOONS_{name}"):
         load_settings()
+
+
+def test_checking_the_time_zone_imports_no_pandas() -> None:
+    """The engine's zones are read as a list: binding the name to a query would make DuckDB import
+    pandas, half a second of every command."""
+    code = (
+        "import sys\nfrom balloons.settings import load_settings\n"
+        "assert load_settings(timezone='Europe/Kyiv').timezone == 'Europe/Kyiv'\n"
+        "print('pandas' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BALLOONS_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.strip() == "False"
