@@ -4,6 +4,8 @@ S3 (a real S3 protocol server, moto, on 127.0.0.1 - see the `s3_server` fixture)
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -125,3 +127,11 @@ def test_urls_name_the_store_as_users_wrote_it(tmp_path: Path, s3_env: str) -> N
     for bad in ("s3:///nobucket", "gs://bucket/x", "bucket/x"):
         with pytest.raises(ConfigError, match="s3://bucket/prefix"):
             storage.s3(bad, env={})
+
+
+def test_the_lake_module_imports_pyarrow_dataset_only_to_read() -> None:
+    """pyarrow.dataset imports pandas (about half a second): `balloons query` and `status`, which
+    import the lake and read no dataset, do without it."""
+    code = "import sys\nimport balloons.warehouse, balloons.lake\nprint('pandas' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -17,17 +17,19 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from pydantic import SecretStr
 
 from balloons.errors import ConfigError, LakeError
 from balloons.settings import Settings
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
 
 STAGING = ".staging"
 
@@ -194,7 +196,10 @@ class Store:
         return removed
 
     def dataset(self, paths: Sequence[str], base: str, schema: pa.Schema) -> ds.Dataset:
-        """Hive-partitioned (month) Parquet files as one Arrow dataset, for DuckDB to scan."""
+        """Hive-partitioned (month) Parquet files as one Arrow dataset, for DuckDB to scan (imported
+        here: pyarrow.dataset imports pandas, half a second a command that reads no lake would pay)."""
+        import pyarrow.dataset as ds
+
         partitioning = ds.partitioning(pa.schema([("month", pa.string())]), flavor="hive")
         full = schema.append(pa.field("month", pa.string()))
         return ds.dataset(
