@@ -9,6 +9,7 @@ whole modules only: xdist names a test marked in two places after both groups (a
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -291,15 +292,46 @@ OCTOBER = (
 )
 
 
-def october(root: Path) -> Path:
-    """Write the sample's October files (`OCTOBER`) under root/raw; returns root."""
+@functools.cache
+def _sample_files() -> dict[str, bytes]:
     from balloons.samples import shipped as sample
 
-    files = sample.generate()
-    for name in OCTOBER:
+    return sample.generate()
+
+
+def october(root: Path, *, resolving: bool = False) -> Path:
+    """Write the sample's October files (`OCTOBER`) under root/raw; returns root. `resolving` adds
+    two small files, so that rows are also quarantined, duplicated and superseded: the sample's
+    reported closures of October (they replace the NOTAM ones) and a re-send of VSAT records (one
+    the same, one changed, one impossible)."""
+    files = _sample_files()
+    written = {name: files[name] for name in OCTOBER}
+    if resolving:
+        reported = files["closures/reported/closures-2025.csv"].decode().splitlines(keepends=True)
+        header, rows = reported[0], [row for row in reported[1:] if row[5:12] == "2025-10"]
+        same, changed = files[OCTOBER[0]].decode().splitlines(keepends=True)[:2]
+        written["closures/reported/closures-2025-10.csv"] = (header + "".join(rows)).encode()
+        written["incursions/synthetic/vsat/resend-2025-10.jsonl"] = (
+            same
+            + changed.replace('"balloons": ', '"balloons": 1')
+            + '{"detected_at": "2025-02-30T10:00:00Z", "source": "VSAT", "source_id": "VSAT-bad"}\n'
+        ).encode()
+    for name, content in written.items():
         (root / "raw" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "raw" / name).write_bytes(files[name])
+        (root / "raw" / name).write_bytes(content)
     return root
+
+
+def assert_resolved(root: Path) -> None:
+    """root's warehouse holds what `october(resolving=True)` makes: quarantined, duplicate and
+    superseded rows (so comparing two warehouses of it compares more than the happy path)."""
+    from balloons import warehouse
+
+    _, rows = warehouse.query(
+        root / "warehouse.duckdb",
+        "select sum(rows_quarantined), sum(rows_duplicate), sum(rows_superseded) from ingest_log",
+    )
+    assert rows == [(1, 1, 8)], rows
 
 
 LINEAGE = {"run_id", "ingested_at", "last_ingest", "fingerprint", "lake_files"}

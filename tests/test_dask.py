@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import BIN, OCTOBER, PrefectServer, build_warehouse, october, warehouse_contents
+from conftest import BIN, OCTOBER, PrefectServer, assert_resolved, build_warehouse, october, warehouse_contents
 
 from balloons.samples import shipped as sample
 from balloons.status import read_run_status
@@ -36,20 +36,22 @@ def test_the_cluster_uses_processes_only_with_a_real_server(prefect_server: Pref
 
 @pytest.mark.slow
 def test_dask_process_workers_match_the_library(prefect_server: PrefectServer, tmp_path: Path, ctx) -> None:
-    """`balloons run --runner dask` on the sample's October files gives the warehouse that the
-    library (ingest and build in this process, no Prefect) gives on the same files."""
+    """`balloons run --runner dask` on the sample's October files (and two that make rows
+    quarantined, duplicated and superseded) gives the warehouse that the library (ingest and build
+    in this process, no Prefect) gives on the same files."""
     server = prefect_server
-    data = october(tmp_path / "dask")
+    data = october(tmp_path / "dask", resolving=True)
     out = server.run(str(BIN / "balloons"), "run", "--runner", "dask", "--data-dir", str(data), timeout=600)
-    assert f"files read {len(OCTOBER)} (unchanged 0)" in out
+    assert f"files read {len(OCTOBER) + 2} (unchanged 0)" in out
     assert read_run_status(data)["outcome"] == "completed"
 
-    expected = warehouse_contents(build_warehouse(october(tmp_path / "library"), ctx))
+    expected = warehouse_contents(build_warehouse(october(tmp_path / "library", resolving=True), ctx))
     dask = warehouse_contents(data / "warehouse.duckdb")
     assert expected.keys() == dask.keys()
     for relation in expected:
         assert expected[relation] == dask[relation], relation
     assert len(dask["flights"]) > 1000 and len(dask["closures"]) > 0 and len(dask["incursions"]) > 10
+    assert_resolved(data)
     assert sorted(p.name for p in (data / "reports").glob("*.pdf")) == ["2025-10.pdf", "2025.pdf"]
 
     # the server saw this run: the nightly flow completed, every parse task ran on the cluster
