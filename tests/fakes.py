@@ -1,8 +1,9 @@
 """Fakes the tests inject into the library instead of patching it.
 
-`LocalDisk` is a pyarrow filesystem handler over the local disk that does what
-`pyarrow.fs.LocalFileSystem` does; a test subclasses it to fail, stop or interleave at a chosen
-call, and hands `pyarrow.fs.PyFileSystem(handler)` to `balloons.lake.storage.local(path, fs=...)`.
+`Disk` is a pyarrow filesystem handler that passes every call to a real filesystem (the local
+disk unless given another, e.g. a store's S3 filesystem); a test subclasses it to fail, stop or
+interleave at a chosen call, and hands `filesystem(handler)` to `balloons.lake.storage.local(path,
+fs=...)` or puts it in a `Store` of its own (`dataclasses.replace(store, fs=...)`).
 Importable without pytest: the crash tests' fork server uses it too.
 """
 
@@ -13,9 +14,9 @@ from typing import Any
 import pyarrow.fs as pafs
 
 
-class LocalDisk(pafs.FileSystemHandler):
-    def __init__(self) -> None:
-        self.disk = pafs.LocalFileSystem()
+class Disk(pafs.FileSystemHandler):
+    def __init__(self, disk: pafs.FileSystem | None = None) -> None:
+        self.disk = disk if disk is not None else pafs.LocalFileSystem()
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -72,5 +73,5 @@ class LocalDisk(pafs.FileSystemHandler):
         return self.disk.open_append_stream(path)
 
 
-def filesystem(handler: LocalDisk) -> pafs.FileSystem:
+def filesystem(handler: Disk) -> pafs.FileSystem:
     return pafs.PyFileSystem(handler)

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import airportsdata
 import pyarrow as pa
 sys.path.insert(0, TESTS)
-from fakes import LocalDisk, filesystem
+from fakes import Disk, filesystem
 from balloons.ingest import ingest
 from balloons.ingest.validate import Context
 from balloons.lake.storage import local
@@ -59,7 +59,7 @@ class Written(io.FileIO):  # a staged lake file: its end is an event; a kill the
             Path(self.name).write_bytes(data[: len(data) // 2])
             os.kill(os.getpid(), signal.SIGKILL)
 
-class Dying(LocalDisk):  # the local disk, counting the lake's write-path events
+class Dying(Disk):  # the local disk, counting the lake's write-path events
     def move(self, src, dest):
         event()
         super().move(src, dest)

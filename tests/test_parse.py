@@ -77,9 +77,9 @@ def test_a_file_the_engine_has_no_room_for_is_deferred_and_the_others_are_read(
     beside a small file that needs no spill: no fault of either, so neither is quarantined (which would keep it out of the lake for
     good, its digest recorded). Validated together they fail; validated alone, the small one is
     read and the big one is deferred to the next run."""
-    from fakes import LocalDisk, filesystem
+    from fakes import Disk, filesystem
 
-    class Full(LocalDisk):
+    class Full(Disk):
         def open_output_stream(self, path: str, metadata: object) -> object:
             raise refusal
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 from click.testing import CliRunner
 from conftest import OCTOBER, S3_SECRET, assert_resolved, build_warehouse, october, warehouse_contents
+from fakes import Disk, filesystem
 
 from balloons import lake, warehouse
 from balloons.lake import storage
@@ -125,7 +128,16 @@ def test_store_from_settings_uses_aws_variables_and_overrides(s3_env: str, tmp_p
 FLT = "airport,direction,flight_number,scheduled_at,status\n"
 
 
-def test_appended_months_fold_and_recover_on_s3(s3_env: str, tmp_path: Path, ctx, monkeypatch) -> None:
+class Uncommitted(Disk):
+    """The bucket, refusing the mark of a run's commit: the run stops right there, as if killed."""
+
+    def open_output_stream(self, path: str, metadata: Any) -> Any:
+        if path.endswith(f"/{lake.COMMITTED}"):
+            raise RuntimeError("killed before its commit")
+        return super().open_output_stream(path, metadata)
+
+
+def test_appended_months_fold_and_recover_on_s3(s3_env: str, tmp_path: Path, ctx) -> None:
     """On S3, a run's new flight keys are an add-<run>.parquet object in both datasets; the warehouse
     and its "every lake row reachable" checks read them; a change folds them away (deleted objects);
     an uncommitted append is undone by the next run; the lake equals the same history on a folder."""
@@ -172,9 +184,8 @@ def test_appended_months_fold_and_recover_on_s3(s3_env: str, tmp_path: Path, ctx
         con.close()
 
     write(tmp_path, "flights/d3.csv", FLT + "EYVI,arrival,FR3,2025-10-06T22:30,operated\n")
-    with monkeypatch.context() as patch, pytest.raises(RuntimeError):
-        patch.setattr(lake, "commit", lambda store, run_id: (_ for _ in ()).throw(RuntimeError("killed")))
-        run("r3")
+    with pytest.raises(RuntimeError, match="killed before its commit"):
+        run("r3", store=dataclasses.replace(s3, fs=filesystem(Uncommitted(s3.fs))))
     assert f"{october}/add-r3.parquet" in held()  # written, not committed
     write(tmp_path, "flights/d1.csv", FLT + "EYVI,arrival,FR1,2025-10-04T22:30,cancelled\n")
     run("r4")  # undoes r3, then folds: a key the month holds

@@ -71,7 +71,7 @@ def test_lake_status_lists_again_when_a_run_folds_a_month_while_it_reads(tmp_pat
     """`balloons status` during a nightly run: a month's appended file it listed is folded away
     before it reads it; it lists again instead of failing."""
     from conftest import write
-    from fakes import LocalDisk, filesystem
+    from fakes import Disk, filesystem
 
     header = "airport,direction,flight_number,scheduled_at,status\n"
     store = local(tmp_path / "lake")
@@ -84,7 +84,7 @@ def test_lake_status_lists_again_when_a_run_folds_a_month_while_it_reads(tmp_pat
     write(tmp_path, "flights/d1.csv", header + "EYVI,arrival,FR1,2025-10-04T22:30,cancelled\n")
     folds = []
 
-    class FoldedAfterListing(LocalDisk):
+    class FoldedAfterListing(Disk):
         """The reader's disk: right after its first listing of the flights table, a run folds October."""
 
         def get_file_info_selector(self, selector):
