@@ -13,7 +13,8 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -155,19 +156,47 @@ class _NoErrors(logging.Filter):
 
 
 @contextmanager
-def _flows_here() -> Iterator[None]:
-    """Where a command runs its flow: Prefect's console quiet (`_quiet_prefect_console`), and, under
-    Prefect's temporary server (no PREFECT_API_URL), no flow-run heartbeats: that server stops with
-    this process, so no one could ever see a heartbeat stop, and each flow would wait up to a second
-    for its heartbeat thread as it ends. With a real server Prefect's default stands."""
+def _flows_here(start_temporary_server: Callable[[], None] | None = None) -> Iterator[None]:
+    """Where a command runs its flow: Prefect's console quiet (`_quiet_prefect_console`). Under
+    Prefect's temporary server (no PREFECT_API_URL) that server is started first, apart from
+    Ctrl-C (`_start_temporary_server_apart`, or the given function), and flows send no heartbeats:
+    that server stops with this process, so no one could ever see a heartbeat stop, and each flow
+    would wait up to a second for its heartbeat thread as it ends. With a real server Prefect's
+    default stands."""
     from prefect.settings import get_current_settings, temporary_settings
 
     _quiet_prefect_console()
     if get_current_settings().api.url:
         yield
         return
+    (start_temporary_server or _start_temporary_server_apart)()
     with temporary_settings({"flows.heartbeat_frequency": None}):
         yield
+
+
+def _start_temporary_server_apart() -> None:
+    """Start Prefect's temporary server now, from a thread that blocks SIGINT: the server process
+    inherits the block. A Ctrl-C at a terminal goes to the whole foreground process group; it now
+    stops this command, whose flows then record how they ended, and not the server they record it
+    to (without it every one of those calls was retried for a minute or more). The server still
+    stops with this command: Prefect stops it at exit (SIGTERM). A Ctrl-C while it starts stops
+    the command at once; the thread is a daemon."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    failed: list[BaseException] = []
+
+    def start() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            SubprocessASGIServer().start()
+        except BaseException as exc:  # reported in the calling thread
+            failed.append(exc)
+
+    starter = threading.Thread(target=start, name="prefect-temporary-server", daemon=True)
+    starter.start()
+    starter.join()
+    if failed:
+        raise failed[0]
 
 
 def _quiet_prefect_console() -> None:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SampleRun
+from conftest import BIN, Child, SampleRun
 from conftest import cli_process as balloons
 from pypdf import PdfReader
 
 from balloons import lake
 from balloons.lake.storage import local
 from balloons.samples import shipped as sample
+from balloons.status import read_run_status
 from flows.cli import cli
 
 pytestmark = pytest.mark.xdist_group("prefect")  # see conftest.py
@@ -215,11 +218,42 @@ def test_files_the_disk_has_no_room_for_are_left_for_the_next_run_and_the_rest_l
     assert lake.read_quarantine(store).num_rows == 3
 
 
+@pytest.mark.slow
+def test_ctrl_c_stops_a_run_under_the_temporary_server_at_once(tmp_path: Path) -> None:
+    """Ctrl-C at a terminal signals the whole foreground process group. Prefect's temporary server,
+    a child of the command, must not die of it: the run's flows record how they ended on it (when
+    it died first, each such call was retried for a minute or more and the run hung). The run
+    stops, says so in status.json, and leaves no process behind."""
+    raw = tmp_path / "data" / "raw" / "incursions"
+    raw.mkdir(parents=True)
+    (raw / "a.jsonl").write_text(
+        '{"detected_at": "2025-10-04T21:10:00+03:00", "balloons": 3, "source": "VSAT", "source_id": "c1"}\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "BALLOONS_"))}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    run = Child(
+        [str(BIN / "balloons"), "-v", "run", "--data-dir", str(tmp_path / "data")],
+        tmp_path / "run.log",
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal starts it
+    )
+    try:
+        run.wait_for_line("for flow 'ingest'", timeout=240)  # the temporary server is up, the run under way
+        os.killpg(run.process.pid, signal.SIGINT)
+        assert run.process.wait(timeout=60) != 0, run.text()
+    finally:
+        run.stop(signal.SIGKILL)
+    status = read_run_status(tmp_path / "data")
+    assert status["outcome"] == "failed" and "KeyboardInterrupt" in status["error"], status
+    with pytest.raises(ProcessLookupError):  # the temporary server stopped with the command
+        os.killpg(run.process.pid, 0)
+
+
 def test_status_explains_a_crashed_run(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
     from balloons.lock import pipeline_lock
-    from balloons.status import read_run_status, start_run
+    from balloons.status import start_run
 
     start_run(tmp_path, run_id="20260101T020000Z-dead01", started_at=datetime(2026, 1, 1, 0, 0, tzinfo=UTC), pid=4242)
     with pipeline_lock(tmp_path / ".balloons.lock"):  # still held: the run is alive, so it stays running
@@ -286,8 +320,12 @@ def test_flows_send_heartbeats_only_where_a_server_outlives_the_command() -> Non
 
     default = type(get_current_settings().flows).model_fields["heartbeat_frequency"].default
     assert default is not None
-    with temporary_settings({PREFECT_API_URL: None, "flows.heartbeat_frequency": default}), _flows_here():
+    started: list[str] = []  # the temporary server, started before any flow (apart from Ctrl-C)
+    temporary = {PREFECT_API_URL: None, "flows.heartbeat_frequency": default}
+    with temporary_settings(temporary), _flows_here(lambda: started.append("temporary server")):
         assert get_current_settings().flows.heartbeat_frequency is None
+    assert started == ["temporary server"]
     real = {PREFECT_API_URL: "http://127.0.0.1:1/api", "flows.heartbeat_frequency": default}
-    with temporary_settings(real), _flows_here():
+    with temporary_settings(real), _flows_here(lambda: started.append("a second one")):
         assert get_current_settings().flows.heartbeat_frequency == default
+    assert started == ["temporary server"]
