@@ -512,7 +512,7 @@ def query(sql: str, data_dir: Path | None, fmt: str) -> None:
 
     settings = current_settings()
     columns, rows = warehouse.query(settings.warehouse_path, sql)
-    click.echo(output.render(columns, rows, fmt=fmt, title=None), nl=fmt != "table")
+    click.echo(output.render(columns, rows, fmt=fmt, title=None), nl=fmt == "json")  # CSV and the table end in one
 
 
 @cli.command()

@@ -162,6 +162,21 @@ def test_query_formats(sample_root: Path, fmt: str) -> None:
     assert result.exit_code == 0
     expected = {"csv": "month,incursions\n2025-10,71\n", "json": '"incursions": 71', "table": "71"}[fmt]
     assert expected in result.output
+    assert result.output.endswith("\n") and not result.output.endswith("\n\n")  # one line end, no blank line
+
+
+def test_query_refuses_more_than_one_statement(sample_root: Path) -> None:
+    """DuckDB would run every statement and return only the last one's rows."""
+    result = CliRunner().invoke(cli, ["query", "select 1; select 2", "--data-dir", str(sample_root)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["Error: Give one SQL statement at a time; this text holds 2."]
+
+
+def test_query_says_how_to_read_local_time_when_a_setting_is_refused(sample_root: Path) -> None:
+    result = CliRunner().invoke(cli, ["query", "SET TimeZone = 'Europe/Vilnius'", "--data-dir", str(sample_root)])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert "timezone('Europe/Vilnius', column)" in line
 
 
 def test_opens_read_only_from_another_directory_with_the_cli(sample_root: Path, tmp_path: Path) -> None:

@@ -5,18 +5,40 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
+def _plain(value: Any, *, json_numbers: bool = False) -> Any:
+    """A value CSV and JSON can hold as it is: text for instants, times, intervals, UUIDs and blobs
+    (hex), numbers for decimals, and the same item by item inside lists and structs. With
+    `json_numbers` a NaN or infinite float is null: JSON has no such number."""
+    if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
+    if json_numbers and isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, (timedelta, UUID)):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v, json_numbers=json_numbers) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, json_numbers=json_numbers) for v in value]
     return value
+
+
+def _cell(value: Any) -> Any:
+    """One CSV field or table cell: lists and structs as JSON text, the rest as `_plain` gives it."""
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(_plain(value, json_numbers=True), ensure_ascii=False)
+    return _plain(value)
 
 
 def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, fmt: str, title: str | None) -> str:
@@ -25,11 +47,14 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, fmt: str, t
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([[_plain(v) for v in row] for row in rows])
+        writer.writerows([[_cell(v) for v in row] for row in rows])
         return buffer.getvalue()
     if fmt == "json":
         return json.dumps(
-            [dict(zip(columns, map(_plain, row), strict=True)) for row in rows], ensure_ascii=False, indent=1
+            [{c: _plain(v, json_numbers=True) for c, v in zip(columns, row, strict=True)} for row in rows],
+            ensure_ascii=False,
+            indent=1,
+            allow_nan=False,
         )
     from rich.console import Console
     from rich.table import Table
@@ -38,7 +63,7 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, fmt: str, t
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(_plain(v)) for v in row))
+        table.add_row(*("" if v is None else str(_cell(v)) for v in row))
     console = Console(file=io.StringIO(), width=200, record=True, color_system=None)
     console.print(table)
     console.print(f"{len(rows)} row(s)")

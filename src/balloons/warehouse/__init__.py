@@ -367,6 +367,9 @@ def query(path: Path, sql: str, parameters: list[object] | None = None) -> tuple
     """Run one read-only statement; returns (column names, rows)."""
     con = connect_read_only(path)
     try:
+        statements = len(con.extract_statements(sql))
+        if statements > 1:  # DuckDB would run them all and return the last one's rows only
+            raise WarehouseError(f"Give one SQL statement at a time; this text holds {statements}.")
         relation = con.execute(sql, parameters or [])
         if relation is None:  # DuckDB runs nothing for "", " ", ";" or a comment
             raise WarehouseError('No SQL statement given; pass one, e.g. "SELECT * FROM monthly_incursions".')
@@ -378,6 +381,11 @@ def query(path: Path, sql: str, parameters: list[object] | None = None) -> tuple
             raise ReadOnlyError(
                 "The warehouse is opened read-only and sealed: queries cannot change it or touch files "
                 "outside it. Change raw data and run 'balloons run' instead."
+            ) from exc
+        if "configuration has been locked" in text:
+            raise ReadOnlyError(
+                "Settings cannot be changed on the sealed warehouse connection (SET TimeZone included); "
+                "for local time write timezone('Europe/Vilnius', column) in the query."
             ) from exc
         raise WarehouseError(f"Query failed: {text.splitlines()[0]}") from exc
     finally:

@@ -1,0 +1,63 @@
+"""Query results for programs: every DuckDB type becomes valid JSON and a plain CSV field."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import duckdb
+import pytest
+
+from balloons import output
+
+ODD = (
+    "select interval 3 hour as i, 'x'::blob as b, time '12:00' as t, "
+    "'00000000-0000-0000-0000-000000000001'::uuid as u, 'inf'::double as f, 'nan'::double as n, "
+    "{'a': 1, 'w': timestamptz '2025-01-01 00:00:00+00'} as s, [1.5, 'nan'::double] as l, "
+    "2.50::decimal(4, 2) as d, null as z"
+)
+
+
+@pytest.fixture(scope="module")
+def odd() -> tuple[list[str], list[tuple]]:
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    relation = con.execute(ODD)
+    columns = [d[0] for d in relation.description]
+    rows = relation.fetchall()
+    con.close()
+    return columns, rows
+
+
+def _no_constants(name: str) -> None:
+    raise AssertionError(f"{name} is not JSON")
+
+
+def test_json_holds_every_type_as_valid_json(odd) -> None:
+    columns, rows = odd
+    (row,) = json.loads(output.render(columns, rows, fmt="json", title=None), parse_constant=_no_constants)
+    assert row == {
+        "i": "3:00:00",
+        "b": "78",
+        "t": "12:00:00",
+        "u": "00000000-0000-0000-0000-000000000001",
+        "f": None,
+        "n": None,
+        "s": {"a": 1, "w": "2025-01-01T00:00:00+00:00"},
+        "l": [1.5, None],
+        "d": 2.5,
+        "z": None,
+    }
+
+
+def test_csv_fields_are_plain_text_not_python_reprs(odd) -> None:
+    columns, rows = odd
+    text = output.render(columns, rows, fmt="csv", title=None)
+    header, row = list(csv.reader(io.StringIO(text)))
+    assert header == columns
+    fields = dict(zip(header, row, strict=True))
+    assert fields["b"] == "78" and fields["i"] == "3:00:00" and fields["z"] == ""
+    assert json.loads(fields["s"]) == {"a": 1, "w": "2025-01-01T00:00:00+00:00"}
+    assert json.loads(fields["l"]) == [1.5, None]
+    assert (fields["f"], fields["n"]) == ("inf", "nan")  # CSV readers take these as numbers
