@@ -181,7 +181,12 @@ print(json.dumps(out))
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"), [("BALLOONS_MAX_CLOSURE_DAYS", "inf"), ("BALLOONS_LAKE_URL", f"s3://K:{SECRET}@b/x")]
+    ("variable", "value"),
+    [
+        ("BALLOONS_MAX_CLOSURE_DAYS", "inf"),
+        ("BALLOONS_LAKE_URL", f"s3://K:{SECRET}@b/x"),
+        ("BALLOONS_SOURCES", "/nowhere/sources.toml"),  # was found missing only once a run had fetched nothing
+    ],
 )
 def test_every_command_refuses_a_bad_setting_before_prefect_starts(tmp_path: Path, variable: str, value: str) -> None:
     (tmp_path / "raw").mkdir()
@@ -265,6 +270,22 @@ def test_a_timezone_the_engine_cannot_use_is_refused(zone: str) -> None:
     quarantined every raw file whole (found by review)."""
     with pytest.raises(ConfigError, match="BALLOONS_TIMEZONE"):
         load_settings(timezone=zone)
+
+
+def test_a_rule_s_message_reads_without_pydantic_s_prefix() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(timezone="Mars/Olympus")
+    assert str(refused.value) == (
+        "Invalid setting BALLOONS_TIMEZONE: unknown IANA timezone 'Mars/Olympus'. Fix it and run again."
+    )
+
+
+def test_a_sources_file_named_on_purpose_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="BALLOONS_SOURCES: the sources file .* does not exist"):
+        load_settings(sources=tmp_path / "sources.toml")
+    (tmp_path / "sources.toml").write_text("", encoding="utf-8")
+    assert load_settings(sources=tmp_path / "sources.toml").sources_path == tmp_path / "sources.toml"
+    assert load_settings(data_dir=tmp_path / "elsewhere").sources_path == tmp_path / "elsewhere" / "sources.toml"
 
 
 @pytest.mark.parametrize("url", ["ftp://host/lake", "S3://bucket/lake", "gs://bucket/lake"])

@@ -164,6 +164,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA timezone {value!r}")
         return value
 
+    @field_validator("sources")
+    @classmethod
+    def _declared_sources_exist(cls, value: Path | None) -> Path | None:
+        """A sources file named on purpose must be there: else every run would start, fetch
+        nothing and fail at the end (without the setting, a missing <data dir>/sources.toml means
+        no sources)."""
+        if value is not None and not value.expanduser().is_file():
+            raise ValueError(f"the sources file {value} does not exist; create it or unset the setting")
+        return value
+
     @field_validator("lake_url")
     @classmethod
     def _path_or_s3(cls, value: str | None) -> str | None:
@@ -256,7 +266,8 @@ def _message(error: Any) -> str:
         given = str(error.get("input", ""))
         shown = given if len(given) <= 24 else f"{given[:20]}..."
         return f"Invalid setting {env_name(where)}={shown!r}: must be {allowed_range(where)}. Fix it and run again."
-    return f"Invalid setting {env_name(where or 'settings')}: {error['msg']}. Fix it and run again."
+    message = error["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's ValueError
+    return f"Invalid setting {env_name(where or 'settings')}: {message}. Fix it and run again."
 
 
 def load_settings(**overrides: object) -> Settings:
