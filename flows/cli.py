@@ -471,7 +471,7 @@ def fetch(data_dir: Path | None, wait: float, source: str | None, since: Any) ->
     \b
     Example:
       balloons fetch --data-dir ./data
-      balloons fetch --source lrt-incursions --since 2025-10-01
+      balloons fetch --source opensky --since 2025-10-01  # a source of data/sources.example.toml
     """
     from balloons.lock import pipeline_lock
     from balloons.status import record_fetch
@@ -557,10 +557,11 @@ def check(data_dir: Path | None) -> None:
     help="Render a --month outside the months the warehouse holds (a report of zeros, on purpose).",
 )
 def report(data_dir: Path | None, months: tuple[str, ...], everything: bool, allow_empty: bool) -> None:
-    """Render monthly PDF reports (data/reports/YYYY-MM.pdf) and, with --all, yearly ones (YYYY.pdf).
+    """Render the PDF reports a --month or --all asks for (data/reports/YYYY-MM.pdf, YYYY.pdf).
 
-    Always renders every report that is missing or was drawn from another warehouse build. A
-    --month outside the first..last month with data is refused unless --allow-empty.
+    Always also renders every monthly and yearly report that is missing or was drawn from another
+    warehouse build. A --month outside the first..last month with data is refused unless
+    --allow-empty.
 
     \b
     Example:
