@@ -424,3 +424,34 @@ def test_closures_left_out_of_the_totals_are_marked_in_the_tables(tmp_path: Path
         con.close()
     for text in (month, year):
         assert "EYKA*" in text and "EYVI*" not in text and "not in the totals" in text
+
+
+def test_a_closures_table_too_long_for_its_page_goes_on_over_pages_of_its_own(tmp_path: Path, ctx) -> None:
+    """40 closures (a NOTAM closing the airport four times a day for ten days): the summary lists
+    the first that fit and says how many, the pages after it list the rest; every closure is in
+    the month's and the year's tables exactly once (found cut short, drawn over the footer)."""
+    windows = " ".join(f"{h:02d}00-{h:02d}30" for h in (0, 6, 12, 18))
+    write(
+        tmp_path,
+        "closures/n.notam",
+        "(A0001/25 NOTAMN Q) EYVL/QFALC/IV/NBO/A/000/999/5454N02355E005 A) EYKA B) 2511010000 "
+        f"C) 2511102359 D) DAILY {windows} E) AD CLSD.)",
+    )
+    con = warehouse.connect_read_only(build_warehouse(tmp_path, ctx))
+    try:
+        (closures,) = con.execute("select count(*) from closures where month = '2025-11'").fetchone()
+        local = report.context(con, timezone="Europe/Vilnius", radius_km=30)
+        month = page_texts(report.render_month(con, "2025-11", tmp_path / "reports", local))
+        year = page_texts(report.render_year(con, "2025", tmp_path / "reports", local))
+    finally:
+        con.close()
+    assert closures == 40
+    shown = int(re.search(r"computed beside reported: (\d+) of 40, the rest on the next pages", month[0]).group(1))
+    assert 0 < shown < 40
+    more = [t for t in month if "Closures — November 2025 (continued)" in t]
+    assert more and month[1 : 1 + len(more)] == more  # right after the summary
+    assert len(month) == 6 + len(more)
+    assert f"Closures {shown + 1}-" in more[0] and "of 40." in more[-1]
+    for pages, start in ((month, r"\d\d Nov \d\d:\d\d-"), (year, r"2025-11-\d\d \d\d:\d\d-")):
+        starts = [s for text in pages for s in re.findall(start + r"\d\d:\d\d", text)]
+        assert len(starts) == len(set(starts)) == 40, starts

@@ -302,6 +302,7 @@ def synthetic_warning(fig: Figure, tables: Sequence[str], *, y: float) -> None:
 
 ROW_IN = 10 * 1.2 / 72  # a plots.table row's height in inches at row_scale 1 (cells are sized for 10 pt)
 TITLE = 0.04  # a table title's height, as a fraction of the page
+FLOOR = 0.07  # the page fraction no table row goes below: the footer's
 
 
 def _table_height(rows: int, row_scale: float = 1.35) -> float:
@@ -314,11 +315,43 @@ def _filling_scale(rows: int, room: float) -> float:
     return min(2.0, max(1.35, room * PAGE[1] / ((rows + 1) * ROW_IN)))
 
 
-def _table_axes(fig: Figure, top: float, rows: int, *, row_scale: float = 1.35, floor: float = 0.07) -> Any:
+def _table_axes(fig: Figure, top: float, rows: int, *, row_scale: float = 1.35, floor: float = FLOOR) -> Any:
     """Axes for a plots.table whose title starts at page fraction `top` (the table below it)."""
     height = _table_height(rows, row_scale) - TITLE
     bottom = max(top - TITLE - height, floor)
     return fig.add_axes((0.04, bottom, 0.92, top - TITLE - bottom))
+
+
+def _rows_that_fit(top: float, row_scale: float = 1.35) -> int:
+    """Rows of a plots.table (title and header besides) that fit between `top` and `FLOOR`."""
+    return max(1, int((top - FLOOR - TITLE) * PAGE[1] / (ROW_IN * row_scale)) - 1)
+
+
+def _closure_pages(
+    rows: list[list[str]], closures: list[dict[str, Any]], shown: int, *, title: str, ctx: ReportContext, font: float
+) -> list[Figure]:
+    """The closures table's rows after the first `shown`, on as many pages as they take: a table
+    is never cut short (every closure of a month or year is listed)."""
+    pages = []
+    top = 0.87
+    fit = _rows_that_fit(top)
+    for start in range(shown, len(rows), fit):
+        part = rows[start : start + fit]
+        fig = _page(f"{title} (continued)", f"Closures {start + 1}-{start + len(part)} of {len(rows)}.", ctx)
+        plots.table(
+            _table_axes(fig, top, len(part)),
+            CLOSURE_HEADER,
+            part,
+            title=_closures_title("Closures", closures[start : start + fit]),
+            font_size=font,
+            widths=CLOSURE_WIDTHS,
+        )
+        pages.append(fig)
+    return pages
+
+
+def _first_rows_title(title: str, shown: int, total: int) -> str:
+    return title if shown >= total else f"{title}: {shown} of {total}, the rest on the next pages"
 
 
 NOTES = (
@@ -333,7 +366,8 @@ def _notes(fig: Figure, top: float) -> None:
     fig.text(0.04, top, NOTES, fontsize=9, color="#555555", va="top", wrap=True)
 
 
-def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
+def summary_pages(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> list[Figure]:
+    """The summary page, then the closures its table has no room for, on pages of their own."""
     now = metrics(con, month, month)
     prev_month = previous_month(month)
     before = metrics(con, prev_month, prev_month)
@@ -374,25 +408,28 @@ def summary_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext,
     closures = closures_of(con, month, month)
     top -= _table_height(len(rows), 1.6) + 0.04
     if not closures:
-        ax2 = fig.add_axes((0.04, 0.07, 0.92, top - 0.07))
+        ax2 = fig.add_axes((0.04, FLOOR, 0.92, top - FLOOR))
         plots.message(ax2, f"No airport closures in {label}.")
-        return fig
+        return [fig]
     table_rows = [_closure_row(c, start="%d %b %H:%M") for c in closures]
-    scale = _filling_scale(len(table_rows), top - TITLE - 0.16)
-    ax2 = _table_axes(fig, top, len(table_rows), row_scale=scale)
+    shown = min(len(table_rows), _rows_that_fit(top))
+    scale = _filling_scale(shown, top - TITLE - 0.16) if shown == len(table_rows) else 1.35
     plots.table(
-        ax2,
+        _table_axes(fig, top, shown, row_scale=scale),
         CLOSURE_HEADER,
-        table_rows,
-        title=_closures_title("Closures: computed beside reported", closures),
+        table_rows[:shown],
+        title=_closures_title(
+            _first_rows_title("Closures: computed beside reported", shown, len(table_rows)), closures[:shown]
+        ),
         font_size=9.5,
         widths=CLOSURE_WIDTHS,
         row_scale=scale,
     )
-    top -= _table_height(len(table_rows), scale) + 0.03
+    top -= _table_height(shown, scale) + 0.03
     if top > 0.1:
         _notes(fig, top)
-    return fig
+    more = _closure_pages(table_rows, closures, shown, title=f"Closures — {label}", ctx=ctx, font=9.5)
+    return [fig, *more]
 
 
 def incursions_by(con: duckdb.DuckDBPyConnection, month: str, unit: str) -> list[tuple[Any, int]]:
@@ -596,28 +633,29 @@ def hours_by_airport(con: duckdb.DuckDBPyConnection, months: Sequence[str]) -> d
     return out
 
 
-def year_closures_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportContext) -> Figure:
+def year_closures_pages(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportContext) -> list[Figure]:
+    """Every closure of the year, on as many pages as they take."""
     fig = _page(f"Every closure of {year}", "Computed beside reported.", ctx)
     closures = closures_of(con, f"{year}-01", f"{year}-12")
     if not closures:
-        plots.message(fig.add_axes((0.04, 0.07, 0.92, 0.76)), f"No airport closures in {year}.")
-        return fig
+        plots.message(fig.add_axes((0.04, FLOOR, 0.92, 0.76)), f"No airport closures in {year}.")
+        return [fig]
     rows = [_closure_row(c, start="%Y-%m-%d %H:%M") for c in closures]
-    scale = _filling_scale(len(rows), 0.87 - TITLE - 0.2)
-    ax = _table_axes(fig, 0.87, len(rows), row_scale=scale)
+    shown = min(len(rows), _rows_that_fit(0.87))
+    scale = _filling_scale(shown, 0.87 - TITLE - 0.2) if shown == len(rows) else 1.35
     plots.table(
-        ax,
+        _table_axes(fig, 0.87, shown, row_scale=scale),
         CLOSURE_HEADER,
-        rows,
-        title=_closures_title("Closures", closures),
+        rows[:shown],
+        title=_closures_title(_first_rows_title("Closures", shown, len(rows)), closures[:shown]),
         font_size=9,
         widths=CLOSURE_WIDTHS,
         row_scale=scale,
     )
-    left = 0.87 - _table_height(len(rows), scale) - 0.045
+    left = 0.87 - _table_height(shown, scale) - 0.045
     if left > 0.14:
         _notes(fig, left)
-    return fig
+    return [fig, *_closure_pages(rows, closures, shown, title=f"Every closure of {year}", ctx=ctx, font=9)]
 
 
 # --- documents ------------------------------------------------------------------------------------
@@ -653,7 +691,7 @@ def render_month(con: duckdb.DuckDBPyConnection, month: str, out_dir: Path, ctx:
     label = date.fromisoformat(f"{month}-01").strftime("%B %Y")
     with matplotlib.rc_context(RC):
         figures = [
-            summary_page(con, month, ctx, label),
+            *summary_pages(con, month, ctx, label),
             daily_page(con, month, ctx, label),
             hourly_page(con, month, ctx, label),
             map_page(con, month, month, ctx, label),
@@ -670,7 +708,7 @@ def render_year(con: duckdb.DuckDBPyConnection, year: str, out_dir: Path, ctx: R
     with matplotlib.rc_context(RC):
         figures = [
             year_summary_page(con, year, ctx),
-            year_closures_page(con, year, ctx),
+            *year_closures_pages(con, year, ctx),
             map_page(con, f"{year}-01", f"{year}-12", ctx, year),
             trend_page(con, f"{year}-12", ctx, year, year=year),
         ]

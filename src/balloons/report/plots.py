@@ -264,6 +264,11 @@ def municipality_counts(ax: Axes, names: Sequence[str], counts: Sequence[int]) -
 
 LABEL_SIZE = 8.0
 LEVEL_PT = 11.0  # a stacked label's rise per level, in points
+MOST_LABELS = 3
+"""Levels of stacked labels a closure timeline may use; more closures than that leaves room for
+are drawn unlabelled (the tables list each one's flights)."""
+MOST_BARS_NAMED = 40
+"""Bars of `flights_by_status` that each get a name below; with more, every n-th is named."""
 
 
 def _label_width_pt(text: str) -> float:
@@ -284,6 +289,7 @@ def closure_timeline(ax: Axes, closures: Sequence[dict[str, Any]], *, first: dat
     width_pt, height_pt = ax.bbox.width * 72 / figure.dpi, ax.bbox.height * 72 / figure.dpi
     artists: list[Any] = []
     levels_used = 0
+    crowded = False
     for lane, code in enumerate(airports):
         own = [c for c in closures if c["airport"] == code]
         spans = [(mdates.date2num(c["start"]), mdates.date2num(c["end"])) for c in own]
@@ -294,6 +300,9 @@ def closure_timeline(ax: Axes, closures: Sequence[dict[str, Any]], *, first: dat
         bars = [((max(left, x0) + min(right, x1)) / 2 - x0) / (x1 - x0) * width_pt for left, right in spans]
         centres = [min(max(bar, w / 2), width_pt - w / 2) for bar, w in zip(bars, widths, strict=True)]
         levels = label_levels(centres, widths)
+        if max(levels, default=0) >= MOST_LABELS:  # too many to read: the bars alone
+            crowded = True
+            continue
         levels_used = max([levels_used, *(n + 1 for n in levels)])
         for text, bar, centre, level in zip(texts, bars, centres, levels, strict=True):
             moved = level > 0 or abs(centre - bar) > 1
@@ -321,7 +330,10 @@ def closure_timeline(ax: Axes, closures: Sequence[dict[str, Any]], *, first: dat
     ax.xaxis.set_major_locator(mdates.DayLocator(interval=2))
     ax.xaxis.set_minor_locator(mdates.DayLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d"))
-    ax.set_xlabel("day of month (local time); labels: flights affected")
+    ax.set_xlabel(
+        "day of month (local time); labels: flights affected"
+        + ("; a lane with too many closures to label is left unlabelled (see the tables)" if crowded else "")
+    )
     ax.grid(axis="x", color="#eeeeee")
     ax.set_axisbelow(True)  # a day's grid line must not cut a closure across midnight in two
     return artists
@@ -335,7 +347,8 @@ def flights_by_status(ax: Axes, labels: Sequence[str], counts: Mapping[str, Sequ
         values = counts.get(status, [0] * len(labels))
         artists.append(ax.bar(range(len(labels)), values, bottom=bottom, color=colour, label=status))
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=8)
+    step = -(-len(labels) // MOST_BARS_NAMED)  # every bar named, or every step-th of many
+    ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("flights affected")
     integer_ticks(ax)
     ax.legend(ncols=5, fontsize=8, frameon=False, loc="upper left")
