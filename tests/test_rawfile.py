@@ -1,3 +1,4 @@
+import codecs
 import gzip
 import json
 
@@ -59,6 +60,22 @@ def test_windows_1257_fallback_keeps_lithuanian_letters() -> None:
     data = "detected_at,municipality\n2025-10-01T22:00,Šalčininkų r.\n".encode("cp1257")
     (rec,) = all_records(data, "x.csv")
     assert isinstance(rec, Record) and rec.fields["municipality"] == "Šalčininkų r."
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_its_byte_order_mark_is_read_without_it_is_named(encoding: str) -> None:
+    """What a spreadsheet saves as "Unicode text": read when it says so (a BOM), else refused with
+    words a user can act on, not "looks binary"."""
+    text = "detected_at,municipality\n2025-10-01T22:00,Šalčininkų r.\n"
+    data = text.encode(encoding)
+    if encoding == "utf-16":  # Python writes the BOM only here
+        (rec,) = all_records(data, "x.csv")
+        assert isinstance(rec, Record) and rec.fields["municipality"] == "Šalčininkų r."
+        (rec,) = all_records(codecs.BOM_UTF16_BE + text.encode("utf-16-be"), "x.csv")
+        assert rec.fields["municipality"] == "Šalčininkų r."
+    else:
+        with pytest.raises(RawFileError, match="UTF-16 text without a byte-order mark; save it as UTF-8"):
+            all_records(data, "x.csv")
 
 
 def test_gzip_csv_and_truncated_gzip() -> None:

@@ -1,7 +1,7 @@
 """Read one raw file into records: (line, {column: text}) pairs, whatever its format.
 
-Formats: `.csv` and `.csv.gz` (UTF-8 with or without BOM, falling back to Windows-1257, the
-Lithuanian code page; delimiter `,` or `;`, where `;` files may use decimal commas), `.json`
+Formats: `.csv` and `.csv.gz` (UTF-8 with or without BOM, UTF-16 with its BOM, falling back to
+Windows-1257, the Lithuanian code page; delimiter `,` or `;`, where `;` files may use decimal commas), `.json`
 (an array of objects), `.jsonl` / `.ndjson` (one object per line). NOTAM text is read by
 `notam.py`. A file that cannot be read at all raises RawFileError; a single bad record comes back
 as a `BadRecord` so the rest of the file still lands.
@@ -13,6 +13,7 @@ validation, which bounds their digits; a JSONL line has a maximum length.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -158,8 +159,17 @@ def file_format(name: str) -> str | None:
 
 
 def decode(data: bytes, *, name: str) -> str:
-    """Decode raw bytes: UTF-8 (BOM allowed), else Windows-1257; binary junk is refused."""
-    if b"\x00" in data[:4096]:
+    """Decode raw bytes: UTF-16 with its byte-order mark (as spreadsheets save "Unicode text"),
+    UTF-8 (BOM allowed), else Windows-1257; binary junk is refused."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise RawFileError(f"{name} starts as UTF-16 text but is not ({exc.reason} at byte {exc.start})") from exc
+    head = data[:4096]
+    if b"\x00" in head:
+        if head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4:
+            raise RawFileError(f"{name} looks like UTF-16 text without a byte-order mark; save it as UTF-8")
         raise RawFileError(f"{name} looks binary (NUL bytes), not text")
     try:
         return data.decode("utf-8-sig")
