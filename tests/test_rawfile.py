@@ -118,6 +118,14 @@ def test_json_array_and_non_object_elements() -> None:
     assert isinstance(bad, BadRecord) and bad.line == 2
 
 
+def test_a_jsonl_line_nested_too_deep_keeps_its_raw_text() -> None:
+    """The analyst sees what was refused (the quarantine's raw_record was empty)."""
+    deep = '{"detected_at": "2025-10-01T22:00", "x": ' + "[" * 40 + "]" * 40 + "}"
+    good, bad = all_records(('{"detected_at": "2025-10-01T22:00"}\n' + deep + "\n").encode(), "x.jsonl")
+    assert isinstance(good, Record) and isinstance(bad, BadRecord)
+    assert bad.line == 2 and "over the limit" in bad.reason and bad.raw == deep
+
+
 def test_jsonl_broken_line_in_the_middle() -> None:
     data = b'{"detected_at": "2025-10-01T22:00"}\n{"detected_at": \n\n{"detected_at": "2025-10-02T22:00"}\n'
     first, broken, last = all_records(data, "x.jsonl")

@@ -435,16 +435,18 @@ def _jsonl_records(text: str, *, limits: Limits) -> Iterator[Record | BadRecord]
                 line[:2000],
             )
             continue
-        yield _json_object(number, element, limits=limits, base_depth=0)
+        yield _json_object(number, element, limits=limits, base_depth=0, text=line[:2000])
 
 
-def _json_object(line: int, element: object, *, limits: Limits, base_depth: int) -> Record | BadRecord:
+def _json_object(line: int, element: object, *, limits: Limits, base_depth: int, text: str = "") -> Record | BadRecord:
+    """`element` as a record of text fields, or why not. `text` is its raw text where the caller
+    has it (a JSONL line): a value nested too deep is not written out again to show it."""
     depth = base_depth + _depth(element)
     if depth > limits.json_depth:
         return BadRecord(
             line,
             f"JSON nested {depth} levels deep, over the limit of {limits.json_depth} (BALLOONS_MAX_JSON_DEPTH)",
-            "",
+            text,
         )
     if not isinstance(element, dict):
         return BadRecord(line, f"expected a JSON object, found {type(element).__name__}", _shown(element))
