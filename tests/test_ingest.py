@@ -307,14 +307,42 @@ def test_a_lake_ingested_under_an_earlier_rules_revision_is_rebuilt_from_raw(
     )
     assert ingest(tmp_path / "raw", store, ctx=ctx, run_id="r1").counts.landed == 1
     recorded = json.loads((tmp_path / "lake" / lake.FORMAT).read_text())
-    assert recorded["rules"][lake.RULES_REVISION_KEY] == RULES_REVISION == 2
+    assert recorded["rules"][lake.RULES_REVISION_KEY] == RULES_REVISION == 3
     del recorded["rules"][lake.RULES_REVISION_KEY]  # as revision 1 recorded it
     (tmp_path / "lake" / lake.FORMAT).write_text(json.dumps(recorded))
     with caplog.at_level(logging.WARNING, logger="balloons.lake"):
         again = ingest(tmp_path / "raw", store, ctx=ctx, run_id="r2")
     assert (again.files_read, again.counts.landed) == (1, 1)
     assert [r.getMessage() for r in caplog.records if "rebuilding" in r.getMessage()] == [
-        "the lake was ingested under other validation rules (revision 1 → 2): rebuilding it from raw/ (once)"
+        f"the lake was ingested under other validation rules (revision 1 → {RULES_REVISION}): rebuilding it from raw/ (once)"
     ]
     assert lake.read_partition(store, "closures", "2025-10").column("until_estimated").to_pylist() == [True]
     assert ingest(tmp_path / "raw", store, ctx=ctx, run_id="r3").files_read == 0
+
+
+def test_a_stray_nul_byte_refuses_its_record_not_the_file(tmp_path: Path, ctx: Context) -> None:
+    """A text file with a stray NUL byte is read; the record holding it is quarantined, in any
+    format and anywhere in the file. Before, a NUL in the first 4 KiB refused the whole file as
+    binary, and one past it landed in the lake (found by a newcomer's trial)."""
+    lines = [f"2025-10-04T22:{i % 60:02d},1,Vilniaus r.,54.7,25.5,NKVC,{i}\n" for i in range(200)]
+    lines[1] = lines[1].replace("Vilniaus", "Vil\x00niaus")
+    lines[150] = lines[150].replace("NKVC", "NK\x00VC")
+    write(tmp_path, "incursions/a.csv", HEADER + "".join(lines))
+    assert len((HEADER + "".join(lines[:150])).encode()) > 4096
+    write(
+        tmp_path,
+        "incursions/b.jsonl",
+        '{"detected_at": "2025-10-05T22:00", "balloons": 1, "source": "NKVC", "source_id": "b1"}\n'
+        '{"detected_at": "2025-10-05T23:00", "balloons": 1, "source": "NKVC", "source_id": "b\\u00002"}\n',
+    )
+    summary = run(tmp_path, ctx)
+    quarantine = lake.read_quarantine(local(tmp_path / "lake")).to_pylist()
+    assert [(q["source_file"], q["source_line"], q["reason"]) for q in quarantine] == [
+        ("incursions/a.csv", 3, "municipality holds a NUL byte, which no text value may hold"),
+        ("incursions/a.csv", 152, "source holds a NUL byte, which no text value may hold"),
+        ("incursions/b.jsonl", 2, "source_id holds a NUL byte, which no text value may hold"),
+    ]
+    assert '"municipality": "Vil\\u0000niaus r."' in quarantine[0]["raw_record"]  # shown, escaped
+    assert (summary.counts.read, summary.counts.landed, summary.counts.quarantined) == (202, 199, 3)
+    landed = rows(tmp_path, "incursions", "municipality, source, source_id")
+    assert len(landed) == 199 and not any("\x00" in (value or "") for row in landed for value in row)

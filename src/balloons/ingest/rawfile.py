@@ -158,19 +158,26 @@ def file_format(name: str) -> str | None:
     return None
 
 
+CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
+"""Bytes text seldom holds (tab, line feed, vertical tab, form feed and carriage return aside)."""
+
+
 def decode(data: bytes, *, name: str) -> str:
     """Decode raw bytes: UTF-16 with its byte-order mark (as spreadsheets save "Unicode text"),
-    UTF-8 (BOM allowed), else Windows-1257; binary junk is refused."""
+    UTF-8 (BOM allowed), else Windows-1257. Binary junk (a NUL byte, and control bytes past 1 % of
+    the first 4 KiB) is refused; a stray NUL byte in text is not: the record holding it is
+    quarantined by the rules."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise RawFileError(f"{name} starts as UTF-16 text but is not ({exc.reason} at byte {exc.start})") from exc
     head = data[:4096]
-    if b"\x00" in head:
-        if head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4:
-            raise RawFileError(f"{name} looks like UTF-16 text without a byte-order mark; save it as UTF-8")
-        raise RawFileError(f"{name} looks binary (NUL bytes), not text")
+    if b"\x00" in head and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4):
+        raise RawFileError(f"{name} looks like UTF-16 text without a byte-order mark; save it as UTF-8")
+    controls = len(head) - len(head.translate(None, CONTROL_BYTES))
+    if b"\x00" in head and controls > max(1, len(head) // 100):
+        raise RawFileError(f"{name} looks binary (NUL and other control bytes), not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -28,11 +28,13 @@ from balloons.ingest.rawfile import DEFAULT_LIMITS, Limits
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, TABLES
 from balloons.settings import Settings
 
-RULES_REVISION = 2
+RULES_REVISION = 3
 """Raised whenever a change to the readers or the rules in `sql/` makes the lake hold something else
 of the same raw file, so a lake ingested by an earlier balloons is rebuilt from raw/ once (a file
 read before would otherwise keep what the old rules made of it). 2: JSON true and false reach the
-column rules as the text true and false (before, any record holding one was quarantined)."""
+column rules as the text true and false (before, any record holding one was quarantined). 3: a NUL
+byte in any field is refused (past a file's first 4 KiB it landed), and a text file with a stray
+one is read (within its first 4 KiB the whole file was refused as binary)."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
@@ -174,7 +176,7 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, ctx: Context) -> None:
     airport = "decoded.airport" if "airport" in names else "null::varchar"
     fields = {
         "texts": _Raw(", ".join(f"txt(decoded.{name}) as {name}" for name in names)),
-        "too_long": _Raw(", ".join(f"too_long('{name}', decoded.{name})" for name in names)),
+        "field_reasons": _Raw(", ".join(f"field_reason('{name}', decoded.{name})" for name in names)),
         "airport": _Raw(airport),
         "zone": _Raw("airports.zone" if "airport" in names else _literal(ctx.zone.key)),
     }

@@ -12,7 +12,7 @@ select
     _ref,
     _raw,
     coalesce(
-        _too_long,
+        _field_reason,
         airport_reason(airport, zone),
         closed_from_reason,
         closed_until_reason,

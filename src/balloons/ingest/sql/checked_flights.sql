@@ -17,7 +17,7 @@ select
     _ref,
     _raw,
     coalesce(
-        _too_long,
+        _field_reason,
         airport_reason(airport, zone),
         case when flight_number is null then 'flight_number is missing' end,
         count_reason('seats', seats, 0, {max_seats}),

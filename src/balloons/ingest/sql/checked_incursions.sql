@@ -21,7 +21,7 @@ select
     _ref,
     _raw,
     coalesce(
-        _too_long,
+        _field_reason,
         number_reason('lat', lat, _comma),
         number_reason('lon', lon, _comma),
         case when (lat is null) != (lon is null) then 'lat and lon must be given together' end,

@@ -1,6 +1,6 @@
 -- Every table, step 1: the decoded text of each field trimmed (empty means absent), the first
--- field over the length limit, and the zone wall-clock times are read in: the airport's (closures,
--- flights) or the configured one (incursions). `{texts}` and `{too_long}` list the table's
+-- field over the length limit or holding a NUL byte, and the zone wall-clock times are read in:
+-- the airport's (closures, flights) or the configured one (incursions). `{texts}` and `{field_reasons}` list the table's
 -- fields (`columns.COLUMNS`); `{airport}` is its airport column, `{zone}` the zone.
 create or replace temp view fields as
 select
@@ -11,7 +11,7 @@ select
     decoded._ref,
     decoded._raw,
     decoded._comma,
-    coalesce({too_long}) as _too_long,
+    coalesce({field_reasons}) as _field_reason,
     {texts},
     {zone} as zone
 from decoded

@@ -35,6 +35,14 @@ create or replace temp macro too_long(name, v) as
             || format('{:,}', {field_chars}) || ' a value may have (BALLOONS_MAX_FIELD_CHARS)'
     end;
 
+-- What any field may not be, whatever its column: longer than the limit, or holding a NUL byte
+-- (a file may be text with a stray one; the record holding it is refused, not the whole file).
+create or replace temp macro field_reason(name, v) as
+    coalesce(
+        too_long(name, v),
+        case when contains(v, chr(0)) then name || ' holds a NUL byte, which no text value may hold' end
+    );
+
 create or replace temp macro too_many_digits(name, v) as
     case
         when length(v) > {number_digits}
