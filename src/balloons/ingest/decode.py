@@ -292,7 +292,9 @@ def _reject_reason(kind: str, text: str, width: int, delimiter: str, limits: Lim
 
 
 def _check_plain(stream: IO[bytes], sink: IO[bytes] | None) -> tuple[str, str | None]:
-    """(the header line, why the stream is not plain CSV or None), copying it to `sink` if given."""
+    """(the header line, why the stream is not plain CSV or None), copying it to `sink` if given.
+    Each chunk is searched, not copied: a chunk holding no carriage return skips their checks, and
+    what spans two chunks is looked at in their last and first bytes."""
     first = True
     header = ""
     last = b""
@@ -311,15 +313,26 @@ def _check_plain(stream: IO[bytes], sink: IO[bytes] | None) -> tuple[str, str | 
             except UnicodeDecodeError:
                 return header, "its header is not UTF-8"
             first = False
-        joined = last + chunk
         if b'"' in chunk:
             return header, "it quotes fields"
         if b"\x00" in chunk:
             return header, "it holds NUL bytes"
-        if joined.count(b"\r") != joined.count(b"\r\n") + (1 if joined.endswith(b"\r") else 0):
-            return header, "it holds bare carriage returns"
-        body = joined.rstrip(b"\r\n") if len(chunk) < CHUNK_BYTES else joined
-        if b"\n\n" in body or b"\n\r\n" in body:
+        returns = b"\r" in chunk or b"\r" in last
+        if returns:
+            joined = last + chunk
+            if joined.count(b"\r") != joined.count(b"\r\n") + (1 if joined.endswith(b"\r") else 0):
+                return header, "it holds bare carriage returns"
+        # blank lines, in the chunk up to the line breaks that end the file
+        body = len(chunk)
+        if body < CHUNK_BYTES:
+            while body and chunk[body - 1] in b"\r\n":
+                body -= 1
+        seam = last + chunk[: min(2, body)]
+        if (
+            chunk.find(b"\n\n", 0, body) >= 0
+            or b"\n\n" in seam
+            or (returns and (chunk.find(b"\n\r\n", 0, body) >= 0 or b"\n\r\n" in seam))
+        ):
             return header, "it has blank lines"
         last = chunk[-2:]
 
