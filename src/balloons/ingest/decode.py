@@ -59,6 +59,8 @@ class Decoded:
     bad: list[Row] = field(default_factory=list)
     cancels: list[Row] = field(default_factory=list)
     """NOTAMC records: only `_ref` and `source_line`; they are not validated."""
+    nul_free: bool = False
+    """The file holds no NUL byte (plain CSV is checked for them)."""
     raw_sql: str | None = None
     """SQL over `decoded` giving a record's text as the file gave it (JSON of its fields), for
     records decoded without their text (`_raw`)."""
@@ -279,7 +281,7 @@ def _plain_csv(
         for name in header
         if name in mapping
     ]
-    return Decoded(read=read, bad=bad, raw_sql="'{' || " + " || ', ' || ".join(pairs) + " || '}'")
+    return Decoded(read=read, bad=bad, nul_free=True, raw_sql="'{' || " + " || ', ' || ".join(pairs) + " || '}'")
 
 
 def _reject_reason(kind: str, text: str, width: int, delimiter: str, limits: Limits) -> str:

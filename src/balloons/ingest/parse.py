@@ -250,7 +250,7 @@ def _parse_table(
         if decoded:
             try:
                 combine(con, table, sorted(decoded))
-                validate(con, table, ctx)
+                validate(con, table, ctx, nul_free=all(found.nul_free for found in decoded.values()))
                 out.update(_collect(con, dict(files), decoded, spill, room))
             except Exception as exc:  # noqa: BLE001 - isolate the file at fault
                 if len(decoded) == 1:
