@@ -380,9 +380,13 @@ def _collect(
             parsed.rows = schema.empty_table()
         else:
             # in file order: the lake's writes then find the rows sorted (spilled rows are streamed
-            # as they come: a sort would hold the whole file first)
-            ordered = f"{query} order by _pos"
-            parsed.rows = _conform(con.execute(ordered, {"f": number, "path": raw.path}).to_arrow_table(), schema)
+            # as they come: a sort would hold the whole file first). A relation's rows reach Arrow
+            # in parallel, a query result's in one thread, so they are sorted once they are there.
+            landed = con.sql(f"select * from landing where _file = {int(number)}").to_arrow_table()
+            landed = landed.take(pc.sort_indices(landed.column("_pos")))
+            where = landed.schema.get_field_index("_file")
+            path = pa.repeat(pa.scalar(raw.path, pa.string()), landed.num_rows)
+            parsed.rows = _conform(landed.set_column(where, "_file", path), schema)
         if found.cancels:
             cancels = [dict(c, source_file=raw.path, _op="C") for c in found.cancels]
             parsed.rows = pa.concat_tables([parsed.staged_rows(), pa.Table.from_pylist(cancels, schema=schema)])
