@@ -13,6 +13,7 @@ import math
 import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -579,6 +580,7 @@ def report(data_dir: Path | None, months: tuple[str, ...], everything: bool, all
         check_month(month)
     if months and not allow_empty:
         check_months_held(settings.warehouse_path, months)  # before Prefect starts
+    _require_folder_to_write(settings.reports_dir, "reports")
     from flows.report import report_flow
 
     with _flows_here():
@@ -704,6 +706,18 @@ def serve(data_dir: Path | None) -> None:
         pause_on_shutdown=True,
         description="Nightly balloons run (fetch, ingest, warehouse, impact, reports).",
     )
+
+
+def _require_folder_to_write(folder: Path, what: str) -> None:
+    """Refuse at once, before Prefect starts, a folder `what` goes to that cannot be made or written."""
+    if folder.exists() and not folder.is_dir():
+        raise BalloonsError(f"Cannot write {what} to {folder}: it is a file, not a folder.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".balloons-write-check-"):
+            pass
+    except OSError as exc:
+        raise BalloonsError(f"Cannot write {what} to {folder}: {exc.strerror or exc}.") from None
 
 
 def _require_raw(settings: Settings) -> None:

@@ -145,6 +145,18 @@ def test_report_without_a_warehouse_is_refused_before_prefect_starts(tmp_path: P
     assert not prefect
 
 
+def test_report_to_a_folder_it_cannot_write_is_refused_before_prefect_starts(tmp_path: Path) -> None:
+    import duckdb
+
+    data = tmp_path / "data"
+    data.mkdir()
+    duckdb.connect(str(data / "warehouse.duckdb")).close()
+    (data / "reports").write_text("a file where the reports folder should be")
+    done, prefect = balloons(tmp_path, "report", "--month", "2025-10", "--allow-empty", "--data-dir", str(data))
+    one_error_line(done, f"Cannot write reports to {data / 'reports'}: it is a file, not a folder.")
+    assert not prefect
+
+
 def test_second_run_is_refused_in_one_line_before_prefect_starts(tmp_path: Path) -> None:
     from balloons.lock import pipeline_lock
 
