@@ -76,15 +76,36 @@ class Spill:
     store: Store
     folder: str
 
-    def write(self, rows: pa.Table) -> str:
-        """Write rows to a new file of the folder; any failure (a full disk, an object store out
-        of reach) is the engine's, never the file's: `StorageFullError`."""
-        path = self.store.path(self.folder, f"{uuid.uuid4().hex}.arrow")
-        try:
-            self.store.write_arrow(rows, path)
-        except Exception as exc:
-            raise StorageFullError(f"writing {self.store.url_of(path)} failed: {exc}") from exc
-        return path
+    def write_months(self, con: duckdb.DuckDBPyConnection, query: str, work: Path) -> dict[str, list[str]]:
+        """The rows of `query` (our own SQL over `con`, with a `month` column), written by DuckDB
+        in one parallel pass into Parquet files per month in the local folder `work`, then copied
+        to the store's folder; returns month → files there. DuckDB holds at most
+        `SPILL_BATCH_ROWS` rows of a month per thread before it writes them. Any failure to write
+        to the store (a full disk, an object store out of reach) is the engine's, never the
+        file's: `StorageFullError` (DuckDB's own refusals are recognised by `refused_write`)."""
+        out = work / f"spill-{uuid.uuid4().hex}"
+        con.execute(f"set partitioned_write_flush_threshold = {SPILL_BATCH_ROWS}")
+        con.execute(
+            f"copy ({query}) to '{out}' "
+            "(format parquet, partition_by (month), compression lz4_raw, write_partition_columns true)"
+        )
+        spilled: dict[str, list[str]] = {}
+        for part in sorted(out.glob("month=*/*.parquet")):
+            month = part.parent.name.removeprefix("month=")
+            path = self.store.path(self.folder, f"{uuid.uuid4().hex}.parquet")
+            try:
+                self.store.put_file(part, path)
+            except Exception as exc:
+                raise StorageFullError(f"writing {self.store.url_of(path)} failed: {exc}") from exc
+            part.unlink()
+            spilled.setdefault(month, []).append(path)
+        return spilled
+
+
+def read_spilled(store: Store, path: str, schema: pa.Schema, source_file: str) -> pa.Table:
+    """One spilled file's rows (`Spill.write_months`), as staged rows of the raw file `source_file`."""
+    rows = store.read_parquet(path, columns=None, schema=None)
+    return _conform(rows.append_column("_file", pa.repeat(pa.scalar(source_file, pa.string()), rows.num_rows)), schema)
 
 
 @dataclass
@@ -110,7 +131,7 @@ class Parsed:
     quarantine: list[Row] = field(default_factory=list)
     read: int = 0
     spilled: dict[str, list[str]] = field(default_factory=dict)
-    """month → Arrow files in the lake store holding that month's spilled rows."""
+    """month → Parquet files in the lake store holding that month's spilled rows."""
     ops: int = 0
     """NOTAMR / NOTAMC records among the rows."""
     skipped: int = 0
@@ -159,7 +180,7 @@ class Parsed:
         if month is not None:
             rows = self._in_memory_by_month().get(month, rows.slice(0, 0))
         paths = [p for m, ps in sorted(self.spilled.items()) if month in (None, m) for p in ps]
-        return pa.concat_tables([rows, *(store.read_arrow(p) for p in paths)])
+        return pa.concat_tables([rows, *(read_spilled(store, p, rows.schema, self.file.path) for p in paths)])
 
 
 def defer(raw: RawFile, doing: str, exc: BaseException) -> Parsed:
@@ -251,7 +272,7 @@ def _parse_table(
             try:
                 combine(con, table, sorted(decoded))
                 validate(con, table, ctx, nul_free=all(found.nul_free for found in decoded.values()))
-                out.update(_collect(con, dict(files), decoded, spill, room))
+                out.update(_collect(con, dict(files), decoded, spill, room, work))
             except Exception as exc:  # noqa: BLE001 - isolate the file at fault
                 if len(decoded) == 1:
                     ((number, _),) = decoded.items()
@@ -282,10 +303,11 @@ def _collect(
     decoded: dict[int, Decoded],
     spill: Spill | None,
     room: Room,
+    work: Path,
 ) -> dict[int, Parsed]:
     """Staged rows and quarantine of each file from `checked`: a message (the rows of a file sharing
     a line: a NOTAM's windows) lands whole or is quarantined once, with the first reason of its
-    first bad row."""
+    first bad row. `work` is a local folder for rows on their way to the spill."""
     table = next(iter(raws.values())).table
     schema = staged(table)
     record = "json_object(" + ", ".join(f"'{name}', decoded.{name}" for name in COLUMNS[table]) + ")::varchar"
@@ -368,15 +390,10 @@ def _collect(
         rows, messages, ops = counts
         parsed.windows = rows - messages
         parsed.ops = ops + len(found.cancels)
-        query = "select * replace ($path as _file) from landing where _file = $f"
         if spill is not None and not room.take(rows):
-            # one pass over the file's rows, in batches, each month's share of a batch to its own file
-            batches = con.execute(query, {"f": number, "path": raw.path}).to_arrow_reader(SPILL_BATCH_ROWS)
-            for batch in batches:
-                part = _conform(pa.Table.from_batches([batch]), schema)
-                months = part.column("month")
-                for month in sorted(pc.unique(months).to_pylist()):
-                    parsed.spilled.setdefault(month, []).append(spill.write(part.filter(pc.equal(months, month))))
+            # one parallel pass over the file's rows, each month's to files of its own
+            query = f"select * exclude (_pos, _file) from landing where _file = {int(number)}"
+            parsed.spilled = spill.write_months(con, query, work)
             parsed.rows = schema.empty_table()
         else:
             # in file order: the lake's writes then find the rows sorted (spilled rows are streamed

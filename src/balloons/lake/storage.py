@@ -60,7 +60,7 @@ class Store:
         selector = pafs.FileSelector(path, allow_not_found=True, recursive=False)
         return sorted(self.fs.get_file_info(selector), key=lambda i: i.path)
 
-    def read_parquet(self, path: str, *, columns: Sequence[str] | None, schema: pa.Schema) -> pa.Table:
+    def read_parquet(self, path: str, *, columns: Sequence[str] | None, schema: pa.Schema | None) -> pa.Table:
         try:
             return pq.read_table(path, columns=list(columns) if columns else None, schema=schema, filesystem=self.fs)
         except (OSError, pa.ArrowException) as exc:
@@ -117,21 +117,14 @@ class Store:
         finally:
             temporary.unlink(missing_ok=True)
 
-    def write_arrow(self, table: pa.Table, path: str) -> None:
-        """Write an Arrow IPC file (lz4): scratch data read back once, where Parquet's encoding
-        would cost more than it saves. Not atomic: only the writing run reads it."""
+    def put_file(self, source: Path, path: str) -> None:
+        """Copy a local file to `path` through the store's filesystem: scratch data, read back once
+        by the writing run. Not atomic: only the writing run reads it."""
         if self.local:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        options = pa.ipc.IpcWriteOptions(compression="lz4")
-        with self.fs.open_output_stream(path) as sink, pa.ipc.new_file(sink, table.schema, options=options) as out:
-            out.write_table(table)
-
-    def read_arrow(self, path: str) -> pa.Table:
-        try:
-            with self.fs.open_input_file(path) as source:
-                return pa.ipc.open_file(source).read_all()
-        except (OSError, pa.ArrowException) as exc:
-            raise LakeError(f"Cannot read {self.url_of(path)}: {exc}") from exc
+        with open(source, "rb") as handle, self.fs.open_output_stream(path) as sink:
+            while chunk := handle.read(8 << 20):
+                sink.write(chunk)
 
     def read_text(self, path: str) -> str | None:
         if not self.is_file(path):
