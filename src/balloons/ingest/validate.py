@@ -34,7 +34,8 @@ of the same raw file, so a lake ingested by an earlier balloons is rebuilt from 
 read before would otherwise keep what the old rules made of it). 2: JSON true and false reach the
 column rules as the text true and false (before, any record holding one was quarantined). 3: a NUL
 byte in any field is refused (past a file's first 4 KiB it landed), and a text file with a stray
-one is read (within its first 4 KiB the whole file was refused as binary)."""
+one is read (within its first 4 KiB the whole file was refused as binary); an offset of hours
+alone (`+02`) and up to nine decimals of a second are ISO 8601 too."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)

@@ -109,10 +109,11 @@ create or replace temp macro flag_reason(name, v) as
 
 create or replace temp macro flag_value(v) as coalesce(lower(v) in ('true', '1', 'yes'), false);
 
--- Instants: ISO 8601 date and time, with an offset or `Z` (that instant) or without one (wall
--- clock time in a zone: see instant_utc).
+-- Instants: ISO 8601 date and time, with an offset (`+hh:mm`, `+hhmm` or `+hh`, as DuckDB and
+-- PostgreSQL write it) or `Z` (that instant) or without one (wall clock time in a zone: see
+-- instant_utc). Seconds may have up to nine decimals; past six (microseconds) they are cut off.
 create or replace temp macro is_iso(v) as
-    regexp_full_match(v, '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?', 'i');
+    regexp_full_match(v, '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?', 'i');
 
 -- The wall-clock part of the text: what follows the date and its separator.
 create or replace temp macro wall_time(v) as regexp_extract(v, '^.{11}(\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)', 1);
@@ -135,17 +136,16 @@ create or replace temp macro stated_offset(v) as
     case
         when upper(right(v, 1)) = 'Z' then 0
         when not (contains(substr(v, 17), '+') or contains(substr(v, 17), '-')) then null
-        when regexp_matches(v, '[+-]\d{2}:?\d{2}$')
-            then (
-                case
-                    when regexp_extract(v, '([+-])(\d{2}):?(\d{2})$', 2)::int < 24
-                    and regexp_extract(v, '([+-])(\d{2}):?(\d{2})$', 3)::int < 60
-                        then (case when regexp_extract(v, '([+-])\d{2}:?\d{2}$', 1) = '-' then -1 else 1 end)
-                        * (regexp_extract(v, '([+-])(\d{2}):?(\d{2})$', 2)::int * 60
-                            + regexp_extract(v, '([+-])(\d{2}):?(\d{2})$', 3)::int)
+        when regexp_matches(v, '[+-]\d{2}(:?\d{2})?$')
+            then list_transform(
+                [regexp_extract(v, '([+-])(\d{2})(:?(\d{2}))?$', ['sign', 'hours', 'colon', 'minutes'])],
+                o -> case
+                    when o.hours::int < 24 and coalesce(nullif(o.minutes, ''), '0')::int < 60
+                        then (case when o.sign = '-' then -1 else 1 end)
+                        * (o.hours::int * 60 + coalesce(nullif(o.minutes, ''), '0')::int)
                     else -100000
                 end
-            )
+            )[1]
     end;
 
 -- The instants a wall-clock time `w` names in zone `z` (ICU): none in a spring-forward gap, two
