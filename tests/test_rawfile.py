@@ -62,6 +62,25 @@ def test_windows_1257_fallback_keeps_lithuanian_letters() -> None:
     assert isinstance(rec, Record) and rec.fields["municipality"] == "Šalčininkų r."
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding", "shown"),
+    [
+        ("Гродно", "cp1251", "Ćšīäķī"),
+        ("Беларусь", "cp1251", "Įåėąšóńü"),  # every letter one Windows-1257 has: four in a row tell
+        ("Минск", "koi8-r", "ķÉĪÓĖ"),
+        ("Łódź Kraków", "iso-8859-2", "£ ¼"),
+        ("naïve", "cp1252", "ļ"),
+    ],
+)
+def test_another_code_page_is_refused_not_read_as_windows_1257(text: str, encoding: str, shown: str) -> None:
+    """Windows-1257 decodes any byte without an error: a file in another code page would land
+    garbled (found by a fresh-eyes trial: Cyrillic municipality names landed as `Ćšīäķī`)."""
+    data = f"detected_at,municipality\n2025-10-01T22:00,{text}\n".encode(encoding)
+    with pytest.raises(RawFileError, match="neither UTF-8 nor Windows-1257 text") as refused:
+        all_records(data, "x.csv")
+    assert shown in str(refused.value) and "save it as UTF-8" in str(refused.value)
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 def test_utf16_with_its_byte_order_mark_is_read_without_it_is_named(encoding: str) -> None:
     """What a spreadsheet saves as "Unicode text": read when it says so (a BOM), else refused with
