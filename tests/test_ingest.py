@@ -326,6 +326,7 @@ def test_a_stray_nul_byte_refuses_its_record_not_the_file(tmp_path: Path, ctx: C
     binary, and one past it landed in the lake (found by a newcomer's trial)."""
     lines = [f"2025-10-04T22:{i % 60:02d},1,Vilniaus r.,54.7,25.5,NKVC,{i}\n" for i in range(200)]
     lines[1] = lines[1].replace("Vilniaus", "Vil\x00niaus")
+    lines[20] = lines[20].replace("NKVC", "NKVC" + "\x00" * 50)  # a record padded with NULs
     lines[150] = lines[150].replace("NKVC", "NK\x00VC")
     write(tmp_path, "incursions/a.csv", HEADER + "".join(lines))
     assert len((HEADER + "".join(lines[:150])).encode()) > 4096
@@ -339,10 +340,11 @@ def test_a_stray_nul_byte_refuses_its_record_not_the_file(tmp_path: Path, ctx: C
     quarantine = lake.read_quarantine(local(tmp_path / "lake")).to_pylist()
     assert [(q["source_file"], q["source_line"], q["reason"]) for q in quarantine] == [
         ("incursions/a.csv", 3, "municipality holds a NUL byte, which no text value may hold"),
+        ("incursions/a.csv", 22, "source holds a NUL byte, which no text value may hold"),
         ("incursions/a.csv", 152, "source holds a NUL byte, which no text value may hold"),
         ("incursions/b.jsonl", 2, "source_id holds a NUL byte, which no text value may hold"),
     ]
     assert '"municipality": "Vil\\u0000niaus r."' in quarantine[0]["raw_record"]  # shown, escaped
-    assert (summary.counts.read, summary.counts.landed, summary.counts.quarantined) == (202, 199, 3)
+    assert (summary.counts.read, summary.counts.landed, summary.counts.quarantined) == (202, 198, 4)
     landed = rows(tmp_path, "incursions", "municipality, source, source_id")
-    assert len(landed) == 199 and not any("\x00" in (value or "") for row in landed for value in row)
+    assert len(landed) == 198 and not any("\x00" in (value or "") for row in landed for value in row)

@@ -174,11 +174,22 @@ CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
 """Bytes text seldom holds (tab, line feed, vertical tab, form feed and carriage return aside)."""
 
 
+def _looks_binary(head: bytes) -> bool:
+    """Control bytes past 1 % of the head, on one unbroken line or spread over more than a tenth of
+    its lines (at least three): a text file with a record padded with NUL bytes is read, and that
+    record is quarantined by the rules."""
+    if len(head) - len(head.translate(None, CONTROL_BYTES)) <= max(1, len(head) // 100):
+        return False
+    lines = head.split(b"\n")
+    marked = sum(len(line.translate(None, CONTROL_BYTES)) < len(line) for line in lines)
+    return len(lines) == 1 or marked > max(2, len(lines) // 10)
+
+
 def decode(data: bytes, *, name: str) -> str:
     """Decode raw bytes: UTF-16 with its byte-order mark (as spreadsheets save "Unicode text"),
     UTF-8 (BOM allowed), else Windows-1257. Binary junk (a NUL byte, and control bytes past 1 % of
-    the first 4 KiB) is refused; a stray NUL byte in text is not: the record holding it is
-    quarantined by the rules."""
+    the first 4 KiB, see `_looks_binary`) is refused; stray NUL bytes in text are not: the record
+    holding them is quarantined by the rules."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
@@ -187,8 +198,7 @@ def decode(data: bytes, *, name: str) -> str:
     head = data[:4096]
     if b"\x00" in head and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4):
         raise RawFileError(f"{name} looks like UTF-16 text without a byte-order mark; save it as UTF-8")
-    controls = len(head) - len(head.translate(None, CONTROL_BYTES))
-    if b"\x00" in head and controls > max(1, len(head) // 100):
+    if b"\x00" in head and _looks_binary(head):
         raise RawFileError(f"{name} looks binary (NUL and other control bytes), not text")
     try:
         return data.decode("utf-8-sig")
