@@ -287,6 +287,9 @@ def _csv_records(text: str, *, name: str) -> Iterator[Record | BadRecord]:
     if not first_line.strip():
         raise RawFileError(f"{name} has no header line")
     delimiter = delimiter_of(first_line)
+    # the csv module refuses a field past its own limit (131,072 characters by default), which is
+    # no setting of ours: lift it to the text's length, and BALLOONS_MAX_FIELD_CHARS judges
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = csv_header(next(reader), name=name)
