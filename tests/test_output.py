@@ -61,3 +61,34 @@ def test_csv_fields_are_plain_text_not_python_reprs(odd) -> None:
     assert json.loads(fields["s"]) == {"a": 1, "w": "2025-01-01T00:00:00+00:00"}
     assert json.loads(fields["l"]) == [1.5, None]
     assert (fields["f"], fields["n"]) == ("inf", "nan")  # CSV readers take these as numbers
+
+
+def test_decimals_a_float_would_change_and_infinite_instants_are_text() -> None:
+    """Found by a fresh-eyes trial: a DECIMAL(38, 2) came out as 1e+26 and an infinite timestamp
+    as the year 9999."""
+    con = duckdb.connect()
+    relation = con.execute(
+        "select 99999999999999999999999999.99::decimal(38, 2) as big, 1.50::decimal(5, 2) as small, "
+        "'infinity'::timestamp as t, '-infinity'::timestamptz as t2, 'infinity'::date as d"
+    )
+    columns, rows = [d[0] for d in relation.description], relation.fetchall()
+    (row,) = json.loads(output.render(columns, rows, fmt="json", title=None))
+    assert row == {
+        "big": "99999999999999999999999999.99",
+        "small": 1.5,
+        "t": "infinity",
+        "t2": "-infinity",
+        "d": "infinity",
+    }
+    assert output.render(columns, rows, fmt="csv", title=None).splitlines()[1] == (
+        "99999999999999999999999999.99,1.5,infinity,-infinity,infinity"
+    )
+
+
+def test_json_refuses_columns_that_share_a_name() -> None:
+    """A JSON object keeps one of two equal keys: the other column's values would be lost silently."""
+    from balloons.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="'source' is given more than once: name the columns with AS"):
+        output.render(["source", "n", "source"], [("a", 1, "b")], fmt="json", title=None)
+    assert output.render(["source", "source"], [("a", "b")], fmt="csv", title=None) == "source,source\na,b\n"

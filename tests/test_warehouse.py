@@ -165,6 +165,18 @@ def test_query_formats(sample_root: Path, fmt: str) -> None:
     assert result.output.endswith("\n") and not result.output.endswith("\n\n")  # one line end, no blank line
 
 
+def test_query_gives_intervals_as_duckdb_writes_them(tmp_path: Path) -> None:
+    """Python's timedelta has no months: a year read as '360 days, 0:00:00' (found by a
+    fresh-eyes trial). Parameters, a trailing comment and semicolon and shared names still work."""
+    duckdb.connect(str(tmp_path / "w.duckdb")).close()
+    columns, rows = warehouse.query(
+        tmp_path / "w.duckdb",
+        "select interval '1 year' as gap, interval '-90 minutes' as gap, ? as n; -- a comment",
+        [3],
+    )
+    assert (columns, rows) == (["gap", "gap", "n"], [("1 year", "-01:30:00", 3)])
+
+
 def test_query_refuses_more_than_one_statement(sample_root: Path) -> None:
     """DuckDB would run every statement and return only the last one's rows."""
     result = CliRunner().invoke(cli, ["query", "select 1; select 2", "--data-dir", str(sample_root)])

@@ -12,15 +12,25 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from balloons.errors import ConfigError
+
+
+INFINITE = {datetime.max: "infinity", datetime.min: "-infinity", date.max: "infinity", date.min: "-infinity"}
+"""What DuckDB's infinite timestamps and dates arrive in Python as (without their time zone)."""
+
 
 def _plain(value: Any, *, json_numbers: bool = False) -> Any:
     """A value CSV and JSON can hold as it is: text for instants, times, intervals, UUIDs and blobs
-    (hex), numbers for decimals, and the same item by item inside lists and structs. With
-    `json_numbers` a NaN or infinite float is null: JSON has no such number."""
+    (hex), numbers for decimals (text when a float would change them), and the same item by item
+    inside lists and structs. With `json_numbers` a NaN or infinite float is null: JSON has no such
+    number."""
+    if isinstance(value, (datetime, date)) and value in INFINITE:
+        return INFINITE[value]
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return float(value)
+        approximate = float(value)
+        return approximate if Decimal(repr(approximate)) == value else str(value)
     if json_numbers and isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, (bytes, bytearray, memoryview)):
@@ -50,6 +60,13 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, fmt: str, t
         writer.writerows([[_cell(v) for v in row] for row in rows])
         return buffer.getvalue()
     if fmt == "json":
+        repeated = sorted({c for c in columns if columns.count(c) > 1})
+        if repeated:
+            names = ", ".join(repr(c) for c in repeated)
+            raise ConfigError(
+                f"JSON objects need distinct column names, and {names} is given more than once: "
+                "name the columns with AS, or use --format csv."
+            )
         return json.dumps(
             [{c: _plain(v, json_numbers=True) for c, v in zip(columns, row, strict=True)} for row in rows],
             ensure_ascii=False,

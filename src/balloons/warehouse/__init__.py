@@ -367,13 +367,19 @@ def query(path: Path, sql: str, parameters: list[object] | None = None) -> tuple
     """Run one read-only statement; returns (column names, rows)."""
     con = connect_read_only(path)
     try:
-        statements = len(con.extract_statements(sql))
-        if statements > 1:  # DuckDB would run them all and return the last one's rows only
-            raise WarehouseError(f"Give one SQL statement at a time; this text holds {statements}.")
+        statements = con.extract_statements(sql)
+        if len(statements) > 1:  # DuckDB would run them all and return the last one's rows only
+            raise WarehouseError(f"Give one SQL statement at a time; this text holds {len(statements)}.")
         relation = con.execute(sql, parameters or [])
         if relation is None:  # DuckDB runs nothing for "", " ", ";" or a comment
             raise WarehouseError('No SQL statement given; pass one, e.g. "SELECT * FROM monthly_incursions".')
-        columns = [d[0] for d in relation.description or []]
+        description = relation.description or []
+        columns = [d[0] for d in description]
+        intervals = [str(d[1]).startswith("INTERVAL") for d in description]
+        if any(intervals) and statements[0].type == duckdb.StatementType.SELECT:
+            # Python's timedelta has no months (a year would read as 360 days): DuckDB's own text
+            exprs = ", ".join(f"#{i + 1}{'::varchar' if interval else ''}" for i, interval in enumerate(intervals))
+            return columns, con.sql(sql, params=parameters or None).project(exprs).fetchall()
         return columns, relation.fetchall()
     except duckdb.Error as exc:
         text = str(exc)
