@@ -287,6 +287,35 @@ def test_a_run_under_other_rule_settings_rebuilds_the_lake_from_raw(
     assert ingest(tmp_path / "raw", store, ctx=ctx, run_id="r3").files_read == 0
 
 
+def test_files_forgotten_stay_forgotten_when_the_lake_is_rebuilt(
+    tmp_path: Path, ctx: Context, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A rebuild (other settings, rules or lake format) read forgotten files again, and their
+    records came back with nothing said (found by a fresh-eyes trial). Their withdrawal is kept;
+    a forgotten file whose content changes is read again, as without a rebuild."""
+    from balloons.ingest import forget
+    from balloons.ingest.rawfile import Limits
+
+    store = local(tmp_path / "lake")
+    write(tmp_path, "incursions/a.csv", "detected_at,balloons,source,source_id\n2025-10-04T22:00,2,N,1\n")
+    write(tmp_path, "incursions/b.csv", "detected_at,balloons,source,source_id\n2025-10-05T22:00,3,N,2\n")
+    ingest(tmp_path / "raw", store, ctx=ctx, run_id="r1")
+    forget(store, ["incursions/b.csv"], run_id="r2", now=ctx.now)
+    wider = replace(ctx, limits=Limits(field_chars=20_000))
+    with caplog.at_level(logging.WARNING, logger="balloons.lake"):
+        again = ingest(tmp_path / "raw", store, ctx=wider, run_id="r3")
+    assert (again.files_read, again.files_unchanged) == (1, 1)
+    assert rows(tmp_path, "incursions", "source_id") == [("1",)]
+    assert "1 forgotten raw file(s) stay forgotten" in [r.getMessage() for r in caplog.records]
+    assert [(r["path"], r["forgotten"]) for r in lake.read_deliveries(store).to_pylist()] == [
+        ("incursions/a.csv", False),
+        ("incursions/b.csv", True),
+    ]
+    write(tmp_path, "incursions/b.csv", "detected_at,balloons,source,source_id\n2025-10-05T22:00,4,N,2\n")
+    assert ingest(tmp_path / "raw", store, ctx=wider, run_id="r4").files_read == 1
+    assert rows(tmp_path, "incursions", "source_id, balloons") == [("1", 2), ("2", 4)]
+
+
 def test_a_lake_ingested_under_an_earlier_rules_revision_is_rebuilt_from_raw(
     tmp_path: Path, ctx: Context, caplog: pytest.LogCaptureFixture
 ) -> None:

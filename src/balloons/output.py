@@ -14,7 +14,6 @@ from uuid import UUID
 
 from balloons.errors import ConfigError
 
-
 INFINITE = {datetime.max: "infinity", datetime.min: "-infinity", date.max: "infinity", date.min: "-infinity"}
 """What DuckDB's infinite timestamps and dates arrive in Python as (without their time zone)."""
 

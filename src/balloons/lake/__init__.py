@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from balloons.errors import LakeError
+from balloons.errors import BalloonsError, LakeError
 from balloons.lake.storage import Store
 from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, TABLES, conform, contribution
 
@@ -53,6 +53,7 @@ COMMITTED = "COMMITTED"
 CONTRIBUTIONS = "contributions"
 NO_MONTH = "none"
 FORMAT = "format.json"
+DELIVERIES_FOLDER = "deliveries"
 RULES_REVISION_KEY = "rules_revision"
 """The key of `validate.RULES_REVISION` among the rules the lake records (a lake that recorded rules
 without it was ingested under revision 1)."""
@@ -448,15 +449,28 @@ def hash_columns(table: str) -> tuple[str, str]:
     return (TABLES[table].id_column, "content_hash")
 
 
+def _forgotten_deliveries(store: Store) -> pa.Table | None:
+    """The deliveries `balloons forget` withdrew, kept when the lake is rebuilt; None when the lake
+    holds no readable deliveries table (a lake of an older format: rebuilt without)."""
+    if not store.is_file(store.path(DELIVERIES_FOLDER, "data.parquet")):
+        return None
+    try:
+        deliveries = read_deliveries(store)
+    except BalloonsError as exc:
+        log.warning("the deliveries of the lake cannot be read (%s): forgotten files are read again", exc)
+        return None
+    return deliveries.filter(pc.fill_null(deliveries.column("forgotten"), False))
+
+
 def read_deliveries(store: Store) -> pa.Table:
-    path = store.path("deliveries", "data.parquet")
+    path = store.path(DELIVERIES_FOLDER, "data.parquet")
     if not store.is_file(path):
         return DELIVERIES.empty_table()
     return store.read_parquet(path, columns=None, schema=DELIVERIES)
 
 
 def write_deliveries(store: Store, rows: pa.Table, *, undo: str | None) -> None:
-    target = store.path("deliveries", "data.parquet")
+    target = store.path(DELIVERIES_FOLDER, "data.parquet")
     keep(store, undo, target)
     store.write_parquet(conform(rows, DELIVERIES, what="deliveries").sort_by([("path", "ascending")]), target)
 
@@ -545,11 +559,18 @@ def check_format(store: Store, rules: Mapping[str, object] | None = None) -> boo
     else:
         shown = "1 (unversioned)" if version is None else version if isinstance(version, int) else repr(version)
         why = f"the lake is in format {shown}, this balloons writes format {FORMAT_VERSION}"
-    held = [info for info in store.entries(store.root) if info.base_name != FORMAT]
-    if held:
+    forgotten = _forgotten_deliveries(store)
+    kept = {FORMAT} | ({DELIVERIES_FOLDER} if forgotten is not None else set())
+    held = [info for info in store.entries(store.root) if info.base_name not in kept]
+    if held or forgotten is not None:
         log.warning("%s: rebuilding it from raw/ (once)", why)
         for info in held:
             store.delete_tree(info.path) if info.type == pafs.FileType.Directory else store.fs.delete_file(info.path)
+    if forgotten is not None and forgotten.num_rows:  # withdrawn files stay withdrawn until they change
+        write_deliveries(store, forgotten, undo=None)
+        log.warning("%d forgotten raw file(s) stay forgotten", forgotten.num_rows)
+    elif forgotten is not None:
+        store.delete_tree(store.path(DELIVERIES_FOLDER))
     written = {"version": FORMAT_VERSION} | ({"rules": dict(rules)} if rules is not None else {})
     store.write_text(store.path(FORMAT), json.dumps(written) + "\n")
     return bool(held)
