@@ -355,3 +355,17 @@ def test_a_message_without_q_or_e_is_quarantined_not_skipped() -> None:
     (item,) = parse("(A0500/25 NOTAMN garbage in the body)")
     assert isinstance(item, BadRecord) and "neither a Q) nor an E)" in item.reason
     assert item.raw == "(A0500/25 NOTAMN garbage in the body)"
+
+
+def test_a_message_that_starts_mid_line_is_a_message_of_its_own() -> None:
+    """Found by a fresh-eyes trial: a second NOTAM on the line of the first (or after a heading
+    on its line) was read as part of the first's E) text: neither landed nor counted."""
+    second = "(A3002/25 NOTAMN Q) EYVL/QFALC/IV/NBO/A/000/999/5453N02506E005 A) EYKA B) 2507030000 C) 2507030200 E) AD CLSD DUE TO BALLOONS.)"
+    first = "(A3001/25 NOTAMN Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005 A) EYVI B) 2507020000 C) 2507020200 E) AD CLSD DUE TO BALLOONS.)"
+    for text in (f"{first} {second}\n", f"{first}\nORIGINAL NOTAM {second}\n"):
+        found = list(parse(text))
+        assert [(type(i).__name__, i.records[0].fields["notam_id"]) for i in found] == [
+            ("Closure", "A3001/25"),
+            ("Closure", "A3002/25"),
+        ], text
+        assert found[0].records[0].fields["airport"] == "EYVI" and found[1].records[0].fields["airport"] == "EYKA"

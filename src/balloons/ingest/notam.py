@@ -33,7 +33,12 @@ from balloons.ingest.timestamps import BadValue, parse_notam_time
 log = logging.getLogger(__name__)
 
 _ID = r"(?:[A-Z]\d{4}/\d{2}|\d{1,4}/\d{1,4})"
-_START = re.compile(rf"^[ \t]*(?:\(\s*)?(?:![A-Z0-9]{{3,4}}\s+{_ID}\b|{_ID}\s*NOTAM[NRC]\b)", re.MULTILINE)
+_START = re.compile(
+    rf"^[ \t]*(?:\(\s*)?(?:![A-Z0-9]{{3,4}}\s+{_ID}\b|{_ID}\s*NOTAM[NRC]\b)"
+    # a bracketed message may also start mid-line: after another's `)`, or after a heading
+    rf"|(?<=[\s)])\(\s*{_ID}\s*NOTAM[NRC]\b",
+    re.MULTILINE,
+)
 _HEADER = re.compile(
     rf"^\s*\(?\s*(?:!(?P<loc>[A-Z0-9]{{3,4}})\s+)?(?P<id>{_ID})(?:\s*NOTAM(?P<op>[NRC])"
     rf"(?:[ \t]+(?P<ref>{_ID}))?)?"
