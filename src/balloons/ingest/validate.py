@@ -36,7 +36,8 @@ column rules as the text true and false (before, any record holding one was quar
 byte in any field is refused (past a file's first 4 KiB it landed), and a text file with a stray
 one is read (within its first 4 KiB the whole file was refused as binary); an offset of hours
 alone (`+02`) and up to nine decimals of a second are ISO 8601 too; a file in another code page
-than UTF-8 or Windows-1257 is refused (it landed garbled)."""
+than UTF-8 or Windows-1257 is refused (it landed garbled); a NOTAM that starts mid-line is read
+(it was lost in the one before it)."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
