@@ -377,3 +377,21 @@ def test_a_stray_nul_byte_refuses_its_record_not_the_file(tmp_path: Path, ctx: C
     assert (summary.counts.read, summary.counts.landed, summary.counts.quarantined) == (202, 198, 4)
     landed = rows(tmp_path, "incursions", "municipality, source, source_id")
     assert len(landed) == 198 and not any("\x00" in (value or "") for row in landed for value in row)
+
+
+def test_a_copy_of_a_delivered_file_counts_as_duplicates_whatever_its_name(tmp_path: Path, ctx: Context) -> None:
+    """Found by a fresh-eyes trial: a copy under a name that sorts first counted 'landed 2' (its
+    rows now show the records, as a fresh run would), one that sorts last 'duplicates 2'. Nothing
+    changed either way: both are duplicates; the lineage follows the first path, as designed."""
+    body = HEADER + "2025-10-04T22:00,2,Vilniaus r.,54.7,25.5,NKVC,1\n2025-10-05T22:00,1,Vilniaus r.,54.7,25.5,NKVC,2\n"
+    write(tmp_path, "incursions/m/a.csv", body)
+    assert run(tmp_path, ctx, 1).counts.landed == 2
+    for n, name in enumerate(["incursions/a-copy.csv", "incursions/z-copy.csv"], start=2):
+        write(tmp_path, name, body)
+        counts = run(tmp_path, ctx, n).counts
+        assert (counts.read, counts.landed, counts.duplicate, counts.superseded) == (2, 0, 2, 0), name
+        assert log_rows(tmp_path)[name] == (2, 0, 0, 2, 0)
+    assert rows(tmp_path, "incursions", "source_id, source_file") == [
+        ("1", "incursions/a-copy.csv"),
+        ("2", "incursions/a-copy.csv"),
+    ]

@@ -36,9 +36,14 @@ from balloons.schema import TABLES, contribution
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-STATUSES = ("landed", "duplicate", "superseded")
+STATUSES = ("landed", "duplicate", "superseded", "restated")
+"""What `resolve.sql` makes of a contribution. Restated: the current record, whose content an
+earlier delivery already made current (it shows it now, its path sorting first): counted as a
+duplicate, since the run changed no record."""
+CURRENT = ("landed", "restated")
+COUNTED_AS = {"landed": "landed", "duplicate": "duplicate", "superseded": "superseded", "restated": "duplicate"}
 MESSAGE_ORDER = ("landed", "superseded", "duplicate")
-"""A message's status is the first of these that any of its rows has."""
+"""A message's status is the first of these that any of its rows is counted as."""
 
 
 @dataclass
@@ -199,7 +204,7 @@ def _derive(
     ours = slice(kept.num_rows, None)
     for path, state, n in _message_tally(con, everything.slice(kept.num_rows), codes[ours]):
         counts[path].add(state, n)
-    landed = pa.array(codes == STATUSES.index("landed"))
+    landed = pa.array(np.isin(codes, [STATUSES.index(status) for status in CURRENT]))
     current = _where(
         everything, pc.and_(landed, pc.invert(pc.fill_null(pc.equal(everything.column("_op"), "C"), False)))
     )
@@ -288,7 +293,7 @@ def _message_tally(con: duckdb.DuckDBPyConnection, rows: pa.Table, codes: np.nda
     """(file, status, messages) for this run's rows (`codes`: each row's index in STATUSES). A
     message is the rows sharing a file and line (a NOTAM's active windows): landed when any of its
     rows landed, else superseded when any was, else duplicate."""
-    rank = np.array([MESSAGE_ORDER.index(s) for s in STATUSES], dtype=np.int8)[codes]
+    rank = np.array([MESSAGE_ORDER.index(COUNTED_AS[s]) for s in STATUSES], dtype=np.int8)[codes]
     per_row = pa.table({"file": rows.column("source_file"), "line": rows.column("source_line"), "rank": rank})
     con.register("per_row", per_row)
     tally = con.execute(
