@@ -635,6 +635,11 @@ def status(data_dir: Path | None, fmt: str) -> None:
     from balloons.status import lake_status, reconcile
 
     settings = current_settings()
+    if not settings.data_dir.is_dir():  # a mistyped folder would look like an empty, healthy one
+        raise BalloonsError(
+            f"No data folder at {settings.data_dir}: give --data-dir (or BALLOONS_DATA_DIR) of a folder "
+            "balloons has run in."
+        )
     from balloons.lake.storage import lake_store
 
     last_run = reconcile(settings.data_dir, settings.lock_path)

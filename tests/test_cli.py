@@ -157,6 +157,16 @@ def test_report_to_a_folder_it_cannot_write_is_refused_before_prefect_starts(tmp
     assert not prefect
 
 
+def test_status_of_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: a mistyped --data-dir showed 'never' and zero rows, exit 0."""
+    result = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path / "nosuch")])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Error: No data folder at {tmp_path / 'nosuch'}: give --data-dir (or BALLOONS_DATA_DIR) of a folder "
+        "balloons has run in."
+    ]
+
+
 def test_second_run_is_refused_in_one_line_before_prefect_starts(tmp_path: Path) -> None:
     from balloons.lock import pipeline_lock
 
