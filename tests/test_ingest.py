@@ -395,3 +395,23 @@ def test_a_copy_of_a_delivered_file_counts_as_duplicates_whatever_its_name(tmp_p
         ("1", "incursions/a-copy.csv"),
         ("2", "incursions/a-copy.csv"),
     ]
+
+
+def test_quarantine_shows_a_json_record_as_the_file_wrote_it(tmp_path: Path, ctx: Context) -> None:
+    """Found by a fresh-eyes trial: a record giving a key twice was shown with one of them, NaN and
+    1e2 as Python wrote them back ('nan', '100.0'), a .json element nested too deep as ''."""
+    twice = '{"detected_at": "2025-10-05T22:00", "balloons": 1, "balloons": 5, "source": "N", "source_id": "1"}'
+    odd = '{"detected_at": "2025-10-05T22:00", "balloons": 1e2, "lat": NaN, "source": "N", "source_id": "2"}'
+    write(tmp_path, "incursions/a.jsonl", f"{twice}\n{odd}\nnull\n")
+    deep = "[" * 40 + "1" + "]" * 40
+    element = '{"detected_at": "2025-10-05T22:00", "notes": ' + deep + "}"
+    write(tmp_path, "incursions/b.json", f"[{element}]")
+    run(tmp_path, ctx)
+    shown = {
+        (q["source_file"], q["source_line"]): (q["reason"], q["raw_record"])
+        for q in lake.read_quarantine(local(tmp_path / "lake")).to_pylist()
+    }
+    assert shown[("incursions/a.jsonl", 1)] == ("the JSON object gives key(s) balloons more than once", twice)
+    assert shown[("incursions/a.jsonl", 2)][1] == odd
+    assert shown[("incursions/a.jsonl", 3)] == ("expected a JSON object, found null", "null")
+    assert shown[("incursions/b.json", 1)][1] == element

@@ -209,7 +209,12 @@ def test_a_json_array_read_element_by_element_gives_what_the_whole_parse_gives(
 
     def whole():
         parsed = _loads_whole(text, name="x.json", limits=DEFAULT_LIMITS)
-        return [_json_object(i, e, limits=DEFAULT_LIMITS, base_depth=1) for i, e in enumerate(parsed, start=1)]
+        assert isinstance(document, list)  # what parsed as an array was written as one
+        return [
+            # an element's own text, as the file holds it: what json.dumps wrote for it
+            _json_object(i, e, limits=DEFAULT_LIMITS, base_depth=1, text=json.dumps(d, separators=separators)[:2000])
+            for i, (e, d) in enumerate(zip(parsed, document, strict=True), start=1)
+        ]
 
     assert outcome(lambda: records(text.encode(), name="x.json")) == outcome(whole)
 

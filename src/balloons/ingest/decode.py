@@ -428,7 +428,8 @@ def _records(
             rows["source_line"].append(record.line)
             rows["_op"].append(record.op)
             rows["_ref"].append(record.ref)
-            rows["_raw"].append(message if message is not None else json.dumps(record.fields, ensure_ascii=False))
+            shown = record.raw if record.raw is not None else json.dumps(record.fields, ensure_ascii=False)
+            rows["_raw"].append(message if message is not None else shown)
             rows["_comma"].append(record.decimal_comma)
             for name in names:
                 rows[name].append(values.get(name))

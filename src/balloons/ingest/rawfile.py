@@ -138,6 +138,9 @@ class Record:
     op: str = "N"
     """NOTAM operation: N (new), R (replaces `ref`), C (cancels `ref`); N for other formats."""
     ref: str | None = None
+    raw: str | None = None
+    """The record's own text where a reader keeps it (a JSON element or JSONL line, 2,000
+    characters at most), for quarantine; else it is shown as its fields."""
 
 
 @dataclass(frozen=True)
@@ -389,9 +392,10 @@ def _json_records(text: str, *, name: str, limits: Limits) -> Iterator[Record | 
             position += 1
         else:
             while True:
+                start = position
                 element, position = decoder.raw_decode(text, position)
                 index += 1
-                yield _json_object(index, element, limits=limits, base_depth=1)
+                yield _json_object(index, element, limits=limits, base_depth=1, text=text[start:position][:2000])
                 position = _after_space(text, position)
                 if text[position : position + 1] == ",":
                     position = _after_space(text, position + 1)
@@ -428,7 +432,7 @@ def _loads_whole(text: str, *, name: str, limits: Limits) -> object:
             f"{name} nests JSON deeper than the parser can follow (limit BALLOONS_MAX_JSON_DEPTH {limits.json_depth})"
         ) from exc
     if not isinstance(document, list):
-        raise RawFileError(f"{name} must hold a JSON array of objects, not a {type(document).__name__}")
+        raise RawFileError(f"{name} must hold a JSON array of objects, not {_json_kind(text)}")
     return document
 
 
@@ -476,9 +480,9 @@ def _jsonl_records(text: str, *, limits: Limits) -> Iterator[Record | BadRecord]
         yield _json_object(number, element, limits=limits, base_depth=0, text=line[:2000])
 
 
-def _json_object(line: int, element: object, *, limits: Limits, base_depth: int, text: str = "") -> Record | BadRecord:
-    """`element` as a record of text fields, or why not. `text` is its raw text where the caller
-    has it (a JSONL line): a value nested too deep is not written out again to show it."""
+def _json_object(line: int, element: object, *, limits: Limits, base_depth: int, text: str) -> Record | BadRecord:
+    """`element` as a record of text fields, or why not. `text` is its own text in the file (a
+    JSON array element or a JSONL line), kept to show it in quarantine as the file wrote it."""
     depth = base_depth + _depth(element)
     if depth > limits.json_depth:
         return BadRecord(
@@ -487,16 +491,18 @@ def _json_object(line: int, element: object, *, limits: Limits, base_depth: int,
             text,
         )
     if not isinstance(element, dict):
-        return BadRecord(line, f"expected a JSON object, found {type(element).__name__}", _shown(element))
+        return BadRecord(line, f"expected a JSON object, found {_json_kind(text)}", text)
     if isinstance(element, _RepeatedKeys):
         reason = f"the JSON object gives key(s) {', '.join(element.repeated)} more than once"
-        return BadRecord(line, reason, _shown(element))
+        return BadRecord(line, reason, text)
     fields = _as_fields(element)
     if isinstance(fields, str):
-        return BadRecord(line, fields, _shown(element))
-    return Record(line, fields)
+        return BadRecord(line, fields, text)
+    return Record(line, fields, raw=text)
 
 
-def _shown(element: object) -> str:
-    """A refused JSON value as quarantine shows it (its first 2,000 characters)."""
-    return json.dumps(element, ensure_ascii=False, default=str)[:2000]
+def _json_kind(text: str) -> str:
+    """What the JSON value `text` (valid JSON) is, in JSON's own words."""
+    first = text.lstrip(" \t\r\n")[:1]
+    kinds = {"{": "an object", "[": "an array", '"': "a string", "t": "true", "f": "false", "n": "null"}
+    return kinds.get(first, "a number")
