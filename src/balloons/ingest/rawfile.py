@@ -19,7 +19,6 @@ import gzip
 import io
 import json
 import logging
-import math
 import re
 import zlib
 from collections import Counter
@@ -348,20 +347,17 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return repeated
 
 
-def _integer(text: str) -> int | str:
-    """JSON integers stay text when long: validation bounds their digits (Python's int() would raise)."""
-    return int(text) if len(text) <= 18 else text
-
-
-def _decimal(text: str) -> float | str:
-    """JSON decimals stay text when a float cannot hold them (`1e400`): a reason then quotes what
-    the file wrote, not `inf`."""
-    value = float(text)
-    return value if math.isfinite(value) else text
+def _as_written(text: str) -> str:
+    """A JSON number (or NaN, Infinity) kept as the file wrote it: the column rules read it as they
+    read CSV text, and a reason quotes `1e2` or `NaN`, not Python's `100.0` or `nan` (and a long
+    integer never reaches Python's int(), which refuses past 4,300 digits)."""
+    return text
 
 
 def _loads(text: str) -> object:
-    return json.loads(text, object_pairs_hook=_object, parse_int=_integer, parse_float=_decimal)
+    return json.loads(
+        text, object_pairs_hook=_object, parse_int=_as_written, parse_float=_as_written, parse_constant=_as_written
+    )
 
 
 def _depth(value: object) -> int:
@@ -381,7 +377,9 @@ def _json_records(text: str, *, name: str, limits: Limits) -> Iterator[Record | 
     """The elements of a JSON array, each parsed when it is reached (the parsed file is never held
     whole). Anything but a valid array of values is the whole file's fault, with the reason the
     json module gives for the whole text."""
-    decoder = json.JSONDecoder(object_pairs_hook=_object, parse_int=_integer, parse_float=_decimal)
+    decoder = json.JSONDecoder(
+        object_pairs_hook=_object, parse_int=_as_written, parse_float=_as_written, parse_constant=_as_written
+    )
     position = _after_space(text, 0)
     if text[position : position + 1] != "[":
         _loads_whole(text, name=name, limits=limits)  # raises: not JSON, or not an array

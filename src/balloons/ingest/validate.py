@@ -37,7 +37,7 @@ byte in any field is refused (past a file's first 4 KiB it landed), and a text f
 one is read (within its first 4 KiB the whole file was refused as binary); an offset of hours
 alone (`+02`) and up to nine decimals of a second are ISO 8601 too; a file in another code page
 than UTF-8 or Windows-1257 is refused (it landed garbled); a NOTAM that starts mid-line is read
-(it was lost in the one before it)."""
+(it was lost in the one before it); JSON numbers reach the rules as the file wrote them."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
