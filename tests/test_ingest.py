@@ -418,3 +418,17 @@ def test_quarantine_shows_a_json_record_as_the_file_wrote_it(tmp_path: Path, ctx
     )
     assert shown[("incursions/a.jsonl", 3)] == ("expected a JSON object, found null", "null")
     assert shown[("incursions/b.json", 1)][1] == element
+
+
+@pytest.mark.parametrize(("separator", "named"), [("\t", "tabs"), ("|", "'|'")])
+def test_a_file_separated_by_tabs_or_bars_is_named_so(tmp_path: Path, ctx: Context, separator: str, named: str) -> None:
+    """Found by a fresh-eyes trial: such a file 'lacked' detected_at, which its header holds."""
+    write(
+        tmp_path, "incursions/a.csv", separator.join(["detected_at", "balloons"]) + f"\n2025-10-04T22:00{separator}1\n"
+    )
+    run(tmp_path, ctx)
+    (row,) = lake.read_quarantine(local(tmp_path / "lake")).to_pylist()
+    assert (
+        row["reason"]
+        == f"incursions/a.csv separates its columns with {named}: balloons reads CSV separated by ',' or ';'"
+    )

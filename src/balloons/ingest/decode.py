@@ -353,6 +353,12 @@ def _mapping(raw: RawFile, keys: list[str], *, strict: bool) -> dict[str, str]:
         raise RawFileError(f"{raw.path} gives column(s) {', '.join(repeated)} twice")
     missing = missing_required(raw.table, mapping)
     if strict and missing:
+        separators = {"\t": "tabs", "|": "'|'"}
+        found = [shown for separator, shown in separators.items() if len(keys) == 1 and separator in keys[0]]
+        if found:
+            raise RawFileError(
+                f"{raw.path} separates its columns with {found[0]}: balloons reads CSV separated by ',' or ';'"
+            )
         raise RawFileError(f"{raw.path} lacks required column(s): {', '.join(missing)}")
     if unknown:
         log.warning("file=%s ignores unknown column(s): %s", raw.path, ", ".join(unknown))
