@@ -172,7 +172,25 @@ def _flows_here(start_temporary_server: Callable[[], None] | None = None) -> Ite
         return
     (start_temporary_server or _start_temporary_server_apart)()
     with temporary_settings({"flows.heartbeat_frequency": None}):
-        yield
+        try:
+            yield
+        except Exception as exc:
+            response = getattr(exc, "response", None)
+            if getattr(response, "status_code", 0) < 500:
+                raise
+            log_path = _temporary_server_log()
+            raise BalloonsError(
+                f"Prefect's temporary server failed ({type(exc).__name__}: {str(exc).splitlines()[0]}); "
+                f"its log {log_path} says why (a full disk under {log_path.parent}?)."
+            ) from exc
+
+
+def _temporary_server_log() -> Path:
+    """Where Prefect's temporary server writes what it prints: its tracebacks (a full disk fills
+    hundreds of lines) stay off the terminal, which shows the one-line error."""
+    from prefect.settings import get_current_settings
+
+    return Path(get_current_settings().home) / "temporary-server.log"
 
 
 def _start_temporary_server_apart() -> None:
@@ -184,18 +202,44 @@ def _start_temporary_server_apart() -> None:
     the command at once; the thread is a daemon."""
     from prefect.server.api.server import SubprocessASGIServer
 
+    class Server(SubprocessASGIServer):
+        """The temporary server, its output going to `_temporary_server_log`."""
+
+        def _run_uvicorn_command(self) -> Any:
+            path = _temporary_server_log()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            saved = [os.dup(1), os.dup(2)]
+            with open(path, "ab") as sink:
+                try:  # the server process inherits these two; ours get theirs back at once
+                    os.dup2(sink.fileno(), 1)
+                    os.dup2(sink.fileno(), 2)
+                    return super()._run_uvicorn_command()
+                finally:
+                    os.dup2(saved[0], 1)
+                    os.dup2(saved[1], 2)
+                    os.close(saved[0])
+                    os.close(saved[1])
+
     failed: list[BaseException] = []
 
     def start() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            SubprocessASGIServer().start()
+            Server().start()
         except BaseException as exc:  # reported in the calling thread
             failed.append(exc)
 
     starter = threading.Thread(target=start, name="prefect-temporary-server", daemon=True)
     starter.start()
     starter.join()
+    if failed and isinstance(failed[0], Exception):
+        log_path = _temporary_server_log()
+        raise BalloonsError(
+            f"Prefect's temporary server did not start ({str(failed[0]).splitlines()[0].rstrip('.')}); "
+            f"its log {log_path} says why (a full disk under {log_path.parent}?)."
+        ) from failed[0]
     if failed:
         raise failed[0]
 

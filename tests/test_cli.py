@@ -271,6 +271,31 @@ def test_ctrl_c_stops_a_run_under_the_temporary_server_at_once(tmp_path: Path) -
         os.killpg(run.process.pid, 0)
 
 
+def test_a_temporary_server_that_does_not_start_is_one_line_naming_its_log(tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: with the disk full, Prefect's temporary server printed hundreds
+    of traceback lines on the terminal, and the error line blamed the run logs. Its output goes to
+    a log of its own, and a server that does not start (here: not within 1 s) is named with it."""
+    raw = tmp_path / "data" / "raw" / "incursions"
+    raw.mkdir(parents=True)
+    (raw / "a.jsonl").write_text('{"detected_at": "2025-10-04T21:10:00+03:00", "balloons": 3, "source": "V"}\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "BALLOONS_"))}
+    env |= {
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "1",
+    }
+    done = subprocess.run(
+        [str(BIN / "balloons"), "run", "--data-dir", str(tmp_path / "data")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    log_path = tmp_path / "prefect" / "temporary-server.log"
+    one_error_line(done, "Prefect's temporary server did not start (Timed out while attempting to connect")
+    assert f"its log {log_path} says why" in done.stderr and log_path.is_file()
+
+
 def test_status_explains_a_crashed_run(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
