@@ -365,12 +365,25 @@ def _run_ingest(settings: Settings) -> str:
     from balloons.ingest import new_run_id
     from balloons.ingest.validate import Context
     from balloons.lake.storage import lake_store
+    from balloons.status import COMPLETED, FAILED, record_ingest
 
     now = datetime.now(UTC).replace(microsecond=0)
-    summary = ingest_files(
-        settings.raw_dir, lake_store(settings, os.environ), ctx=Context.of(settings, now), run_id=new_run_id(now)
-    )
+    run_id = new_run_id(now)
+
+    def record(outcome: str, summary: str | None, error: str | None) -> None:
+        finished = datetime.now(UTC).replace(microsecond=0).isoformat()
+        ingest = {"run_id": run_id, "finished_at": finished, "outcome": outcome, "summary": summary, "error": error}
+        record_ingest(settings.data_dir, ingest)
+
+    try:
+        summary = ingest_files(
+            settings.raw_dir, lake_store(settings, os.environ), ctx=Context.of(settings, now), run_id=run_id
+        )
+    except Exception as exc:
+        record(FAILED, None, " ".join(f"{type(exc).__name__}: {exc}".split()))
+        raise
     failure = summary.failure_line()
+    record(FAILED if failure else COMPLETED, summary.line(), failure)
     if failure:  # the rest landed: say what the run did, then the one error line
         click.echo(f"ingest: {summary.line()}")
         raise StorageFullError(failure)
@@ -668,7 +681,8 @@ def dictionary(data_dir: Path | None, output: Path | None) -> None:
 @data_dir_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def status(data_dir: Path | None, fmt: str) -> None:
-    """Show the last run (time, outcome), files ingested, rows and newest data per table, quarantine.
+    """Show the last run (time, outcome), the last `balloons ingest`, files ingested, rows and
+    newest data per table, quarantine.
 
     \b
     Example:
@@ -703,6 +717,12 @@ def status(data_dir: Path | None, fmt: str) -> None:
     )
     if run_state.get("error"):
         click.echo(f"error:      {run_state['error']}")
+    ingested = run_state.get("ingest")
+    if ingested:  # the last `balloons ingest` outside a run
+        click.echo(
+            f"last ingest: {ingested.get('outcome')} (finished {ingested.get('finished_at') or '-'}, "
+            f"run {ingested.get('run_id') or '-'})" + (f": {ingested['error']}" if ingested.get("error") else "")
+        )
     for name, fetched in sorted((run_state.get("fetch") or {}).items()):
         click.echo(
             f"fetch:      {name} {fetched.get('outcome')}"

@@ -232,12 +232,21 @@ def test_files_the_disk_has_no_room_for_are_left_for_the_next_run_and_the_rest_l
     logged = lake.read_ingest_log(store).column("path").to_pylist()
     assert len(logged) == 13 and not [p for p in logged if "/EYVI/" in p]
     assert lake.read_quarantine(store).num_rows == 3  # the sample's own bad records, none for the seven
+    shown = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path)]).output.splitlines()
+    assert shown[0].startswith("last run:   never")  # no pipeline run; the ingest has a line of its own
+    assert shown[1].startswith("last ingest: failed (finished 20") and shown[1].endswith(error.removeprefix("Error: "))
 
     done, _ = balloons(tmp_path, "ingest", "--data-dir", str(tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "files read 7 (unchanged 13)" in done.stdout
     assert lake.read_ingest_log(store).num_rows == len(sample.generate())
     assert lake.read_quarantine(store).num_rows == 3
+    (ingested,) = [
+        line
+        for line in CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path)]).output.splitlines()
+        if line.startswith("last ingest")
+    ]
+    assert ingested.startswith("last ingest: completed (finished 20") and ingested.endswith(")")
 
 
 @pytest.mark.slow

@@ -76,6 +76,14 @@ def record_fetch(data_dir: Path, fetch: dict[str, Any]) -> bool:
     return _write(data_dir, record)
 
 
+def record_ingest(data_dir: Path, ingest: dict[str, Any]) -> bool:
+    """Keep the last `balloons ingest` run outside a pipeline run (its outcome, summary or error)
+    beside the last run's record, which it leaves as it is."""
+    record = read_run_status(data_dir)
+    record["ingest"] = ingest
+    return _write(data_dir, record)
+
+
 def reconcile(data_dir: Path, lock_path: Path) -> dict[str, Any]:
     """The last run's record; a `running` record whose run no longer holds the lock becomes `crashed`."""
     record = read_run_status(data_dir)
