@@ -100,6 +100,8 @@ def test_utf16_with_its_byte_order_mark_is_read_without_it_is_named(encoding: st
 def test_gzip_csv_and_truncated_gzip() -> None:
     packed = gzip.compress(b"detected_at\n2025-10-01T22:00\n")
     assert len(all_records(packed, "x.csv.gz")) == 1
+    with pytest.raises(RawFileError, match="holds bytes that are not gzip after its gzip data"):
+        all_records(packed + b"garbage", "x.csv.gz")
     with pytest.raises(RawFileError, match="gzip"):
         all_records(packed[:-8], "x.csv.gz")
 

@@ -87,6 +87,10 @@ class BoundedGzip(io.RawIOBase):
         try:
             chunk = self._inner.read(len(buffer))
         except (OSError, EOFError, zlib.error) as exc:
+            after_data = self.inflated or self._inner.tell()  # the read may have inflated a member first
+            if isinstance(exc, gzip.BadGzipFile) and str(exc).startswith("Not a gzipped file") and after_data:
+                # read as the header of one more member: bytes after the gzip data
+                raise RawFileError(f"{self._name} holds bytes that are not gzip after its gzip data") from exc
             raise RawFileError(f"{self._name} is not a complete gzip file ({exc})") from exc
         self.inflated += len(chunk)
         ratio = self._limits.decompression_ratio
