@@ -358,14 +358,18 @@ def test_a_message_without_q_or_e_is_quarantined_not_skipped() -> None:
 
 
 def test_a_message_that_starts_mid_line_is_a_message_of_its_own() -> None:
-    """Found by a fresh-eyes trial: a second NOTAM on the line of the first (or after a heading
-    on its line) was read as part of the first's E) text: neither landed nor counted."""
+    """Found by a fresh-eyes trial: a second NOTAM on the line of the first was read as part of
+    the first's E) text: neither landed nor counted. A header quoted in E) text is text (a second
+    review found a first version of this split it off)."""
     second = "(A3002/25 NOTAMN Q) EYVL/QFALC/IV/NBO/A/000/999/5453N02506E005 A) EYKA B) 2507030000 C) 2507030200 E) AD CLSD DUE TO BALLOONS.)"
     first = "(A3001/25 NOTAMN Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005 A) EYVI B) 2507020000 C) 2507020200 E) AD CLSD DUE TO BALLOONS.)"
-    for text in (f"{first} {second}\n", f"{first}\nORIGINAL NOTAM {second}\n"):
+    for text in (f"{first} {second}\n", f"{first}{second}\n"):
         found = list(parse(text))
         assert [(type(i).__name__, i.records[0].fields["notam_id"]) for i in found] == [
             ("Closure", "A3001/25"),
             ("Closure", "A3002/25"),
         ], text
         assert found[0].records[0].fields["airport"] == "EYVI" and found[1].records[0].fields["airport"] == "EYKA"
+    quoting = first.replace("BALLOONS.)", "BALLOONS. THIS NOTAM REPLACES (A0010/25 NOTAMN) ISSUED EARLIER.)")
+    (only,) = parse(f"{quoting}\n")
+    assert isinstance(only, Closure) and "REPLACES (A0010/25 NOTAMN) ISSUED" in only.raw

@@ -35,8 +35,9 @@ log = logging.getLogger(__name__)
 _ID = r"(?:[A-Z]\d{4}/\d{2}|\d{1,4}/\d{1,4})"
 _START = re.compile(
     rf"^[ \t]*(?:\(\s*)?(?:![A-Z0-9]{{3,4}}\s+{_ID}\b|{_ID}\s*NOTAM[NRC]\b)"
-    # a bracketed message may also start mid-line: after another's `)`, or after a heading
-    rf"|(?<=[\s)])\(\s*{_ID}\s*NOTAM[NRC]\b",
+    # a bracketed message may also start mid-line, right after another's closing `)` (a header
+    # quoted in E) text, `REPLACES (A0010/25 NOTAMN)`, follows a word, not a `)`)
+    rf"|(?<=\))[ \t]*\(\s*{_ID}\s*NOTAM[NRC]\b",
     re.MULTILINE,
 )
 _HEADER = re.compile(
