@@ -395,6 +395,15 @@ def test_a_copy_of_a_delivered_file_counts_as_duplicates_whatever_its_name(tmp_p
         ("1", "incursions/a-copy.csv"),
         ("2", "incursions/a-copy.csv"),
     ]
+    # a second review: a copy beside a changed re-delivery of the original, in one run
+    write(tmp_path, "incursions/b-copy.csv", body)
+    write(
+        tmp_path,
+        "incursions/m/a.csv",
+        body.replace(",1,Vilniaus r.,54.7,25.5,NKVC,2", ",9,Vilniaus r.,54.7,25.5,NKVC,2"),
+    )
+    counts = run(tmp_path, ctx, 4).counts
+    assert (counts.read, counts.landed, counts.duplicate, counts.superseded) == (4, 1, 3, 0)  # only one changed
 
 
 def test_quarantine_shows_a_json_record_as_the_file_wrote_it(tmp_path: Path, ctx: Context) -> None:

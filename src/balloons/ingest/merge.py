@@ -36,14 +36,9 @@ from balloons.schema import TABLES, contribution
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-STATUSES = ("landed", "duplicate", "superseded", "restated")
-"""What `resolve.sql` makes of a contribution. Restated: the current record, whose content an
-earlier delivery already made current (it shows it now, its path sorting first): counted as a
-duplicate, since the run changed no record."""
-CURRENT = ("landed", "restated")
-COUNTED_AS = {"landed": "landed", "duplicate": "duplicate", "superseded": "superseded", "restated": "duplicate"}
+STATUSES = ("landed", "duplicate", "superseded")
 MESSAGE_ORDER = ("landed", "superseded", "duplicate")
-"""A message's status is the first of these that any of its rows is counted as."""
+"""A message's status is the first of these that any of its rows has."""
 
 
 @dataclass
@@ -202,9 +197,10 @@ def _derive(
     everything = everything.append_column("_row", pa.array(np.arange(everything.num_rows, dtype=np.int64)))
     codes = _status_codes(con, table, everything)
     ours = slice(kept.num_rows, None)
-    for path, state, n in _message_tally(con, everything.slice(kept.num_rows), codes[ours]):
+    counted = _as_counted(store, table, months, everything.slice(kept.num_rows), codes[ours], append=append)
+    for path, state, n in _message_tally(con, everything.slice(kept.num_rows), counted):
         counts[path].add(state, n)
-    landed = pa.array(np.isin(codes, [STATUSES.index(status) for status in CURRENT]))
+    landed = pa.array(codes == STATUSES.index("landed"))
     current = _where(
         everything, pc.and_(landed, pc.invert(pc.fill_null(pc.equal(everything.column("_op"), "C"), False)))
     )
@@ -284,6 +280,31 @@ def _status_codes(con: duckdb.DuckDBPyConnection, table: str, contributions: pa.
     return codes
 
 
+def _as_counted(
+    store: Store, table: str, months: list[str], rows: pa.Table, codes: np.ndarray, *, append: bool
+) -> np.ndarray:
+    """This run's statuses as its counts give them: a row that is now the current record but whose
+    key held the same content before this run is a duplicate, since no record changed (a copy of a
+    delivered file, under a name that sorts first, shows the records now; a fresh run on the same
+    raw folder shows them so too). Appended months hold none of the run's keys."""
+    landed = codes == STATUSES.index("landed")
+    wanted = [m for m in months if m != lake.NO_MONTH]
+    if append or not landed.any() or not wanted:
+        return codes
+    spec = TABLES[table]
+    before = lake.read_months(store, table, wanted, [spec.id_column, "content_hash"])
+    if before.num_rows == 0:
+        return codes
+
+    def identity(t: pa.Table) -> pa.ChunkedArray | pa.Array:
+        return pc.binary_join_element_wise(t.column(spec.id_column), t.column("content_hash"), "\x1f")
+
+    same = np.asarray(pc.fill_null(pc.is_in(identity(rows), identity(before)), False))
+    counted = codes.copy()
+    counted[landed & same] = STATUSES.index("duplicate")
+    return counted
+
+
 def _where(rows: pa.Table, mask: pa.Array | pa.ChunkedArray) -> pa.Table:
     """`rows.filter(mask)`, without copying every column when every row is kept."""
     return rows if pc.all(mask, skip_nulls=False).as_py() else rows.filter(mask)
@@ -293,7 +314,7 @@ def _message_tally(con: duckdb.DuckDBPyConnection, rows: pa.Table, codes: np.nda
     """(file, status, messages) for this run's rows (`codes`: each row's index in STATUSES). A
     message is the rows sharing a file and line (a NOTAM's active windows): landed when any of its
     rows landed, else superseded when any was, else duplicate."""
-    rank = np.array([MESSAGE_ORDER.index(COUNTED_AS[s]) for s in STATUSES], dtype=np.int8)[codes]
+    rank = np.array([MESSAGE_ORDER.index(s) for s in STATUSES], dtype=np.int8)[codes]
     per_row = pa.table({"file": rows.column("source_file"), "line": rows.column("source_line"), "rank": rank})
     con.register("per_row", per_row)
     tally = con.execute(

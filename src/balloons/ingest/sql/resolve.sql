@@ -8,11 +8,9 @@
 -- closure of the NOTAM it names, whichever file, run or order delivered it (so history converges on a
 -- fresh run): a key whose latest contribution is withdrawn has no current record.
 -- Output: the status of every contribution that is not landed (the current record): duplicate
--- (same content as the contribution before it, or as the current record), superseded (any
--- other), or restated: the current record whose content an earlier delivery already made current
--- (a copy of a delivered file under a name that sorts first now shows it; the content did not
--- change, so a run counts it as a duplicate). Every contribution not listed is landed, NOTAMC
--- rows included: in a month of new keys, each delivered once and none withdrawn, nothing is listed.
+-- (same content as the contribution before it, or as the current record) or superseded (any
+-- other). Every contribution not listed is landed, NOTAMC rows included: in a month of new keys,
+-- each delivered once and none withdrawn, nothing is listed.
 with records as (
     select
         _row,
@@ -101,22 +99,21 @@ shown as (
         streaks.*,
         streaks.final and row_number() over (
             partition by streaks.key, streaks.final order by streaks.source_file, streaks.line, streaks.delivery
-        ) = 1 as first_of_final,
-        min(streaks.delivery) over (partition by streaks.key, streaks.final) as final_since
+        ) = 1 as first_of_final
     from streaks
 )
 
 select
     shown._row,
     case
-        when shown.first_of_final and gone.key is null then 'restated'
+        when shown.first_of_final and gone.key is null then 'landed'
         when shown.first_of_final then 'superseded'
         when shown.final or shown.repeats then 'duplicate'
         else 'superseded'
     end as _status
 from shown
 left join gone using (key)
-where not (shown.first_of_final and gone.key is null and shown.final_since = shown.delivery)
+where not (shown.first_of_final and gone.key is null)
 
 union all
 
