@@ -164,17 +164,9 @@ def file_format(name: str) -> str | None:
     return None
 
 
-WINDOWS_1257_TEXT = frozenset(
-    "ąčęėįšųūžĄČĘĖĮŠŲŪŽ"  # Lithuanian
-    "ćłńśźżĆŁŃŚŹŻ"  # Polish, as Windows-1257 writes it
-    "ÄÅÉÓÕÖÜßäåéóõöü"  # the letters Windows-1257 shares with Latin-1 and Windows-1252
-    "„“”‘’–—…°±×·«»§©®™•€\xa0"  # punctuation and signs
-)
-"""What a Windows-1257 file may hold past ASCII. Other code pages decode as Windows-1257 without
-an error but to other letters (Cyrillic Windows-1251 `Гродно` to `Ćšīäķī`, ISO 8859-2 `Łódź` to
-`£ód¼`): such a file is refused, not landed garbled."""
 _FOREIGN_WORD = re.compile(r"[^\W\d_a-zA-Z]{4,}")
-"""Four letters past ASCII in a row: no Lithuanian word, every Cyrillic one read as Windows-1257."""
+"""Four letters past ASCII in a row: no Lithuanian (or Latvian, Polish) word has them, and every
+Cyrillic word of four letters or more, read as Windows-1257, does (`Гродно` as `Ćšīäķī`)."""
 
 CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
 """Bytes text seldom holds (tab, line feed, vertical tab, form feed and carriage return aside)."""
@@ -211,13 +203,13 @@ def decode(data: bytes, *, name: str) -> str:
     except UnicodeDecodeError:
         log.warning("file=%s is not valid UTF-8; decoding it as Windows-1257", name)
         text = data.decode("cp1257", errors="replace")
-    foreign = sorted({c for c in set(text) if ord(c) > 127 and c not in WINDOWS_1257_TEXT})
+    if text.count("\ufffd") > max(8, len(text) // 100):
+        raise RawFileError(f"{name} is neither UTF-8 nor Windows-1257 text")
     run = _FOREIGN_WORD.search(text)
-    if foreign or run:
-        shown = run.group() if run else " ".join(foreign[:8])
+    if run:  # Windows-1257 decodes any byte: a Cyrillic code page would land garbled
         raise RawFileError(
-            f"{name} is neither UTF-8 nor Windows-1257 text: read as Windows-1257 it shows {shown!r}, "
-            "so it is in another code page; save it as UTF-8"
+            f"{name} is neither UTF-8 nor Windows-1257 text: read as Windows-1257 it shows {run.group()!r}, "
+            "so it is in another code page (Cyrillic?); save it as UTF-8"
         )
     return text
 

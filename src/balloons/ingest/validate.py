@@ -35,8 +35,8 @@ read before would otherwise keep what the old rules made of it). 2: JSON true an
 column rules as the text true and false (before, any record holding one was quarantined). 3: a NUL
 byte in any field is refused (past a file's first 4 KiB it landed), and a text file with a stray
 one is read (within its first 4 KiB the whole file was refused as binary); an offset of hours
-alone (`+02`) and up to nine decimals of a second are ISO 8601 too; a file in another code page
-than UTF-8 or Windows-1257 is refused (it landed garbled); a NOTAM that starts mid-line is read
+alone (`+02`) and up to nine decimals of a second are ISO 8601 too; a file in a Cyrillic code
+page is refused (it landed garbled as Windows-1257); a NOTAM that starts mid-line is read
 (it was lost in the one before it); JSON numbers reach the rules as the file wrote them."""
 
 # The region balloons watches: Lithuania and its neighbours.
