@@ -63,25 +63,24 @@ def test_csv_fields_are_plain_text_not_python_reprs(odd) -> None:
     assert (fields["f"], fields["n"]) == ("inf", "nan")  # CSV readers take these as numbers
 
 
-def test_decimals_a_float_would_change_and_infinite_instants_are_text() -> None:
-    """Found by a fresh-eyes trial: a DECIMAL(38, 2) came out as 1e+26 and an infinite timestamp
-    as the year 9999."""
+def test_decimals_a_float_would_change_are_exact_text() -> None:
+    """Found by a fresh-eyes trial: a DECIMAL(38, 2) came out as 1e+26. A real 9999-12-31 stays
+    itself (a second review: a first version showed it as 'infinity')."""
     con = duckdb.connect()
     relation = con.execute(
         "select 99999999999999999999999999.99::decimal(38, 2) as big, 1.50::decimal(5, 2) as small, "
-        "'infinity'::timestamp as t, '-infinity'::timestamptz as t2, 'infinity'::date as d"
+        "timestamp '9999-12-31 23:59:59.999999' as t, date '9999-12-31' as d"
     )
     columns, rows = [d[0] for d in relation.description], relation.fetchall()
     (row,) = json.loads(output.render(columns, rows, fmt="json", title=None))
     assert row == {
         "big": "99999999999999999999999999.99",
         "small": 1.5,
-        "t": "infinity",
-        "t2": "-infinity",
-        "d": "infinity",
+        "t": "9999-12-31T23:59:59.999999",
+        "d": "9999-12-31",
     }
     assert output.render(columns, rows, fmt="csv", title=None).splitlines()[1] == (
-        "99999999999999999999999999.99,1.5,infinity,-infinity,infinity"
+        "99999999999999999999999999.99,1.5,9999-12-31T23:59:59.999999,9999-12-31"
     )
 
 

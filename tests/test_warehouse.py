@@ -359,3 +359,10 @@ def test_a_lake_a_newer_balloons_wrote_is_refused_by_the_build_and_the_checks(tm
             run_checks(con, store)
     finally:
         con.close()
+
+
+def test_a_list_of_intervals_stays_a_list(tmp_path: Path) -> None:
+    """A second review: INTERVAL[] was cast to text as if it were an interval."""
+    duckdb.connect(str(tmp_path / "w.duckdb")).close()
+    columns, rows = warehouse.query(tmp_path / "w.duckdb", "select [interval 1 hour] as l")
+    assert isinstance(rows[0][0], list)

@@ -14,17 +14,13 @@ from uuid import UUID
 
 from balloons.errors import ConfigError
 
-INFINITE = {datetime.max: "infinity", datetime.min: "-infinity", date.max: "infinity", date.min: "-infinity"}
-"""What DuckDB's infinite timestamps and dates arrive in Python as (without their time zone)."""
-
 
 def _plain(value: Any, *, json_numbers: bool = False) -> Any:
     """A value CSV and JSON can hold as it is: text for instants, times, intervals, UUIDs and blobs
     (hex), numbers for decimals (text when a float would change them), and the same item by item
     inside lists and structs. With `json_numbers` a NaN or infinite float is null: JSON has no such
-    number."""
-    if isinstance(value, (datetime, date)) and value in INFINITE:
-        return INFINITE[value]
+    number. (DuckDB hands infinite instants to Python as its largest and smallest ones: they cannot
+    be told from a real 9999-12-31, so they are shown as such.)"""
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, Decimal):

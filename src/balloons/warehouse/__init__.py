@@ -375,7 +375,7 @@ def query(path: Path, sql: str, parameters: list[object] | None = None) -> tuple
             raise WarehouseError('No SQL statement given; pass one, e.g. "SELECT * FROM monthly_incursions".')
         description = relation.description or []
         columns = [d[0] for d in description]
-        intervals = [str(d[1]).startswith("INTERVAL") for d in description]
+        intervals = [str(d[1]) == "INTERVAL" for d in description]
         if any(intervals) and statements[0].type == duckdb.StatementType.SELECT:
             # Python's timedelta has no months (a year would read as 360 days): DuckDB's own text
             exprs = ", ".join(f"#{i + 1}{'::varchar' if interval else ''}" for i, interval in enumerate(intervals))
