@@ -306,7 +306,9 @@ def test_files_forgotten_stay_forgotten_when_the_lake_is_rebuilt(
         again = ingest(tmp_path / "raw", store, ctx=wider, run_id="r3")
     assert (again.files_read, again.files_unchanged) == (1, 1)
     assert rows(tmp_path, "incursions", "source_id") == [("1",)]
-    assert "1 forgotten raw file(s) stay forgotten" in [r.getMessage() for r in caplog.records]
+    assert "1 forgotten raw file(s) stay forgotten while their content is unchanged" in [
+        r.getMessage() for r in caplog.records
+    ]
     assert [(r["path"], r["forgotten"]) for r in lake.read_deliveries(store).to_pylist()] == [
         ("incursions/a.csv", False),
         ("incursions/b.csv", True),
@@ -355,7 +357,7 @@ def test_a_stray_nul_byte_refuses_its_record_not_the_file(tmp_path: Path, ctx: C
     binary, and one past it landed in the lake (found by a newcomer's trial)."""
     lines = [f"2025-10-04T22:{i % 60:02d},1,Vilniaus r.,54.7,25.5,NKVC,{i}\n" for i in range(200)]
     lines[1] = lines[1].replace("Vilniaus", "Vil\x00niaus")
-    lines[20] = lines[20].replace("NKVC", "NKVC" + "\x00" * 50)  # a record padded with NULs
+    lines[20] = lines[20].replace("NKVC", "NKVC" + "\x00" * 2500)  # a record padded with NULs (not UTF-16)
     lines[150] = lines[150].replace("NKVC", "NK\x00VC")
     write(tmp_path, "incursions/a.csv", HEADER + "".join(lines))
     assert len((HEADER + "".join(lines[:150])).encode()) > 4096
@@ -365,6 +367,7 @@ def test_a_stray_nul_byte_refuses_its_record_not_the_file(tmp_path: Path, ctx: C
         '{"detected_at": "2025-10-05T22:00", "balloons": 1, "source": "NKVC", "source_id": "b1"}\n'
         '{"detected_at": "2025-10-05T23:00", "balloons": 1, "source": "NKVC", "source_id": "b\\u00002"}\n',
     )
+    write(tmp_path, "incursions/c.csv", "detected_at,source\x00_id\n2025-10-04T22:00,1\n")  # a column lost
     summary = run(tmp_path, ctx)
     quarantine = lake.read_quarantine(local(tmp_path / "lake")).to_pylist()
     assert [(q["source_file"], q["source_line"], q["reason"]) for q in quarantine] == [
@@ -372,9 +375,14 @@ def test_a_stray_nul_byte_refuses_its_record_not_the_file(tmp_path: Path, ctx: C
         ("incursions/a.csv", 22, "source holds a NUL byte, which no text value may hold"),
         ("incursions/a.csv", 152, "source holds a NUL byte, which no text value may hold"),
         ("incursions/b.jsonl", 2, "source_id holds a NUL byte, which no text value may hold"),
+        (
+            "incursions/c.csv",
+            None,
+            "incursions/c.csv: its header holds a NUL byte ('source\\x00_id'), which no column name may hold",
+        ),
     ]
     assert '"municipality": "Vil\\u0000niaus r."' in quarantine[0]["raw_record"]  # shown, escaped
-    assert (summary.counts.read, summary.counts.landed, summary.counts.quarantined) == (202, 198, 4)
+    assert (summary.counts.read, summary.counts.landed, summary.counts.quarantined) == (203, 198, 5)
     landed = rows(tmp_path, "incursions", "municipality, source, source_id")
     assert len(landed) == 198 and not any("\x00" in (value or "") for row in landed for value in row)
 

@@ -234,3 +234,13 @@ def test_a_quoted_field_longer_than_the_csv_modules_own_limit_is_read() -> None:
     notes = "x" * 200_000
     (rec,) = all_records(f'detected_at,notes\n2025-10-01T22:00,"{notes}"\n'.encode(), "x.csv")
     assert isinstance(rec, Record) and rec.fields["notes"] == notes
+
+
+def test_nul_padding_and_line_ends_do_not_decide_a_file_is_binary_or_utf16() -> None:
+    """A second review: 4,000 NULs after good rows read as 'UTF-16 without a byte-order mark', and
+    a NUL-padded record with carriage-return line ends as binary."""
+    good = "detected_at,balloons\n2025-10-01T22:00,1\n2025-10-02T22:00,2\n"
+    items = all_records(good.encode() + b"\x00" * 4000, "x.csv")
+    assert [type(i).__name__ for i in items] == ["Record", "Record", "BadRecord"]
+    cr = ("detected_at,balloons\r2025-10-01T22:00,1" + "\x00" * 60 + "\r2025-10-02T22:00,2\r").encode()
+    assert [type(i).__name__ for i in all_records(cr, "x.csv")] == ["Record", "Record"]

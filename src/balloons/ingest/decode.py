@@ -347,6 +347,10 @@ RECORDS_BATCH = 50_000
 
 
 def _mapping(raw: RawFile, keys: list[str], *, strict: bool) -> dict[str, str]:
+    named = [repr(key) for key in keys if "\x00" in key]
+    if named:
+        where = "its header holds" if strict else "a record's keys hold"
+        raise RawFileError(f"{raw.path}: {where} a NUL byte ({', '.join(named)}), which no column name may hold")
     mapping, unknown = canonical_columns(raw.table, keys)
     repeated = repeated_columns(mapping)
     if repeated:
@@ -426,7 +430,7 @@ def _records(
         except RawFileError as exc:
             if strict_header:
                 raise
-            text = message or json.dumps(records[0].fields, ensure_ascii=False)
+            text = message or records[0].raw or json.dumps(records[0].fields, ensure_ascii=False)
             out.bad.append(quarantine_row(raw, records[0].line, str(exc), text))
             continue
         for record, values in zip(records, fields, strict=True):

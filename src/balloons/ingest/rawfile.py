@@ -172,13 +172,20 @@ CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
 """Bytes text seldom holds (tab, line feed, vertical tab, form feed and carriage return aside)."""
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """Text of two-byte units: NUL bytes in one parity (the high byte of ASCII letters) and hardly
+    any in the other (a run of NUL padding fills both)."""
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return max(even, odd) > len(head) // 4 and min(even, odd) < len(head) // 40
+
+
 def _looks_binary(head: bytes) -> bool:
     """Control bytes past 1 % of the head, on one unbroken line or spread over more than a tenth of
     its lines (at least three): a text file with a record padded with NUL bytes is read, and that
     record is quarantined by the rules."""
     if len(head) - len(head.translate(None, CONTROL_BYTES)) <= max(1, len(head) // 100):
         return False
-    lines = head.split(b"\n")
+    lines = head.replace(b"\r", b"\n").split(b"\n")
     marked = sum(len(line.translate(None, CONTROL_BYTES)) < len(line) for line in lines)
     return len(lines) == 1 or marked > max(2, len(lines) // 10)
 
@@ -194,7 +201,7 @@ def decode(data: bytes, *, name: str) -> str:
         except UnicodeDecodeError as exc:
             raise RawFileError(f"{name} starts as UTF-16 text but is not ({exc.reason} at byte {exc.start})") from exc
     head = data[:4096]
-    if b"\x00" in head and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4):
+    if b"\x00" in head and _looks_utf16(head):
         raise RawFileError(f"{name} looks like UTF-16 text without a byte-order mark; save it as UTF-8")
     if b"\x00" in head and _looks_binary(head):
         raise RawFileError(f"{name} looks binary (NUL and other control bytes), not text")

@@ -568,7 +568,7 @@ def check_format(store: Store, rules: Mapping[str, object] | None = None) -> boo
             store.delete_tree(info.path) if info.type == pafs.FileType.Directory else store.fs.delete_file(info.path)
     if forgotten is not None and forgotten.num_rows:  # withdrawn files stay withdrawn until they change
         write_deliveries(store, forgotten, undo=None)
-        log.warning("%d forgotten raw file(s) stay forgotten", forgotten.num_rows)
+        log.warning("%d forgotten raw file(s) stay forgotten while their content is unchanged", forgotten.num_rows)
     elif forgotten is not None:
         store.delete_tree(store.path(DELIVERIES_FOLDER))
     written = {"version": FORMAT_VERSION} | ({"rules": dict(rules)} if rules is not None else {})
