@@ -373,3 +373,13 @@ def test_a_message_that_starts_mid_line_is_a_message_of_its_own() -> None:
     quoting = first.replace("BALLOONS.)", "BALLOONS. THIS NOTAM REPLACES (A0010/25 NOTAMN) ISSUED EARLIER.)")
     (only,) = parse(f"{quoting}\n")
     assert isinstance(only, Closure) and "REPLACES (A0010/25 NOTAMN) ISSUED" in only.raw
+
+
+def test_a_message_on_a_teletype_line_is_kept() -> None:
+    """A second review: `ZCZC AAA001 (A0021/25 NOTAMN` lost the message, uncounted."""
+    text = (
+        "ZCZC AAA001 (A0021/25 NOTAMN\nQ) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005\n"
+        "A) EYVI B) 2507020000 C) 2507020200 E) AD CLSD DUE TO BALLOONS.)\nNNNN\n"
+    )
+    (item,) = parse(text)
+    assert isinstance(item, Closure) and item.records[0].fields["notam_id"] == "A0021/25"

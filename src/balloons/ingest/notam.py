@@ -44,7 +44,8 @@ _HEADER = re.compile(
     rf"^\s*\(?\s*(?:!(?P<loc>[A-Z0-9]{{3,4}})\s+)?(?P<id>{_ID})(?:\s*NOTAM(?P<op>[NRC])"
     rf"(?:[ \t]+(?P<ref>{_ID}))?)?"
 )
-_TELETYPE = re.compile(r"^[ \t]*(ZCZC|NNNN)\b.*$", re.MULTILINE)
+_TELETYPE = re.compile(r"^[ \t]*(ZCZC|NNNN)\b[^(\n]*", re.MULTILINE)
+"""A teletype start or end line, up to a `(` that starts a message on the same line."""
 _ITEM = re.compile(r"(?:(?<=\s)|^)([QABCDEFG])\)\s*")
 _CLOSED_TEXT = re.compile(r"\b(AD|AERODROME|AIRPORT|APT|AP)\s+(AP\s+)?(IS\s+)?(CLSD|CLOSED)\b")
 _END = re.compile(r"^(?P<time>\d{10})\s*(?P<est>EST)?$")
