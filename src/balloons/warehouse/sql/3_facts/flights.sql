@@ -39,5 +39,5 @@ comment on column flights.airline is 'Operating airline.';
 comment on column flights.source_file is 'Lineage: raw file the row came from, relative to raw/.';
 comment on column flights.synthetic is 'True when the row comes from a raw file in a folder named synthetic (as the shipped sample''s incursions and flights): made up, not observed. Reports built on such rows say so.';
 comment on column flights.source_line is 'Lineage: line of the raw file.';
-comment on column flights.run_id is 'Lineage: ingest run that landed the row.';
+comment on column flights.run_id is 'Lineage: the ingest run that read source_file for this row (a run reading a copy whose path sorts first takes over the lineage of rows it did not change).';
 comment on column flights.ingested_at is 'Lineage: when that run ingested it (UTC).';

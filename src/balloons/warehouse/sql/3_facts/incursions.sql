@@ -39,5 +39,5 @@ comment on column incursions.notes is 'Free text from the publisher.';
 comment on column incursions.source_file is 'Lineage: raw file the row came from, relative to raw/.';
 comment on column incursions.synthetic is 'True when the row comes from a raw file in a folder named synthetic (as the shipped sample''s incursions and flights): made up, not observed. Reports built on such rows say so.';
 comment on column incursions.source_line is 'Lineage: line (CSV, JSONL), element (JSON) of the raw file.';
-comment on column incursions.run_id is 'Lineage: ingest run that landed the row.';
+comment on column incursions.run_id is 'Lineage: the ingest run that read source_file for this row (a run reading a copy whose path sorts first takes over the lineage of rows it did not change).';
 comment on column incursions.ingested_at is 'Lineage: when that run ingested it (UTC).';
