@@ -383,3 +383,22 @@ def test_a_message_on_a_teletype_line_is_kept() -> None:
     )
     (item,) = parse(text)
     assert isinstance(item, Closure) and item.records[0].fields["notam_id"] == "A0021/25"
+
+
+def test_headings_teletype_lines_and_quoted_headers() -> None:
+    """A third review: a message after a heading on its own line (`GG EYVIYNYX (A…`) was lost in
+    the one before it; a header quoted in a wrapped E) text split a NOTAM; a teletype line's own
+    text, `ZCZC AAA002 (PRIORITY)`, or an end mark after `)` became part of a NOTAM."""
+    body = "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005\nA) EYVI B) 2507020000 C) 2507020200\n"
+    first = (
+        f"(A3001/25 NOTAMN\n{body}E) AD CLSD DUE TO BALLOONS. THIS NOTAM REPLACES\n(A3000/25 NOTAMN) ISSUED EARLIER.)"
+    )
+    second = f"(A3002/25 NOTAMN\n{body}E) AD CLSD (DUE WIP) (A2999/25 NOTAMN REFERS).)"
+    text = f"GG EYVIYNYX {first} NNNN\nZCZC AAA002 (PRIORITY)\nGG EYVIYNYX {second}\nNNNN\n"
+    found = list(parse(text))
+    assert [(type(i).__name__, i.records[0].fields["notam_id"]) for i in found] == [
+        ("Closure", "A3001/25"),
+        ("Closure", "A3002/25"),
+    ]
+    assert found[0].records[0].fields["reason"].endswith("REPLACES (A3000/25 NOTAMN) ISSUED EARLIER.")
+    assert found[1].records[0].fields["reason"] == "AD CLSD (DUE WIP) (A2999/25 NOTAMN REFERS)."

@@ -34,18 +34,22 @@ log = logging.getLogger(__name__)
 
 _ID = r"(?:[A-Z]\d{4}/\d{2}|\d{1,4}/\d{1,4})"
 _START = re.compile(
-    rf"^[ \t]*(?:\(\s*)?(?:![A-Z0-9]{{3,4}}\s+{_ID}\b|{_ID}\s*NOTAM[NRC]\b)"
-    # a bracketed message may also start mid-line, right after another's closing `)` (a header
-    # quoted in E) text, `REPLACES (A0010/25 NOTAMN)`, follows a word, not a `)`)
-    rf"|(?<=\))[ \t]*\(\s*{_ID}\s*NOTAM[NRC]\b",
+    # a header at the start of a line, with or without its bracket (and US domestic `!ABC 12/345`),
+    # unless it is closed at once: `(A7700/23 NOTAMN) ISSUED`, quoted in a wrapped E) text
+    rf"^[ \t]*(?:\(\s*)?(?:![A-Z0-9]{{3,4}}\s+{_ID}\b|{_ID}\s*NOTAM[NRC]\b(?![ \t]*\)))"
+    # a bracketed header anywhere (after a heading, another message's `)`, on a teletype line),
+    # when what follows it is a message's: its reference, then an item. A header quoted in E)
+    # text, `REPLACES (A0010/25 NOTAMN) ISSUED`, is followed by other words and stays text.
+    rf"|\(\s*{_ID}\s*NOTAM[NRC](?=(?:[ \t]+{_ID})?\s+[QABCDEFG]\))",
     re.MULTILINE,
 )
 _HEADER = re.compile(
     rf"^\s*\(?\s*(?:!(?P<loc>[A-Z0-9]{{3,4}})\s+)?(?P<id>{_ID})(?:\s*NOTAM(?P<op>[NRC])"
     rf"(?:[ \t]+(?P<ref>{_ID}))?)?"
 )
-_TELETYPE = re.compile(r"^[ \t]*(ZCZC|NNNN)\b[^(\n]*", re.MULTILINE)
-"""A teletype start or end line, up to a `(` that starts a message on the same line."""
+_TELETYPE = re.compile(rf"^[ \t]*(?:ZCZC|NNNN)\b.*?(?=\(\s*{_ID}\s*NOTAM[NRC]|$)|[ \t]+NNNN[ \t]*$", re.MULTILINE)
+"""A teletype start or end line (up to a message header on the same line), or an end mark after
+a message's `)`."""
 _ITEM = re.compile(r"(?:(?<=\s)|^)([QABCDEFG])\)\s*")
 _CLOSED_TEXT = re.compile(r"\b(AD|AERODROME|AIRPORT|APT|AP)\s+(AP\s+)?(IS\s+)?(CLSD|CLOSED)\b")
 _END = re.compile(r"^(?P<time>\d{10})\s*(?P<est>EST)?$")
