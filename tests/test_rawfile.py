@@ -58,7 +58,10 @@ def test_wrong_field_count_is_a_bad_record_not_a_bad_file() -> None:
 
 def test_windows_1257_with_its_signs_and_baltic_letters_is_read() -> None:
     """A second review: the first version refused Lithuanian quotes ‚ ‘, km², µ and Latvian names."""
-    text = "detected_at,notes\n2025-10-01T22:00,„Balionai“ virš Varėnos ‚kontrabanda‘ 2 km² 5 µm Rēzekne Liepāja\n"
+    text = (
+        "detected_at,notes\n2025-10-01T22:00,„Balionai“ virš Varėnos ‚kontrabanda‘ 2 km² 5 µm Rēzekne "
+        "Liepāja šķēļu jäääär tööööde ŠIAULIŲ\n"
+    )
     (rec,) = all_records(text.encode("cp1257"), "x.csv")
     assert isinstance(rec, Record) and rec.fields["notes"] == text.split(",", 2)[2].strip()
 
@@ -75,6 +78,9 @@ def test_windows_1257_fallback_keeps_lithuanian_letters() -> None:
         ("Гродно", "cp1251", "Ćšīäķī"),
         ("Беларусь", "cp1251", "Įåėąšóńü"),
         ("Минск", "koi8-r", "ķÉĪÓĖ"),
+        ("Ошмяны", "cp1251", "Īųģ˙ķū"),  # a third review: я read as ˙ broke the run of letters
+        ("Щучин", "cp1251", "Łó÷čķ"),
+        ("Ивье", "koi8-r", "é×ŲÅ"),
     ],
 )
 def test_a_cyrillic_code_page_is_refused_not_read_as_windows_1257(text: str, encoding: str, shown: str) -> None:
@@ -244,3 +250,11 @@ def test_nul_padding_and_line_ends_do_not_decide_a_file_is_binary_or_utf16() -> 
     assert [type(i).__name__ for i in items] == ["Record", "Record", "BadRecord"]
     cr = ("detected_at,balloons\r2025-10-01T22:00,1" + "\x00" * 60 + "\r2025-10-02T22:00,2\r").encode()
     assert [type(i).__name__ for i in all_records(cr, "x.csv")] == ["Record", "Record"]
+
+
+@pytest.mark.parametrize("head", [b"PK\x03\x04\x14\x00", b"%PDF-1.7\n", b"\x89PNG\r\n\x1a\n"])
+def test_a_zip_pdf_or_image_is_binary_whatever_it_holds(head: bytes) -> None:
+    """A third review: a zip of stored JSONL lines landed most of them."""
+    data = head + b"detected_at,balloons\n2025-10-01T22:00,1\n" * 50
+    with pytest.raises(RawFileError, match="looks binary"):
+        all_records(data, "x.csv")

@@ -164,12 +164,26 @@ def file_format(name: str) -> str | None:
     return None
 
 
-_FOREIGN_WORD = re.compile(r"[^\W\d_a-zA-Z]{4,}")
-"""Four letters past ASCII in a row: no Lithuanian (or Latvian, Polish) word has them, and every
-Cyrillic word of four letters or more, read as Windows-1257, does (`Гродно` as `Ćšīäķī`)."""
+_CYRILLIC_WORD = re.compile(r"(?<![^\W\d_])(?<![˙÷×])(?:[^\W\d_a-zA-Z]|[˙÷×]){3,}(?![^\W\d_])(?![˙÷×])")
+"""A word of three or more letters, none of them ASCII: what a Cyrillic word becomes read as
+Windows-1257 (`Гродно` as `Ćšīäķī`; я, ч and в become `˙ ÷ ×`, counted as letters here). Baltic and
+Polish words mix ASCII letters with their own (`šķēļu`, `jäääär`, `Šalčininkų`)."""
 
 CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
 """Bytes text seldom holds (tab, line feed, vertical tab, form feed and carriage return aside)."""
+
+
+BINARY_SIGNATURES = (
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"%PDF-",
+    b"\x89PNG",
+    b"\x7fELF",
+    b"\xd0\xcf\x11\xe0",
+    b"\xff\xd8\xff",
+)
+"""How zip files (xlsx, docx), PDF, PNG, programs, old Office files and JPEG begin: binary however
+few control bytes their first 4 KiB hold (a zip of stored text holds little else)."""
 
 
 def _looks_utf16(head: bytes) -> bool:
@@ -200,6 +214,8 @@ def decode(data: bytes, *, name: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise RawFileError(f"{name} starts as UTF-16 text but is not ({exc.reason} at byte {exc.start})") from exc
+    if data.startswith(BINARY_SIGNATURES):
+        raise RawFileError(f"{name} looks binary (a zip, spreadsheet, PDF, image or program file), not text")
     head = data[:4096]
     if b"\x00" in head and _looks_utf16(head):
         raise RawFileError(f"{name} looks like UTF-16 text without a byte-order mark; save it as UTF-8")
@@ -212,7 +228,7 @@ def decode(data: bytes, *, name: str) -> str:
         text = data.decode("cp1257", errors="replace")
     if text.count("\ufffd") > max(8, len(text) // 100):
         raise RawFileError(f"{name} is neither UTF-8 nor Windows-1257 text")
-    run = _FOREIGN_WORD.search(text)
+    run = _CYRILLIC_WORD.search(text)
     if run:  # Windows-1257 decodes any byte: a Cyrillic code page would land garbled
         raise RawFileError(
             f"{name} is neither UTF-8 nor Windows-1257 text: read as Windows-1257 it shows {run.group()!r}, "
