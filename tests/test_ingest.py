@@ -166,6 +166,11 @@ def test_notam_cancellation_and_replacement(tmp_path: Path, ctx: Context) -> Non
     run(tmp_path, ctx, 2)
     assert rows(tmp_path, "closures", "notam_id, strftime(closed_until, '%H:%M')") == [("A0011/25", "04:00")]
     assert log_rows(tmp_path)["closures/2.notam"] == (2, 2, 0, 0, 0)
+    # a copy changes nothing: a third review found its NOTAMC counted 'landed' again
+    write(tmp_path, "closures/0.notam", (tmp_path / "raw" / "closures" / "2.notam").read_text())
+    counts = run(tmp_path, ctx, 3).counts
+    assert (counts.read, counts.landed, counts.duplicate) == (2, 0, 2)
+    assert rows(tmp_path, "closures", "notam_id, strftime(closed_until, '%H:%M')") == [("A0011/25", "04:00")]
 
 
 def test_whole_file_quarantine_counts_as_one_record(tmp_path: Path, ctx: Context) -> None:

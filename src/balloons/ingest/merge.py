@@ -184,10 +184,12 @@ def _derive(
         and len(months) == 1
         and _apart(store, table, months[0], fresh, gone, run_id, appended_files)
     )
+    cancelled_before: pa.Array | None = None
     if append:
         kept = pa.concat_tables(fresh).slice(0, 0)
     else:
         held = lake.read_contributions(store, table, months)
+        cancelled_before = pc.unique(held.column("_ref").filter(pc.fill_null(pc.equal(held.column("_op"), "C"), False)))
         leaving = pc.is_in(held.column("source_file"), pa.array(sorted(gone), pa.string()))
         changed |= {
             m if m is not None else lake.NO_MONTH for m in pc.unique(held.column("month").filter(leaving)).to_pylist()
@@ -197,7 +199,9 @@ def _derive(
     everything = everything.append_column("_row", pa.array(np.arange(everything.num_rows, dtype=np.int64)))
     codes = _status_codes(con, table, everything)
     ours = slice(kept.num_rows, None)
-    counted = _as_counted(store, table, months, everything.slice(kept.num_rows), codes[ours], append=append)
+    counted = _as_counted(
+        store, table, months, everything.slice(kept.num_rows), codes[ours], cancelled_before=cancelled_before
+    )
     for path, state, n in _message_tally(con, everything.slice(kept.num_rows), counted):
         counts[path].add(state, n)
     landed = pa.array(codes == STATUSES.index("landed"))
@@ -281,27 +285,39 @@ def _status_codes(con: duckdb.DuckDBPyConnection, table: str, contributions: pa.
 
 
 def _as_counted(
-    store: Store, table: str, months: list[str], rows: pa.Table, codes: np.ndarray, *, append: bool
+    store: Store,
+    table: str,
+    months: list[str],
+    rows: pa.Table,
+    codes: np.ndarray,
+    *,
+    cancelled_before: pa.Array | None,
 ) -> np.ndarray:
     """This run's statuses as its counts give them: a row that is now the current record but whose
     key held the same content before this run is a duplicate, since no record changed (a copy of a
     delivered file, under a name that sorts first, shows the records now; a fresh run on the same
-    raw folder shows them so too). Appended months hold none of the run's keys."""
+    raw folder shows them so too); so is a NOTAMC whose NOTAM was cancelled before this run
+    (`cancelled_before`, None for an appended month, which holds none of the run's keys)."""
     landed = codes == STATUSES.index("landed")
     wanted = [m for m in months if m != lake.NO_MONTH]
-    if append or not landed.any() or not wanted:
+    if cancelled_before is None or not landed.any():
         return codes
+    counted = codes.copy()
+    duplicate = STATUSES.index("duplicate")
+    if len(cancelled_before):
+        cancel = pc.equal(rows.column("_op"), "C")
+        again = np.asarray(pc.fill_null(pc.and_(cancel, pc.is_in(rows.column("_ref"), cancelled_before)), False))
+        counted[landed & again] = duplicate
     spec = TABLES[table]
     before = lake.read_months(store, table, wanted, [spec.id_column, "content_hash"])
     if before.num_rows == 0:
-        return codes
+        return counted
 
     def identity(t: pa.Table) -> pa.ChunkedArray | pa.Array:
         return pc.binary_join_element_wise(t.column(spec.id_column), t.column("content_hash"), "\x1f")
 
     same = np.asarray(pc.fill_null(pc.is_in(identity(rows), identity(before)), False))
-    counted = codes.copy()
-    counted[landed & same] = STATUSES.index("duplicate")
+    counted[landed & same] = duplicate
     return counted
 
 
