@@ -178,11 +178,17 @@ def _flows_here(start_temporary_server: Callable[[], None] | None = None) -> Ite
             response = getattr(exc, "response", None)
             if getattr(response, "status_code", 0) < 500:
                 raise
-            log_path = _temporary_server_log()
-            raise BalloonsError(
-                f"Prefect's temporary server failed ({type(exc).__name__}: {str(exc).splitlines()[0]}); "
-                f"its log {log_path} says why (a full disk under {log_path.parent}?)."
-            ) from exc
+            raise _temporary_server_error("failed", f"{type(exc).__name__}: {exc}") from exc
+
+
+def _temporary_server_error(what: str, cause: str) -> BalloonsError:
+    """The one line for Prefect's temporary server that `what` (did not start, failed), naming its log."""
+    log_path = _temporary_server_log()
+    first = (cause.splitlines() or [""])[0].rstrip(".")
+    return BalloonsError(
+        f"Prefect's temporary server {what} ({first}); its log {log_path} says why (a full disk under "
+        f"{log_path.parent}?)."
+    )
 
 
 def _temporary_server_log() -> Path:
@@ -235,11 +241,7 @@ def _start_temporary_server_apart() -> None:
     starter.start()
     starter.join()
     if failed and isinstance(failed[0], Exception):
-        log_path = _temporary_server_log()
-        raise BalloonsError(
-            f"Prefect's temporary server did not start ({str(failed[0]).splitlines()[0].rstrip('.')}); "
-            f"its log {log_path} says why (a full disk under {log_path.parent}?)."
-        ) from failed[0]
+        raise _temporary_server_error("did not start", str(failed[0])) from failed[0]
     if failed:
         raise failed[0]
 
