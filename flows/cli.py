@@ -367,16 +367,17 @@ def _run_ingest(settings: Settings) -> str:
     from balloons.ingest import new_run_id
     from balloons.ingest.validate import Context
     from balloons.lake.storage import lake_store
-    from balloons.status import COMPLETED, FAILED, record_ingest
+    from balloons.status import COMPLETED, FAILED, RUNNING, record_ingest
 
     now = datetime.now(UTC).replace(microsecond=0)
     run_id = new_run_id(now)
 
     def record(outcome: str, summary: str | None, error: str | None) -> None:
-        finished = datetime.now(UTC).replace(microsecond=0).isoformat()
-        ingest = {"run_id": run_id, "finished_at": finished, "outcome": outcome, "summary": summary, "error": error}
-        record_ingest(settings.data_dir, ingest)
+        finished = None if outcome == RUNNING else datetime.now(UTC).replace(microsecond=0).isoformat()
+        ingest = {"run_id": run_id, "started_at": now.isoformat(), "finished_at": finished, "pid": os.getpid()}
+        record_ingest(settings.data_dir, ingest | {"outcome": outcome, "summary": summary, "error": error})
 
+    record(RUNNING, None, None)  # a killed ingest is then reported crashed by `balloons status`
     try:
         summary = ingest_files(
             settings.raw_dir, lake_store(settings, os.environ), ctx=Context.of(settings, now), run_id=run_id

@@ -67,6 +67,24 @@ def test_running_becomes_crashed_only_when_nobody_holds_the_lock(tmp_path: Path)
     assert reconcile(tmp_path, lock)["outcome"] == "completed"
 
 
+def test_a_killed_ingest_is_reported_crashed_beside_a_completed_run(tmp_path: Path) -> None:
+    """A `balloons ingest` killed mid-way left the last ingest before it shown as completed (a final
+    read of the change): it records `running` first, and that becomes `crashed` once no process holds
+    the lock; the last run's own record stays as it was."""
+    from balloons.status import record_ingest
+
+    lock = tmp_path / ".balloons.lock"
+    start_run(tmp_path, run_id="r1", started_at=T0, pid=99)
+    finish_run(tmp_path, finished_at=T1, outcome="completed")
+    record_ingest(tmp_path, {"run_id": "i1", "started_at": T1.isoformat(), "pid": 98, "outcome": "running"})
+    with pipeline_lock(lock):
+        assert reconcile(tmp_path, lock)["ingest"]["outcome"] == "running"
+    record = reconcile(tmp_path, lock)
+    assert record["outcome"] == "completed" and record["ingest"]["outcome"] == "crashed"
+    assert "(pid 98) stopped without finishing" in record["ingest"]["error"]
+    assert read_run_status(tmp_path)["ingest"]["outcome"] == "crashed"
+
+
 def test_lake_status_lists_again_when_a_run_folds_a_month_while_it_reads(tmp_path: Path, ctx: Context) -> None:
     """`balloons status` during a nightly run: a month's appended file it listed is folded away
     before it reads it; it lists again instead of failing."""

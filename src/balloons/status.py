@@ -85,19 +85,25 @@ def record_ingest(data_dir: Path, ingest: dict[str, Any]) -> bool:
 
 
 def reconcile(data_dir: Path, lock_path: Path) -> dict[str, Any]:
-    """The last run's record; a `running` record whose run no longer holds the lock becomes `crashed`."""
+    """The last run's record; a `running` record (of a run, or of the last `balloons ingest` in it)
+    whose process no longer holds the lock becomes `crashed`."""
     record = read_run_status(data_dir)
-    if record.get("outcome") != RUNNING or lock_holder(lock_path) is not None:
+    if lock_holder(lock_path) is not None:
         return record
-    record.update(
-        outcome=CRASHED,
-        error=(
-            f"The run started at {record.get('started_at', '?')} (pid {record.get('pid', '?')}) stopped without "
-            "finishing: its process was killed or the machine went down. The lake and warehouse are "
-            "consistent; the next run redoes its work."
-        ),
-    )
-    _write(data_dir, record)
+    crashed = False
+    for entry in (record, record.get("ingest")):
+        if isinstance(entry, dict) and entry.get("outcome") == RUNNING:
+            entry.update(
+                outcome=CRASHED,
+                error=(
+                    f"The run started at {entry.get('started_at', '?')} (pid {entry.get('pid', '?')}) stopped "
+                    "without finishing: its process was killed or the machine went down. The lake and "
+                    "warehouse are consistent; the next run redoes its work."
+                ),
+            )
+            crashed = True
+    if crashed:
+        _write(data_dir, record)
     return record
 
 
