@@ -784,6 +784,8 @@ def _require_folder_to_write(folder: Path, what: str) -> None:
     """Refuse at once, before Prefect starts, a folder `what` goes to that cannot be made or written."""
     if folder.exists() and not folder.is_dir():
         raise BalloonsError(f"Cannot write {what} to {folder}: it is a file, not a folder.")
+    if folder.is_symlink() and not folder.exists():
+        raise BalloonsError(f"Cannot write {what} to {folder}: it is a link to {os.readlink(folder)}, which does not exist.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".balloons-write-check-"):

@@ -157,6 +157,19 @@ def test_report_to_a_folder_it_cannot_write_is_refused_before_prefect_starts(tmp
     assert not prefect
 
 
+def test_report_to_a_dangling_link_is_refused_naming_its_target(tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: a reports link to a removed folder said only 'File exists'."""
+    import duckdb
+
+    data = tmp_path / "data"
+    data.mkdir()
+    duckdb.connect(str(data / "warehouse.duckdb")).close()
+    (data / "reports").symlink_to(tmp_path / "gone")
+    done, prefect = balloons(tmp_path, "report", "--month", "2025-10", "--allow-empty", "--data-dir", str(data))
+    one_error_line(done, f"Cannot write reports to {data / 'reports'}: it is a link to {tmp_path / 'gone'}, which")
+    assert not prefect
+
+
 def test_status_of_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
     """Found by a fresh-eyes trial: a mistyped --data-dir showed 'never' and zero rows, exit 0."""
     result = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path / "nosuch")])
