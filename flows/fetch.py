@@ -17,7 +17,7 @@ from prefect.runtime import task_run
 from balloons.errors import BalloonsError, ConfigError
 from balloons.fetch import http as fetch_http
 from balloons.fetch.run import Outcome, fetch_source
-from balloons.fetch.sources import Source, load_sources
+from balloons.fetch.sources import Declared, Source, load_sources
 from balloons.settings import Settings
 
 
@@ -54,7 +54,7 @@ def fetch_one(source: Source, settings: Settings, now: datetime, since: date | N
         with fetch_http.client(settings.fetch_timeout_s) as client:
             return fetch_source(
                 source,
-                fetch_http.Http(client),
+                fetch_http.Http(client, max_bytes=settings.fetch_max_bytes),
                 raw_dir=settings.raw_dir,
                 cursor_dir=settings.cursor_dir,
                 now=now,
@@ -66,15 +66,15 @@ def fetch_one(source: Source, settings: Settings, now: datetime, since: date | N
         return Outcome(source.name, source.kind, "failed", error=str(exc))
 
 
-def sources_of(settings: Settings, only: str | None = None) -> dict[str, Source]:
+def sources_of(settings: Settings, only: str | None = None) -> Declared:
     """The declared sources (secrets from this process's environment), or just `only`."""
     declared = load_sources(settings.sources_path, os.environ, required=settings.sources is not None)
     if only is None:
         return declared
-    if only not in declared:
-        known = ", ".join(declared) or "none"
+    if only not in declared.names():
+        known = ", ".join(declared.names()) or "none"
         raise ConfigError(f"No source named {only!r} in {settings.sources_path} (declared: {known}).")
-    return {only: declared[only]}
+    return declared.only(only)
 
 
 @flow(name="fetch", log_prints=False)
@@ -83,7 +83,8 @@ def fetch_flow(settings: Settings, source: str | None = None, since: date | None
     logger = get_run_logger()
     now = datetime.now(UTC).replace(microsecond=0)
     report = FetchReport(fetched_at=now)
-    chosen = sources_of(settings, source)
+    declared = sources_of(settings, source)
+    chosen = declared.sources
     delays = [3 * 4**i for i in range(settings.fetch_retries)]
     runs = {
         name: fetch_one.with_options(
@@ -91,6 +92,8 @@ def fetch_flow(settings: Settings, source: str | None = None, since: date | None
         ).submit(spec, settings, now, since)
         for name, spec in chosen.items()
     }
+    for name, why in declared.broken.items():  # a source declared wrongly fails alone
+        report.outcomes.append(Outcome(name, "config", "failed", error=why))
     for name, future in runs.items():
         future.wait()
         state = future.state
@@ -105,6 +108,7 @@ def fetch_flow(settings: Settings, source: str | None = None, since: date | None
         except Exception as exc:  # a bug or an unexpected error class still fails only this source
             error = type(exc).__name__
         report.outcomes.append(Outcome(name, chosen[name].kind, "failed", error=error))
+    report.outcomes.sort(key=lambda o: o.source)
     for outcome in report.outcomes:
         logger.info("fetch %s", outcome.line())
     return report

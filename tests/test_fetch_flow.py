@@ -485,7 +485,8 @@ def test_fetch_command_retries_transient_failures_and_names_what_still_failed(
     declare(
         tmp_path,
         f'[sources.flaky]\nkind = "http_file"\ntable = "incursions"\nurl = "{httpserver.url_for("/flaky.csv")}"\n\n'
-        f'[sources.gone]\nkind = "http_file"\ntable = "incursions"\nurl = "{httpserver.url_for("/gone.csv")}"\n',
+        f'[sources.gone]\nkind = "http_file"\ntable = "incursions"\nurl = "{httpserver.url_for("/gone.csv")}"\n\n'
+        '[sources.typo]\nkind = "http_fil"\ntable = "incursions"\n',  # declared wrongly: fails alone
     )
     runner = CliRunner()
 
@@ -493,6 +494,8 @@ def test_fetch_command_retries_transient_failures_and_names_what_still_failed(
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert lines[-1].startswith("Error: Fetching failed for gone (HTTP 404 from "), result.output
+    assert "; typo (" in lines[-1] and "[sources.typo] kind must be one of" in lines[-1], result.output
+    assert read_run_status(tmp_path)["fetch"]["typo"]["outcome"] == "failed"
     assert "flaky" not in lines[-1]  # the 502 was retried (Prefect task retry) and then succeeded
     assert len(raw_files(tmp_path, "incursions", "flaky")) == 1
     assert not (tmp_path / "lake").exists()  # fetch only fetches

@@ -11,6 +11,7 @@ from balloons.fetch.sources import (
     DEFAULT_AIRPORTS,
     FAA_NOTAM_URL,
     OPENSKY_TOKEN_URL,
+    Declared,
     FaaNotamSource,
     HttpFileSource,
     OpenSkySource,
@@ -27,7 +28,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_no_file_means_no_sources(tmp_path: Path) -> None:
-    assert load_sources(tmp_path / "sources.toml", {}) == {}
+    assert load_sources(tmp_path / "sources.toml", {}) == Declared()
     with pytest.raises(ConfigError, match="does not exist"):
         load_sources(tmp_path / "sources.toml", {}, required=True)
 
@@ -50,7 +51,7 @@ kind = "opensky"
 airports = ["EYVI"]
 """,
     )
-    sources = load_sources(path, {"NEWS_TOKEN": "t0k", "FAA_CLIENT_ID": "id", "FAA_CLIENT_SECRET": "s3"})
+    sources = load_sources(path, {"NEWS_TOKEN": "t0k", "FAA_CLIENT_ID": "id", "FAA_CLIENT_SECRET": "s3"}).sources
     assert list(sources) == ["faa", "news", "sky"]
     news, faa, sky = sources["news"], sources["faa"], sources["sky"]
     assert isinstance(news, HttpFileSource) and news.table == "incursions" and news.format is None
@@ -70,18 +71,33 @@ airports = ["EYVI"]
         ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "u"\npassword = "p"\n', "password"),
         ('[sources.x]\nkind = "opensky"\nairports = ["vno"]\n', "airports"),
         ('[sources."../x"]\nkind = "opensky"\n', "source name"),
+    ],
+)
+def test_a_bad_source_table_is_broken_alone_with_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+    """Found by a fresh-eyes trial: one mistyped kind stopped every other source from being fetched."""
+    good = '[sources.good]\nkind = "http_file"\ntable = "incursions"\nurl = "http://127.0.0.1:1/a.csv"\n\n'
+    declared = load_sources(write(tmp_path, good + text), {})
+    assert list(declared.sources) == ["good"]
+    ((name, why),) = declared.broken.items()
+    assert message in why and "\n" not in why
+    assert declared.names() == sorted(["good", name])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
         ("[sources.x\nkind = 1", "not valid TOML"),
         ("[other]\nkey = 1\n", "only [sources.NAME] tables"),
     ],
 )
-def test_bad_declarations_are_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+def test_a_bad_sources_file_is_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")) as caught:
         load_sources(write(tmp_path, text), {})
     assert "\n" not in str(caught.value)
 
 
 def test_shipped_example_parses_and_declares_every_kind() -> None:
-    sources = load_sources(REPO / "data" / "sources.example.toml", {})
+    sources = load_sources(REPO / "data" / "sources.example.toml", {}).sources
     assert {s.kind for s in sources.values()} == {"http_file", "faa_notam", "opensky"}
 
 
@@ -90,6 +106,6 @@ def test_endpoint_keys_accept_their_common_names(tmp_path: Path) -> None:
         tmp_path,
         '[sources.sky]\nkind = "opensky"\nbase_url = "http://127.0.0.1:1/api"\nauth_url = "http://127.0.0.1:1/token"\n',
     )
-    sky = load_sources(path, {})["sky"]
+    sky = load_sources(path, {}).sources["sky"]
     assert isinstance(sky, OpenSkySource)
     assert (sky.url, sky.token_url) == ("http://127.0.0.1:1/api", "http://127.0.0.1:1/token")

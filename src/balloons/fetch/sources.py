@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -87,16 +88,35 @@ KINDS = ("http_file", "faa_notam", "opensky")
 _SECRET_KEYS = {"token_env": "token", "client_id_env": "client_id", "client_secret_env": "client_secret"}
 
 
-def load_sources(path: Path, environ: Mapping[str, str], *, required: bool = False) -> dict[str, Source]:
-    """The sources declared in `path`, by name (sorted); {} when the file does not exist.
+@dataclass(frozen=True)
+class Declared:
+    """What a sources file declares: the sources that can be fetched, and the `broken` ones (name
+    → why its `[sources.NAME]` table cannot be used), each of which fails alone when fetched."""
 
-    Raises ConfigError for a file that is not TOML, an unknown kind or key, a bad name or table,
-    or (with `required`) a missing file.
+    sources: dict[str, Source] = field(default_factory=dict)
+    broken: dict[str, str] = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        return sorted({*self.sources, *self.broken})
+
+    def only(self, name: str) -> Declared:
+        """Just the source `name` (usable or broken); nothing when it is not declared."""
+        return Declared(
+            {k: v for k, v in self.sources.items() if k == name}, {k: v for k, v in self.broken.items() if k == name}
+        )
+
+
+def load_sources(path: Path, environ: Mapping[str, str], *, required: bool = False) -> Declared:
+    """The sources declared in `path`, by name (sorted); none when the file does not exist.
+
+    Raises ConfigError for a file that is not TOML or holds anything but `[sources.NAME]` tables, or
+    (with `required`) a missing file. A source table that cannot be used (an unknown kind or key, a
+    bad name or table, a missing key) is `broken`: the others are still fetched.
     """
     if not path.is_file():
         if required:
             raise ConfigError(f"The sources file {path} does not exist; create it or unset BALLOONS_SOURCES.")
-        return {}
+        return Declared()
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -104,7 +124,13 @@ def load_sources(path: Path, environ: Mapping[str, str], *, required: bool = Fal
     declared = document.get("sources", {})
     if not isinstance(declared, dict) or set(document) - {"sources"}:
         raise ConfigError(f"The sources file {path} must hold only [sources.NAME] tables.")
-    return {name: parse_source(name, declared[name], environ, where=str(path)) for name in sorted(declared)}
+    out = Declared()
+    for name in sorted(declared):
+        try:
+            out.sources[name] = parse_source(name, declared[name], environ, where=str(path))
+        except ConfigError as exc:
+            out.broken[name] = str(exc)
+    return out
 
 
 def parse_source(name: str, table: Any, environ: Mapping[str, str], *, where: str = "sources") -> Source:
