@@ -90,6 +90,9 @@ class _Group(click.Group):
         except click.ClickException as exc:
             _fail(exc.format_message())
         except click.Abort:
+            from balloons.fetch.http import STOPPING
+
+            STOPPING.set()  # a fetch under way in a worker thread ends at its next chunk, not at its timeout
             _fail("Aborted.")
         except BrokenPipeError:  # `balloons query … | head`: stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -539,7 +542,7 @@ def fetch(data_dir: Path | None, wait: float, source: str | None, since: Any) ->
     from flows.fetch import fetch_flow, fetch_report, sources_of
 
     settings = current_settings()
-    if not sources_of(settings, source):
+    if not sources_of(settings, source).names():
         click.echo(f"fetch: no sources declared in {settings.sources_path}")
         return
     with pipeline_lock(settings.lock_path, wait_s=wait), _flows_here():
@@ -785,7 +788,9 @@ def _require_folder_to_write(folder: Path, what: str) -> None:
     if folder.exists() and not folder.is_dir():
         raise BalloonsError(f"Cannot write {what} to {folder}: it is a file, not a folder.")
     if folder.is_symlink() and not folder.exists():
-        raise BalloonsError(f"Cannot write {what} to {folder}: it is a link to {os.readlink(folder)}, which does not exist.")
+        raise BalloonsError(
+            f"Cannot write {what} to {folder}: it is a link to {os.readlink(folder)}, which does not exist."
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".balloons-write-check-"):

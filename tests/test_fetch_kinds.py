@@ -16,7 +16,7 @@ from werkzeug import Request, Response
 
 from balloons.errors import FetchError
 from balloons.fetch import faa_notam, opensky
-from balloons.fetch.http import Http, client, retry_after, safe_url
+from balloons.fetch.http import STOPPING, Http, Stopped, client, retry_after, safe_url, transient
 from balloons.fetch.run import fetch_source
 from balloons.fetch.sources import parse_source
 
@@ -71,6 +71,120 @@ def test_timeouts_are_explicit_and_a_stalled_server_fails_with_the_error_class(h
     assert client(30.0).timeout.read == 30.0
     with pytest.raises(FetchError, match=r"^ReadTimeout from "):
         Http(client(0.5)).request("GET", httpserver.url_for("/slow"))
+
+
+def test_a_server_dripping_its_answer_fails_once_the_timeout_has_passed() -> None:
+    """Found by a fresh-eyes trial: a byte a second kept a nightly run waiting for good, because
+    the timeout bounded each read, not the answer."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Drip(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(1000):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass  # the client gave up, as it should
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"^ReadTimeout from .*took over 1 s"):
+            Http(client(1.0)).request("GET", f"http://127.0.0.1:{server.server_port}/drip.csv")
+        assert time.monotonic() - started < 10  # each read came within 0.1 s: only the whole is late
+    finally:
+        server.shutdown()
+
+
+def test_an_answer_over_the_byte_limit_fails_the_source(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/big.csv").respond_with_data(b"x" * 5000)
+    with pytest.raises(FetchError, match=r"over 1,024 bytes \(BALLOONS_FETCH_MAX_BYTES\)"):
+        Http(client(5.0), max_bytes=1024).request("GET", httpserver.url_for("/big.csv"))
+    assert Http(client(5.0), max_bytes=5000).request("GET", httpserver.url_for("/big.csv")).content == b"x" * 5000
+
+
+class Recorder:
+    """A loopback server that answers from a table of paths and keeps every request's headers as
+    sent (werkzeug's would drop `client_id`: a header name with an underscore)."""
+
+    def __init__(self, host: str, answers: dict[str, tuple[int, dict[str, str]]]) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.seen: list[list[tuple[str, str]]] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def answer(self) -> None:
+                recorder.seen.append(list(self.headers.items()))
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, headers = answers.get(self.path, (200, {}))
+                self.send_response(status)
+                for name, value in {**headers, "Content-Length": "10"}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(b"moved here")
+
+            do_GET = do_POST = answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.url = f"http://{host}:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_a_redirect_to_another_host_loses_the_credentials_a_same_host_one_keeps_them() -> None:
+    """Found by a fresh-eyes trial: the FAA client_id / client_secret headers followed a redirect to
+    another host (httpx drops only Authorization)."""
+    other = Recorder("127.0.0.2", {})
+    home = Recorder(
+        "127.0.0.1",
+        {
+            "/away": (302, {"Location": f"{other.url}/faa"}),
+            "/here": (301, {"Location": "/faa"}),
+            "/token": (307, {"Location": f"{other.url}/token"}),
+        },
+    )
+    secret = {"client_id": "ID-planted-1", "client_secret": "SECRET-planted-2"}
+    try:
+        assert Http(client(5.0)).request("GET", f"{home.url}/away", headers=secret).text == "moved here"
+        assert len(other.seen) == 1 and "planted" not in str(other.seen)
+        assert ("client_id", "ID-planted-1") in home.seen[0]  # sent where it was meant to go
+
+        assert Http(client(5.0)).request("GET", f"{home.url}/here", headers=secret).text == "moved here"
+        assert ("client_secret", "SECRET-planted-2") in home.seen[-1]  # the same origin keeps them
+
+        with pytest.raises(FetchError, match="another host"):  # a body of credentials goes nowhere else
+            Http(client(5.0)).request("POST", f"{home.url}/token", data={"client_secret": "s"})
+        assert len(other.seen) == 1
+    finally:
+        home.server.shutdown()
+        other.server.shutdown()
+
+
+def test_once_interrupted_no_request_starts_and_none_is_retried(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_data("ok")
+    STOPPING.set()
+    try:
+        with pytest.raises(Stopped) as caught:
+            Http(client(5.0)).request("GET", httpserver.url_for("/x"))
+        assert not transient(caught.value)
+    finally:
+        STOPPING.clear()
+    assert Http(client(5.0)).request("GET", httpserver.url_for("/x")).text == "ok"
 
 
 def test_urls_lose_user_info_and_secret_query_values() -> None:

@@ -26,6 +26,8 @@ from balloons.redact import url_has_credentials
 from balloons.schema import CLOSURE_CAUSES
 
 ENV_PREFIX = "BALLOONS_"
+FETCH_MAX_BYTES = 512 << 20
+"""Default of `Settings.fetch_max_bytes`: the largest answer one fetch request may bring."""
 
 
 @lru_cache(maxsize=1)
@@ -96,6 +98,12 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = Field(default=30.0, gt=0, le=600, description="Timeout of one HTTP request.")
     fetch_retries: int = Field(
         default=2, ge=0, le=10, description="Retries of a failed source fetch (backoff 3 s, 12 s, 48 s, ...)."
+    )
+    fetch_max_bytes: int = Field(
+        default=FETCH_MAX_BYTES,
+        ge=1 << 10,
+        le=4 << 30,
+        description="Bytes one fetched answer may have (held in memory); past it, the source fails.",
     )
 
     @field_validator("*", mode="before")

@@ -5,11 +5,20 @@ Every request of every source kind goes through `request()`. A 429 or 503 whose 
 retried after that wait, a few times; anything else that is not a success raises FetchError
 naming the HTTP status, or the error class for network failures. Retries with backoff of a whole
 source are the flow's job (Prefect task retries), not this module's.
+
+The client's timeout bounds the whole exchange, not only each read: a server that drips its answer
+a byte at a time fails with `ReadTimeout` once the timeout has passed since the request was sent.
+An answer over `max_bytes` fails the source instead of filling memory. Redirects are followed here,
+at most `MAX_REDIRECTS`: to another origin (scheme, host, port) without the request's own headers,
+which carry the credentials (`client_id`, a bearer token), and never with a request body.
+Once `STOPPING` is set (the command was interrupted), no request starts and one under way ends at
+its next chunk.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,11 +31,23 @@ from pydantic import SecretStr
 
 from balloons.errors import FetchError
 from balloons.redact import redact_text
+from balloons.settings import FETCH_MAX_BYTES
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "balloons-fetch/0.1 (+https://github.com/; nightly incursion pipeline)"
 RETRY_STATUSES = (429, 503)
+MAX_REDIRECTS = 5
+
+STOPPING = threading.Event()
+"""Set by the command line when it is interrupted (Ctrl-C): fetching stops at the next chunk."""
+
+
+class Stopped(FetchError):
+    """The command was interrupted while fetching: not a failure of the source, never retried."""
+
+    def __init__(self) -> None:
+        super().__init__("stopped: the command was interrupted")
 
 
 @dataclass
@@ -37,8 +58,9 @@ class Http:
     secrets: list[SecretStr] = field(default_factory=list)
     max_wait_s: float = 120.0
     waits: int = 3
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = field(default_factory=lambda: _sleep)
     requests: int = 0
+    max_bytes: int = FETCH_MAX_BYTES
 
     def request(
         self,
@@ -50,11 +72,11 @@ class Http:
         data: Mapping[str, str] | None = None,
         ok: Iterable[int] = (200,),
     ) -> httpx.Response:
-        """Send one request; returns the response when its status is in `ok`."""
+        """Send one request; returns the response, its body read, when its status is in `ok`."""
         accepted = set(ok)
         for attempt in range(self.waits + 1):
             try:
-                response = self.client.request(method, url, params=params, headers=headers, data=data)
+                response = self._exchange(method, url, params=params, headers=headers, data=data, ok=accepted)
             except httpx.HTTPError as exc:
                 raise FetchError(self.redact(f"{type(exc).__name__} from {safe_url(url)}: {exc}")) from None
             finally:
@@ -79,6 +101,82 @@ class Http:
             )
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        data: Mapping[str, str] | None,
+        ok: set[int],
+    ) -> httpx.Response:
+        """One request and its redirects, within the client's timeout as a whole; the body is read
+        (up to `max_bytes`) only for a status in `ok`."""
+        budget = self.client.timeout.read or 30.0
+        deadline = time.monotonic() + budget
+        request = self.client.build_request(method, url, params=params, headers=headers, data=data)
+        for _ in range(MAX_REDIRECTS + 1):
+            if STOPPING.is_set():
+                raise Stopped()
+            response = self.client.send(request, stream=True, follow_redirects=False)
+            try:
+                if not response.is_redirect or "location" not in response.headers:
+                    if response.status_code not in ok:
+                        return httpx.Response(response.status_code, headers=response.headers, request=request)
+                    return self._body(response, deadline, budget)
+                request = self._redirected(request, response)
+            finally:
+                response.close()
+        raise FetchError(f"TooManyRedirects from {safe_url(url)}: more than {MAX_REDIRECTS}")
+
+    def _redirected(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
+        """The request a redirect asks for: a 303 (or a 301/302 of a POST) as a GET without a body;
+        to another origin, without the headers this module's callers set (credentials)."""
+        target = request.url.join(response.headers["location"])
+        method = request.method
+        if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+            method = "GET"
+        body = None if method == "GET" else request.content
+        same = (target.scheme, target.host, target.port) == (request.url.scheme, request.url.host, request.url.port)
+        if not same and body:
+            raise FetchError(
+                f"redirected from {safe_url(str(request.url))} to {safe_url(str(target))}, "
+                "another host: a request carrying credentials in its body is not sent there"
+            )
+        headers = request.headers if same else None
+        if same and body is None:
+            headers = httpx.Headers(
+                {k: v for k, v in request.headers.items() if k.lower() not in ("content-length", "content-type")}
+            )
+        log.info("url=%s redirected to %s", safe_url(str(request.url)), safe_url(str(target)))
+        return self.client.build_request(method, target, headers=headers, content=body)
+
+    def _body(self, response: httpx.Response, deadline: float, budget: float) -> httpx.Response:
+        """`response` with its body read: FetchError past the deadline or over `max_bytes`."""
+        url = safe_url(str(response.request.url))
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if STOPPING.is_set():
+                raise Stopped()
+            if size > self.max_bytes:
+                raise FetchError(
+                    f"the answer from {url} is over {self.max_bytes:,} bytes (BALLOONS_FETCH_MAX_BYTES); not kept"
+                )
+            if time.monotonic() > deadline:
+                raise FetchError(
+                    f"ReadTimeout from {url}: the answer took over {budget:g} s (BALLOONS_FETCH_TIMEOUT_S)"
+                )
+            chunks.append(chunk)
+        headers = [
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=response.request)
+
     def redact(self, text: str) -> str:
         """`text` with every secret value of this fetch replaced."""
         for secret in self.secrets:
@@ -88,10 +186,16 @@ class Http:
         return text
 
 
+def _sleep(seconds: float) -> None:
+    """Wait as a server asked, unless the command is interrupted meanwhile."""
+    if STOPPING.wait(seconds):
+        raise Stopped()
+
+
 def transient(exc: Exception) -> bool:
     """True when waiting may help: network errors and timeouts, 408, 429 and 5xx. A missing
     credential, a 401 or a 404 will not heal by retrying."""
-    if not isinstance(exc, FetchError):
+    if not isinstance(exc, FetchError) or isinstance(exc, Stopped):
         return False
     return exc.status is None or exc.status in (408, 429) or exc.status >= 500
 
@@ -116,7 +220,7 @@ def client(timeout_s: float) -> httpx.Client:
     return httpx.Client(
         timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
         headers={"User-Agent": USER_AGENT},
-        follow_redirects=True,
+        follow_redirects=False,  # followed by `Http`, which drops credentials for another origin
         trust_env=False,
     )
 

@@ -44,11 +44,20 @@ def fetch(
     etag = response.headers.get("ETag") or (cursor.etag if cursor else None)
     modified = response.headers.get("Last-Modified") or (cursor.last_modified if cursor else None)
     url = safe_url(source.url)
+    answered = safe_url(str(response.request.url))  # where a redirect led
     if response.status_code == 304:
-        return Fetched((), "", url, 304, start, end, (url,), etag, modified)
+        return Fetched((), "", url, 304, start, end, (answered,), etag, modified)
     ext = format_of(source, response.headers.get("Content-Type", ""))
     return Fetched(
-        (Part("", response.content, start, end),), ext, url, response.status_code, start, end, (url,), etag, modified
+        (Part("", response.content, start, end),),
+        ext,
+        url,
+        response.status_code,
+        start,
+        end,
+        (answered,),
+        etag,
+        modified,
     )
 
 
