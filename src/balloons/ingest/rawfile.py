@@ -345,10 +345,25 @@ def _as_fields(obj: dict[str, object]) -> dict[str, str] | str:
             continue
         if isinstance(value, (dict, list)):
             found = "an object" if isinstance(value, dict) else "a list"
-            shown = json.dumps(str(key), ensure_ascii=False)[:60]
-            return f"values must be text, numbers, true, false or null: {shown} is {found}"
+            return f"values must be text, numbers, true, false or null: {_shown(key)} is {found}"
+        if isinstance(value, str) and not _is_text(value):
+            return f"{_shown(key)} holds an unpaired surrogate escape (\\ud800 to \\udfff), which is not text"
         out[str(key).strip()] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return out
+
+
+def _is_text(value: str) -> bool:
+    """False for a string holding a lone surrogate (JSON's `\\ud800` without its pair): no text."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(key: str) -> str:
+    """A JSON key as a reason quotes it (escaped where it is no text)."""
+    return json.dumps(key, ensure_ascii=not _is_text(key))[:60]
 
 
 class _RepeatedKeys(dict[str, Any]):
