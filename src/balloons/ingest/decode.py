@@ -365,7 +365,8 @@ def _mapping(raw: RawFile, keys: list[str], *, strict: bool) -> dict[str, str]:
             )
         raise RawFileError(f"{raw.path} lacks required column(s): {', '.join(missing)}")
     if unknown:
-        log.warning("file=%s ignores unknown column(s): %s", raw.path, ", ".join(unknown))
+        shown = (name if name.strip() else f"{name!r} (no name)" for name in unknown)
+        log.warning("file=%s ignores unknown column(s): %s", raw.path, ", ".join(shown))
     return mapping
 
 
