@@ -3,6 +3,7 @@
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from balloons import lake as lakes
 from balloons import warehouse
 from balloons.ingest.validate import known_airports as airports
 from balloons.settings import Settings
@@ -15,6 +16,9 @@ def build_warehouse(settings: Settings, force: bool) -> dict[str, int]:
     """Build a new warehouse file and rename it over the old one (I/O; a retry starts afresh).
     Returns {} when the lake is unchanged since the last build."""
     lake = lake_of(settings)
+    # the caller holds the pipeline lock, so a run that did not commit has stopped: its changes are
+    # undone first, never built into the warehouse (a build after a killed ingest showed them)
+    lakes.recover(lake)
     params = warehouse.Params.from_settings(settings)
     if not force and warehouse.is_current(lake, settings.warehouse_path, params):
         return {}

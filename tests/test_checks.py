@@ -124,3 +124,40 @@ def test_lake_rows_missing_from_the_warehouse_are_counted(
         "every lake row of incursions reachable": in_lake,
         "rpt_months adds up to monthly_incursions and monthly_impact": 1,  # the report still counts them
     }
+
+
+def test_a_run_that_did_not_commit_fails_the_check_and_is_undone_before_a_build(
+    copy: duckdb.DuckDBPyConnection, sample_root: Path, tmp_path: Path
+) -> None:
+    """Found by a fresh-eyes trial: after a killed ingest, `balloons build` built the warehouse from
+    the half-written lake and `balloons check` passed."""
+    import shutil
+
+    from balloons.settings import load_settings
+    from flows.warehouse import build_warehouse
+
+    root = tmp_path / "data"
+    shutil.copytree(sample_root / "lake", root / "lake")
+    store = local(root / "lake")
+    month = lake.months(store, "incursions")[0]
+    held = lake.read_partition(store, "incursions", month)
+    lake.write_partition(store, "incursions", month, held.slice(0, 1), undo="r9")  # a killed run's half
+    assert failing(copy, store) == {
+        "no run left uncommitted in the lake": 1,
+        "every lake row of incursions reachable": held.num_rows - 1,
+    }
+
+    counts = build_warehouse.fn(load_settings(data_dir=root), True)
+    assert lake.uncommitted(store) == [] and lake.read_partition(store, "incursions", month).equals(held)
+    built = warehouse.connect_read_only(root / "warehouse.duckdb")
+    try:
+        assert counts["incursions"] == _count(built, "select count(*) from incursions")
+        assert counts["incursions"] == copy.execute("select count(*) from incursions").fetchone()[0]  # type: ignore[index]
+    finally:
+        built.close()
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0])

@@ -97,8 +97,9 @@ def reconcile(data_dir: Path, lock_path: Path) -> dict[str, Any]:
                 outcome=CRASHED,
                 error=(
                     f"The run started at {entry.get('started_at', '?')} (pid {entry.get('pid', '?')}) stopped "
-                    "without finishing: its process was killed or the machine went down. The lake and "
-                    "warehouse are consistent; the next run redoes its work."
+                    "without finishing: its process was killed or the machine went down. The warehouse "
+                    "shows the last run that finished; what the stopped run had written to the lake is "
+                    "undone by the next ingest, build or run, which redoes its work."
                 ),
             )
             crashed = True

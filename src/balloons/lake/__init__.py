@@ -327,6 +327,13 @@ def commit(store: Store, run_id: str) -> None:
     store.delete_tree(folder)
 
 
+def uncommitted(store: Store) -> list[str]:
+    """Runs whose changes are in the lake but which did not commit: one under way, or one that
+    stopped (the next `recover` undoes it)."""
+    runs = sorted({i.path[len(store.path(UNDO)) + 1 :].split("/")[0] for i in store.files(store.path(UNDO))})
+    return [run_id for run_id in runs if not store.is_file(f"{store.path(UNDO, run_id)}/{COMMITTED}")]
+
+
 def recover(store: Store) -> list[str]:
     """Undo every run that started and did not commit, putting back each file it replaced and
     removing each file it created; returns those runs. Safe to repeat if interrupted itself."""

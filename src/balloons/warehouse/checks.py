@@ -120,6 +120,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, store: Store) -> list[CheckResult
     for (table, column), allowed in ACCEPTED.items():
         sql = f'select count(*) from "{table}" where "{column}" is not null and "{column}" <> all(?)'
         results.append(CheckResult(f"accepted values {table}.{column}", _count(con, sql, [list(allowed)])))
+    results.append(CheckResult("no run left uncommitted in the lake", len(lake.uncommitted(store))))
     for table in RECORD_TABLES:
         in_lake = sum(meta.num_rows for meta in lake.partition_metadata(store, table))
         in_warehouse = _count(con, f'select count(*) from "{table}"')
