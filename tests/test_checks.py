@@ -161,3 +161,35 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def test_ctrl_c_during_a_build_is_an_interrupt_not_a_failure_to_retry(sample_root: Path, tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: Ctrl-C while the warehouse was built became DuckDB's
+    RuntimeError('Query interrupted'); Prefect retried the task and the run ended 'completed'. In a
+    process of its own, as a command is: a real SIGINT arrives in the middle of a DuckDB query."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path / "data"
+    shutil.copytree(sample_root / "lake", root / "lake")
+    script = f"""
+import os, signal, threading, duckdb
+from balloons import warehouse
+from balloons.settings import load_settings
+from flows.warehouse import build_warehouse
+
+def endless_build(*args, **kwargs):
+    con = duckdb.connect()
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    con.execute("select count(*) from range(10000000000000) t(x) where x % 7 = 3").fetchall()
+
+warehouse.build = endless_build
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal (a test runner may ignore it)
+try:
+    build_warehouse.fn(load_settings(data_dir={str(root)!r}), True)
+except KeyboardInterrupt as exc:
+    print("interrupted by", repr(exc.__cause__))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "interrupted by RuntimeError('Query interrupted')", done.stderr[-2000:]
