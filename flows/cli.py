@@ -370,7 +370,7 @@ def _run_ingest(settings: Settings) -> str:
     from balloons.ingest import new_run_id
     from balloons.ingest.validate import Context
     from balloons.lake.storage import lake_store
-    from balloons.status import COMPLETED, FAILED, RUNNING, record_ingest
+    from balloons.status import COMPLETED, FAILED, RUNNING, reason, record_ingest
 
     now = datetime.now(UTC).replace(microsecond=0)
     run_id = new_run_id(now)
@@ -385,8 +385,8 @@ def _run_ingest(settings: Settings) -> str:
         summary = ingest_files(
             settings.raw_dir, lake_store(settings, os.environ), ctx=Context.of(settings, now), run_id=run_id
         )
-    except Exception as exc:
-        record(FAILED, None, " ".join(f"{type(exc).__name__}: {exc}".split()))
+    except BaseException as exc:  # Ctrl-C too: the record must not stay "running"
+        record(FAILED, None, reason(exc))
         raise
     failure = summary.failure_line()
     record(FAILED if failure else COMPLETED, summary.line(), failure)

@@ -26,7 +26,7 @@ from balloons.ingest import new_run_id
 from balloons.lock import pipeline_lock
 from balloons.redact import protect, secret_values
 from balloons.settings import Settings, load_settings
-from balloons.status import COMPLETED, FAILED, finish_run, start_run
+from balloons.status import COMPLETED, FAILED, finish_run, reason, start_run
 from flows.fetch import fetch_report, fetch_step
 from flows.ingest import ingest_flow
 from flows.report import report_flow
@@ -107,13 +107,3 @@ def _subflows() -> Iterator[None]:
     """Flows started here send no heartbeats of their own (see the module's docstring)."""
     with temporary_settings({"flows.heartbeat_frequency": None}):
         yield
-
-
-def reason(exc: BaseException) -> str:
-    """One line for status.json: the error, or that a signal (Ctrl-C, SIGTERM, a cancel) stopped the run."""
-    if not isinstance(exc, Exception):
-        return (
-            f"Stopped before finishing by {type(exc).__name__} (Ctrl-C, SIGTERM or a cancelled run); "
-            "the lake and warehouse are consistent and the next run redoes the work."
-        )
-    return " ".join(f"{type(exc).__name__}: {exc}".split())

@@ -5,6 +5,7 @@ from prefect.cache_policies import NO_CACHE
 
 from balloons import lake as lakes
 from balloons import warehouse
+from balloons.errors import interrupted
 from balloons.ingest.validate import known_airports as airports
 from balloons.settings import Settings
 from balloons.warehouse import aircraft
@@ -20,7 +21,7 @@ def build_warehouse(settings: Settings, force: bool) -> dict[str, int]:
     try:
         return _build(settings, force)
     except RuntimeError as exc:
-        if str(exc) == "Query interrupted":
+        if interrupted(exc):
             raise KeyboardInterrupt from exc
         raise
 

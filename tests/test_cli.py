@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -291,6 +292,51 @@ def test_ctrl_c_stops_a_run_under_the_temporary_server_at_once(tmp_path: Path) -
     assert status["outcome"] == "failed" and "KeyboardInterrupt" in status["error"], status
     with pytest.raises(ProcessLookupError):  # the temporary server stopped with the command
         os.killpg(run.process.pid, 0)
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_an_ingest_never_quarantines_the_file_being_read(tmp_path: Path) -> None:
+    """Found trying Ctrl-C on `balloons ingest` of a big flight file: DuckDB turned the interrupt
+    into RuntimeError('Query interrupted'), the file was quarantined whole with that reason, marked
+    delivered, and the command exited 0, so the next run skipped the file. Now the command stops
+    (exit 1, status failed), and the next run lands every row. The signal is sent later and later
+    until it lands before the ingest ends."""
+    repo = Path(__file__).resolve().parents[1]
+    data = tmp_path / "data"
+    (data / "raw" / "flights").mkdir(parents=True)
+    target = data / "raw" / "flights" / "big.csv"
+    subprocess.run([sys.executable, "-m", "bench.generate", "1000000", str(target)], cwd=repo, check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "BALLOONS_"))}
+    command = [str(BIN / "balloons"), "ingest", "--data-dir", str(data)]
+    for delay in (1.0, 1.6, 2.2, 2.8, 3.4):
+        shutil.rmtree(data / "lake", ignore_errors=True)
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal starts it
+        )
+        try:
+            out, err = process.communicate(timeout=delay)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=60)
+        if process.returncode != 0:
+            break
+    else:
+        pytest.skip("every ingest ended before the signal came (a fast machine)")
+    assert err.strip().splitlines()[-1] == "Error: Aborted.", err
+    assert "Query interrupted" not in out + err
+    ingest = read_run_status(data)["ingest"]
+    assert ingest["outcome"] == "failed" and "KeyboardInterrupt" in ingest["error"], ingest
+    if (data / "lake").exists():
+        lake.recover(local(data / "lake"))
+        assert lake.read_quarantine(local(data / "lake")).num_rows == 0
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "rows read 1000000, landed 1000000, quarantined 0" in done.stdout, done.stdout  # no clock change in range
 
 
 def test_a_temporary_server_that_does_not_start_is_one_line_naming_its_log(tmp_path: Path) -> None:

@@ -71,3 +71,10 @@ class FetchError(BalloonsError):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+def interrupted(exc: BaseException) -> bool:
+    """True for Ctrl-C as DuckDB reports it: a SIGINT that arrives during a query on the main
+    thread becomes `RuntimeError('Query interrupted')`. It is the user stopping the command, never a
+    fault of a file or a failure to retry: callers raise `KeyboardInterrupt` from it."""
+    return type(exc) is RuntimeError and str(exc) == "Query interrupted"

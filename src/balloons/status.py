@@ -162,3 +162,14 @@ def lake_status(store: Store) -> dict[str, Any]:
         "files_ingested": deliveries.num_rows - (pc.sum(deliveries.column("forgotten")).as_py() or 0),
         "ingest_runs": len(set(log_table.column("run_id").to_pylist())),
     }
+
+
+def reason(exc: BaseException) -> str:
+    """One line for status.json: the error, or that a signal (Ctrl-C, SIGTERM, a cancel) stopped the run."""
+    if not isinstance(exc, Exception):
+        return (
+            f"Stopped before finishing by {type(exc).__name__} (Ctrl-C, SIGTERM or a cancelled run); "
+            "the warehouse shows the last run that finished, and the next run undoes what this one "
+            "left in the lake and redoes the work."
+        )
+    return " ".join(f"{type(exc).__name__}: {exc}".split())

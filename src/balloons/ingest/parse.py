@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from balloons.errors import RawFileError, StorageFullError
+from balloons.errors import RawFileError, StorageFullError, interrupted
 from balloons.ingest.columns import COLUMNS
 from balloons.ingest.decode import LINE_BREAKS, Decoded, combine, decode, quarantine_row
 from balloons.ingest.rawfile import RawFile
@@ -263,6 +263,8 @@ def _parse_table(
             except RecursionError as exc:
                 out[number] = whole_file_quarantine(raw, f"parsing {raw.path} failed: nested too deeply ({exc})")
             except Exception as exc:  # noqa: BLE001 - one file must never stop the run
+                if interrupted(exc):
+                    raise KeyboardInterrupt from exc
                 out[number] = (
                     defer(raw, f"reading {raw.path}", exc)
                     if refused_write(exc)
@@ -274,6 +276,8 @@ def _parse_table(
                 validate(con, table, ctx, nul_free=all(found.nul_free for found in decoded.values()))
                 out.update(_collect(con, dict(files), decoded, spill, room, work))
             except Exception as exc:  # noqa: BLE001 - isolate the file at fault
+                if interrupted(exc):
+                    raise KeyboardInterrupt from exc
                 if len(decoded) == 1:
                     ((number, _),) = decoded.items()
                     raw = dict(files)[number]
