@@ -505,6 +505,10 @@ def build(data_dir: Path | None, wait: float, force: bool) -> None:
 
     settings = current_settings()
     with pipeline_lock(settings.lock_path, wait_s=wait):
+        from balloons import lake
+        from balloons.lake.storage import lake_store
+
+        lake.require_zone(lake_store(settings, os.environ), settings.timezone)  # before Prefect starts
         from flows.warehouse import build_flow
 
         with _flows_here():

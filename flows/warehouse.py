@@ -31,6 +31,7 @@ def _build(settings: Settings, force: bool) -> dict[str, int]:
     # the caller holds the pipeline lock, so a run that did not commit has stopped: its changes are
     # undone first, never built into the warehouse (a build after a killed ingest showed them)
     lakes.recover(lake)
+    lakes.require_zone(lake, settings.timezone)
     params = warehouse.Params.from_settings(settings)
     if not force and warehouse.is_current(lake, settings.warehouse_path, params):
         return {}

@@ -171,6 +171,21 @@ def test_report_to_a_dangling_link_is_refused_naming_its_target(tmp_path: Path) 
     assert not prefect
 
 
+def test_build_in_another_zone_than_the_lake_was_ingested_in_is_refused_before_prefect_starts(tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: the report's advice, 'balloons build --force' in the new zone,
+    built a warehouse whose local months came from the lake's old zone and its local times from the
+    new one. The report now advises 'balloons run', and build refuses such a lake."""
+    data = tmp_path / "data"
+    raw = data / "raw" / "incursions"
+    raw.mkdir(parents=True)
+    (raw / "a.jsonl").write_text('{"detected_at": "2025-10-31T23:30:00Z", "source": "V", "source_id": "1"}\n')
+    done, _ = balloons(tmp_path, "ingest", "--data-dir", str(data))
+    assert done.returncode == 0, done.stderr
+    done, prefect = balloons(tmp_path, "build", "--data-dir", str(data), env={"BALLOONS_TIMEZONE": "Asia/Tokyo"})
+    one_error_line(done, "The lake was ingested with BALLOONS_TIMEZONE=Europe/Vilnius, not Asia/Tokyo: run 'balloons")
+    assert not prefect and not (data / "warehouse.duckdb").exists()
+
+
 def test_status_of_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
     """Found by a fresh-eyes trial: a mistyped --data-dir showed 'never' and zero rows, exit 0."""
     result = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path / "nosuch")])

@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from balloons.errors import BalloonsError, LakeError
+from balloons.errors import BalloonsError, ConfigError, LakeError
 from balloons.lake.storage import Store
 from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, TABLES, conform, contribution
 
@@ -528,6 +528,28 @@ def refuse_newer_format(store: Store) -> None:
     error = _newer(store, version)
     if error is not None:
         raise error
+
+
+def recorded_rules(store: Store) -> dict[str, object]:
+    """The rules the lake was ingested under (`check_format`), {} when it recorded none."""
+    text = store.read_text(store.path(FORMAT))
+    try:
+        rules = json.loads(text).get("rules") if text else None
+    except (ValueError, AttributeError):
+        return {}
+    return dict(rules) if isinstance(rules, dict) else {}
+
+
+def require_zone(store: Store, timezone: str) -> None:
+    """Refuse to read a lake ingested in another local time zone as if it were in `timezone`: its
+    partition months and local wall times were cut in the zone it recorded."""
+    held = recorded_rules(store).get("BALLOONS_TIMEZONE")
+    if held is not None and held != timezone:
+        raise ConfigError(
+            f"The lake was ingested with BALLOONS_TIMEZONE={held}, not {timezone}: run 'balloons ingest' "
+            f"(or 'balloons run') with BALLOONS_TIMEZONE={timezone} first, which rebuilds the lake from raw/ "
+            f"in it, or build with BALLOONS_TIMEZONE={held}."
+        )
 
 
 def check_format(store: Store, rules: Mapping[str, object] | None = None) -> bool:

@@ -99,8 +99,9 @@ def context(con: duckdb.DuckDBPyConnection, *, timezone: str, radius_km: float) 
     fingerprint, last, built_in = _provenance(con)
     if timezone != built_in:
         raise ReportError(
-            f"The warehouse was built with local time {built_in}, not {timezone}; rebuild it with "
-            f"BALLOONS_TIMEZONE={timezone} ('balloons build --force') or report in {built_in}."
+            f"The warehouse was built with local time {built_in}, not {timezone}: run 'balloons run' with "
+            f"BALLOONS_TIMEZONE={timezone}, which rebuilds the lake and the warehouse in it, or report in "
+            f"{built_in}."
         )
     return ReportContext(timezone, radius_km, last.astimezone(UTC) if last else None, load_outline(), fingerprint)
 
