@@ -327,16 +327,16 @@ def by_table(parsed_files: list[Parsed]) -> dict[str, list[Parsed]]:
     return {table: files for table, files in groups.items() if files}
 
 
-def _start(store: Store, rules: Mapping[str, object] | None = None) -> Store:
+def _start(store: Store, rules: Mapping[str, object] | None = None) -> bool:
     """Rebuild a lake of an older format (or ingested under other `rules`), undo a run that did not
-    commit and clear its leftovers."""
-    lake.check_format(store, rules)
+    commit and clear its leftovers; True when the lake was emptied to be rebuilt."""
+    rebuilt = lake.check_format(store, rules)
     lake.recover(store)
     leftovers = lake.clean_staging(store)
     lake.clear_work(store)
     if leftovers:
         log.warning("removed %d leftover staging file(s) of an interrupted run", leftovers)
-    return store
+    return rebuilt
 
 
 def prepare(
@@ -344,9 +344,28 @@ def prepare(
 ) -> tuple[list[RawFile], list[RawFile]]:
     """Undo an interrupted run; return (files to read, unchanged files). A lake ingested under
     other `rules` (`Context.rules`) is rebuilt: every file is then read again."""
-    store = _start(store, rules)
+    delivered = _delivering(store)
+    rebuilt = _start(store, rules)
     deliveries = lake.read_deliveries(store)
+    if rebuilt:  # the lake was emptied: it is rebuilt from raw/ as it is now
+        gone = sorted(path for path in delivered if not (raw_dir / path).is_file())
+        if gone:
+            log.warning(
+                "%d raw file(s) the lake held are no longer in raw/, so what they delivered leaves the "
+                "rebuilt lake (a deleted raw file changes nothing only until the lake is rebuilt): %s",
+                len(gone),
+                ", ".join(gone[:20]) + (f", … ({len(gone) - 20} more)" if len(gone) > 20 else ""),
+            )
     return plan(scan(raw_dir, known_files(deliveries)), deliveries)
+
+
+def _delivering(store: Store) -> list[str]:
+    """The raw paths whose delivery the lake holds (not forgotten); none for a lake it cannot read."""
+    try:
+        rows = lake.read_deliveries(store)
+    except Exception:  # noqa: BLE001 - a lake of another format is rebuilt, not read
+        return []
+    return [r["path"] for r in rows.select(["path", "forgotten"]).to_pylist() if not r["forgotten"]]
 
 
 def ingest(
@@ -376,7 +395,7 @@ def forget(store: Store, targets: Iterable[str], *, run_id: str, now: datetime) 
     of them): their records go unless another file delivers them, earlier versions come back,
     and their quarantine goes. The files stay forgotten until their content changes. Returns
     the paths forgotten; raises ConfigError when none matches."""
-    store = _start(store)
+    _start(store)
     deliveries = lake.read_deliveries(store)
     live = [r for r in deliveries.to_pylist() if not r["forgotten"]]
     wanted = [t.strip("/") for t in targets]
