@@ -181,7 +181,7 @@ from flows.warehouse import build_warehouse
 
 def endless_build(*args, **kwargs):
     con = duckdb.connect()
-    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT)).start()  # the query is under way by then
     con.execute("select count(*) from range(10000000000000) t(x) where x % 7 = 3").fetchall()
 
 warehouse.build = endless_build

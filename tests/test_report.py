@@ -455,3 +455,38 @@ def test_a_closures_table_too_long_for_its_page_goes_on_over_pages_of_its_own(tm
     for pages, start in ((month, r"\d\d Nov \d\d:\d\d-"), (year, r"2025-11-\d\d \d\d:\d\d-")):
         starts = [s for text in pages for s in re.findall(start + r"\d\d:\d\d", text)]
         assert len(starts) == len(set(starts)) == 40, starts
+
+
+def test_unknown_passengers_are_never_shown_as_zero_and_quiet_months_stay_in_the_year(tmp_path: Path, ctx) -> None:
+    """Found by a fresh-eyes trial: a closure whose two flights had no passenger count, seats or
+    aircraft type showed '0 (0-0)' passengers, the trend page said there were no closures at all,
+    and the yearly table and chart left out a quiet month between two others."""
+    write(tmp_path, "closures/ops/c.csv", "airport,closed_from,closed_until\nEYVI,2025-10-26T02:00,2025-10-26T05:00\n")
+    write(
+        tmp_path,
+        "incursions/ops/i.csv",
+        "detected_at,balloons,lat,lon\n2025-10-26T03:30,2,54.6,25.5\n2025-12-02T20:00,1,54.6,25.5\n",
+    )
+    write(
+        tmp_path,
+        "flights/ops/f.csv",
+        "airport,direction,flight_number,scheduled_at,status\n"
+        "EYVI,arrival,FR1,2025-10-26T03:30,operated\nEYVI,departure,FR2,2025-10-26T02:30,cancelled\n",
+    )
+    con = warehouse.connect_read_only(build_warehouse(tmp_path, ctx))
+    try:
+        assert con.execute("select sum(flights_unestimated) from monthly_impact").fetchone() == (2,)
+        local = report.context(con, timezone="Europe/Vilnius", radius_km=30)
+        month = page_texts(report.render_month(con, "2025-10", tmp_path / "reports", local))
+        year = page_texts(report.render_year(con, "2025", tmp_path / "reports", local))
+        assert report.months_held(con, "2025") == ["2025-10", "2025-11", "2025-12"]
+    finally:
+        con.close()
+    summary = " ".join(month[0].split())
+    assert "Passengers affected (best, band) unknown† 0 (0-0) - unknown†" in summary
+    assert "EYVI 4.0 2 - unknown† -" in summary  # the closure's row
+    assert report.NOTE_UNKNOWN in summary
+    for trend in (month[-1], year[-1]):
+        assert "Passengers unknown: the 2 flights" in " ".join(trend.split()), trend
+        assert "no airport closures" not in trend
+    assert "2025-11" in year[0]  # the quiet month between October and December

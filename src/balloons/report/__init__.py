@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -117,6 +117,7 @@ METRICS = (
     "passengers",
     "passengers_low",
     "passengers_high",
+    "unestimated",
 )
 
 
@@ -125,7 +126,8 @@ def metrics(con: duckdb.DuckDBPyConnection, first: str, last: str) -> dict[str, 
     row = con.execute(
         "select coalesce(sum(incursions), 0), coalesce(sum(balloons), 0), coalesce(sum(closures), 0), "
         "coalesce(sum(closed_minutes), 0), coalesce(sum(flights_affected), 0), coalesce(sum(passengers_affected), 0), "
-        "coalesce(sum(passengers_low), 0), coalesce(sum(passengers_high), 0) from rpt_months "
+        "coalesce(sum(passengers_low), 0), coalesce(sum(passengers_high), 0), coalesce(sum(flights_unestimated), 0) "
+        "from rpt_months "
         "where month between ? and ?",
         [first, last],
     ).fetchone()
@@ -137,7 +139,8 @@ def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str) -> list[d
     rows = con.execute(
         "select airport, closed_from_local, closed_until_local, duration_min, flights_affected, "
         "cancelled, diverted, delayed, returned, other, passengers_affected, passengers_low, passengers_high, "
-        "reported_flights, reported_passengers, in_headline from rpt_closures where month between ? and ? "
+        "reported_flights, reported_passengers, in_headline, flights_unestimated from rpt_closures "
+        "where month between ? and ? "
         "order by closed_from, airport",
         [first, last],
     ).fetchall()
@@ -158,6 +161,7 @@ def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str) -> list[d
         "reported_flights",
         "reported_passengers",
         "in_headline",
+        "unestimated",
     )
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
@@ -262,11 +266,35 @@ def _hours(minutes: float) -> str:
 
 def _passengers(m: dict[str, float]) -> str:
     """Best estimate with its band, from metrics()."""
-    return f"{_fmt(m['passengers'])} ({_fmt(m['passengers_low'])}-{_fmt(m['passengers_high'])})"
+    return _estimate(m["passengers"], m["passengers_low"], m["passengers_high"], m["unestimated"])
 
 
 def _band(c: dict[str, Any]) -> str:
-    return f"{_fmt(c['passengers'])} ({_fmt(c['low'])}-{_fmt(c['high'])})"
+    return _estimate(c["passengers"], c["low"], c["high"], c["unestimated"])
+
+
+UNKNOWN = "†"
+"""Marks passengers that leave out flights whose passengers are unknown (`NOTE_UNKNOWN`)."""
+
+NOTE_UNKNOWN = (
+    f"{UNKNOWN} Passengers of some flights hit are unknown (no passenger count, seats or known aircraft type): "
+    "they are left out of the estimate, never counted as zero (flights_unestimated counts those flights)."
+)
+
+
+def _estimate(best: float, low: float, high: float, unknown: float) -> str:
+    """Passengers as a best estimate with its band; marked (UNKNOWN) when some flights' passengers
+    are unknown (flights_unestimated), and 'unknown' when all are: never shown as zero."""
+    if not unknown:
+        return f"{_fmt(best)} ({_fmt(low)}-{_fmt(high)})"
+    if not high:
+        return f"unknown{UNKNOWN}"
+    return f"{_fmt(best)} ({_fmt(low)}-{_fmt(high)}){UNKNOWN}"
+
+
+def _any_unknown(*figures: Mapping[str, Any]) -> bool:
+    """True when any of these metrics() or closures_of() rows holds flights of unknown passengers."""
+    return any(f["unestimated"] for f in figures)
 
 
 SYNTHETIC_ORDER = ("incursions", "closures", "flights")
@@ -363,8 +391,9 @@ NOTES = (
 )
 
 
-def _notes(fig: Figure, top: float) -> None:
-    fig.text(0.04, top, NOTES, fontsize=9, color="#555555", va="top", wrap=True)
+def _notes(fig: Figure, top: float, *, unknown: bool) -> None:
+    text = f"{NOTES}\n{NOTE_UNKNOWN}" if unknown else NOTES
+    fig.text(0.04, top, text, fontsize=9, color="#555555", va="top", wrap=True)
 
 
 def summary_pages(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> list[Figure]:
@@ -393,7 +422,8 @@ def summary_pages(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext
     for m in (now, before):
         pax.append(_passengers(m))
     diff = now["passengers"] - before["passengers"]
-    pax += [("+" if diff > 0 else "") + _fmt(diff), _passengers(ytd)]
+    unknown = any(m["unestimated"] and not m["passengers_high"] for m in (now, before))
+    pax += ["-" if unknown else ("+" if diff > 0 else "") + _fmt(diff), _passengers(ytd)]
     rows.append(pax)
     top = 0.82 if synthetic else 0.87
     ax = _table_axes(fig, top, len(rows), row_scale=1.6)
@@ -402,13 +432,16 @@ def summary_pages(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext
         ["", label, f"previous ({prev_month})", "change", f"year to date ({month[:4]})"],
         rows,
         title="Summary",
-        widths=(0.3, 0.19, 0.17, 0.15, 0.19),
+        widths=(0.25, 0.21, 0.19, 0.13, 0.22),
         font_size=10.5,
         row_scale=1.6,
     )
     closures = closures_of(con, month, month)
     top -= _table_height(len(rows), 1.6) + 0.04
+    unknown = _any_unknown(now, before, ytd, *closures)
     if not closures:
+        if unknown:
+            fig.text(0.04, top + 0.02, NOTE_UNKNOWN, fontsize=9, color="#555555", va="top", wrap=True)
         ax2 = fig.add_axes((0.04, FLOOR, 0.92, top - FLOOR))
         plots.message(ax2, f"No airport closures in {label}.")
         return [fig]
@@ -428,7 +461,7 @@ def summary_pages(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext
     )
     top -= _table_height(shown, scale) + 0.03
     if top > 0.1:
-        _notes(fig, top)
+        _notes(fig, top, unknown=unknown)
     more = _closure_pages(table_rows, closures, shown, title=f"Closures — {label}", ctx=ctx, font=9.5)
     return [fig, *more]
 
@@ -554,9 +587,23 @@ def trend_page(
         [r[3] for r in rows],
         [r[4] for r in rows],
         [r[5] for r in rows],
-        empty=f"No data: no airport closures through {label}, so no passengers affected.",
+        empty=_no_passengers(metrics(con, "0000-01", month), f"through {label}"),
     )
     return fig
+
+
+def _no_passengers(m: dict[str, float], when: str) -> str:
+    """Why a passengers chart has no bars: no closures, closures whose flights' passengers are all
+    unknown, or closures that hit no flights."""
+    if not m["closures"]:
+        return f"No data: no airport closures {when}, so no passengers affected."
+    if m["unestimated"]:
+        n = _fmt(m["unestimated"])
+        return (
+            f"Passengers unknown: the {n} flight{'s' if m['unestimated'] != 1 else ''} the closures {when} hit "
+            "have no passenger count, seats or known aircraft type (flights_unestimated)."
+        )
+    return f"No passengers affected: the airport closures {when} hit no flights."
 
 
 def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportContext) -> Figure:
@@ -564,22 +611,20 @@ def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCont
     synthetic = synthetic_tables(con, f"{year}-12")
     synthetic_warning(fig, synthetic, y=0.885)
     rows = []
-    held = []
-    for m in [f"{year}-{i:02d}" for i in range(1, 13)]:
+    held = months_held(con, year)
+    for m in held:
         v = metrics(con, m, m)
-        if v["incursions"] or v["closures"]:
-            held.append(m)
-            rows.append(
-                [
-                    m,
-                    _fmt(v["incursions"]),
-                    _fmt(v["balloons"]),
-                    _fmt(v["closures"]),
-                    f"{v['closed_minutes'] / 60:,.1f}",
-                    _fmt(v["flights"]),
-                    _passengers(v),
-                ]
-            )
+        rows.append(
+            [
+                m,
+                _fmt(v["incursions"]),
+                _fmt(v["balloons"]),
+                _fmt(v["closures"]),
+                f"{v['closed_minutes'] / 60:,.1f}",
+                _fmt(v["flights"]),
+                _passengers(v),
+            ]
+        )
     t = metrics(con, f"{year}-01", f"{year}-12")
     rows.append(
         [
@@ -610,6 +655,8 @@ def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCont
         title="By month",
         widths=(0.1, 0.14, 0.1, 0.1, 0.12, 0.14, 0.3),
     )
+    if _any_unknown(t):
+        fig.text(0.04, top - height - 0.005, NOTE_UNKNOWN, fontsize=8, color="#555555", va="top")
     chart = fig.add_axes((0.08, 0.08, 0.84, top - height - 0.15))
     by_airport = hours_by_airport(con, held)
     if not any(any(h) for h in by_airport.values()):
@@ -618,6 +665,15 @@ def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCont
         plots.hours_closed(chart, held, by_airport)
         chart.set_title("Hours closed per month, by airport", loc="left", fontsize=10)
     return fig
+
+
+def months_held(con: duckdb.DuckDBPyConnection, year: str) -> list[str]:
+    """Every month of `year` from its first to its last month of data (rpt_months), none skipped:
+    a quiet month between two others is a month of the year's table and charts, with its zeros."""
+    row = con.execute("select min(month), max(month) from rpt_months where month like ?", [f"{year}-%"]).fetchone()
+    if row is None or row[0] is None:
+        return []
+    return [f"{year}-{i:02d}" for i in range(int(row[0][5:]), int(row[1][5:]) + 1)]
 
 
 def hours_by_airport(con: duckdb.DuckDBPyConnection, months: Sequence[str]) -> dict[str, list[float]]:
@@ -655,7 +711,7 @@ def year_closures_pages(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCo
     )
     left = 0.87 - _table_height(shown, scale) - 0.045
     if left > 0.14:
-        _notes(fig, left)
+        _notes(fig, left, unknown=_any_unknown(*closures))
     return [fig, *_closure_pages(rows, closures, shown, title=f"Every closure of {year}", ctx=ctx, font=9)]
 
 

@@ -6,6 +6,7 @@ No figures, files or queries here: `report.py` owns those.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -49,9 +50,10 @@ def _midnight(day: date) -> datetime:
 
 
 def message(ax: Axes, text: str) -> list[Any]:
-    """An empty panel that says why it is empty."""
+    """An empty panel that says why it is empty (a long reason on lines of 80 characters at most)."""
     ax.set_axis_off()
-    return [ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=13, color=GREY, transform=ax.transAxes)]
+    lines = "\n".join(textwrap.wrap(text, 80))
+    return [ax.text(0.5, 0.5, lines, ha="center", va="center", fontsize=13, color=GREY, transform=ax.transAxes)]
 
 
 def table(

@@ -22,6 +22,7 @@ impact as (
         closure_impact.passengers_affected as passengers_affected,
         closure_impact.passengers_low as passengers_low,
         closure_impact.passengers_high as passengers_high,
+        closure_impact.flights_unestimated as flights_unestimated,
         closure_impact.reported_flights as reported_flights,
         closure_impact.reported_passengers as reported_passengers,
         closure_impact.in_headline as in_headline
@@ -48,6 +49,7 @@ comment on column rpt_closures.other is 'Of those, with another status (schedule
 comment on column rpt_closures.passengers_affected is 'Passengers computed, best estimate.';
 comment on column rpt_closures.passengers_low is 'Low band of passengers computed.';
 comment on column rpt_closures.passengers_high is 'High band of passengers computed.';
+comment on column rpt_closures.flights_unestimated is 'Flights hit whose passengers could not be estimated (closure_impact.flights_unestimated).';
 comment on column rpt_closures.reported_flights is 'Flights affected as reported (NULL when not reported).';
 comment on column rpt_closures.reported_passengers is 'Passengers affected as reported (NULL when not reported).';
 comment on column rpt_closures.in_headline is 'True when the closure counts in the headline figures; the tables mark the others.';

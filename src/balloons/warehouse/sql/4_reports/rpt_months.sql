@@ -14,7 +14,8 @@ impact_months as (
         sum(flights_affected) as flights_affected,
         sum(passengers_affected) as passengers_affected,
         sum(passengers_low) as passengers_low,
-        sum(passengers_high) as passengers_high
+        sum(passengers_high) as passengers_high,
+        sum(flights_unestimated) as flights_unestimated
     from monthly_impact
     group by month
 ),
@@ -28,7 +29,8 @@ months as (
         coalesce(impact_months.flights_affected, 0)::bigint as flights_affected,
         coalesce(impact_months.passengers_affected, 0)::bigint as passengers_affected,
         coalesce(impact_months.passengers_low, 0)::bigint as passengers_low,
-        coalesce(impact_months.passengers_high, 0)::bigint as passengers_high
+        coalesce(impact_months.passengers_high, 0)::bigint as passengers_high,
+        coalesce(impact_months.flights_unestimated, 0)::bigint as flights_unestimated
     from incursion_months
     full outer join impact_months on impact_months.month = incursion_months.month
 )
@@ -45,3 +47,4 @@ comment on column rpt_months.flights_affected is 'Flights hit by headline closur
 comment on column rpt_months.passengers_affected is 'Best estimate of passengers hit, all airports.';
 comment on column rpt_months.passengers_low is 'Low band of passengers hit.';
 comment on column rpt_months.passengers_high is 'High band of passengers hit.';
+comment on column rpt_months.flights_unestimated is 'Flights hit whose passengers could not be estimated (monthly_impact.flights_unestimated): unknown, never counted as zero passengers.';
