@@ -59,6 +59,20 @@ def test_sample_is_reproducible(tmp_path: Path) -> None:
     assert a == b and len(a) == len(sample.generate())
 
 
+def test_sample_never_overwrites_an_edited_raw_file(tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: `balloons sample` reverted an edited raw file without a word."""
+    runner = CliRunner()
+    assert runner.invoke(cli, ["sample", "--data-dir", str(tmp_path)]).exit_code == 0
+    assert runner.invoke(cli, ["sample", "--data-dir", str(tmp_path)]).exit_code == 0  # the same files: fine
+    relative = sorted(sample.generate())[0]
+    edited = tmp_path / "raw" / relative
+    edited.write_bytes(edited.read_bytes() + b"\n")
+    again = runner.invoke(cli, ["sample", "--data-dir", str(tmp_path)])
+    assert again.exit_code == 1 and again.output.startswith("Error: 1 raw file(s) under "), again.output
+    assert relative in again.output and len(again.output.strip().splitlines()) == 1
+    assert edited.read_bytes() == sample.generate()[relative] + b"\n"  # the edit is kept
+
+
 def test_a_run_through_the_cli_says_what_it_did(sample_run: SampleRun) -> None:
     """`balloons run` through Prefect on the sample (the session's one default run)."""
     assert "landed 19896, quarantined 3, duplicates 4, superseded 8" in sample_run.output

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from balloons.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 AIRPORTS = [
@@ -100,6 +102,9 @@ def write(raw_dir: Path, flights: int, *, seed: int = 7) -> dict[str, Path]:
         "closures": raw_dir / "closures" / "scale" / "closures.csv",
         "incursions": raw_dir / "incursions" / "scale" / "incursions.csv",
     }
+    held = [str(path) for path in paths.values() if path.exists()]
+    if held:  # raw files are never changed
+        raise ConfigError(f"{', '.join(held)} exist already; raw files are never changed: give another --data-dir.")
     _copy(con, flights_sql(0, flights, span), paths["flights"])
     _copy(
         con,

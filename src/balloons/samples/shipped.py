@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from balloons.errors import ConfigError
 from balloons.ingest.columns import COLUMNS
 
 log = logging.getLogger(__name__)
@@ -505,12 +506,34 @@ def generate(seed: int = SEED) -> dict[str, bytes]:
 
 
 def write(raw_dir: Path, seed: int = SEED) -> list[Path]:
-    """Write the sample under raw_dir (other files there are left alone); returns the paths."""
+    """Write the sample under raw_dir (other files there are left alone); returns the paths. Raw
+    files are immutable: a file of the sample's name that holds something else (an edited copy) is
+    never overwritten, ConfigError names them; one that holds the sample already is left as it is."""
+    files = generate(seed)
+    differing = [
+        relative
+        for relative, content in files.items()
+        if (raw_dir / relative).exists() and not _holds(raw_dir / relative, content)
+    ]
+    if differing:
+        shown = ", ".join(differing[:5]) + (f" and {len(differing) - 5} more" if len(differing) > 5 else "")
+        raise ConfigError(
+            f"{len(differing)} raw file(s) under {raw_dir} differ from the sample's and would be overwritten "
+            f"({shown}); raw files are never changed: move them away or give another --data-dir."
+        )
     written = []
-    for relative, content in generate(seed).items():
+    for relative, content in files.items():
         path = raw_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        if not path.exists():
+            path.write_bytes(content)
         written.append(path)
     log.info("sample files=%d path=%s", len(written), raw_dir)
     return written
+
+
+def _holds(path: Path, content: bytes) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content
+    except OSError:
+        return False
