@@ -642,6 +642,8 @@ def report(data_dir: Path | None, months: tuple[str, ...], everything: bool, all
     settings = current_settings()
     if months and everything:
         raise BalloonsError("Give --month or --all, not both.")
+    if allow_empty and not months:
+        raise BalloonsError("--allow-empty goes with --month: it renders a month outside the data on purpose.")
     warehouse.connect_read_only(settings.warehouse_path).close()  # no warehouse: refuse before Prefect starts
     for month in months:
         check_month(month)
@@ -654,6 +656,8 @@ def report(data_dir: Path | None, months: tuple[str, ...], everything: bool, all
         paths = report_flow(settings, months=list(months) or None, everything=everything, allow_empty=allow_empty)
     for path in paths:
         click.echo(f"report: {path}")
+    if not paths:
+        click.echo(f"report: every report in {settings.reports_dir} is up to date; nothing rendered")
 
 
 @cli.command()

@@ -224,6 +224,15 @@ def test_cli_refuses_an_empty_month_in_one_line_before_prefect(sample_root: Path
     assert not (sample_root / "reports" / "2024-01.pdf").exists()
 
 
+def test_allow_empty_without_a_month_is_refused_in_one_line(sample_root: Path, tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: it was taken silently, exit 0, and nothing was said."""
+    done, prefect = cli_process(tmp_path, "report", "--allow-empty", "--data-dir", str(sample_root))
+    assert done.returncode == 1 and not prefect
+    assert done.stderr.strip().splitlines() == [
+        "Error: --allow-empty goes with --month: it renders a month outside the data on purpose."
+    ]
+
+
 # --- charts a reader can trust ---------------------------------------------------------------------------
 
 

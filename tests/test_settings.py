@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -286,6 +287,34 @@ def test_a_sources_file_named_on_purpose_must_exist(tmp_path: Path) -> None:
     (tmp_path / "sources.toml").write_text("", encoding="utf-8")
     assert load_settings(sources=tmp_path / "sources.toml").sources_path == tmp_path / "sources.toml"
     assert load_settings(data_dir=tmp_path / "elsewhere").sources_path == tmp_path / "elsewhere" / "sources.toml"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("BALLOONS_DATA_DIR", "", "BALLOONS_DATA_DIR: it is empty"),
+        ("BALLOONS_DATA_DIR", "  ", "BALLOONS_DATA_DIR: it is empty"),
+        ("BALLOONS_SOURCES", "/", "BALLOONS_SOURCES: / is a folder, not a sources file"),
+        (
+            "BALLOONS_S3_ENDPOINT_URL",
+            "notaurl",
+            "BALLOONS_S3_ENDPOINT_URL: 'notaurl' is not an http:// or https:// URL",
+        ),
+        ("BALLOONS_S3_ENDPOINT_URL", "https://", "is not an http:// or https:// URL"),
+    ],
+)
+def test_an_empty_data_dir_a_folder_for_sources_and_an_endpoint_that_is_no_url_are_refused(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    """Found by a fresh-eyes trial: BALLOONS_DATA_DIR= became the current folder, a folder given as
+    BALLOONS_SOURCES 'did not exist', and any endpoint text was taken."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings()
+    monkeypatch.setenv("BALLOONS_S3_ENDPOINT_URL", "http://127.0.0.1:9000")
+    if variable != "BALLOONS_S3_ENDPOINT_URL":
+        monkeypatch.delenv(variable)
+    assert load_settings().s3_endpoint_url == "http://127.0.0.1:9000"
 
 
 @pytest.mark.parametrize("url", ["ftp://host/lake", "S3://bucket/lake", "gs://bucket/lake"])

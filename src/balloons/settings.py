@@ -178,8 +178,25 @@ class Settings(BaseSettings):
         """A sources file named on purpose must be there: else every run would start, fetch
         nothing and fail at the end (without the setting, a missing <data dir>/sources.toml means
         no sources)."""
+        if value is not None and value.expanduser().is_dir():
+            raise ValueError(f"{value} is a folder, not a sources file (TOML); name the file or unset the setting")
         if value is not None and not value.expanduser().is_file():
             raise ValueError(f"the sources file {value} does not exist; create it or unset the setting")
+        return value
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_given(cls, value: object) -> object:
+        """An empty value is no folder (Path('') would be the current one, not the default ./data)."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("it is empty; unset it for the default ./data, or give a folder")
+        return value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _endpoint_is_a_url(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith(("http://", "https://")) and len(value) > len("https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL")
         return value
 
     @field_validator("lake_url")
