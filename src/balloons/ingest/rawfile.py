@@ -362,8 +362,8 @@ def _is_text(value: str) -> bool:
 
 
 def _shown(key: str) -> str:
-    """A JSON key as a reason quotes it (escaped where it is no text)."""
-    return json.dumps(key, ensure_ascii=not _is_text(key))[:60]
+    """A JSON key as a reason quotes it (keys are text: `_object` escapes a lone surrogate)."""
+    return json.dumps(key, ensure_ascii=False)[:60]
 
 
 class _RepeatedKeys(dict[str, Any]):
@@ -373,6 +373,10 @@ class _RepeatedKeys(dict[str, Any]):
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key holding a lone surrogate (no text, never a column's name) is kept as
+    its escape (`x\\udc00`), so logs and reasons that name it stay text."""
+    if not all(_is_text(key) for key, _ in pairs):
+        pairs = [(key if _is_text(key) else key.encode("utf-8", "backslashreplace").decode(), v) for key, v in pairs]
     out = dict(pairs)
     if len(out) == len(pairs):
         return out
