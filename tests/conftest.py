@@ -40,14 +40,19 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 AIRPORTS = airportsdata.load("ICAO")
 
 
+_LIBRARY = logging.getLogger("balloons")
+_PRISTINE = (list(_LIBRARY.handlers), _LIBRARY.level, _LIBRARY.propagate)
+
+
 @pytest.fixture(autouse=True)
 def library_logger_as_it_was() -> Iterator[None]:
     """The CLI, called in-process, gives the library's logger a console handler and stops it
-    propagating; put back, so a later test's caplog sees the library's records whatever ran first."""
-    library = logging.getLogger("balloons")
-    before = (list(library.handlers), library.level, library.propagate)
+    propagating; each test starts and ends with the logger as it was before any test ran, so its
+    caplog sees the library's records whatever ran first (a session fixture that ran the CLI, such
+    as `sample_run`, is set up before this fixture and would otherwise be taken for the start)."""
+    _LIBRARY.handlers[:], _LIBRARY.level, _LIBRARY.propagate = list(_PRISTINE[0]), *_PRISTINE[1:]
     yield
-    library.handlers[:], library.level, library.propagate = before
+    _LIBRARY.handlers[:], _LIBRARY.level, _LIBRARY.propagate = list(_PRISTINE[0]), *_PRISTINE[1:]
 
 
 @pytest.fixture(scope="session")

@@ -185,7 +185,8 @@ def endless_build(*args, **kwargs):
     con.execute("select count(*) from range(10000000000000) t(x) where x % 7 = 3").fetchall()
 
 warehouse.build = endless_build
-signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal (a test runner may ignore it)
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal (a test runner may ignore it,
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {{signal.SIGINT}})  # or leave it blocked for its children)
 try:
     build_warehouse.fn(load_settings(data_dir={str(root)!r}), True)
 except KeyboardInterrupt as exc:

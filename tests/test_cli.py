@@ -323,6 +323,13 @@ def test_ctrl_c_stops_a_run_under_the_temporary_server_at_once(tmp_path: Path) -
         os.killpg(run.process.pid, 0)
 
 
+def at_a_terminal() -> None:
+    """A child's SIGINT as a terminal's command has it: default action, not blocked (a test runner
+    may leave it ignored or blocked for its children)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 @pytest.mark.slow
 def test_ctrl_c_during_an_ingest_never_quarantines_the_file_being_read(tmp_path: Path) -> None:
     """Found trying Ctrl-C on `balloons ingest` of a big flight file: DuckDB turned the interrupt
@@ -345,7 +352,7 @@ def test_ctrl_c_during_an_ingest_never_quarantines_the_file_being_read(tmp_path:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal starts it
+            preexec_fn=at_a_terminal,
         )
         try:
             out, err = process.communicate(timeout=delay)
