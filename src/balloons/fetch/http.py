@@ -18,6 +18,7 @@ its next chunk.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 USER_AGENT = "balloons-fetch/0.1 (+https://github.com/; nightly incursion pipeline)"
 RETRY_STATUSES = (429, 503)
 MAX_REDIRECTS = 5
+
 
 class _Flag:
     """A flag threads read: a plain object, not a `threading.Event`, whose lock a served run's
@@ -136,8 +138,8 @@ class Http:
     ) -> httpx.Response:
         """One request and its redirects, within the client's timeout as a whole; the body is read
         (up to `max_bytes`) only for a status in `ok`."""
-        budget = self.client.timeout.read or 30.0
-        deadline = time.monotonic() + budget
+        budget = self.client.timeout.read
+        deadline = time.monotonic() + budget if budget is not None else math.inf
         request = self.client.build_request(method, url, params=params, headers=headers, data=data)
         for _ in range(MAX_REDIRECTS + 1):
             if STOPPING.is_set():
@@ -167,15 +169,14 @@ class Http:
                 f"redirected from {safe_url(str(request.url))} to {safe_url(str(target))}, "
                 "another host: a request carrying credentials in its body is not sent there"
             )
-        headers = request.headers if same else None
-        if same and body is None:
-            headers = httpx.Headers(
-                {k: v for k, v in request.headers.items() if k.lower() not in ("content-length", "content-type")}
-            )
+        headers = None  # to another origin: the client's own headers only
+        if same:
+            dropped = () if body is not None else ("content-length", "content-type")
+            headers = httpx.Headers({k: v for k, v in request.headers.items() if k.lower() not in dropped})
         log.info("url=%s redirected to %s", safe_url(str(request.url)), safe_url(str(target)))
         return self.client.build_request(method, target, headers=headers, content=body)
 
-    def _body(self, response: httpx.Response, deadline: float, budget: float) -> httpx.Response:
+    def _body(self, response: httpx.Response, deadline: float, budget: float | None) -> httpx.Response:
         """`response` with its body read: FetchError past the deadline or over `max_bytes`."""
         url = safe_url(str(response.request.url))
         chunks: list[bytes] = []
