@@ -13,6 +13,7 @@ from balloons.ingest.validate import Context
 from balloons.lake.storage import Store, lake_store
 from balloons.schema import RECORD_TABLES
 from balloons.settings import Settings
+from flows.interrupts import stops_on_ctrl_c
 
 T = TypeVar("T")
 
@@ -34,6 +35,7 @@ class Payload(Generic[T]):
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@stops_on_ctrl_c
 def find_raw_files(settings: Settings, now: datetime) -> tuple[list[core.RawFile], list[core.RawFile]]:
     """Undo an interrupted run (rebuild a lake of another format or rules); scan raw/ and split it
     into files to read and unchanged files (I/O)."""
@@ -41,6 +43,7 @@ def find_raw_files(settings: Settings, now: datetime) -> tuple[list[core.RawFile
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@stops_on_ctrl_c
 def parse_raw_files(
     raws: Payload[list[core.RawFile]], settings: Settings, now: datetime, run_id: str
 ) -> Payload[list[core.Parsed]]:
@@ -52,12 +55,14 @@ def parse_raw_files(
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@stops_on_ctrl_c
 def begin_write(settings: Settings, parsed: Payload[list[core.Parsed]], run_id: str) -> int:
     """Journal the run; its delivery rank (I/O)."""
     return core.begin(lake_of(settings), parsed.value, run_id)
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@stops_on_ctrl_c
 def merge_table(
     settings: Settings, table: str, parsed: Payload[list[core.Parsed]], run_id: str, now: datetime, delivery: int
 ) -> core.Merged:
@@ -67,6 +72,7 @@ def merge_table(
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@stops_on_ctrl_c
 def finish_write(
     settings: Settings,
     parsed: Payload[list[core.Parsed]],

@@ -12,9 +12,11 @@ from balloons import report, warehouse
 from balloons.redact import MASK, redact
 from balloons.report import periods, reconcile
 from balloons.settings import Settings
+from flows.interrupts import stops_on_ctrl_c
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@stops_on_ctrl_c
 def reconcile_reports(settings: Settings, forced: list[str], everything: bool) -> list[Path]:
     """Render the forced months and every missing or stale report; remove partial files (I/O)."""
     return reconcile.reconcile(

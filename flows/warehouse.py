@@ -5,28 +5,18 @@ from prefect.cache_policies import NO_CACHE
 
 from balloons import lake as lakes
 from balloons import warehouse
-from balloons.errors import interrupted
 from balloons.ingest.validate import known_airports as airports
 from balloons.settings import Settings
 from balloons.warehouse import aircraft
 from flows.ingest import lake_of
+from flows.interrupts import stops_on_ctrl_c
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@stops_on_ctrl_c
 def build_warehouse(settings: Settings, force: bool) -> dict[str, int]:
     """Build a new warehouse file and rename it over the old one (I/O; a retry starts afresh).
-    Returns {} when the lake is unchanged since the last build. Ctrl-C stops it: DuckDB turns the
-    interrupt into `RuntimeError('Query interrupted')`, which would be retried like any failure,
-    so it is raised again as the KeyboardInterrupt it was."""
-    try:
-        return _build(settings, force)
-    except RuntimeError as exc:
-        if interrupted(exc):
-            raise KeyboardInterrupt from exc
-        raise
-
-
-def _build(settings: Settings, force: bool) -> dict[str, int]:
+    Returns {} when the lake is unchanged since the last build."""
     lake = lake_of(settings)
     # the caller holds the pipeline lock, so a run that did not commit has stopped: its changes are
     # undone first, never built into the warehouse (a build after a killed ingest showed them)

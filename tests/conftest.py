@@ -41,18 +41,25 @@ AIRPORTS = airportsdata.load("ICAO")
 
 
 _LIBRARY = logging.getLogger("balloons")
-_PRISTINE = (list(_LIBRARY.handlers), _LIBRARY.level, _LIBRARY.propagate)
+_PRISTINE = (_LIBRARY.level, _LIBRARY.propagate)
 
 
 @pytest.fixture(autouse=True)
 def library_logger_as_it_was() -> Iterator[None]:
     """The CLI, called in-process, gives the library's logger a console handler and stops it
-    propagating; each test starts and ends with the logger as it was before any test ran, so its
-    caplog sees the library's records whatever ran first (a session fixture that ran the CLI, such
-    as `sample_run`, is set up before this fixture and would otherwise be taken for the start)."""
-    _LIBRARY.handlers[:], _LIBRARY.level, _LIBRARY.propagate = list(_PRISTINE[0]), *_PRISTINE[1:]
+    propagating; each test starts and ends without them, so its caplog sees the library's records
+    whatever ran first (a session fixture that ran the CLI, such as `sample_run`, is set up before
+    this fixture, so the state at its start is no guide). Prefect's handlers stay: it adds them once
+    per process (PREFECT_LOGGING_EXTRA_LOGGERS) and the runs' logs need them."""
+    from flows.cli import CONSOLE
+
+    def reset() -> None:
+        _LIBRARY.handlers[:] = [h for h in _LIBRARY.handlers if not getattr(h, CONSOLE, False)]
+        _LIBRARY.level, _LIBRARY.propagate = _PRISTINE
+
+    reset()
     yield
-    _LIBRARY.handlers[:], _LIBRARY.level, _LIBRARY.propagate = list(_PRISTINE[0]), *_PRISTINE[1:]
+    reset()
 
 
 @pytest.fixture(scope="session")

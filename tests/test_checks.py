@@ -177,12 +177,12 @@ import faulthandler, os, signal, sys, threading, duckdb
 faulthandler.dump_traceback_later(60, exit=True)  # a hang shows where it hangs
 import flows.warehouse
 
-def endless_build(settings, force):
+def endless_query(settings):  # the build's first step, here a query that never ends
     con = duckdb.connect()
     threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT)).start()  # the query is under way by then
     con.execute("select count(*) from range(10000000000000) t(x) where x % 7 = 3").fetchall()
 
-flows.warehouse._build = endless_build
+flows.warehouse.lake_of = endless_query
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal (a test runner may ignore it,
 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # or leave it blocked for its children)
 try:
