@@ -47,6 +47,15 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _interrupted(signum: int, frame: Any) -> None:
+    """Ctrl-C: tell work in worker threads to stop (`balloons.stopping`), then raise
+    KeyboardInterrupt in the main thread as Python's own handler does."""
+    from balloons.stopping import STOPPING
+
+    STOPPING.set()
+    signal.default_int_handler(signum, frame)
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {_one_line(redact_text(message))}", err=True)
     sys.exit(1)
@@ -78,6 +87,8 @@ class _Group(click.Group):
         """Like click's, but a usage error is one line and exit 1 too."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _interrupted)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:  # bare `balloons`: the help, not an error
@@ -90,9 +101,6 @@ class _Group(click.Group):
         except click.ClickException as exc:
             _fail(exc.format_message())
         except click.Abort:
-            from balloons.fetch.http import STOPPING
-
-            STOPPING.set()  # a fetch under way in a worker thread ends at its next chunk, not at its timeout
             _fail("Aborted.")
         except BrokenPipeError:  # `balloons query … | head`: stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -32,40 +32,13 @@ from pydantic import SecretStr
 from balloons.errors import FetchError
 from balloons.redact import redact_text
 from balloons.settings import FETCH_MAX_BYTES
+from balloons.stopping import STOPPING
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "balloons-fetch/0.1 (+https://github.com/; nightly incursion pipeline)"
 RETRY_STATUSES = (429, 503)
 MAX_REDIRECTS = 5
-
-
-class _Flag:
-    """A flag threads read: a plain object, not a `threading.Event`, whose lock a served run's
-    flow bundle (modules pickled by value) could not pickle."""
-
-    def __init__(self) -> None:
-        self._set = False
-
-    def set(self) -> None:
-        self._set = True
-
-    def clear(self) -> None:
-        self._set = False
-
-    def is_set(self) -> bool:
-        return self._set
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep `seconds`, or less once the flag is set; returns whether it is set."""
-        deadline = time.monotonic() + seconds
-        while not self._set and (left := deadline - time.monotonic()) > 0:
-            time.sleep(min(left, 0.2))
-        return self._set
-
-
-STOPPING = _Flag()
-"""Set by the command line when it is interrupted (Ctrl-C): fetching stops at the next chunk."""
 
 
 class Stopped(FetchError):
