@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 import click
 
-from balloons.errors import BalloonsError
+from balloons.errors import BalloonsError, interrupted
 from balloons.redact import protect, redact_text, secret_values
 from balloons.settings import Settings, load_settings
 
@@ -122,6 +122,8 @@ class _Group(click.Group):
                 "Fix the cause (disk space, permissions) and run again; 'balloons status' shows the last run."
             ) from exc
         except Exception as exc:
+            if interrupted(exc):  # Ctrl-C as DuckDB reports it
+                raise click.Abort() from exc
             if ctx.meta.get("verbose"):
                 raise
             raise click.ClickException(
@@ -364,8 +366,10 @@ def sample(data_dir: Path | None, seed: int | None, scale: int | None) -> None:
             + ", ".join(str(p) for p in paths.values())
         )
         return
-    written = sample_data.write(settings.raw_dir, seed if seed is not None else sample_data.SEED)
-    click.echo(f"sample: wrote {len(written)} files under {settings.raw_dir}")
+    written, held = sample_data.write(settings.raw_dir, seed if seed is not None else sample_data.SEED)
+    click.echo(
+        f"sample: wrote {len(written)} files under {settings.raw_dir}" + (f" ({held} there already)" if held else "")
+    )
 
 
 def _run_ingest(settings: Settings) -> str:
@@ -394,7 +398,7 @@ def _run_ingest(settings: Settings) -> str:
             settings.raw_dir, lake_store(settings, os.environ), ctx=Context.of(settings, now), run_id=run_id
         )
     except BaseException as exc:  # Ctrl-C too: the record must not stay "running"
-        record(FAILED, None, reason(exc))
+        record(FAILED, None, reason(KeyboardInterrupt() if interrupted(exc) else exc))
         raise
     failure = summary.failure_line()
     record(FAILED if failure else COMPLETED, summary.line(), failure)
@@ -483,6 +487,7 @@ def run(data_dir: Path | None, wait: float, all_reports: bool, runner: str) -> N
         _require_raw(settings)
     if wait <= 0:
         refuse_if_locked(settings.lock_path)
+    _require_folder_to_write(settings.reports_dir, "reports")  # the last step's folder, checked first
     from flows.runners import task_runner
 
     task_runner(runner)  # refuse a bad value before Prefect starts

@@ -71,6 +71,15 @@ def test_sample_never_overwrites_an_edited_raw_file(tmp_path: Path) -> None:
     assert again.exit_code == 1 and again.output.startswith("Error: 1 raw file(s) under "), again.output
     assert relative in again.output and len(again.output.strip().splitlines()) == 1
     assert edited.read_bytes() == sample.generate()[relative] + b"\n"  # the edit is kept
+    edited.unlink()
+    again = runner.invoke(cli, ["sample", "--data-dir", str(tmp_path)])
+    assert again.exit_code == 0 and again.output.strip().endswith(
+        f"wrote 1 files under {tmp_path / 'raw'} (19 there already)"
+    )
+    outside = tmp_path / "outside.txt"
+    edited.unlink()
+    edited.symlink_to(outside)  # a link at a sample path is never written through
+    assert runner.invoke(cli, ["sample", "--data-dir", str(tmp_path)]).exit_code == 1 and not outside.exists()
 
 
 def test_a_run_through_the_cli_says_what_it_did(sample_run: SampleRun) -> None:

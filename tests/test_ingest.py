@@ -303,13 +303,14 @@ def test_a_rebuild_names_the_delivered_files_no_longer_in_raw(
     store = local(tmp_path / "lake")
     write(tmp_path, "incursions/a.csv", "detected_at,balloons,source,source_id\n2025-10-04T22:00,2,N,1\n")
     write(tmp_path, "incursions/b.csv", "detected_at,balloons,source,source_id\n2025-10-05T22:00,3,N,2\n")
+    write(tmp_path, "incursions/back\\slash.csv", "detected_at,source,source_id\n2025-10-06T22:00,N,3\n")
     ingest(tmp_path / "raw", store, ctx=ctx, run_id="r1")
     (tmp_path / "raw" / "incursions" / "b.csv").unlink()
     with caplog.at_level(logging.WARNING):
         assert ingest(tmp_path / "raw", store, ctx=ctx, run_id="r2").files_read == 0  # deleting changes nothing
         assert not [r for r in caplog.records if "no longer in raw/" in r.getMessage()]
         ingest(tmp_path / "raw", store, ctx=replace(ctx, limits=Limits(field_chars=20_000)), run_id="r3")
-    assert rows(tmp_path, "incursions", "source_id") == [("1",)]
+    assert rows(tmp_path, "incursions", "source_id") == [("1",), ("3",)]
     assert [r.getMessage() for r in caplog.records if "no longer in raw/" in r.getMessage()] == [
         "1 raw file(s) the lake held are no longer in raw/, so what they delivered leaves the rebuilt lake "
         "(a deleted raw file changes nothing only until the lake is rebuilt): incursions/b.csv"

@@ -295,6 +295,7 @@ def test_a_sources_file_named_on_purpose_must_exist(tmp_path: Path) -> None:
         ("BALLOONS_DATA_DIR", "", "BALLOONS_DATA_DIR: it is empty"),
         ("BALLOONS_DATA_DIR", "  ", "BALLOONS_DATA_DIR: it is empty"),
         ("BALLOONS_SOURCES", "/", "BALLOONS_SOURCES: / is a folder, not a sources file"),
+        ("BALLOONS_SOURCES", "", "BALLOONS_SOURCES: it is empty"),
         (
             "BALLOONS_S3_ENDPOINT_URL",
             "notaurl",
@@ -311,10 +312,11 @@ def test_an_empty_data_dir_a_folder_for_sources_and_an_endpoint_that_is_no_url_a
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_settings()
-    monkeypatch.setenv("BALLOONS_S3_ENDPOINT_URL", "http://127.0.0.1:9000")
     if variable != "BALLOONS_S3_ENDPOINT_URL":
         monkeypatch.delenv(variable)
-    assert load_settings().s3_endpoint_url == "http://127.0.0.1:9000"
+    for given, taken in (("HTTPS://minio:9000", "HTTPS://minio:9000"), ("http://a:9000", "http://a:9000"), ("", None)):
+        monkeypatch.setenv("BALLOONS_S3_ENDPOINT_URL", given)
+        assert load_settings().s3_endpoint_url == taken  # an empty endpoint is unset, as before
 
 
 @pytest.mark.parametrize("url", ["ftp://host/lake", "S3://bucket/lake", "gs://bucket/lake"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, get_args
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -184,19 +185,25 @@ class Settings(BaseSettings):
             raise ValueError(f"the sources file {value} does not exist; create it or unset the setting")
         return value
 
-    @field_validator("data_dir", mode="before")
+    @field_validator("data_dir", "sources", mode="before")
     @classmethod
-    def _data_dir_given(cls, value: object) -> object:
-        """An empty value is no folder (Path('') would be the current one, not the default ./data)."""
+    def _path_given(cls, value: object, info: ValidationInfo) -> object:
+        """An empty value is no path (Path('') would be the current folder, not the default)."""
         if isinstance(value, str) and not value.strip():
-            raise ValueError("it is empty; unset it for the default ./data, or give a folder")
+            default = "./data" if info.field_name == "data_dir" else "<data dir>/sources.toml"
+            raise ValueError(f"it is empty; unset it for the default {default}, or give a path")
         return value
 
-    @field_validator("s3_endpoint_url")
+    @field_validator("s3_endpoint_url", mode="before")
     @classmethod
-    def _endpoint_is_a_url(cls, value: str | None) -> str | None:
-        if value is not None and not (value.startswith(("http://", "https://")) and len(value) > len("https://")):
-            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    def _endpoint_is_a_url(cls, value: object) -> object:
+        """An http(s) URL with a host; empty means unset (AWS_ENDPOINT_URL, else AWS's own)."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str):
+            parts = urlsplit(value)
+            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{value!r} is not an http:// or https:// URL")
         return value
 
     @field_validator("lake_url")

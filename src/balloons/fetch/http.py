@@ -41,6 +41,10 @@ RETRY_STATUSES = (429, 503)
 MAX_REDIRECTS = 5
 
 
+class TooLarge(FetchError):
+    """An answer over `Http.max_bytes`: a fetch again would bring it again, so it is not retried."""
+
+
 class Stopped(FetchError):
     """The command was interrupted while fetching: not a failure of the source, never retried."""
 
@@ -159,7 +163,7 @@ class Http:
             if STOPPING.is_set():
                 raise Stopped()
             if size > self.max_bytes:
-                raise FetchError(
+                raise TooLarge(
                     f"the answer from {url} is over {self.max_bytes:,} bytes (BALLOONS_FETCH_MAX_BYTES); not kept"
                 )
             if time.monotonic() > deadline:
@@ -192,7 +196,7 @@ def _sleep(seconds: float) -> None:
 def transient(exc: Exception) -> bool:
     """True when waiting may help: network errors and timeouts, 408, 429 and 5xx. A missing
     credential, a 401 or a 404 will not heal by retrying."""
-    if not isinstance(exc, FetchError) or isinstance(exc, Stopped):
+    if not isinstance(exc, FetchError) or isinstance(exc, Stopped | TooLarge):
         return False
     return exc.status is None or exc.status in (408, 429) or exc.status >= 500
 

@@ -347,8 +347,10 @@ def prepare(
     delivered = _delivering(store)
     rebuilt = _start(store, rules)
     deliveries = lake.read_deliveries(store)
+    todo, unchanged = plan(scan(raw_dir, known_files(deliveries)), deliveries)
     if rebuilt:  # the lake was emptied: it is rebuilt from raw/ as it is now
-        gone = sorted(path for path in delivered if not (raw_dir / path).is_file())
+        found = {raw.path for raw in (*todo, *unchanged)}
+        gone = sorted(path for path in delivered if path not in found)
         if gone:
             log.warning(
                 "%d raw file(s) the lake held are no longer in raw/, so what they delivered leaves the "
@@ -356,7 +358,7 @@ def prepare(
                 len(gone),
                 ", ".join(gone[:20]) + (f", … ({len(gone) - 20} more)" if len(gone) > 20 else ""),
             )
-    return plan(scan(raw_dir, known_files(deliveries)), deliveries)
+    return todo, unchanged
 
 
 def _delivering(store: Store) -> list[str]:

@@ -505,15 +505,17 @@ def generate(seed: int = SEED) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-def write(raw_dir: Path, seed: int = SEED) -> list[Path]:
-    """Write the sample under raw_dir (other files there are left alone); returns the paths. Raw
-    files are immutable: a file of the sample's name that holds something else (an edited copy) is
-    never overwritten, ConfigError names them; one that holds the sample already is left as it is."""
+def write(raw_dir: Path, seed: int = SEED) -> tuple[list[Path], int]:
+    """Write the sample under raw_dir (other files there are left alone); returns the paths written
+    and how many of the sample's files were there already. Raw
+    files are immutable: a file of the sample's name that holds something else (an edited copy), or a
+    link, is never written, ConfigError names them; one that holds the sample already is left as it is."""
     files = generate(seed)
     differing = [
         relative
         for relative, content in files.items()
-        if (raw_dir / relative).exists() and not _holds(raw_dir / relative, content)
+        if (raw_dir / relative).is_symlink()
+        or ((raw_dir / relative).exists() and not _holds(raw_dir / relative, content))
     ]
     if differing:
         shown = ", ".join(differing[:5]) + (f" and {len(differing) - 5} more" if len(differing) > 5 else "")
@@ -527,9 +529,9 @@ def write(raw_dir: Path, seed: int = SEED) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             path.write_bytes(content)
-        written.append(path)
+            written.append(path)
     log.info("sample files=%d path=%s", len(written), raw_dir)
-    return written
+    return written, len(files) - len(written)
 
 
 def _holds(path: Path, content: bytes) -> bool:
