@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import re
+import textwrap
 import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -217,10 +218,14 @@ def airports_of(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float, float]
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-def trend_rows(con: duckdb.DuckDBPyConnection, last: str) -> list[tuple[str, int, int, int, int, int]]:
+TrendRow = tuple[str, int, int, int, int, int, int]
+"""month, incursions, balloons, passengers best, low, high, flights of unknown passengers (rpt_trend)."""
+
+
+def trend_rows(con: duckdb.DuckDBPyConnection, last: str) -> list[TrendRow]:
     return con.execute(
-        "select month, incursions, balloons, passengers_affected, passengers_low, passengers_high "
-        "from rpt_trend where month <= ? order by month",
+        "select month, incursions, balloons, passengers_affected, passengers_low, passengers_high, "
+        "flights_unestimated from rpt_trend where month <= ? order by month",
         [last],
     ).fetchall()
 
@@ -545,7 +550,7 @@ def closures_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext
     return fig
 
 
-def peak_month(rows: Sequence[tuple[str, int, int, int, int, int]], year: str) -> str | None:
+def peak_month(rows: Sequence[TrendRow], year: str) -> str | None:
     """The month of `year` with the most incursion records (the earliest on a tie)."""
     of_year = [r for r in rows if r[0].startswith(f"{year}-")]
     return max(of_year, key=lambda r: r[1])[0] if of_year else None  # rows are in month order
@@ -565,7 +570,7 @@ def trend_page(
     )
     top = fig.add_axes((0.08, 0.62, 0.84, 0.22))
     middle = fig.add_axes((0.08, 0.43, 0.84, 0.1))
-    bottom = fig.add_axes((0.08, 0.1, 0.84, 0.22))
+    bottom = fig.add_axes((0.08, 0.13, 0.84, 0.2))
     if not rows:
         plots.message(top, "No incursions recorded yet.")
         middle.set_axis_off()
@@ -581,14 +586,20 @@ def trend_page(
         top, months, [r[1] for r in rows], [r[2] for r in rows], highlight=highlight, highlight_label=what
     )
     plots.cumulative_balloons(middle, months, [r[2] for r in rows])
+    unknown = [r[6] for r in rows]
     plots.passengers_trend(
         bottom,
         months,
         [r[3] for r in rows],
         [r[4] for r in rows],
         [r[5] for r in rows],
-        empty=_no_passengers(metrics(con, "0000-01", month), f"through {label}"),
+        unknown,
+        mark=UNKNOWN,
+        empty=_no_passengers(metrics(con, months[0], months[-1]), f"from {months[0]} through {label}"),
     )
+    if any(unknown):
+        note = "\n".join(textwrap.wrap(NOTE_UNKNOWN, 150))
+        fig.text(0.08, 0.068, note, fontsize=8, color="#555555", va="top")
     return fig
 
 

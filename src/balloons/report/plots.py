@@ -436,11 +436,15 @@ def passengers_trend(
     best: Sequence[int],
     low: Sequence[int],
     high: Sequence[int],
+    unknown: Sequence[int],
     *,
+    mark: str,
     empty: str = "No data: no airport closures in these months.",
 ) -> list[Any]:
-    """Passengers affected per month: best estimate with its low-high band; a message when none."""
-    if not any(high):
+    """Passengers affected per month: best estimate with its low-high band, `mark`ed where flights
+    of unknown passengers (`unknown`) are left out, 'unknown' over a month with only such flights;
+    a message when there is nothing to draw."""
+    if not any(high) and not any(unknown):
         return message(ax, empty)
     x = list(range(len(months)))
     errors = [[b - lo for b, lo in zip(best, low, strict=True)], [h - b for b, h in zip(best, high, strict=True)]]
@@ -449,10 +453,16 @@ def passengers_trend(
         ax.errorbar(x, best, yerr=errors, fmt="none", ecolor="#333333", capsize=3, label="low-high band"),
     ]
     for i, value in enumerate(best):
-        if value:
+        label = f"{value:,}" if high[i] else "unknown" if unknown[i] else ""
+        if label:
             artists.append(
                 ax.annotate(
-                    f"{value:,}", (i, high[i]), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8
+                    label + (mark if unknown[i] else ""),
+                    (i, high[i]),
+                    xytext=(0, 4),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=8,
                 )
             )
     ax.set_xticks(x, months, rotation=30, ha="right", fontsize=8)
