@@ -273,10 +273,19 @@ def _quiet_prefect_console() -> None:
                     handler.setLevel(logging.WARNING)
 
 
+class _Folder(click.Path):
+    """A folder option: an empty value is a mistake, not the current folder (Path('') is '.')."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("it is empty; leave it out for $BALLOONS_DATA_DIR or ./data, or give a folder", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def data_dir_option(func: Any) -> Any:
     return click.option(
         "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=_Folder(file_okay=False, path_type=Path),
         default=None,
         help="Data directory holding raw/, lake/, warehouse.duckdb and reports/ "
         "[default: $BALLOONS_DATA_DIR or ./data].",

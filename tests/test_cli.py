@@ -59,6 +59,14 @@ def test_sample_is_reproducible(tmp_path: Path) -> None:
     assert a == b and len(a) == len(sample.generate())
 
 
+def test_an_empty_data_dir_option_is_refused_not_taken_for_the_current_folder(tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: `balloons sample --data-dir ""` wrote the sample into the
+    current folder."""
+    result = CliRunner().invoke(cli, ["sample", "--data-dir", ""])
+    assert result.exit_code == 1 and "--data-dir': it is empty" in result.output
+    assert CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path)]).exit_code == 0
+
+
 def test_sample_never_overwrites_an_edited_raw_file(tmp_path: Path) -> None:
     """Found by a fresh-eyes trial: `balloons sample` reverted an edited raw file without a word."""
     runner = CliRunner()
