@@ -25,6 +25,7 @@ import click
 from balloons.errors import BalloonsError, interrupted
 from balloons.redact import protect, redact_text, secret_values
 from balloons.settings import Settings, load_settings
+from balloons.stopping import STOPPING
 
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # the temporary server's telemetry
@@ -50,8 +51,6 @@ def _one_line(text: str) -> str:
 def _interrupted(signum: int, frame: Any) -> None:
     """Ctrl-C: tell work in worker threads to stop (`balloons.stopping`), then raise
     KeyboardInterrupt in the main thread as Python's own handler does."""
-    from balloons.stopping import STOPPING
-
     STOPPING.set()
     signal.default_int_handler(signum, frame)
 

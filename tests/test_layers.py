@@ -156,7 +156,7 @@ def test_importing_the_library_changes_nothing(tmp_path: Path) -> None:
 def test_the_folders_show_the_architecture() -> None:
     """A small kernel at the top; everything else lives in the package of the stage it belongs to."""
     top = sorted(p.stem for p in SRC.glob("*.py"))
-    assert top == ["__init__", "errors", "lock", "output", "redact", "schema", "settings", "status"]
+    assert top == ["__init__", "errors", "lock", "output", "redact", "schema", "settings", "status", "stopping"]
     packages = sorted(p.name for p in SRC.iterdir() if (p / "__init__.py").is_file())
     assert packages == ["fetch", "ingest", "lake", "report", "samples", "warehouse"]
     assert sorted(p.name for p in (SRC / "warehouse" / "sql").iterdir()) == [
