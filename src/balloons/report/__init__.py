@@ -621,33 +621,9 @@ def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCont
     fig = _page(f"Balloon incursions and airport closures — {year}", "Month by month, with the year's totals.", ctx)
     synthetic = synthetic_tables(con, f"{year}-12")
     synthetic_warning(fig, synthetic, y=0.885)
-    rows = []
     held = months_held(con, year)
-    for m in held:
-        v = metrics(con, m, m)
-        rows.append(
-            [
-                m,
-                _fmt(v["incursions"]),
-                _fmt(v["balloons"]),
-                _fmt(v["closures"]),
-                f"{v['closed_minutes'] / 60:,.1f}",
-                _fmt(v["flights"]),
-                _passengers(v),
-            ]
-        )
     t = metrics(con, f"{year}-01", f"{year}-12")
-    rows.append(
-        [
-            year,
-            _fmt(t["incursions"]),
-            _fmt(t["balloons"]),
-            _fmt(t["closures"]),
-            f"{t['closed_minutes'] / 60:,.1f}",
-            _fmt(t["flights"]),
-            _passengers(t),
-        ]
-    )
+    rows = [*(_year_row(m, metrics(con, m, m)) for m in held), _year_row(year, t)]
     top = 0.82 if synthetic else 0.87
     height = _table_height(len(rows))
     ax = _table_axes(fig, top, len(rows))
@@ -676,6 +652,19 @@ def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCont
         plots.hours_closed(chart, held, by_airport)
         chart.set_title("Hours closed per month, by airport", loc="left", fontsize=10)
     return fig
+
+
+def _year_row(label: str, v: dict[str, float]) -> list[str]:
+    """One row of the yearly table: a month's (or the year's) metrics()."""
+    return [
+        label,
+        _fmt(v["incursions"]),
+        _fmt(v["balloons"]),
+        _fmt(v["closures"]),
+        f"{v['closed_minutes'] / 60:,.1f}",
+        _fmt(v["flights"]),
+        _passengers(v),
+    ]
 
 
 def months_held(con: duckdb.DuckDBPyConnection, year: str) -> list[str]:
