@@ -376,7 +376,8 @@ def sample(data_dir: Path | None, seed: int | None, scale: int | None) -> None:
         return
     written, held = sample_data.write(settings.raw_dir, seed if seed is not None else sample_data.SEED)
     click.echo(
-        f"sample: wrote {len(written)} files under {settings.raw_dir}" + (f" ({held} there already)" if held else "")
+        f"sample: wrote {len(written)} file{'' if len(written) == 1 else 's'} under {settings.raw_dir}"
+        + (f" ({held} there already)" if held else "")
     )
 
 

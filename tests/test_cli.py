@@ -82,7 +82,7 @@ def test_sample_never_overwrites_an_edited_raw_file(tmp_path: Path) -> None:
     edited.unlink()
     again = runner.invoke(cli, ["sample", "--data-dir", str(tmp_path)])
     assert again.exit_code == 0 and again.output.strip().endswith(
-        f"wrote 1 files under {tmp_path / 'raw'} (19 there already)"
+        f"wrote 1 file under {tmp_path / 'raw'} (19 there already)"
     )
     outside = tmp_path / "outside.txt"
     edited.unlink()

@@ -302,6 +302,7 @@ def test_a_sources_file_named_on_purpose_must_exist(tmp_path: Path) -> None:
             "BALLOONS_S3_ENDPOINT_URL: 'notaurl' is not an http:// or https:// URL",
         ),
         ("BALLOONS_S3_ENDPOINT_URL", "https://", "is not an http:// or https:// URL"),
+        ("BALLOONS_S3_ENDPOINT_URL", "http://127.0.0.1:abc", "its port is no number"),
     ],
 )
 def test_an_empty_data_dir_a_folder_for_sources_and_an_endpoint_that_is_no_url_are_refused(

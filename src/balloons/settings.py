@@ -202,6 +202,10 @@ class Settings(BaseSettings):
             return None
         if isinstance(value, str):
             parts = urlsplit(value)
+            try:
+                parts.port  # noqa: B018 - a port that is no number raises
+            except ValueError:
+                raise ValueError(f"{value!r} is not an http:// or https:// URL (its port is no number)") from None
             if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
                 raise ValueError(f"{value!r} is not an http:// or https:// URL")
         return value

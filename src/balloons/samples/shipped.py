@@ -520,8 +520,8 @@ def write(raw_dir: Path, seed: int = SEED) -> tuple[list[Path], int]:
     if differing:
         shown = ", ".join(differing[:5]) + (f" and {len(differing) - 5} more" if len(differing) > 5 else "")
         raise ConfigError(
-            f"{len(differing)} raw file(s) under {raw_dir} differ from the sample's and would be overwritten "
-            f"({shown}); raw files are never changed: move them away or give another --data-dir."
+            f"{len(differing)} raw file(s) under {raw_dir} differ from the sample's, or are links, and would be "
+            f"written over ({shown}); raw files are never changed: move them away or give another --data-dir."
         )
     written = []
     for relative, content in files.items():
