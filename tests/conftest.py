@@ -9,6 +9,7 @@ whole modules only: xdist names a test marked in two places after both groups (a
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -450,6 +451,57 @@ def sample_run_copy(sample_run: SampleRun, tmp_path: Path) -> Path:
     """A copy of the sample run's data directory (mtimes kept) that a test may change."""
     shutil.copytree(sample_run.root, tmp_path / "data")
     return tmp_path / "data"
+
+
+def at_a_terminal() -> None:
+    """A child's SIGINT as a terminal's command has it (a `preexec_fn`): default action, not
+    blocked (a test runner may leave it ignored or blocked for its children)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+# --- loopback servers ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Drip:
+    """A loopback server answering every GET with a body sent one byte every `pause_s` seconds."""
+
+    url: str
+    asked: threading.Event
+
+
+@contextlib.contextmanager
+def drip_server(pause_s: float, size: int = 100_000) -> Iterator[Drip]:
+    """A server that drips its answer (`size` bytes, Content-Length set), for fetch timeouts and Ctrl-C."""
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    asked = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.set()
+            self.send_response(200)
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            try:
+                for _ in range(size):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(pause_s)
+            except OSError:
+                pass  # the client gave up, as it should
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield Drip(f"http://127.0.0.1:{server.server_port}", asked)
+    finally:
+        server.shutdown()
 
 
 # --- the real CLI in a fresh process ----------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import BIN, Child, SampleRun
+from conftest import BIN, Child, SampleRun, at_a_terminal
 from conftest import cli_process as balloons
 from pypdf import PdfReader
 
@@ -326,7 +326,7 @@ def test_ctrl_c_stops_a_run_under_the_temporary_server_at_once(tmp_path: Path) -
         [str(BIN / "balloons"), "-v", "run", "--data-dir", str(tmp_path / "data")],
         tmp_path / "run.log",
         env=env,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal starts it
+        preexec_fn=at_a_terminal,
     )
     try:
         run.wait_for_line("for flow 'ingest'", timeout=240)  # the temporary server is up, the run under way
@@ -338,13 +338,6 @@ def test_ctrl_c_stops_a_run_under_the_temporary_server_at_once(tmp_path: Path) -
     assert status["outcome"] == "failed" and "KeyboardInterrupt" in status["error"], status
     with pytest.raises(ProcessLookupError):  # the temporary server stopped with the command
         os.killpg(run.process.pid, 0)
-
-
-def at_a_terminal() -> None:
-    """A child's SIGINT as a terminal's command has it: default action, not blocked (a test runner
-    may leave it ignored or blocked for its children)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @pytest.mark.slow

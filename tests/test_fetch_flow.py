@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from conftest import PrefectServer
+from conftest import PrefectServer, at_a_terminal, drip_server
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -525,32 +525,6 @@ def test_ctrl_c_stops_a_fetch_whose_answer_drips_at_once_not_at_its_timeout(tmp_
     import sys
     import time
 
-    asked = threading.Event()
-
-    class Drip(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            asked.set()
-            self.send_response(200)
-            self.send_header("Content-Length", "100000")
-            self.end_headers()
-            try:
-                for _ in range(100000):
-                    self.wfile.write(b"x")
-                    self.wfile.flush()
-                    time.sleep(0.5)
-            except OSError:
-                pass  # the client left, as it should
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    declare(
-        tmp_path,
-        f'[sources.drip]\nkind = "http_file"\ntable = "incursions"\n'
-        f'url = "http://127.0.0.1:{server.server_port}/drip.jsonl"\n',
-    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "BALLOONS_"))}
     env |= {
         "PREFECT_HOME": str(tmp_path / "prefect"),
@@ -559,22 +533,18 @@ def test_ctrl_c_stops_a_fetch_whose_answer_drips_at_once_not_at_its_timeout(tmp_
         "BALLOONS_FETCH_TIMEOUT_S": "600",
         "BALLOONS_FETCH_RETRIES": "0",
     }
-
-    def at_a_terminal() -> None:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
     command = [sys.executable, "-c", "from flows.cli import main; main()", "fetch", "--data-dir", str(tmp_path)]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=at_a_terminal
-    )
-    try:
-        assert asked.wait(240), "the fetch never asked"
-        time.sleep(1)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)  # the timeout is 600 s: only the flag ends it this soon
-    finally:
-        process.kill()
-        server.shutdown()
+    with drip_server(pause_s=0.5) as drip:
+        declare(tmp_path, f'[sources.drip]\nkind = "http_file"\ntable = "incursions"\nurl = "{drip.url}/drip.jsonl"\n')
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=at_a_terminal
+        )
+        try:
+            assert drip.asked.wait(240), "the fetch never asked"
+            time.sleep(1)
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=60)  # the timeout is 600 s: only the flag ends it this soon
+        finally:
+            process.kill()
     assert process.returncode == 1 and err.strip().splitlines()[-1] == "Error: Aborted.", (out, err)
     assert not list(tmp_path.glob("raw/**/*.jsonl"))  # nothing half-fetched was kept

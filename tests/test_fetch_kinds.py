@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import drip_server
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -76,35 +77,13 @@ def test_timeouts_are_explicit_and_a_stalled_server_fails_with_the_error_class(h
 def test_a_server_dripping_its_answer_fails_once_the_timeout_has_passed() -> None:
     """Found by a fresh-eyes trial: a byte a second kept a nightly run waiting for good, because
     the timeout bounded each read, not the answer."""
-    import threading
     import time
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    class Drip(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Length", "1000")
-            self.end_headers()
-            try:
-                for _ in range(1000):
-                    self.wfile.write(b"x")
-                    self.wfile.flush()
-                    time.sleep(0.1)
-            except OSError:
-                pass  # the client gave up, as it should
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with drip_server(pause_s=0.1, size=1000) as drip:
         started = time.monotonic()
         with pytest.raises(FetchError, match=r"^ReadTimeout from .*took over 1 s"):
-            Http(client(1.0)).request("GET", f"http://127.0.0.1:{server.server_port}/drip.csv")
+            Http(client(1.0)).request("GET", f"{drip.url}/drip.csv")
         assert time.monotonic() - started < 10  # each read came within 0.1 s: only the whole is late
-    finally:
-        server.shutdown()
 
 
 def test_an_answer_over_the_byte_limit_fails_the_source(httpserver: HTTPServer) -> None:
