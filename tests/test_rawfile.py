@@ -134,6 +134,16 @@ def test_unreadable_files_raise(data: bytes, name: str, reason: str) -> None:
         all_records(data, name)
 
 
+def test_a_repeated_column_name_refuses_the_file_only_when_the_column_is_read() -> None:
+    data = b"a,b,,\n1,2,,\n"
+    with pytest.raises(RawFileError, match="repeats column name"):
+        list(records(data, name="x.csv"))
+    (record,) = records(data, name="x.csv", reads=lambda column: column in ("a", "b"))
+    assert record.fields == {"a": "1", "b": "2", "(column 3)": "", "(column 4)": ""}
+    with pytest.raises(RawFileError, match="repeats column name"):
+        list(records(b"a,a\n1,2\n", name="x.csv", reads=lambda column: column == "a"))
+
+
 def test_a_cut_off_json_file_says_why_in_plain_words() -> None:
     with pytest.raises(RawFileError) as raised:
         all_records(b'[{"airport": "EYVI", "closed_from": "2025-10-04T20:', "x.json")

@@ -110,18 +110,22 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 def canonical_columns(table: str, header: list[str]) -> tuple[dict[str, str], list[str]]:
     """Map raw column names to canonical ones; returns (mapping, unknown columns)."""
-    aliases = ALIASES[table]
-    known = set(COLUMNS[table])
     mapping: dict[str, str] = {}
     unknown: list[str] = []
     for raw in header:
-        name = raw.strip().lower().replace(" ", "_").replace("-", "_")
-        name = aliases.get(name, name)
-        if name in known:
+        name = canonical(table, raw)
+        if name is not None:
             mapping[raw] = name
         else:
             unknown.append(raw)
     return mapping, unknown
+
+
+def canonical(table: str, raw: str) -> str | None:
+    """The canonical column a raw column name gives, None when `table` has no such column."""
+    name = raw.strip().lower().replace(" ", "_").replace("-", "_")
+    name = ALIASES[table].get(name, name)
+    return name if name in COLUMNS[table] else None
 
 
 def missing_required(table: str, mapping: Mapping[str, str]) -> list[str]:

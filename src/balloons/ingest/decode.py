@@ -26,6 +26,7 @@ import logging
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,7 +35,7 @@ import pyarrow as pa
 
 from balloons.errors import RawFileError
 from balloons.ingest import notam, rawfile
-from balloons.ingest.columns import COLUMNS, canonical_columns, missing_required, repeated_columns
+from balloons.ingest.columns import COLUMNS, canonical, canonical_columns, missing_required, repeated_columns
 from balloons.ingest.rawfile import BadRecord, Limits, RawFile, Record
 
 log = logging.getLogger(__name__)
@@ -117,9 +118,13 @@ def decode(
         items: Iterable[notam.Item] = notam.parse(text, coordinates=notam.airport_coordinates(airports))
         strict = False
     else:
-        items = rawfile.records(data, name=raw.path, limits=limits)
+        items = rawfile.records(data, name=raw.path, limits=limits, reads=partial(_reads, raw.table))
         strict = fmt in (".csv", ".csv.gz")
     return _records(con, raw, number, items, strict_header=strict)
+
+
+def _reads(table: str, column: str) -> bool:
+    return canonical(table, column) is not None
 
 
 # --- plain CSV, read by DuckDB -------------------------------------------------------------------
@@ -150,7 +155,7 @@ def _plain_csv(
     if not header_line.strip():
         raise RawFileError(f"{raw.path} has no header line")
     delimiter = rawfile.delimiter_of(header_line)
-    header = rawfile.csv_header(header_line.split(delimiter), name=raw.path)
+    header = rawfile.csv_header(header_line.split(delimiter), name=raw.path, reads=partial(_reads, raw.table))
     mapping = _mapping(raw, header, strict=True)
     positions = {mapping[name]: index for index, name in enumerate(header) if name in mapping}
     width = len(header)

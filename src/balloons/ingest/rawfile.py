@@ -22,7 +22,7 @@ import logging
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, cast
@@ -252,8 +252,15 @@ def read_bytes(data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS) -> by
     return stream.read()
 
 
-def records(data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Record | BadRecord]:
-    """Yield the records of a raw CSV or JSON file (NOTAM text goes to `notam.py`)."""
+def _every_column(column: str) -> bool:
+    return True
+
+
+def records(
+    data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS, reads: Callable[[str], bool] = _every_column
+) -> Iterator[Record | BadRecord]:
+    """Yield the records of a raw CSV or JSON file (NOTAM text goes to `notam.py`); `reads` tells
+    the CSV columns the file's table reads (see `csv_header`)."""
     fmt = file_format(name)
     if fmt is None or fmt == ".notam":
         suffix = PurePosixPath(name).suffix or "extension-less"
@@ -265,7 +272,7 @@ def records(data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS) -> Itera
         raise RawFileError(f"{name} is empty (0 bytes)")
     text = decode(read_bytes(data, name=name, limits=limits), name=name)
     if fmt in (".csv", ".csv.gz"):
-        yield from _csv_records(text, name=name)
+        yield from _csv_records(text, name=name, reads=reads)
     elif fmt == ".json":
         yield from _json_records(text, name=name, limits=limits)
     else:
@@ -277,13 +284,24 @@ def delimiter_of(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
-def csv_header(row: list[str], *, name: str) -> list[str]:
-    """The stripped column names of a header row; repeated names make the file unreadable."""
+def csv_header(row: list[str], *, name: str, reads: Callable[[str], bool] = _every_column) -> list[str]:
+    """The stripped column names of a header row. A repeated name that `reads` (the columns the
+    file's table reads) makes the file unreadable: which value would count? A repeated name of a
+    column that is ignored anyway (the empty names of a spreadsheet's trailing separators, say)
+    is shown with its position instead, `(column 6)`, and ignored like any other."""
     header = [column.strip() for column in row]
-    repeated = sorted({column for column in header if header.count(column) > 1})
+    counts = Counter(header)
+    repeated = sorted(column for column, n in counts.items() if n > 1 and reads(column))
     if repeated:
         raise RawFileError(f"{name} repeats column name(s): {', '.join(repeated)}")
-    return header
+    named = [
+        f"{column} (column {place})".lstrip() if counts[column] > 1 else column
+        for place, column in enumerate(header, start=1)
+    ]
+    clashing = sorted({column for column in named if named.count(column) > 1})
+    if clashing:
+        raise RawFileError(f"{name} repeats column name(s): {', '.join(clashing)}")
+    return named
 
 
 def csv_record(line: int, row: list[str], header: list[str], delimiter: str) -> Record | BadRecord | None:
@@ -303,7 +321,7 @@ def csv_record(line: int, row: list[str], header: list[str], delimiter: str) -> 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-def _csv_records(text: str, *, name: str) -> Iterator[Record | BadRecord]:
+def _csv_records(text: str, *, name: str, reads: Callable[[str], bool]) -> Iterator[Record | BadRecord]:
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
         raise RawFileError(f"{name} has no header line")
@@ -313,7 +331,7 @@ def _csv_records(text: str, *, name: str) -> Iterator[Record | BadRecord]:
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        header = csv_header(next(reader), name=name)
+        header = csv_header(next(reader), name=name, reads=reads)
     except csv.Error as exc:
         raise RawFileError(f"{name}: the header line is not valid CSV ({exc})") from exc
     previous_end = reader.line_num

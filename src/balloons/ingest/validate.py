@@ -28,7 +28,7 @@ from balloons.ingest.rawfile import DEFAULT_LIMITS, Limits
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, TABLES
 from balloons.settings import Settings
 
-RULES_REVISION = 3
+RULES_REVISION = 4
 """Raised whenever a change to the readers or the rules in `sql/` makes the lake hold something else
 of the same raw file, so a lake ingested by an earlier balloons is rebuilt from raw/ once (a file
 read before would otherwise keep what the old rules made of it). 2: JSON true and false reach the
@@ -37,7 +37,9 @@ byte in any field is refused (past a file's first 4 KiB it landed), and a text f
 one is read (within its first 4 KiB the whole file was refused as binary); an offset of hours
 alone (`+02`) and up to nine decimals of a second are ISO 8601 too; a file in a Cyrillic code
 page is refused (it landed garbled as Windows-1257); a NOTAM that starts mid-line is read
-(it was lost in the one before it); JSON numbers reach the rules as the file wrote them."""
+(it was lost in the one before it); JSON numbers reach the rules as the file wrote them. 4: a
+CSV header that repeats a column name balloons ignores anyway (the empty names of a spreadsheet's
+trailing separators) is read; before, the whole file was quarantined."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
