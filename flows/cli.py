@@ -726,6 +726,7 @@ def status(data_dir: Path | None, fmt: str) -> None:
     """
     import json
 
+    from balloons.lock import lock_holder
     from balloons.status import lake_status, reconcile
 
     settings = current_settings()
@@ -771,6 +772,15 @@ def status(data_dir: Path | None, fmt: str) -> None:
     )
     for table, info in state["tables"].items():
         click.echo(f"{table + ':':11} {info['rows']:>9,} rows, newest {info['newest'] or '-'}")
+    if state["uncommitted_runs"]:
+        runs = ", ".join(state["uncommitted_runs"])
+        if lock_holder(settings.lock_path) is not None:
+            click.echo(f"lake:       run {runs} is writing to it: the rows above may include what it wrote so far")
+        else:
+            click.echo(
+                f"lake:       run {runs} stopped before it committed: the rows above include what it wrote, "
+                "which the next ingest, build or run undoes"
+            )
     click.echo(f"warehouse:  {state['warehouse'] or 'not built'}")
 
 

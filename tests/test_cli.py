@@ -427,6 +427,32 @@ def test_status_explains_a_crashed_run(tmp_path: Path) -> None:
     assert read_run_status(tmp_path)["outcome"] == "crashed"
 
 
+def test_status_says_when_the_lake_holds_a_run_that_did_not_commit(tmp_path: Path, sample_root: Path) -> None:
+    """Found by a fresh-eyes trial: after a killed ingest, `status` counted the half-written rows
+    without a word."""
+    import json
+    import shutil
+
+    from balloons import lake
+    from balloons.lake.storage import local
+    from balloons.lock import pipeline_lock
+
+    shutil.copytree(sample_root / "lake", tmp_path / "lake")
+    store = local(tmp_path / "lake")
+    month = lake.months(store, "incursions")[0]
+    lake.write_partition(store, "incursions", month, lake.read_partition(store, "incursions", month)[:1], undo="r9")
+    with pipeline_lock(tmp_path / ".balloons.lock"):
+        writing = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path)])
+    assert "lake:       run r9 is writing to it" in writing.output
+    stopped = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path)])
+    assert stopped.exit_code == 0, stopped.output
+    assert "lake:       run r9 stopped before it committed" in stopped.output
+    as_json = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path), "--format", "json"])
+    assert json.loads(as_json.output)["uncommitted_runs"] == ["r9"]
+    lake.recover(store)
+    assert "lake:" not in CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path)]).output
+
+
 def test_serve_without_a_prefect_server_is_one_line(tmp_path: Path) -> None:
     sample.write(tmp_path / "raw")
     done, _ = balloons(tmp_path, "serve", "--data-dir", str(tmp_path), env={"PREFECT_API_URL": ""})

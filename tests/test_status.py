@@ -138,4 +138,5 @@ def test_files_ingested_counts_the_deliveries_the_lake_holds(tmp_path: Path, ctx
         "quarantined": 0,
         "files_ingested": 1,
         "ingest_runs": 2,
+        "uncommitted_runs": [],
     }

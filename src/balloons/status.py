@@ -152,7 +152,9 @@ def _table_status(store: Store, table: str) -> dict[str, Any]:
 
 def lake_status(store: Store) -> dict[str, Any]:
     """Rows and newest data instant per lake table, quarantine count, files ingested (the raw
-    files whose delivery the lake holds: a file `balloons forget` withdrew no longer counts)."""
+    files whose delivery the lake holds: a file `balloons forget` withdrew no longer counts), and
+    the runs whose changes are in the lake uncommitted (under way, or stopped: counted above until
+    the next run undoes them)."""
     tables = {table: _table_status(store, table) for table in RECORD_TABLES}
     log_table = lake.read_ingest_log(store)
     deliveries = lake.read_deliveries(store)
@@ -161,6 +163,7 @@ def lake_status(store: Store) -> dict[str, Any]:
         "quarantined": lake.read_quarantine(store).num_rows,
         "files_ingested": deliveries.num_rows - (pc.sum(deliveries.column("forgotten")).as_py() or 0),
         "ingest_runs": len(set(log_table.column("run_id").to_pylist())),
+        "uncommitted_runs": lake.uncommitted(store),
     }
 
 
