@@ -144,6 +144,30 @@ def test_a_replacement_wins_whichever_file_comes_first_in_a_run(tmp_path: Path, 
     assert account(tmp_path) == {"closures/a.notam": (1, 1, 0, 0, 0, 0), "closures/b.notam": (1, 0, 0, 0, 1, 0)}
 
 
+@pytest.mark.parametrize("together", [True, False], ids=["one run", "the replaced NOTAM a run later"])
+def test_a_replacement_that_starts_when_the_replaced_notam_did_keeps_its_closure(
+    tmp_path: Path, ctx: Context, together: bool
+) -> None:
+    """Found by a fresh-eyes trial: a NOTAMR extending a closure (same airport and start, so the
+    same key) lost its closure when the NOTAM it replaces came later, in path order or in a later
+    run: the key's latest contribution was withdrawn, and the key with it."""
+    write(
+        tmp_path, "closures/a.notam", f"(A2107/25 NOTAMR A2106/25 {Q} A) EYVI B) 2510091000 C) 2510091400 E) AD CLSD.)"
+    )
+    if not together:
+        run(tmp_path, ctx, 1)
+    write(tmp_path, "closures/b.notam", f"(A2106/25 NOTAMN {Q} A) EYVI B) 2510091000 C) 2510091200 E) AD CLSD.)")
+    run(tmp_path, ctx, 2)
+    assert rows(tmp_path, "notam_id, strftime(closed_from, '%H:%M'), strftime(closed_until, '%H:%M')") == [
+        ("A2107/25", "10:00", "14:00")
+    ]
+    assert account(tmp_path)["closures/b.notam"] == (1, 0, 0, 0, 1, 0)
+    fresh = tmp_path / "fresh"
+    shutil.copytree(tmp_path / "raw", fresh / "raw")
+    run(fresh, ctx)
+    assert rows(fresh, "notam_id, closed_from, closed_until") == rows(tmp_path, "notam_id, closed_from, closed_until")
+
+
 def test_csv_scope_and_cause(tmp_path: Path, ctx: Context) -> None:
     write(
         tmp_path,

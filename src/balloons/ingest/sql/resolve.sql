@@ -6,12 +6,21 @@
 -- (with its lineage) is the one with the first path and line, so the same facts delivered by
 -- several files show the same lineage whatever order they came in. A NOTAMR or NOTAMC withdraws every
 -- closure of the NOTAM it names, whichever file, run or order delivered it (so history converges on a
--- fresh run): a key whose latest contribution is withdrawn has no current record.
+-- fresh run): withdrawn contributions take no part in the order, so a key's current record is its
+-- latest contribution not withdrawn (a NOTAMR whose window starts when the one it replaces did
+-- keeps that key), and a key whose every contribution is withdrawn has no current record.
 -- Output: the status of every contribution that is not landed (the current record): duplicate
 -- (same content as the contribution before it, or as the current record) or superseded (any
 -- other). Every contribution not listed is landed, NOTAMC rows included: in a month of new keys,
 -- each delivered once and none withdrawn, nothing is listed.
-with records as (
+with ops as (
+    select distinct
+        _ref
+    from contributions
+    where _op in ('R', 'C')
+),
+
+contributed as (
     select
         _row,
         {id} as key,
@@ -24,15 +33,22 @@ with records as (
     where _op is distinct from 'C'
 ),
 
-ops as (
-    select distinct
-        _ref
-    from contributions
-    where _op in ('R', 'C')
+withdrawn as (
+    select
+        contributed._row
+    from contributed
+    semi join ops on contributed.notam_id = ops._ref
 ),
 
--- Most keys have one contribution: it is the current record unless a NOTAMR/NOTAMC withdraws
--- it (the last query below). Only keys with several go through the windows.
+records as (
+    select
+        contributed.*
+    from contributed
+    anti join withdrawn using (_row)
+),
+
+-- Most keys have one contribution: it is the current record. Only keys with several go through
+-- the windows.
 repeated as (
     select
         key
@@ -56,27 +72,8 @@ ordered as (
                 partition by records.key order by records.delivery, records.source_file, records.line
             ),
             false
-        ) as repeats,
-        row_number() over (
-            partition by records.key order by records.delivery desc, records.source_file desc, records.line desc
-        ) as from_last
+        ) as repeats
     from many as records
-),
-
-withdrawn as (
-    select distinct
-        ordered._row
-    from ordered
-    join ops
-        on ops._ref = ordered.notam_id
-),
-
-gone as (
-    select
-        ordered.key
-    from ordered
-    join withdrawn using (_row)
-    where ordered.from_last = 1
 ),
 
 streaks as (
@@ -106,21 +103,15 @@ shown as (
 select
     shown._row,
     case
-        when shown.first_of_final and gone.key is null then 'landed'
-        when shown.first_of_final then 'superseded'
         when shown.final or shown.repeats then 'duplicate'
         else 'superseded'
     end as _status
 from shown
-left join gone using (key)
-where not (shown.first_of_final and gone.key is null)
+where not shown.first_of_final
 
 union all
 
 select
-    records._row,
+    withdrawn._row,
     'superseded' as _status
-from records
-semi join ops on records.notam_id = ops._ref
-anti join repeated using (key)
-where records.key is not null
+from withdrawn
