@@ -96,6 +96,31 @@ def test_absurdity_limit_applies_to_one_window(tmp_path: Path, ctx: Context) -> 
     assert account(tmp_path) == {"closures/n.notam": (2, 1, 1, 0, 0, 0)}
 
 
+def test_a_notam_in_force_lands_with_the_windows_still_to_come(tmp_path: Path, ctx: Context) -> None:
+    """Found by a fresh-eyes trial: a NOTAM read while in force (as a fetch of current NOTAMs reads
+    it) was quarantined whole for its windows more than 2 days ahead, and never read again."""
+    start = ctx.now - timedelta(days=5)
+    end = ctx.now + timedelta(days=30)
+    write(
+        tmp_path,
+        "closures/n.notam",
+        f"(A4001/26 NOTAMN {Q} A) EYVI B) {start:%y%m%d}1800 C) {end:%y%m%d}0300 D) DAILY 2000-0300 E) AD CLSD.)\n"
+        f"(A4002/26 NOTAMN {Q} A) EYVI B) {end:%y%m%d}1000 C) {end:%y%m%d}1200 E) AD CLSD.)\n"
+        f"(A4003/26 NOTAMN {Q} A) EYVI B) 9901011000 C) 9901011200 E) AD CLSD.)\n",
+    )
+    write(
+        tmp_path,
+        "closures/c.csv",
+        f"airport,closed_from,closed_until\nEYVI,{end:%Y-%m-%d}T14:00Z,{end:%Y-%m-%d}T16:00Z\n",
+    )
+    run(tmp_path, ctx)
+    landed = [notam_id for (notam_id,) in rows(tmp_path, "notam_id")]
+    assert (landed.count("A4001/26"), landed.count("A4002/26"), len(landed)) == (35, 1, 36)
+    reasons = {q["source_file"]: q["reason"] for q in lake.read_quarantine(local(tmp_path / "lake")).to_pylist()}
+    assert "is more than 92 day(s) in the future" in reasons["closures/n.notam"]
+    assert "is more than 2 day(s) in the future" in reasons["closures/c.csv"]
+
+
 def test_est_end_lands_estimated(tmp_path: Path, ctx: Context) -> None:
     write(tmp_path, "closures/n.notam", f"(A0300/25 NOTAMN {Q} A) EYVI B) 2510041916 C) 2510050150 EST E) AD CLSD.)")
     run(tmp_path, ctx)

@@ -3,9 +3,9 @@
 The staging shape is one DuckDB view, `decoded`: a column per canonical field of the file's table
 (VARCHAR, null where the file does not give it), plus `_pos` (the record's position), `source_line`
 (its line, JSON element or NOTAM number), `_op` / `_ref` (the NOTAM operation and the NOTAM it
-names), `_raw` (the record's own text, for quarantine) and `_comma` (a `;` file, which may write
-decimal commas). Validation, typing, time zones and identity then happen once, in SQL, for every
-table and format (`validate.py`).
+names), `_raw` (the record's own text, for quarantine), `_comma` (a `;` file, which may write
+decimal commas) and `_notam` (a window of a NOTAM message). Validation, typing, time zones and
+identity then happen once, in SQL, for every table and format (`validate.py`).
 
 How each format is read:
 - CSV that is *plain* (UTF-8, no quote characters, NUL bytes, bare carriage returns or blank lines
@@ -45,7 +45,7 @@ MIN_LINE_BYTES = 4096
 """The smallest line limit DuckDB's reader takes; a lower BALLOONS_MAX_LINE_BYTES is checked in SQL."""
 POS_BITS = 40
 """A record's `_pos` is its file's number shifted by this many bits, plus its place in the file."""
-STAGING_COLUMNS = ("_pos", "source_line", "_op", "_ref", "_raw", "_comma")
+STAGING_COLUMNS = ("_pos", "source_line", "_op", "_ref", "_raw", "_comma", "_notam")
 
 Row = dict[str, Any]
 
@@ -241,6 +241,7 @@ def _plain_csv(
             null::varchar as _ref,
             null::varchar as _raw,
             {comma} as _comma,
+            false as _notam,
             {fields}
         from numbered_{number} as csv_rows
         where csv_rows._given = {width} and not csv_rows._long
@@ -390,6 +391,7 @@ def _records(
             pa.field("_ref", pa.string()),
             pa.field("_raw", pa.string()),
             pa.field("_comma", pa.bool_()),
+            pa.field("_notam", pa.bool_()),
             *(pa.field(name, pa.string()) for name in names),
         ]
     )
@@ -447,6 +449,7 @@ def _records(
             shown = record.raw if record.raw is not None else json.dumps(record.fields, ensure_ascii=False)
             rows["_raw"].append(message if message is not None else shown)
             rows["_comma"].append(record.decimal_comma)
+            rows["_notam"].append(isinstance(item, notam.Closure))
             for name in names:
                 rows[name].append(values.get(name))
         if len(rows["_pos"]) >= RECORDS_BATCH:

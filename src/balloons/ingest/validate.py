@@ -39,7 +39,9 @@ alone (`+02`) and up to nine decimals of a second are ISO 8601 too; a file in a 
 page is refused (it landed garbled as Windows-1257); a NOTAM that starts mid-line is read
 (it was lost in the one before it); JSON numbers reach the rules as the file wrote them. 4: a
 CSV header that repeats a column name balloons ignores anyway (the empty names of a spreadsheet's
-trailing separators) is read; before, the whole file was quarantined."""
+trailing separators) is read (before, the whole file was quarantined), and a NOTAM's windows may
+lie up to `NOTAM_AHEAD_DAYS` ahead (before, a NOTAM in force with windows more than 2 days ahead
+was quarantined whole)."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
@@ -57,6 +59,13 @@ TIME_COLUMNS: dict[str, tuple[tuple[str, float], ...]] = {
 }
 """Each table's time columns and how many days ahead of the run's clock they may lie (closures'
 end: plus the duration limit)."""
+
+NOTAM_AHEAD_DAYS = 92.0
+"""How many days ahead of the run's clock a window of a NOTAM (NOTAMN or NOTAMR) may start: a NOTAM
+is in force for at most three months (PERM ones are refused) and is often published before it
+starts, or read while in force with windows still to come. Its windows land with it, future ones
+included, since a message lands or is quarantined whole and an unchanged raw file is not read
+again (a tighter limit would lose a NOTAM in force for good). Closures' end: plus the duration limit."""
 
 
 @dataclass(frozen=True)
@@ -192,18 +201,21 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, ctx: Context, *, nul_fr
     assert isinstance(now, datetime)
     source = "fields"
     for column, days in TIME_COLUMNS[table]:
-        ahead = days + (ctx.max_closure_days if column == "closed_until" else 0.0)
+        extra = ctx.max_closure_days if column == "closed_until" else 0.0
+        ahead = days + extra
         latest = now + timedelta(days=ahead)
+        notam_ahead = max(ahead, NOTAM_AHEAD_DAYS + extra) if table == "closures" else ahead
+        notam_latest = now + timedelta(days=notam_ahead)
         step = {
             **values,
             "col": _Raw(column),
             "zone": _Raw("zone"),
             "source": _Raw(source),
             "target": _Raw(f"placed_{column}"),
-            "latest": latest,
-            "future_days": _Raw(f"{ahead:g}"),
+            "latest": _Raw(f"(case when _notam then {_literal(notam_latest)} else {_literal(latest)} end)"),
+            "future_days": _Raw(f"(case when _notam then '{notam_ahead:g}' else '{ahead:g}' end)"),
             "earliest_wall": EARLIEST.replace(tzinfo=None) - timedelta(days=2),
-            "latest_wall": latest + timedelta(days=2),
+            "latest_wall": notam_latest + timedelta(days=2),
         }
         con.execute(_fill(_sql("instants.sql"), step))
         source = f"placed_{column}"

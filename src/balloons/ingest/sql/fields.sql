@@ -11,6 +11,7 @@ select
     decoded._ref,
     decoded._raw,
     decoded._comma,
+    decoded._notam,
     coalesce({field_reasons}) as _field_reason,
     {texts},
     {zone} as zone

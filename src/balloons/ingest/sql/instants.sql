@@ -4,6 +4,8 @@
 -- hour names exactly one instant; rows in an hour where the clocks change are placed one by one
 -- (a wall time in the spring-forward gap is refused, one in the autumn fall-back hour takes the
 -- earlier instant). Walls far outside the accepted range are refused without a zone lookup.
+-- `{latest}` and `{future_days}` are expressions over the record (a NOTAM's windows may lie further
+-- ahead than a row of a table: see validate.NOTAM_AHEAD_DAYS); `{latest_wall}` is past both.
 create or replace temp table zone_hours_{col} as
 select
     zone,
@@ -67,6 +69,6 @@ select
             || ' does not exist in ' || {zone}
             || ' (clocks jump forward)'
         when _utc < {earliest} then '{col} ' || quoted({col}) || ' is before 2000 (a typo or an epoch default?)'
-        when _utc > {latest} then '{col} ' || quoted({col}) || ' is more than {future_days} day(s) in the future'
+        when _utc > {latest} then '{col} ' || quoted({col}) || ' is more than ' || {future_days} || ' day(s) in the future'
     end as {col}_reason
 from placed;
