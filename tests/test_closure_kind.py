@@ -27,6 +27,16 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD TO VFR FLTS", "partial"),
         ("AD CLSD, PPR 24 HR", "partial"),
         ("AP CLSD V-22 VTOL", "partial"),
+        # an exception of emergency flights alone leaves a full closure (found by a fresh-eyes trial)
+        ("AD CLSD DUE TO BALLOONS EXC EMERG, HOSP AND SAR FLTS.", "full"),
+        ("AD CLSD EXCEPT HEMS AND SAR OPS", "full"),
+        ("AD CLSD EXC EMERGENCY LDG", "full"),
+        ("AD CLSD FOR LDG EXC ACFT IN EMERG", "arrivals"),
+        ("AD CLSD EXC EMERG FLTS AND MIL FLTS.", "partial"),
+        ("AD CLSD EXC STATE ACFT, HOSP FLTS AND FLTS APV BY ATC", "partial"),
+        ("AD CLSD EXC SKED COMMERCIAL FLTS, MEDEVAC FLTS,", "partial"),
+        ("AD CLSD EXC LDG", "partial"),
+        ("AD CLSD. EXC EMERG. PPR", "partial"),
     ],
 )
 def test_scope(text: str, scope: str) -> None:

@@ -1,8 +1,10 @@
 """What a closure closes (scope) and why (cause), read from its words.
 
 Scope (`SCOPES`): `partial` when the text names exceptions or only some traffic (EXC, EXCEPT, CIV
-FLTS, CIVILIAN, MIL, VFR, IFR, PPR, PRIVATE, GA, VTOL, HEL, TRAINING, ... NOT APPLY, PERMITTED);
-else `arrivals` for CLSD FOR/TO LDG or ARR, `departures` for TKOF or DEP (both: full); else
+FLTS, CIVILIAN, MIL, VFR, IFR, PPR, PRIVATE, GA, VTOL, HEL, TRAINING, ... NOT APPLY, PERMITTED),
+except an exception of emergency flights alone (`EXC EMERG, HOSP AND SAR FLTS`: the standard
+wording of a full closure, through which no scheduled flight operates); else `arrivals` for CLSD
+FOR/TO LDG or ARR, `departures` for TKOF or DEP (both: full); else
 `full`. Cause (`CAUSES`): `balloons` for BALLOON(S) or HYBRID (the hybrid attack is the balloons)
 and the Lithuanian `balion…`, `hibrid…`; `drones` for UAS, UAV, DRONE(S), RPAS and Lithuanian
 `dron…`, `bepilot…`; `other` when the text gives another reason (a report's `reason` column is
@@ -23,6 +25,55 @@ _PARTIAL = re.compile(
     r"\b(EXC|EXCEPT|EXCL|CIV|CIVIL|CIVILIAN|MIL|MILITARY|VFR|IFR|PPR|PRIVATE|GA|VTOL|HEL|HELICOPTERS?|"
     r"TRAINING|GLIDERS?|NON[- ]?SKED|NOT\s+APPLY|PERMITTED|UNLESS)\b"
 )
+_EXCEPTION = re.compile(r"\b(EXC|EXCEPT|EXCL)\b([^.;)]*)")
+"""An exception clause: EXC and what follows it up to the end of its sentence."""
+_EMERGENCY = frozenset(
+    [
+        "EMERG",
+        "EMERGENCY",
+        "EMERGENCIES",
+        "HOSP",
+        "HOSPITAL",
+        "MEDEVAC",
+        "MEDICAL",
+        "HEMS",
+        "AMBULANCE",
+        "SAR",
+        "SEARCH",
+        "RESCUE",
+        "DISTRESS",
+        "FIRE",
+        "FIREFIGHTING",
+        "HUMANITARIAN",
+    ]
+)
+_EMERGENCY_FILLER = frozenset(
+    [
+        "FLT",
+        "FLTS",
+        "FLIGHT",
+        "FLIGHTS",
+        "ACFT",
+        "AIRCRAFT",
+        "OPS",
+        "OPERATIONS",
+        "LDG",
+        "LANDING",
+        "LANDINGS",
+        "AND",
+        "OR",
+        "IN",
+        "WITH",
+    ]
+)
+
+
+def _emergency_only(clause: re.Match[str]) -> str:
+    """The exception clause, or nothing when it names emergency flights and nothing else."""
+    words = set(re.findall(r"[A-Z]+", clause.group(2)))
+    return " " if words & _EMERGENCY and words <= _EMERGENCY | _EMERGENCY_FILLER else clause.group(0)
+
+
 _LANDING = r"(LDG|LANDINGS?|ARR|ARRIVALS?|ARRIVING)"
 _TAKEOFF = r"(TKOF|TAKE[- ]?OFFS?|DEP|DEPARTURES?|DEPARTING)"
 _ARRIVALS = re.compile(rf"\b(CLSD|CLOSED)\s+(FOR|TO)\s+{_LANDING}\b|\b{_LANDING}\s+(CLSD|CLOSED)\b")
@@ -38,7 +89,7 @@ _GIVEN = re.compile(r"\b(DUE|BECAUSE|OWING|D[ĖE]L)\b", re.IGNORECASE)
 
 def scope_of(text: str) -> str:
     """The scope of a closure described by `text` (a NOTAM E) item or a report)."""
-    upper = text.upper()
+    upper = _EXCEPTION.sub(_emergency_only, text.upper())
     if _PARTIAL.search(upper):
         return "partial"
     arrivals = bool(_ARRIVALS.search(upper))
