@@ -41,7 +41,7 @@ page is refused (it landed garbled as Windows-1257); a NOTAM that starts mid-lin
 CSV header that repeats a column name balloons ignores anyway (the empty names of a spreadsheet's
 trailing separators) is read (before, the whole file was quarantined), and a NOTAM's windows may
 lie up to `NOTAM_AHEAD_DAYS` ahead (before, a NOTAM in force with windows more than 2 days ahead
-was quarantined whole)."""
+was quarantined whole), and an exception of emergency flights alone leaves a closure full."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
