@@ -7,7 +7,9 @@ Forms read (ICAO Doc 8126 style, times UTC): `DAILY` / `DLY`; days of the month 
 `SS` with `PLUS` / `MINUS` minutes (sunrise / sunset at the aerodrome), `EXC` exclusions, groups
 separated by commas. Days without a month are in B)'s month (or the last month named) and roll
 into the next month (and year) when they go down; a month name is its first occurrence from B)'s
-month on, so one before B)'s month is in the following year.
+month on, so one before B)'s month is in the following year. An excluded day number that is one
+of the group's own dates (`05-20 0600-1400 EXC 10`) names that date, and later day numbers count
+on from it.
 Anything else raises ScheduleError: a schedule is never guessed.
 """
 
@@ -173,9 +175,27 @@ class _Parser:
         self.last_day = day
         return self.date_of(day)
 
+    def excluded_day(self, group: _Group) -> date | None:
+        """An excluded day number (`05-20 EXC 10`, `25-05 EXC 28`) that is a day of the group's
+        own dates names the first such date, not one of a later month (a day number going down
+        would otherwise roll over into the next month)."""
+        word = self.peek() or ""
+        if not (self.excluding and word.isdigit() and len(word) <= 2):
+            return None
+        own = sorted(day for day in group.dates if day.day == int(word))
+        if not own:
+            return None
+        self.take()
+        return own[0]
+
     def days(self) -> None:
         group = self.day_group()
-        first = self.day_number()
+        own = self.excluded_day(group)
+        if own is not None:  # later day numbers count on from it
+            self.year, self.month, self.last_day = own.year, own.month, own.day
+            first = own
+        else:
+            first = self.day_number()
         last = first
         if self.peek() in ("-", "TO") and (self.peek(1) or "").isdigit() and len(self.peek(1) or "") <= 2:
             self.take()
