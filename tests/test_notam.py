@@ -375,6 +375,26 @@ def test_a_message_that_starts_mid_line_is_a_message_of_its_own() -> None:
     assert isinstance(only, Closure) and "REPLACES (A0010/25 NOTAMN) ISSUED" in only.raw
 
 
+def test_a_message_in_lower_case_is_a_message_of_its_own() -> None:
+    """Found by a fresh-eyes trial: a message written in lower case was read as E) text of the
+    one before it, neither landed nor counted."""
+    first = f"(A3001/25 NOTAMN {Q} A) EYVI B) 2510011000 C) 2510011200 E) AD CLSD DUE TO BALLOONS.)"
+    second = f"(A3002/25 NOTAMN {Q} A) EYVI B) 2510021000 C) 2510021200 E) AD CLSD DUE TO BALLOONS.)".lower()
+    found = list(parse(f"{first}\r\n{second}\r\n"))
+    assert [i.records[0].fields["notam_id"] for i in found if isinstance(i, Closure)] == ["A3001/25", "A3002/25"]
+    assert found[0].records[0].fields["reason"] == "AD CLSD DUE TO BALLOONS."
+    assert found[1].raw == second and found[1].records[0].fields["closed_from"] == "2025-10-02T10:00:00+00:00"
+
+
+def test_every_aerodrome_a_notam_names_closes() -> None:
+    """Found by a fresh-eyes trial: `A) EYVI EYKA` closed EYVI alone; EYKA was dropped silently."""
+    item = one(f"(A3016/25 NOTAMN {Q} A) EYVI EYKA B) 2510161000 C) 2510170300 D) DAILY 1000-1200 E) AD CLSD.)")
+    assert [(r.fields["airport"], r.fields["closed_from"][:13], r.fields["window_index"]) for r in item.records] == [
+        ("EYVI", "2025-10-16T10", "0"),
+        ("EYKA", "2025-10-16T10", "0"),
+    ]
+
+
 def test_a_message_on_a_teletype_line_is_kept() -> None:
     """A second review: `ZCZC AAA001 (A0021/25 NOTAMN` lost the message, uncounted."""
     text = (

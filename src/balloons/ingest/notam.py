@@ -7,7 +7,8 @@ with LF, CRLF or CR line ends. A message starts at a line whose first word is a 
 It ends at the last `)` before the next message (brackets inside E) are text); heading lines after
 that `)` are not part of it.
 
-Items used: Q) (the Q-code says what the NOTAM is about), A) aerodrome, B) start and C) end
+Items used: Q) (the Q-code says what the NOTAM is about), A) aerodrome (several: each closes),
+B) start and C) end
 (`YYMMDDhhmm` UTC; `EST` marks an estimated end; `PERM` has no end), D) schedule and E) text.
 Each message becomes exactly one of: a `Closure` (one record per active window of D), or of an
 unambiguous schedule written only in E)), a NOTAMC / NOTAMR withdrawal, a `Skipped` message (not
@@ -41,8 +42,10 @@ _START = re.compile(
     # when what follows it is a message's: its reference, then an item. A header quoted in E)
     # text, `REPLACES (A0010/25 NOTAMN) ISSUED`, is followed by other words and stays text.
     rf"|\(\s*{_ID}\s*NOTAM[NRC](?=(?:[ \t]+{_ID})?\s+[QABCDEFG]\))",
-    re.MULTILINE,
+    re.MULTILINE | re.IGNORECASE,
 )
+"""In any case: a message written in lower case (a hand copy) is a message of its own, read in
+upper case (`_message`), not text of the one before it."""
 _HEADER = re.compile(
     rf"^\s*\(?\s*(?:!(?P<loc>[A-Z0-9]{{3,4}})\s+)?(?P<id>{_ID})(?:\s*NOTAM(?P<op>[NRC])"
     rf"(?:[ \t]+(?P<ref>{_ID}))?)?"
@@ -182,6 +185,9 @@ def parse(text: str, *, coordinates: Coordinates | None = None) -> Iterator[Item
 
 def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
     raw = " ".join(chunk.split())[:2000]
+    if not _HEADER.match(chunk) and _HEADER.match(chunk.upper()):
+        log.info("NOTAM message %d is written in lower case; read in upper case", number)
+        chunk = chunk.upper()
     header = _HEADER.match(chunk)
     if not header:
         return BadRecord(number, "NOTAM has no series/number and NOTAMN/R/C header", raw)
@@ -235,49 +241,54 @@ def _closure(
         end_at = parse_notam_time(end.group("time"), field="C)")
     except BadValue as exc:
         return BadRecord(number, f"NOTAM {notam_id}: {exc}", raw)
-    airport = found["A"].split()[0].upper()
+    # A) may name several aerodromes: each closes, with the same windows (SR/SS at each one's own)
+    airports = list(dict.fromkeys(found["A"].upper().split()))
     text = found.get("E", "")
-    sun = _sun(airport, found.get("Q"), coordinates)
     schedule_text = found.get("D")
     in_text = False
     notes = ["end time estimated (EST)"] if end.group("est") else []
-    if schedule_text:
-        try:
-            spans = schedule.windows(schedule_text, start=start_at, end=end_at, sun=sun)
-        except schedule.ScheduleError as exc:
-            return BadRecord(number, f"NOTAM {notam_id} schedule D) {schedule_text!r} cannot be read: {exc}", raw)
-    else:
-        spans, schedule_text, in_text = _text_schedule(text, start_at, end_at)
+    if not schedule_text:
+        text_spans, schedule_text, in_text = _text_schedule(text, start_at, end_at)
         if schedule_text and not in_text:
             notes.append("schedule taken from E)")
-    common = {
-        "airport": airport,
-        "reason": text,
-        "notam_id": notam_id,
-        "source": "NOTAM",
-        "schedule": schedule_text or "",
-        "schedule_in_text": str(in_text).lower(),
-        "until_estimated": str(bool(end.group("est"))).lower(),
-        "scope": scope_of(text),
-        "cause": cause_of(text),
-    }
-    if notes:
-        common["notes"] = "; ".join(notes)
-    records = tuple(
-        Record(
-            number,
-            {
-                **common,
-                "closed_from": opens.isoformat(),
-                "closed_until": closes.isoformat(),
-                "window_index": str(index),
-            },
-            op=op,
-            ref=ref,
-        )
-        for index, (opens, closes) in enumerate(spans)
-    )
-    return Closure(number, raw, records)
+    records: list[Record] = []
+    for airport in airports:
+        if found.get("D"):
+            try:
+                sun = _sun(airport, found.get("Q"), coordinates)
+                spans = schedule.windows(found["D"], start=start_at, end=end_at, sun=sun)
+            except schedule.ScheduleError as exc:
+                return BadRecord(number, f"NOTAM {notam_id} schedule D) {found['D']!r} cannot be read: {exc}", raw)
+        else:
+            spans = text_spans
+        common = {
+            "airport": airport,
+            "reason": text,
+            "notam_id": notam_id,
+            "source": "NOTAM",
+            "schedule": schedule_text or "",
+            "schedule_in_text": str(in_text).lower(),
+            "until_estimated": str(bool(end.group("est"))).lower(),
+            "scope": scope_of(text),
+            "cause": cause_of(text),
+        }
+        if notes:
+            common["notes"] = "; ".join(notes)
+        records += [
+            Record(
+                number,
+                {
+                    **common,
+                    "closed_from": opens.isoformat(),
+                    "closed_until": closes.isoformat(),
+                    "window_index": str(index),
+                },
+                op=op,
+                ref=ref,
+            )
+            for index, (opens, closes) in enumerate(spans)
+        ]
+    return Closure(number, raw, tuple(records))
 
 
 def _text_schedule(text: str, start: datetime, end: datetime) -> tuple[list[tuple[datetime, datetime]], str, bool]:

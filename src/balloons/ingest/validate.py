@@ -42,7 +42,9 @@ CSV header that repeats a column name balloons ignores anyway (the empty names o
 trailing separators) is read (before, the whole file was quarantined), and a NOTAM's windows may
 lie up to `NOTAM_AHEAD_DAYS` ahead (before, a NOTAM in force with windows more than 2 days ahead
 was quarantined whole), an exception of emergency flights alone leaves a closure full, and a day a schedule excludes
-from its own day range (`05-20 … EXC 10`) is that day, not one of the next month."""
+from its own day range (`05-20 … EXC 10`) is that day, not one of the next month; every aerodrome
+of a NOTAM's A) closes (only the first did), and a NOTAM in lower case is read (it was text of
+the one before it)."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
