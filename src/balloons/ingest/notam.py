@@ -8,8 +8,8 @@ It ends at the last `)` before the next message (brackets inside E) are text); h
 that `)` are not part of it.
 
 Items used: Q) (the Q-code says what the NOTAM is about), A) aerodrome (several: each closes),
-B) start and C) end
-(`YYMMDDhhmm` UTC; `EST` marks an estimated end; `PERM` has no end), D) schedule and E) text.
+B) start and C) end (`YYMMDDhhmm` UTC; `EST` marks an estimated end; `PERM` has no end), D)
+schedule and E) text.
 Each message becomes exactly one of: a `Closure` (one record per active window of D), or of an
 unambiguous schedule written only in E)), a NOTAMC / NOTAMR withdrawal, a `Skipped` message (not
 an aerodrome closure), or a `BadRecord` with the message's own raw text.
