@@ -193,6 +193,26 @@ def test_a_replacement_that_starts_when_the_replaced_notam_did_keeps_its_closure
     assert rows(fresh, "notam_id, closed_from, closed_until") == rows(tmp_path, "notam_id, closed_from, closed_until")
 
 
+def test_an_operation_withdraws_only_a_notam_of_its_own_country(tmp_path: Path, ctx: Context) -> None:
+    """Found by a fresh-eyes trial: a NOTAMC of London's office cancelled Vilnius's NOTAM of the
+    same number (each office numbers its own series)."""
+    write(tmp_path, "closures/a.notam", f"(A1234/25 NOTAMN {Q} A) EYVI B) 2510151000 C) 2510151200 E) AD CLSD.)")
+    write(
+        tmp_path,
+        "closures/b.notam",
+        "(A7000/25 NOTAMC A1234/25 Q) EGTT/QFAXX/IV/NBO/A/000/999/5129N00028W005 A) EGLL B) 2510200900 E) AD OPEN.)",
+    )
+    run(tmp_path, ctx, 1)
+    assert rows(tmp_path, "notam_id") == [("A1234/25",)]
+    write(
+        tmp_path,
+        "closures/c.notam",
+        "(A1300/25 NOTAMC A1234/25 Q) EYVL/QFAXX/IV/NBO/A/000/999/5438N02517E005 A) EYKA B) 2510200900 E) AD OPEN.)",
+    )
+    run(tmp_path, ctx, 2)
+    assert rows(tmp_path, "notam_id") == []
+
+
 def test_csv_scope_and_cause(tmp_path: Path, ctx: Context) -> None:
     write(
         tmp_path,

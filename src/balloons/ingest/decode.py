@@ -59,7 +59,8 @@ class Decoded:
     skipped: int = 0
     bad: list[Row] = field(default_factory=list)
     cancels: list[Row] = field(default_factory=list)
-    """NOTAMC records: only `_ref` and `source_line`; they are not validated."""
+    """NOTAMC records: only `_ref`, `source_line` and the `airport` of A) (when it names one); they
+    are not validated."""
     nul_free: bool = False
     """The file holds no NUL byte (plain CSV is checked for them)."""
     raw_sql: str | None = None
@@ -423,7 +424,7 @@ def _records(
             out.bad.append(quarantine_row(raw, item.line, item.reason, item.raw))
             continue
         if isinstance(item, Record) and item.op == "C":
-            out.cancels.append({"source_line": item.line, "_ref": item.ref})
+            out.cancels.append({"source_line": item.line, "_ref": item.ref, "airport": item.fields.get("airport")})
             continue
         records = item.records if isinstance(item, notam.Closure) else (item,)
         message = item.raw if isinstance(item, notam.Closure) else None

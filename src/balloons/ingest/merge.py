@@ -70,7 +70,9 @@ def _resolve_sql(table: str) -> str:
     spec = TABLES[table]
     text = resources.files("balloons.ingest").joinpath("sql", "resolve.sql").read_text("utf-8")
     notam = "notam_id" if "notam_id" in spec.schema.names else "null::varchar"
-    return text.replace("{id}", spec.id_column).replace("{notam_id}", notam)  # our own names, never input
+    airport = "airport" if "notam_id" in spec.schema.names else "null::varchar"
+    # our own names, never input
+    return text.replace("{id}", spec.id_column).replace("{notam_id}", notam).replace("{airport}", airport)
 
 
 def by_month(table: str) -> bool:

@@ -212,7 +212,10 @@ def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
     if op == "C" or (op == "R" and not is_closure(found.get("Q"), found.get("E", ""))):
         if not _about_aerodrome(found.get("Q")):
             return Skipped(number, notam_id)
-        return Record(number, {"notam_id": notam_id, "source": "NOTAM"}, op="C", ref=ref)
+        fields = {"notam_id": notam_id, "source": "NOTAM"}
+        if len(aerodromes := found.get("A", "").upper().split()) == 1:
+            fields["airport"] = aerodromes[0]  # whose NOTAM office's series `ref` is in (resolve.sql)
+        return Record(number, fields, op="C", ref=ref)
     if not is_closure(found.get("Q"), found.get("E", "")):
         return Skipped(number, notam_id)
     return _closure(number, notam_id, found, raw, op, ref, coordinates)

@@ -44,7 +44,8 @@ lie up to `NOTAM_AHEAD_DAYS` ahead (before, a NOTAM in force with windows more t
 was quarantined whole), an exception of emergency flights alone leaves a closure full, and a day a schedule excludes
 from its own day range (`05-20 … EXC 10`) is that day, not one of the next month; every aerodrome
 of a NOTAM's A) closes (only the first did), and a NOTAM in lower case is read (it was text of
-the one before it)."""
+the one before it); a NOTAMC keeps the aerodrome it names, so it withdraws only a NOTAM of its
+own country."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)

@@ -6,7 +6,8 @@
 -- (with its lineage) is the one with the first path and line, so the same facts delivered by
 -- several files show the same lineage whatever order they came in. A NOTAMR or NOTAMC withdraws every
 -- closure of the NOTAM it names, whichever file, run or order delivered it (so history converges on a
--- fresh run): withdrawn contributions take no part in the order, so a key's current record is its
+-- fresh run; an operation from another country's NOTAM office, by the aerodrome it names, withdraws
+-- nothing here): withdrawn contributions take no part in the order, so a key's current record is its
 -- latest contribution not withdrawn (a NOTAMR whose window starts when the one it replaces did
 -- keeps that key), and a key whose every contribution is withdrawn has no current record.
 -- Output: the status of every contribution that is not landed (the current record): duplicate
@@ -15,7 +16,8 @@
 -- each delivered once and none withdrawn, nothing is listed.
 with ops as (
     select distinct
-        _ref
+        _ref,
+        {airport} as airport
     from contributions
     where _op in ('R', 'C')
 ),
@@ -28,16 +30,22 @@ contributed as (
         delivery,
         source_file,
         coalesce(source_line, 0) as line,
-        {notam_id} as notam_id
+        {notam_id} as notam_id,
+        {airport} as airport
     from contributions
     where _op is distinct from 'C'
 ),
 
+-- A NOTAM's number is in the series of the NOTAM office that issued it, so an operation names a
+-- NOTAM of its own country: of an aerodrome with the same ICAO nationality letters (its first
+-- two), or of any when it names no aerodrome.
 withdrawn as (
     select
         contributed._row
     from contributed
-    semi join ops on contributed.notam_id = ops._ref
+    semi join ops
+        on contributed.notam_id = ops._ref
+        and (ops.airport is null or left(contributed.airport, 2) = left(ops.airport, 2))
 ),
 
 records as (
