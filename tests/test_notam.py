@@ -395,6 +395,15 @@ def test_every_aerodrome_a_notam_names_closes() -> None:
     ]
 
 
+def test_a_us_domestic_location_is_its_icao_code() -> None:
+    """Found by a fresh-eyes trial: Anchorage (ANC) became KANC; it is PANC."""
+    codes = [
+        one(f"!{loc} 11/001 {loc} AD AP CLSD 2511010300-2511011000").records[0].fields["airport"]
+        for loc in ("ANC", "HNL", "JFK")
+    ]
+    assert codes == ["PANC", "PHNL", "KJFK"]
+
+
 def test_a_message_on_a_teletype_line_is_kept() -> None:
     """A second review: `ZCZC AAA001 (A0021/25 NOTAMN` lost the message, uncounted."""
     text = (

@@ -22,7 +22,10 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
+
+import airportsdata
 
 from balloons.errors import RawFileError
 from balloons.ingest import schedule
@@ -342,9 +345,25 @@ def _q_point(q_item: str | None) -> tuple[float, float] | None:
     return lat, lon
 
 
+@lru_cache(maxsize=1)
+def _us_locations() -> dict[str, str]:
+    """FAA location identifier → ICAO code (airportsdata's LID table), loaded when first needed."""
+    return {lid: str(row["icao"]) for lid, row in airportsdata.load("LID").items() if row.get("icao")}
+
+
+def _icao_of_us_location(location: str) -> str:
+    """The ICAO code of a US domestic NOTAM's location: the FAA's table (`ANC` is PANC, `HNL`
+    PHNL), else K + a three-letter location (the contiguous states)."""
+    known = _us_locations().get(location)
+    if known:
+        return known
+    return "K" + location if len(location) == 3 else location
+
+
 def _domestic(number: int, rest: str, notam_id: str, location: str, raw: str) -> Item:
     """A US domestic NOTAM (`!JFK 10/193 JFK AD AP CLSD 2310170300-2310171000`): closures of the
-    whole aerodrome land (the ICAO code is K + the location); anything else is skipped."""
+    whole aerodrome land (the ICAO code from the FAA location, `_icao_of_us_location`); anything
+    else is skipped."""
     words = " ".join(rest.split())
     if not _CLOSED_TEXT.search(words.upper()) or re.search(r"\b(RWY|TWY|APRON|RAMP)\b", words.upper()):
         return Skipped(number, notam_id)
@@ -353,7 +372,7 @@ def _domestic(number: int, rest: str, notam_id: str, location: str, raw: str) ->
         return BadRecord(number, f"NOTAM {notam_id} has no start-end times YYMMDDhhmm-YYMMDDhhmm", raw)
     text = words[: times.start()].strip()
     found = {
-        "A": ("K" + location if len(location) == 3 else location),
+        "A": _icao_of_us_location(location),
         "B": times.group("b"),
         "C": times.group("c") + (" EST" if times.group("est") else ""),
         "E": text,
