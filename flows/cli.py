@@ -526,11 +526,22 @@ def build(data_dir: Path | None, wait: float, force: bool) -> None:
     from balloons.lock import pipeline_lock
 
     settings = current_settings()
+    if not settings.data_dir.is_dir():  # a mistyped folder would become an empty warehouse
+        raise BalloonsError(
+            f"No data folder at {settings.data_dir}: give --data-dir (or BALLOONS_DATA_DIR) of a folder "
+            "balloons has ingested into."
+        )
     with pipeline_lock(settings.lock_path, wait_s=wait):
         from balloons import lake
         from balloons.lake.storage import lake_store
 
-        lake.require_zone(lake_store(settings, os.environ), settings.timezone)  # before Prefect starts
+        store = lake_store(settings, os.environ)
+        if not store.is_file(store.path(lake.FORMAT)):
+            raise BalloonsError(
+                f"No lake at {store.url_of(store.path())}: nothing was ingested into this data folder yet "
+                "(run 'balloons ingest' or 'balloons run' first)."
+            )
+        lake.require_zone(store, settings.timezone)  # before Prefect starts
         from flows.warehouse import build_flow
 
         with _flows_here():

@@ -217,6 +217,29 @@ def test_build_in_another_zone_than_the_lake_was_ingested_in_is_refused_before_p
     assert not prefect and not (data / "warehouse.duckdb").exists()
 
 
+def test_build_of_a_folder_with_nothing_ingested_is_refused(tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: a mistyped --data-dir became an empty warehouse, exit 0, which
+    `report` and `check` then took as a healthy one."""
+    result = CliRunner().invoke(cli, ["build", "--data-dir", str(tmp_path / "nosuch")])
+    assert (result.exit_code, result.output.splitlines()) == (
+        1,
+        [
+            f"Error: No data folder at {tmp_path / 'nosuch'}: give --data-dir (or BALLOONS_DATA_DIR) of a folder "
+            "balloons has ingested into."
+        ],
+    )
+    assert not (tmp_path / "nosuch").exists()
+    result = CliRunner().invoke(cli, ["build", "--data-dir", str(tmp_path)])
+    assert (result.exit_code, result.output.splitlines()) == (
+        1,
+        [
+            f"Error: No lake at {tmp_path / 'lake'}: nothing was ingested into this data folder yet (run 'balloons "
+            "ingest' or 'balloons run' first)."
+        ],
+    )
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
 def test_status_of_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
     """Found by a fresh-eyes trial: a mistyped --data-dir showed 'never' and zero rows, exit 0."""
     result = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path / "nosuch")])
