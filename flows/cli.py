@@ -650,7 +650,7 @@ def check(data_dir: Path | None) -> None:
 
 @cli.command()
 @data_dir_option
-@click.option("--month", "months", multiple=True, help="Month to render, YYYY-MM (repeatable).")
+@click.option("--month", "months", multiple=True, metavar="YYYY-MM", help="Month to render, YYYY-MM (repeatable).")
 @click.option("--all", "everything", is_flag=True, help="Render every month with data and every year.")
 @click.option(
     "--allow-empty",

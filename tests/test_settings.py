@@ -106,6 +106,13 @@ def test_out_of_range_value_is_one_line_naming_the_setting_and_range(
     assert caught.value.__cause__ is None
 
 
+def test_a_number_written_with_underscores_is_refused_saying_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a fresh-eyes trial: `1_000` was refused as out of 0..1440, which it is not."""
+    monkeypatch.setenv("BALLOONS_BUFFER_AFTER_MIN", "1_000")
+    with pytest.raises(ConfigError, match=r"<= 1440 written in plain digits \(no '_'\)"):
+        load_settings()
+
+
 @pytest.mark.parametrize(("field", "value"), [(f, v) for f in sorted(numeric_fields()) for v in accepted_values(f)])
 def test_values_in_range_are_accepted(monkeypatch: pytest.MonkeyPatch, field: str, value: str) -> None:
     monkeypatch.setenv(env_name(field), value)

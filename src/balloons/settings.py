@@ -301,7 +301,9 @@ def _message(error: Any) -> str:
     if where in numeric_fields():
         given = str(error.get("input", ""))
         shown = given if len(given) <= 24 else f"{given[:20]}..."
-        return f"Invalid setting {env_name(where)}={shown!r}: must be {allowed_range(where)}. Fix it and run again."
+        digits = " written in plain digits (no '_')" if "_" in given else ""
+        wanted = f"{allowed_range(where)}{digits}"
+        return f"Invalid setting {env_name(where)}={shown!r}: must be {wanted}. Fix it and run again."
     message = error["msg"].removeprefix("Value error, ")  # pydantic's prefix for a validator's ValueError
     return f"Invalid setting {env_name(where or 'settings')}: {message}. Fix it and run again."
 

@@ -12,7 +12,7 @@ Generated from the warehouse's `COMMENT ON` descriptions by `balloons dictionary
 that it is current. In DuckDB the same text is in `duckdb_tables()` and `duckdb_columns()`:
 
 ```sql
-SELECT table_name, column_name, data_type, comment FROM duckdb_columns() WHERE schema_name = 'main';
+SELECT table_name, column_name, data_type, comment FROM duckdb_columns() WHERE schema_name = 'main' AND NOT internal;
 ```
 
 Timestamps are `TIMESTAMP WITH TIME ZONE` (UTC instants, shown in the session's `TimeZone`);
