@@ -499,3 +499,15 @@ def test_unknown_passengers_are_never_shown_as_zero_and_quiet_months_stay_in_the
         assert "unknown†" in trend and report.NOTE_UNKNOWN in " ".join(trend.split()), trend
         assert "no airport closures" not in trend
     assert "2025-11" in year[0]  # the quiet month between October and December
+
+
+def test_hours_round_as_the_warehouse_rounds() -> None:
+    """Found by a fresh-eyes trial: a 651-minute closure showed 10.8 hours in the PDFs while
+    `round(duration_min / 60, 1)` in the warehouse gives 10.9."""
+    con = duckdb.connect()
+    try:
+        for minutes in (651, 651.0, 90, 3, 45, 123_456, 27.0):
+            (expected,) = con.execute("select round(?::double / 60, 1)", [minutes]).fetchone()  # type: ignore[misc]
+            assert report._hours(minutes) == f"{expected:,.1f}", minutes
+    finally:
+        con.close()

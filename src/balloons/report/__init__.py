@@ -26,6 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -180,7 +181,7 @@ def _closure_row(c: dict[str, Any], *, start: str) -> list[str]:
     return [
         f"{c['start']:{start}}-{c['end']:%H:%M}",
         _closure_label(c),
-        f"{c['minutes'] / 60:.1f}",
+        _hours(c["minutes"]),
         str(c["flights"]),
         "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
         _band(c),
@@ -266,7 +267,11 @@ def _page(title: str, subtitle: str, ctx: ReportContext) -> Figure:
 
 
 def _hours(minutes: float) -> str:
-    return f"{minutes / 60:,.1f}"
+    """Hours to one decimal, halves rounded away from zero as DuckDB's `round` does (651 minutes
+    are 10.85 hours: 10.9, as an analyst's `round(duration_min / 60, 1)` shows, not the 10.8 of
+    the float nearest 10.85)."""
+    hours = (Decimal(repr(float(minutes))) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{hours:,.1f}"
 
 
 def _passengers(m: dict[str, float]) -> str:
@@ -661,7 +666,7 @@ def _year_row(label: str, v: dict[str, float]) -> list[str]:
         _fmt(v["incursions"]),
         _fmt(v["balloons"]),
         _fmt(v["closures"]),
-        f"{v['closed_minutes'] / 60:,.1f}",
+        _hours(v["closed_minutes"]),
         _fmt(v["flights"]),
         _passengers(v),
     ]
