@@ -21,22 +21,42 @@
 #
 # Run it with `make notebook` (writes `data/notebook/analyst_walkthrough.html`, charts inline). The
 # warehouse is found through the balloons settings (`BALLOONS_DATA_DIR`, which `make notebook` sets
-# to the repository's `data/`), so the notebook works from any directory.
+# to the repository's `data/`); without it, `./data` of the folder the notebook runs in, or else the
+# first `data/` with a warehouse in a folder above it (Jupyter runs a notebook in `notebooks/`).
 
 # %%
+import os
+from pathlib import Path
+
 import duckdb
 import matplotlib.pyplot as plt
 
 from balloons.settings import load_settings
 
 settings = load_settings()
+if "BALLOONS_DATA_DIR" not in os.environ and not settings.warehouse_path.is_file():
+    above = [folder / "data" for folder in Path.cwd().parents if (folder / "data" / "warehouse.duckdb").is_file()]
+    if above:
+        settings = load_settings(data_dir=above[0])
+if not settings.warehouse_path.is_file():
+    raise SystemExit(f"No warehouse at {settings.warehouse_path}: run `make run` first, or set BALLOONS_DATA_DIR.")
+print(f"warehouse: {settings.warehouse_path}")
 con = duckdb.connect(str(settings.warehouse_path), read_only=True)
 con.execute("SET TimeZone = 'Europe/Vilnius'")  # show instants in local time
 
 
 def table(sql: str):
-    """A query's result as a pandas DataFrame (through Arrow, which keeps the time zone)."""
-    return con.sql(sql).to_arrow_table().to_pandas()
+    """A query's result as a pandas DataFrame (through Arrow, which keeps the time zone; whole
+    numbers with gaps stay whole numbers, the gaps None)."""
+    return con.sql(sql).to_arrow_table().to_pandas(integer_object_nulls=True)
+
+
+# %% [markdown]
+# Some of the data may be synthetic (the shipped sample's incursion records and flights are made
+# to match the published figures, see data/raw/README.md): the tables holding synthetic rows.
+
+# %%
+table("SELECT table_name, min(month) AS first_month, max(month) AS last_month FROM rpt_synthetic GROUP BY ALL")
 
 
 # %% [markdown]
@@ -51,7 +71,10 @@ fig, ax = plt.subplots(figsize=(8, 3.5))
 ax.bar(monthly["month"], monthly["incursions"], color="#4c72b0", label="incursion records")
 ax.plot(monthly["month"], monthly["balloons"], color="#dd8452", marker="o", label="balloons")
 ax.set_ylabel("count per month")
-ax.set_title("Balloon incursions from Belarus (months in Europe/Vilnius time)")
+synthetic = con.sql("SELECT count(*) FROM rpt_synthetic WHERE table_name = 'incursions'").fetchone()[0]
+ax.set_title(
+    "Balloon incursions from Belarus (months in Europe/Vilnius time)" + ("\nsynthetic records" if synthetic else "")
+)
 ax.legend()
 fig.tight_layout()
 plt.show()
