@@ -162,9 +162,13 @@ def _setup_logging(verbose: bool) -> None:
 
 
 class _NoErrors(logging.Filter):
-    """Keeps errors and tracebacks off the console: the CLI prints the one-line reason itself."""
+    """Keeps errors and tracebacks off the console: the CLI prints the one-line reason itself. Also
+    Prefect's note, as a command ends, that its event and log workers are still sending items
+    ("Still processing items: 2 items remaining..."): a warning of no fault, after a success too."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name in ("EventsWorker", "APILogWorker") and str(record.msg).startswith("Still processing items"):
+            return False
         return record.levelno < logging.ERROR and not record.exc_info
 
 

@@ -539,3 +539,23 @@ def test_flows_send_heartbeats_only_where_a_server_outlives_the_command() -> Non
     with temporary_settings(real), _flows_here(lambda: started.append("a second one")):
         assert get_current_settings().flows.heartbeat_frequency == default
     assert started == ["temporary server"]
+
+
+def test_prefects_note_that_it_still_sends_items_stays_off_the_console() -> None:
+    """Found by a fresh-eyes trial: a successful `balloons fetch` now and then ended with
+    "WARNING | EventsWorker - Still processing items: 2 items remaining..." on stderr."""
+    import logging
+
+    from flows.cli import _NoErrors
+
+    def record(name: str, level: int, msg: str) -> logging.LogRecord:
+        return logging.LogRecord(name, level, __file__, 1, msg, None, None)
+
+    keeps = _NoErrors().filter
+    assert not keeps(record("EventsWorker", logging.WARNING, "Still processing items: 2 items remaining..."))
+    assert not keeps(record("APILogWorker", logging.WARNING, "Still processing items: 5 items remaining..."))
+    assert keeps(
+        record("EventsWorker", logging.WARNING, "Service 'EventsWorker' queue is full (9 items), dropping item")
+    )
+    assert keeps(record("prefect.flow_runs", logging.WARNING, "Still processing items of a flow"))
+    assert not keeps(record("prefect.flow_runs", logging.ERROR, "failed"))
