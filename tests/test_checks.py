@@ -106,6 +106,16 @@ def test_impact_and_closure_order_faults(copy: duckdb.DuckDBPyConnection, sample
     }
 
 
+def test_no_headline_closure_at_all_adds_up(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
+    """Found by a fresh-eyes trial: every warehouse of `balloons sample --scale N` (whose closures
+    are none of them headline ones) failed this check, null sums against monthly_impact's zeros."""
+    copy.execute("update closure_impact set in_headline = false")
+    copy.execute("update monthly_impact set flights_affected = 0, passengers_affected = 0")
+    assert "closure_impact adds up to monthly_impact" not in failing(copy, local(sample_root / "lake"))
+    copy.execute("update monthly_impact set flights_affected = 1 where month = '2025-10'")
+    assert "closure_impact adds up to monthly_impact" in failing(copy, local(sample_root / "lake"))
+
+
 def test_monthly_incursions_must_add_up(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
     copy.execute("update monthly_incursions set incursions = incursions + 1 where month = '2025-10'")
     assert failing(copy, local(sample_root / "lake")) == {
