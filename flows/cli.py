@@ -753,9 +753,13 @@ def status(data_dir: Path | None, fmt: str) -> None:
     from balloons.lake.storage import lake_store
 
     last_run = reconcile(settings.data_dir, settings.lock_path)
+    try:
+        held: dict[str, Any] = lake_status(lake_store(settings, os.environ))
+    except OSError as exc:  # an object store out of reach: the last run is still worth showing
+        held = {"lake_error": " ".join(str(exc).split())[:300]}
     state = {
         "last_run": last_run,
-        **lake_status(lake_store(settings, os.environ)),
+        **held,
         "warehouse": str(settings.warehouse_path) if settings.warehouse_path.is_file() else None,
     }
     if fmt == "json":
@@ -781,6 +785,10 @@ def status(data_dir: Path | None, fmt: str) -> None:
             + (f" ({fetched['error']})" if fetched.get("error") else "")
             + f" at {fetched.get('fetched_at', '-')}"
         )
+    if "lake_error" in state:
+        click.echo(f"lake:       cannot be read: {state['lake_error']}")
+        click.echo(f"warehouse:  {state['warehouse'] or 'not built'}")
+        raise BalloonsError("The lake cannot be read (see above); check BALLOONS_LAKE_URL and the S3 settings.")
     click.echo(
         f"ingested:   {state['files_ingested']} raw files in {state['ingest_runs']} runs; "
         f"quarantined records: {state['quarantined']}"

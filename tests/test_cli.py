@@ -559,3 +559,29 @@ def test_prefects_note_that_it_still_sends_items_stays_off_the_console() -> None
     )
     assert keeps(record("prefect.flow_runs", logging.WARNING, "Still processing items of a flow"))
     assert not keeps(record("prefect.flow_runs", logging.ERROR, "failed"))
+
+
+def test_status_shows_the_last_run_when_the_lake_cannot_be_read(tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: with the S3 lake out of reach, `status` (which the failed run's
+    own message points to) printed only the S3 error."""
+    from datetime import UTC, datetime
+
+    from conftest import free_port
+
+    from balloons.status import finish_run, start_run
+
+    start_run(tmp_path, run_id="r1", started_at=datetime(2026, 1, 1, tzinfo=UTC), pid=1)
+    finish_run(tmp_path, finished_at=datetime(2026, 1, 1, 0, 1, tzinfo=UTC), outcome="failed", error="OSError: no S3")
+    env = {
+        "BALLOONS_LAKE_URL": "s3://lake/a",
+        "BALLOONS_S3_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "y",
+        "AWS_REGION": "us-east-1",
+    }
+    result = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path)], env=env)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("last run:   failed") and "error:      OSError: no S3" in lines
+    assert any(line.startswith("lake:       cannot be read: ") and "127.0.0.1" in line for line in lines)
+    assert lines[-1] == "Error: The lake cannot be read (see above); check BALLOONS_LAKE_URL and the S3 settings."

@@ -366,3 +366,25 @@ def test_a_list_of_intervals_stays_a_list(tmp_path: Path) -> None:
     duckdb.connect(str(tmp_path / "w.duckdb")).close()
     columns, rows = warehouse.query(tmp_path / "w.duckdb", "select [interval 1 hour] as l")
     assert isinstance(rows[0][0], list)
+
+
+def test_a_killed_builds_files_are_removed_by_the_next_build(sample_root: Path, tmp_path: Path, ctx) -> None:
+    """Found by a fresh-eyes trial: each build killed left its `.building-` file (and `.wal`) for good,
+    though the docs said the next build removes them."""
+    import shutil
+
+    from balloons.warehouse import aircraft
+
+    shutil.copytree(sample_root / "lake", tmp_path / "lake")
+    target = tmp_path / "warehouse.duckdb"
+    left = [tmp_path / ".warehouse.duckdb.building-0badc0de", tmp_path / ".warehouse.duckdb.building-0badc0de.wal"]
+    for path in left:
+        path.write_bytes(b"half a warehouse")
+    other = tmp_path / ".other.duckdb.building-0badc0de"
+    other.write_bytes(b"not ours")
+    params = dict(params=warehouse.Params(), airports=ctx.airports, aircraft_seats=aircraft.seat_table())
+    assert warehouse.build(local(tmp_path / "lake"), target, **params)
+    assert not any(path.exists() for path in left) and other.exists()
+    left[0].write_bytes(b"killed again")
+    assert warehouse.build(local(tmp_path / "lake"), target, **params) == {}  # unchanged: cleaned all the same
+    assert not left[0].exists()

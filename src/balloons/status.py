@@ -98,8 +98,10 @@ def reconcile(data_dir: Path, lock_path: Path) -> dict[str, Any]:
                 error=(
                     f"The run started at {entry.get('started_at', '?')} (pid {entry.get('pid', '?')}) stopped "
                     "without finishing: its process was killed or the machine went down. The warehouse "
-                    "shows the last run that finished; what the stopped run had written to the lake is "
-                    "undone by the next ingest, build or run, which redoes its work."
+                    "shows the last build that finished; what the stopped run had written to the lake "
+                    "without committing it is undone by the next ingest, build or run, which redoes its "
+                    "work (an ingest it had committed stays: then only the warehouse is behind, until "
+                    "the next build or run)."
                 ),
             )
             crashed = True

@@ -281,6 +281,13 @@ def is_current(store: Store, target: Path, params: Params) -> bool:
     return built_fingerprint(target) == lake_fingerprint(store, params)[0]
 
 
+def _remove_crashed_builds(target: Path) -> None:
+    """Remove what killed builds left beside `target` (`.<name>.building-XXXX` and its `.wal`)."""
+    for left in target.parent.glob(f".{target.name}.building-*"):
+        log.warning("removing %s, left by a build that was killed", left)
+        left.unlink(missing_ok=True)
+
+
 def build(
     store: Store,
     target: Path,
@@ -290,12 +297,15 @@ def build(
     aircraft_seats: pa.Table,
     force: bool = False,
 ) -> dict[str, int]:
-    """Build the warehouse at `target` atomically; returns row counts of the fact tables.
+    """Build the warehouse at `target` atomically; returns row counts of the fact tables. The
+    caller holds the pipeline lock: no other build is under way, so any other building file beside
+    `target` is a killed build's, and is removed first.
 
     When the lake and parameters are unchanged since the last build, nothing is written and an
     empty dict is returned (unless `force`). A lake a newer balloons wrote is refused.
     """
     lake.refuse_newer_format(store)
+    _remove_crashed_builds(target)
     fingerprint, lake_files = lake_fingerprint(store, params)
     if not force and built_fingerprint(target) == fingerprint:
         log.info("warehouse path=%s unchanged (fingerprint %s)", target, fingerprint[:12])
