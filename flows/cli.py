@@ -118,7 +118,7 @@ class _Group(click.Group):
                 raise
             raise click.ClickException(
                 f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}. "
-                "Fix the cause (disk space, permissions) and run again; 'balloons status' shows the last run."
+                f"{_os_error_hint(exc)} and run again; 'balloons status' shows the last run."
             ) from exc
         except Exception as exc:
             if interrupted(exc):  # Ctrl-C as DuckDB reports it
@@ -128,6 +128,16 @@ class _Group(click.Group):
             raise click.ClickException(
                 f"{type(exc).__name__}: {exc}. The run logs (Prefect UI) hold the traceback; -v prints it."
             ) from exc
+
+
+def _os_error_hint(exc: OSError) -> str:
+    """What to check for an operating system's or a service's refusal, by what it names."""
+    text = str(exc)
+    if "AWS Error" in text or " bucket " in text:
+        return "Check BALLOONS_LAKE_URL, BALLOONS_S3_ENDPOINT_URL and the AWS_* credentials"
+    if "trying to connect to" in text and "://" in text:  # a Dask scheduler out of reach
+        return "Check the address given to --runner (is the Dask scheduler up?)"
+    return "Fix the cause (disk space, permissions)"
 
 
 def interactive() -> bool:

@@ -24,9 +24,30 @@ def task_runner(spec: str) -> TaskRunner:  # type: ignore[type-arg]
 
         address = spec.partition("=")[2]
         if address:
+            _require_address(address)
             return DaskTaskRunner(address=address)
         processes = bool(get_current_settings().api.url)
         return DaskTaskRunner(
             cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": processes, "dashboard_address": None}
         )
     raise ConfigError(f"Unknown runner {spec!r}; use default, dask, or dask=tcp://HOST:PORT.")
+
+
+SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+"""The address schemes of Dask's communication backends."""
+
+
+def _require_address(address: str) -> None:
+    """Refuse, before Prefect starts, an address no Dask scheduler can have."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address, strict=True)
+        if scheme not in SCHEMES:
+            raise ValueError(f"unknown address scheme {scheme!r}")
+        if scheme != "inproc":
+            parse_host_port(location)
+    except ValueError as exc:
+        raise ConfigError(
+            f"--runner dask={address} is not a Dask scheduler's address ({exc}); give one such as dask=tcp://HOST:8786."
+        ) from None

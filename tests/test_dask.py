@@ -76,3 +76,31 @@ def test_unknown_runner_is_refused(tmp_path: Path) -> None:
     sample.write(tmp_path / "raw")
     result = CliRunner().invoke(cli, ["run", "--runner", "spark", "--data-dir", str(tmp_path)])
     assert result.exit_code == 1 and "Unknown runner 'spark'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("tcp://127.0.0.1", "missing port number"),
+        ("http://127.0.0.1:8786", "unknown address scheme 'http'"),
+        ("127.0.0.1:8786", "Invalid url scheme"),
+    ],
+)
+def test_a_scheduler_address_no_scheduler_can_have_is_refused_up_front(address: str, why: str) -> None:
+    """Found by an operator's trial: such an address failed only after Prefect had started."""
+    from balloons.errors import ConfigError
+    from flows.runners import task_runner
+
+    with pytest.raises(ConfigError, match=f"--runner dask={address} is not a Dask scheduler's address .*{why}"):
+        task_runner(f"dask={address}")
+    assert task_runner("dask=tcp://127.0.0.1:8786").address == "tcp://127.0.0.1:8786"
+
+
+def test_a_refusal_names_what_to_check() -> None:
+    from flows.cli import _os_error_hint
+
+    s3 = OSError("When getting information for key 'a/format.json' in bucket 'lake': AWS Error NETWORK_CONNECTION")
+    assert "BALLOONS_LAKE_URL, BALLOONS_S3_ENDPOINT_URL" in _os_error_hint(s3)
+    dask = OSError("Timed out trying to connect to tcp://127.0.0.1:8799 after 30 s")
+    assert "--runner" in _os_error_hint(dask)
+    assert "disk space" in _os_error_hint(OSError(28, "No space left on device"))
