@@ -14,6 +14,7 @@ from balloons.lake.storage import Store, lake_store
 from balloons.schema import RECORD_TABLES
 from balloons.settings import Settings
 from flows.interrupts import stops_on_ctrl_c
+from flows.retry import worth_retrying
 
 T = TypeVar("T")
 
@@ -34,7 +35,7 @@ class Payload(Generic[T]):
         self.value = value
 
 
-@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, retry_condition_fn=worth_retrying)
 @stops_on_ctrl_c
 def find_raw_files(settings: Settings, now: datetime) -> tuple[list[core.RawFile], list[core.RawFile]]:
     """Undo an interrupted run (rebuild a lake of another format or rules); scan raw/ and split it
@@ -42,7 +43,7 @@ def find_raw_files(settings: Settings, now: datetime) -> tuple[list[core.RawFile
     return core.prepare(settings.raw_dir, lake_of(settings), context(settings, now).rules())
 
 
-@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, retry_condition_fn=worth_retrying)
 @stops_on_ctrl_c
 def parse_raw_files(
     raws: Payload[list[core.RawFile]], settings: Settings, now: datetime, run_id: str
@@ -54,14 +55,14 @@ def parse_raw_files(
     return Payload(core.parse_files(raws.value, ctx=context(settings, now), spill=spill))
 
 
-@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, retry_condition_fn=worth_retrying)
 @stops_on_ctrl_c
 def begin_write(settings: Settings, parsed: Payload[list[core.Parsed]], run_id: str) -> int:
     """Journal the run; its delivery rank (I/O)."""
     return core.begin(lake_of(settings), parsed.value, run_id)
 
 
-@task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE, retry_condition_fn=worth_retrying)
 @stops_on_ctrl_c
 def merge_table(
     settings: Settings, table: str, parsed: Payload[list[core.Parsed]], run_id: str, now: datetime, delivery: int
@@ -71,7 +72,7 @@ def merge_table(
     return core.merge_table(lake_of(settings), table, parsed.value, run_id=run_id, now=now, delivery=delivery)
 
 
-@task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE, retry_condition_fn=worth_retrying)
 @stops_on_ctrl_c
 def finish_write(
     settings: Settings,

@@ -13,9 +13,10 @@ from balloons.redact import MASK, redact
 from balloons.report import periods, reconcile
 from balloons.settings import Settings
 from flows.interrupts import stops_on_ctrl_c
+from flows.retry import worth_retrying
 
 
-@task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE, retry_condition_fn=worth_retrying)
 @stops_on_ctrl_c
 def reconcile_reports(settings: Settings, forced: list[str], everything: bool) -> list[Path]:
     """Render the forced months and every missing or stale report; remove partial files (I/O)."""

@@ -10,9 +10,10 @@ from balloons.settings import Settings
 from balloons.warehouse import aircraft
 from flows.ingest import lake_of
 from flows.interrupts import stops_on_ctrl_c
+from flows.retry import worth_retrying
 
 
-@task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE, retry_condition_fn=worth_retrying)
 @stops_on_ctrl_c
 def build_warehouse(settings: Settings, force: bool) -> dict[str, int]:
     """Build a new warehouse file and rename it over the old one (I/O; a retry starts afresh).

@@ -511,3 +511,30 @@ def test_hours_round_as_the_warehouse_rounds() -> None:
             assert report._hours(minutes) == f"{expected:,.1f}", minutes
     finally:
         con.close()
+
+
+def test_an_estimated_end_is_marked_in_the_closure_tables() -> None:
+    """Found by a fresh-eyes trial: the sample's closure whose times were never published (and any
+    NOTAM's `C) … EST`) looked like a closure of known times."""
+    from datetime import datetime
+
+    closure = {
+        "airport": "EYVI",
+        "start": datetime(2025, 12, 3, 23, 10),
+        "end": datetime(2025, 12, 4, 0, 35),
+        "minutes": 85,
+        "flights": 6,
+        "reported_flights": None,
+        "reported_passengers": None,
+        "passengers": 886,
+        "low": 813,
+        "high": 950,
+        "unestimated": 0,
+        "in_headline": True,
+        "until_estimated": True,
+    }
+    assert report._closure_row(closure, start="%d %b %H:%M")[0] == "03 Dec 23:10-~00:35"
+    assert report._closures_title("Closures", [closure]) == "Closures (~ end estimated)"
+    known = {**closure, "until_estimated": False}
+    assert report._closure_row(known, start="%d %b %H:%M")[0] == "03 Dec 23:10-00:35"
+    assert report._closures_title("Closures", [known]) == "Closures"

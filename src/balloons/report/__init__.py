@@ -141,7 +141,7 @@ def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str) -> list[d
     rows = con.execute(
         "select airport, closed_from_local, closed_until_local, duration_min, flights_affected, "
         "cancelled, diverted, delayed, returned, other, passengers_affected, passengers_low, passengers_high, "
-        "reported_flights, reported_passengers, in_headline, flights_unestimated from rpt_closures "
+        "reported_flights, reported_passengers, in_headline, flights_unestimated, until_estimated from rpt_closures "
         "where month between ? and ? "
         "order by closed_from, airport",
         [first, last],
@@ -164,12 +164,15 @@ def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str) -> list[d
         "reported_passengers",
         "in_headline",
         "unestimated",
+        "until_estimated",
     )
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 OUTSIDE_TOTALS = "*"
 """Marks a closure that headline totals leave out (partial scope, or a cause not counted)."""
+ESTIMATED_END = "~"
+"""Marks an end time that is an estimate (NOTAM C) … EST, or a report saying so)."""
 
 
 def _closure_label(c: dict[str, Any]) -> str:
@@ -179,7 +182,7 @@ def _closure_label(c: dict[str, Any]) -> str:
 def _closure_row(c: dict[str, Any], *, start: str) -> list[str]:
     """One row of a closures table (CLOSURE_HEADER), the start shown with the `start` format."""
     return [
-        f"{c['start']:{start}}-{c['end']:%H:%M}",
+        f"{c['start']:{start}}-{ESTIMATED_END if c['until_estimated'] else ''}{c['end']:%H:%M}",
         _closure_label(c),
         _hours(c["minutes"]),
         str(c["flights"]),
@@ -190,9 +193,12 @@ def _closure_row(c: dict[str, Any], *, start: str) -> list[str]:
 
 
 def _closures_title(title: str, closures: list[dict[str, Any]]) -> str:
-    if all(c["in_headline"] for c in closures):
-        return title
-    return f"{title} ({OUTSIDE_TOTALS} not in the totals: partial, or a cause not counted)"
+    notes = []
+    if not all(c["in_headline"] for c in closures):
+        notes.append(f"{OUTSIDE_TOTALS} not in the totals: partial, or a cause not counted")
+    if any(c["until_estimated"] for c in closures):
+        notes.append(f"{ESTIMATED_END} end estimated")
+    return f"{title} ({'; '.join(notes)})" if notes else title
 
 
 def incursions_of(con: duckdb.DuckDBPyConnection, first: str, last: str) -> list[dict[str, Any]]:
@@ -242,7 +248,7 @@ CLOSURE_HEADER = [
     "passengers computed (band)",
     "passengers reported",
 ]
-CLOSURE_WIDTHS = (0.17, 0.08, 0.07, 0.15, 0.15, 0.23, 0.15)
+CLOSURE_WIDTHS = (0.185, 0.075, 0.065, 0.15, 0.13, 0.235, 0.16)
 
 
 def _fmt(value: float) -> str:
@@ -442,7 +448,7 @@ def summary_pages(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext
         ["", label, f"previous ({prev_month})", "change", f"year to date ({month[:4]})"],
         rows,
         title="Summary",
-        widths=(0.25, 0.21, 0.19, 0.13, 0.22),
+        widths=(0.26, 0.19, 0.22, 0.1, 0.23),
         font_size=10.5,
         row_scale=1.6,
     )

@@ -13,13 +13,16 @@ from typing import Any
 
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
-from matplotlib.patches import Polygon
+from matplotlib.patches import Polygon, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 BLUE = "#3a6ea5"
 ORANGE = "#e07b39"
 RED = "#c0392b"
+CLOSED = {"facecolor": to_rgba(RED, 0.3), "edgecolor": to_rgba(RED, 0.85), "linewidth": 0.8}
+"""How a closure window is shaded on the day-by-day chart and in its legend."""
 GREY = "#8a8a8a"
 STATUS_COLOURS = {"cancelled": RED, "diverted": ORANGE, "delayed": "#f1c40f", "returned": "#8e44ad", "other": GREY}
 HIGHLIGHT = "#fff3c4"
@@ -102,10 +105,11 @@ def daily_incursions(
     first: date,
     last: date,
 ) -> list[Any]:
-    """Incursion records per local day, closure windows shaded."""
+    """Incursion records per local day, closure windows shaded over the bars, each with an edge so
+    that a closure of an hour (a pixel or two wide on a month's axis) still shows."""
     artists: list[Any] = []
     for start, end in windows:
-        artists.append(ax.axvspan(start, end, color=RED, alpha=0.25, lw=0))
+        artists.append(ax.axvspan(start, end, zorder=3, **CLOSED))
     artists.append(
         ax.bar(
             [datetime.combine(d, datetime.min.time()) + timedelta(hours=12) for d in days],
@@ -122,8 +126,9 @@ def daily_incursions(
     ax.set_ylabel("incursion records per day")
     integer_ticks(ax)
     if windows:
-        artists.append(ax.fill_between([], [], color=RED, alpha=0.25, label="airport closed"))
-    ax.legend(loc="upper left", frameon=False)
+        artists.append(ax.add_patch(Rectangle((0, 0), 0, 0, label="airport closed", **CLOSED)))
+    # above the plot, at the right: inside it, the legend covered the tallest bars of some months
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False, borderaxespad=0.2)
     ax.grid(axis="y", color="#e5e5e5")
     return artists
 

@@ -68,6 +68,7 @@ ESTIMATED_CLOSURE = {
     "flights_affected": "",
     "passengers_affected": "",
     "notes": "times estimated: the second of three closures reported that night, no times published",
+    "until_estimated": "true",
     "source_url": "https://www.tportal.hr/vijesti/clanak/zracna-luka-u-vilniusu-ponovno-otvorena-nakon-incidenta-sa-sumnjivim-balonima-20251203",
 }
 NOTAM_MONTH = "2025-10"
@@ -126,6 +127,8 @@ class Closure:
     notes: str
     source: str
     notam_id: str
+    estimated: bool = False
+    """Times estimated, not published: the raw row says so (`until_estimated`), and the reports mark it."""
 
 
 @dataclass
@@ -163,6 +166,7 @@ def closures() -> list[Closure]:
                 row["notes"],
                 row["source_url"],
                 notam_id,
+                row.get("until_estimated") == "true",
             )
         )
     return out
@@ -191,6 +195,7 @@ def closures_csv(items: list[Closure]) -> str:
         "reported_passengers",
         "source",
         "notes",
+        "until_estimated",
     ]
     rows = [
         [
@@ -203,6 +208,7 @@ def closures_csv(items: list[Closure]) -> str:
             c.reported_passengers,
             c.source,
             c.notes,
+            "true" if c.estimated else "",
         ]
         for c in items
     ]

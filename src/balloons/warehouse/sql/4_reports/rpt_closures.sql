@@ -25,8 +25,10 @@ impact as (
         closure_impact.flights_unestimated as flights_unestimated,
         closure_impact.reported_flights as reported_flights,
         closure_impact.reported_passengers as reported_passengers,
-        closure_impact.in_headline as in_headline
+        closure_impact.in_headline as in_headline,
+        closures.until_estimated as until_estimated
     from closure_impact
+    join closures using (closure_id)
     cross join settings
 )
 select * from impact
@@ -53,3 +55,4 @@ comment on column rpt_closures.flights_unestimated is 'Flights hit whose passeng
 comment on column rpt_closures.reported_flights is 'Flights affected as reported (NULL when not reported).';
 comment on column rpt_closures.reported_passengers is 'Passengers affected as reported (NULL when not reported).';
 comment on column rpt_closures.in_headline is 'True when the closure counts in the headline figures; the tables mark the others.';
+comment on column rpt_closures.until_estimated is 'True when the end is an estimate (closures.until_estimated); the tables show it as ~HH:MM.';
