@@ -274,9 +274,12 @@ def _start_temporary_server_apart() -> None:
 
 def _quiet_prefect_console() -> None:
     """Prefect's console shows no errors or tracebacks (they stay in the run logs), and outside a
-    terminal only warnings."""
+    terminal only warnings: in this process, and in the Dask worker processes a run starts (they
+    inherit the environment, and Prefect reads its console level from it)."""
     ours = [h for h in logging.getLogger("balloons").handlers if _ours(h)]
     chatty = interactive() or any(h.level <= logging.INFO for h in ours)
+    if not chatty:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     for logger in [logging.getLogger(), *map(logging.getLogger, list(logging.Logger.manager.loggerDict))]:
         for handler in getattr(logger, "handlers", []):
             if type(handler).__name__ == "PrefectConsoleHandler":

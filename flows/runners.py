@@ -9,6 +9,8 @@ PREFECT_API_URL), as docs/scale.md describes.
 
 from __future__ import annotations
 
+import warnings
+
 from prefect.settings import get_current_settings
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
@@ -21,6 +23,11 @@ def task_runner(spec: str) -> TaskRunner:  # type: ignore[type-arg]
         return ThreadPoolTaskRunner(max_workers=4)
     if spec == "dask" or spec.startswith("dask="):
         from prefect_dask import DaskTaskRunner
+
+        # A file's parsed rows (up to BALLOONS' in-memory limit) travel to the task that merges
+        # them through the scheduler: Dask warns of each such graph on stderr, the cron output
+        # (docs/scale.md says what it costs)
+        warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
 
         address = spec.partition("=")[2]
         if address:
