@@ -185,12 +185,20 @@ def test_month_without_closures(rendered: Rendered) -> None:
 
 def test_yearly_report(rendered: Rendered, con) -> None:
     texts = page_texts(rendered("2025"))
-    assert len(texts) == 4
+    assert len(texts) == 5
     ((flights, passengers),) = con.execute(
         "select sum(flights_affected), sum(passengers_affected) from monthly_impact where month like '2025-%'"
     ).fetchall()
     assert str(flights) in texts[0] and f"{passengers:,}" in texts[0]
     assert "315" in texts[0]
+    # the headline figures officials reported, beside the same computed over the same days
+    headline = " ".join(texts[1].split())
+    assert "Reported beside computed — 2025" in headline
+    assert "airport closures 2025 15 15" in headline
+    assert f"flights affected 2025 over 320 {flights}" in headline
+    assert "balloons June to mid-December 2025 315 315" in headline
+    assert "incursion records October 2025 71 71" in headline
+    assert "balloons 2024" not in headline  # a period of another year, with no records held
 
 
 @pytest.mark.parametrize("bad", ["2025-13", "2025-1", "'; drop table x; --", "../../etc"])
@@ -328,7 +336,7 @@ def test_trend_keeps_cumulative_balloons_off_the_monthly_axis(con, rctx) -> None
 def test_yearly_trend_highlights_the_peak_month(rendered: Rendered, con, rctx) -> None:
     assert report.peak_month(report.trend_rows(con, "2025-12"), "2025") == "2025-10"
     texts = page_texts(rendered("2025"))
-    assert "peak month of 2025" in texts[3] and "this report's month" not in texts[3]
+    assert "peak month of 2025" in texts[4] and "this report's month" not in texts[4]
     with matplotlib.rc_context(report.RC):
         fig = report.trend_page(con, "2025-12", rctx, "2025", year="2025")
     months = [t.get_text() for t in fig.axes[0].get_xticklabels()]
@@ -374,7 +382,7 @@ def test_summary_page_is_not_a_third_empty(rendered: Rendered, month: str, page:
 
 def test_yearly_pages_are_not_a_third_empty(rendered: Rendered) -> None:
     path = rendered("2025")
-    assert all(lowest_text(path, page) < 1 / 3 for page in range(4))
+    assert all(lowest_text(path, page) < 1 / 3 for page in range(5))
 
 
 # --- synthetic data says so ------------------------------------------------------------------------------

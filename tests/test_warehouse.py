@@ -127,6 +127,55 @@ def test_sample_monthly_incursions(sample_root: Path) -> None:
     assert total == [(315,)]
 
 
+def test_the_reported_headline_figures_sit_beside_the_same_figures_computed(sample_root: Path) -> None:
+    """Found by a newcomer's trial: the officials' headline figures appeared nowhere beside the
+    computed ones. Each is computed over its own local days (the sample: a closure's flights by the
+    day it starts, records held from 1 June)."""
+    _, rows = warehouse.query(
+        sample_root / "warehouse.duckdb",
+        "select period, metric, qualifier, reported, computed, records_from is not null from rpt_headline "
+        "where source like 'RFE/RL%' order by metric",
+    )
+    _, impact = warehouse.query(
+        sample_root / "warehouse.duckdb",
+        "select sum(flights_affected), sum(passengers_affected) from closure_impact where in_headline",
+    )
+    ((flights, passengers),) = impact
+    assert rows == [
+        ("June to mid-December 2025", "balloons", None, 315, 315.0, True),
+        ("2025", "closures", None, 15, 15.0, True),
+        ("2025", "flights_affected", "over", 320, float(flights), True),
+        ("October 2025", "incursions", None, 71, 71.0, True),
+        ("2025", "passengers_affected", "over", 45000, float(passengers), True),
+    ]
+    _, week = warehouse.query(
+        sample_root / "warehouse.duckdb",
+        "select computed from rpt_headline where period = '20 to 26 October 2025' and metric = 'flights_affected'",
+    )
+    _, by_day = warehouse.query(
+        sample_root / "warehouse.duckdb",
+        "select sum(flights_affected) from closure_impact where in_headline"
+        " and timezone('Europe/Vilnius', closed_from)::date between date '2025-10-20' and date '2025-10-26'",
+    )
+    assert week == [(float(by_day[0][0]),)]
+    _, none = warehouse.query(
+        sample_root / "warehouse.duckdb", "select computed, records_from from rpt_headline where period = '2024'"
+    )
+    assert none == [(0.0, None)]
+
+
+def test_a_reported_figure_of_an_unknown_kind_is_refused() -> None:
+    from balloons.errors import WarehouseError
+    from balloons.warehouse import reported
+
+    header = "period,first_day,last_day,metric,qualifier,value,what,source\n"
+    assert reported.figures_table().num_rows >= 5  # the package's own
+    with pytest.raises(WarehouseError, match="'drones' / '' is not a known figure"):
+        reported.figures_table(header + "2025,2025-01-01,2025-12-31,drones,,3,x,y\n")
+    with pytest.raises(WarehouseError, match="'closures' / 'under' is not a known figure"):
+        reported.figures_table(header + "2025,2025-01-01,2025-12-31,closures,under,3,x,y\n")
+
+
 def test_closure_duration_counts_the_repeated_dst_hour(tmp_path: Path, ctx) -> None:
     write(tmp_path, "closures/c.csv", "airport,closed_from,closed_until\nEYVI,2025-10-26T02:00,2025-10-26T04:00\n")
     path = build_warehouse(tmp_path, ctx)

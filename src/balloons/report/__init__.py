@@ -665,6 +665,77 @@ def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCont
     return fig
 
 
+HEADLINE_METRICS = {
+    "balloons": "balloons",
+    "incursions": "incursion records",
+    "closures": "airport closures",
+    "flights_affected": "flights affected",
+    "passengers_affected": "passengers affected",
+    "hours_closed": "hours closed",
+}
+"""How the yearly report names each reported figure (`rpt_headline.metric`)."""
+NOTE_HEADLINE = (
+    "Computed over the same local days from the warehouse: balloons and incursion records from the incursions; "
+    "closures, flights, passengers and hours from the headline closures, by the day each starts (hours: each "
+    "closure's own length). 'over' and 'about' are the source's words. Records held: the days of the period on "
+    "which the warehouse holds the records a figure is computed from (incursions; flights): a shorter span "
+    "computes a smaller figure. Sources and their wording: package data figures_reported.csv."
+)
+
+
+def headline_of(con: duckdb.DuckDBPyConnection, year: str) -> list[dict[str, Any]]:
+    """The reported figures of periods that end in `year` and on which the warehouse holds records."""
+    rows = con.execute(
+        "select period, metric, qualifier, reported, computed, computed_low, computed_high, flights_unestimated, "
+        "records_from, records_until, source from rpt_headline "
+        "where year(last_day) = ? and records_from is not null order by first_day, last_day, metric, source",
+        [int(year)],
+    ).fetchall()
+    keys = ("period", "metric", "qualifier", "reported", "computed", "low", "high", "unestimated")
+    return [dict(zip((*keys, "records_from", "records_until", "source"), row, strict=True)) for row in rows]
+
+
+def _headline_row(h: dict[str, Any]) -> list[str]:
+    reported = f"{h['qualifier']} {_fmt(h['reported'])}" if h["qualifier"] else _fmt(h["reported"])
+    if h["metric"] == "passengers_affected":
+        computed = _estimate(h["computed"], h["low"], h["high"], h["unestimated"])
+    elif h["metric"] == "hours_closed":
+        computed = f"{h['computed']:,.1f}"
+    else:
+        computed = _fmt(h["computed"])
+    held = f"{h['records_from']:%d %b}-{h['records_until']:%d %b}"
+    source = str(h["source"]).split(" (", 1)[0]  # the PDF leaves out the source's remarks
+    return [HEADLINE_METRICS[h["metric"]], h["period"], reported, computed, held, source]
+
+
+def headline_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportContext) -> list[Figure]:
+    """The figures officials reported for periods ending in `year` beside the same figures computed
+    (`rpt_headline`); no page when there are none, or none the warehouse holds records for."""
+    figures = headline_of(con, year)
+    if not figures:
+        return []
+    fig = _page(f"Reported beside computed — {year}", "The headline figures officials gave, and ours.", ctx)
+    synthetic = synthetic_tables(con, f"{year}-12")
+    synthetic_warning(fig, synthetic, y=0.885)
+    top = 0.82 if synthetic else 0.87
+    rows = [_headline_row(h) for h in figures]
+    scale = _filling_scale(len(rows), top - FLOOR - TITLE - 0.14)  # the notes below take about 0.14
+    ax = _table_axes(fig, top, len(rows), row_scale=scale)
+    plots.table(
+        ax,
+        ["figure", "period", "reported", "computed", "records held", "source"],
+        rows,
+        title="Headline figures",
+        font_size=8.5,
+        widths=(0.15, 0.2, 0.09, 0.16, 0.11, 0.29),
+        row_scale=scale,
+    )
+    notes = NOTE_HEADLINE + (f"\n{NOTE_UNKNOWN}" if any(h["unestimated"] for h in figures) else "")
+    text = "\n".join(textwrap.fill(line, 150) for line in notes.split("\n"))
+    fig.text(0.04, top - _table_height(len(rows), scale) - 0.03, text, fontsize=8, color="#555555", va="top")
+    return [fig]
+
+
 def _year_row(label: str, v: dict[str, float]) -> list[str]:
     """One row of the yearly table: a month's (or the year's) metrics()."""
     return [
@@ -776,6 +847,7 @@ def render_year(con: duckdb.DuckDBPyConnection, year: str, out_dir: Path, ctx: R
     with matplotlib.rc_context(RC):
         figures = [
             year_summary_page(con, year, ctx),
+            *headline_page(con, year, ctx),
             *year_closures_pages(con, year, ctx),
             map_page(con, f"{year}-01", f"{year}-12", ctx, year),
             trend_page(con, f"{year}-12", ctx, year, year=year),

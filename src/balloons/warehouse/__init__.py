@@ -30,6 +30,7 @@ from balloons.errors import ReadOnlyError, WarehouseError
 from balloons.lake.storage import Store
 from balloons.schema import RECORD_TABLES, TABLES
 from balloons.settings import Settings
+from balloons.warehouse import reported
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ REPORT_RELATIONS = (
     "rpt_airports",
     "rpt_synthetic",
     "rpt_hours_closed",
+    "rpt_headline",
 )
 """The report models (`sql/4_reports/`): what `report.py` reads, shaped for its pages."""
 FACT_RELATIONS = (
@@ -251,12 +253,14 @@ def _airports_table(con: duckdb.DuckDBPyConnection, airports: Mapping[str, Mappi
 
 
 def lake_fingerprint(store: Store, params: Params) -> tuple[str, int]:
-    """A digest of the lake's files (path, size, mtime), the parameters, the code version and the
-    SQL models (so a changed model rebuilds the warehouse and re-renders the reports)."""
+    """A digest of the lake's files (path, size, mtime), the parameters, the code version, the
+    SQL models and the reported figures (so a changed model or figure rebuilds the warehouse and
+    re-renders the reports)."""
     work = f"{store.path(lake.WORK)}/"
     files = [i for i in store.files(store.root) if i.path.endswith(".parquet") and not i.path.startswith(work)]
     entries = [(i.path[len(store.root) :], i.size, i.mtime_ns) for i in files]
-    code = hashlib.sha256("".join(f"{name}\n{sql}" for name, sql in sql_files()).encode("utf-8")).hexdigest()
+    models = "".join(f"{name}\n{sql}" for name, sql in sql_files()) + reported.figures_csv()
+    code = hashlib.sha256(models.encode("utf-8")).hexdigest()
     text = json.dumps([__version__, asdict(params), entries, code], sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), len(entries)
 
@@ -332,6 +336,7 @@ def build(
             )
             con.register("params", pa.Table.from_pylist([asdict(params)]))
             con.register("src_aircraft_seats", aircraft_seats)
+            con.register("src_figures_reported", reported.figures_table())
             con.register("src_airports", _airports_table(con, airports))
             for name, text in sql_files():
                 try:
