@@ -97,6 +97,28 @@ def test_notam_closure_in_utc_is_next_month_locally(tmp_path: Path, ctx) -> None
     assert q(path, "select month from monthly_impact") == [("2025-11",)]
 
 
+def test_windows_still_to_come_at_the_last_ingest_are_not_in_the_figures(tmp_path: Path, ctx) -> None:
+    """Found by a fresh-eyes trial: a NOTAM read while in force landed its windows still to come,
+    and the month's report counted them as closures that happened. The lake last took in data at
+    the run's clock (conftest.NOW, 15 January 2026 12:00 UTC)."""
+    write(
+        tmp_path,
+        "closures/n.notam",
+        "(A0002/26 NOTAMN Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005 "
+        "A) EYVI B) 2601101000 C) 2601201200 D) DAILY 1000-1200 E) AD CLSD DUE TO BALLOONS.)",
+    )
+    write(
+        tmp_path,
+        "flights/f.csv",
+        FLIGHTS_HEADER
+        + "EYVI,arrival,A,2026-01-14T11:00Z,diverted,,,100\nEYVI,arrival,B,2026-01-18T11:00Z,scheduled,,,100\n",
+    )
+    path = build_warehouse(tmp_path, ctx)
+    started = q(path, "select count(*) filter (where in_headline), count(*) from closure_impact")
+    assert started == [(6, 11)]  # 10 to 15 January had started by 12:00 on the 15th; 16 to 20 are to come
+    assert q(path, "select closures, flights_affected, closures_excluded from monthly_impact") == [(6, 1, 5)]
+
+
 @pytest.mark.parametrize(
     ("flight", "best", "low", "high", "unestimated"),
     [

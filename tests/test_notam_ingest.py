@@ -117,7 +117,7 @@ def test_a_notam_in_force_lands_with_the_windows_still_to_come(tmp_path: Path, c
     landed = [notam_id for (notam_id,) in rows(tmp_path, "notam_id")]
     assert (landed.count("A4001/26"), landed.count("A4002/26"), len(landed)) == (35, 1, 36)
     reasons = {q["source_file"]: q["reason"] for q in lake.read_quarantine(local(tmp_path / "lake")).to_pylist()}
-    assert "is more than 92 day(s) in the future" in reasons["closures/n.notam"]
+    assert "is more than 184 day(s) in the future" in reasons["closures/n.notam"]
     assert "is more than 2 day(s) in the future" in reasons["closures/c.csv"]
 
 

@@ -64,12 +64,14 @@ TIME_COLUMNS: dict[str, tuple[tuple[str, float], ...]] = {
 """Each table's time columns and how many days ahead of the run's clock they may lie (closures'
 end: plus the duration limit)."""
 
-NOTAM_AHEAD_DAYS = 92.0
+NOTAM_AHEAD_DAYS = 184.0
 """How many days ahead of the run's clock a window of a NOTAM (NOTAMN or NOTAMR) may start: a NOTAM
-is in force for at most three months (PERM ones are refused) and is often published before it
-starts, or read while in force with windows still to come. Its windows land with it, future ones
-included, since a message lands or is quarantined whole and an unchanged raw file is not read
-again (a tighter limit would lose a NOTAM in force for good). Closures' end: plus the duration limit."""
+is in force for at most three months (PERM ones are refused) and may be published up to about
+three months before it starts, or read while in force with windows still to come. Its windows
+land with it, future ones included, since a message lands or is quarantined whole and an unchanged
+raw file is not read again (a tighter limit would lose a NOTAM in force for good); the warehouse
+leaves windows that had not started by the lake's last ingest out of the figures. Closures' end:
+plus the duration limit."""
 
 
 @dataclass(frozen=True)

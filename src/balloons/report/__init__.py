@@ -170,7 +170,8 @@ def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str) -> list[d
 
 
 OUTSIDE_TOTALS = "*"
-"""Marks a closure that headline totals leave out (partial scope, or a cause not counted)."""
+"""Marks a closure that headline totals leave out (partial scope, a cause not counted, or one
+that had not started when the lake last took in data: a NOTAM's windows still to come)."""
 ESTIMATED_END = "~"
 """Marks an end time that is an estimate (NOTAM C) … EST, or a report saying so)."""
 
@@ -195,7 +196,7 @@ def _closure_row(c: dict[str, Any], *, start: str) -> list[str]:
 def _closures_title(title: str, closures: list[dict[str, Any]]) -> str:
     notes = []
     if not all(c["in_headline"] for c in closures):
-        notes.append(f"{OUTSIDE_TOTALS} not in the totals: partial, or a cause not counted")
+        notes.append(f"{OUTSIDE_TOTALS} not in the totals: partial, a cause not counted, or still to come")
     if any(c["until_estimated"] for c in closures):
         notes.append(f"{ESTIMATED_END} end estimated")
     return f"{title} ({'; '.join(notes)})" if notes else title

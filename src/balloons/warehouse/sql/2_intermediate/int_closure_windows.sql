@@ -1,6 +1,8 @@
 -- Each closure's window (plus the after-reopening buffer), whether it counts in headline figures,
 -- and the minutes it adds to the time its airport was closed. A closure is in the headline when
--- its scope is not partial and its cause is one of params.headline_causes. Headline and other
+-- its scope is not partial, its cause is one of params.headline_causes, and it had started when the
+-- lake last took in data (build_info.last_ingest): a NOTAM's windows still to come at that time are
+-- announced, not closures that happened, and stay out of the figures until a later ingest. Headline and other
 -- closures are two lanes that never share overlaps: where windows of one airport and lane overlap,
 -- the earlier closed_from (then the smaller closure_id) owns the overlap, so new_closed_minutes
 -- counts overlapping minutes once.
@@ -14,6 +16,7 @@ with classified as (
         closures.cause as cause,
         closures.scope <> 'partial'
             and list_contains(string_split((select headline_causes from params), ','), closures.cause)
+            and closures.closed_from <= coalesce((select last_ingest from stg_build_info), closures.closed_from)
             as in_headline,
         closures.closed_from as closed_from,
         closures.closed_until as closed_until,

@@ -64,7 +64,7 @@ comment on column closure_impact.notam_id is 'NOTAM announcing the closure, when
 comment on column closure_impact.window_index is 'Position of this window among its NOTAM''s active windows (0 when it has one).';
 comment on column closure_impact.scope is 'full, arrivals (only arrivals are counted), departures (only departures), partial (both counted, never in headline figures).';
 comment on column closure_impact.cause is 'balloons, drones, other or unknown (see closures.cause).';
-comment on column closure_impact.in_headline is 'True when the closure counts in headline figures (monthly_impact, report totals): scope not partial and cause in BALLOONS_HEADLINE_CAUSES (default balloons,unknown). Other closures are kept and shown, and own their flights among themselves only.';
+comment on column closure_impact.in_headline is 'True when the closure counts in headline figures (monthly_impact, report totals): scope not partial, cause in BALLOONS_HEADLINE_CAUSES (default balloons,unknown), and started by the lake''s last ingest (build_info.last_ingest; a NOTAM''s windows still to come then are announced, not happened). Other closures are kept and shown, and own their flights among themselves only.';
 comment on column closure_impact.flights_affected is 'Flights scheduled at the airport inside the closure window in a direction it closes, each counted once (once among headline closures, once among the others).';
 comment on column closure_impact.arrivals is 'Of those, arrivals.';
 comment on column closure_impact.departures is 'Of those, departures.';
