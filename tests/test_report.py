@@ -546,3 +546,13 @@ def test_an_estimated_end_is_marked_in_the_closure_tables() -> None:
     known = {**closure, "until_estimated": False}
     assert report._closure_row(known, start="%d %b %H:%M")[0] == "03 Dec 23:10-00:35"
     assert report._closures_title("Closures", [known]) == "Closures"
+
+
+def test_the_hours_chart_rounds_as_the_tables() -> None:
+    """Found by a fresh-eyes trial: December's 261 minutes were 4.4 hours in the yearly table and
+    '4.3 h' on its bar."""
+    with matplotlib.rc_context(report.RC):
+        fig = Figure()
+        ax = fig.add_subplot()
+        plots.hours_closed(ax, ["2025-12"], {"EYVI": [261 / 60]})
+    assert [t.get_text() for t in ax.texts] == ["4.4 h"]

@@ -26,7 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -277,8 +277,7 @@ def _hours(minutes: float) -> str:
     """Hours to one decimal, halves rounded away from zero as DuckDB's `round` does (651 minutes
     are 10.85 hours: 10.9, as an analyst's `round(duration_min / 60, 1)` shows, not the 10.8 of
     the float nearest 10.85)."""
-    hours = (Decimal(repr(float(minutes))) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{hours:,.1f}"
+    return plots.one_decimal(float(Decimal(repr(float(minutes))) / 60))
 
 
 def _passengers(m: dict[str, float]) -> str:
@@ -701,7 +700,7 @@ def _headline_row(h: dict[str, Any]) -> list[str]:
     if h["metric"] == "passengers_affected":
         computed = _estimate(h["computed"], h["low"], h["high"], h["unestimated"])
     elif h["metric"] == "hours_closed":
-        computed = f"{h['computed']:,.1f}"
+        computed = plots.one_decimal(h["computed"])
     else:
         computed = _fmt(h["computed"])
     held = f"{h['records_from']:%d %b}-{h['records_until']:%d %b}"

@@ -9,6 +9,7 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import matplotlib.dates as mdates
@@ -57,6 +58,13 @@ def message(ax: Axes, text: str) -> list[Any]:
     ax.set_axis_off()
     lines = "\n".join(textwrap.wrap(text, 80))
     return [ax.text(0.5, 0.5, lines, ha="center", va="center", fontsize=13, color=GREY, transform=ax.transAxes)]
+
+
+def one_decimal(value: float) -> str:
+    """`value` to one decimal, halves away from zero as DuckDB's `round` rounds them (261 minutes
+    are 4.35 hours: 4.4, as the warehouse and the tables say, not the 4.3 of the float nearest)."""
+    rounded = Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{rounded:,.1f}"
 
 
 def table(
@@ -493,7 +501,12 @@ def hours_closed(ax: Axes, months: Sequence[str], by_airport: Mapping[str, Seque
         if total:
             artists.append(
                 ax.annotate(
-                    f"{total:,.1f} h", (i, total), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8
+                    f"{one_decimal(total)} h",
+                    (i, total),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=8,
                 )
             )
     ax.set_xticks(x, months, fontsize=8)
