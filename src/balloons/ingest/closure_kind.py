@@ -64,13 +64,19 @@ _EMERGENCY_FILLER = frozenset(
         "OR",
         "IN",
         "WITH",
+        "FOR",
+        "H24",
+        "ALTN",
+        "ALTERNATE",
+        "DIVERSION",
+        "DIVERSIONS",
     ]
 )
 
 
 def _emergency_only(clause: re.Match[str]) -> str:
     """The exception clause, or nothing when it names emergency flights and nothing else."""
-    words = set(re.findall(r"[A-Z]+", clause.group(2)))
+    words = set(re.findall(r"[A-Z0-9]+", clause.group(2)))
     return " " if words & _EMERGENCY and words <= _EMERGENCY | _EMERGENCY_FILLER else clause.group(0)
 
 
