@@ -384,6 +384,9 @@ def test_a_message_in_lower_case_is_a_message_of_its_own() -> None:
     assert [i.records[0].fields["notam_id"] for i in found if isinstance(i, Closure)] == ["A3001/25", "A3002/25"]
     assert found[0].records[0].fields["reason"] == "AD CLSD DUE TO BALLOONS."
     assert found[1].raw == second and found[1].records[0].fields["closed_from"] == "2025-10-02T10:00:00+00:00"
+    items_only = f"(A3003/25 NOTAMN {Q.lower()} a) eyvi b) 2510031000 c) 2510031200 e) ad clsd.)"
+    (mixed,) = parse(items_only)
+    assert isinstance(mixed, Closure) and mixed.records[0].fields["airport"] == "EYVI"
 
 
 def test_every_aerodrome_a_notam_names_closes() -> None:

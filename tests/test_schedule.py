@@ -233,3 +233,23 @@ def test_windows_lie_in_b_c_are_ordered_and_never_overlap(schedule: str, start: 
         assert b <= opens < closes <= c
     for (_, first_end), (second_start, _) in zip(found, found[1:], strict=False):
         assert first_end < second_start
+
+
+@pytest.mark.parametrize(
+    ("schedule", "b", "c", "count", "closed", "open_"),
+    [
+        # every day or weekdays, no month named: the first such day from B) on (a second trial
+        # found 10 April closed and 10 March, before B), excluded)
+        ("DAILY 0600-1400 EXC 10", "2603150000", "2604202359", 36, ["03-20"], ["04-10"]),
+        ("MON-FRI 0600-1400 EXC 10", "2603150000", "2604202359", 25, ["04-09"], ["04-10"]),
+        ("DAILY 0600-1400 EXC 10-12", "2603150000", "2604202359", 34, ["04-13"], ["04-10", "04-11", "04-12"]),
+        # a day the month does not have excludes nothing (it refused the whole NOTAM)
+        ("01-30 0600-1400 EXC 31", "2604010000", "2604302359", 30, ["04-30"], []),
+    ],
+)
+def test_an_excluded_day_names_the_date_its_group_would_have(
+    schedule: str, b: str, c: str, count: int, closed: list[str], open_: list[str]
+) -> None:
+    days = {s[:5] for s in spans(schedule, b, c)}
+    assert len(days) == count
+    assert set(closed) <= days and not set(open_) & days

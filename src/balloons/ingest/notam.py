@@ -188,7 +188,9 @@ def parse(text: str, *, coordinates: Coordinates | None = None) -> Iterator[Item
 
 def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
     raw = " ".join(chunk.split())[:2000]
-    if not _HEADER.match(chunk) and _HEADER.match(chunk.upper()):
+    lower_header = not _HEADER.match(chunk) and _HEADER.match(chunk.upper())
+    lower_items = not _ITEM.search(chunk) and _ITEM.search(chunk.upper())
+    if lower_header or lower_items:
         log.info("NOTAM message %d is written in lower case; read in upper case", number)
         chunk = chunk.upper()
     header = _HEADER.match(chunk)

@@ -15,6 +15,7 @@ Anything else raises ScheduleError: a schedule is never guessed.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ SunTimes = Callable[[date], tuple[datetime, datetime]]
 Window = tuple[datetime, datetime]
 
 _WORD = re.compile(r"\d+|[A-Z]+|[-,;&/.]|\S")
+
+
+NO_DAY = date.min
+"""An excluded day number that names no date of its group (it excludes nothing)."""
 
 
 class ScheduleError(ValueError):
@@ -78,6 +83,7 @@ class _Parser:
         self.at = 0
         self.year, self.month = start.year, start.month
         self.first = (start.year, start.month)
+        self.start = start.date()
         self.last_day = 0
         self.groups: list[_Group] = [_Group()]
         self.excluding = False
@@ -176,21 +182,44 @@ class _Parser:
         return self.date_of(day)
 
     def excluded_day(self, group: _Group) -> date | None:
-        """An excluded day number (`05-20 EXC 10`, `25-05 EXC 28`) that is a day of the group's
-        own dates names the first such date, not one of a later month (a day number going down
-        would otherwise roll over into the next month)."""
+        """The date an excluded day number names, where reading it as any other day number would
+        name the wrong one (None: read it so). Of a group that lists its own dates (`05-20 EXC
+        10`, `25-05 EXC 28`): the first of them with that day, not one of a later month (a day
+        number going down rolls into the next month); `NO_DAY` when none has it and the month at
+        hand has no such day (`01-30 EXC 31` in April: it excludes nothing). Of a group of every
+        day or of weekdays, before any month is named: the first such day from B) on (`DAILY EXC
+        10` from 15 March excludes 10 April)."""
         word = self.peek() or ""
         if not (self.excluding and word.isdigit() and len(word) <= 2):
             return None
-        own = sorted(day for day in group.dates if day.day == int(word))
-        if not own:
+        number = int(word)
+        own = sorted(day for day in group.dates if day.day == number)
+        if own:
+            self.take()
+            return own[0]
+        if group.dates:
+            try:
+                date(self.year, self.month, number)
+            except ValueError:
+                self.take()
+                return NO_DAY
             return None
-        self.take()
-        return own[0]
+        if (self.year, self.month) != self.first or self.last_day:
+            return None
+        year, month = self.first
+        for _ in range(13):
+            with contextlib.suppress(ValueError):
+                if (day := date(year, month, number)) >= self.start:
+                    self.take()
+                    return day
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return None
 
     def days(self) -> None:
         group = self.day_group()
         own = self.excluded_day(group)
+        if own == NO_DAY:
+            return
         if own is not None:  # later day numbers count on from it
             self.year, self.month, self.last_day = own.year, own.month, own.day
             first = own
