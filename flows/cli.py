@@ -548,16 +548,16 @@ def build(data_dir: Path | None, wait: float, force: bool) -> None:
             f"No data folder at {settings.data_dir}: give --data-dir (or BALLOONS_DATA_DIR) of a folder "
             "balloons has ingested into."
         )
-    with pipeline_lock(settings.lock_path, wait_s=wait):
-        from balloons import lake
-        from balloons.lake.storage import lake_store
+    from balloons import lake
+    from balloons.lake.storage import lake_store
 
-        store = lake_store(settings, os.environ)
-        if not store.is_file(store.path(lake.FORMAT)):
-            raise BalloonsError(
-                f"No lake at {store.url_of(store.path())}: nothing was ingested into this data folder yet "
-                "(run 'balloons ingest' or 'balloons run' first)."
-            )
+    store = lake_store(settings, os.environ)
+    if not store.is_file(store.path(lake.FORMAT)):  # before the lock, which would leave its file there
+        raise BalloonsError(
+            f"No lake at {store.url_of(store.path())}: nothing was ingested into this data folder yet "
+            "(run 'balloons ingest' or 'balloons run' first)."
+        )
+    with pipeline_lock(settings.lock_path, wait_s=wait):
         lake.require_zone(store, settings.timezone)  # before Prefect starts
         from flows.warehouse import build_flow
 
@@ -777,6 +777,8 @@ def status(data_dir: Path | None, fmt: str) -> None:
     }
     if fmt == "json":
         click.echo(json.dumps(state, indent=1, sort_keys=True))
+        if "lake_error" in state:
+            raise BalloonsError("The lake cannot be read (lake_error); check BALLOONS_LAKE_URL and the S3 settings.")
         return
     run_state = state["last_run"]
     click.echo(

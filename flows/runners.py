@@ -40,7 +40,7 @@ def task_runner(spec: str) -> TaskRunner:  # type: ignore[type-arg]
     raise ConfigError(f"Unknown runner {spec!r}; use default, dask, or dask=tcp://HOST:PORT.")
 
 
-SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
 """The address schemes of Dask's communication backends."""
 
 
@@ -52,8 +52,11 @@ def _require_address(address: str) -> None:
         scheme, location = parse_address(address, strict=True)
         if scheme not in SCHEMES:
             raise ValueError(f"unknown address scheme {scheme!r}")
-        if scheme != "inproc":
-            parse_host_port(location)
+        host, port = parse_host_port(location)
+        if not host:
+            raise ValueError("no host")
+        if not 1 <= int(port) <= 65535:
+            raise ValueError(f"port {port} is not one from 1 to 65535")
     except ValueError as exc:
         raise ConfigError(
             f"--runner dask={address} is not a Dask scheduler's address ({exc}); give one such as dask=tcp://HOST:8786."

@@ -237,7 +237,7 @@ def test_build_of_a_folder_with_nothing_ingested_is_refused(tmp_path: Path) -> N
             "ingest' or 'balloons run' first)."
         ],
     )
-    assert not (tmp_path / "warehouse.duckdb").exists()
+    assert not (tmp_path / "warehouse.duckdb").exists() and not (tmp_path / ".balloons.lock").exists()
 
 
 def test_status_of_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
@@ -564,6 +564,7 @@ def test_prefects_note_that_it_still_sends_items_stays_off_the_console() -> None
 def test_status_shows_the_last_run_when_the_lake_cannot_be_read(tmp_path: Path) -> None:
     """Found by a fresh-eyes trial: with the S3 lake out of reach, `status` (which the failed run's
     own message points to) printed only the S3 error."""
+    import json
     from datetime import UTC, datetime
 
     from conftest import free_port
@@ -585,3 +586,5 @@ def test_status_shows_the_last_run_when_the_lake_cannot_be_read(tmp_path: Path) 
     assert lines[0].startswith("last run:   failed") and "error:      OSError: no S3" in lines
     assert any(line.startswith("lake:       cannot be read: ") and "127.0.0.1" in line for line in lines)
     assert lines[-1] == "Error: The lake cannot be read (see above); check BALLOONS_LAKE_URL and the S3 settings."
+    as_json = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path), "--format", "json"], env=env)
+    assert as_json.exit_code == 1 and "127.0.0.1" in json.loads(as_json.output.split("\nError:")[0])["lake_error"]

@@ -87,6 +87,10 @@ def test_unknown_runner_is_refused(tmp_path: Path) -> None:
         ("tcp://127.0.0.1", "missing port number"),
         ("http://127.0.0.1:8786", "unknown address scheme 'http'"),
         ("127.0.0.1:8786", "Invalid url scheme"),
+        ("inproc://x", "unknown address scheme 'inproc'"),
+        ("tcp://localhost:99999", "port 99999 is not one from 1 to 65535"),
+        ("tcp://127.0.0.1:0", "port 0 is not one from 1 to 65535"),
+        ("tcp://:8786", "no host"),
     ],
 )
 def test_a_scheduler_address_no_scheduler_can_have_is_refused_up_front(address: str, why: str) -> None:

@@ -556,3 +556,13 @@ def test_the_hours_chart_rounds_as_the_tables() -> None:
         ax = fig.add_subplot()
         plots.hours_closed(ax, ["2025-12"], {"EYVI": [261 / 60]})
     assert [t.get_text() for t in ax.texts] == ["4.4 h"]
+
+
+def test_the_day_by_day_chart_shades_a_closure_from_the_month_before(con) -> None:
+    """Found by a fresh-eyes trial: the closure of 30 November 18:09 - 1 December 05:00 was not
+    shaded on 1 December."""
+    from datetime import date, datetime
+
+    december = report.closed_during(con, date(2025, 12, 1), date(2025, 12, 31))
+    assert december[0] == (datetime(2025, 11, 30, 18, 9), datetime(2025, 12, 1, 5, 0))
+    assert len(december) == 4  # with the three that start in December

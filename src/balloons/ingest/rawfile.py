@@ -294,13 +294,15 @@ def csv_header(row: list[str], *, name: str, reads: Callable[[str], bool] = _eve
     repeated = sorted(column for column, n in counts.items() if n > 1 and reads(column))
     if repeated:
         raise RawFileError(f"{name} repeats column name(s): {', '.join(repeated)}")
-    named = [
-        f"{column} (column {place})".lstrip() if counts[column] > 1 else column
-        for place, column in enumerate(header, start=1)
-    ]
-    clashing = sorted({column for column in named if named.count(column) > 1})
-    if clashing:
-        raise RawFileError(f"{name} repeats column name(s): {', '.join(clashing)}")
+    taken = {column for column in header if counts[column] == 1}
+    named = []
+    for place, column in enumerate(header, start=1):
+        if counts[column] > 1:
+            column = f"{column} (column {place})".lstrip()
+            while column in taken:  # a header may name a column so itself
+                column += "'"
+            taken.add(column)
+        named.append(column)
     return named
 
 

@@ -249,7 +249,7 @@ CLOSURE_HEADER = [
     "passengers computed (band)",
     "passengers reported",
 ]
-CLOSURE_WIDTHS = (0.185, 0.075, 0.065, 0.15, 0.13, 0.235, 0.16)
+CLOSURE_WIDTHS = (0.18, 0.075, 0.065, 0.145, 0.13, 0.235, 0.17)
 
 
 def _fmt(value: float) -> str:
@@ -448,7 +448,7 @@ def summary_pages(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext
         ["", label, f"previous ({prev_month})", "change", f"year to date ({month[:4]})"],
         rows,
         title="Summary",
-        widths=(0.26, 0.19, 0.22, 0.1, 0.23),
+        widths=(0.255, 0.205, 0.205, 0.1, 0.235),
         font_size=10.5,
         row_scale=1.6,
     )
@@ -493,6 +493,17 @@ def incursions_by(con: duckdb.DuckDBPyConnection, month: str, unit: str) -> list
     ]
 
 
+def closed_during(con: duckdb.DuckDBPyConnection, first: date, last: date) -> list[tuple[datetime, datetime]]:
+    """The local spans of the closures open on any of the local days first..last, those that began
+    the day before included (a night closure from the last of the month before)."""
+    rows = con.execute(
+        "select closed_from_local, closed_until_local from rpt_closures "
+        "where closed_until_local > ?::date and closed_from_local < ?::date + 1 order by closed_from, airport",
+        [first, last],
+    ).fetchall()
+    return [(start, end) for start, end in rows]
+
+
 def daily_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, label: str) -> Figure:
     fig = _page(f"Incursions day by day — {label}", "Incursion records per local day; red: airport closed.", ctx)
     ax = fig.add_axes((0.08, 0.12, 0.88, 0.72))
@@ -501,7 +512,7 @@ def daily_page(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext, l
         plots.message(ax, f"No incursions recorded in {label}.")
         return fig
     first, last = month_days(month)
-    windows = [(c["start"], c["end"]) for c in closures_of(con, month, month)]
+    windows = closed_during(con, first, last)
     plots.daily_incursions(ax, [d for d, _ in per_day], [n for _, n in per_day], windows, first=first, last=last)
     totals = metrics(con, month, month)
     ax.set_title(f"{totals['incursions']} incursion records, {totals['balloons']} balloons", loc="left")
