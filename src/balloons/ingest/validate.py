@@ -218,8 +218,16 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, ctx: Context, *, nul_fr
             "zone": _Raw("zone"),
             "source": _Raw(source),
             "target": _Raw(f"placed_{column}"),
-            "latest": _Raw(f"(case when _notam then {_literal(notam_latest)} else {_literal(latest)} end)"),
-            "future_days": _Raw(f"(case when _notam then '{notam_ahead:g}' else '{ahead:g}' end)"),
+            "latest": _Raw(
+                f"(case when _notam then {_literal(notam_latest)} else {_literal(latest)} end)"
+                if table == "closures"
+                else _literal(latest)
+            ),
+            "future_days": _Raw(
+                f"(case when _notam then '{notam_ahead:g}' else '{ahead:g}' end)"
+                if table == "closures"
+                else f"'{ahead:g}'"
+            ),
             "earliest_wall": EARLIEST.replace(tzinfo=None) - timedelta(days=2),
             "latest_wall": notam_latest + timedelta(days=2),
         }
