@@ -28,7 +28,7 @@ from balloons.ingest.rawfile import DEFAULT_LIMITS, Limits
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, TABLES
 from balloons.settings import Settings
 
-RULES_REVISION = 4
+RULES_REVISION = 5
 """Raised whenever a change to the readers or the rules in `sql/` makes the lake hold something else
 of the same raw file, so a lake ingested by an earlier balloons is rebuilt from raw/ once (a file
 read before would otherwise keep what the old rules made of it). 2: JSON true and false reach the
@@ -39,13 +39,12 @@ alone (`+02`) and up to nine decimals of a second are ISO 8601 too; a file in a 
 page is refused (it landed garbled as Windows-1257); a NOTAM that starts mid-line is read
 (it was lost in the one before it); JSON numbers reach the rules as the file wrote them. 4: a
 CSV header that repeats a column name balloons ignores anyway (the empty names of a spreadsheet's
-trailing separators) is read (before, the whole file was quarantined), and a NOTAM's windows may
+trailing separators) is read (before, the whole file was quarantined). 5: a NOTAM's windows may
 lie up to `NOTAM_AHEAD_DAYS` ahead (before, a NOTAM in force with windows more than 2 days ahead
-was quarantined whole), an exception of emergency flights alone leaves a closure full, and a day a schedule excludes
-from its own day range (`05-20 … EXC 10`) is that day, not one of the next month; every aerodrome
-of a NOTAM's A) closes (only the first did), and a NOTAM in lower case is read (it was text of
-the one before it); a NOTAMC keeps the aerodrome it names, so it withdraws only a NOTAM of its
-own country."""
+was quarantined whole); an exception of emergency flights alone leaves a closure full; an
+excluded day of a schedule names the date its group would have (or is refused as ambiguous);
+every aerodrome of a NOTAM's A) closes; a NOTAM written partly or wholly in lower case is read;
+a NOTAMC keeps the aerodrome it names, so it withdraws only a NOTAM of its own country."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
