@@ -9,6 +9,7 @@ PREFECT_API_URL), as docs/scale.md describes.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 from prefect.settings import get_current_settings
@@ -40,8 +41,9 @@ def task_runner(spec: str) -> TaskRunner:  # type: ignore[type-arg]
     raise ConfigError(f"Unknown runner {spec!r}; use default, dask, or dask=tcp://HOST:PORT.")
 
 
-SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
-"""The address schemes of Dask's communication backends."""
+SCHEMES = ("tcp", "tls")
+"""The address schemes of the Dask communication backends the locked environment can use (ucx
+and websockets need packages it does not hold)."""
 
 
 def _require_address(address: str) -> None:
@@ -53,8 +55,8 @@ def _require_address(address: str) -> None:
         if scheme not in SCHEMES:
             raise ValueError(f"unknown address scheme {scheme!r}")
         host, port = parse_host_port(location)
-        if not host:
-            raise ValueError("no host")
+        if not host or not re.fullmatch(r"[A-Za-z0-9.\-_\[\]:]+", host):
+            raise ValueError(f"{host!r} is not a host name or address" if host else "no host")
         if not 1 <= int(port) <= 65535:
             raise ValueError(f"port {port} is not one from 1 to 65535")
     except ValueError as exc:

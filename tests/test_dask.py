@@ -91,6 +91,8 @@ def test_unknown_runner_is_refused(tmp_path: Path) -> None:
         ("tcp://localhost:99999", "port 99999 is not one from 1 to 65535"),
         ("tcp://127.0.0.1:0", "port 0 is not one from 1 to 65535"),
         ("tcp://:8786", "no host"),
+        ("ucx://127.0.0.1:8786", "unknown address scheme 'ucx'"),
+        ("tcp://h o:8786", "'h o' is not a host name or address"),
     ],
 )
 def test_a_scheduler_address_no_scheduler_can_have_is_refused_up_front(address: str, why: str) -> None:

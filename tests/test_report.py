@@ -556,6 +556,11 @@ def test_the_hours_chart_rounds_as_the_tables() -> None:
         ax = fig.add_subplot()
         plots.hours_closed(ax, ["2025-12"], {"EYVI": [261 / 60]})
     assert [t.get_text() for t in ax.texts] == ["4.4 h"]
+    with matplotlib.rc_context(report.RC):  # a month of two airports: the label rounds their sum
+        fig = Figure()
+        ax = fig.add_subplot()
+        plots.hours_closed(ax, ["2026-06"], {"EYKA": [88 / 60], "EYVI": [5 / 60]})
+    assert [t.get_text() for t in ax.texts] == ["1.6 h"] and report._hours(93) == "1.6"
 
 
 def test_the_day_by_day_chart_shades_a_closure_from_the_month_before(con) -> None:

@@ -164,6 +164,25 @@ def test_the_reported_headline_figures_sit_beside_the_same_figures_computed(samp
     assert none == [(0.0, None)]
 
 
+def test_closure_figures_are_compared_without_flights_too(tmp_path: Path, ctx) -> None:
+    """Found by a fresh-eyes trial: with no flights, the closure count and hours (computed from the
+    closures alone) were left off the comparison."""
+    write(
+        tmp_path,
+        "closures/c.csv",
+        "airport,closed_from,closed_until\nEYVI,2025-10-04T22:00,2025-10-05T01:00\nEYKA,2025-11-02T21:00,2025-11-02T22:30\n",
+    )
+    path = build_warehouse(tmp_path, ctx)
+    _, rows = warehouse.query(
+        path, "select metric, computed, records_from from rpt_headline where period = '2025' and metric = 'closures'"
+    )
+    assert [(metric, computed) for metric, computed, _ in rows] == [("closures", 2.0)] and rows[0][2] is not None
+    _, hidden = warehouse.query(
+        path, "select count(*) from rpt_headline where metric = 'flights_affected' and records_from is not null"
+    )
+    assert hidden == [(0,)]  # no flights held: nothing to compare flights with
+
+
 def test_a_reported_figure_of_an_unknown_kind_is_refused() -> None:
     from balloons.errors import WarehouseError
     from balloons.warehouse import reported

@@ -25,8 +25,9 @@ _PARTIAL = re.compile(
     r"\b(EXC|EXCEPT|EXCL|CIV|CIVIL|CIVILIAN|MIL|MILITARY|VFR|IFR|PPR|PRIVATE|GA|VTOL|HEL|HELICOPTERS?|"
     r"TRAINING|GLIDERS?|NON[- ]?SKED|NOT\s+APPLY|PERMITTED|UNLESS)\b"
 )
-_EXCEPTION = re.compile(r"\b(EXC|EXCEPT|EXCL)\b([^.;)]*)")
-"""An exception clause: EXC and what follows it up to the end of its sentence."""
+_EXCEPTION = re.compile(r"\b(EXC|EXCEPT|EXCL)\b([^.;)]*?)(?=\b(?:DUE|BECAUSE|OWING)\b|[.;)]|$)")
+"""An exception clause: EXC and what follows it up to the end of its sentence, or to the reason
+the text gives (`EXC EMERG FLTS DUE TO BALLOONS`)."""
 _EMERGENCY = frozenset(
     [
         "EMERG",
@@ -44,6 +45,7 @@ _EMERGENCY = frozenset(
         "DISTRESS",
         "FIRE",
         "FIREFIGHTING",
+        "FIGHTING",
         "HUMANITARIAN",
     ]
 )

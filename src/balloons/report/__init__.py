@@ -687,10 +687,11 @@ HEADLINE_METRICS = {
 """How the yearly report names each reported figure (`rpt_headline.metric`)."""
 NOTE_HEADLINE = (
     "Computed over the same local days from the warehouse: balloons and incursion records from the incursions; "
-    "closures, flights, passengers and hours from the headline closures, by the day each starts (hours: each "
-    "closure's own length). 'over' and 'about' are the source's words. Records held: the days of the period on "
-    "which the warehouse holds the records a figure is computed from (incursions; flights): a shorter span "
-    "computes a smaller figure. Sources and their wording: package data figures_reported.csv."
+    "closures, flights, passengers and hours from the headline closures (BALLOONS_HEADLINE_CAUSES), by the day "
+    "each starts (hours: each closure's own length). 'over' and 'about' are the source's words. Records held: the "
+    "days of the period on which the warehouse holds the records a figure is computed from (incursions; flights "
+    "or closures): a shorter span computes a smaller figure. Sources and their wording: package data "
+    "figures_reported.csv."
 )
 
 

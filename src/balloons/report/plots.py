@@ -63,7 +63,8 @@ def message(ax: Axes, text: str) -> list[Any]:
 def one_decimal(value: float) -> str:
     """`value` to one decimal, halves away from zero as DuckDB's `round` rounds them (261 minutes
     are 4.35 hours: 4.4, as the warehouse and the tables say, not the 4.3 of the float nearest)."""
-    rounded = Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    # to 9 decimals first: a sum of floats (5/60 + 88/60 = 1.5499999999999998) is the decimal it stands for
+    rounded = Decimal(repr(round(float(value), 9))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{rounded:,.1f}"
 
 

@@ -27,6 +27,12 @@ closure_days as (
     cross join settings
     where closure_impact.in_headline
 ),
+any_closure_days as (
+    select distinct
+        timezone(settings.timezone, closure_impact.closed_from)::date as day
+    from closure_impact
+    cross join settings
+),
 flight_days as (
     select distinct
         timezone(settings.timezone, flights.scheduled_at)::date as day
@@ -62,7 +68,11 @@ per_figure as (
         (select min(flight_days.day) from flight_days
             where flight_days.day between reported.first_day and reported.last_day) as first_flight_day,
         (select max(flight_days.day) from flight_days
-            where flight_days.day between reported.first_day and reported.last_day) as last_flight_day
+            where flight_days.day between reported.first_day and reported.last_day) as last_flight_day,
+        (select min(any_closure_days.day) from any_closure_days
+            where any_closure_days.day between reported.first_day and reported.last_day) as first_closure_day,
+        (select max(any_closure_days.day) from any_closure_days
+            where any_closure_days.day between reported.first_day and reported.last_day) as last_closure_day
     from reported
 ),
 headline as (
@@ -84,8 +94,16 @@ headline as (
         case when metric = 'passengers_affected' then passengers_low end::double as computed_low,
         case when metric = 'passengers_affected' then passengers_high end::double as computed_high,
         case when metric = 'passengers_affected' then flights_unestimated else 0 end as flights_unestimated,
-        case when from_incursions then first_incursion_day else first_flight_day end as records_from,
-        case when from_incursions then last_incursion_day else last_flight_day end as records_until,
+        case
+            when from_incursions then first_incursion_day
+            when metric in ('closures', 'hours_closed') then least(first_flight_day, first_closure_day)
+            else first_flight_day
+        end as records_from,
+        case
+            when from_incursions then last_incursion_day
+            when metric in ('closures', 'hours_closed') then greatest(last_flight_day, last_closure_day)
+            else last_flight_day
+        end as records_until,
         what as what,
         source as source
     from per_figure
@@ -104,7 +122,7 @@ comment on column rpt_headline.computed is 'The same figure computed from the wa
 comment on column rpt_headline.computed_low is 'Passengers: low band of the computed figure (NULL for other figures).';
 comment on column rpt_headline.computed_high is 'Passengers: high band of the computed figure (NULL for other figures).';
 comment on column rpt_headline.flights_unestimated is 'Passengers: flights hit in the period whose passengers could not be estimated (left out of the computed figure, never counted as zero); 0 for other figures.';
-comment on column rpt_headline.records_from is 'First local day of the period on which the warehouse holds records the figure is computed from (incursion records for balloons and incursions, flights for the closure figures); NULL when it holds none, and the computed figure says nothing.';
+comment on column rpt_headline.records_from is 'First local day of the period on which the warehouse holds records the figure is computed from (incursion records for balloons and incursions; flights or closures for closures and hours; flights for flights and passengers); NULL when it holds none, and the computed figure says nothing.';
 comment on column rpt_headline.records_until is 'Last such local day: records that begin later or end sooner than the period compute a smaller figure.';
 comment on column rpt_headline.what is 'What the source says it counts.';
 comment on column rpt_headline.source is 'Who reported it, and where.';
