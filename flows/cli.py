@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -26,6 +26,9 @@ from balloons.errors import BalloonsError, interrupted
 from balloons.redact import protect, redact_text, secret_values
 from balloons.settings import Settings, load_settings
 from balloons.stopping import STOPPING
+
+if TYPE_CHECKING:
+    from balloons.lake.storage import Store
 
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # the temporary server's telemetry
@@ -470,10 +473,10 @@ def forget(paths: tuple[str, ...], data_dir: Path | None, wait: float) -> None:
 
     from balloons.ingest import forget as forget_files
     from balloons.ingest.run import display_path
-    from balloons.lake.storage import lake_store
     from balloons.lock import pipeline_lock
 
     settings = current_settings()
+    store = _require_lake(settings)
     raw = settings.raw_dir.resolve()
     relative = [  # a file under raw/ by its path identity (escaped as the ingest log shows it)
         display_path(Path(p).resolve().relative_to(raw).as_posix()) if Path(p).resolve().is_relative_to(raw) else p
@@ -481,7 +484,7 @@ def forget(paths: tuple[str, ...], data_dir: Path | None, wait: float) -> None:
     ]
     now = datetime.now(UTC).replace(microsecond=0)
     with pipeline_lock(settings.lock_path, wait_s=wait):
-        gone = forget_files(lake_store(settings, os.environ), relative, run_id=f"{now:%Y%m%dT%H%M%S}Z-forget", now=now)
+        gone = forget_files(store, relative, run_id=f"{now:%Y%m%dT%H%M%S}Z-forget", now=now)
     click.echo(
         f"forget: withdrew {len(gone)} raw file(s): {', '.join(gone)}; run `balloons build` to update the warehouse"
     )
@@ -543,20 +546,9 @@ def build(data_dir: Path | None, wait: float, force: bool) -> None:
     from balloons.lock import pipeline_lock
 
     settings = current_settings()
-    if not settings.data_dir.is_dir():  # a mistyped folder would become an empty warehouse
-        raise BalloonsError(
-            f"No data folder at {settings.data_dir}: give --data-dir (or BALLOONS_DATA_DIR) of a folder "
-            "balloons has ingested into."
-        )
+    store = _require_lake(settings)
     from balloons import lake
-    from balloons.lake.storage import lake_store
 
-    store = lake_store(settings, os.environ)
-    if not store.is_file(store.path(lake.FORMAT)):  # before the lock, which would leave its file there
-        raise BalloonsError(
-            f"No lake at {store.url_of(store.path())}: nothing was ingested into this data folder yet "
-            "(run 'balloons ingest' or 'balloons run' first)."
-        )
     with pipeline_lock(settings.lock_path, wait_s=wait):
         lake.require_zone(store, settings.timezone)  # before Prefect starts
         from flows.warehouse import build_flow
@@ -875,6 +867,27 @@ def _require_folder_to_write(folder: Path, what: str) -> None:
             pass
     except OSError as exc:
         raise BalloonsError(f"Cannot write {what} to {folder}: {exc.strerror or exc}.") from None
+
+
+def _require_lake(settings: Settings) -> Store:
+    """The lake of `settings`, refused at once, before the pipeline lock (whose file would be left
+    behind) and before Prefect starts, when the data folder does not exist or nothing was ingested
+    into it: a mistyped folder would otherwise become an empty warehouse, or an empty lake."""
+    from balloons import lake
+    from balloons.lake.storage import lake_store
+
+    if not settings.data_dir.is_dir():
+        raise BalloonsError(
+            f"No data folder at {settings.data_dir}: give --data-dir (or BALLOONS_DATA_DIR) of a folder "
+            "balloons has ingested into."
+        )
+    store = lake_store(settings, os.environ)
+    if not store.is_file(store.path(lake.FORMAT)):
+        raise BalloonsError(
+            f"No lake at {store.url_of(store.path())}: nothing was ingested into this data folder yet "
+            "(run 'balloons ingest' or 'balloons run' first)."
+        )
+    return store
 
 
 def _require_raw(settings: Settings) -> None:

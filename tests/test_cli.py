@@ -240,6 +240,14 @@ def test_build_of_a_folder_with_nothing_ingested_is_refused(tmp_path: Path) -> N
     assert not (tmp_path / "warehouse.duckdb").exists() and not (tmp_path / ".balloons.lock").exists()
 
 
+def test_forget_in_a_folder_with_nothing_ingested_is_refused_and_leaves_nothing(tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: `forget` in a mistyped folder made an empty lake there, which
+    `build` then took as one to build from."""
+    result = CliRunner().invoke(cli, ["forget", "incursions", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1 and result.output.startswith(f"Error: No lake at {tmp_path / 'lake'}")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_status_of_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
     """Found by a fresh-eyes trial: a mistyped --data-dir showed 'never' and zero rows, exit 0."""
     result = CliRunner().invoke(cli, ["status", "--data-dir", str(tmp_path / "nosuch")])
