@@ -186,7 +186,7 @@ def _closure_row(c: dict[str, Any], *, start: str) -> list[str]:
         f"{c['start']:{start}}-{ESTIMATED_END if c['until_estimated'] else ''}{c['end']:%H:%M}",
         _closure_label(c),
         _hours(c["minutes"]),
-        str(c["flights"]),
+        _fmt(c["flights"]),
         "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
         _band(c),
         "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"]),
@@ -196,7 +196,7 @@ def _closure_row(c: dict[str, Any], *, start: str) -> list[str]:
 def _closures_title(title: str, closures: list[dict[str, Any]]) -> str:
     notes = []
     if not all(c["in_headline"] for c in closures):
-        notes.append(f"{OUTSIDE_TOTALS} not in the totals: partial, a cause not counted, or still to come")
+        notes.append(f"{OUTSIDE_TOTALS} not in the totals")  # why: NOTES, below the table
     if any(c["until_estimated"] for c in closures):
         notes.append(f"{ESTIMATED_END} end estimated")
     return f"{title} ({'; '.join(notes)})" if notes else title
@@ -403,7 +403,9 @@ NOTES = (
     "How to read the closures: flights computed are the flights in the warehouse scheduled at the airport "
     "while it was closed; passengers computed are their passengers, counted where given and otherwise "
     "estimated from seats and load factor (the band is that estimate's low-high range). Reported figures are "
-    "what officials said; '-' means nothing was reported. Hours are real elapsed time, local clock times."
+    "what officials said; '-' means nothing was reported. Hours are real elapsed time, local clock times. "
+    f"{OUTSIDE_TOTALS} marks a closure not in the totals: a partial one, one whose cause is not counted "
+    "(BALLOONS_HEADLINE_CAUSES), or a NOTAM's window still to come when the data was last taken in."
 )
 
 
@@ -662,7 +664,7 @@ def year_summary_page(con: duckdb.DuckDBPyConnection, year: str, ctx: ReportCont
         ],
         rows,
         title="By month",
-        widths=(0.1, 0.14, 0.1, 0.1, 0.12, 0.14, 0.3),
+        widths=(0.1, 0.16, 0.1, 0.1, 0.12, 0.14, 0.28),
     )
     if _any_unknown(t):
         fig.text(0.04, top - height - 0.005, NOTE_UNKNOWN, fontsize=8, color="#555555", va="top")
