@@ -387,6 +387,9 @@ def test_a_message_in_lower_case_is_a_message_of_its_own() -> None:
     items_only = f"(A3003/25 NOTAMN {Q.lower()} a) eyvi b) 2510031000 c) 2510031200 e) ad clsd.)"
     (mixed,) = parse(items_only)
     assert isinstance(mixed, Closure) and mixed.records[0].fields["airport"] == "EYVI"
+    some = f"(A3004/25 NOTAMN {Q} a) eyvi b) 2510041000 c) 2510061200 d) daily 1000-1200 E) AD CLSD.)"
+    (partly,) = parse(some)
+    assert isinstance(partly, Closure) and len(partly.records) == 3
 
 
 def test_every_aerodrome_a_notam_names_closes() -> None:

@@ -57,6 +57,8 @@ _TELETYPE = re.compile(rf"^[ \t]*(?:ZCZC|NNNN)\b.*?(?=\(\s*{_ID}\s*NOTAM[NRC]|$)
 """A teletype start or end line (up to a message header on the same line), or an end mark after
 a message's `)`."""
 _ITEM = re.compile(r"(?:(?<=\s)|^)([QABCDEFG])\)\s*")
+_LOWER_ITEM = re.compile(r"(?:(?<=\s)|^)[qabcdefg]\)")
+"""An item letter in lower case: the message (a hand copy) is read in upper case."""
 _CLOSED_TEXT = re.compile(r"\b(AD|AERODROME|AIRPORT|APT|AP)\s+(AP\s+)?(IS\s+)?(CLSD|CLOSED)\b")
 _END = re.compile(r"^(?P<time>\d{10})\s*(?P<est>EST)?$")
 _TEXT_TIMES = re.compile(r"(?<!\d)(\d{4})\s*-\s*(\d{4})(?!\d)")
@@ -189,7 +191,7 @@ def parse(text: str, *, coordinates: Coordinates | None = None) -> Iterator[Item
 def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
     raw = " ".join(chunk.split())[:2000]
     lower_header = not _HEADER.match(chunk) and _HEADER.match(chunk.upper())
-    lower_items = not _ITEM.search(chunk) and _ITEM.search(chunk.upper())
+    lower_items = _LOWER_ITEM.search(chunk)
     if lower_header or lower_items:
         log.info("NOTAM message %d is written in lower case; read in upper case", number)
         chunk = chunk.upper()
