@@ -253,3 +253,17 @@ def test_an_excluded_day_names_the_date_its_group_would_have(
     days = {s[:5] for s in spans(schedule, b, c)}
     assert len(days) == count
     assert set(closed) <= days and not set(open_) & days
+
+
+@pytest.mark.parametrize(
+    ("schedule", "b", "c"),
+    [
+        # a third trial found the order of the numbers changing which 12th was meant
+        ("DAILY 0600-1400 EXC 10 12", "2603110000", "2604202359"),
+        ("DAILY 0600-1400 EXC 10", "2603010000", "2605312359"),
+        ("MON-FRI 0600-1400 EXC 10-12", "2603110000", "2604202359"),
+    ],
+)
+def test_an_excluded_day_that_falls_in_several_months_is_refused_not_guessed(schedule: str, b: str, c: str) -> None:
+    with pytest.raises(ScheduleError, match="falls in more than one month between B\\) and C\\): name the month"):
+        spans(schedule, b, c)

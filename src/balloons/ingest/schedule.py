@@ -9,7 +9,8 @@ separated by commas. Days without a month are in B)'s month (or the last month n
 into the next month (and year) when they go down; a month name is its first occurrence from B)'s
 month on, so one before B)'s month is in the following year. An excluded day number that is one
 of the group's own dates (`05-20 0600-1400 EXC 10`) names that date, and later day numbers count
-on from it.
+on from it; one of a daily or weekday group names the one month between B) and C) it falls in,
+and is refused when it falls in several (`DAILY … EXC 10` over March to May: which 10th?).
 Anything else raises ScheduleError: a schedule is never guessed.
 """
 
@@ -78,12 +79,13 @@ class _Group:
 
 
 class _Parser:
-    def __init__(self, text: str, start: datetime) -> None:
+    def __init__(self, text: str, start: datetime, end: datetime) -> None:
         self.words: list[str] = _WORD.findall(text.upper())
         self.at = 0
         self.year, self.month = start.year, start.month
         self.first = (start.year, start.month)
-        self.start = start.date()
+        self.start, self.end = start.date(), end.date()
+        self.month_named = False
         self.last_day = 0
         self.groups: list[_Group] = [_Group()]
         self.excluding = False
@@ -161,6 +163,7 @@ class _Parser:
         """A month name is its first occurrence from B)'s month on (so JAN after a DEC B) is next year)."""
         self.year = self.first[0] + (1 if month < self.first[1] else 0)
         self.month = month
+        self.month_named = True
         self.last_day = 0
 
     def date_of(self, day: int) -> date:
@@ -186,9 +189,8 @@ class _Parser:
         name the wrong one (None: read it so). Of a group that lists its own dates (`05-20 EXC
         10`, `25-05 EXC 28`): the first of them with that day, not one of a later month (a day
         number going down rolls into the next month); `NO_DAY` when none has it and the month at
-        hand has no such day (`01-30 EXC 31` in April: it excludes nothing). Of a group of every
-        day or of weekdays, before any month is named: the first such day from B) on (`DAILY EXC
-        10` from 15 March excludes 10 April)."""
+        hand has no such day (`01-30 EXC 31` in April: it excludes nothing). A group of every day
+        or of weekdays: `unanchored_exclusion`."""
         word = self.peek() or ""
         if not (self.excluding and word.isdigit() and len(word) <= 2):
             return None
@@ -204,19 +206,45 @@ class _Parser:
                 self.take()
                 return NO_DAY
             return None
-        if (self.year, self.month) != self.first or self.last_day:
-            return None
-        year, month = self.first
-        for _ in range(13):
-            with contextlib.suppress(ValueError):
-                if (day := date(year, month, number)) >= self.start:
-                    self.take()
-                    return day
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return None
+
+    def unanchored_exclusion(self, group: _Group) -> bool:
+        """Read an excluded day or day range of a group of every day or of weekdays before any
+        month is named (`DAILY 0600-1400 EXC 10`, `MON-FRI … EXC 10-12`): it names the days of the
+        one month between B) and C) in which it falls (from 15 March to 20 April, `EXC 10` is 10
+        April). When it falls in several, which one is meant cannot be told: ScheduleError, never
+        a guess. True when it was read here."""
+        word = self.peek() or ""
+        if not (self.excluding and word.isdigit() and len(word) <= 2) or group.dates or self.month_named:
+            return False
+        first = last = int(self.take())
+        if self.peek() in ("-", "TO") and (self.peek(1) or "").isdigit() and len(self.peek(1) or "") <= 2:
+            self.take()
+            last = int(self.take())
+        if not (1 <= first <= 31 and 1 <= last <= 31):
+            raise self.fail(f"day {first if not 1 <= first <= 31 else last} is not a day of the month")
+        spans = []
+        year, month = (self.start.year - 1, 12) if self.start.month == 1 else (self.start.year, self.start.month - 1)
+        while (year, month) <= (self.end.year, self.end.month):
+            following = (year + 1, 1) if month == 12 else (year, month + 1)
+            with contextlib.suppress(ValueError):  # a month without that day has no such span
+                opens = date(year, month, first)
+                closes = date(year, month, last) if last >= first else date(*following, last)
+                days = {opens + timedelta(days=i) for i in range((closes - opens).days + 1)}
+                inside = {d for d in days if self.start <= d <= self.end}
+                if inside:
+                    spans.append(inside)
+            year, month = following
+        if len(spans) > 1:
+            shown = f"{first}-{last}" if last != first else str(first)
+            raise self.fail(f"EXC {shown} falls in more than one month between B) and C): name the month")
+        group.except_dates.update(*spans)
+        return True
 
     def days(self) -> None:
         group = self.day_group()
+        if self.unanchored_exclusion(group):
+            return
         own = self.excluded_day(group)
         if own == NO_DAY:
             return
@@ -277,7 +305,7 @@ def windows(text: str, *, start: datetime, end: datetime, sun: SunTimes | None =
     touch or overlap. Raises ScheduleError when the text cannot be read or gives no window."""
     if end <= start:
         raise ScheduleError("C) is not after B)")
-    groups = _Parser(text, start).parse()
+    groups = _Parser(text, start, end).parse()
     found: list[Window] = []
     day = start.date()
     while day <= end.date():
