@@ -27,53 +27,83 @@ closure_days as (
     cross join settings
     where closure_impact.in_headline
 ),
-any_closure_days as (
+-- the local days on which the warehouse holds records of each kind a figure is computed from
+record_days as (
     select distinct
-        timezone(settings.timezone, closure_impact.closed_from)::date as day
+        timezone(settings.timezone, incursions.detected_at)::date as day,
+        'incursions' as kind
+    from incursions
+    cross join settings
+    union all
+    select distinct
+        timezone(settings.timezone, flights.scheduled_at)::date as day,
+        'flights' as kind
+    from flights
+    cross join settings
+    union all
+    select distinct
+        timezone(settings.timezone, closure_impact.closed_from)::date as day,
+        'closures' as kind
     from closure_impact
     cross join settings
 ),
-flight_days as (
+periods as (
     select distinct
-        timezone(settings.timezone, flights.scheduled_at)::date as day
-    from flights
-    cross join settings
+        first_day,
+        last_day
+    from reported
+),
+-- each period's records, one aggregate per source (a join of the periods with each source's days)
+incursions_in as (
+    select
+        periods.first_day,
+        periods.last_day,
+        count(incursion_days.day) as incursions,
+        coalesce(sum(incursion_days.balloons), 0) as balloons
+    from periods
+    left join incursion_days on incursion_days.day between periods.first_day and periods.last_day
+    group by all
+),
+closures_in as (
+    select
+        periods.first_day,
+        periods.last_day,
+        count(closure_days.day) as closures,
+        coalesce(sum(closure_days.flights_affected), 0) as flights_affected,
+        coalesce(sum(closure_days.passengers_affected), 0) as passengers_affected,
+        coalesce(sum(closure_days.passengers_low), 0) as passengers_low,
+        coalesce(sum(closure_days.passengers_high), 0) as passengers_high,
+        coalesce(sum(closure_days.flights_unestimated), 0) as flights_unestimated,
+        coalesce(sum(closure_days.duration_min), 0) as closed_minutes
+    from periods
+    left join closure_days on closure_days.day between periods.first_day and periods.last_day
+    group by all
+),
+held_in as (
+    select
+        periods.first_day,
+        periods.last_day,
+        min(record_days.day) filter (where record_days.kind = 'incursions') as first_incursion_day,
+        max(record_days.day) filter (where record_days.kind = 'incursions') as last_incursion_day,
+        min(record_days.day) filter (where record_days.kind = 'flights') as first_flight_day,
+        max(record_days.day) filter (where record_days.kind = 'flights') as last_flight_day,
+        min(record_days.day) filter (where record_days.kind = 'closures') as first_closure_day,
+        max(record_days.day) filter (where record_days.kind = 'closures') as last_closure_day
+    from periods
+    left join record_days on record_days.day between periods.first_day and periods.last_day
+    group by all
 ),
 per_figure as (
     select
         reported.*,
         reported.metric in ('balloons', 'incursions') as from_incursions,
-        (select count(*) from incursion_days where incursion_days.day between reported.first_day and reported.last_day)
-            as incursions,
-        (select coalesce(sum(incursion_days.balloons), 0) from incursion_days
-            where incursion_days.day between reported.first_day and reported.last_day) as balloons,
-        (select count(*) from closure_days where closure_days.day between reported.first_day and reported.last_day)
-            as closures,
-        (select coalesce(sum(closure_days.flights_affected), 0) from closure_days
-            where closure_days.day between reported.first_day and reported.last_day) as flights_affected,
-        (select coalesce(sum(closure_days.passengers_affected), 0) from closure_days
-            where closure_days.day between reported.first_day and reported.last_day) as passengers_affected,
-        (select coalesce(sum(closure_days.passengers_low), 0) from closure_days
-            where closure_days.day between reported.first_day and reported.last_day) as passengers_low,
-        (select coalesce(sum(closure_days.passengers_high), 0) from closure_days
-            where closure_days.day between reported.first_day and reported.last_day) as passengers_high,
-        (select coalesce(sum(closure_days.flights_unestimated), 0) from closure_days
-            where closure_days.day between reported.first_day and reported.last_day) as flights_unestimated,
-        (select coalesce(sum(closure_days.duration_min), 0) from closure_days
-            where closure_days.day between reported.first_day and reported.last_day) as closed_minutes,
-        (select min(incursion_days.day) from incursion_days
-            where incursion_days.day between reported.first_day and reported.last_day) as first_incursion_day,
-        (select max(incursion_days.day) from incursion_days
-            where incursion_days.day between reported.first_day and reported.last_day) as last_incursion_day,
-        (select min(flight_days.day) from flight_days
-            where flight_days.day between reported.first_day and reported.last_day) as first_flight_day,
-        (select max(flight_days.day) from flight_days
-            where flight_days.day between reported.first_day and reported.last_day) as last_flight_day,
-        (select min(any_closure_days.day) from any_closure_days
-            where any_closure_days.day between reported.first_day and reported.last_day) as first_closure_day,
-        (select max(any_closure_days.day) from any_closure_days
-            where any_closure_days.day between reported.first_day and reported.last_day) as last_closure_day
+        incursions_in.* exclude (first_day, last_day),
+        closures_in.* exclude (first_day, last_day),
+        held_in.* exclude (first_day, last_day)
     from reported
+    join incursions_in using (first_day, last_day)
+    join closures_in using (first_day, last_day)
+    join held_in using (first_day, last_day)
 ),
 headline as (
     select
