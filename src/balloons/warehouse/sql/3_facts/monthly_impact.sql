@@ -52,4 +52,4 @@ comment on column monthly_impact.passengers_high is 'High band of passengers hit
 comment on column monthly_impact.flights_unestimated is 'Flights hit whose passengers could not be estimated.';
 comment on column monthly_impact.reported_flights is 'Sum of reported flights over the headline closures that have a report (NULL when none has).';
 comment on column monthly_impact.reported_passengers is 'Sum of reported passengers over the headline closures that have a report (NULL when none has).';
-comment on column monthly_impact.closures_excluded is 'Closures starting in the month left out of the figures above (partial scope, or a cause not counted); see closure_impact.in_headline.';
+comment on column monthly_impact.closures_excluded is 'Closures starting in the month left out of the figures above (partial scope, a cause not counted, or a NOTAM''s window not started by the lake''s last ingest); see closure_impact.in_headline.';

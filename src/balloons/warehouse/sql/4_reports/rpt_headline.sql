@@ -105,25 +105,9 @@ per_figure as (
     join closures_in using (first_day, last_day)
     join held_in using (first_day, last_day)
 ),
-headline as (
+held as (
     select
-        period as period,
-        first_day as first_day,
-        last_day as last_day,
-        metric as metric,
-        qualifier as qualifier,
-        reported as reported,
-        case metric
-            when 'balloons' then balloons
-            when 'incursions' then incursions
-            when 'closures' then closures
-            when 'flights_affected' then flights_affected
-            when 'passengers_affected' then passengers_affected
-            when 'hours_closed' then round(closed_minutes / 60, 1)
-        end::double as computed,
-        case when metric = 'passengers_affected' then passengers_low end::double as computed_low,
-        case when metric = 'passengers_affected' then passengers_high end::double as computed_high,
-        case when metric = 'passengers_affected' then flights_unestimated else 0 end as flights_unestimated,
+        per_figure.*,
         case
             when from_incursions then first_incursion_day
             when metric in ('closures', 'hours_closed') then least(first_flight_day, first_closure_day)
@@ -133,10 +117,37 @@ headline as (
             when from_incursions then last_incursion_day
             when metric in ('closures', 'hours_closed') then greatest(last_flight_day, last_closure_day)
             else last_flight_day
-        end as records_until,
+        end as records_until
+    from per_figure
+),
+-- a period the warehouse holds no records on computes nothing (NULL), not zero
+headline as (
+    select
+        period as period,
+        first_day as first_day,
+        last_day as last_day,
+        metric as metric,
+        qualifier as qualifier,
+        reported as reported,
+        case
+            when records_from is null then null
+            when metric = 'balloons' then balloons
+            when metric = 'incursions' then incursions
+            when metric = 'closures' then closures
+            when metric = 'flights_affected' then flights_affected
+            when metric = 'passengers_affected' then passengers_affected
+            when metric = 'hours_closed' then round(closed_minutes / 60, 1)
+        end::double as computed,
+        case when metric = 'passengers_affected' and records_from is not null then passengers_low end::double
+            as computed_low,
+        case when metric = 'passengers_affected' and records_from is not null then passengers_high end::double
+            as computed_high,
+        case when metric = 'passengers_affected' then flights_unestimated else 0 end as flights_unestimated,
+        records_from as records_from,
+        records_until as records_until,
         what as what,
         source as source
-    from per_figure
+    from held
 )
 select * from headline
 order by first_day, last_day, metric, source;
@@ -148,7 +159,7 @@ comment on column rpt_headline.last_day is 'Last local day of the period.';
 comment on column rpt_headline.metric is 'What is counted: balloons, incursions (records), closures, flights_affected, passengers_affected or hours_closed.';
 comment on column rpt_headline.qualifier is 'How the source states the figure: over, about, or NULL (exactly).';
 comment on column rpt_headline.reported is 'The figure as reported.';
-comment on column rpt_headline.computed is 'The same figure computed from the warehouse over the period (hours: each headline closure''s own length, to 0.1 h).';
+comment on column rpt_headline.computed is 'The same figure computed from the warehouse over the period (hours: each headline closure''s own length, to 0.1 h); NULL when the warehouse holds no records on the period (records_from).';
 comment on column rpt_headline.computed_low is 'Passengers: low band of the computed figure (NULL for other figures).';
 comment on column rpt_headline.computed_high is 'Passengers: high band of the computed figure (NULL for other figures).';
 comment on column rpt_headline.flights_unestimated is 'Passengers: flights hit in the period whose passengers could not be estimated (left out of the computed figure, never counted as zero); 0 for other figures.';
