@@ -298,6 +298,7 @@ select 0.8 as load_factor, 0.15 as load_factor_band, 0 as buffer_after_min, 'bal
 create temp view stg_flights as select * from flights;
 create temp view int_closures as select * from closures;
 create temp view stg_aircraft_seats as select * from aircraft_seats;
+create temp view stg_build_info as select timestamptz '2026-01-01 00:00:00+00' as last_ingest;
 """
 BARE_ASOF = """
 select c.closure_id, count(*) as n from flights f
