@@ -571,3 +571,17 @@ def test_the_day_by_day_chart_shades_a_closure_from_the_month_before(con) -> Non
     december = report.closed_during(con, date(2025, 12, 1), date(2025, 12, 31))
     assert december[0] == (datetime(2025, 11, 30, 18, 9), datetime(2025, 12, 1, 5, 0))
     assert len(december) == 4  # with the three that start in December
+
+
+def test_an_airport_keeps_its_colour_from_one_report_to_the_next() -> None:
+    """Found by a fresh-eyes trial: EYVI was orange in the 2025 report and red in 2026's, where it
+    was the only airport closed."""
+    colours = []
+    for by_airport in ({"EYKA": [1.0], "EYVI": [2.0]}, {"EYVI": [2.0]}, {"EYVI": [1.0], "LLBG": [1.0]}):
+        with matplotlib.rc_context(report.RC):
+            fig = Figure()
+            ax = fig.add_subplot()
+            plots.hours_closed(ax, ["2025-10"], by_airport)
+        colours.append({p.get_label(): p.patches[0].get_facecolor() for p in ax.containers})
+    eyvi = matplotlib.colors.to_rgba(plots.AIRPORT_COLOURS["EYVI"])
+    assert [c["EYVI"] for c in colours] == [eyvi] * 3 and colours[2]["LLBG"] != eyvi

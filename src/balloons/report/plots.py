@@ -22,6 +22,8 @@ from matplotlib.ticker import MaxNLocator
 BLUE = "#3a6ea5"
 ORANGE = "#e07b39"
 RED = "#c0392b"
+AIRPORT_COLOURS = {"EYKA": RED, "EYVI": ORANGE, "EYPA": BLUE}
+"""The watched airports' colours, the same in every report."""
 CLOSED = {"facecolor": to_rgba(RED, 0.3), "edgecolor": to_rgba(RED, 0.85), "linewidth": 0.8}
 """How a closure window is shaded on the day-by-day chart and in its legend."""
 GREY = "#8a8a8a"
@@ -490,13 +492,15 @@ def passengers_trend(
 
 
 def hours_closed(ax: Axes, months: Sequence[str], by_airport: Mapping[str, Sequence[float]]) -> list[Any]:
-    """Hours closed per month, stacked by airport."""
+    """Hours closed per month, stacked by airport; each of the watched airports in its own colour
+    in every report (AIRPORT_COLOURS), any other in the next free one."""
     x = list(range(len(months)))
-    colours = [RED, ORANGE, BLUE, "#8e44ad", GREY]
+    others = ["#8e44ad", GREY, "#16a085", "#7f8c8d"]
     bottom = [0.0] * len(months)
     artists: list[Any] = []
-    for n, (code, hours) in enumerate(sorted(by_airport.items())):
-        artists.append(ax.bar(x, hours, bottom=bottom, color=colours[n % len(colours)], label=code, width=0.6))
+    for code, hours in sorted(by_airport.items()):
+        colour = AIRPORT_COLOURS.get(code) or (others.pop(0) if others else GREY)
+        artists.append(ax.bar(x, hours, bottom=bottom, color=colour, label=code, width=0.6))
         bottom = [b + h for b, h in zip(bottom, hours, strict=True)]
     for i, total in enumerate(bottom):
         if total:
