@@ -540,6 +540,7 @@ def test_an_estimated_end_is_marked_in_the_closure_tables() -> None:
         "unestimated": 0,
         "in_headline": True,
         "until_estimated": True,
+        "flights_held": True,
     }
     assert report._closure_row(closure, start="%d %b %H:%M")[0] == "03 Dec 23:10-~00:35"
     assert report._closures_title("Closures", [closure]) == "Closures (~ end estimated)"
@@ -585,3 +586,22 @@ def test_an_airport_keeps_its_colour_from_one_report_to_the_next() -> None:
         colours.append({p.get_label(): p.patches[0].get_facecolor() for p in ax.containers})
     eyvi = matplotlib.colors.to_rgba(plots.AIRPORT_COLOURS["EYVI"])
     assert [c["EYVI"] for c in colours] == [eyvi] * 3 and colours[2]["LLBG"] != eyvi
+
+
+def test_closures_of_a_month_without_flights_say_so_instead_of_zero(tmp_path: Path, ctx) -> None:
+    """Found by a fresh-eyes trial: closures of a month the warehouse holds no flights of showed
+    '0' flights and '0 (0-0)' passengers hit, as if none were."""
+    write(tmp_path, "closures/ops/c.csv", "airport,closed_from,closed_until\nEYVI,2025-11-30T06:00,2025-11-30T14:00\n")
+    write(tmp_path, "incursions/ops/i.csv", "detected_at,balloons\n2025-11-29T22:00,2\n")
+    con = warehouse.connect_read_only(build_warehouse(tmp_path, ctx))
+    try:
+        local = report.context(con, timezone="Europe/Vilnius", radius_km=30)
+        month = page_texts(report.render_month(con, "2025-11", tmp_path / "reports", local))
+        year = page_texts(report.render_year(con, "2025", tmp_path / "reports", local))
+    finally:
+        con.close()
+    summary = " ".join(month[0].split())
+    assert "Flights affected no flights held 0 - no flights held" in summary
+    assert "Passengers affected (best, band) no flights held 0 (0-0) - no flights held" in summary
+    assert "2025-11 1 2 1 8.0 no flights held no flights held" in " ".join(year[0].split())
+    assert "30 Nov 06:00-14:00 EYVI 8.0 no flights held - no flights held -" in summary  # the closure's row

@@ -120,6 +120,7 @@ METRICS = (
     "passengers_low",
     "passengers_high",
     "unestimated",
+    "flights_held",
 )
 
 
@@ -128,7 +129,8 @@ def metrics(con: duckdb.DuckDBPyConnection, first: str, last: str) -> dict[str, 
     row = con.execute(
         "select coalesce(sum(incursions), 0), coalesce(sum(balloons), 0), coalesce(sum(closures), 0), "
         "coalesce(sum(closed_minutes), 0), coalesce(sum(flights_affected), 0), coalesce(sum(passengers_affected), 0), "
-        "coalesce(sum(passengers_low), 0), coalesce(sum(passengers_high), 0), coalesce(sum(flights_unestimated), 0) "
+        "coalesce(sum(passengers_low), 0), coalesce(sum(passengers_high), 0), coalesce(sum(flights_unestimated), 0), "
+        "coalesce(sum(flights_held), 0) "
         "from rpt_months "
         "where month between ? and ?",
         [first, last],
@@ -141,7 +143,9 @@ def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str) -> list[d
     rows = con.execute(
         "select airport, closed_from_local, closed_until_local, duration_min, flights_affected, "
         "cancelled, diverted, delayed, returned, other, passengers_affected, passengers_low, passengers_high, "
-        "reported_flights, reported_passengers, in_headline, flights_unestimated, until_estimated from rpt_closures "
+        "reported_flights, reported_passengers, in_headline, flights_unestimated, until_estimated, "
+        "exists (select 1 from rpt_months where rpt_months.month = rpt_closures.month and rpt_months.flights_held > 0) "
+        "from rpt_closures "
         "where month between ? and ? "
         "order by closed_from, airport",
         [first, last],
@@ -165,6 +169,7 @@ def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str) -> list[d
         "in_headline",
         "unestimated",
         "until_estimated",
+        "flights_held",
     )
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
@@ -186,9 +191,9 @@ def _closure_row(c: dict[str, Any], *, start: str) -> list[str]:
         f"{c['start']:{start}}-{ESTIMATED_END if c['until_estimated'] else ''}{c['end']:%H:%M}",
         _closure_label(c),
         _hours(c["minutes"]),
-        _fmt(c["flights"]),
+        _fmt(c["flights"]) if c["flights_held"] else NO_FLIGHTS,
         "-" if c["reported_flights"] is None else _fmt(c["reported_flights"]),
-        _band(c),
+        _band(c) if c["flights_held"] else NO_FLIGHTS,
         "-" if c["reported_passengers"] is None else _fmt(c["reported_passengers"]),
     ]
 
@@ -280,8 +285,23 @@ def _hours(minutes: float) -> str:
     return plots.one_decimal(float(Decimal(repr(float(minutes))) / 60))
 
 
+NO_FLIGHTS = "no flights held"
+"""Shown for flights and passengers hit by closures of months the warehouse holds no flights of:
+nothing is known of them, which zero would not say."""
+
+
+def _no_flights(m: Mapping[str, float]) -> bool:
+    return bool(m["closures"]) and not m["flights_held"]
+
+
+def _flights(m: Mapping[str, float]) -> str:
+    return NO_FLIGHTS if _no_flights(m) else _fmt(m["flights"])
+
+
 def _passengers(m: dict[str, float]) -> str:
     """Best estimate with its band, from metrics()."""
+    if _no_flights(m):
+        return NO_FLIGHTS
     return _estimate(m["passengers"], m["passengers_low"], m["passengers_high"], m["unestimated"])
 
 
@@ -431,16 +451,19 @@ def summary_pages(con: duckdb.DuckDBPyConnection, month: str, ctx: ReportContext
         ("Balloons", "balloons", ""),
         ("Airport closures", "closures", ""),
         ("Hours closed", "closed_minutes", "h"),
-        ("Flights affected", "flights", ""),
     ):
         fmt = _hours if unit == "h" else _fmt
         delta = now[key] - before[key]
         rows.append([name, fmt(now[key]), fmt(before[key]), ("+" if delta > 0 else "") + fmt(delta), fmt(ytd[key])])
+    unheld = _no_flights(now) or _no_flights(before)  # no change can be told
+    delta = now["flights"] - before["flights"]
+    change = "-" if unheld else ("+" if delta > 0 else "") + _fmt(delta)
+    rows.append(["Flights affected", _flights(now), _flights(before), change, _flights(ytd)])
     pax = ["Passengers affected (best, band)"]
     for m in (now, before):
         pax.append(_passengers(m))
     diff = now["passengers"] - before["passengers"]
-    unknown = any(m["unestimated"] and not m["passengers_high"] for m in (now, before))
+    unknown = unheld or any(m["unestimated"] and not m["passengers_high"] for m in (now, before))
     pax += ["-" if unknown else ("+" if diff > 0 else "") + _fmt(diff), _passengers(ytd)]
     rows.append(pax)
     top = 0.82 if synthetic else 0.87
@@ -758,7 +781,7 @@ def _year_row(label: str, v: dict[str, float]) -> list[str]:
         _fmt(v["balloons"]),
         _fmt(v["closures"]),
         _hours(v["closed_minutes"]),
-        _fmt(v["flights"]),
+        _flights(v),
         _passengers(v),
     ]
 

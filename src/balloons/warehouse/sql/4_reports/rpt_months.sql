@@ -19,6 +19,13 @@ impact_months as (
     from monthly_impact
     group by month
 ),
+flight_months as (
+    select
+        month as month,
+        count(*) as flights_held
+    from flights
+    group by month
+),
 months as (
     select
         coalesce(incursion_months.month, impact_months.month) as month,
@@ -30,9 +37,11 @@ months as (
         coalesce(impact_months.passengers_affected, 0)::bigint as passengers_affected,
         coalesce(impact_months.passengers_low, 0)::bigint as passengers_low,
         coalesce(impact_months.passengers_high, 0)::bigint as passengers_high,
-        coalesce(impact_months.flights_unestimated, 0)::bigint as flights_unestimated
+        coalesce(impact_months.flights_unestimated, 0)::bigint as flights_unestimated,
+        coalesce(flight_months.flights_held, 0)::bigint as flights_held
     from incursion_months
     full outer join impact_months on impact_months.month = incursion_months.month
+    left join flight_months on flight_months.month = coalesce(incursion_months.month, impact_months.month)
 )
 select * from months
 order by month;
@@ -48,3 +57,4 @@ comment on column rpt_months.passengers_affected is 'Best estimate of passengers
 comment on column rpt_months.passengers_low is 'Low band of passengers hit.';
 comment on column rpt_months.passengers_high is 'High band of passengers hit.';
 comment on column rpt_months.flights_unestimated is 'Flights hit whose passengers could not be estimated (monthly_impact.flights_unestimated): unknown, never counted as zero passengers.';
+comment on column rpt_months.flights_held is 'Flights the warehouse holds scheduled in the month (any airport): with closures but none held, the reports say no flights are held instead of showing zero flights and passengers hit.';
