@@ -26,7 +26,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -282,7 +281,7 @@ def _hours(minutes: float) -> str:
     """Hours to one decimal, halves rounded away from zero as DuckDB's `round` does (651 minutes
     are 10.85 hours: 10.9, as an analyst's `round(duration_min / 60, 1)` shows, not the 10.8 of
     the float nearest 10.85)."""
-    return plots.one_decimal(float(Decimal(repr(float(minutes))) / 60))
+    return plots.one_decimal(minutes / 60)
 
 
 NO_FLIGHTS = "no flights held"
@@ -728,8 +727,20 @@ def headline_of(con: duckdb.DuckDBPyConnection, year: str) -> list[dict[str, Any
         "where year(last_day) = ? and records_from is not null order by first_day, last_day, metric, source",
         [int(year)],
     ).fetchall()
-    keys = ("period", "metric", "qualifier", "reported", "computed", "low", "high", "unestimated")
-    return [dict(zip((*keys, "records_from", "records_until", "source"), row, strict=True)) for row in rows]
+    keys = (
+        "period",
+        "metric",
+        "qualifier",
+        "reported",
+        "computed",
+        "low",
+        "high",
+        "unestimated",
+        "records_from",
+        "records_until",
+        "source",
+    )
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def _headline_row(h: dict[str, Any]) -> list[str]:
