@@ -199,13 +199,13 @@ class _Parser:
         if own:
             self.take()
             return own[0]
-        if group.dates:
-            try:
-                date(self.year, self.month, number)
-            except ValueError:
-                self.take()
-                return NO_DAY
+        if not group.dates:
             return None
+        try:
+            date(self.year, self.month, number)
+        except ValueError:
+            self.take()
+            return NO_DAY
         return None
 
     def unanchored_exclusion(self, group: _Group) -> bool:
