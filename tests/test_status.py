@@ -140,3 +140,22 @@ def test_files_ingested_counts_the_deliveries_the_lake_holds(tmp_path: Path, ctx
         "ingest_runs": 2,
         "uncommitted_runs": [],
     }
+
+
+def test_an_error_a_ctrl_c_caused_is_recorded_as_the_stop_it_was() -> None:
+    """Found by a fresh-clone CI run: Ctrl-C while Python created a class during an import made
+    `RuntimeError: Error calling __set_name__ …` (cause: KeyboardInterrupt), recorded as a failure."""
+    from balloons.errors import interrupted
+    from balloons.status import reason
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as stop:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance 'logger'") from stop
+    except RuntimeError as exc:
+        wrapped = exc
+    assert interrupted(wrapped) and interrupted(RuntimeError("Query interrupted"))
+    assert reason(wrapped).startswith("Stopped before finishing by KeyboardInterrupt")
+    assert not interrupted(RuntimeError("Error calling __set_name__")) and not interrupted(ValueError("x"))
+    assert reason(ValueError("bad value")) == "ValueError: bad value"

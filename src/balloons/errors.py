@@ -76,5 +76,16 @@ class FetchError(BalloonsError):
 def interrupted(exc: BaseException) -> bool:
     """True for Ctrl-C as DuckDB reports it: a SIGINT that arrives during a query on the main
     thread becomes `RuntimeError('Query interrupted')`. It is the user stopping the command, never a
-    fault of a file or a failure to retry: callers raise `KeyboardInterrupt` from it."""
-    return type(exc) is RuntimeError and str(exc) == "Query interrupted"
+    fault of a file or a failure to retry: callers raise `KeyboardInterrupt` from it. So is an
+    error raised because a KeyboardInterrupt cut short what it was doing (its cause or context):
+    Ctrl-C while Python creates a class makes `RuntimeError: Error calling __set_name__ …`."""
+    if type(exc) is RuntimeError and str(exc) == "Query interrupted":
+        return True
+    seen: set[int] = set()
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False

@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow.compute as pc
 
 from balloons import lake
+from balloons.errors import interrupted
 from balloons.lake.storage import Store
 from balloons.lock import lock_holder
 from balloons.redact import redact
@@ -171,9 +172,10 @@ def lake_status(store: Store) -> dict[str, Any]:
 
 def reason(exc: BaseException) -> str:
     """One line for status.json: the error, or that a signal (Ctrl-C, SIGTERM, a cancel) stopped the run."""
-    if not isinstance(exc, Exception):
+    if not isinstance(exc, Exception) or interrupted(exc):
         return (
-            f"Stopped before finishing by {type(exc).__name__} (Ctrl-C, SIGTERM or a cancelled run); "
+            f"Stopped before finishing by {'KeyboardInterrupt' if interrupted(exc) else type(exc).__name__} "
+            "(Ctrl-C, SIGTERM or a cancelled run); "
             "the warehouse shows the last run that finished, and the next run undoes what this one "
             "left in the lake and redoes the work."
         )
