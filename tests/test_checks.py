@@ -198,7 +198,8 @@ signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # or leave it block
 try:
     flows.warehouse.build_warehouse.fn(None, True)
 except KeyboardInterrupt as exc:
-    print("interrupted by", repr(exc.__cause__))
+    print("interrupted by", repr(exc.__cause__), flush=True)
+    os._exit(0)  # before `exc` goes: freeing the interrupted endless query's connection can take minutes
 """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "BALLOONS_"))}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
