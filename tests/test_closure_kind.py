@@ -45,6 +45,22 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD EXC SKED COMMERCIAL FLTS, MEDEVAC FLTS,", "partial"),
         ("AD CLSD EXC LDG", "partial"),
         ("AD CLSD. EXC EMERG. PPR", "partial"),
+        # both directions in either order; reasons, bans and the open direction name no exception
+        # (found by a fresh-eyes trial: each was departures or partial, out of the headline)
+        ("AD CLSD FOR TKOF AND LDG DUE TO BALLOONS.", "full"),
+        ("AD CLSD FOR DEP AND ARR", "full"),
+        ("AD CLSD FOR TKOF/LDG", "full"),
+        ("AD CLSD DUE TO BALLOONS. NO DEP PERMITTED.", "full"),
+        ("AD CLSD DUE TO MIL EXER.", "full"),
+        ("AD CLSD DUE TO HEL CRASH ON RWY", "full"),
+        ("AD CLSD DUE TO IFR CONDITIONS", "full"),
+        ("AD CLSD DUE TO GA ACFT ACCIDENT", "full"),
+        ("AD CLSD DUE TO BALLOONS. UNLESS OTHERWISE ADVISED BY ATC", "full"),
+        ("AD CLSD FOR ARR. DEP PERMITTED.", "arrivals"),
+        ("AD CLSD DUE TO WIP EXC MIL FLTS", "partial"),
+        ("AD CLSD DUE TO BALLOONS ONLY HEL FLTS PERMITTED", "partial"),
+        ("AD CLSD. ONLY MIL FLTS PERMITTED", "partial"),
+        ("AD CLSD UNLESS PPR", "partial"),
     ],
 )
 def test_scope(text: str, scope: str) -> None:
@@ -79,6 +95,8 @@ def test_cause_from_notam_text(text: str | None, cause: str) -> None:
     [
         ("balionai iš Baltarusijos", "balloons"),
         ("dronas virš oro uosto", "drones"),
+        ("Dėl bepiločių orlaivių", "drones"),  # the plural and genitive spell it bepiloč-
+        ("bepilotis orlaivis", "drones"),
         ("techninis gedimas", "other"),
         ("fog", "other"),
         ("nežinoma", "unknown"),
