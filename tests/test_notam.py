@@ -80,10 +80,47 @@ def test_unreadable_schedule_quarantines_the_notam_naming_it() -> None:
         ("AD CLSD 1100-1200 LMT", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
         ("AD CLSD MON 1100-1200", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
         ("AD CLSD", [("2018-09-23T08:00", "2018-09-23T18:00")], "false"),
+        # other ways to write times (found by a fresh-eyes trial: read as no schedule at all)
+        ("AD CLSD FM 1100 TO 1200 DUE TO BALLOONS", [("2018-09-23T11:00", "2018-09-23T12:00")], "false"),
+        ("AD CLSD BTN 1100 AND 1200", [("2018-09-23T11:00", "2018-09-23T12:00")], "false"),
+        ("AD CLSD 1100Z-1200Z", [("2018-09-23T11:00", "2018-09-23T12:00")], "false"),
+        # local times are not read as UTC (found by a fresh-eyes trial)
+        ("AD CLSD 1100-1200 LT", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD 1100-1200 (LT)", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD 1100L-1200L", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD 1100-1200 EEST", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
     ],
 )
 def test_schedule_written_only_in_e(e: str, expected: list[tuple[str, str]], in_text: str) -> None:
     item = one(f"(C5256/18 NOTAMN {Q} A) EGKA B) 1809230800 C) 1809231800 E) {e})")
+    assert spans(item) == expected
+    assert {r.fields["schedule_in_text"] for r in item.records} == {in_text}
+
+
+@pytest.mark.parametrize(
+    ("e", "expected", "in_text"),
+    [
+        (
+            "AD CLSD DAILY 2000-0300 DUE TO BALLOONS.",
+            [(f"2025-07-{d:02d}T20:00", f"2025-07-{d + 1:02d}T03:00") for d in range(25, 30)],
+            "false",
+        ),
+        (
+            "AD CLSD MON-FRI 2000-0300.",
+            [("2025-07-25T20:00", "2025-07-26T03:00")] + [(f"2025-07-{d}T20:00", f"2025-07-{d + 1}T03:00") for d in (28, 29)],
+            "false",
+        ),
+        # days after the times, a runway, or bare day numbers: not unambiguous, so [B, C) and flagged
+        ("AD CLSD DAILY 2000-0300 EXC 27.", [("2025-07-25T20:00", "2025-07-30T03:00")], "true"),
+        ("RWY 01/19 CLSD DAILY 2000-2100. AD CLSD.", [("2025-07-25T20:00", "2025-07-30T03:00")], "true"),
+        ("AD CLSD 26 28 2000-0300.", [("2025-07-25T20:00", "2025-07-30T03:00")], "true"),
+        ("AD CLSD 2000-0300.", [("2025-07-25T20:00", "2025-07-30T03:00")], "true"),
+    ],
+)
+def test_a_schedule_with_days_written_only_in_e(e: str, expected: list[tuple[str, str]], in_text: str) -> None:
+    """Found by a fresh-eyes trial: `DAILY 2000-0300` in E) over five days landed as one closure of
+    almost five days, counted in the headline; days written as D) writes them are read by D)'s rules."""
+    item = one(f"(A0001/25 NOTAMN {Q} A) EYVI B) 2507252000 C) 2507300300 E) {e})")
     assert spans(item) == expected
     assert {r.fields["schedule_in_text"] for r in item.records} == {in_text}
 

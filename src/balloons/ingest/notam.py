@@ -61,13 +61,29 @@ _LOWER_ITEM = re.compile(r"(?:(?<=\s)|^)[qabcdefg]\)")
 """An item letter in lower case: the message (a hand copy) is read in upper case."""
 _CLOSED_TEXT = re.compile(r"\b(AD|AERODROME|AIRPORT|APT|AP)\s+(AP\s+)?(IS\s+)?(CLSD|CLOSED)\b")
 _END = re.compile(r"^(?P<time>\d{10})\s*(?P<est>EST)?$")
-_TEXT_TIMES = re.compile(r"(?<!\d)(\d{4})\s*-\s*(\d{4})(?!\d)")
-_TEXT_DAYS = re.compile(
-    r"\b(LMT|LOCAL|DAILY|DLY|H24|SR|SS|HOL|AVBL|AVAILABLE|OPEN|OPR|EXC|EXCEPT|"
-    + "|".join(schedule.MONTHS + schedule.WEEKDAYS)
-    + r")\b"
+_UTC = r"(?:Z|L|\s*UTC)?"
+_TEXT_TIMES = re.compile(
+    rf"(?<![\d/])(?:(?:BTN|BETWEEN)\s+(\d{{4}}){_UTC}\s*(?:AND|-)\s*(\d{{4}})"
+    rf"|(?:(?:FM|FROM)\s+)?(\d{{4}}){_UTC}\s*(?:-|TO|TILL|UNTIL|TIL)\s*(\d{{4}})){_UTC}(?![\d/])",
+    re.IGNORECASE,
 )
+"""A time range in E): `1100-1200`, `FM 1800 TO 2000`, `BTN 1800 AND 2000`, `1800Z-2000Z` (and
+`1800L-2000L`, local, found to be left unread)."""
+_TEXT_LOCAL = re.compile(r"\b(LT|LMT|LOCAL|EET|EEST|CET|CEST|MSK)\b|(?<!\d)\d{4}\s*L\b", re.IGNORECASE)
+"""Times in E) given in local time: not read (D) and the rest of a NOTAM are in UTC)."""
+_TEXT_OTHER = re.compile(
+    r"\b(H24|SR|SS|HOL|AVBL|AVAILABLE|OPEN|OPR|RWY|RUNWAY|TWY|TAXIWAY|APN|APRON)\b", re.IGNORECASE
+)
+"""Words that make times in E) something other than the closure's schedule (or need D)'s rules):
+they may be a runway's hours, or when something is open."""
+_TEXT_DAYS = re.compile(r"\b(DAILY|DLY|EXC|EXCEPT|" + "|".join(schedule.MONTHS + schedule.WEEKDAYS) + r")\b")
 _TEXT_JOINERS = re.compile(r"^(\s|AND|,|&)*$")
+_TEXT_DAY_PHRASE = re.compile(
+    r"(?:\b(?:DAILY|DLY|EXC|" + "|".join(schedule.MONTHS + schedule.WEEKDAYS) + r")\b|(?<![\d/])\d{1,2}(?![\d/])"
+    r"|[-,&]|\bAND\b|\s)+$"
+)
+"""What may stand before a schedule's first time range in E): its days (`DAILY`, `MON-FRI`,
+`AUG 28`, `04 05 09-12`)."""
 _DOMESTIC_END = re.compile(r"\d{10}-(\d{10}([ \t]*EST)?|PERM)[^\n]*")
 _DOMESTIC_TIMES = re.compile(r"(?P<b>\d{10})-(?P<c>\d{10})\s*(?P<est>EST)?\s*$")
 
@@ -302,26 +318,37 @@ def _closure(
 
 
 def _text_schedule(text: str, start: datetime, end: datetime) -> tuple[list[tuple[datetime, datetime]], str, bool]:
-    """Windows of a schedule written only in E): (windows, the times as written, in_text).
+    """Windows of a schedule written only in E): (windows, the schedule as written, in_text).
 
-    Read when E) holds only HHMM-HHMM ranges (joined by AND or commas), no day words or local
-    times, and B)-C) spans at most a day; otherwise the closure is [B, C) and in_text is True."""
+    Read when unambiguous: E) holds only time ranges (`1100-1200 AND 1500-1600`, `FM 1800 TO
+    2000`, `BTN 1800 AND 2000`, UTC) and B)-C) spans at most a day; or its days stand right before
+    the ranges as D) writes them (`DAILY 2000-0300`, `MON-FRI 0800-1000`) and D)'s rules read them.
+    Times in local time (`LT`, `LMT`, `1800L`, `EEST`), in a text naming a runway, taxiway or apron,
+    next to `AVBL`/`OPEN`/`SR`/`H24` and the like, or anything else: the closure is [B, C) and
+    in_text is True."""
     spans = list(_TEXT_TIMES.finditer(text))
     if not spans:
         return [(start, end)], "", False
+    upper = text.upper()
+    ranges = " ".join(f"{m.group(1) or m.group(3)}-{m.group(2) or m.group(4)}" for m in spans)
+    joiners = [upper[a.end() : b.start()] for a, b in zip(spans, spans[1:], strict=False)]
     written = text[spans[0].start() : spans[-1].end()]
-    joiners = [text[a.end() : b.start()] for a, b in zip(spans, spans[1:], strict=False)]
-    plain = (
-        not _TEXT_DAYS.search(text.upper())
-        and (end - start).total_seconds() <= 86400
-        and all(_TEXT_JOINERS.match(j.upper()) for j in joiners)
+    readable = (
+        not _TEXT_LOCAL.search(upper)
+        and not _TEXT_OTHER.search(upper)
+        and all(_TEXT_JOINERS.match(j) or _TEXT_DAY_PHRASE.match(j) for j in joiners)
     )
-    if plain:
-        try:
-            ranges = " ".join(f"{m.group(1)}-{m.group(2)}" for m in spans)
+    days = _TEXT_DAY_PHRASE.search(upper[: spans[0].start()])
+    day_words = bool(_TEXT_DAYS.search(days.group(0))) if days else False
+    try:
+        if readable and day_words and days is not None and not _TEXT_DAYS.search(upper[spans[-1].end() :]):
+            phrase = upper[days.start() : spans[-1].end()]
+            phrase = _TEXT_TIMES.sub(lambda m: f"{m.group(1) or m.group(3)}-{m.group(2) or m.group(4)}", phrase)
+            return schedule.windows(phrase, start=start, end=end), " ".join(phrase.split()), False
+        if readable and not _TEXT_DAYS.search(upper) and (end - start).total_seconds() <= 86400:
             return schedule.windows(ranges, start=start, end=end), written, False
-        except schedule.ScheduleError:
-            pass
+    except schedule.ScheduleError:
+        pass
     return [(start, end)], written, True
 
 
