@@ -388,6 +388,20 @@ def test_times_in_e_next_to_other_words_are_not_a_schedule() -> None:
     assert item.records[0].fields["schedule_in_text"] == "true"
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["(A0402/2025 NOTAMN", "(A0402/25 NOTAMM", "(A0402 NOTAMN", "(AB402/25", "(A10402/25", "(NOTAMN A0402/25"],
+)
+def test_a_message_with_a_header_written_wrong_is_its_own_not_words_of_the_one_before(header: str) -> None:
+    """Found by a fresh-eyes trial: such a message became E) text of the message before it, whose
+    cause then read `balloons` from it; nothing was quarantined."""
+    first = f"(A0401/25 NOTAMN\n{Q}\nA) EYVI B) 2507201800 C) 2507202000\nE) AD CLSD DUE WIP.)\n"
+    second = f"{header}\n{Q}\nA) EYVI B) 2507211800 C) 2507212000\nE) AD CLSD DUE TO BALLOONS.)\n"
+    closure, bad = parse(first + second)
+    assert isinstance(closure, Closure) and closure.records[0].fields["reason"] == "AD CLSD DUE WIP."
+    assert isinstance(bad, BadRecord) and bad.raw == " ".join(second.split())
+
+
 def test_a_message_without_q_or_e_is_quarantined_not_skipped() -> None:
     (item,) = parse("(A0500/25 NOTAMN garbage in the body)")
     assert isinstance(item, BadRecord) and "neither a Q) nor an E)" in item.reason

@@ -37,6 +37,7 @@ from balloons.ingest.timestamps import BadValue, parse_notam_time
 log = logging.getLogger(__name__)
 
 _ID = r"(?:[A-Z]\d{4}/\d{2}|\d{1,4}/\d{1,4})"
+_LOOSE_ID = r"[A-Z]{0,3}\d{1,6}(?:/\d{1,4})?"
 _START = re.compile(
     # a header at the start of a line, with or without its bracket (and US domestic `!ABC 12/345`),
     # unless it is closed at once: `(A7700/23 NOTAMN) ISSUED`, quoted in a wrapped E) text
@@ -44,13 +45,18 @@ _START = re.compile(
     # a bracketed header anywhere (after a heading, another message's `)`, on a teletype line),
     # when what follows it is a message's: its reference, then an item. A header quoted in E)
     # text, `REPLACES (A0010/25 NOTAMN) ISSUED`, is followed by other words and stays text.
-    rf"|\(\s*{_ID}\s*NOTAM[NRC](?=(?:[ \t]+{_ID})?\s+[QABCDEFG]\))",
+    rf"|\(\s*{_ID}\s*NOTAM[NRC](?=(?:[ \t]+{_ID})?\s+[QABCDEFG]\))"
+    # a line opening with a bracket and a header written wrong (`(A0402/2025 NOTAMN`, `(NOTAMN
+    # A0402/25`, `(AB402/25`, `NOTAMM`), a message's Q) or A) soon after: a message of its own, to be
+    # quarantined with its own text, not words of the E) before it
+    rf"|^[ \t]*\((?=\s*(?:{_LOOSE_ID}\s+NOTAM\w*|NOTAM\w*\s+{_LOOSE_ID}|[A-Z]{{1,3}}\d{{1,6}}/\d{{1,4}}\b))"
+    r"(?=[^)]{0,300}?(?:^|\s)[QA]\))",
     re.MULTILINE | re.IGNORECASE,
 )
 """In any case: a message written in lower case (a hand copy) is a message of its own, read in
 upper case (`_message`), not text of the one before it."""
 _HEADER = re.compile(
-    rf"^\s*\(?\s*(?:!(?P<loc>[A-Z0-9]{{3,4}})\s+)?(?P<id>{_ID})(?:\s*NOTAM(?P<op>[NRC])"
+    rf"^\s*\(?\s*(?:!(?P<loc>[A-Z0-9]{{3,4}})\s+)?(?P<id>{_ID})(?![\d/])(?:\s*NOTAM(?P<op>[NRC])\b"
     rf"(?:[ \t]+(?P<ref>{_ID}))?)?"
 )
 _TELETYPE = re.compile(rf"^[ \t]*(?:ZCZC|NNNN)\b.*?(?=\(\s*{_ID}\s*NOTAM[NRC]|$)|[ \t]+NNNN[ \t]*$", re.MULTILINE)
@@ -215,6 +221,8 @@ def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
     if not header:
         return BadRecord(number, "NOTAM has no series/number and NOTAMN/R/C header", raw)
     notam_id = header.group("id")
+    if not header.group("op") and re.match(r"\s*NOTAM", chunk[header.end() :]):
+        return BadRecord(number, f"NOTAM {notam_id} is of no known type (NOTAMN, NOTAMR or NOTAMC)", raw)
     if header.group("loc") and not header.group("op"):
         return _domestic(number, chunk[header.end() :], notam_id, header.group("loc"), raw)
     body = chunk[header.end() :].rstrip()
