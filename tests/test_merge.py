@@ -140,6 +140,33 @@ def test_forgetting_a_notam_cancellation_brings_the_closure_back(tmp_path: Path,
     assert [r[6] for r in state(tmp_path)["closures"]] == ["A1801/25"]
 
 
+def test_a_later_notam_about_a_reported_closure_keeps_the_reported_figures(tmp_path: Path, ctx: Context) -> None:
+    """Found by a fresh-eyes trial: the nightly fetch delivered the NOTAM of a closure a report had
+    given figures for; the NOTAM, delivered later, became the current record and the figures were
+    gone from every total. They stay, with their source in the notes; forgetting the report drops them."""
+    write(
+        tmp_path,
+        "closures/reported.csv",
+        "airport,closed_from,closed_until,notam_id,reported_flights,reported_passengers,source\n"
+        "EYVI,2025-10-04T22:16:00+03:00,2025-10-05T04:50:00+03:00,A1801/25,30,6000,https://example.org/a\n",
+    )
+    run(tmp_path, ctx, 1)
+    write(
+        tmp_path,
+        "closures/later.notam",
+        "(A1801/25 NOTAMN Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005 "
+        "A) EYVI B) 2510041916 C) 2510050150 E) AD CLSD DUE TO BALLOONS.)",
+    )
+    run(tmp_path, ctx, 2)
+    names = [c for c in TABLES["closures"].schema.names if c not in ("run_id", "ingested_at")]
+    (row,) = [dict(zip(["month", *names], r, strict=True)) for r in state(tmp_path)["closures"]]
+    assert (row["source_file"], row["reported_flights"], row["reported_passengers"]) == ("closures/later.notam", 30, 6000)
+    assert row["source"] == "NOTAM" and row["notes"] == "reported figures from https://example.org/a"
+    forget_path(tmp_path, ctx, 3, "closures/reported.csv")
+    (row,) = [dict(zip(["month", *names], r, strict=True)) for r in state(tmp_path)["closures"]]
+    assert (row["reported_flights"], row["reported_passengers"], row["notes"]) == (None, None, None)
+
+
 def test_forget_through_the_cli(tmp_path: Path, ctx: Context) -> None:
     write(tmp_path, "incursions/a.csv", INC + "2025-10-04T22:00,2,N,X\n")
     run(tmp_path, ctx, 1)

@@ -210,6 +210,8 @@ def _derive(
     current = _where(
         everything, pc.and_(landed, pc.invert(pc.fill_null(pc.equal(everything.column("_op"), "C"), False)))
     )
+    if "reported_flights" in spec.schema.names:
+        current = _with_reported_figures(con, everything, current)
     write_contributions = lake.append_contributions if append else lake.write_contributions
     write_partition = lake.append_partition if append else lake.write_partition
     # Parquet encoding holds one core per file: the month's two files are written side by side.
@@ -284,6 +286,39 @@ def _status_codes(con: duckdb.DuckDBPyConnection, table: str, contributions: pa.
     for status in STATUSES[1:]:
         codes[others["_row"][np.asarray(others["_status"] == status)]] = STATUSES.index(status)
     return codes
+
+
+def _with_reported_figures(con: duckdb.DuckDBPyConnection, contributions: pa.Table, current: pa.Table) -> pa.Table:
+    """`current` with the reported figures an earlier contribution of the same key gave, where the
+    current record gives none (`ingest/sql/reported.sql`); its content hash stays its own."""
+    text = resources.files("balloons.ingest").joinpath("sql", "reported.sql").read_text("utf-8")
+    con.register("contributions", contributions)
+    con.register("current_rows", current.select(["_row"]))
+    try:
+        fill = con.execute(text).to_arrow_table()
+    finally:
+        con.unregister("contributions")
+        con.unregister("current_rows")
+    if fill.num_rows == 0:
+        return current
+    at = pc.index_in(fill.column("_row"), current.column("_row")).to_numpy()
+    out = current
+    for name, value in (
+        ("reported_flights", fill.column("reported_flights")),
+        ("reported_passengers", fill.column("reported_passengers")),
+        ("notes", _joined_notes(current.column("notes").take(at), fill.column("note"))),
+    ):
+        column = out.column(name).to_pylist()
+        for position, given in zip(at.tolist(), value.to_pylist(), strict=True):
+            column[position] = given
+        out = out.set_column(out.schema.get_field_index(name), name, pa.array(column, out.schema.field(name).type))
+    return out
+
+
+def _joined_notes(notes: pa.ChunkedArray | pa.Array, note: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return pa.array(
+        [f"{a}; {b}" if a else b for a, b in zip(notes.to_pylist(), note.to_pylist(), strict=True)], pa.string()
+    )
 
 
 def _as_counted(
