@@ -160,7 +160,11 @@ def test_a_later_notam_about_a_reported_closure_keeps_the_reported_figures(tmp_p
     run(tmp_path, ctx, 2)
     names = [c for c in TABLES["closures"].schema.names if c not in ("run_id", "ingested_at")]
     (row,) = [dict(zip(["month", *names], r, strict=True)) for r in state(tmp_path)["closures"]]
-    assert (row["source_file"], row["reported_flights"], row["reported_passengers"]) == ("closures/later.notam", 30, 6000)
+    assert (row["source_file"], row["reported_flights"], row["reported_passengers"]) == (
+        "closures/later.notam",
+        30,
+        6000,
+    )
     assert row["source"] == "NOTAM" and row["notes"] == "reported figures from https://example.org/a"
     forget_path(tmp_path, ctx, 3, "closures/reported.csv")
     (row,) = [dict(zip(["month", *names], r, strict=True)) for r in state(tmp_path)["closures"]]

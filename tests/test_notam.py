@@ -107,7 +107,8 @@ def test_schedule_written_only_in_e(e: str, expected: list[tuple[str, str]], in_
         ),
         (
             "AD CLSD MON-FRI 2000-0300.",
-            [("2025-07-25T20:00", "2025-07-26T03:00")] + [(f"2025-07-{d}T20:00", f"2025-07-{d + 1}T03:00") for d in (28, 29)],
+            [("2025-07-25T20:00", "2025-07-26T03:00")]
+            + [(f"2025-07-{d}T20:00", f"2025-07-{d + 1}T03:00") for d in (28, 29)],
             "false",
         ),
         # days after the times, a runway, or bare day numbers: not unambiguous, so [B, C) and flagged

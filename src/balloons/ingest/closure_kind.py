@@ -7,11 +7,13 @@ wording of a full closure, through which no scheduled flight operates). Words of
 text gives (`DUE TO MIL EXER`, `DUE TO HEL CRASH`), a ban (`NO DEP PERMITTED`), the traffic
 left open by a closure of one direction (`CLSD FOR ARR. DEP PERMITTED`) and `UNLESS OTHERWISE
 ADVISED` name no exception. Else `arrivals` for CLSD FOR/TO LDG or ARR, `departures` for TKOF or
-DEP (both, in either order: full); else `full`. Cause (`CAUSES`): `balloons` for BALLOON(S) or HYBRID (the hybrid attack is the balloons)
-and the Lithuanian `balion…`, `hibrid…`; `drones` for UAS, UAV, DRONE(S), RPAS and Lithuanian
-`dron…`, `bepilot…` (`bepiloč…` in its other forms); `other` when the text gives another reason (a report's `reason` column is
-one; a NOTAM E) text gives one with DUE, DUE TO, BECAUSE, `dėl`); `unknown` when it gives none
-(or says unknown, `nežinoma`, `nenustatyta`).
+DEP (both, in either order: full); else `full`.
+
+Cause (`CAUSES`): `balloons` for BALLOON(S) or HYBRID (the hybrid attack is the balloons) and the
+Lithuanian `balion…`, `hibrid…`; `drones` for UAS, UAV, DRONE(S), RPAS and Lithuanian `dron…`,
+`bepilot…` (`bepiloč…` in its other forms); `other` when the text gives another reason (a
+report's `reason` column is one; a NOTAM E) text gives one with DUE, DUE TO, BECAUSE, `dėl`);
+`unknown` when it gives none (or says unknown, `nežinoma`, `nenustatyta`).
 """
 
 from __future__ import annotations

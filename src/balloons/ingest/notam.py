@@ -77,9 +77,7 @@ _TEXT_TIMES = re.compile(
 `1800L-2000L`, local, found to be left unread)."""
 _TEXT_LOCAL = re.compile(r"\b(LT|LMT|LOCAL|EET|EEST|CET|CEST|MSK)\b|(?<!\d)\d{4}\s*L\b", re.IGNORECASE)
 """Times in E) given in local time: not read (D) and the rest of a NOTAM are in UTC)."""
-_TEXT_OTHER = re.compile(
-    r"\b(H24|SR|SS|HOL|AVBL|AVAILABLE|OPEN|OPR|RWY|RUNWAY|TWY|TAXIWAY|APN|APRON)\b", re.IGNORECASE
-)
+_TEXT_OTHER = re.compile(r"\b(H24|SR|SS|HOL|AVBL|AVAILABLE|OPEN|OPR|RWY|RUNWAY|TWY|TAXIWAY|APN|APRON)\b", re.IGNORECASE)
 """Words that make times in E) something other than the closure's schedule (or need D)'s rules):
 they may be a runway's hours, or when something is open."""
 _TEXT_DAYS = re.compile(r"\b(DAILY|DLY|EXC|EXCEPT|" + "|".join(schedule.MONTHS + schedule.WEEKDAYS) + r")\b")
