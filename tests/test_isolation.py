@@ -276,6 +276,29 @@ def test_a_file_inflating_past_the_size_limit_is_quarantined(tmp_path: Path, ctx
     assert lake_rows(tmp_path)["flights"] == []
 
 
+def test_a_notam_whose_windows_pass_a_limit_is_quarantined_before_they_take_the_memory(
+    tmp_path: Path, ctx: Context
+) -> None:
+    """Found by a fresh-eyes trial: a 57 KB file of eight NOTAMs, each with 700 ranges a day, took
+    22 s and 4 GB (each window row carries its message and schedule). A NOTAM past
+    BALLOONS_MAX_NOTAM_WINDOWS is quarantined as its windows pass it; a file whose windows' records
+    pass BALLOONS_MAX_RECORD_FILE_BYTES is quarantined whole."""
+    ranges = " ".join(f"{h:02d}{m:02d}-{h:02d}{m + 1:02d}" for h in range(24) for m in range(0, 58, 2))
+    message = (
+        "(A03{n:02d}/25 NOTAMN Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005 "
+        "A) EYVI B) 2510010000 C) 2510030000 D) DAILY {ranges} E) AD CLSD.)\n"
+    )
+    write(tmp_path, "closures/many.notam", message.format(n=1, ranges=ranges))  # 2 days × 696 windows
+    write(tmp_path, "closures/few.notam", message.format(n=2, ranges="0000-0100 0200-0300"))
+    write(tmp_path, "closures/text.notam", "".join(message.format(n=n, ranges="0000-0100 0200-0300") for n in range(9)))
+    limits = Limits(notam_windows=1000, record_file_bytes=8_000)
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=replace(ctx, limits=limits), run_id="r1")
+    reasons = {p: r for p, _, r in quarantine(tmp_path)}
+    assert "gives more than 1,000 active windows (BALLOONS_MAX_NOTAM_WINDOWS)" in reasons["closures/many.notam"]
+    assert "over 8,000 bytes of text" in reasons["closures/text.notam"]  # 9 NOTAMs × 4 windows of ~300 bytes
+    assert len(lake_rows(tmp_path)["closures"]) == 4  # few.notam: 2 days × 2 windows
+
+
 def test_a_line_without_end_is_refused_without_growing(tmp_path: Path, ctx: Context) -> None:
     limits = Limits(line_bytes=1 << 16)
     write(tmp_path, "flights/long.csv", "airport,direction,flight_number,scheduled_at\n" + "x" * (1 << 20))

@@ -267,3 +267,10 @@ def test_an_excluded_day_names_the_date_its_group_would_have(
 def test_an_excluded_day_that_falls_in_several_months_is_refused_not_guessed(schedule: str, b: str, c: str) -> None:
     with pytest.raises(ScheduleError, match="falls in more than one month between B\\) and C\\): name the month"):
         spans(schedule, b, c)
+
+
+def test_a_schedule_past_the_most_windows_is_refused_as_its_windows_pass_it() -> None:
+    start, end = datetime(2025, 10, 1, tzinfo=UTC), datetime(2025, 10, 11, tzinfo=UTC)
+    assert len(windows("DAILY 0000-0100 0200-0300", start=start, end=end, most=20)) == 20
+    with pytest.raises(ScheduleError, match="more than 19 active windows"):
+        windows("DAILY 0000-0100 0200-0300", start=start, end=end, most=19)

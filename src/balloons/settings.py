@@ -145,10 +145,17 @@ class Settings(BaseSettings):
         description="Inflated / compressed bytes beyond which a .gz file is a bomb (checked past 16 MiB).",
     )
     max_record_file_bytes: int = Field(
-        default=256 << 20,
+        default=128 << 20,
         ge=1 << 10,
         le=4 << 30,
-        description="Bytes (inflated) of a file read record by record (JSON, NOTAM, quoted CSV), held in memory.",
+        description="Bytes (inflated) of a file read record by record (JSON, NOTAM, quoted CSV), held in memory;"
+        " for a NOTAM file, bytes of the records its windows give.",
+    )
+    max_notam_windows: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="Most active windows one NOTAM's schedule may give; past it the NOTAM is quarantined.",
     )
     max_line_bytes: int = Field(
         default=1 << 20, ge=256, le=1 << 30, description="Longest line of a CSV or JSONL file, in bytes."

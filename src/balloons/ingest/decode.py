@@ -116,12 +116,13 @@ def decode(
         if not data:
             raise RawFileError(f"{raw.path} is empty (0 bytes)")
         text = rawfile.decode(rawfile.read_bytes(data, name=raw.path, limits=limits), name=raw.path)
-        items: Iterable[notam.Item] = notam.parse(text, coordinates=notam.airport_coordinates(airports))
-        strict = False
-    else:
-        items = rawfile.records(data, name=raw.path, limits=limits, reads=partial(_reads, raw.table))
-        strict = fmt in (".csv", ".csv.gz")
-    return _records(con, raw, number, items, strict_header=strict)
+        items: Iterable[notam.Item] = notam.parse(
+            text, coordinates=notam.airport_coordinates(airports), most_windows=limits.notam_windows
+        )
+        # a file's windows may give many times its own bytes of records: those are bounded instead
+        return _records(con, raw, number, items, strict_header=False, most_bytes=limits.record_file_bytes)
+    items = rawfile.records(data, name=raw.path, limits=limits, reads=partial(_reads, raw.table))
+    return _records(con, raw, number, items, strict_header=fmt in (".csv", ".csv.gz"))
 
 
 def _reads(table: str, column: str) -> bool:
@@ -378,10 +379,17 @@ def _mapping(raw: RawFile, keys: list[str], *, strict: bool) -> dict[str, str]:
 
 
 def _records(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, number: int, items: Iterable[notam.Item], *, strict_header: bool
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    number: int,
+    items: Iterable[notam.Item],
+    *,
+    strict_header: bool,
+    most_bytes: int | None = None,
 ) -> Decoded:
     """The table `decoded_<number>` of records read one by one: they reach DuckDB `RECORDS_BATCH`
-    at a time, so no more than one batch of them is held as Python objects."""
+    at a time, so no more than one batch of them is held as Python objects. Past `most_bytes` of
+    text in the records, the file is refused (RawFileError)."""
     out = Decoded()
     names = COLUMNS[raw.table]
     schema = pa.schema(
@@ -415,6 +423,7 @@ def _records(
             column.clear()
 
     mappings: dict[tuple[str, ...], dict[str, str]] = {}
+    held = 0
     for item in items:
         out.read += 1
         if isinstance(item, notam.Skipped):
@@ -453,6 +462,13 @@ def _records(
             rows["_notam"].append(isinstance(item, notam.Closure))
             for name in names:
                 rows[name].append(values.get(name))
+            if most_bytes is not None:
+                held += len(rows["_raw"][-1]) + sum(len(v) for v in values.values() if v)
+        if most_bytes is not None and held > most_bytes:
+            raise RawFileError(
+                f"{raw.path}: its records hold over {most_bytes:,} bytes of text, more than a file read record by "
+                "record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)"
+            )
         if len(rows["_pos"]) >= RECORDS_BATCH:
             flush()
     if rows["_pos"] or written == 0:

@@ -30,7 +30,7 @@ import airportsdata
 from balloons.errors import RawFileError
 from balloons.ingest import schedule
 from balloons.ingest.closure_kind import cause_of, scope_of
-from balloons.ingest.rawfile import BadRecord, Record
+from balloons.ingest.rawfile import DEFAULT_LIMITS, BadRecord, Record
 from balloons.ingest.sun import sunrise_sunset
 from balloons.ingest.timestamps import BadValue, parse_notam_time
 
@@ -188,17 +188,20 @@ def airport_coordinates(airports: Mapping[str, Mapping[str, Any]]) -> Coordinate
     return find
 
 
-def parse(text: str, *, coordinates: Coordinates | None = None) -> Iterator[Item]:
+def parse(
+    text: str, *, coordinates: Coordinates | None = None, most_windows: int = DEFAULT_LIMITS.notam_windows
+) -> Iterator[Item]:
     """Yield one item per NOTAM message in `text` (see the module docstring).
 
-    `coordinates` finds an aerodrome's lat/lon for SR/SS schedules. Raises RawFileError when the
-    text holds no NOTAM message at all.
+    `coordinates` finds an aerodrome's lat/lon for SR/SS schedules; a NOTAM whose schedule gives more
+    than `most_windows` windows is quarantined. Raises RawFileError when the text holds no NOTAM
+    message at all.
     """
     found_any = False
     skipped: list[str] = []
     for number, chunk in split(text):
         found_any = True
-        item = _message(number, chunk, coordinates)
+        item = _message(number, chunk, coordinates, most_windows)
         if isinstance(item, Skipped):
             skipped.append(item.notam_id)
         yield item
@@ -208,7 +211,7 @@ def parse(text: str, *, coordinates: Coordinates | None = None) -> Iterator[Item
         log.info("notams_skipped=%d ids=%s (not aerodrome closures)", len(skipped), ",".join(skipped))
 
 
-def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
+def _message(number: int, chunk: str, coordinates: Coordinates | None, most: int) -> Item:
     raw = " ".join(chunk.split())[:2000]
     lower_header = not _HEADER.match(chunk) and _HEADER.match(chunk.upper())
     lower_items = _LOWER_ITEM.search(chunk)
@@ -222,7 +225,7 @@ def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
     if not header.group("op") and re.match(r"\s*NOTAM", chunk[header.end() :]):
         return BadRecord(number, f"NOTAM {notam_id} is of no known type (NOTAMN, NOTAMR or NOTAMC)", raw)
     if header.group("loc") and not header.group("op"):
-        return _domestic(number, chunk[header.end() :], notam_id, header.group("loc"), raw)
+        return _domestic(number, chunk[header.end() :], notam_id, header.group("loc"), raw, most)
     body = chunk[header.end() :].rstrip()
     if not body.endswith(")"):
         return BadRecord(number, f"NOTAM {notam_id} is not closed with ')'", raw)
@@ -247,7 +250,7 @@ def _message(number: int, chunk: str, coordinates: Coordinates | None) -> Item:
         return Record(number, fields, op="C", ref=ref)
     if not is_closure(found.get("Q"), found.get("E", "")):
         return Skipped(number, notam_id)
-    return _closure(number, notam_id, found, raw, op, ref, coordinates)
+    return _closure(number, notam_id, found, raw, op, ref, coordinates, most)
 
 
 def _closure(
@@ -258,6 +261,7 @@ def _closure(
     op: str,
     ref: str | None,
     coordinates: Coordinates | None,
+    most: int,
 ) -> Closure | BadRecord:
     for letter, meaning in (("A", "aerodrome"), ("B", "start time"), ("C", "end time")):
         if not found.get(letter):
@@ -280,7 +284,7 @@ def _closure(
     in_text = False
     notes = ["end time estimated (EST)"] if end.group("est") else []
     if not schedule_text:
-        text_spans, schedule_text, in_text = _text_schedule(text, start_at, end_at)
+        text_spans, schedule_text, in_text = _text_schedule(text, start_at, end_at, most)
         if schedule_text and not in_text:
             notes.append("schedule taken from E)")
     records: list[Record] = []
@@ -288,9 +292,10 @@ def _closure(
         if found.get("D"):
             try:
                 sun = _sun(airport, found.get("Q"), coordinates)
-                spans = schedule.windows(found["D"], start=start_at, end=end_at, sun=sun)
+                spans = schedule.windows(found["D"], start=start_at, end=end_at, sun=sun, most=most)
             except schedule.ScheduleError as exc:
-                return BadRecord(number, f"NOTAM {notam_id} schedule D) {found['D']!r} cannot be read: {exc}", raw)
+                shown = found["D"] if len(found["D"]) <= 200 else found["D"][:200] + "…"
+                return BadRecord(number, f"NOTAM {notam_id} schedule D) {shown!r} cannot be read: {exc}", raw)
         else:
             spans = text_spans
         common = {
@@ -323,7 +328,9 @@ def _closure(
     return Closure(number, raw, tuple(records))
 
 
-def _text_schedule(text: str, start: datetime, end: datetime) -> tuple[list[tuple[datetime, datetime]], str, bool]:
+def _text_schedule(
+    text: str, start: datetime, end: datetime, most: int
+) -> tuple[list[tuple[datetime, datetime]], str, bool]:
     """Windows of a schedule written only in E): (windows, the schedule as written, in_text).
 
     Read when unambiguous: E) holds only time ranges (`1100-1200 AND 1500-1600`, `FM 1800 TO
@@ -350,9 +357,9 @@ def _text_schedule(text: str, start: datetime, end: datetime) -> tuple[list[tupl
         if readable and day_words and days is not None and not _TEXT_DAYS.search(upper[spans[-1].end() :]):
             phrase = upper[days.start() : spans[-1].end()]
             phrase = _TEXT_TIMES.sub(lambda m: f"{m.group(1) or m.group(3)}-{m.group(2) or m.group(4)}", phrase)
-            return schedule.windows(phrase, start=start, end=end), " ".join(phrase.split()), False
+            return schedule.windows(phrase, start=start, end=end, most=most), " ".join(phrase.split()), False
         if readable and not _TEXT_DAYS.search(upper) and (end - start).total_seconds() <= 86400:
-            return schedule.windows(ranges, start=start, end=end), written, False
+            return schedule.windows(ranges, start=start, end=end, most=most), written, False
     except schedule.ScheduleError:
         pass
     return [(start, end)], written, True
@@ -397,7 +404,7 @@ def _icao_of_us_location(location: str) -> str:
     return "K" + location if len(location) == 3 else location
 
 
-def _domestic(number: int, rest: str, notam_id: str, location: str, raw: str) -> Item:
+def _domestic(number: int, rest: str, notam_id: str, location: str, raw: str, most: int) -> Item:
     """A US domestic NOTAM (`!JFK 10/193 JFK AD AP CLSD 2310170300-2310171000`): closures of the
     whole aerodrome land (the ICAO code from the FAA location, `_icao_of_us_location`); anything
     else is skipped."""
@@ -414,4 +421,4 @@ def _domestic(number: int, rest: str, notam_id: str, location: str, raw: str) ->
         "C": times.group("c") + (" EST" if times.group("est") else ""),
         "E": text,
     }
-    return _closure(number, notam_id, found, raw, "N", None, None)
+    return _closure(number, notam_id, found, raw, "N", None, None, most)

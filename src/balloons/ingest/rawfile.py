@@ -47,11 +47,12 @@ class Limits:
 
     decompressed_bytes: int = 16 << 30
     decompression_ratio: int = 100
-    record_file_bytes: int = 256 << 20
+    record_file_bytes: int = 128 << 20
     line_bytes: int = 1 << 20
     field_chars: int = 10_000
     json_depth: int = 32
     number_digits: int = 30
+    notam_windows: int = 10_000
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
@@ -63,6 +64,7 @@ class Limits:
             settings.max_field_chars,
             settings.max_json_depth,
             settings.max_number_digits,
+            settings.max_notam_windows,
         )
 
 

@@ -300,9 +300,12 @@ class _Parser:
         return _At(hours * 60 + minutes)
 
 
-def windows(text: str, *, start: datetime, end: datetime, sun: SunTimes | None = None) -> list[Window]:
+def windows(
+    text: str, *, start: datetime, end: datetime, sun: SunTimes | None = None, most: int | None = None
+) -> list[Window]:
     """The active windows of schedule `text` inside [start, end), ordered, merged where they
-    touch or overlap. Raises ScheduleError when the text cannot be read or gives no window."""
+    touch or overlap. Raises ScheduleError when the text cannot be read, gives no window, or
+    gives more than `most` (found as they are made, so a hostile schedule costs no more)."""
     if end <= start:
         raise ScheduleError("C) is not after B)")
     groups = _Parser(text, start, end).parse()
@@ -319,6 +322,8 @@ def windows(text: str, *, start: datetime, end: datetime, sun: SunTimes | None =
                 opens, closes = max(opens, start), min(closes, end)
                 if opens < closes:
                     found.append((opens, closes))
+                if most is not None and len(found) > most:
+                    raise ScheduleError(f"it gives more than {most:,} active windows (BALLOONS_MAX_NOTAM_WINDOWS)")
         day += timedelta(days=1)
     merged: list[Window] = []
     for opens, closes in sorted(found):

@@ -28,7 +28,7 @@ from balloons.ingest.rawfile import DEFAULT_LIMITS, Limits
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, TABLES
 from balloons.settings import Settings
 
-RULES_REVISION = 5
+RULES_REVISION = 6
 """Raised whenever a change to the readers or the rules in `sql/` makes the lake hold something else
 of the same raw file, so a lake ingested by an earlier balloons is rebuilt from raw/ once (a file
 read before would otherwise keep what the old rules made of it). 2: JSON true and false reach the
@@ -44,7 +44,12 @@ lie up to `NOTAM_AHEAD_DAYS` ahead (before, a NOTAM in force with windows more t
 was quarantined whole); an exception of emergency flights alone leaves a closure full; an
 excluded day of a schedule names the date its group would have (or is refused as ambiguous);
 every aerodrome of a NOTAM's A) closes; a NOTAM written partly or wholly in lower case is read;
-a NOTAMC keeps the aerodrome it names, so it withdraws only a NOTAM of its own country."""
+a NOTAMC keeps the aerodrome it names, so it withdraws only a NOTAM of its own country. 6: a
+closure of both directions named take-off first is full, and words of its reason (`DUE TO MIL
+EXER`), a ban (`NO DEP PERMITTED`) or the direction left open no longer make it partial; `bepiloč…`
+is drones; times in E) written `FM 1800 TO 2000`, `BTN … AND …` or with Z, and days written before
+them as D) writes them, are read, local times in E) never as UTC; a header written wrong starts a
+message of its own; a NOTAM's windows are bounded (`BALLOONS_MAX_NOTAM_WINDOWS`)."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
@@ -172,6 +177,7 @@ def constants(ctx: Context) -> dict[str, object]:
         "max_balloons": MAX_BALLOONS,
         "max_reported_flights": MAX_REPORTED_FLIGHTS,
         "max_reported_passengers": MAX_REPORTED_PASSENGERS,
+        "max_window_index": ctx.limits.notam_windows - 1,
         "max_closure_days": float(ctx.max_closure_days),
         "max_closure_days_text": _Raw(f"{ctx.max_closure_days:g}"),
         "region_lat_low": REGION_LAT[0],

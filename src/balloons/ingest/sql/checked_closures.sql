@@ -25,7 +25,7 @@ select
         end,
         count_reason('reported_flights', reported_flights, 0, {max_reported_flights}),
         count_reason('reported_passengers', reported_passengers, 0, {max_reported_passengers}),
-        count_reason('window_index', coalesce(window_index, '0'), 0, 100000),
+        count_reason('window_index', coalesce(window_index, '0'), 0, {max_window_index}),
         flag_reason('schedule_in_text', schedule_in_text),
         flag_reason('until_estimated', until_estimated),
         choice_reason('scope', scope, {scopes}, 'full'),
