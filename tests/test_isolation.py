@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -297,6 +298,26 @@ def test_a_notam_whose_windows_pass_a_limit_is_quarantined_before_they_take_the_
     assert "gives more than 1,000 active windows (BALLOONS_MAX_NOTAM_WINDOWS)" in reasons["closures/many.notam"]
     assert "over 8,000 bytes of text" in reasons["closures/text.notam"]  # 9 NOTAMs × 4 windows of ~300 bytes
     assert len(lake_rows(tmp_path)["closures"]) == 4  # few.notam: 2 days × 2 windows
+
+
+def test_files_not_read_are_named_in_warnings(tmp_path: Path, ctx: Context, caplog: pytest.LogCaptureFixture) -> None:
+    """Found by a fresh-eyes trial: these were skipped with no name, or without a word."""
+    write(tmp_path, "incursions/a.csv", "detected_at,balloons,source\n2025-10-04T22:00Z,3,V\n")
+    write(tmp_path, "stray.csv", "detected_at,balloons,source\n")
+    write(tmp_path, "Incursions/x.csv", "detected_at,balloons,source\n")
+    write(tmp_path, "README.md", "what the folders hold\n")
+    os.mkfifo(tmp_path / "raw" / "incursions" / "pipe.csv")
+    (tmp_path / "raw" / "incursions" / "link.csv").symlink_to("a.csv")
+    with caplog.at_level(logging.WARNING, logger="balloons"):
+        ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
+    warned = sorted(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert warned == [
+        "not read: incursions/link.csv is a link (only regular files under raw/ are read)",
+        "not read: incursions/pipe.csv is not a regular file (only regular files under raw/ are read)",
+        "not read: raw/Incursions is no table's folder (incursions, closures, flights)",
+        "not read: raw/stray.csv is in no table's folder (incursions, closures, flights)",
+    ]
+    assert len(lake_rows(tmp_path)["incursions"]) == 1
 
 
 def test_a_line_without_end_is_refused_without_growing(tmp_path: Path, ctx: Context) -> None:

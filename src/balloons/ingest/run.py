@@ -168,8 +168,9 @@ def scan(raw_dir: Path, known: Known | None = None) -> list[RawFile]:
     """
     known = known or {}
     found = []
-    skipped = 0
+    skipped: list[str] = []
     root = raw_dir.resolve()
+    _name_strays(root)
     for table in RECORD_TABLES:
         base = root / table
         if not base.is_dir():
@@ -181,8 +182,12 @@ def scan(raw_dir: Path, known: Known | None = None) -> list[RawFile]:
                 location = Path(folder) / name
                 relative = display_path(location.relative_to(root).as_posix())
                 try:
-                    if name.startswith(".") or location.is_symlink() or not location.is_file() or is_sidecar(location):
-                        skipped += 1
+                    if name.startswith(".") or is_sidecar(location):
+                        skipped.append(relative)
+                        continue
+                    if location.is_symlink() or not location.is_file():
+                        kind = "a link" if location.is_symlink() else "not a regular file"
+                        log.warning("not read: %s is %s (only regular files under raw/ are read)", relative, kind)
                         continue
                     stat = location.stat()
                     seen = known.get(relative)
@@ -198,8 +203,23 @@ def scan(raw_dir: Path, known: Known | None = None) -> list[RawFile]:
             relative = display_path(where.relative_to(root).as_posix()) + "/"
             found.append(_unreadable(relative, table, where, "listing folder", error))
     if skipped:
-        log.info("skipped=%d hidden files, links or fetch sidecars under %s", skipped, root)
+        shown = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
+        log.info("skipped=%d hidden files or fetch sidecars under %s: %s", len(skipped), root, shown)
     return sorted(found, key=lambda f: f.path)
+
+
+def _name_strays(root: Path) -> None:
+    """Warn of each file or folder right under raw/ that is no table's folder (`raw/stray.csv`,
+    `raw/Incursions/`): nothing in it is read. Hidden entries and README files are left alone."""
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name in RECORD_TABLES or entry.name.startswith(".") or entry.name.upper().startswith("README"):
+            continue
+        what = "is no table's folder" if entry.is_dir(follow_symlinks=False) else "is in no table's folder"
+        log.warning("not read: raw/%s %s (%s)", display_path(entry.name), what, ", ".join(RECORD_TABLES))
 
 
 def known_files(deliveries: pa.Table) -> Known:
