@@ -18,6 +18,6 @@ comment on column quarantine.table_name is 'incursions, closures or flights: the
 comment on column quarantine.source_file is 'Raw file, relative to raw/.';
 comment on column quarantine.source_line is 'Line (CSV, JSONL), element (JSON) or NOTAM number; NULL when the whole file was unreadable.';
 comment on column quarantine.reason is 'Which rule it broke, in words.';
-comment on column quarantine.raw_record is 'The record as read (JSON of its fields), or the first bytes of an unreadable file.';
+comment on column quarantine.raw_record is 'The record as read: the JSON of its fields (a CSV row, a JSON record), a JSONL line or a CSV line that does not split into the header''s fields as written, a NOTAM message''s text; for a file quarantined whole, its first bytes, or empty when it (or its folder) could not be read.';
 comment on column quarantine.run_id is 'Ingest run that quarantined it.';
 comment on column quarantine.ingested_at is 'When (UTC).';
