@@ -64,7 +64,7 @@ def refused_values(field: str) -> list[str]:
         "9" * 5000,
     ]
     if is_int(field):
-        values += ["1e3", "１０", "0x10", f"{low}.5"]
+        values += ["1e3", "１０", "0x10", f"{low}.5", f"{low}.0"]  # `10.0` too (found by a fresh-eyes trial)
     return values
 
 

@@ -11,6 +11,7 @@ credentials in a URL: they belong in the AWS variables or a SecretStr setting.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, get_args
@@ -116,6 +117,9 @@ class Settings(BaseSettings):
             raise PydanticCustomError(
                 "plain_number", "{value!r} is not a plain number (no underscores)", {"value": value}
             )
+        if field is not None and field.annotation is int and isinstance(value, str):
+            if not re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):  # `10.0` is no integer, as in raw files
+                raise PydanticCustomError("plain_number", "{value!r} is not a whole number", {"value": value})
         return value
 
     @field_validator("*")
