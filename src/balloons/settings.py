@@ -117,9 +117,9 @@ class Settings(BaseSettings):
             raise PydanticCustomError(
                 "plain_number", "{value!r} is not a plain number (no underscores)", {"value": value}
             )
-        if field is not None and field.annotation is int and isinstance(value, str):
-            if not re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):  # `10.0` is no integer, as in raw files
-                raise PydanticCustomError("plain_number", "{value!r} is not a whole number", {"value": value})
+        whole = re.fullmatch(r"\s*[+-]?[0-9]+\s*", value) if isinstance(value, str) else True
+        if field is not None and field.annotation is int and not whole:  # `10.0` is none, as in raw files
+            raise PydanticCustomError("plain_number", "{value!r} is not a whole number", {"value": value})
         return value
 
     @field_validator("*")
