@@ -6,7 +6,8 @@ Forms read (ICAO Doc 8126 style, times UTC): `DAILY` / `DLY`; days of the month 
 `HHMM TO HHMM`, `H24`, windows crossing midnight (`2200-0330`: the day names the start), `SR` /
 `SS` with `PLUS` / `MINUS` minutes (sunrise / sunset at the aerodrome), `EXC` exclusions, groups
 separated by commas. Days without a month are in B)'s month (or the last month named) and roll
-into the next month (and year) when they go down; a month name is its first occurrence from B)'s
+into the next month (and year) when they go down, or when the first is before B)'s day and the
+next month's is not after C) (`02 04` from 30 August to 10 September); a month name is its first occurrence from B)'s
 month on, so one before B)'s month is in the following year. An excluded day number that is one
 of the group's own dates (`05-20 0600-1400 EXC 10`) names that date, and later day numbers count
 on from it; one of a daily or weekday group names the one month between B) and C) it falls in,
@@ -179,10 +180,21 @@ class _Parser:
         day = int(self.take())
         if not 1 <= day <= 31:
             raise self.fail(f"day {day} is not a day of the month")
-        if day < self.last_day:
+        if day < self.last_day or self._before_b(day):
             self.next_month()
         self.last_day = day
         return self.date_of(day)
+
+    def _before_b(self, day: int) -> bool:
+        """True for the first day number of B)'s month (none named) that falls before B) there and
+        within [B, C) the month after (`02 04` from 30 August to 10 September: 2 and 4 September)."""
+        if self.last_day or self.month_named or (self.year, self.month) != self.first or day >= self.start.day:
+            return False
+        year, month = (self.year + 1, 1) if self.month == 12 else (self.year, self.month + 1)
+        try:
+            return date(year, month, day) <= self.end
+        except ValueError:
+            return False
 
     def excluded_day(self, group: _Group) -> date | None:
         """The date an excluded day number names, where reading it as any other day number would
