@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from balloons import lake
-from balloons.ingest import ingest
+from balloons.ingest import forget, ingest
 from balloons.ingest.rawfile import Limits
 from balloons.ingest.validate import Context
 from balloons.lake.storage import local
@@ -395,6 +396,32 @@ def test_unreadable_file_and_folder_are_quarantined_and_logged() -> None:
         assert "listing folder flights/locked/ failed: PermissionError" in reasons["flights/locked/"]
         assert [r["source_id"] for r in lake_rows(root)["incursions"]] == ["good"]
         assert_accounted(root, ["flights/locked/", "incursions/good.csv", "incursions/secret.csv"])
+        # once listable, the folder's files land and its row goes by itself (found by a fresh-eyes
+        # trial: it stayed, and `forget flights/locked/`, the documented cure, forgot the files too)
+        os.chmod(root / "raw/flights/locked", 0o777)
+        again = subprocess.run(
+            [SETPRIV, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", AS_NOBODY, str(root)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert {p for p, _, _ in quarantine(root)} == {"incursions/secret.csv"}
+        assert len(lake_rows(root)["flights"]) == 1
+        os.chmod(root / "raw/flights/locked", 0o000)  # locked again: quarantined again
+        subprocess.run(
+            [SETPRIV, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", AS_NOBODY, str(root)],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        assert {p for p, _, _ in quarantine(root)} == {"incursions/secret.csv", "flights/locked/"}
+        # forgetting the folder by name forgets its row alone, not the files delivered from it before
+        assert forget(local(root / "lake"), ["flights/locked/"], run_id="f1", now=datetime.now(UTC)) == [
+            "flights/locked/"
+        ]
+        assert {p for p, _, _ in quarantine(root)} == {"incursions/secret.csv"}
+        assert len(lake_rows(root)["flights"]) == 1
     finally:
         for path in [root, *root.rglob("*")]:
             os.chmod(path, 0o777)

@@ -27,8 +27,9 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -368,6 +369,10 @@ def prepare(
     rebuilt = _start(store, rules)
     deliveries = lake.read_deliveries(store)
     todo, unchanged = plan(scan(raw_dir, known_files(deliveries)), deliveries)
+    listed = _listed_again(raw_dir, deliveries, {raw.path for raw in (*todo, *unchanged)})
+    if listed:  # the folder's files are read as they come; its quarantine row goes
+        now = datetime.now(UTC).replace(microsecond=0)
+        forget(store, listed, run_id=new_run_id(now), now=now)
     if rebuilt:  # the lake was emptied: it is rebuilt from raw/ as it is now
         found = {raw.path for raw in (*todo, *unchanged)}
         gone = sorted(path for path in delivered if path not in found)
@@ -379,6 +384,19 @@ def prepare(
                 ", ".join(gone[:20]) + (f", … ({len(gone) - 20} more)" if len(gone) > 20 else ""),
             )
     return todo, unchanged
+
+
+def _listed_again(raw_dir: Path, deliveries: pa.Table, scanned: set[str]) -> list[str]:
+    """The folders quarantined as not listable (`flights/locked/`) that the scan listed now."""
+    rows = deliveries.select(["path", "sha256", "forgotten"]).to_pylist()
+    return sorted(
+        r["path"] for r in rows if _folder_error(r) and r["path"] not in scanned and (raw_dir / r["path"]).is_dir()
+    )
+
+
+def _folder_error(row: Mapping[str, Any]) -> bool:
+    """True for the delivery of a folder that could not be listed (not forgotten)."""
+    return bool(row["path"].endswith("/") and row["sha256"] == UNREADABLE and not row["forgotten"])
 
 
 def _delivering(store: Store) -> list[str]:
@@ -421,8 +439,15 @@ def forget(store: Store, targets: Iterable[str], *, run_id: str, now: datetime) 
     deliveries = lake.read_deliveries(store)
     live = [r for r in deliveries.to_pylist() if not r["forgotten"]]
     wanted = [t.strip("/") for t in targets]
+    folders = {r["path"] for r in live if _folder_error(r)}
+    # a folder once not listable, named as such, is its quarantine row alone (not the files under it)
     chosen = sorted(
-        r["path"] for r in live if any(r["path"].rstrip("/") == t or r["path"].startswith(t + "/") for t in wanted)
+        r["path"]
+        for r in live
+        if any(
+            r["path"] == t + "/" if t + "/" in folders else r["path"].rstrip("/") == t or r["path"].startswith(t + "/")
+            for t in wanted
+        )
     )
     if not chosen:
         raise ConfigError(
@@ -437,7 +462,8 @@ def forget(store: Store, targets: Iterable[str], *, run_id: str, now: datetime) 
         if mine:
             merge_table(store, table, [], run_id=run_id, now=now, delivery=delivery, withdraw=mine)
     _replace_rows(store, "quarantine", chosen, QUARANTINE.empty_table(), run_id)
-    marked = deliveries.to_pylist()
+    # a folder's row goes (were it to fail again, it is quarantined again); a file stays forgotten
+    marked = [row for row in deliveries.to_pylist() if not (row["path"] in chosen and _folder_error(row))]
     for row in marked:
         row["forgotten"] = row["forgotten"] or row["path"] in chosen
     lake.write_deliveries(store, pa.Table.from_pylist(marked, schema=DELIVERIES), undo=run_id)
