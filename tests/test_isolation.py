@@ -301,6 +301,43 @@ def test_a_notam_whose_windows_pass_a_limit_is_quarantined_before_they_take_the_
     assert len(lake_rows(tmp_path)["closures"]) == 4  # few.notam: 2 days × 2 windows
 
 
+def test_a_stray_byte_in_a_utf8_file_quarantines_its_record_only(tmp_path: Path, ctx: Context) -> None:
+    """Found by a fresh-eyes trial: one byte that is not UTF-8 made the whole file fall back to
+    Windows-1257, and every other record's Lithuanian letters landed garbled."""
+    good, bad = "Šalčininkai".encode(), b"bad\xff"
+    write(
+        tmp_path,
+        "incursions/m.jsonl",
+        b'{"detected_at":"2025-10-04T22:00","source":"V","source_id":"m1","municipality":"' + good + b'"}\n'
+        b'{"detected_at":"2025-10-04T22:00","source":"V","source_id":"m2","municipality":"' + bad + b'"}\n',
+    )
+    write(
+        tmp_path,
+        "flights/f.csv",
+        b"airport,direction,flight_number,scheduled_at,status,airline\n"
+        b"EYVI,arrival,FR1,2025-10-04T22:00,operated,"
+        + good
+        + b"\nEYVI,arrival,FR2,2025-10-04T22:00,operated,"
+        + bad
+        + b"\n",
+    )
+    write(
+        tmp_path,
+        "incursions/w.csv",
+        "detected_at,source_id,municipality\n2025-10-04T22:00,w1,Šalčininkai\n".encode("cp1257"),
+    )
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
+    rows = lake_rows(tmp_path)
+    assert sorted((r["source_id"], r["municipality"]) for r in rows["incursions"]) == [
+        ("m1", "Šalčininkai"),
+        ("w1", "Šalčininkai"),  # Windows-1257 is still read as such
+    ]
+    assert [(r["flight_number"], r["airline"]) for r in rows["flights"]] == [("FR1", "Šalčininkai")]
+    held = quarantine(tmp_path)
+    assert [(p, n) for p, n, _ in held] == [("flights/f.csv", 3), ("incursions/m.jsonl", 2)]
+    assert all("holds a byte that is no character in the file's encoding" in r for _, _, r in held)
+
+
 def test_files_not_read_are_named_in_warnings(tmp_path: Path, ctx: Context, caplog: pytest.LogCaptureFixture) -> None:
     """Found by a fresh-eyes trial: these were skipped with no name, or without a word."""
     write(tmp_path, "incursions/a.csv", "detected_at,balloons,source\n2025-10-04T22:00Z,3,V\n")

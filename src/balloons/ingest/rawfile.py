@@ -208,7 +208,9 @@ def _looks_binary(head: bytes) -> bool:
 
 def decode(data: bytes, *, name: str) -> str:
     """Decode raw bytes: UTF-16 with its byte-order mark (as spreadsheets save "Unicode text"),
-    UTF-8 (BOM allowed), else Windows-1257. Binary junk (a NUL byte, and control bytes past 1 % of
+    UTF-8 (BOM allowed), else Windows-1257. A file that is UTF-8 but for a few bytes (as many valid
+    UTF-8 characters as bytes that are not, or more) is read as UTF-8, those bytes as U+FFFD, which the
+    rules refuse in any value (so only their records are quarantined). Binary junk (a NUL byte, and control bytes past 1 % of
     the first 4 KiB, see `_looks_binary`) is refused; stray NUL bytes in text are not: the record
     holding them is quarantined by the rules."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -226,8 +228,14 @@ def decode(data: bytes, *, name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        log.warning("file=%s is not valid UTF-8; decoding it as Windows-1257", name)
-        text = data.decode("cp1257", errors="replace")
+        text = data.decode("utf-8-sig", errors="replace")
+    bad = text.count("\ufffd")
+    valid = sum(1 for c in text if c > "\x7f") - bad
+    if valid and valid >= bad:  # UTF-8 with stray bytes, not another code page (one reads few valid pairs)
+        log.warning("file=%s is UTF-8 with %d byte(s) that are not; the records holding them are refused", name, bad)
+        return text
+    log.warning("file=%s is not valid UTF-8; decoding it as Windows-1257", name)
+    text = data.decode("cp1257", errors="replace")
     if text.count("\ufffd") > max(8, len(text) // 100):
         raise RawFileError(f"{name} is neither UTF-8 nor Windows-1257 text")
     run = _CYRILLIC_WORD.search(text)

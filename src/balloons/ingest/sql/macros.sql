@@ -36,11 +36,16 @@ create or replace temp macro too_long(name, v) as
     end;
 
 -- What any field may not be, whatever its column: longer than the limit, or holding a NUL byte
--- (a file may be text with a stray one; the record holding it is refused, not the whole file).
+-- (a file may be text with a stray one; the record holding it is refused, not the whole file), or
+-- U+FFFD, what a byte of no character in the file's encoding was read as (rawfile.decode).
 create or replace temp macro field_reason(name, v) as
     coalesce(
         too_long(name, v),
-        case when contains(v, chr(0)) then name || ' holds a NUL byte, which no text value may hold' end
+        case when contains(v, chr(0)) then name || ' holds a NUL byte, which no text value may hold' end,
+        case
+            when contains(v, chr(65533))
+                then name || ' holds a byte that is no character in the file''s encoding (shown as U+FFFD)'
+        end
     );
 
 create or replace temp macro too_many_digits(name, v) as
