@@ -209,10 +209,10 @@ def _looks_binary(head: bytes) -> bool:
 def decode(data: bytes, *, name: str) -> str:
     """Decode raw bytes: UTF-16 with its byte-order mark (as spreadsheets save "Unicode text"),
     UTF-8 (BOM allowed), else Windows-1257. A file that is UTF-8 but for a few bytes (as many valid
-    UTF-8 characters as bytes that are not, or more) is read as UTF-8, those bytes as U+FFFD, which the
-    rules refuse in any value (so only their records are quarantined). Binary junk (a NUL byte, and control bytes past 1 % of
-    the first 4 KiB, see `_looks_binary`) is refused; stray NUL bytes in text are not: the record
-    holding them is quarantined by the rules."""
+    UTF-8 characters as bytes that are not, or more) is read as UTF-8, those bytes as U+FFFD, which
+    the rules refuse in any value (so only their records are quarantined). Binary junk (a NUL
+    byte, and control bytes past 1 % of the first 4 KiB, see `_looks_binary`) is refused; stray NUL
+    bytes in text are not: the record holding them is quarantined by the rules."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
