@@ -509,27 +509,27 @@ def run(data_dir: Path | None, wait: float, all_reports: bool, runner: str) -> N
     Example:
       balloons run --data-dir ./data
     """
-    from balloons.lock import refuse_if_locked
+    from balloons.lock import pipeline_lock
 
     settings = current_settings()
     if not settings.sources_path.is_file():  # declared sources create raw/ themselves
         _require_raw(settings)
-    if wait <= 0:
-        refuse_if_locked(settings.lock_path)
     _require_folder_to_write(settings.reports_dir, "reports")  # the last step's folder, checked first
-    from flows.runners import task_runner
-
-    task_runner(runner)  # refuse a bad value before Prefect starts
     from balloons.errors import FetchError, StorageFullError
     from balloons.status import read_run_status
-    from flows.nightly import nightly_run_flow
 
-    try:
-        with _flows_here():
-            click.echo(nightly_run_flow(settings, all_reports=all_reports, wait_s=wait, runner=runner))
-    except (FetchError, StorageFullError):  # the rest of the run went on: what it did, then the one error line
-        click.echo(read_run_status(settings.data_dir).get("summary") or "")
-        raise
+    with pipeline_lock(settings.lock_path, wait_s=wait):  # before Prefect starts: a second run is refused at once
+        from flows.nightly import nightly_run_flow
+        from flows.runners import task_runner
+
+        task_runner(runner)  # refuse a bad value before Prefect starts
+
+        try:
+            with _flows_here():
+                click.echo(nightly_run_flow(settings, all_reports=all_reports, wait_s=wait, runner=runner))
+        except (FetchError, StorageFullError):  # the rest of the run went on: what it did, then the one error line
+            click.echo(read_run_status(settings.data_dir).get("summary") or "")
+            raise
 
 
 @cli.command()

@@ -269,6 +269,31 @@ def test_second_run_is_refused_in_one_line_before_prefect_starts(tmp_path: Path)
     assert not (tmp_path / "status.json").exists()  # a refused run does not touch the running one's record
 
 
+def test_a_run_holds_the_lock_before_prefect_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a fresh-eyes trial: the lock was taken inside the flow, once Prefect's temporary
+    server was up (about 10 s), so a second run started meanwhile was refused only after 20-35 s."""
+    from contextlib import contextmanager
+
+    import flows.cli
+    from balloons.errors import BalloonsError
+    from balloons.lock import lock_holder
+
+    sample.write(tmp_path / "raw")
+    seen: list[str | None] = []
+
+    @contextmanager
+    def prefect_would_start_here():  # type: ignore[no-untyped-def]
+        seen.append(lock_holder(tmp_path / ".balloons.lock"))
+        raise BalloonsError("stopped where Prefect would start")
+        yield
+
+    monkeypatch.setattr(flows.cli, "_flows_here", prefect_would_start_here)
+    result = CliRunner().invoke(cli, ["run", "--data-dir", str(tmp_path)])
+    assert "stopped where Prefect would start" in result.output
+    assert seen == [str(os.getpid())]
+    assert lock_holder(tmp_path / ".balloons.lock") is None  # and let go once the command ends
+
+
 def test_invalid_setting_is_refused_before_prefect_starts(tmp_path: Path) -> None:
     sample.write(tmp_path / "raw")
     done, prefect = balloons(tmp_path, "run", "--data-dir", str(tmp_path), env={"BALLOONS_TIMEZONE": "Mars/Base"})

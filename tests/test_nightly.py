@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -129,8 +130,21 @@ def test_incremental_run_touches_only_the_new_month(served: Path) -> None:
 
 @pytest.mark.slow
 def test_second_run_refuses_while_the_lock_is_held(served: Path) -> None:
-    with pipeline_lock(served / ".balloons.lock"):
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another run: a lock held in this thread would be this run's own
+        with pipeline_lock(served / ".balloons.lock"):
+            held.set()
+            done.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    try:
         result = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])
+    finally:
+        done.set()
+        holder.join()
     assert result.exit_code == 1
     assert "Another balloons run" in result.output and "--wait" in result.output
     ok = CliRunner().invoke(cli, ["run", "--data-dir", str(served)])

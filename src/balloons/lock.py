@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,11 +16,26 @@ from pathlib import Path
 
 from balloons.errors import LockError
 
+_HELD: dict[tuple[str, int], int] = {}
+"""The locks this process holds, by (resolved path, thread): how many blocks hold each. `balloons
+run` takes the lock before Prefect starts, so a second run is refused at once, and the flow it runs
+in the same thread takes it again (a flow takes it itself where no command did: served and worker
+runs). A plain dict: a served run's flow bundle pickles modules by value."""
+
 
 @contextmanager
 def pipeline_lock(path: Path, *, wait_s: float = 0.0) -> Iterator[None]:
-    """Hold the lock at `path` for the block; wait up to `wait_s` seconds, then raise LockError."""
+    """Hold the lock at `path` for the block; wait up to `wait_s` seconds, then raise LockError.
+    A block inside another that holds it in the same thread holds it already."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    key = (str(path.resolve()), threading.get_ident())
+    if _HELD.get(key):
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
     handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
     deadline = time.monotonic() + wait_s
     try:
@@ -37,7 +53,11 @@ def pipeline_lock(path: Path, *, wait_s: float = 0.0) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
-        yield
+        _HELD[key] = 1
+        try:
+            yield
+        finally:
+            del _HELD[key]
     finally:
         handle.close()
 
@@ -66,10 +86,3 @@ def busy(path: Path, holder: str) -> LockError:
         f"Another balloons run (pid {holder}) is writing to {path.parent}; "
         "wait for it to finish or pass --wait SECONDS."
     )
-
-
-def refuse_if_locked(path: Path) -> None:
-    """Raise LockError now when another run holds the lock (a cheap check before starting Prefect)."""
-    holder = lock_holder(path)
-    if holder is not None:
-        raise busy(path, holder)
