@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -51,11 +52,39 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _in_finalizer(frame: Any) -> bool:
+    """True when the main thread is running a finalizer (a weakref callback, `__del__`): Python
+    prints and ignores an exception raised there, so a stop raised there would be lost (seen: a
+    Ctrl-C that landed in `WeakValueDictionary`'s callback did not stop the run)."""
+    code = getattr(frame, "f_code", None)
+    return code is not None and (code.co_name == "__del__" or code.co_filename.endswith("weakref.py"))
+
+
+def _again_soon(signum: int) -> None:
+    """Deliver `signum` to this process again in a moment, out of the finalizer it landed in."""
+    threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+
+
 def _interrupted(signum: int, frame: Any) -> None:
     """Ctrl-C: tell work in worker threads to stop (`balloons.stopping`), then raise
     KeyboardInterrupt in the main thread as Python's own handler does."""
     STOPPING.set()
+    if _in_finalizer(frame):
+        return _again_soon(signum)
     signal.default_int_handler(signum, frame)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill PID`, `timeout`, a service manager stopping the command): a stop, as Ctrl-C
+    is, so the command unwinds, records how its run ended and stops Prefect's temporary server
+    (Python's own SIGTERM ends the process on the spot, leaving that server running)."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    STOPPING.set()
+    if _in_finalizer(frame):
+        return _again_soon(signum)
+    raise Terminated
 
 
 def _fail(message: str) -> NoReturn:
@@ -72,7 +101,16 @@ class _Command(click.Command):
         settings = settings_for(ctx.params.get("data_dir"))
         ctx.meta[SETTINGS] = settings
         protect_secrets(settings)
-        return super().invoke(ctx)
+        # serve stops on SIGTERM its own way (it pauses the deployment)
+        own = ctx.command.name != "serve" and threading.current_thread() is threading.main_thread()
+        before = signal.getsignal(signal.SIGTERM) if own else None
+        if own and before is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _terminated)
+        try:
+            return super().invoke(ctx)
+        finally:
+            if own and before is signal.SIG_DFL:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class _Group(click.Group):
@@ -102,8 +140,8 @@ class _Group(click.Group):
             _fail(f"{message}{'' if message.endswith('.') else '.'} See '{where} --help'.")
         except click.ClickException as exc:
             _fail(exc.format_message())
-        except click.Abort:
-            _fail("Aborted.")
+        except click.Abort as exc:
+            _fail("Stopped by SIGTERM." if isinstance(exc.__context__, Terminated) else "Aborted.")
         except BrokenPipeError:  # `balloons query … | head`: stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
@@ -228,6 +266,21 @@ def _temporary_server_log() -> Path:
     return Path(get_current_settings().home) / "temporary-server.log"
 
 
+class _OwnSession:
+    """The `subprocess` module as Prefect's server module sees it while it starts the temporary
+    server: that process starts in a session of its own, so a signal to this command's process
+    group (`timeout`, `kill -TERM -PGID`, Ctrl-C) does not reach it; it stops when this command
+    ends (Prefect stops it at exit). Before, a group SIGTERM killed it first, and the command spent
+    minutes retrying to record its flows' ends to it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(subprocess, name)
+
+    @staticmethod
+    def Popen(*args: Any, **kwargs: Any) -> subprocess.Popen[Any]:  # noqa: N802 - subprocess's name
+        return subprocess.Popen(*args, start_new_session=True, **kwargs)
+
+
 def _start_temporary_server_apart() -> None:
     """Start Prefect's temporary server now, from a thread that blocks SIGINT: the server process
     inherits the block. A Ctrl-C at a terminal goes to the whole foreground process group; it now
@@ -241,6 +294,8 @@ def _start_temporary_server_apart() -> None:
         """The temporary server, its output going to `_temporary_server_log`."""
 
         def _run_uvicorn_command(self) -> Any:
+            import prefect.server.api.server as module
+
             path = _temporary_server_log()
             path.parent.mkdir(parents=True, exist_ok=True)
             sys.stdout.flush()
@@ -250,8 +305,10 @@ def _start_temporary_server_apart() -> None:
                 try:  # the server process inherits these two; ours get theirs back at once
                     os.dup2(sink.fileno(), 1)
                     os.dup2(sink.fileno(), 2)
+                    module.subprocess = _OwnSession()  # type: ignore[assignment]
                     return super()._run_uvicorn_command()
                 finally:
+                    module.subprocess = subprocess
                     os.dup2(saved[0], 1)
                     os.dup2(saved[1], 2)
                     os.close(saved[0])
