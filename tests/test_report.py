@@ -222,6 +222,36 @@ def test_rendering_in_processes_gives_the_same_files_in_order(
     assert [p.read_bytes() for p in shared] == [p.read_bytes() for p in alone]
 
 
+END_WITH_PARENT = """
+import multiprocessing, os, signal, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from balloons.report import _end_with
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_end_with,
+                               initargs=(os.getpid(),))
+    print(pool.submit(os.getpid).result(), flush=True)  # the render process is up
+    pool.submit(time.sleep, 120)
+    os.kill(os.getpid(), signal.SIGKILL)  # killed outright: the pool is never shut down
+"""
+
+
+def test_a_render_process_ends_with_the_process_that_started_it(tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: after a SIGKILL of `balloons report`, its render process drew
+    and wrote three more PDFs, and lived on."""
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(END_WITH_PARENT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    worker = Path(f"/proc/{int(done.stdout.split()[0])}")
+    deadline = time.monotonic() + 30
+    while worker.exists() and (worker / "status").read_text().find("State:\tZ") < 0:
+        assert time.monotonic() < deadline, "the render process outlived its parent by 30 s"
+        time.sleep(0.2)
+
+
 def test_cli_refuses_an_empty_month_in_one_line_before_prefect(sample_root: Path, tmp_path: Path) -> None:
     done, prefect = cli_process(tmp_path, "report", "--month", "2024-01", "--data-dir", str(sample_root))
     assert done.returncode == 1

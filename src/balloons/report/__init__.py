@@ -20,6 +20,8 @@ import multiprocessing
 import os
 import re
 import textwrap
+import threading
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -907,6 +909,19 @@ Job = tuple[str, str]
 """("month", "YYYY-MM") or ("year", "YYYY")."""
 
 
+def _end_with(parent: int) -> None:
+    """In a render process: end as soon as `parent`, the process that started it, is gone (killed
+    outright, so it never stopped the pool), instead of drawing on for no one (seen: after a
+    SIGKILL of `balloons report` its render process wrote three more PDFs)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
 def render_jobs(
     warehouse_path: Path, jobs: Sequence[Job], out_dir: Path, *, timezone: str, radius_km: float
 ) -> list[Path]:
@@ -953,7 +968,11 @@ def render_all(
         futures: list[Future[list[Path]]] = []
         try:
             spawn = multiprocessing.get_context("spawn")
-            pool = stack.enter_context(ProcessPoolExecutor(max_workers=len(shares), mp_context=spawn))
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    max_workers=len(shares), mp_context=spawn, initializer=_end_with, initargs=(os.getpid(),)
+                )
+            )
             for share in shares:  # one at a time: a share already queued is never drawn twice
                 futures.append(pool.submit(render_jobs, warehouse_path, share, out_dir, **options))
         except (BrokenProcessPool, OSError) as exc:
