@@ -66,11 +66,14 @@ class FetchError(BalloonsError):
     """A declared source could not be fetched; the message names the cause, never a secret.
 
     `status` is the HTTP status when the provider answered, None for network errors and timeouts.
+    `retry_after`: the seconds the provider asked to wait before asking again, when it asked for
+    longer than a run waits (so a retry within the run would ignore what it asked).
     """
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
 
 
 def interrupted(exc: BaseException) -> bool:

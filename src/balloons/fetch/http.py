@@ -97,9 +97,12 @@ class Http:
                 )
                 self.sleep(wait)
                 continue
-            hint = f", retry after {wait:.0f} s" if wait is not None else ""
+            later = wait is not None and wait > self.max_wait_s
+            hint = "" if wait is None else f", retry after {wait:.0f} s" + (" (left to the next run)" if later else "")
             raise FetchError(
-                self.redact(f"HTTP {response.status_code} from {safe_url(url)}{hint}"), status=response.status_code
+                self.redact(f"HTTP {response.status_code} from {safe_url(url)}{hint}"),
+                status=response.status_code,
+                retry_after=wait if later else None,
             )
         raise AssertionError("unreachable")  # pragma: no cover
 
