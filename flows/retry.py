@@ -2,14 +2,13 @@
 
 An object store that refuses the request itself (no such bucket, access denied, a wrong key or
 signature) or a setting balloons refuses answers the same a few seconds later: retrying only
-delays the one error line by the retry delays (26 s for a missing bucket, measured). A provider
-that asked for a longer wait than a run waits is left to the next run. Network errors and
-everything else keep their retries.
+delays the one error line by the retry delays (26 s for a missing bucket, measured). Network
+errors and everything else keep their retries. (Fetching decides its own: `fetch.http.transient`.)
 """
 
 from typing import Any
 
-from balloons.errors import ConfigError, FetchError
+from balloons.errors import ConfigError
 
 PERMANENT_S3 = (
     "NO_SUCH_BUCKET",
@@ -24,9 +23,8 @@ PERMANENT_S3 = (
 
 
 def permanent(exc: BaseException) -> bool:
-    """True when retrying cannot mend `exc` (or may not: a provider that asked for a longer wait
-    than a run waits, `Retry-After: 600`, is asked again by the next run, not seconds later)."""
-    if isinstance(exc, ConfigError) or (isinstance(exc, FetchError) and exc.retry_after is not None):
+    """True when retrying cannot mend `exc`."""
+    if isinstance(exc, ConfigError):
         return True
     return isinstance(exc, OSError) and any(code in str(exc) for code in PERMANENT_S3)
 

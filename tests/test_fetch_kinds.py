@@ -437,6 +437,9 @@ def test_which_failures_are_worth_a_retry() -> None:
     from balloons.fetch.http import transient
 
     assert transient(FetchError("ConnectError from http://x", status=None))
+    # a provider that asked for a longer wait than a run waits is left to the next run (found by a
+    # fresh-eyes trial: Retry-After 600, and the run asked again 3 s and 15 s later)
+    assert not transient(FetchError("HTTP 429, retry after 600 s", status=429, retry_after=600.0))
     assert [transient(FetchError("HTTP", status=s)) for s in (408, 429, 500, 503, 401, 404)] == [
         True,
         True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from prefect.states import Failed
 
-from balloons.errors import ConfigError, FetchError
+from balloons.errors import ConfigError
 from flows.retry import worth_retrying
 
 
@@ -24,10 +24,6 @@ from flows.retry import worth_retrying
         (OSError("AWS Error NETWORK_CONNECTION during ListObjectsV2 operation: curlCode: 7"), True),
         (OSError(28, "No space left on device"), True),
         (RuntimeError("anything else"), True),
-        # a provider that asked for a longer wait than a run waits (found by a fresh-eyes trial:
-        # Retry-After 600, and the task asked again 3 s and 15 s later)
-        (FetchError("HTTP 429 from x, retry after 600 s", status=429, retry_after=600.0), False),
-        (FetchError("HTTP 503 from x", status=503), True),
     ],
 )
 def test_a_failure_a_retry_cannot_mend_is_not_retried(failure: BaseException, retried: bool) -> None:

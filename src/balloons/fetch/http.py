@@ -198,8 +198,9 @@ def _sleep(seconds: float) -> None:
 
 def transient(exc: Exception) -> bool:
     """True when waiting may help: network errors and timeouts, 408, 429 and 5xx. A missing
-    credential, a 401 or a 404 will not heal by retrying."""
-    if not isinstance(exc, FetchError) or isinstance(exc, Stopped | TooLarge):
+    credential, a 401 or a 404 will not heal by retrying, and a provider that asked for a longer
+    wait than a run waits (`Retry-After: 600`) is asked again by the next run, not seconds later."""
+    if not isinstance(exc, FetchError) or isinstance(exc, Stopped | TooLarge) or exc.retry_after is not None:
         return False
     return exc.status is None or exc.status in (408, 429) or exc.status >= 500
 
