@@ -355,6 +355,37 @@ def test_opensky_token_then_a_404_day_is_no_flights_and_writes_nothing(tmp_path:
     assert json.loads((tmp_path / "cursors" / "sky.json").read_text())["window_end"] == outcome.window_end
 
 
+def test_each_opensky_day_file_records_its_own_answers(tmp_path: Path, httpserver: HTTPServer) -> None:
+    """Found by a fresh-eyes trial: every day's sidecar gave the last answer of the whole fetch
+    (404) and every request of every day."""
+    httpserver.expect_request("/token", method="POST").respond_with_json({"access_token": "a", "expires_in": 1800})
+    flight = [{"icao24": "48ae00", "callsign": "LOT771 ", "firstSeen": 1768300000, "lastSeen": 1768303600}]
+    for begin, direction in ((1768262400, "arrival"), (1768348800, "departure")):  # a movement each day
+        httpserver.expect_request(
+            f"/api/flights/{direction}",
+            query_string={"airport": "EYVI", "begin": str(begin), "end": str(begin + 86399)},
+        ).respond_with_json(flight)
+    httpserver.expect_request("/api/flights/arrival").respond_with_data("", status=404)
+    httpserver.expect_request("/api/flights/departure").respond_with_data("", status=404)
+    source = parse_source(
+        "sky",
+        {
+            "kind": "opensky",
+            "airports": ["EYVI"],
+            "lookback_days": 2,
+            "url": httpserver.url_for("/api"),
+            "token_url": httpserver.url_for("/token"),
+        },
+        {"OPENSKY_CLIENT_ID": "sky-id-1", "OPENSKY_CLIENT_SECRET": "sky-secret-1"},
+    )
+    assert run(source, tmp_path).outcome == "written"
+    sidecars = sorted((tmp_path / "raw").rglob("*.jsonl.json"))
+    days = sorted((json.loads(p.read_text()) for p in sidecars), key=lambda d: d["part"])
+    assert [(d["part"], d["http_status"]) for d in days] == [("2026-01-13", 200), ("2026-01-14", 200)]
+    for day, begin in zip(days, (1768262400, 1768348800), strict=True):
+        assert len(day["requests"]) == 2 and all(f"begin={begin}" in r for r in day["requests"]), day["requests"]
+
+
 # --- hostile answers: whatever a provider sends, the readers return or raise FetchError, never crash ----
 
 from hypothesis import given, settings  # noqa: E402

@@ -19,6 +19,10 @@ class Part:
     payload: bytes
     window_start: datetime
     window_end: datetime
+    http_status: int | None = None
+    """The answer this part came from, when the parts came from different answers (else `Fetched`'s)."""
+    requests: tuple[str, ...] = ()
+    """The requests that gave this part, when the parts came from different ones (else `Fetched`'s)."""
 
 
 @dataclass(frozen=True)

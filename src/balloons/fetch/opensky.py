@@ -55,6 +55,8 @@ def fetch(
         day_start = datetime.combine(day, time(0), tzinfo=UTC)
         begin = int(day_start.timestamp())
         rows: list[dict[str, Any]] = []
+        answered: list[int] = []
+        asked = len(requests)
         for airport in source.airports:
             for direction in DIRECTIONS:
                 params = {"airport": airport, "begin": str(begin), "end": str(begin + 86399)}
@@ -63,13 +65,18 @@ def fetch(
                     "GET", url, params=params, headers={"Authorization": f"Bearer {token}"}, ok=(200, 404)
                 )
                 status = response.status_code
+                answered.append(status)
                 requests.append(safe_url(str(response.request.url)))
                 flights = [] if response.status_code == 404 else _flights(response.content, url)
                 rows.extend(movements(flights, airport=airport, direction=direction))
         if rows:
             rows.sort(key=lambda r: (r["airport"], r["direction"], r["scheduled_at"], r["flight_number"]))
             payload = "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows).encode("utf-8")
-            parts.append(Part(day.isoformat(), payload, day_start, day_start + DAY))
+            # the day's own answers: 200 when any gave its rows (a 404 is a quiet airport)
+            day_status = 200 if 200 in answered else answered[-1]
+            parts.append(
+                Part(day.isoformat(), payload, day_start, day_start + DAY, day_status, tuple(requests[asked:]))
+            )
             total += len(rows)
     window_start = datetime.combine(days[0], time(0), tzinfo=UTC)
     window_end = datetime.combine(days[-1], time(0), tzinfo=UTC) + DAY

@@ -1,4 +1,5 @@
-"""Fetched payloads as immutable raw files: `raw/<table>/<source>/<YYYY>/<MM>/<UTC stamp>.<ext>`.
+"""Fetched payloads as immutable raw files: `raw/<table>/<source>/<YYYY>/<MM>/<UTC stamp>.<ext>`
+(`<UTC stamp>-2.<ext>`, `-3`, … for the second and later files of one fetch).
 
 Each payload is written atomically (a hidden temporary file in the same folder, fsync, rename)
 and followed by a sidecar `<payload name>.json` recording where it came from (URL without
