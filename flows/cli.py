@@ -560,7 +560,8 @@ def forget(paths: tuple[str, ...], data_dir: Path | None, wait: float) -> None:
     "existing one (dask=tcp://HOST:8786).",
 )
 def run(data_dir: Path | None, wait: float, all_reports: bool, runner: str) -> None:
-    """Run the whole nightly pipeline once: ingest, rebuild the warehouse with impact, reports.
+    """Run the whole nightly pipeline once: fetch (declared sources), ingest, rebuild the warehouse
+    with impact, reports.
 
     \b
     Example:

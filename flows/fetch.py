@@ -38,7 +38,7 @@ class FetchReport:
         return (
             "Fetching failed for "
             + "; ".join(f"{o.source} ({o.error})" for o in self.failed)
-            + ". The rest of the run went on; check the source and run again."
+            + ". Everything else was done; check the source and run again."
         )
 
     def status(self) -> dict[str, object]:

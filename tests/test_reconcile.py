@@ -7,6 +7,7 @@ PDF, a cut-short file, hidden temporaries), never by timing.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import shutil
 from pathlib import Path
 
@@ -145,3 +146,15 @@ def test_forced_month_is_rendered_with_the_stale_ones(reports: Path, root: Path)
 def test_allowed_empty_month_renders_and_says_so(reports: Path, root: Path) -> None:
     assert again(root, reports, forced=[("month", "2024-01")]) == {"2024-01.pdf"}
     assert "No incursions recorded in January 2024" in page_texts(reports / "2024-01.pdf")[1]
+
+
+def test_a_broken_pdf_has_no_fingerprint_and_no_warning_reaches_the_console(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by a fresh-eyes trial: pypdf's warnings on a truncated report reached the console
+    under cron, where balloons prints only its summary line."""
+    broken = tmp_path / "2025-11.pdf"
+    broken.write_text("truncated")
+    with caplog.at_level(logging.WARNING):
+        assert reconcile.rendered_fingerprint(broken) is None
+    assert [r for r in caplog.records if r.name.startswith("pypdf")] == []

@@ -31,10 +31,15 @@ RENDER_LOCK = ".render.lock"
 
 def rendered_fingerprint(path: Path) -> str | None:
     """The warehouse fingerprint a report PDF records, or None (missing, unreadable, not ours)."""
+    quiet = logging.getLogger("pypdf")  # a broken file is what this finds out: no warnings on the console
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     try:
         info = PdfReader(path).metadata
     except (OSError, PyPdfError, ValueError):
         return None
+    finally:
+        quiet.setLevel(level)
     keywords = str(info.get("/Keywords") or "") if info else ""
     return keywords[len(FINGERPRINT_KEY) :] if keywords.startswith(FINGERPRINT_KEY) else None
 
