@@ -235,6 +235,7 @@ def _flows_here(start_temporary_server: Callable[[], None] | None = None) -> Ite
 
     _quiet_prefect_console()
     if get_current_settings().api.url:
+        _require_prefect_server(get_current_settings().api.url)
         yield
         return
     (start_temporary_server or _start_temporary_server_apart)()
@@ -246,6 +247,20 @@ def _flows_here(start_temporary_server: Callable[[], None] | None = None) -> Ite
             if getattr(response, "status_code", 0) < 500:
                 raise
             raise _temporary_server_error("failed", f"{type(exc).__name__}: {exc}") from exc
+
+
+def _require_prefect_server(url: str) -> None:
+    """Raise one line now when no Prefect server answers at `url` (PREFECT_API_URL): before, the
+    first flow failed after seconds with advice to read run logs that no server held."""
+    import httpx
+
+    try:
+        httpx.get(f"{url.rstrip('/')}/health", timeout=10).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise BalloonsError(
+            f"No Prefect server answers at PREFECT_API_URL={url} ({type(exc).__name__}: {exc}): start it "
+            "('prefect server start --host 127.0.0.1') or unset PREFECT_API_URL to run under a temporary one."
+        ) from None
 
 
 def _temporary_server_error(what: str, cause: str) -> BalloonsError:
@@ -898,6 +913,7 @@ def serve(data_dir: Path | None) -> None:
             "balloons serve needs a Prefect server: start one ('prefect server start --host "
             "127.0.0.1') and set PREFECT_API_URL=http://127.0.0.1:4200/api."
         )
+    _require_prefect_server(get_current_settings().api.url)
     from flows.deploy import DEPLOYMENT_NAME, nightly_schedule
     from flows.nightly import nightly_flow
 

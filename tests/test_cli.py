@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from conftest import BIN, Child, SampleRun, at_a_terminal
 from conftest import cli_process as balloons
 from pypdf import PdfReader
+from pytest_httpserver import HTTPServer
 
 from balloons import lake
 from balloons.lake.storage import local
@@ -599,7 +600,7 @@ def test_no_usage_data_banner_in_a_terminal(tmp_path: Path) -> None:
     ]
 
 
-def test_flows_send_heartbeats_only_where_a_server_outlives_the_command() -> None:
+def test_flows_send_heartbeats_only_where_a_server_outlives_the_command(httpserver: HTTPServer) -> None:
     """Under Prefect's temporary server a command's flows send no heartbeats (that server stops
     with the process); with a real server (PREFECT_API_URL) Prefect's default stands."""
     from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
@@ -613,10 +614,24 @@ def test_flows_send_heartbeats_only_where_a_server_outlives_the_command() -> Non
     with temporary_settings(temporary), _flows_here(lambda: started.append("temporary server")):
         assert get_current_settings().flows.heartbeat_frequency is None
     assert started == ["temporary server"]
-    real = {PREFECT_API_URL: "http://127.0.0.1:1/api", "flows.heartbeat_frequency": default}
+    httpserver.expect_request("/api/health").respond_with_json(True)  # a server that answers
+    real = {PREFECT_API_URL: httpserver.url_for("/api"), "flows.heartbeat_frequency": default}
     with temporary_settings(real), _flows_here(lambda: started.append("a second one")):
         assert get_current_settings().flows.heartbeat_frequency == default
     assert started == ["temporary server"]
+
+
+def test_a_prefect_server_that_does_not_answer_is_one_line_before_any_flow(tmp_path: Path) -> None:
+    """Found by a fresh-eyes trial: the first flow failed after seconds, with advice to read the
+    run logs that no server held."""
+    sample.write(tmp_path / "raw")
+    for command in ("run", "serve"):
+        done, _ = balloons(
+            tmp_path, command, "--data-dir", str(tmp_path), env={"PREFECT_API_URL": "http://127.0.0.1:9/api"}
+        )
+        one_error_line(done, "No Prefect server answers at PREFECT_API_URL=http://127.0.0.1:9/api (ConnectError")
+        assert "unset PREFECT_API_URL" in done.stderr
+    assert not (tmp_path / "status.json").exists() and not (tmp_path / "lake").exists()
 
 
 def test_prefects_note_that_it_still_sends_items_stays_off_the_console() -> None:
