@@ -49,7 +49,9 @@ closure of both directions named take-off first is full, and words of its reason
 EXER`), a ban (`NO DEP PERMITTED`) or the direction left open no longer make it partial; `bepiloč…`
 is drones; times in E) written `FM 1800 TO 2000`, `BTN … AND …` or with Z, and days written before
 them as D) writes them, are read, local times in E) never as UTC; a header written wrong starts a
-message of its own; a NOTAM's windows are bounded (`BALLOONS_MAX_NOTAM_WINDOWS`)."""
+message of its own; a NOTAM's windows are bounded (`BALLOONS_MAX_NOTAM_WINDOWS`); a first day
+number before B)'s day may roll into the next month; a UTF-8 file with a few stray bytes is read as
+UTF-8 (only the records holding one are refused) instead of as Windows-1257."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
