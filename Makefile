@@ -41,7 +41,9 @@ bench: install
 
 # The analyst walkthrough, executed, as HTML with its charts inline: data/notebook/analyst_walkthrough.html.
 # It reads the warehouse of BALLOONS_DATA_DIR (default: this repository's data/), built first if missing.
-NOTEBOOK_DATA := $(abspath $(or $(BALLOONS_DATA_DIR),data))
+# A relative BALLOONS_DATA_DIR is the caller's, as for balloons itself (PWD: make -C leaves it as it was).
+CALLER_DIR := $(or $(PWD),$(CURDIR))
+NOTEBOOK_DATA := $(if $(BALLOONS_DATA_DIR),$(abspath $(if $(filter /%,$(BALLOONS_DATA_DIR)),,$(CALLER_DIR)/)$(BALLOONS_DATA_DIR)),$(abspath data))
 NOTEBOOK_OUT := $(NOTEBOOK_DATA)/notebook
 notebook: install
 	test -f "$(NOTEBOOK_DATA)/warehouse.duckdb" || $(BIN)/balloons run --data-dir "$(NOTEBOOK_DATA)"
