@@ -61,6 +61,21 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD DUE TO BALLOONS ONLY HEL FLTS PERMITTED", "partial"),
         ("AD CLSD. ONLY MIL FLTS PERMITTED", "partial"),
         ("AD CLSD UNLESS PPR", "partial"),
+        # the re-check of those (found by a second fresh-eyes trial): a reason ends at a comma, a
+        # bracket or words of an exception; only traffic bans, not direction bans, are exceptions
+        ("AD CLSD DUE TO BALLOONS, MIL FLTS ONLY", "partial"),
+        ("AD CLSD DUE TO BALLOONS FOR CIV FLTS", "partial"),
+        ("AD CLSD DUE TO BALLOONS, AD AVBL FOR MIL AND SAR FLTS", "partial"),
+        ("AD CLSD DUE TO BALLOONS, GA FLTS ALLOWED WITH PPR", "partial"),
+        ("AD CLSD DUE TO BALLOONS (CIV FLTS ONLY AFFECTED)", "partial"),
+        ("AD CLSD. NO VFR FLTS PERMITTED", "partial"),
+        ("AD CLSD. ONLY LDG PERMITTED", "partial"),
+        ("AD CLSD FOR ALL TFC. DEP PERMITTED", "arrivals"),
+        ("AD CLSD. LDG PERMITTED", "departures"),
+        ("AD CLSD FOR ARR. NO DEP PERMITTED", "full"),
+        ("AD CLSD FOR ARR & DEP", "full"),
+        ("AD CLSD FOR ARR, DEP", "full"),
+        ("CLOSED FOR LANDING, TAKE-OFF", "full"),
     ],
 )
 def test_scope(text: str, scope: str) -> None:

@@ -4,10 +4,12 @@ Scope (`SCOPES`): `partial` when the text names exceptions or only some traffic 
 FLTS, CIVILIAN, MIL, VFR, IFR, PPR, PRIVATE, GA, VTOL, HEL, TRAINING, ... NOT APPLY, PERMITTED),
 except an exception of emergency flights alone (`EXC EMERG, HOSP AND SAR FLTS`: the standard
 wording of a full closure, through which no scheduled flight operates). Words of the reason the
-text gives (`DUE TO MIL EXER`, `DUE TO HEL CRASH`), a ban (`NO DEP PERMITTED`), the traffic
-left open by a closure of one direction (`CLSD FOR ARR. DEP PERMITTED`) and `UNLESS OTHERWISE
-ADVISED` name no exception. Else `arrivals` for CLSD FOR/TO LDG or ARR, `departures` for TKOF or
-DEP (both, in either order: full); else `full`.
+text gives (`DUE TO MIL EXER`, `DUE TO HEL CRASH`: up to the end of its clause, a comma, a bracket
+or words of an exception such as FOR, ONLY, AVBL), a ban of a direction (`NO DEP PERMITTED`), the
+direction left open (`DEP PERMITTED`, but not `ONLY LDG PERMITTED`) and `UNLESS OTHERWISE ADVISED`
+name no exception. Else `arrivals` for CLSD FOR/TO LDG or ARR, or departures left open;
+`departures` for TKOF or DEP, or landings left open; both (in either order, joined by /, AND, &
+or a comma; or one closed and the other banned): full; else `full`.
 
 Cause (`CAUSES`): `balloons` for BALLOON(S) or HYBRID (the hybrid attack is the balloons) and the
 Lithuanian `balion…`, `hibrid…`; `drones` for UAS, UAV, DRONE(S), RPAS and Lithuanian `dron…`,
@@ -95,11 +97,22 @@ _ARRIVALS = re.compile(
 _DEPARTURES = re.compile(
     rf"\b(CLSD|CLOSED)\s+(FOR|TO)\s+({_LANDING}\s*(/|AND)\s*)?{_TAKEOFF}\b|\b{_TAKEOFF}\s+(CLSD|CLOSED)\b"
 )
-_BOTH = re.compile(rf"{_LANDING}\s*(/|AND)\s*{_TAKEOFF}|{_TAKEOFF}\s*(/|AND)\s*{_LANDING}")
+_JOIN = r"\s*(/|AND|&|,)\s*"
+_BOTH = re.compile(rf"{_LANDING}{_JOIN}{_TAKEOFF}|{_TAKEOFF}{_JOIN}{_LANDING}")
+_REASON = re.compile(
+    # the reason given, up to the end of its sentence or clause, or to words of an exception
+    r"\b(DUE|BECAUSE|OWING)\b(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS|PERMITTED|FOR|AVBL|AVAILABLE|ALLOWED)\b)[^.;,()])*"
+)
+_PERMITTED = r"\s+(FLTS\s+)?(ARE\s+|IS\s+)?PERMITTED\b"
+_NOT_PERMITTED = r"\s+(FLTS\s+)?(ARE\s+|IS\s+)?NOT\s+PERMITTED\b"
+_BANNED_LANDING = re.compile(rf"\bNO\s+{_LANDING}{_PERMITTED}|\b{_LANDING}{_NOT_PERMITTED}")
+_BANNED_TAKEOFF = re.compile(rf"\bNO\s+{_TAKEOFF}{_PERMITTED}|\b{_TAKEOFF}{_NOT_PERMITTED}")
+_OPEN_LANDING = re.compile(rf"(?<!\bNO\s)(?<!\bONLY\s)\b{_LANDING}{_PERMITTED}")
+_OPEN_TAKEOFF = re.compile(rf"(?<!\bNO\s)(?<!\bONLY\s)\b{_TAKEOFF}{_PERMITTED}")
 _NO_EXCEPTION = re.compile(
-    # the reason given, up to the end of its sentence or to an exception after it
-    r"\b(DUE|BECAUSE|OWING)\b(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS|PERMITTED)\b)[^.;)])*"
-    rf"|\bNO\s+([A-Z]+\s+){{0,3}}PERMITTED\b|\bNOT\s+PERMITTED\b|\b{_EITHER}\s+(FLTS\s+)?(ARE\s+|IS\s+)?PERMITTED\b"
+    # a ban or the direction left open, which name no exception, and `UNLESS OTHERWISE ADVISED`
+    rf"\bNO\s+{_EITHER}{_PERMITTED}|\b{_EITHER}{_NOT_PERMITTED}"
+    rf"|(?<!\bONLY\s)\b{_EITHER}{_PERMITTED}"
     r"|\bUNLESS\s+OTHERWISE\s+(ADVISED|INSTRUCTED|NOTIFIED)\b"
 )
 
@@ -111,11 +124,15 @@ _GIVEN = re.compile(r"\b(DUE|BECAUSE|OWING|D[ĖE]L)\b", re.IGNORECASE)
 
 def scope_of(text: str) -> str:
     """The scope of a closure described by `text` (a NOTAM E) item or a report)."""
-    upper = _EXCEPTION.sub(_emergency_only, text.upper())
+    upper = _EXCEPTION.sub(_emergency_only, _REASON.sub(" ", text.upper()))
     if _PARTIAL.search(_NO_EXCEPTION.sub(" ", upper)):
         return "partial"
-    arrivals = bool(_ARRIVALS.search(upper))
-    departures = bool(_DEPARTURES.search(upper))
+    # a closure of one direction: named closed, or the other named open (`DEP PERMITTED`)
+    arrivals = bool(_ARRIVALS.search(upper) or _OPEN_TAKEOFF.search(upper))
+    departures = bool(_DEPARTURES.search(upper) or _OPEN_LANDING.search(upper))
+    # a ban of the other direction too (`CLSD FOR ARR. NO DEP PERMITTED`): both
+    arrivals |= departures and bool(_BANNED_LANDING.search(upper))
+    departures |= arrivals and bool(_BANNED_TAKEOFF.search(upper))
     if _BOTH.search(upper) or arrivals == departures:
         return "full"
     return "arrivals" if arrivals else "departures"
