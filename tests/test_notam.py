@@ -89,6 +89,17 @@ def test_unreadable_schedule_quarantines_the_notam_naming_it() -> None:
         ("AD CLSD 1100-1200 (LT)", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
         ("AD CLSD 1100L-1200L", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
         ("AD CLSD 1100-1200 EEST", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        # the re-check (found by a second fresh-eyes trial): offsets of UTC and local words are
+        # local; dates and heights are no times; times in forms not read are flagged
+        ("AD CLSD 1100-1200 UTC+3", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD 1100-1200 GMT+3", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD 1100-1200 LCL", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD 1100-1200 VILNIUS TIME", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD FROM 2018-09-23 1100 TO 2018-09-23 1200", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD 11:00-12:00 UTC", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD 1100LT-1200LT", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD DUE TO BALLOONS BTN 1000 AND 2000 FT AMSL", [("2018-09-23T08:00", "2018-09-23T18:00")], "false"),
+        ("AD CLSD FM 1000 TO 2000 FT", [("2018-09-23T08:00", "2018-09-23T18:00")], "false"),
     ],
 )
 def test_schedule_written_only_in_e(e: str, expected: list[tuple[str, str]], in_text: str) -> None:
