@@ -186,10 +186,19 @@ class _Parser:
         return self.date_of(day)
 
     def _before_b(self, day: int) -> bool:
-        """True for the first day number of B)'s month (none named) that falls before B) there and
-        within [B, C) the month after (`02 04` from 30 August to 10 September: 2 and 4 September)."""
+        """True for the first day number of B)'s month (none named) that falls before B) there, as
+        do the day numbers that follow it, and within [B, C) the month after (`02 04` from 30 August
+        to 10 September: 2 and 4 September; `29 30` from 30 August stays in August)."""
         if self.last_day or self.month_named or (self.year, self.month) != self.first or day >= self.start.day:
             return False
+        ahead = self.at
+        while ahead < len(self.words) and (self.words[ahead] in ("-", ",") or self.words[ahead].isdigit()):
+            word = self.words[ahead]
+            if word.isdigit() and len(word) <= 2 and int(word) >= self.start.day:
+                return False
+            if word.isdigit() and len(word) > 2:  # a time: the days end here
+                break
+            ahead += 1
         year, month = (self.year + 1, 1) if self.month == 12 else (self.year, self.month + 1)
         try:
             return date(year, month, day) <= self.end
