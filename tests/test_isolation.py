@@ -338,6 +338,42 @@ def test_a_stray_byte_in_a_utf8_file_quarantines_its_record_only(tmp_path: Path,
     assert all("holds a byte that is no character in the file's encoding" in r for _, _, r in held)
 
 
+def test_stray_bytes_outnumbering_the_utf8_letters_or_in_a_name_lose_nothing(tmp_path: Path, ctx: Context) -> None:
+    """Found by the re-check of the fix above: three stray bytes beside one UTF-8 letter garbled
+    the file as Windows-1257; a stray byte in a CSV header or a JSON key dropped that column's
+    values with a warning."""
+    header = b"detected_at,balloons,source,source_id,municipality,notes\n"
+    rows = [b"2025-10-04T22:00,1,V,a," + "Šilutė".encode() + b",ok\n"]
+    rows += [
+        b"2025-10-04T22:00,1,V," + bytes([ord(k)]) + b",x," + bad + b"\n"
+        for k, bad in zip("bcd", [b"caf\xe9", b"na\xefve", b"\xb0C"], strict=True)
+    ]
+    write(tmp_path, "incursions/mostly.csv", header + b"".join(rows))
+    write(
+        tmp_path,
+        "incursions/header.csv",
+        b"detected_at,balloons,source,notes\xe9\n2025-10-04T22:00,1,V," + "Š".encode() + b"\n",
+    )
+    write(
+        tmp_path,
+        "incursions/key.jsonl",
+        b'{"detected_at":"2025-10-04T22:00","source":"V","source_id":"k","notes\xe9":"' + "Š".encode() + b'"}\n',
+    )
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
+    assert [(r["source_id"], r["municipality"]) for r in lake_rows(tmp_path)["incursions"]] == [("a", "Šilutė")]
+    held = {(p, n): r for p, n, r in quarantine(tmp_path)}
+    assert sorted(held) == [
+        ("incursions/header.csv", None),
+        ("incursions/key.jsonl", 1),
+        ("incursions/mostly.csv", 3),
+        ("incursions/mostly.csv", 4),
+        ("incursions/mostly.csv", 5),
+    ]
+    assert (
+        "its header holds a byte that is no character in the file's encoding" in held[("incursions/header.csv", None)]
+    )
+
+
 def test_files_not_read_are_named_in_warnings(tmp_path: Path, ctx: Context, caplog: pytest.LogCaptureFixture) -> None:
     """Found by a fresh-eyes trial: these were skipped with no name, or without a word."""
     write(tmp_path, "incursions/a.csv", "detected_at,balloons,source\n2025-10-04T22:00Z,3,V\n")

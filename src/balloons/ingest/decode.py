@@ -355,10 +355,15 @@ RECORDS_BATCH = 50_000
 
 
 def _mapping(raw: RawFile, keys: list[str], *, strict: bool) -> dict[str, str]:
+    where = "its header holds" if strict else "a record's keys hold"
     named = [repr(key) for key in keys if "\x00" in key]
     if named:
-        where = "its header holds" if strict else "a record's keys hold"
         raise RawFileError(f"{raw.path}: {where} a NUL byte ({', '.join(named)}), which no column name may hold")
+    named = [repr(key) for key in keys if "\ufffd" in key]
+    if named:  # a stray byte in a name: the column it names is unknown, and its values would be lost
+        raise RawFileError(
+            f"{raw.path}: {where} a byte that is no character in the file's encoding ({', '.join(named)})"
+        )
     mapping, unknown = canonical_columns(raw.table, keys)
     repeated = repeated_columns(mapping)
     if repeated:

@@ -208,9 +208,10 @@ def _looks_binary(head: bytes) -> bool:
 
 def decode(data: bytes, *, name: str) -> str:
     """Decode raw bytes: UTF-16 with its byte-order mark (as spreadsheets save "Unicode text"),
-    UTF-8 (BOM allowed), else Windows-1257. A file that is UTF-8 but for a few bytes (as many valid
-    UTF-8 characters as bytes that are not, or more) is read as UTF-8, those bytes as U+FFFD, which
-    the rules refuse in any value (so only their records are quarantined). Binary junk (a NUL
+    UTF-8 (BOM allowed), else Windows-1257. A file that is UTF-8 but for some bytes (at least one
+    valid UTF-8 character per ten bytes that are not: a Windows-1257 text reads as few or none) is
+    read as UTF-8, those bytes as U+FFFD, which the rules refuse in any value and any column name
+    (so only their records are quarantined, or the file for a CSV header). Binary junk (a NUL
     byte, and control bytes past 1 % of the first 4 KiB, see `_looks_binary`) is refused; stray NUL
     bytes in text are not: the record holding them is quarantined by the rules."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -231,7 +232,7 @@ def decode(data: bytes, *, name: str) -> str:
         text = data.decode("utf-8-sig", errors="replace")
     bad = text.count("\ufffd")
     valid = sum(1 for c in text if c > "\x7f") - bad
-    if valid and valid >= bad:  # UTF-8 with stray bytes, not another code page (one reads few valid pairs)
+    if valid and valid * 10 >= bad:  # UTF-8 with stray bytes, not another code page (it reads few valid pairs)
         log.warning("file=%s is UTF-8 with %d byte(s) that are not; the records holding them are refused", name, bad)
         return text
     log.warning("file=%s is not valid UTF-8; decoding it as Windows-1257", name)
