@@ -394,6 +394,27 @@ def test_files_not_read_are_named_in_warnings(tmp_path: Path, ctx: Context, capl
     assert len(lake_rows(tmp_path)["incursions"]) == 1
 
 
+def test_a_table_folder_that_is_a_link_or_a_file_is_not_read_and_named(
+    tmp_path: Path, ctx: Context, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by the re-check of the test above: a linked table folder was followed, and a file in
+    its place or named readme-… passed without a word."""
+    elsewhere = tmp_path / "elsewhere"
+    write(elsewhere, "a.csv", "detected_at,balloons,source\n2025-10-04T22:00Z,3,V\n")
+    (tmp_path / "raw").mkdir(exist_ok=True)
+    (tmp_path / "raw" / "incursions").symlink_to(elsewhere / "raw")
+    (tmp_path / "raw" / "closures").write_text("")
+    (tmp_path / "raw" / "readme-notes.csv").write_text("")
+    (tmp_path / "raw" / "README.md").write_text("")
+    with caplog.at_level(logging.WARNING, logger="balloons"):
+        ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=ctx, run_id="r1")
+    assert sorted(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING) == [
+        "not read: raw/closures is not a folder (a table's folder must be a folder under raw/)",
+        "not read: raw/incursions is a link (a table's folder must be a folder under raw/)",
+        "not read: raw/readme-notes.csv is in no table's folder (incursions, closures, flights)",
+    ]
+
+
 def test_a_line_without_end_is_refused_without_growing(tmp_path: Path, ctx: Context) -> None:
     limits = Limits(line_bytes=1 << 16)
     write(tmp_path, "flights/long.csv", "airport,direction,flight_number,scheduled_at\n" + "x" * (1 << 20))

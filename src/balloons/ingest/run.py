@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -174,6 +175,10 @@ def scan(raw_dir: Path, known: Known | None = None) -> list[RawFile]:
     _name_strays(root)
     for table in RECORD_TABLES:
         base = root / table
+        if base.is_symlink() or (base.exists() and not base.is_dir()):
+            what = "a link" if base.is_symlink() else "not a folder"
+            log.warning("not read: raw/%s is %s (a table's folder must be a folder under raw/)", table, what)
+            continue
         if not base.is_dir():
             continue
         failed: list[OSError] = []
@@ -209,6 +214,9 @@ def scan(raw_dir: Path, known: Known | None = None) -> list[RawFile]:
     return sorted(found, key=lambda f: f.path)
 
 
+_README = re.compile(r"README(\.[A-Za-z]+)?", re.IGNORECASE)
+
+
 def _name_strays(root: Path) -> None:
     """Warn of each file or folder right under raw/ that is no table's folder (`raw/stray.csv`,
     `raw/Incursions/`): nothing in it is read. Hidden entries and README files are left alone."""
@@ -217,7 +225,7 @@ def _name_strays(root: Path) -> None:
     except OSError:
         return
     for entry in entries:
-        if entry.name in RECORD_TABLES or entry.name.startswith(".") or entry.name.upper().startswith("README"):
+        if entry.name in RECORD_TABLES or entry.name.startswith(".") or _README.fullmatch(entry.name):
             continue
         what = "is no table's folder" if entry.is_dir(follow_symlinks=False) else "is in no table's folder"
         log.warning("not read: raw/%s %s (%s)", display_path(entry.name), what, ", ".join(RECORD_TABLES))
