@@ -156,7 +156,7 @@ class Settings(BaseSettings):
         " for a NOTAM file, bytes of the records its windows give.",
     )
     max_notam_windows: int = Field(
-        default=10_000,
+        default=2_000,
         ge=1,
         le=1_000_000,
         description="Most active windows one NOTAM's schedule may give; past it the NOTAM is quarantined.",

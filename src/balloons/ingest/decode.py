@@ -352,6 +352,8 @@ def _check_plain(stream: IO[bytes], sink: IO[bytes] | None) -> tuple[str, str | 
 
 RECORDS_BATCH = 50_000
 """Records read one by one that are handed to DuckDB together."""
+RECORDS_BATCH_BYTES = 16 << 20
+"""…or fewer, when they hold this much text (a NOTAM's windows each carry the message and its E) text)."""
 
 
 def _mapping(raw: RawFile, keys: list[str], *, strict: bool) -> dict[str, str]:
@@ -428,7 +430,7 @@ def _records(
             column.clear()
 
     mappings: dict[tuple[str, ...], dict[str, str]] = {}
-    held = 0
+    held = batch = 0
     for item in items:
         out.read += 1
         if isinstance(item, notam.Skipped):
@@ -467,15 +469,17 @@ def _records(
             rows["_notam"].append(isinstance(item, notam.Closure))
             for name in names:
                 rows[name].append(values.get(name))
-            if most_bytes is not None:
-                held += len(rows["_raw"][-1]) + sum(len(v) for v in values.values() if v)
+            size = len(rows["_raw"][-1]) + sum(len(v) for v in values.values() if v)
+            held += size
+            batch += size
         if most_bytes is not None and held > most_bytes:
             raise RawFileError(
                 f"{raw.path}: its records hold over {most_bytes:,} bytes of text, more than a file read record by "
                 "record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)"
             )
-        if len(rows["_pos"]) >= RECORDS_BATCH:
+        if len(rows["_pos"]) >= RECORDS_BATCH or batch >= RECORDS_BATCH_BYTES:
             flush()
+            batch = 0
     if rows["_pos"] or written == 0:
         flush()
     return out

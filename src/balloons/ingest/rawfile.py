@@ -52,7 +52,7 @@ class Limits:
     field_chars: int = 10_000
     json_depth: int = 32
     number_digits: int = 30
-    notam_windows: int = 10_000
+    notam_windows: int = 2_000
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
