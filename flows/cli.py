@@ -250,17 +250,18 @@ def _flows_here(start_temporary_server: Callable[[], None] | None = None) -> Ite
 
 
 def _require_prefect_server(url: str) -> None:
-    """Raise one line now when no Prefect server answers at `url` (PREFECT_API_URL): before, the
-    first flow failed after seconds with advice to read run logs that no server held."""
-    import httpx
+    """Raise one line now when no Prefect server answers at `url` (PREFECT_API_URL), asked by
+    Prefect's own client (its TLS and header settings): before, the first flow failed after
+    seconds with advice to read run logs that no server held."""
+    from prefect.client.orchestration import get_client
 
-    try:
-        httpx.get(f"{url.rstrip('/')}/health", timeout=10).raise_for_status()
-    except httpx.HTTPError as exc:
+    with get_client(sync_client=True) as client:
+        failed = client.api_healthcheck()
+    if failed is not None:
         raise BalloonsError(
-            f"No Prefect server answers at PREFECT_API_URL={url} ({type(exc).__name__}: {exc}): start it "
+            f"No Prefect server answers at PREFECT_API_URL={url} ({type(failed).__name__}: {failed}): start it "
             "('prefect server start --host 127.0.0.1') or unset PREFECT_API_URL to run under a temporary one."
-        ) from None
+        )
 
 
 def _temporary_server_error(what: str, cause: str) -> BalloonsError:
