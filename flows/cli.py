@@ -282,19 +282,36 @@ def _temporary_server_log() -> Path:
     return Path(get_current_settings().home) / "temporary-server.log"
 
 
+_WITH_PARENT = """
+import os, runpy, signal, sys, threading, time
+parent = int(sys.argv[1])
+sys.argv = ["uvicorn", *sys.argv[2:]]
+def watch():
+    while os.getppid() == parent:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGTERM)
+threading.Thread(target=watch, daemon=True).start()
+runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
+"""
+"""`python -m uvicorn …`, that stops itself (SIGTERM) once the process that started it is gone."""
+
+
 class _OwnSession:
     """The `subprocess` module as Prefect's server module sees it while it starts the temporary
     server: that process starts in a session of its own, so a signal to this command's process
     group (`timeout`, `kill -TERM -PGID`, Ctrl-C) does not reach it; it stops when this command
-    ends (Prefect stops it at exit). Before, a group SIGTERM killed it first, and the command spent
-    minutes retrying to record its flows' ends to it."""
+    ends (Prefect stops it at exit), or once this command is gone (killed outright: SIGKILL).
+    Before, a group SIGTERM killed it first, and the command spent minutes retrying to record its
+    flows' ends to it."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(subprocess, name)
 
     @staticmethod
-    def Popen(*args: Any, **kwargs: Any) -> subprocess.Popen[Any]:  # noqa: N802 - subprocess's name
-        return subprocess.Popen(*args, start_new_session=True, **kwargs)
+    def Popen(args: list[str], **kwargs: Any) -> subprocess.Popen[Any]:  # noqa: N802 - subprocess's name
+        if list(args[1:3]) == ["-m", "uvicorn"]:
+            args = [args[0], "-c", _WITH_PARENT, str(os.getpid()), *args[3:]]
+        return subprocess.Popen(args, start_new_session=True, **kwargs)
 
 
 def _start_temporary_server_apart() -> None:
