@@ -80,10 +80,18 @@ class Terminated(KeyboardInterrupt):
     (Python's own SIGTERM ends the process on the spot, leaving that server running)."""
 
 
+_SIGTERM_SEEN: list[bool] = []
+"""Set once a SIGTERM came: the stop's one line names it even where DuckDB reported the stop as
+'Query interrupted' (a KeyboardInterrupt of no kind), and a second SIGTERM only stops again."""
+
+
 def _terminated(signum: int, frame: Any) -> None:
     STOPPING.set()
+    if _SIGTERM_SEEN:  # the command is stopping already: a second signal must not cut its cleanup
+        return None
     if _in_finalizer(frame):
         return _again_soon(signum)
+    _SIGTERM_SEEN.append(True)
     raise Terminated
 
 
@@ -108,9 +116,9 @@ class _Command(click.Command):
             signal.signal(signal.SIGTERM, _terminated)
         try:
             return super().invoke(ctx)
-        finally:
+        finally:  # once stopping, a second SIGTERM must not end the process mid-cleanup (DuckDB aborts)
             if own and before is signal.SIG_DFL:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN if _SIGTERM_SEEN else signal.SIG_DFL)
 
 
 class _Group(click.Group):
@@ -141,7 +149,7 @@ class _Group(click.Group):
         except click.ClickException as exc:
             _fail(exc.format_message())
         except click.Abort as exc:
-            _fail("Stopped by SIGTERM." if isinstance(exc.__context__, Terminated) else "Aborted.")
+            _fail("Stopped by SIGTERM." if isinstance(exc.__context__, Terminated) or _SIGTERM_SEEN else "Aborted.")
         except BrokenPipeError:  # `balloons query … | head`: stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
