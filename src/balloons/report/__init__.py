@@ -964,6 +964,7 @@ def render_all(
     if not shares:
         return render_jobs(warehouse_path, jobs, out_dir, **options)
     done: dict[Job, Path] = {}
+    pool: ProcessPoolExecutor | None = None
     with contextlib.ExitStack() as stack:
         futures: list[Future[list[Path]]] = []
         try:
@@ -977,12 +978,19 @@ def render_all(
                 futures.append(pool.submit(render_jobs, warehouse_path, share, out_dir, **options))
         except (BrokenProcessPool, OSError) as exc:
             log.warning("starting %d more processes to render failed (%s); rendering here", len(shares), exc)
-        done.update(zip(jobs[:head], render_jobs(warehouse_path, jobs[:head], out_dir, **options), strict=True))
-        for share, future in zip(shares, futures, strict=False):
-            try:
-                done.update(zip(share, future.result(), strict=True))
-            except (BrokenProcessPool, OSError) as exc:
-                log.warning("rendering %d document(s) in another process failed (%s); rendering here", len(share), exc)
+        try:
+            done.update(zip(jobs[:head], render_jobs(warehouse_path, jobs[:head], out_dir, **options), strict=True))
+            for share, future in zip(shares, futures, strict=False):
+                try:
+                    done.update(zip(share, future.result(), strict=True))
+                except (BrokenProcessPool, OSError) as exc:
+                    log.warning(
+                        "rendering %d document(s) in another process failed (%s); rendering here", len(share), exc
+                    )
+        except BaseException:  # a stop (Ctrl-C, SIGTERM): the other processes stop too, not after their share
+            for process in list((getattr(pool, "_processes", None) or {}).values()):  # the executor's own
+                process.terminate()
+            raise
     left = [job for job in jobs if job not in done]
     done.update(zip(left, render_jobs(warehouse_path, left, out_dir, **options), strict=True))
     return [done[job] for job in jobs]
