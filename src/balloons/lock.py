@@ -47,7 +47,7 @@ def pipeline_lock(path: Path, *, wait_s: float = 0.0) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     handle.seek(0)
                     holder = handle.read().strip() or "unknown"
-                    raise busy(path, holder) from None
+                    raise busy(path, holder, wait_s) from None
                 time.sleep(0.2)
         handle.seek(0)
         handle.truncate()
@@ -80,8 +80,13 @@ def lock_holder(path: Path) -> str | None:
         return None
 
 
-def busy(path: Path, holder: str) -> LockError:
-    """The one refusal message for a held lock."""
+def busy(path: Path, holder: str, waited_s: float = 0.0) -> LockError:
+    """The one refusal message for a held lock (after waiting `waited_s` seconds for it)."""
+    if waited_s > 0:
+        return LockError(
+            f"Another balloons run (pid {holder}) is writing to {path.parent}, still after --wait {waited_s:g}; "
+            "wait for it to finish or pass a larger --wait."
+        )
     return LockError(
         f"Another balloons run (pid {holder}) is writing to {path.parent}; "
         "wait for it to finish or pass --wait SECONDS."
