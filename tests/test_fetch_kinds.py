@@ -328,17 +328,9 @@ def test_flights_map_to_observed_movements() -> None:
     assert departures[0]["scheduled_at"] == "2025-10-09T08:53:20Z" and departures[0]["other_airport"] == "EYVI"
 
 
-def test_opensky_token_then_a_404_day_is_no_flights_and_writes_nothing(tmp_path: Path, httpserver: HTTPServer) -> None:
-    httpserver.expect_request(
-        "/token", method="POST", data="grant_type=client_credentials&client_id=sky-id-1&client_secret=sky-secret-1"
-    ).respond_with_json({"access_token": "a", "expires_in": 1800, "token_type": "Bearer"})
-    httpserver.expect_request("/api/flights/arrival", headers={"Authorization": "Bearer a"}).respond_with_data(
-        "", status=404
-    )
-    httpserver.expect_request("/api/flights/departure", headers={"Authorization": "Bearer a"}).respond_with_data(
-        "", status=404
-    )
-    source = parse_source(
+def sky_source(httpserver: HTTPServer) -> object:
+    """An OpenSky source over EYVI, two days back, on the test server."""
+    return parse_source(
         "sky",
         {
             "kind": "opensky",
@@ -349,6 +341,19 @@ def test_opensky_token_then_a_404_day_is_no_flights_and_writes_nothing(tmp_path:
         },
         {"OPENSKY_CLIENT_ID": "sky-id-1", "OPENSKY_CLIENT_SECRET": "sky-secret-1"},
     )
+
+
+def test_opensky_token_then_a_404_day_is_no_flights_and_writes_nothing(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(
+        "/token", method="POST", data="grant_type=client_credentials&client_id=sky-id-1&client_secret=sky-secret-1"
+    ).respond_with_json({"access_token": "a", "expires_in": 1800, "token_type": "Bearer"})
+    httpserver.expect_request("/api/flights/arrival", headers={"Authorization": "Bearer a"}).respond_with_data(
+        "", status=404
+    )
+    httpserver.expect_request("/api/flights/departure", headers={"Authorization": "Bearer a"}).respond_with_data(
+        "", status=404
+    )
+    source = sky_source(httpserver)
     outcome = run(source, tmp_path)
     assert outcome.outcome == "unchanged" and not (tmp_path / "raw").exists()
     assert outcome.window_end == "2026-01-15T00:00:00+00:00"
@@ -367,17 +372,7 @@ def test_each_opensky_day_file_records_its_own_answers(tmp_path: Path, httpserve
         ).respond_with_json(flight)
     httpserver.expect_request("/api/flights/arrival").respond_with_data("", status=404)
     httpserver.expect_request("/api/flights/departure").respond_with_data("", status=404)
-    source = parse_source(
-        "sky",
-        {
-            "kind": "opensky",
-            "airports": ["EYVI"],
-            "lookback_days": 2,
-            "url": httpserver.url_for("/api"),
-            "token_url": httpserver.url_for("/token"),
-        },
-        {"OPENSKY_CLIENT_ID": "sky-id-1", "OPENSKY_CLIENT_SECRET": "sky-secret-1"},
-    )
+    source = sky_source(httpserver)
     assert run(source, tmp_path).outcome == "written"
     sidecars = sorted((tmp_path / "raw").rglob("*.jsonl.json"))
     days = sorted((json.loads(p.read_text()) for p in sidecars), key=lambda d: d["part"])

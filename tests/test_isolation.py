@@ -465,6 +465,17 @@ print(ingest(root / "raw", local(root / "lake"), ctx=ctx, run_id="nobody").line(
 """
 
 
+def ingest_as_nobody(root: Path) -> None:
+    """Ingest `root`'s raw folder as the user nobody (root reads everything)."""
+    done = subprocess.run(
+        [SETPRIV, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", AS_NOBODY, str(root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
 @pytest.mark.skipif(os.geteuid() != 0 or SETPRIV is None, reason="needs root and setpriv to act as nobody")
 def test_unreadable_file_and_folder_are_quarantined_and_logged() -> None:
     """Root reads everything, so the run is made as the user nobody (uid 65534)."""
@@ -477,13 +488,7 @@ def test_unreadable_file_and_folder_are_quarantined_and_logged() -> None:
             os.chmod(path, 0o777 if path.is_dir() else 0o666)
         os.chmod(root / "raw/incursions/secret.csv", 0o000)
         os.chmod(root / "raw/flights/locked", 0o000)
-        done = subprocess.run(
-            [SETPRIV, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", AS_NOBODY, str(root)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
+        ingest_as_nobody(root)
         reasons = {p: r for p, _, r in quarantine(root)}
         assert set(reasons) == {"incursions/secret.csv", "flights/locked/"}
         assert "PermissionError" in reasons["incursions/secret.csv"]
@@ -493,22 +498,11 @@ def test_unreadable_file_and_folder_are_quarantined_and_logged() -> None:
         # once listable, the folder's files land and its row goes by itself (found by a fresh-eyes
         # trial: it stayed, and `forget flights/locked/`, the documented cure, forgot the files too)
         os.chmod(root / "raw/flights/locked", 0o777)
-        again = subprocess.run(
-            [SETPRIV, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", AS_NOBODY, str(root)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert again.returncode == 0, again.stderr[-3000:]
+        ingest_as_nobody(root)
         assert {p for p, _, _ in quarantine(root)} == {"incursions/secret.csv"}
         assert len(lake_rows(root)["flights"]) == 1
         os.chmod(root / "raw/flights/locked", 0o000)  # locked again: quarantined again
-        subprocess.run(
-            [SETPRIV, "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", AS_NOBODY, str(root)],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+        ingest_as_nobody(root)
         assert {p for p, _, _ in quarantine(root)} == {"incursions/secret.csv", "flights/locked/"}
         # forgetting the folder by name forgets its row alone, not the files delivered from it before
         assert forget(local(root / "lake"), ["flights/locked/"], run_id="f1", now=datetime.now(UTC)) == [
