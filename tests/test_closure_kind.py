@@ -76,6 +76,15 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD FOR ARR & DEP", "full"),
         ("AD CLSD FOR ARR, DEP", "full"),
         ("CLOSED FOR LANDING, TAKE-OFF", "full"),
+        # a third trial: no flights at all, emergency landings, both directions banned, the
+        # direction left open after a comma
+        ("AD CLSD. NO FLTS PERMITTED", "full"),
+        ("AD CLSD. NIL OPS PERMITTED", "full"),
+        ("AD CLSD. EMERG LDG PERMITTED", "full"),
+        ("AD CLSD. ARR PERMITTED FOR EMERG ONLY", "full"),
+        ("AD CLSD DUE TO BALLOONS. NO TKOF OR LDG PERMITTED", "full"),
+        ("AD CLSD FOR ARR, DEP PERMITTED", "arrivals"),
+        ("AD CLSD FOR DEP, ARR PERMITTED", "departures"),
     ],
 )
 def test_scope(text: str, scope: str) -> None:

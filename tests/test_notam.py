@@ -100,6 +100,16 @@ def test_unreadable_schedule_quarantines_the_notam_naming_it() -> None:
         ("AD CLSD 1100LT-1200LT", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
         ("AD CLSD DUE TO BALLOONS BTN 1000 AND 2000 FT AMSL", [("2018-09-23T08:00", "2018-09-23T18:00")], "false"),
         ("AD CLSD FM 1000 TO 2000 FT", [("2018-09-23T08:00", "2018-09-23T18:00")], "false"),
+        # a third trial: times excepted, when something is open or permitted, heights in metres;
+        # times in other forms are flagged
+        ("AD CLSD EXC 1100-1200", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD. FLTS PERMITTED 1100-1200", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD. REOPENED 1100-1200", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD DUE TO BALLOONS. ATS HR 0500-2100", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD DUE TO BALLOONS OBS BTN 1000 AND 2000 METRES", [("2018-09-23T08:00", "2018-09-23T18:00")], "false"),
+        ("AD CLSD UNTIL 1200", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD 231100-231200", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
+        ("AD CLSD 1100/1200", [("2018-09-23T08:00", "2018-09-23T18:00")], "true"),
     ],
 )
 def test_schedule_written_only_in_e(e: str, expected: list[tuple[str, str]], in_text: str) -> None:

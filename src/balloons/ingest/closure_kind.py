@@ -97,8 +97,9 @@ _ARRIVALS = re.compile(
 _DEPARTURES = re.compile(
     rf"\b(CLSD|CLOSED)\s+(FOR|TO)\s+({_LANDING}\s*(/|AND)\s*)?{_TAKEOFF}\b|\b{_TAKEOFF}\s+(CLSD|CLOSED)\b"
 )
-_JOIN = r"\s*(/|AND|&|,)\s*"
-_BOTH = re.compile(rf"{_LANDING}{_JOIN}{_TAKEOFF}|{_TAKEOFF}{_JOIN}{_LANDING}")
+_JOIN = r"\s*(/|AND|OR|&|,)\s*"
+_LEFT_OPEN = r"(?!\s+(FLTS\s+|OPS\s+)?(ARE\s+|IS\s+)?(PERMITTED|ALLOWED|CONTINUE))"
+_BOTH = re.compile(rf"{_LANDING}{_JOIN}{_TAKEOFF}{_LEFT_OPEN}|{_TAKEOFF}{_JOIN}{_LANDING}{_LEFT_OPEN}")
 _REASON = re.compile(
     # the reason given, up to the end of its sentence or clause, or to words of an exception
     r"\b(DUE|BECAUSE|OWING)\b(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS|PERMITTED|FOR|AVBL|AVAILABLE|ALLOWED)\b)[^.;,()])*"
@@ -107,13 +108,16 @@ _PERMITTED = r"\s+(FLTS\s+)?(ARE\s+|IS\s+)?PERMITTED\b"
 _NOT_PERMITTED = r"\s+(FLTS\s+)?(ARE\s+|IS\s+)?NOT\s+PERMITTED\b"
 _BANNED_LANDING = re.compile(rf"\bNO\s+{_LANDING}{_PERMITTED}|\b{_LANDING}{_NOT_PERMITTED}")
 _BANNED_TAKEOFF = re.compile(rf"\bNO\s+{_TAKEOFF}{_PERMITTED}|\b{_TAKEOFF}{_NOT_PERMITTED}")
-_OPEN_LANDING = re.compile(rf"(?<!\bNO\s)(?<!\bONLY\s)\b{_LANDING}{_PERMITTED}")
-_OPEN_TAKEOFF = re.compile(rf"(?<!\bNO\s)(?<!\bONLY\s)\b{_TAKEOFF}{_PERMITTED}")
+_BANNED_BOTH = re.compile(rf"\bNO\s+{_EITHER}{_JOIN}{_EITHER}{_PERMITTED}")
+_FOR_EMERGENCIES = r"(?!\s+(ONLY\s+)?FOR\s+(ACFT\s+IN\s+)?EMERG)"
+_OPEN_LANDING = re.compile(rf"(?<!\bNO\s)(?<!\bONLY\s)(?<!EMERG\s)\b{_LANDING}{_PERMITTED}{_FOR_EMERGENCIES}")
+_OPEN_TAKEOFF = re.compile(rf"(?<!\bNO\s)(?<!\bONLY\s)(?<!EMERG\s)\b{_TAKEOFF}{_PERMITTED}{_FOR_EMERGENCIES}")
 _NO_EXCEPTION = re.compile(
     # a ban or the direction left open, which name no exception, and `UNLESS OTHERWISE ADVISED`
     rf"\bNO\s+{_EITHER}{_PERMITTED}|\b{_EITHER}{_NOT_PERMITTED}"
     rf"|(?<!\bONLY\s)\b{_EITHER}{_PERMITTED}"
     r"|\bUNLESS\s+OTHERWISE\s+(ADVISED|INSTRUCTED|NOTIFIED)\b"
+    r"|\b(NO|NIL)\s+(ACFT\s+)?(FLTS?|OPS|TFC|TRAFFIC)\s+(ARE\s+|IS\s+)?PERMITTED\b|\bFLTS\s+(ARE\s+)?NOT\s+PERMITTED\b"
 )
 
 _BALLOONS = re.compile(r"\bBALLOONS?\b|\bHYBRID\b|BALION|HIBRID", re.IGNORECASE)
@@ -133,7 +137,7 @@ def scope_of(text: str) -> str:
     # a ban of the other direction too (`CLSD FOR ARR. NO DEP PERMITTED`): both
     arrivals |= departures and bool(_BANNED_LANDING.search(upper))
     departures |= arrivals and bool(_BANNED_TAKEOFF.search(upper))
-    if _BOTH.search(upper) or arrivals == departures:
+    if _BOTH.search(upper) or _BANNED_BOTH.search(upper) or arrivals == departures:
         return "full"
     return "arrivals" if arrivals else "departures"
 

@@ -68,7 +68,7 @@ _LOWER_ITEM = re.compile(r"(?:(?<=\s)|^)[qabcdefg]\)")
 _CLOSED_TEXT = re.compile(r"\b(AD|AERODROME|AIRPORT|APT|AP)\s+(AP\s+)?(IS\s+)?(CLSD|CLOSED)\b")
 _END = re.compile(r"^(?P<time>\d{10})\s*(?P<est>EST)?$")
 _UTC = r"(?:Z|L|\s*UTC)?"
-_NOT_A_TIME = r"(?![\d/-])(?!\s*(?:FT|M|KM|NM|AMSL|AGL|MSL|SFC)\b)"
+_NOT_A_TIME = r"(?![\d/-])(?!\s*(?:FT|M|KM|NM|AMSL|AGL|MSL|SFC|METRES|METERS|MTR|MTRS)\b)"
 """After four digits: a date goes on (`2025-10-06`), a height has its unit (`2000 FT`)."""
 _TEXT_TIMES = re.compile(
     rf"(?<![\d/-])(?:(?:BTN|BETWEEN)\s+(\d{{4}}){_UTC}\s*(?:AND|-)\s*(\d{{4}})"
@@ -78,11 +78,14 @@ _TEXT_TIMES = re.compile(
 """A time range in E): `1100-1200`, `FM 1800 TO 2000`, `BTN 1800 AND 2000`, `1800Z-2000Z` (and
 `1800L-2000L`, local, found to be left unread)."""
 _TIME_LIKE = re.compile(
-    r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])|(?<![\d/-])\d{4}\s*(?:LT|L|Z|UTC)\b|\d{4}-\d{2}-\d{2}[ T]\d{2}:?\d{2}\b",
+    r"(?<![\d:])\d{1,2}[:.]\d{2}(?![\d:])|(?<![\d/-])\d{4}\s*(?:LT|L|Z|UTC|HRS?)\b|\d{4}-\d{2}-\d{2}[ T]\d{2}:?\d{2}\b"
+    r"|\b(?:UNTIL|TIL|TILL|FM|FROM|TO|REOPENING|AT)\s+\d{4}\b|\b\d{6}\s*-\s*\d{6}\b|\b\d{10}\b|\b\d{2}/\d{4}\b"
+    r"|\b\d{4}/\d{4}\b|\b\d{1,2}\s*-\s*\d{1,2}\s*(?:UTC|Z)\b|\b\d{1,2}\s+[A-Z]{3}\s+\d{4}\b",
     re.IGNORECASE,
 )
 """A time of day in E) in a form `_TEXT_TIMES` does not read (`18:00`, `1800LT`, `2025-10-05 1800`):
 flagged, not read."""
+_HEIGHTS = re.compile(r"\b(FT|AMSL|AGL|MSL|FL|SFC|METRES|METERS|MTRS?|HGT|HEIGHT|ALT|ALTITUDE)\b", re.IGNORECASE)
 _TEXT_LOCAL = re.compile(
     r"\b(LT|LMT|LCL|LOC|LOCAL|TIME|EET|EEST|CET|CEST|MSK|GMT)\b|\bUTC\s*[+-]\s*\d|(?<!\d)\d{4}\s*LT?\b",
     re.IGNORECASE,
@@ -90,11 +93,14 @@ _TEXT_LOCAL = re.compile(
 """Times in E) given in local time, or in an offset of UTC: not read (D) and the rest of a NOTAM
 are in UTC)."""
 _TEXT_OTHER = re.compile(
-    r"\b(H24|SR|SS|HOL|AVBL|AVAILABLE|OPEN|OPR|RWY|RUNWAY|TWY|TAXIWAY|APN|APRON|FT|AMSL|AGL|MSL|FL|SFC)\b",
+    r"\b(H24|SR|SS|HOL|AVBL|AVAILABLE|OPEN|OPR|RWY|RUNWAY|TWY|TAXIWAY|APN|APRON|FT|AMSL|AGL|MSL|FL|SFC|METRES|"
+    r"METERS|MTR|HGT|HEIGHT|ALT|ALTITUDE|PERMITTED|ALLOWED|REOPEN\w*|RESUME\w*|ACCEPTED|PROVIDED|HR|HRS|PPR|"
+    r"WINDOW|SVC|ATS|TWR)\b|\b(EXC|EXCEPT)\s+(BTN\s+|BETWEEN\s+|FM\s+|FROM\s+)?\d{4}",
     re.IGNORECASE,
 )
 """Words that make times in E) something other than the closure's schedule (or need D)'s rules):
-they may be a runway's hours, when something is open, or heights."""
+they may be a runway's or a service's hours, when something is open or permitted, heights, or
+times excepted from the closure (`AD CLSD EXC 1800-2000`)."""
 _TEXT_DAYS = re.compile(r"\b(DAILY|DLY|EXC|EXCEPT|" + "|".join(schedule.MONTHS + schedule.WEEKDAYS) + r")\b")
 _TEXT_JOINERS = re.compile(r"^(\s|AND|,|&)*$")
 _TEXT_DAY_PHRASE = re.compile(
@@ -356,7 +362,7 @@ def _text_schedule(
     in_text is True."""
     spans = list(_TEXT_TIMES.finditer(text))
     if not spans:  # times in a form not read (`18:00-20:00`, `1800LT`) are flagged, not ignored
-        times = _TIME_LIKE.search(text)
+        times = None if _HEIGHTS.search(text) else _TIME_LIKE.search(text)  # `FM 1000 TO 2000 FT`: heights
         return [(start, end)], times.group(0) if times else "", bool(times)
     upper = text.upper()
     ranges = " ".join(f"{m.group(1) or m.group(3)}-{m.group(2) or m.group(4)}" for m in spans)
