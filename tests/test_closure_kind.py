@@ -85,6 +85,23 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD DUE TO BALLOONS. NO TKOF OR LDG PERMITTED", "full"),
         ("AD CLSD FOR ARR, DEP PERMITTED", "arrivals"),
         ("AD CLSD FOR DEP, ARR PERMITTED", "departures"),
+        # emergency flights permitted in other words; days excluded; every kind of traffic; a
+        # reason without DUE; an exception after a reason without punctuation; one kind of traffic
+        ("AD CLSD. ONLY EMERG FLTS PERMITTED", "full"),
+        ("AD CLSD DUE TO BALLOONS. THIS RESTRICTION DOES NOT APPLY TO SAR FLTS", "full"),
+        ("AD CLSD EXC FLT WITH STS/HOSP, STS/SAR, STS/MEDEVAC", "full"),
+        ("AD CLSD EXC AIR AMBULANCE FLTS", "full"),
+        ("AD CLSD DAILY 1800-2000 EXC SUN", "full"),
+        ("AD CLSD MON-FRI EXC HOL", "full"),
+        ("AD CLSD TO CIV AND MIL TFC DUE TO BALLOONS", "full"),
+        ("AD CLSD TO IFR/VFR TFC", "full"),
+        ("AD CLSD FOR MIL EXER", "full"),
+        ("AD CLSD. REASON: MIL EXER", "full"),
+        ("AD CLSD DUE TO BALLOONS MIL FLTS ONLY", "partial"),
+        ("AD CLSD DUE TO BALLOONS - MIL FLTS EXEMPT", "partial"),
+        ("AD CLSD FOR SKED FLTS", "partial"),
+        ("AD CLSD. OPS SUBJ TO ATC APPROVAL", "partial"),
+        ("AD CLSD FOR INBOUND TFC", "arrivals"),
     ],
 )
 def test_scope(text: str, scope: str) -> None:

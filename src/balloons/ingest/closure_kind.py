@@ -7,7 +7,11 @@ wording of a full closure, through which no scheduled flight operates). Words of
 text gives (`DUE TO MIL EXER`, `DUE TO HEL CRASH`: up to the end of its clause, a comma, a bracket
 or words of an exception such as FOR, ONLY, AVBL), a ban of a direction (`NO DEP PERMITTED`), the
 direction left open (`DEP PERMITTED`, but not `ONLY LDG PERMITTED`) and `UNLESS OTHERWISE ADVISED`
-name no exception. Else `arrivals` for CLSD FOR/TO LDG or ARR, or departures left open;
+name no exception, nor do flights permitted or exempted that are emergency flights alone (`ONLY
+EMERG FLTS PERMITTED`), days excluded from a schedule (`DAILY 1800-2000 EXC SUN`), every kind of
+traffic named (`CIV AND MIL`, `IFR/VFR`) or a military exercise under way (`FOR MIL EXER`); a
+closure to one kind of traffic (`CLSD FOR SKED FLTS`, `CARGO`, `NIGHT`), `EXEMPT` and `SUBJ TO`
+make it partial. Else `arrivals` for CLSD FOR/TO LDG or ARR (or INBOUND), or departures left open;
 `departures` for TKOF or DEP, or landings left open; both (in either order, joined by /, AND, &
 or a comma; or one closed and the other banned): full; else `full`.
 
@@ -29,7 +33,10 @@ __all__ = ["CAUSES", "SCOPES", "cause_of", "scope_of"]
 
 _PARTIAL = re.compile(
     r"\b(EXC|EXCEPT|EXCL|CIV|CIVIL|CIVILIAN|MIL|MILITARY|VFR|IFR|PPR|PRIVATE|GA|VTOL|HEL|HELICOPTERS?|"
-    r"TRAINING|GLIDERS?|NON[- ]?SKED|NOT\s+APPLY|PERMITTED|UNLESS)\b"
+    r"TRAINING|GLIDERS?|NON[- ]?SKED|NOT\s+APPLY|NOT\s+APPLICABLE|PERMITTED|UNLESS|EXEMPT\w*|SUBJ|SUBJECT)\b"
+    # closed to one kind of traffic
+    r"|\b(CLSD|CLOSED)\s+(FOR|TO)\s+(SKED|CARGO|PAX|PASSENGER|COMMERCIAL|NIGHT|INTL|INTERNATIONAL|DOMESTIC|JET|"
+    r"FIXED|GEN|GENERAL)\b"
 )
 _EXCEPTION = re.compile(r"\b(EXC|EXCEPT|EXCL)\b([^.;)]*?)(?=\b(?:DUE|BECAUSE|OWING)\b|[.;)]|$)")
 """An exception clause: EXC and what follows it up to the end of its sentence, or to the reason
@@ -53,6 +60,8 @@ _EMERGENCY = frozenset(
         "FIREFIGHTING",
         "FIGHTING",
         "HUMANITARIAN",
+        "LIFEGUARD",
+        "EVACUATION",
     ]
 )
 _EMERGENCY_FILLER = frozenset(
@@ -78,18 +87,56 @@ _EMERGENCY_FILLER = frozenset(
         "ALTERNATE",
         "DIVERSION",
         "DIVERSIONS",
+        "ON",
+        "OF",
+        "MISSION",
+        "MISSIONS",
+        "SITUATION",
+        "SITUATIONS",
+        "CASE",
+        "CASES",
+        "ENGAGED",
+        "STS",
+        "AIR",
+        "HEL",
+        "ONLY",
+        "ARE",
+        "IS",
+        "ALL",
     ]
 )
 
 
+_DAYS = frozenset(
+    ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN", "HOL", "AND", "DAILY", "H24"]
+    + ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+)
+
+
+_EMERGENCY_ALLOWED = re.compile(r"(?:^|(?<=[.;,]))[^.;,]*?\b(?:PERMITTED|ALLOWED|NOT\s+APPLY\s+TO)\b[^.;,]*")
+"""A clause that permits some flights, or says a closure does not apply to some: emergency-only
+ones (`ONLY EMERG FLTS PERMITTED`, `… DOES NOT APPLY TO SAR FLTS`) are no exception."""
+_SAYING_SO = frozenset(["PERMITTED", "ALLOWED", "NOT", "APPLY", "TO", "THIS", "RESTRICTION", "DOES", "CLOSURE"])
+
+
+def _emergency_allowed(clause: re.Match[str]) -> str:
+    """The clause, or nothing when the flights it permits (or exempts) are emergency flights alone."""
+    words = set(re.findall(r"[A-Z0-9]+", clause.group(0)))
+    emergency = words & _EMERGENCY and words <= _EMERGENCY | _EMERGENCY_FILLER | _SAYING_SO
+    return " " if emergency else clause.group(0)
+
+
 def _emergency_only(clause: re.Match[str]) -> str:
-    """The exception clause, or nothing when it names emergency flights and nothing else."""
+    """The exception clause, or nothing when it names emergency flights and nothing else, or
+    days and times excluded from a schedule (`DAILY 1800-2000 EXC SUN`), no traffic at all."""
     words = set(re.findall(r"[A-Z0-9]+", clause.group(2)))
+    if words and all(w in _DAYS or w.isdigit() for w in words):
+        return " "
     return " " if words & _EMERGENCY and words <= _EMERGENCY | _EMERGENCY_FILLER else clause.group(0)
 
 
-_LANDING = r"(LDG|LANDINGS?|ARR|ARRIVALS?|ARRIVING)"
-_TAKEOFF = r"(TKOF|TAKE[- ]?OFFS?|DEP|DEPARTURES?|DEPARTING)"
+_LANDING = r"(LDG|LANDINGS?|ARR|ARRIVALS?|ARRIVING|INBOUND|INCOMING)"
+_TAKEOFF = r"(TKOF|TAKE[- ]?OFFS?|DEP|DEPARTURES?|DEPARTING|OUTBOUND|OUTGOING)"
 _EITHER = rf"({_LANDING}|{_TAKEOFF})"
 _ARRIVALS = re.compile(
     rf"\b(CLSD|CLOSED)\s+(FOR|TO)\s+({_TAKEOFF}\s*(/|AND)\s*)?{_LANDING}\b|\b{_LANDING}\s+(CLSD|CLOSED)\b"
@@ -102,7 +149,11 @@ _LEFT_OPEN = r"(?!\s+(FLTS\s+|OPS\s+)?(ARE\s+|IS\s+)?(PERMITTED|ALLOWED|CONTINUE
 _BOTH = re.compile(rf"{_LANDING}{_JOIN}{_TAKEOFF}{_LEFT_OPEN}|{_TAKEOFF}{_JOIN}{_LANDING}{_LEFT_OPEN}")
 _REASON = re.compile(
     # the reason given, up to the end of its sentence or clause, or to words of an exception
-    r"\b(DUE|BECAUSE|OWING)\b(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS|PERMITTED|FOR|AVBL|AVAILABLE|ALLOWED)\b)[^.;,()])*"
+    r"\b(DUE|BECAUSE|OWING|REASON|RESULT)\b"
+    r"(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS|PERMITTED|FOR|AVBL|AVAILABLE|ALLOWED|EXEMPT\w*)\b"
+    r"|\b[A-Z]+\s+(?:FLTS|TFC|ACFT)\s+(?:ONLY|EXEMPT\w*)\b)[^.;,()])*"
+    # a military exercise, training under way: what happens, not who may fly
+    r"|\b(MIL|MILITARY)\s+(EXER\w*|ACT\w*|DRILL\w*)|\bTRAINING\s+IN\s+PROGRESS\b"
 )
 _PERMITTED = r"\s+(FLTS\s+)?(ARE\s+|IS\s+)?PERMITTED\b"
 _NOT_PERMITTED = r"\s+(FLTS\s+)?(ARE\s+|IS\s+)?NOT\s+PERMITTED\b"
@@ -117,6 +168,9 @@ _NO_EXCEPTION = re.compile(
     rf"\bNO\s+{_EITHER}{_PERMITTED}|\b{_EITHER}{_NOT_PERMITTED}"
     rf"|(?<!\bONLY\s)\b{_EITHER}{_PERMITTED}"
     r"|\bUNLESS\s+OTHERWISE\s+(ADVISED|INSTRUCTED|NOTIFIED)\b"
+    # every kind of traffic named: no exception
+    r"|\b(CIV|CIVIL|CIVILIAN)\s*(AND|/|&)\s*(MIL|MILITARY)\b|\b(MIL|MILITARY)\s*(AND|/|&)\s*(CIV|CIVIL|CIVILIAN)\b"
+    r"|\b(IFR\s*(AND|/|&)\s*VFR|VFR\s*(AND|/|&)\s*IFR|SKED\s*(AND|/|&)\s*NON[- ]?SKED)\b|\bINCLUDING\s+HEL\w*"
     r"|\b(NO|NIL)\s+(ACFT\s+)?(FLTS?|OPS|TFC|TRAFFIC)\s+(ARE\s+|IS\s+)?PERMITTED\b|\bFLTS\s+(ARE\s+)?NOT\s+PERMITTED\b"
 )
 
@@ -129,6 +183,7 @@ _GIVEN = re.compile(r"\b(DUE|BECAUSE|OWING|D[ĖE]L)\b", re.IGNORECASE)
 def scope_of(text: str) -> str:
     """The scope of a closure described by `text` (a NOTAM E) item or a report)."""
     upper = _EXCEPTION.sub(_emergency_only, _REASON.sub(" ", text.upper()))
+    upper = _EMERGENCY_ALLOWED.sub(_emergency_allowed, upper)
     if _PARTIAL.search(_NO_EXCEPTION.sub(" ", upper)):
         return "partial"
     # a closure of one direction: named closed, or the other named open (`DEP PERMITTED`)
