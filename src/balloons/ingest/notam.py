@@ -68,7 +68,10 @@ _LOWER_ITEM = re.compile(r"(?:(?<=\s)|^)[qabcdefg]\)")
 _CLOSED_TEXT = re.compile(r"\b(AD|AERODROME|AIRPORT|APT|AP)\s+(AP\s+)?(IS\s+)?(CLSD|CLOSED)\b")
 _END = re.compile(r"^(?P<time>\d{10})\s*(?P<est>EST)?$")
 _UTC = r"(?:Z|L|\s*UTC)?"
-_NOT_A_TIME = r"(?![\d/-])(?!\s*(?:FT|M|KM|NM|AMSL|AGL|MSL|SFC|METRES|METERS|MTR|MTRS)\b)"
+_HEIGHT_UNITS = r"FT|AMSL|AGL|MSL|SFC|METRES|METERS|MTRS?"
+_HEIGHT_WORDS = rf"{_HEIGHT_UNITS}|FL|HGT|HEIGHT|ALT|ALTITUDE"
+"""Words of a height: their numbers are no times of day."""
+_NOT_A_TIME = rf"(?![\d/-])(?!\s*(?:{_HEIGHT_UNITS}|M|KM|NM)\b)"
 """After four digits: a date goes on (`2025-10-06`), a height has its unit (`2000 FT`)."""
 _TEXT_TIMES = re.compile(
     rf"(?<![\d/-])(?:(?:BTN|BETWEEN)\s+(\d{{4}}){_UTC}\s*(?:AND|-)\s*(\d{{4}})"
@@ -85,7 +88,7 @@ _TIME_LIKE = re.compile(
 )
 """A time of day in E) in a form `_TEXT_TIMES` does not read (`18:00`, `1800LT`, `2025-10-05 1800`):
 flagged, not read."""
-_HEIGHTS = re.compile(r"\b(FT|AMSL|AGL|MSL|FL|SFC|METRES|METERS|MTRS?|HGT|HEIGHT|ALT|ALTITUDE)\b", re.IGNORECASE)
+_HEIGHTS = re.compile(rf"\b({_HEIGHT_WORDS})\b", re.IGNORECASE)
 _TEXT_LOCAL = re.compile(
     r"\b(LT|LMT|LCL|LOC|LOCAL|TIME|EET|EEST|CET|CEST|MSK|GMT)\b|\bUTC\s*[+-]\s*\d|(?<!\d)\d{4}\s*LT?\b",
     re.IGNORECASE,
@@ -93,9 +96,9 @@ _TEXT_LOCAL = re.compile(
 """Times in E) given in local time, or in an offset of UTC: not read (D) and the rest of a NOTAM
 are in UTC)."""
 _TEXT_OTHER = re.compile(
-    r"\b(H24|SR|SS|HOL|AVBL|AVAILABLE|OPEN|OPR|RWY|RUNWAY|TWY|TAXIWAY|APN|APRON|FT|AMSL|AGL|MSL|FL|SFC|METRES|"
-    r"METERS|MTR|HGT|HEIGHT|ALT|ALTITUDE|PERMITTED|ALLOWED|REOPEN\w*|RESUME\w*|ACCEPTED|PROVIDED|HR|HRS|PPR|"
-    r"WINDOW|SVC|ATS|TWR)\b|\b(EXC|EXCEPT)\s+(BTN\s+|BETWEEN\s+|FM\s+|FROM\s+)?\d{4}",
+    r"\b(H24|SR|SS|HOL|AVBL|AVAILABLE|OPEN|OPR|RWY|RUNWAY|TWY|TAXIWAY|APN|APRON|PERMITTED|ALLOWED|REOPEN\w*|"
+    rf"RESUME\w*|ACCEPTED|PROVIDED|HR|HRS|PPR|WINDOW|SVC|ATS|TWR|{_HEIGHT_WORDS})\b"
+    r"|\b(EXC|EXCEPT)\s+(BTN\s+|BETWEEN\s+|FM\s+|FROM\s+)?\d{4}",
     re.IGNORECASE,
 )
 """Words that make times in E) something other than the closure's schedule (or need D)'s rules):
