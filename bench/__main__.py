@@ -11,6 +11,7 @@ Environment:
 
 from __future__ import annotations
 
+import csv
 import logging
 import os
 import platform
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import airportsdata
 import duckdb
 
 from balloons import warehouse
@@ -188,6 +190,8 @@ def bench_ingest(b: Bench, form: str, fixed_s: float) -> Path:
             verdict(ratio >= 0.40),
         )
     )
+    if not utc:
+        bench_prototype(b, csv, data / "lake", copy_s, ours.seconds)
     source = csv.relative_to(data / "raw").as_posix()
     expected_q = 0 if utc else generate.nonexistent_rows(b.rows)
     try:
@@ -208,6 +212,44 @@ def bench_ingest(b: Bench, form: str, fixed_s: float) -> Path:
         )
     )
     return data
+
+
+def bench_prototype(b: Bench, flights: Path, lake_dir: Path, copy_s: float, ours_s: float) -> None:
+    """The issue's lean prototype (bench/prototype.sql) on the same file in a fresh `duckdb` CLI:
+    what its own design reaches on this machine, and whether its rows are balloons' rows."""
+    zones = b.work / "zones.csv"
+    with zones.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["icao", "tz"])
+        writer.writerows((icao, airport["tz"]) for icao, airport in sorted(airportsdata.load("ICAO").items()))
+    target = b.work / "prototype"
+    sql = (REPO / "bench" / "prototype.sql").read_text("utf-8")
+    for name, value in (("{csv}", flights), ("{zones}", zones), ("{out}", target)):
+        sql = sql.replace(name, str(value))
+    measured = b.command("prototype-local", [str(BIN / "duckdb"), "-c", sql])
+    if measured.returncode != 0:
+        record(Row("the issue's lean prototype", f"failed: {measured.last_error_line()}", "-", "-", "-", "FAIL"))
+        return
+    con = duckdb.connect()
+    written, agreeing = con.execute(
+        "select (select count(*) from read_parquet($p)), count(*) from read_parquet($p) as p "
+        "semi join read_parquet($l) as l on l.flight_id = p.flight_id and l.content_hash = p.content_hash",
+        {"p": str(target / "*" / "*.parquet"), "l": str(lake_dir / "flights" / "*" / "*.parquet")},
+    ).fetchone()
+    con.close()
+    shutil.rmtree(target, ignore_errors=True)
+    record(
+        Row(
+            "the issue's lean prototype on the local file (`bench/prototype.sql`, one DuckDB statement: typed "
+            "read_csv, offsets per airport and hour, rules as predicates, two sha1, month-partitioned COPY)",
+            f"{measured.seconds:.1f} s; {written:,} rows written, {agreeing:,} of them with the id and content hash "
+            f"of a row of balloons' lake; `balloons ingest` took {ours_s / measured.seconds:.1f}× its time",
+            f"the same COPY, {copy_s:.2f} s",
+            f"{copy_s / measured.seconds:.3f}×",
+            "- (a reference: the issue measured it at 0.40× on its machine; the ingest target assumes it)",
+            "-",
+        )
+    )
 
 
 # 2. peak memory at 20 M rows ----------------------------------------------------------------------
