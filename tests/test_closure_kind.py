@@ -102,6 +102,17 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD FOR SKED FLTS", "partial"),
         ("AD CLSD. OPS SUBJ TO ATC APPROVAL", "partial"),
         ("AD CLSD FOR INBOUND TFC", "arrivals"),
+        # the direction of the aircraft named, weight, size and equipment, a state of emergency
+        ("AD CLSD FOR ACFT LDG", "arrivals"),
+        ("AD CLSD TO ACFT ARR", "arrivals"),
+        ("AD CLSD FOR ACFT TKOF", "departures"),
+        ("AD CLOSED FOR FLIGHTS DEPARTING", "departures"),
+        ("AD CLSD FOR ACFT LDG AND TKOF", "full"),
+        ("AD CLSD FOR ACFT WITH MTOW ABOVE 5700KG", "partial"),
+        ("AD CLSD FOR ACFT WITHOUT TRANSPONDER", "partial"),
+        ("AD CLSD FOR ACFT WITH WINGSPAN OVER 36M", "partial"),
+        ("AD CLSD EXC ACFT IN STATE OF EMERGENCY", "full"),
+        ("AD CLSD EXC ACFT IN A STATE OF EMERGENCY AND HOSP FLTS", "full"),
     ],
 )
 def test_scope(text: str, scope: str) -> None:

@@ -11,7 +11,8 @@ name no exception, nor do flights permitted or exempted that are emergency fligh
 EMERG FLTS PERMITTED`), days excluded from a schedule (`DAILY 1800-2000 EXC SUN`), every kind of
 traffic named (`CIV AND MIL`, `IFR/VFR`) or a military exercise under way (`FOR MIL EXER`); a
 closure to one kind of traffic (`CLSD FOR SKED FLTS`, `CARGO`, `NIGHT`), `EXEMPT` and `SUBJ TO`
-make it partial. Else `arrivals` for CLSD FOR/TO LDG or ARR (or INBOUND), or departures left open;
+make it partial, as does a closure to aircraft of some weight, size or equipment (`MTOW`, `5700KG`,
+`WINGSPAN`, `TRANSPONDER`). Else `arrivals` for CLSD FOR/TO (ACFT) LDG or ARR (or INBOUND), or departures left open;
 `departures` for TKOF or DEP, or landings left open; both (in either order, joined by /, AND, &
 or a comma; or one closed and the other banned): full; else `full`.
 
@@ -37,6 +38,9 @@ _PARTIAL = re.compile(
     # closed to one kind of traffic
     r"|\b(CLSD|CLOSED)\s+(FOR|TO)\s+(SKED|CARGO|PAX|PASSENGER|COMMERCIAL|NIGHT|INTL|INTERNATIONAL|DOMESTIC|JET|"
     r"FIXED|GEN|GENERAL)\b"
+    # closed to aircraft of some weight, size or equipment
+    r"|\b(MTOW|MTOM|MAX\w*\s+(TAKE[- ]?OFF\s+|TKOF\s+)?(WEIGHT|MASS)|WINGSPAN|WING\s+SPAN|TRANSPONDER|XPDR)\b"
+    r"|\b\d+\s*(KG|T|TONNES?|TONS?)\b"
 )
 _EXCEPTION = re.compile(r"\b(EXC|EXCEPT|EXCL)\b([^.;)]*?)(?=\b(?:DUE|BECAUSE|OWING)\b|[.;)]|$)")
 """An exception clause: EXC and what follows it up to the end of its sentence, or to the reason
@@ -138,12 +142,13 @@ def _emergency_only(clause: re.Match[str]) -> str:
 _LANDING = r"(LDG|LANDINGS?|ARR|ARRIVALS?|ARRIVING|INBOUND|INCOMING)"
 _TAKEOFF = r"(TKOF|TAKE[- ]?OFFS?|DEP|DEPARTURES?|DEPARTING|OUTBOUND|OUTGOING)"
 _EITHER = rf"({_LANDING}|{_TAKEOFF})"
-_ARRIVALS = re.compile(
-    rf"\b(CLSD|CLOSED)\s+(FOR|TO)\s+({_TAKEOFF}\s*(/|AND)\s*)?{_LANDING}\b|\b{_LANDING}\s+(CLSD|CLOSED)\b"
-)
-_DEPARTURES = re.compile(
-    rf"\b(CLSD|CLOSED)\s+(FOR|TO)\s+({_LANDING}\s*(/|AND)\s*)?{_TAKEOFF}\b|\b{_TAKEOFF}\s+(CLSD|CLOSED)\b"
-)
+_CLOSED_TO = r"\b(CLSD|CLOSED)\s+(FOR|TO)\s+((ACFT|AIRCRAFT|FLTS?|FLIGHTS?|TFC|TRAFFIC)\s+)?"
+"""Closed for or to, and what the direction is of (`CLSD FOR ACFT LDG`)."""
+_ARRIVALS = re.compile(rf"{_CLOSED_TO}({_TAKEOFF}\s*(/|AND)\s*)?{_LANDING}\b|\b{_LANDING}\s+(CLSD|CLOSED)\b")
+_DEPARTURES = re.compile(rf"{_CLOSED_TO}({_LANDING}\s*(/|AND)\s*)?{_TAKEOFF}\b|\b{_TAKEOFF}\s+(CLSD|CLOSED)\b")
+_STATE_OF_EMERGENCY = re.compile(r"\b(IN\s+)?(A\s+)?STATE\s+OF\s+EMERG\w*")
+"""Aircraft in a state of emergency are emergency flights (STATE alone is an exception: `EXC STATE
+ACFT`)."""
 _JOIN = r"\s*(/|AND|OR|&|,)\s*"
 _LEFT_OPEN = r"(?!\s+(FLTS\s+|OPS\s+)?(ARE\s+|IS\s+)?(PERMITTED|ALLOWED|CONTINUE))"
 _BOTH = re.compile(rf"{_LANDING}{_JOIN}{_TAKEOFF}{_LEFT_OPEN}|{_TAKEOFF}{_JOIN}{_LANDING}{_LEFT_OPEN}")
@@ -182,7 +187,8 @@ _GIVEN = re.compile(r"\b(DUE|BECAUSE|OWING|D[ĖE]L)\b", re.IGNORECASE)
 
 def scope_of(text: str) -> str:
     """The scope of a closure described by `text` (a NOTAM E) item or a report)."""
-    upper = _EXCEPTION.sub(_emergency_only, _REASON.sub(" ", text.upper()))
+    upper = _STATE_OF_EMERGENCY.sub(" EMERGENCY", text.upper())
+    upper = _EXCEPTION.sub(_emergency_only, _REASON.sub(" ", upper))
     upper = _EMERGENCY_ALLOWED.sub(_emergency_allowed, upper)
     if _PARTIAL.search(_NO_EXCEPTION.sub(" ", upper)):
         return "partial"
