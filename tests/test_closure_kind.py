@@ -142,23 +142,36 @@ def test_cause_from_notam_text(text: str | None, cause: str) -> None:
     assert cause_of(text) == cause
 
 
-@pytest.mark.parametrize(
-    ("reason", "cause"),
-    [
-        ("balionai iš Baltarusijos", "balloons"),
-        ("dronas virš oro uosto", "drones"),
-        ("Dėl bepiločių orlaivių", "drones"),  # the plural and genitive spell it bepiloč-
-        ("bepilotis orlaivis", "drones"),
-        ("techninis gedimas", "other"),
-        ("fog", "other"),
-        ("nežinoma", "unknown"),
-        ("unknown", "unknown"),
-        ("-", "unknown"),
-        (None, "unknown"),
-    ],
-)
+REASONS = [
+    ("balionai iš Baltarusijos", "balloons"),
+    ("dronas virš oro uosto", "drones"),
+    ("Dėl bepiločių orlaivių", "drones"),  # the plural and genitive spell it bepiloč-
+    ("bepilotis orlaivis", "drones"),
+    ("techninis gedimas", "other"),
+    ("fog", "other"),
+    ("nežinoma", "unknown"),
+    ("unknown", "unknown"),
+    ("-", "unknown"),
+    (None, "unknown"),
+]
+
+
+@pytest.mark.parametrize(("reason", "cause"), REASONS)
 def test_cause_from_a_reports_reason(reason: str | None, cause: str) -> None:
     assert cause_of(reason, stated=True) == cause
+
+
+def test_a_reports_reason_lands_with_the_cause_cause_of_gives(tmp_path: Path, ctx) -> None:
+    """Found by a fresh-eyes trial: the SQL that reads a CSV's reason had its own copy of the words,
+    without `bepiloč…` (drones), so a report and a NOTAM giving the same reason differed."""
+    rows = "".join(
+        f"EYVI,2025-10-{day + 1:02d}T20:00,2025-10-{day + 1:02d}T21:00,{reason or ''},full\n"
+        for day, (reason, _) in enumerate(REASONS)
+    )
+    path = build(tmp_path, ctx, rows)
+    assert [cause for (cause,) in q(path, "select cause from closures order by closed_from")] == [
+        cause for _, cause in REASONS
+    ]
 
 
 FLIGHTS = (

@@ -86,7 +86,7 @@ def test_absurdity_limit_applies_to_one_window(tmp_path: Path, ctx: Context) -> 
     write(
         tmp_path,
         "closures/n.notam",
-        f"(A0200/25 NOTAMN {Q} A) EYVI B) 2510010000 C) 2510300000 D) DAILY 2000-0300 E) AD CLSD.)\n"
+        f"(A0200/25 NOTAMN {Q} A) EYVI B) 2510012000 C) 2510300000 D) DAILY 2000-0300 E) AD CLSD.)\n"
         f"(A0201/25 NOTAMN {Q} A) EYVI B) 2510010000 C) 2510300000 E) AD CLSD.)\n",
     )
     run(tmp_path, ctx)
@@ -94,6 +94,19 @@ def test_absurdity_limit_applies_to_one_window(tmp_path: Path, ctx: Context) -> 
     (quarantined,) = lake.read_quarantine(local(tmp_path / "lake")).to_pylist()
     assert "7-day limit" in quarantined["reason"] and quarantined["raw_record"].startswith("(A0201/25 NOTAMN")
     assert account(tmp_path) == {"closures/n.notam": (2, 1, 1, 0, 0, 0)}
+
+
+def test_c_before_b_is_refused_by_one_rule_with_or_without_a_schedule(tmp_path: Path, ctx: Context) -> None:
+    """Found by a fresh-eyes trial: with a D) the schedule reader refused it in its own words."""
+    write(
+        tmp_path,
+        "closures/n.notam",
+        f"(A0200/25 NOTAMN {Q} A) EYVI B) 2510052000 C) 2510042000 D) DAILY 1900-2000 E) AD CLSD.)\n"
+        f"(A0201/25 NOTAMN {Q} A) EYVI B) 2510052000 C) 2510042000 E) AD CLSD.)\n",
+    )
+    run(tmp_path, ctx)
+    reasons = [r["reason"] for r in lake.read_quarantine(local(tmp_path / "lake")).to_pylist()]
+    assert reasons == ["closed_until is not after closed_from"] * 2
 
 
 def test_a_notam_in_force_lands_with_the_windows_still_to_come(tmp_path: Path, ctx: Context) -> None:

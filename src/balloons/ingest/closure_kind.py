@@ -30,7 +30,7 @@ import re
 from balloons.schema import CLOSURE_CAUSES as CAUSES
 from balloons.schema import CLOSURE_SCOPES as SCOPES
 
-__all__ = ["CAUSES", "SCOPES", "cause_of", "scope_of"]
+__all__ = ["CAUSES", "CAUSE_WORDS", "SCOPES", "cause_of", "scope_of"]
 
 _PARTIAL = re.compile(
     r"\b(EXC|EXCEPT|EXCL|CIV|CIVIL|CIVILIAN|MIL|MILITARY|VFR|IFR|PPR|PRIVATE|GA|VTOL|HEL|HELICOPTERS?|"
@@ -183,6 +183,9 @@ _BALLOONS = re.compile(r"\bBALLOONS?\b|\bHYBRID\b|BALION|HIBRID", re.IGNORECASE)
 _DRONES = re.compile(r"\b(UAS|UAV|UAVS|RPAS|DRONES?)\b|DRON|BEPILOT|BEPILOČ", re.IGNORECASE)
 _UNKNOWN = re.compile(r"^\s*(UNKNOWN|UNK|N/?A|NE[ŽZ]INOMA|NENUSTATYTA|[-?.\s]*)\s*$", re.IGNORECASE)
 _GIVEN = re.compile(r"\b(DUE|BECAUSE|OWING|D[ĖE]L)\b", re.IGNORECASE)
+CAUSE_WORDS = {"unknown_words": _UNKNOWN.pattern, "balloon_words": _BALLOONS.pattern, "drone_words": _DRONES.pattern}
+"""The words of `cause_of`, for the SQL that reads a report's stated reason the same way
+(`ingest/sql/checked_closures.sql`, case-insensitive as here)."""
 
 
 def scope_of(text: str) -> str:

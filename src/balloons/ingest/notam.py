@@ -313,13 +313,15 @@ def _closure(
             notes.append("schedule taken from E)")
     records: list[Record] = []
     for airport in airports:
-        if found.get("D"):
+        if found.get("D") and end_at > start_at:
             try:
                 sun = _sun(airport, found.get("Q"), coordinates)
                 spans = schedule.windows(found["D"], start=start_at, end=end_at, sun=sun, most=most)
             except schedule.ScheduleError as exc:
                 shown = found["D"] if len(found["D"]) <= 200 else found["D"][:200] + "…"
                 return BadRecord(number, f"NOTAM {notam_id} schedule D) {shown!r} cannot be read: {exc}", raw)
+        elif found.get("D"):
+            spans = [(start_at, end_at)]  # refused by the rule every closure meets (C) after B))
         else:
             spans = text_spans
         common = {

@@ -325,13 +325,15 @@ def windows(
     text: str, *, start: datetime, end: datetime, sun: SunTimes | None = None, most: int | None = None
 ) -> list[Window]:
     """The active windows of schedule `text` inside [start, end), ordered, merged where they
-    touch or overlap. Raises ScheduleError when the text cannot be read, gives no window, or
-    gives more than `most` (found as they are made, so a hostile schedule costs no more)."""
+    touch or overlap; a window under way at `start` (a night that began the day before) is active
+    from `start`, one still going at `end` until `end`. Raises ScheduleError when the text cannot
+    be read, gives no window, or gives more than `most` (found as they are made, so a hostile
+    schedule costs no more)."""
     if end <= start:
         raise ScheduleError("C) is not after B)")
     groups = _Parser(text, start, end).parse()
     found: list[Window] = []
-    day = start.date()
+    day = start.date() - timedelta(days=1)  # a night under way at B) is active from B)
     while day <= end.date():
         for group in groups:
             if not group.active(day):

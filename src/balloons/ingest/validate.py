@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from balloons import lake
-from balloons.ingest.closure_kind import CAUSES, SCOPES
+from balloons.ingest.closure_kind import CAUSE_WORDS, CAUSES, SCOPES
 from balloons.ingest.columns import COLUMNS
 from balloons.ingest.rawfile import DEFAULT_LIMITS, Limits
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, TABLES
@@ -191,6 +191,7 @@ def constants(ctx: Context) -> dict[str, object]:
         "kinds": list(INCURSION_KINDS),
         "scopes": list(SCOPES),
         "causes": list(CAUSES),
+        **CAUSE_WORDS,
         "now": now,
     }
 

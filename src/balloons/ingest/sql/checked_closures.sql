@@ -1,8 +1,8 @@
 -- Closures, step 2 (after instants.sql placed closed_from and closed_until): each record typed,
 -- with its id and content hash, or the first rule it breaks (in the order below). The duration
 -- limit applies to the record: for a NOTAM with a schedule, to one active window. A closure's
--- cause, when not given, is read from its reason (closure_kind.py words it): balloons, drones,
--- other when a reason is given, unknown when none is.
+-- cause, when not given, is read from its reason with closure_kind.py's words (`CAUSE_WORDS`,
+-- filled in by the engine): balloons, drones, other when a reason is given, unknown when none is.
 create or replace temp table ruled as
 select
     _pos,
@@ -48,11 +48,9 @@ select
     coalesce(
         lower(cause),
         case
-            when reason is null
-                or regexp_full_match(reason, '\s*(UNKNOWN|UNK|N/?A|NE[ŽZ]INOMA|NENUSTATYTA|[-?.\s]*)\s*', 'i')
-                then 'unknown'
-            when regexp_matches(reason, '\bBALLOONS?\b|\bHYBRID\b|BALION|HIBRID', 'i') then 'balloons'
-            when regexp_matches(reason, '\b(UAS|UAV|UAVS|RPAS|DRONES?)\b|DRON|BEPILOT', 'i') then 'drones'
+            when reason is null or regexp_matches(reason, {unknown_words}, 'i') then 'unknown'
+            when regexp_matches(reason, {balloon_words}, 'i') then 'balloons'
+            when regexp_matches(reason, {drone_words}, 'i') then 'drones'
             else 'other'
         end
     ) as cause
