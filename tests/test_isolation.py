@@ -338,6 +338,55 @@ def test_a_stray_byte_in_a_utf8_file_quarantines_its_record_only(tmp_path: Path,
     assert all("holds a byte that is no character in the file's encoding" in r for _, _, r in held)
 
 
+def test_csvs_in_other_encodings_are_transcoded_as_a_stream_whatever_their_size(
+    tmp_path: Path, ctx: Context, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by a fresh-eyes audit of issue 16: a CSV in Windows-1257 or UTF-16 was decoded whole in
+    memory and read record by record, so one over BALLOONS_MAX_RECORD_FILE_BYTES was quarantined
+    whole (and a 128 MiB one took 2.4 GB). Now it is transcoded to UTF-8 a chunk at a time and read
+    by DuckDB like any UTF-8 CSV, so the record-by-record limit does not apply to it."""
+    header = "airport,direction,flight_number,scheduled_at,status,airline\n"
+    body = "".join(
+        f"EYVI,arrival,LY{n},2025-10-04T{n // 60:02d}:{n % 60:02d},operated,Šalčininkų oro linijos\n"
+        for n in range(300)
+    )
+    text = header + body
+    write(tmp_path, "flights/w1257.csv", text.replace("LY", "WA").encode("cp1257"))
+    write(tmp_path, "flights/u16.csv", text.replace("LY", "UA").encode("utf-16"))
+    write(tmp_path, "flights/packed.csv.gz", gzip.compress(text.replace("LY", "GZ").encode("cp1257")))
+    stray = (header + body.replace("LY", "ST")).encode()
+    stray = stray.replace(b"ST7,", b"ST7\xff,", 1)  # line 9: the 8th record
+    write(tmp_path, "flights/stray.csv", stray)
+    quoted = header + body.replace("LY", "QU").replace("Šalčininkų oro linijos", '"Šalčininkų, oro linijos"')
+    quoted = "".join(quoted.splitlines(keepends=True)[:40])
+    write(tmp_path, "flights/quoted.csv", quoted.encode("cp1257"))  # under the limit: read record by record
+    limits = Limits(record_file_bytes=4_000)
+    assert all(
+        len((tmp_path / "raw" / "flights" / n).read_bytes()) > 4_000 for n in ("w1257.csv", "u16.csv", "stray.csv")
+    )
+    with caplog.at_level(logging.INFO, logger="balloons"):
+        ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=replace(ctx, limits=limits), run_id="r1")
+    flights = lake_rows(tmp_path)["flights"]
+    by_prefix: dict[str, set[str]] = {}
+    for row in flights:
+        by_prefix.setdefault(row["flight_number"][:2], set()).add(row["airline"])
+    counts = {p: sum(1 for r in flights if r["flight_number"].startswith(p)) for p in by_prefix}
+    assert counts == {"WA": 300, "UA": 300, "GZ": 300, "ST": 299, "QU": 39}
+    assert by_prefix == {
+        "WA": {"Šalčininkų oro linijos"},
+        "UA": {"Šalčininkų oro linijos"},
+        "GZ": {"Šalčininkų oro linijos"},
+        "ST": {"Šalčininkų oro linijos"},
+        "QU": {"Šalčininkų, oro linijos"},
+    }
+    held = quarantine(tmp_path)
+    assert [(p, n) for p, n, _ in held] == [("flights/stray.csv", 9)]
+    assert "holds a byte that is no character in the file's encoding" in held[0][2]
+    assert not [
+        r for r in caplog.records if "read record by record" in r.getMessage() and "quoted" not in r.getMessage()
+    ]
+
+
 def test_stray_bytes_outnumbering_the_utf8_letters_or_in_a_name_lose_nothing(tmp_path: Path, ctx: Context) -> None:
     """Found by the re-check of the fix above: three stray bytes beside one UTF-8 letter garbled
     the file as Windows-1257; a stray byte in a CSV header or a JSON key dropped that column's

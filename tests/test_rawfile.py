@@ -7,7 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from balloons.errors import RawFileError
-from balloons.ingest.rawfile import BadRecord, Record, file_format, lines_of, records
+from balloons.ingest.rawfile import BadRecord, Record, decode, file_format, lines_of, records, transcode
 
 
 def all_records(data: bytes, name: str) -> list[Record | BadRecord]:
@@ -271,3 +271,38 @@ def test_a_zip_pdf_or_image_is_binary_whatever_it_holds(head: bytes) -> None:
     data = head + b"detected_at,balloons\n2025-10-01T22:00,1\n" * 50
     with pytest.raises(RawFileError, match="looks binary"):
         all_records(data, "x.csv")
+
+
+TEXTS = st.text(alphabet=st.sampled_from(list("abc ,\n\r;ąčęėįšųūžĄČŠŽ€„“–ГродноЯ\x00\ufffd")), max_size=300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.one_of(
+        st.binary(max_size=300),
+        st.tuples(TEXTS, st.sampled_from(["utf-8", "utf-8-sig", "cp1257", "utf-16", "cp1251"])).map(
+            lambda t: t[0].encode(t[1], errors="ignore")
+        ),
+        st.tuples(TEXTS, st.binary(max_size=3)).map(lambda t: t[0].encode() + t[1]),
+    ),
+    chunk=st.integers(1, 64),
+)
+def test_a_file_transcoded_a_chunk_at_a_time_is_the_text_read_whole(tmp_path_factory, data: bytes, chunk: int) -> None:
+    """The streamed transcode (CSV in another encoding) and the whole-file decode (every other
+    file) tell the encoding by one rule: the same text, or the same refusal, whatever the chunks."""
+    folder = tmp_path_factory.mktemp("transcode")
+    source, target = folder / "in.csv", folder / "out.csv"
+    source.write_bytes(data)
+    try:
+        whole: str | Exception = decode(data, name="f.csv")
+    except RawFileError as exc:
+        whole = exc
+    try:
+        replaced = transcode(source, target, name="f.csv", chunk_bytes=chunk)
+    except RawFileError as exc:
+        assert isinstance(whole, RawFileError) and str(exc) == str(whole) or "UTF-16" in str(exc)
+        return
+    assert not isinstance(whole, Exception)
+    streamed = target.read_bytes().decode("utf-8")
+    assert streamed == whole
+    assert replaced == ("\ufffd" in whole)

@@ -8,10 +8,12 @@ decimal commas) and `_notam` (a window of a NOTAM message). Validation, typing, 
 identity then happen once, in SQL, for every table and format (`validate.py`).
 
 How each format is read:
-- CSV that is *plain* (UTF-8, no quote characters, NUL bytes, bare carriage returns or blank lines
+- CSV that is *plain* (no quote characters, NUL bytes, bare carriage returns or blank lines
   inside): by DuckDB's own parallel `read_csv`. A record's line is its position plus the rows
   `read_csv` rejected before it (wrong field counts, kept with their line numbers). `.csv.gz` is
-  inflated as a bounded stream into a work file first.
+  inflated as a bounded stream into a work file first; a CSV in another encoding (UTF-16,
+  Windows-1257, UTF-8 with stray bytes: `rawfile.Encoding`) is transcoded to UTF-8 into a work file,
+  a chunk at a time, and read the same way.
 - Any other CSV, JSON, JSONL and NOTAM text: by `rawfile` / `notam` in Python, record by record
   (bounded by BALLOONS_MAX_RECORD_FILE_BYTES), into the same table.
 A record that cannot even be split into fields comes back as a quarantine row; a file that cannot
@@ -25,7 +27,7 @@ import json
 import logging
 from collections.abc import Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
@@ -41,6 +43,7 @@ from balloons.ingest.rawfile import BadRecord, Limits, RawFile, Record
 log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 32 << 20
+NOT_UTF8_HEADER = "its header is not UTF-8"
 MIN_LINE_BYTES = 4096
 """The smallest line limit DuckDB's reader takes; a lower BALLOONS_MAX_LINE_BYTES is checked in SQL."""
 POS_BITS = 40
@@ -100,16 +103,31 @@ def decode(
     fmt = rawfile.file_format(raw.path)
     if raw.size_bytes == 0 and raw.location.stat().st_size == 0:
         raise RawFileError(f"{raw.path} is empty (0 bytes)")
+    compressed = raw.path.lower().endswith(".gz")
     if fmt in (".csv", ".csv.gz"):
-        done = _plain_csv(con, raw, number, limits=limits, work=work)
-        if done is not None:
-            return done
+        try:
+            return _plain_csv(con, raw, number, limits=limits, work=work, compressed=compressed)
+        except _NotUtf8:
+            # another encoding: transcoded to UTF-8 as a stream, then read as any UTF-8 CSV
+            raw, replaced = _transcoded(raw, number, limits=limits, work=work, compressed=compressed)
+            compressed = False
+            try:
+                done = _plain_csv(con, raw, number, limits=limits, work=work, compressed=False)
+                done.nul_free = not replaced  # a byte read as U+FFFD is refused by the field rules
+                raw.location.unlink()
+                return done
+            except _NotPlain:
+                pass
+        except _NotPlain:
+            pass
     if fmt is not None and fmt != ".notam" and raw.size_bytes > limits.record_file_bytes:
         raise RawFileError(
             f"{raw.path} holds {raw.size_bytes:,} bytes, over the {limits.record_file_bytes:,} bytes a file read "
             "record by record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)"
         )
     data = raw.location.read_bytes()
+    if raw.location.parent == work:  # transcoded
+        raw.location.unlink()
     if fmt == ".notam":
         if raw.table != "closures":
             raise RawFileError(f"{raw.path}: NOTAM files belong under raw/closures/")
@@ -121,7 +139,7 @@ def decode(
         )
         # a file's windows may give many times its own bytes of records: those are bounded instead
         return _records(con, raw, number, items, strict_header=False, most_bytes=limits.record_file_bytes)
-    items = rawfile.records(data, name=raw.path, limits=limits, reads=partial(_reads, raw.table))
+    items = rawfile.records(data, name=raw.path, limits=limits, reads=partial(_reads, raw.table), compressed=compressed)
     return _records(con, raw, number, items, strict_header=fmt in (".csv", ".csv.gz"))
 
 
@@ -132,15 +150,43 @@ def _reads(table: str, column: str) -> bool:
 # --- plain CSV, read by DuckDB -------------------------------------------------------------------
 
 
+class _NotPlain(Exception):
+    """The CSV is not plain: it is read record by record."""
+
+
+class _NotUtf8(_NotPlain):
+    """The CSV is not UTF-8: it is transcoded first."""
+
+
+def _transcoded(raw: RawFile, number: int, *, limits: Limits, work: Path, compressed: bool) -> tuple[RawFile, bool]:
+    """`raw` as a UTF-8 work file (inflated first when `compressed`), read a chunk at a time
+    (`rawfile.transcode`), and whether it held bytes read as U+FFFD."""
+    source = raw.location
+    if compressed:
+        source = work / f"inflated-{number}.csv"
+        with open(raw.location, "rb") as packed, open(source, "wb") as sink:
+            stream = rawfile.bounded_stream(packed, name=raw.path, cap=limits.decompressed_bytes, limits=limits)
+            while chunk := stream.read(CHUNK_BYTES):
+                sink.write(chunk)
+    target = work / f"utf8-{number}.csv"
+    try:
+        replaced = rawfile.transcode(source, target, name=raw.path)
+    finally:
+        if source != raw.location:
+            source.unlink(missing_ok=True)
+    return replace(raw, location=target, size_bytes=target.stat().st_size), replaced
+
+
 def _plain_csv(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, number: int, *, limits: Limits, work: Path
-) -> Decoded | None:
-    """Read a plain CSV with `read_csv`; None when the file is not plain (read it record by record)."""
+    con: duckdb.DuckDBPyConnection, raw: RawFile, number: int, *, limits: Limits, work: Path, compressed: bool
+) -> Decoded:
+    """Read a plain CSV with `read_csv`. Raises _NotPlain when the file is not plain (it is read
+    record by record), _NotUtf8 when it is not UTF-8 (it is transcoded first)."""
     with ExitStack() as stack:
         handle: IO[bytes] = stack.enter_context(open(raw.location, "rb"))  # noqa: SIM115
         target = raw.location
         sink: IO[bytes] | None = None
-        if raw.path.lower().endswith(".gz"):
+        if compressed:
             handle = rawfile.bounded_stream(handle, name=raw.path, cap=limits.decompressed_bytes, limits=limits)
             target = work / "inflated.csv"
             sink = stack.enter_context(open(target, "wb"))
@@ -151,9 +197,11 @@ def _plain_csv(
             target = work / "link.csv"
             target.unlink(missing_ok=True)
             target.symlink_to(raw.location.absolute())
+        if why == NOT_UTF8_HEADER:
+            raise _NotUtf8
         if why is not None:
             log.info("file=%s is read record by record: %s", raw.path, why)
-            return None
+            raise _NotPlain
     if not header_line.strip():
         raise RawFileError(f"{raw.path} has no header line")
     delimiter = rawfile.delimiter_of(header_line)
@@ -180,7 +228,9 @@ def _plain_csv(
         else "false"
     )
     # What each row is (its field count, blank or not, too long or not) is worked out as it is
-    # read, in the same parallel pass: the views below then only filter on it.
+    # read, in the same parallel pass: the views below then only filter on it. (The rejects of a
+    # first read of a file in another encoding go first: it is read again, transcoded.)
+    con.execute(f"drop table if exists csv_rejects_{number}; drop table if exists csv_scans_{number}")
     con.execute(
         f"""
         create or replace temp table csv_rows_{number} as
@@ -196,8 +246,7 @@ def _plain_csv(
         f"select count(*) from csv_rejects_{number} where error_type = 'INVALID ENCODING'"
     ).fetchone()
     if encoding and encoding[0]:
-        log.info("file=%s is read record by record: it is not UTF-8", raw.path)
-        return None
+        raise _NotUtf8
     text = "concat_ws($delim, " + ", ".join(f"csv_rows.c{i}" for i in range(extra)) + ")"
     rejected = con.execute(f"select count(*) from csv_rejects_{number}").fetchone()
     # A kept row's line: its position, plus the header, plus the rejected lines before it.
@@ -321,7 +370,7 @@ def _check_plain(stream: IO[bytes], sink: IO[bytes] | None) -> tuple[str, str | 
             try:
                 header = (chunk[:end] if end >= 0 else chunk).decode("utf-8").rstrip("\r")
             except UnicodeDecodeError:
-                return header, "its header is not UTF-8"
+                return header, NOT_UTF8_HEADER
             first = False
         if b'"' in chunk:
             return header, "it quotes fields"

@@ -22,7 +22,7 @@ import logging
 import re
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, cast
@@ -206,53 +206,141 @@ def _looks_binary(head: bytes) -> bool:
     return len(lines) == 1 or marked > max(2, len(lines) // 10)
 
 
+class Encoding:
+    """Which encoding a raw text file is in, told from its bytes fed in order (`feed`), whole or
+    a chunk at a time, so a file of any size is judged without being held (`decide`): UTF-16 with
+    its byte-order mark (as spreadsheets save "Unicode text"), UTF-8 (BOM allowed), else
+    Windows-1257. A file that is UTF-8 but for some bytes (at least one valid UTF-8 character per
+    ten bytes that are not: a Windows-1257 text reads as few or none) is read as UTF-8, those bytes
+    as U+FFFD, which the rules refuse in any value and any column name (so only their records are
+    quarantined, or the file for a CSV header). Binary junk (a NUL byte, and control bytes past 1 %
+    of the first 4 KiB, see `_looks_binary`) is refused; stray NUL bytes in text are not: the
+    record holding them is quarantined by the rules."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._head = b""
+        self._utf16: bool | None = None
+        self._utf8 = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+        self._bad = self._beyond_ascii = 0
+
+    def feed(self, chunk: bytes, *, final: bool = False) -> None:
+        if self._utf16 is None:
+            self._head += chunk[: 4096 - len(self._head)]
+            if len(self._head) >= 4096 or final:
+                self._check_head()
+        if self._utf16:
+            return
+        text = self._utf8.decode(chunk, final)
+        bad = text.count("\ufffd")
+        self._bad += bad
+        self._beyond_ascii += len(text) - len(text.encode("ascii", "ignore")) - bad
+
+    def _check_head(self) -> None:
+        data = self._head
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            self._utf16 = True
+            return
+        self._utf16 = False
+        if data.startswith(BINARY_SIGNATURES):
+            raise RawFileError(f"{self.name} looks binary (a zip, spreadsheet, PDF, image or program file), not text")
+        if b"\x00" in data and _looks_utf16(data):
+            raise RawFileError(f"{self.name} looks like UTF-16 text without a byte-order mark; save it as UTF-8")
+        if b"\x00" in data and _looks_binary(data):
+            raise RawFileError(f"{self.name} looks binary (NUL and other control bytes), not text")
+
+    def decide(self, again: Callable[[], Iterable[bytes]]) -> str:
+        """The codec to read the whole file with, once every byte was fed (the last with `final`);
+        `again` gives the bytes once more, to look at them as Windows-1257 when they are not UTF-8.
+        Raises RawFileError for a file that is none of these."""
+        if self._utf16:
+            return "utf-16"
+        if not self._bad:
+            return "utf-8-sig"
+        if self._beyond_ascii and self._beyond_ascii * 10 >= self._bad:
+            log.warning(
+                "file=%s is UTF-8 with %d byte(s) that are not; the records holding them are refused",
+                self.name,
+                self._bad,
+            )
+            return "utf-8-sig"
+        log.warning("file=%s is not valid UTF-8; decoding it as Windows-1257", self.name)
+        decoder = codecs.getincrementaldecoder("cp1257")(errors="replace")
+        chars = undefined = 0
+        cyrillic = None
+        tail = ""
+        for chunk in _with_end(again()):
+            text = decoder.decode(chunk, not chunk)
+            chars += len(text)
+            undefined += text.count("\ufffd")
+            if cyrillic is None:  # a word across two chunks is looked at whole
+                run = _CYRILLIC_WORD.search(tail + text)
+                cyrillic = run.group() if run else None
+                tail = (tail + text)[-64:]
+        if undefined > max(8, chars // 100):
+            raise RawFileError(f"{self.name} is neither UTF-8 nor Windows-1257 text")
+        if cyrillic:  # Windows-1257 decodes any byte: a Cyrillic code page would land garbled
+            raise RawFileError(
+                f"{self.name} is neither UTF-8 nor Windows-1257 text: read as Windows-1257 it shows "
+                f"{cyrillic!r}, so it is in another code page (Cyrillic?); save it as UTF-8"
+            )
+        return "cp1257"
+
+
 def decode(data: bytes, *, name: str) -> str:
-    """Decode raw bytes: UTF-16 with its byte-order mark (as spreadsheets save "Unicode text"),
-    UTF-8 (BOM allowed), else Windows-1257. A file that is UTF-8 but for some bytes (at least one
-    valid UTF-8 character per ten bytes that are not: a Windows-1257 text reads as few or none) is
-    read as UTF-8, those bytes as U+FFFD, which the rules refuse in any value and any column name
-    (so only their records are quarantined, or the file for a CSV header). Binary junk (a NUL
-    byte, and control bytes past 1 % of the first 4 KiB, see `_looks_binary`) is refused; stray NUL
-    bytes in text are not: the record holding them is quarantined by the rules."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise RawFileError(f"{name} starts as UTF-16 text but is not ({exc.reason} at byte {exc.start})") from exc
-    if data.startswith(BINARY_SIGNATURES):
-        raise RawFileError(f"{name} looks binary (a zip, spreadsheet, PDF, image or program file), not text")
-    head = data[:4096]
-    if b"\x00" in head and _looks_utf16(head):
-        raise RawFileError(f"{name} looks like UTF-16 text without a byte-order mark; save it as UTF-8")
-    if b"\x00" in head and _looks_binary(head):
-        raise RawFileError(f"{name} looks binary (NUL and other control bytes), not text")
+    """Raw bytes as text, in the encoding `Encoding` tells from them."""
+    encoding = Encoding(name)
+    encoding.feed(data, final=True)
+    codec = encoding.decide(lambda: [data])
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("utf-8-sig", errors="replace")
-    bad = text.count("\ufffd")
-    valid = sum(1 for c in text if c > "\x7f") - bad
-    if valid and valid * 10 >= bad:  # UTF-8 with stray bytes, not another code page (it reads few valid pairs)
-        log.warning("file=%s is UTF-8 with %d byte(s) that are not; the records holding them are refused", name, bad)
-        return text
-    log.warning("file=%s is not valid UTF-8; decoding it as Windows-1257", name)
-    text = data.decode("cp1257", errors="replace")
-    if text.count("\ufffd") > max(8, len(text) // 100):
-        raise RawFileError(f"{name} is neither UTF-8 nor Windows-1257 text")
-    run = _CYRILLIC_WORD.search(text)
-    if run:  # Windows-1257 decodes any byte: a Cyrillic code page would land garbled
-        raise RawFileError(
-            f"{name} is neither UTF-8 nor Windows-1257 text: read as Windows-1257 it shows {run.group()!r}, "
-            "so it is in another code page (Cyrillic?); save it as UTF-8"
-        )
-    return text
+        return data.decode(codec, errors="strict" if codec == "utf-16" else "replace")
+    except UnicodeDecodeError as exc:
+        raise RawFileError(f"{name} starts as UTF-16 text but is not ({exc.reason} at byte {exc.start})") from exc
 
 
-def read_bytes(data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """Uncompress `.gz` files as a bounded stream; a truncated, corrupt or oversized archive (or a
-    plain file over `limits.record_file_bytes`) raises RawFileError."""
+def _chunks(source: Path, size: int) -> Iterator[bytes]:
+    with open(source, "rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def transcode(source: Path, target: Path, *, name: str, chunk_bytes: int = 32 << 20) -> bool:
+    """Write the text of the file at `source` to `target` as UTF-8, a chunk at a time: one pass
+    tells the encoding (`Encoding`), the next writes. True when bytes were read as U+FFFD."""
+    encoding = Encoding(name)
+    for chunk in _chunks(source, chunk_bytes):
+        encoding.feed(chunk)
+    encoding.feed(b"", final=True)
+    codec = encoding.decide(lambda: _chunks(source, chunk_bytes))
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict" if codec == "utf-16" else "replace")
+    replaced = False
+    offset = 0
+    with open(target, "w", encoding="utf-8", newline="") as out:
+        for chunk in _with_end(_chunks(source, chunk_bytes)):
+            try:
+                text = decoder.decode(chunk, not chunk)
+            except UnicodeDecodeError as exc:
+                raise RawFileError(
+                    f"{name} starts as UTF-16 text but is not ({exc.reason} at byte {offset + exc.start})"
+                ) from exc
+            offset += len(chunk)
+            replaced = replaced or "\ufffd" in text
+            out.write(text)
+    return replaced
+
+
+def _with_end(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """`chunks`, then an empty one: the end, which flushes an incremental decoder."""
+    yield from chunks
+    yield b""
+
+
+def read_bytes(data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS, compressed: bool | None = None) -> bytes:
+    """Uncompress gzip (`compressed`, by default a name ending in .gz) as a bounded stream; a
+    truncated, corrupt or oversized archive (or a plain file over `limits.record_file_bytes`) raises
+    RawFileError."""
     cap = limits.record_file_bytes
-    if not name.lower().endswith(".gz"):
+    if not (name.lower().endswith(".gz") if compressed is None else compressed):
         if len(data) > cap:
             raise RawFileError(
                 f"{name} holds {len(data):,} bytes, over the {cap:,} bytes a file read record by "
@@ -268,10 +356,16 @@ def _every_column(column: str) -> bool:
 
 
 def records(
-    data: bytes, *, name: str, limits: Limits = DEFAULT_LIMITS, reads: Callable[[str], bool] = _every_column
+    data: bytes,
+    *,
+    name: str,
+    limits: Limits = DEFAULT_LIMITS,
+    reads: Callable[[str], bool] = _every_column,
+    compressed: bool | None = None,
 ) -> Iterator[Record | BadRecord]:
     """Yield the records of a raw CSV or JSON file (NOTAM text goes to `notam.py`); `reads` tells
-    the CSV columns the file's table reads (see `csv_header`)."""
+    the CSV columns the file's table reads (see `csv_header`); `compressed`: `data` is gzip (by
+    default, when `name` ends in .gz)."""
     fmt = file_format(name)
     if fmt is None or fmt == ".notam":
         suffix = PurePosixPath(name).suffix or "extension-less"
@@ -281,7 +375,7 @@ def records(
         )
     if not data:
         raise RawFileError(f"{name} is empty (0 bytes)")
-    text = decode(read_bytes(data, name=name, limits=limits), name=name)
+    text = decode(read_bytes(data, name=name, limits=limits, compressed=compressed), name=name)
     if fmt in (".csv", ".csv.gz"):
         yield from _csv_records(text, name=name, reads=reads)
     elif fmt == ".json":
