@@ -19,9 +19,29 @@ from flows.retry import worth_retrying
 T = TypeVar("T")
 
 
+_STORES: dict[tuple[object, ...], Store] = {}
+
+
 def lake_of(settings: Settings) -> Store:
-    """The lake the settings point at, with AWS credentials from this process's environment."""
-    return lake_store(settings, os.environ)
+    """The lake the settings point at, with AWS credentials from this process's environment: built
+    once per process for the same lake and credentials, so a run's tasks share one Store (a task
+    runs where its runner puts it, so each process builds its own; it holds no state but its
+    filesystem's connections)."""
+    secrets = (settings.s3_access_key_id, settings.s3_secret_access_key)
+    key = (
+        settings.lake_url,
+        str(settings.lake_dir),
+        settings.s3_endpoint_url,
+        settings.s3_region,
+        *(secret.get_secret_value() if secret else None for secret in secrets),
+        *sorted((name, value) for name, value in os.environ.items() if name.startswith("AWS_")),
+    )
+    store = _STORES.get(key)
+    if store is None:
+        if len(_STORES) >= 8:
+            _STORES.clear()
+        store = _STORES[key] = lake_store(settings, os.environ)
+    return store
 
 
 class Payload(Generic[T]):

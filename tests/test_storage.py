@@ -136,3 +136,18 @@ def test_the_lake_module_imports_pyarrow_dataset_only_to_read() -> None:
     code = "import sys\nimport balloons.warehouse, balloons.lake\nprint('pandas' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_runs_tasks_share_one_store_per_lake_and_credentials(tmp_path: Path) -> None:
+    """Found by a fresh-eyes audit of issue 16: every task of a run built its own Store (ten per
+    `balloons run`)."""
+    from balloons.settings import Settings
+    from flows.ingest import lake_of
+
+    one = Settings(data_dir=tmp_path / "a")
+    assert lake_of(one) is lake_of(Settings(data_dir=tmp_path / "a"))
+    assert lake_of(one).root == (tmp_path / "a" / "lake").as_posix()
+    assert lake_of(Settings(data_dir=tmp_path / "b")) is not lake_of(one)
+    s3 = Settings(lake_url="s3://bucket/lake", s3_endpoint_url="http://127.0.0.1:9", s3_access_key_id="k1")
+    other = Settings(lake_url="s3://bucket/lake", s3_endpoint_url="http://127.0.0.1:9", s3_access_key_id="k2")
+    assert lake_of(s3) is lake_of(s3.model_copy()) and lake_of(s3) is not lake_of(other)
