@@ -144,8 +144,7 @@ def closures_of(con: duckdb.DuckDBPyConnection, first: str, last: str) -> list[d
     rows = con.execute(
         "select airport, closed_from_local, closed_until_local, duration_min, flights_affected, "
         "cancelled, diverted, delayed, returned, other, passengers_affected, passengers_low, passengers_high, "
-        "reported_flights, reported_passengers, in_headline, flights_unestimated, until_estimated, "
-        "exists (select 1 from rpt_months where rpt_months.month = rpt_closures.month and rpt_months.flights_held > 0) "
+        "reported_flights, reported_passengers, in_headline, flights_unestimated, until_estimated, flights_held "
         "from rpt_closures "
         "where month between ? and ? "
         "order by closed_from, airport",

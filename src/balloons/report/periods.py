@@ -37,10 +37,8 @@ def previous_month(month: str) -> str:
 
 
 def data_months(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every month with incursions or closures."""
-    rows = con.execute(
-        "select month from monthly_incursions union select month from monthly_impact order by month"
-    ).fetchall()
+    """Every month with incursions or closures (a row of rpt_months)."""
+    rows = con.execute("select month from rpt_months order by month").fetchall()
     return [r[0] for r in rows]
 
 

@@ -26,10 +26,12 @@ impact as (
         closure_impact.reported_flights as reported_flights,
         closure_impact.reported_passengers as reported_passengers,
         closure_impact.in_headline as in_headline,
-        closures.until_estimated as until_estimated
+        closures.until_estimated as until_estimated,
+        flight_months.month is not null as flights_held
     from closure_impact
     join closures using (closure_id)
     cross join settings
+    left join (select distinct month from flights) as flight_months on flight_months.month = closure_impact.month
 )
 select * from impact
 order by closed_from, airport;
@@ -56,3 +58,4 @@ comment on column rpt_closures.reported_flights is 'Flights affected as reported
 comment on column rpt_closures.reported_passengers is 'Passengers affected as reported (NULL when not reported).';
 comment on column rpt_closures.in_headline is 'True when the closure counts in the headline figures; the tables mark the others.';
 comment on column rpt_closures.until_estimated is 'True when the end is an estimate (closures.until_estimated); the tables show it as ~HH:MM.';
+comment on column rpt_closures.flights_held is 'True when the warehouse holds flights scheduled in the closure''s month (any airport): when it holds none, the tables say no flights are held instead of showing zero flights and passengers hit.';
