@@ -4,14 +4,13 @@ import os
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from balloons import ingest as core
 from balloons import lake
 from balloons.ingest.validate import Context
 from balloons.lake.storage import Store, lake_store
-from balloons.schema import RECORD_TABLES
 from balloons.settings import Settings
 from flows.interrupts import stops_on_ctrl_c
 from flows.retry import worth_retrying
@@ -110,30 +109,39 @@ def context(settings: Settings, now: datetime) -> Context:
     return Context.of(settings, now)
 
 
+class TaskSteps:
+    """The ingest steps as this flow's tasks (`core.drive` puts them in order): each table's files
+    are parsed, and each table merged, as tasks of their own, side by side where the runner
+    allows (Dask workers included)."""
+
+    def __init__(self, settings: Settings, now: datetime, run_id: str) -> None:
+        self.settings, self.now, self.run_id = settings, now, run_id
+
+    def find(self) -> tuple[list[core.RawFile], list[core.RawFile]]:
+        return find_raw_files(self.settings, self.now)
+
+    def parse(self, tables: list[list[core.RawFile]]) -> list[core.Parsed]:
+        futures = [parse_raw_files.submit(Payload(raws), self.settings, self.now, self.run_id) for raws in tables]
+        return [p for future in futures for p in future.result().value]
+
+    def begin(self, parsed: list[core.Parsed]) -> int:
+        return begin_write(self.settings, Payload(parsed), self.run_id)
+
+    def merge(self, tables: dict[str, list[core.Parsed]], delivery: int) -> list[core.Merged]:
+        futures = [
+            merge_table.submit(self.settings, table, Payload(mine), self.run_id, self.now, delivery)
+            for table, mine in tables.items()
+        ]
+        return [future.result() for future in futures]
+
+    def finish(self, parsed: list[core.Parsed], merged: list[core.Merged], delivery: int) -> core.Summary:
+        return finish_write(self.settings, Payload(parsed), Payload(merged), self.run_id, self.now, delivery)
+
+
 @flow(name="ingest", log_prints=False)
 def ingest_flow(settings: Settings, run_id: str | None = None) -> core.Summary:
     """Ingest every new or changed raw file into the lake (run_id: the nightly run's, else a new one).
     Files the engine had no room to read are named in the summary's `deferred`, for the caller to
     fail the run once the rest is done."""
-    logger = get_run_logger()
     now = datetime.now(UTC).replace(microsecond=0)
-    run_id = run_id or core.new_run_id(now)
-    todo, unchanged = find_raw_files(settings, now)
-    tables = [[raw for raw in todo if raw.table == table] for table in RECORD_TABLES]
-    futures = [parse_raw_files.submit(Payload(raws), settings, now, run_id) for raws in tables if raws]
-    parsed, deferred = core.set_aside([p for future in futures for p in future.result().value])
-    if parsed:
-        delivery = begin_write(settings, Payload(parsed), run_id)
-        futures = [
-            merge_table.submit(settings, table, Payload(mine), run_id, now, delivery)
-            for table, mine in core.by_table(parsed).items()
-        ]
-        merged = [future.result() for future in futures]
-        summary = finish_write(settings, Payload(parsed), Payload(merged), run_id, now, delivery)
-    else:
-        summary = core.Summary(run_id)
-    summary.deferred = deferred
-    summary.files_seen = len(todo) + len(unchanged)
-    summary.files_unchanged = len(unchanged)
-    logger.info("run=%s %s", run_id, summary.line())
-    return summary
+    return core.drive(TaskSteps(settings, now, run_id or core.new_run_id(now)))

@@ -9,13 +9,16 @@
 
 from balloons.ingest.run import (
     Counts,
+    LocalSteps,
     Merged,
     Parsed,
     RawFile,
     Spill,
+    Steps,
     Summary,
     begin,
     by_table,
+    drive,
     finish,
     forget,
     ingest,
@@ -26,15 +29,16 @@ from balloons.ingest.run import (
     prepare,
     scan,
     set_aside,
-    write_results,
 )
 
 __all__ = [
     "Counts",
+    "LocalSteps",
     "Merged",
     "Parsed",
     "RawFile",
     "Spill",
+    "Steps",
     "Summary",
     "begin",
     "by_table",
@@ -48,5 +52,5 @@ __all__ = [
     "prepare",
     "scan",
     "set_aside",
-    "write_results",
+    "drive",
 ]

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -51,7 +51,9 @@ __all__ = [
     "by_table",
     "finish",
     "new_run_id",
-    "write_results",
+    "LocalSteps",
+    "Steps",
+    "drive",
     "Merged",
     "Parsed",
     "RawFile",
@@ -326,23 +328,6 @@ def _replace_rows(store: Store, what: str, paths: list[str], rows: pa.Table, run
         lake.write_deliveries(store, table, undo=run_id)
 
 
-def write_results(
-    store: Store,
-    parsed_files: list[Parsed],
-    *,
-    run_id: str,
-    now: datetime,
-    appended_files: int = lake.APPENDED_FILES,
-) -> Summary:
-    """Contributions and partitions, then quarantine, deliveries and the ingest log; all or nothing."""
-    delivery = begin(store, parsed_files, run_id)
-    merged = [
-        merge_table(store, table, mine, run_id=run_id, now=now, delivery=delivery, appended_files=appended_files)
-        for table, mine in by_table(parsed_files).items()
-    ]
-    return finish(store, parsed_files, merged, run_id=run_id, now=now, delivery=delivery)
-
-
 def set_aside(parsed_files: list[Parsed]) -> tuple[list[Parsed], list[str]]:
     """(the files read, to write to the lake; "path (why)" of each deferred one, left for the
     next run: no quarantine, delivery or ingest-log row)."""
@@ -416,6 +401,89 @@ def _delivering(store: Store) -> list[str]:
     return [r["path"] for r in rows.select(["path", "forgotten"]).to_pylist() if not r["forgotten"]]
 
 
+class Steps(Protocol):
+    """The steps of one ingest run, as `drive` calls them: in this process (`LocalSteps`, for
+    `balloons ingest`) or as the orchestrator's tasks (`flows/ingest.py`), which may run a table's
+    files elsewhere and several tables at once."""
+
+    run_id: str
+
+    def find(self) -> tuple[list[RawFile], list[RawFile]]:
+        """Undo an interrupted run, rebuild a lake of other rules; (files to read, unchanged files)."""
+        ...
+
+    def parse(self, tables: list[list[RawFile]]) -> list[Parsed]:
+        """Each table's files (non-empty lists, one per table) parsed, in that order."""
+        ...
+
+    def begin(self, parsed: list[Parsed]) -> int:
+        """Journal the run; its delivery rank."""
+        ...
+
+    def merge(self, tables: dict[str, list[Parsed]], delivery: int) -> list[Merged]:
+        """Each table's contributions and partitions (tables are independent)."""
+        ...
+
+    def finish(self, parsed: list[Parsed], merged: list[Merged], delivery: int) -> Summary:
+        """Quarantine, deliveries, ingest log, commit."""
+        ...
+
+
+def drive(steps: Steps) -> Summary:
+    """One ingest run: the only place its steps are put in order (see `Steps`)."""
+    todo, unchanged = steps.find()
+    tables = [mine for table in RECORD_TABLES if (mine := [raw for raw in todo if raw.table == table])]
+    parsed, deferred = set_aside(steps.parse(tables))
+    if parsed:
+        delivery = steps.begin(parsed)
+        summary = steps.finish(parsed, steps.merge(by_table(parsed), delivery), delivery)
+    else:
+        summary = Summary(steps.run_id)
+    summary.deferred = deferred
+    summary.files_seen = len(todo) + len(unchanged)
+    summary.files_unchanged = len(unchanged)
+    log.info("run=%s %s", steps.run_id, summary.line())
+    return summary
+
+
+@dataclass
+class LocalSteps:
+    """The steps in this process, one after another."""
+
+    raw_dir: Path
+    store: Store
+    ctx: Context
+    run_id: str
+    appended_files: int = lake.APPENDED_FILES
+
+    def find(self) -> tuple[list[RawFile], list[RawFile]]:
+        return prepare(self.raw_dir, self.store, self.ctx.rules())
+
+    def parse(self, tables: list[list[RawFile]]) -> list[Parsed]:
+        spill = Spill(self.store, lake.work_folder(self.run_id))
+        return parse_files([raw for mine in tables for raw in mine], ctx=self.ctx, spill=spill)
+
+    def begin(self, parsed: list[Parsed]) -> int:
+        return begin(self.store, parsed, self.run_id)
+
+    def merge(self, tables: dict[str, list[Parsed]], delivery: int) -> list[Merged]:
+        return [
+            merge_table(
+                self.store,
+                table,
+                mine,
+                run_id=self.run_id,
+                now=self.ctx.now,
+                delivery=delivery,
+                appended_files=self.appended_files,
+            )
+            for table, mine in tables.items()
+        ]
+
+    def finish(self, parsed: list[Parsed], merged: list[Merged], delivery: int) -> Summary:
+        return finish(self.store, parsed, merged, run_id=self.run_id, now=self.ctx.now, delivery=delivery)
+
+
 def ingest(
     raw_dir: Path, store: Store, *, ctx: Context, run_id: str, appended_files: int = lake.APPENDED_FILES
 ) -> Summary:
@@ -423,19 +491,7 @@ def ingest(
     the engine had no room to read is left out and named in `Summary.deferred` (the caller fails
     the run with `Summary.failure_line()`). A month of flights holds at most `appended_files`
     files appended by runs (`merge.py`)."""
-    todo, unchanged = prepare(raw_dir, store, ctx.rules())
-    spill = Spill(store, lake.work_folder(run_id))
-    parsed_files, deferred = set_aside(parse_files(todo, ctx=ctx, spill=spill))
-    summary = (
-        write_results(store, parsed_files, run_id=run_id, now=ctx.now, appended_files=appended_files)
-        if parsed_files
-        else Summary(run_id)
-    )
-    summary.deferred = deferred
-    summary.files_seen = len(todo) + len(unchanged)
-    summary.files_unchanged = len(unchanged)
-    log.info("run=%s %s", run_id, summary.line())
-    return summary
+    return drive(LocalSteps(raw_dir, store, ctx, run_id, appended_files))
 
 
 def forget(store: Store, targets: Iterable[str], *, run_id: str, now: datetime) -> list[str]:
