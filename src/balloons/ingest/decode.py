@@ -1,7 +1,8 @@
 """Readers: decode one raw file into the staging shape, text only, nothing validated yet.
 
 The staging shape is one DuckDB view, `decoded`: a column per canonical field of the file's table
-(VARCHAR, null where the file does not give it), plus `_pos` (the record's position), `source_line`
+(VARCHAR, null where the file does not give it), plus `source_file` (the raw file's path under
+raw/; `_file` is the run's number for it), `_pos` (the record's position), `source_line`
 (its line, JSON element or NOTAM number), `_op` / `_ref` (the NOTAM operation and the NOTAM it
 names), `_raw` (the record's own text, for quarantine), `_comma` (a `;` file, which may write
 decimal commas) and `_notam` (a window of a NOTAM message). Validation, typing, time zones and
@@ -85,10 +86,15 @@ def quarantine_row(raw: RawFile, line: int | None, reason: str, record: str) -> 
     }
 
 
+def _text_literal(text: str) -> str:
+    """A SQL string literal of `text` (a raw file's path, which may hold any character)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def combine(con: duckdb.DuckDBPyConnection, table: str, numbers: list[int]) -> None:
     """`decoded`, of `table`: the decoded records of the run's files `numbers`, each file
     being a view `decoded_<number>` made by `decode`."""
-    names = ", ".join(f"{name}" for name in (*STAGING_COLUMNS, "_file", *COLUMNS[table]))
+    names = ", ".join(f"{name}" for name in (*STAGING_COLUMNS, "_file", "source_file", *COLUMNS[table]))
     parts = " union all ".join(f"select {names} from decoded_{number}" for number in numbers)
     # several files' union is read by every validation statement: planned and scanned once as a table
     kind = "table" if len(numbers) > 1 else "view"
@@ -287,6 +293,7 @@ def _plain_csv(
         select
             {number << POS_BITS} + csv_rows._row as _pos,
             {number}::integer as _file,
+            {_text_literal(raw.path)} as source_file,
             csv_rows._line as source_line,
             'N' as _op,
             null::varchar as _ref,
@@ -467,6 +474,7 @@ def _records(
         nonlocal written
         table = pa.table(rows, schema=schema)
         table = table.append_column("_file", pa.repeat(pa.scalar(number, pa.int32()), table.num_rows))
+        table = table.append_column("source_file", pa.repeat(pa.scalar(raw.path, pa.string()), table.num_rows))
         # copied into DuckDB: joins may push filters (bloom filters) that Arrow scans do not take
         con.register("decoded_arrow", table)
         if written == 0:

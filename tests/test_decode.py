@@ -1,0 +1,41 @@
+"""Readers: every format decodes into the one staging shape (decode.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from balloons.ingest import RawFile
+from balloons.ingest.decode import STAGING_COLUMNS, decode
+from balloons.ingest.rawfile import DEFAULT_LIMITS
+
+Q = "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005"
+FLIGHTS = "airport,direction,flight_number,scheduled_at\nEYVI,arrival,BT1,2025-10-04T20:30\n"
+FILES = {
+    "flights/plain.csv": FLIGHTS.encode(),
+    "flights/quoted.csv": FLIGHTS.replace("BT1", '"BT1"').encode(),
+    "flights/w1257.csv": FLIGHTS.replace("BT1", "Š1").encode("cp1257"),
+    "flights/f'q.jsonl": b'{"airport": "EYVI", "direction": "arrival", "flight_number": "BT1", "scheduled_at": "x"}\n',
+    "closures/n.notam": f"(A0200/25 NOTAMN {Q} A) EYVI B) 2510042000 C) 2510042200 E) AD CLSD.)\n".encode(),
+}
+
+
+@pytest.mark.parametrize("path", sorted(FILES))
+def test_every_format_decodes_to_text_with_its_source_file_and_line(tmp_path: Path, path: str) -> None:
+    """Found by a fresh-eyes audit of issue 16: the staging shape carried the run's number for a
+    file, not its path (`source_file`)."""
+    location = tmp_path / "raw" / path
+    location.parent.mkdir(parents=True)
+    location.write_bytes(FILES[path])
+    raw = RawFile(path, path.split("/")[0], "0" * 64, location, size_bytes=len(FILES[path]))
+    (tmp_path / "work").mkdir()
+    con = duckdb.connect()
+    decode(con, raw, 3, limits=DEFAULT_LIMITS, airports={}, work=tmp_path / "work")
+    columns = dict(con.execute("select column_name, column_type from (describe decoded_3)").fetchall())
+    assert set(STAGING_COLUMNS) | {"source_file"} <= set(columns)
+    assert columns["source_file"] == columns["airport"] == "VARCHAR"
+    assert con.execute("select distinct source_file, source_line from decoded_3").fetchall() == [
+        (path, 2 if path.endswith(".csv") else 1)
+    ]
