@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from balloons.ingest import RawFile
-from balloons.ingest.decode import STAGING_COLUMNS, decode
+from balloons.ingest.decode import NOT_UTF8, STAGING_COLUMNS, _check_plain, decode
 from balloons.ingest.rawfile import DEFAULT_LIMITS
 
 Q = "Q) EYVL/QFALC/IV/NBO/A/000/999/5438N02517E005"
@@ -39,3 +40,20 @@ def test_every_format_decodes_to_text_with_its_source_file_and_line(tmp_path: Pa
     assert con.execute("select distinct source_file, source_line from decoded_3").fetchall() == [
         (path, 2 if path.endswith(".csv") else 1)
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "plain"),
+    [
+        ("EYVI,Šalčininkai\n".encode() * 50, True),  # letters cut between chunks are still UTF-8
+        (("EYVI,ok\n" * 50 + "EYVI,Šalčininkai\n").encode("cp1257"), False),  # past the header, far in
+        (b"EYVI,ok\n" * 50 + "Š".encode()[:1], False),  # cut off in the middle of a letter
+    ],
+)
+def test_the_plain_check_finds_a_file_not_utf8_before_duckdb_reads_it(body: bytes, plain: bool) -> None:
+    """Found by a re-check: a Windows-1257 file with an ASCII header was read whole by read_csv,
+    every row holding a letter kept as a rejected row (2.47 GB for 145 MB), before being
+    transcoded."""
+    header, why = _check_plain(io.BytesIO(b"airport,airline\n" + body), None, chunk_bytes=21)
+    assert header == "airport,airline"
+    assert why == (None if plain else NOT_UTF8)

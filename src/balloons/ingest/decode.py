@@ -44,7 +44,7 @@ from balloons.ingest.rawfile import BadRecord, Limits, RawFile, Record
 log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 32 << 20
-NOT_UTF8_HEADER = "its header is not UTF-8"
+NOT_UTF8 = "it is not UTF-8"
 MIN_LINE_BYTES = 4096
 """The smallest line limit DuckDB's reader takes; a lower BALLOONS_MAX_LINE_BYTES is checked in SQL."""
 POS_BITS = 40
@@ -203,9 +203,10 @@ def _plain_csv(
             target = work / "link.csv"
             target.unlink(missing_ok=True)
             target.symlink_to(raw.location.absolute())
-        if why == NOT_UTF8_HEADER:
-            raise _NotUtf8
         if why is not None:
+            target.unlink()  # the work file (a link, or a part inflated)
+            if why == NOT_UTF8:
+                raise _NotUtf8
             log.info("file=%s is read record by record: %s", raw.path, why)
             raise _NotPlain
     if not header_line.strip():
@@ -251,7 +252,8 @@ def _plain_csv(
     encoding = con.execute(
         f"select count(*) from csv_rejects_{number} where error_type = 'INVALID ENCODING'"
     ).fetchone()
-    if encoding and encoding[0]:
+    if encoding and encoding[0]:  # not seen by the check above: a safety net
+        target.unlink()
         raise _NotUtf8
     text = "concat_ws($delim, " + ", ".join(f"csv_rows.c{i}" for i in range(extra)) + ")"
     rejected = con.execute(f"select count(*) from csv_rejects_{number}").fetchone()
@@ -357,16 +359,21 @@ def _reject_reason(kind: str, text: str, width: int, delimiter: str, limits: Lim
     return f"not valid CSV: {kind.lower()}"
 
 
-def _check_plain(stream: IO[bytes], sink: IO[bytes] | None) -> tuple[str, str | None]:
+def _check_plain(stream: IO[bytes], sink: IO[bytes] | None, chunk_bytes: int = CHUNK_BYTES) -> tuple[str, str | None]:
     """(the header line, why the stream is not plain CSV or None), copying it to `sink` if given.
     Each chunk is searched, not copied: a chunk holding no carriage return skips their checks, and
     what spans two chunks is looked at in their last and first bytes."""
     first = True
     header = ""
     last = b""
+    utf8 = codecs.getincrementaldecoder("utf-8")()
     while True:
-        chunk = stream.read(CHUNK_BYTES)
+        chunk = stream.read(chunk_bytes)
         if not chunk:
+            try:
+                utf8.decode(b"", True)
+            except UnicodeDecodeError:
+                return header, NOT_UTF8
             return header, None
         if sink is not None:
             sink.write(chunk)
@@ -377,12 +384,19 @@ def _check_plain(stream: IO[bytes], sink: IO[bytes] | None) -> tuple[str, str | 
             try:
                 header = (chunk[:end] if end >= 0 else chunk).decode("utf-8").rstrip("\r")
             except UnicodeDecodeError:
-                return header, NOT_UTF8_HEADER
+                return header, NOT_UTF8
             first = False
         if b'"' in chunk:
             return header, "it quotes fields"
         if b"\x00" in chunk:
             return header, "it holds NUL bytes"
+        # UTF-8 all through (an ASCII chunk, most are, is only looked at): a file in another
+        # encoding is transcoded before DuckDB reads it, not read whole with its rows rejected
+        if not chunk.isascii() or utf8.getstate()[0]:
+            try:
+                utf8.decode(chunk)
+            except UnicodeDecodeError:
+                return header, NOT_UTF8
         returns = b"\r" in chunk or b"\r" in last
         if returns:
             joined = last + chunk
@@ -390,7 +404,7 @@ def _check_plain(stream: IO[bytes], sink: IO[bytes] | None) -> tuple[str, str | 
                 return header, "it holds bare carriage returns"
         # blank lines, in the chunk up to the line breaks that end the file
         body = len(chunk)
-        if body < CHUNK_BYTES:
+        if body < chunk_bytes:
             while body and chunk[body - 1] in b"\r\n":
                 body -= 1
         seam = last + chunk[: min(2, body)]
