@@ -11,8 +11,8 @@ name no exception, nor do flights permitted or exempted that are emergency fligh
 EMERG FLTS PERMITTED`), days excluded from a schedule (`DAILY 1800-2000 EXC SUN`), every kind of
 traffic named (`CIV AND MIL`, `IFR/VFR`) or a military exercise under way (`FOR MIL EXER`); a
 closure to one kind of traffic (`CLSD FOR SKED FLTS`, `CARGO`, `NIGHT`), `EXEMPT` and `SUBJ TO`
-make it partial, as does a closure to aircraft of some weight, size or equipment (`MTOW`, `5700KG`,
-`WINGSPAN`, `TRANSPONDER`). Else `arrivals` for CLSD FOR/TO (ACFT) LDG or ARR (or INBOUND), or departures left open;
+make it partial, as does a closure to aircraft of some weight, size or equipment (`MTOW`, `ABOVE
+5700KG`, `WINGSPAN`, `WITHOUT TRANSPONDER`). Else `arrivals` for CLSD FOR/TO (ACFT) LDG or ARR (or INBOUND), or departures left open;
 `departures` for TKOF or DEP, or landings left open; both (in either order, joined by /, AND, &
 or a comma; or one closed and the other banned): full; else `full`.
 
@@ -30,7 +30,7 @@ import re
 from balloons.schema import CLOSURE_CAUSES as CAUSES
 from balloons.schema import CLOSURE_SCOPES as SCOPES
 
-__all__ = ["CAUSES", "CAUSE_WORDS", "SCOPES", "cause_of", "scope_of"]
+__all__ = ["CAUSES", "SCOPES", "cause_of", "scope_of", "stated_cause"]
 
 _PARTIAL = re.compile(
     r"\b(EXC|EXCEPT|EXCL|CIV|CIVIL|CIVILIAN|MIL|MILITARY|VFR|IFR|PPR|PRIVATE|GA|VTOL|HEL|HELICOPTERS?|"
@@ -39,8 +39,10 @@ _PARTIAL = re.compile(
     r"|\b(CLSD|CLOSED)\s+(FOR|TO)\s+(SKED|CARGO|PAX|PASSENGER|COMMERCIAL|NIGHT|INTL|INTERNATIONAL|DOMESTIC|JET|"
     r"FIXED|GEN|GENERAL)\b"
     # closed to aircraft of some weight, size or equipment
-    r"|\b(MTOW|MTOM|MAX\w*\s+(TAKE[- ]?OFF\s+|TKOF\s+)?(WEIGHT|MASS)|WINGSPAN|WING\s+SPAN|TRANSPONDER|XPDR)\b"
-    r"|\b\d+\s*(KG|T|TONNES?|TONS?)\b"
+    r"|\b(MTOW|MTOM|MAX\w*\s+(TAKE[- ]?OFF\s+|TKOF\s+)?(WEIGHT|MASS)|WINGSPAN|WING\s+SPAN)\b"
+    r"|\b(WITHOUT|NOT\s+EQUIPPED\s+WITH|NON)[- ]?(A\s+)?(MODE\s+[A-Z]\s+)?(TRANSPONDERS?|XPDR)\b"
+    r"|\b(ABOVE|OVER|EXCEEDING|MORE\s+THAN|HEAVIER\s+THAN|BELOW|UNDER|LESS\s+THAN|UP\s+TO)\s+"
+    r"\d+([.,]\d+)?\s*(KG|T|TONNES?|TONS?)\b"
 )
 _EXCEPTION = re.compile(r"\b(EXC|EXCEPT|EXCL)\b([^.;)]*?)(?=\b(?:DUE|BECAUSE|OWING)\b|[.;)]|$)")
 """An exception clause: EXC and what follows it up to the end of its sentence, or to the reason
@@ -117,10 +119,14 @@ _DAYS = frozenset(
 )
 
 
-_EMERGENCY_ALLOWED = re.compile(r"(?:^|(?<=[.;,]))[^.;,]*?\b(?:PERMITTED|ALLOWED|NOT\s+APPLY\s+TO)\b[^.;,]*")
+_EMERGENCY_ALLOWED = re.compile(
+    r"(?:^|(?<=[.;,]))[^.;,]*?\b(?:PERMITTED|ALLOWED|NOT\s+APPLY\s+TO|NOT\s+APPLICABLE\s+TO)\b[^.;,]*"
+)
 """A clause that permits some flights, or says a closure does not apply to some: emergency-only
 ones (`ONLY EMERG FLTS PERMITTED`, `… DOES NOT APPLY TO SAR FLTS`) are no exception."""
-_SAYING_SO = frozenset(["PERMITTED", "ALLOWED", "NOT", "APPLY", "TO", "THIS", "RESTRICTION", "DOES", "CLOSURE"])
+_SAYING_SO = frozenset(
+    ["PERMITTED", "ALLOWED", "NOT", "APPLY", "APPLICABLE", "TO", "THIS", "RESTRICTION", "DOES", "IS", "CLOSURE"]
+)
 
 
 def _emergency_allowed(clause: re.Match[str]) -> str:
@@ -140,13 +146,13 @@ def _emergency_only(clause: re.Match[str]) -> str:
 
 
 _LANDING = r"(LDG|LANDINGS?|ARR|ARRIVALS?|ARRIVING|INBOUND|INCOMING)"
-_TAKEOFF = r"(TKOF|TAKE[- ]?OFFS?|DEP|DEPARTURES?|DEPARTING|OUTBOUND|OUTGOING)"
+_TAKEOFF = r"(TKOF|TAKE[- ]?OFFS?|TAKING[- ]?OFF|DEP|DEPARTURES?|DEPARTING|OUTBOUND|OUTGOING)"
 _EITHER = rf"({_LANDING}|{_TAKEOFF})"
-_CLOSED_TO = r"\b(CLSD|CLOSED)\s+(FOR|TO)\s+((ACFT|AIRCRAFT|FLTS?|FLIGHTS?|TFC|TRAFFIC)\s+)?"
+_CLOSED_TO = r"\b(CLSD|CLOSED)\s+(FOR|TO)\s+((ALL\s+)?(ACFT|AIRCRAFT|FLTS?|FLIGHTS?|TFC|TRAFFIC)\s+)?"
 """Closed for or to, and what the direction is of (`CLSD FOR ACFT LDG`)."""
 _ARRIVALS = re.compile(rf"{_CLOSED_TO}({_TAKEOFF}\s*(/|AND)\s*)?{_LANDING}\b|\b{_LANDING}\s+(CLSD|CLOSED)\b")
 _DEPARTURES = re.compile(rf"{_CLOSED_TO}({_LANDING}\s*(/|AND)\s*)?{_TAKEOFF}\b|\b{_TAKEOFF}\s+(CLSD|CLOSED)\b")
-_STATE_OF_EMERGENCY = re.compile(r"\b(IN\s+)?(A\s+)?STATE\s+OF\s+EMERG\w*")
+_STATE_OF_EMERGENCY = re.compile(r"\b(IN\s+)?(A\s+)?(STATE\s+OF\s+EMERG\w*|EMERG\w*\s+STATE)\b")
 """Aircraft in a state of emergency are emergency flights (STATE alone is an exception: `EXC STATE
 ACFT`)."""
 _JOIN = r"\s*(/|AND|OR|&|,)\s*"
@@ -183,9 +189,6 @@ _BALLOONS = re.compile(r"\bBALLOONS?\b|\bHYBRID\b|BALION|HIBRID", re.IGNORECASE)
 _DRONES = re.compile(r"\b(UAS|UAV|UAVS|RPAS|DRONES?)\b|DRON|BEPILOT|BEPILOČ", re.IGNORECASE)
 _UNKNOWN = re.compile(r"^\s*(UNKNOWN|UNK|N/?A|NE[ŽZ]INOMA|NENUSTATYTA|[-?.\s]*)\s*$", re.IGNORECASE)
 _GIVEN = re.compile(r"\b(DUE|BECAUSE|OWING|D[ĖE]L)\b", re.IGNORECASE)
-CAUSE_WORDS = {"unknown_words": _UNKNOWN.pattern, "balloon_words": _BALLOONS.pattern, "drone_words": _DRONES.pattern}
-"""The words of `cause_of`, for the SQL that reads a report's stated reason the same way
-(`ingest/sql/checked_closures.sql`, case-insensitive as here)."""
 
 
 def scope_of(text: str) -> str:
@@ -217,3 +220,10 @@ def cause_of(text: str | None, *, stated: bool = False) -> str:
     if _DRONES.search(text):
         return "drones"
     return "other" if stated or _GIVEN.search(text) else "unknown"
+
+
+def stated_cause(reason: str) -> str:
+    """The cause a report's `reason` column gives (`cause_of` with `stated`): the SQL that checks
+    closures calls it by this name (`ingest/sql/checked_closures.sql`), so a report and a NOTAM
+    giving the same words get the same cause."""
+    return cause_of(reason, stated=True)

@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from balloons import lake
-from balloons.ingest.closure_kind import CAUSE_WORDS, CAUSES, SCOPES
+from balloons.ingest.closure_kind import CAUSES, SCOPES, stated_cause
 from balloons.ingest.columns import COLUMNS
 from balloons.ingest.rawfile import DEFAULT_LIMITS, Limits
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, TABLES
@@ -165,6 +165,7 @@ def prepare(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     """Session settings, the airports table and the shared macros, once per connection."""
     con.execute("set TimeZone = 'UTC'; set enable_progress_bar = false")
     con.register("airports", airport_zones(ctx.airports, ctx.zone.key))
+    con.create_function("stated_cause", stated_cause, ["VARCHAR"], "VARCHAR", side_effects=False)
     limits = ctx.limits
     con.execute(_fill(_sql("macros.sql"), {"field_chars": limits.field_chars, "number_digits": limits.number_digits}))
 
@@ -191,7 +192,6 @@ def constants(ctx: Context) -> dict[str, object]:
         "kinds": list(INCURSION_KINDS),
         "scopes": list(SCOPES),
         "causes": list(CAUSES),
-        **CAUSE_WORDS,
         "now": now,
     }
 

@@ -1,8 +1,9 @@
 -- Closures, step 2 (after instants.sql placed closed_from and closed_until): each record typed,
 -- with its id and content hash, or the first rule it breaks (in the order below). The duration
 -- limit applies to the record: for a NOTAM with a schedule, to one active window. A closure's
--- cause, when not given, is read from its reason with closure_kind.py's words (`CAUSE_WORDS`,
--- filled in by the engine): balloons, drones, other when a reason is given, unknown when none is.
+-- cause, when not given, is read from its reason by closure_kind.stated_cause (a function the
+-- engine gives DuckDB, the rule NOTAMs use): balloons, drones, other when a reason is given,
+-- unknown when none is.
 create or replace temp table ruled as
 select
     _pos,
@@ -45,15 +46,7 @@ select
     flag_value(schedule_in_text) as schedule_in_text,
     flag_value(until_estimated) as until_estimated,
     choice_value(scope, 'full') as scope,
-    coalesce(
-        lower(cause),
-        case
-            when reason is null or regexp_matches(reason, {unknown_words}, 'i') then 'unknown'
-            when regexp_matches(reason, {balloon_words}, 'i') then 'balloons'
-            when regexp_matches(reason, {drone_words}, 'i') then 'drones'
-            else 'other'
-        end
-    ) as cause
+    coalesce(lower(cause), case when reason is null then 'unknown' else stated_cause(reason) end) as cause
 from {source};
 
 
