@@ -12,7 +12,8 @@ EMERG FLTS PERMITTED`), days excluded from a schedule (`DAILY 1800-2000 EXC SUN`
 traffic named (`CIV AND MIL`, `IFR/VFR`) or a military exercise under way (`FOR MIL EXER`); a
 closure to one kind of traffic (`CLSD FOR SKED FLTS`, `CARGO`, `NIGHT`), `EXEMPT` and `SUBJ TO`
 make it partial, as does a closure to aircraft of some weight, size or equipment (`MTOW`, `ABOVE
-5700KG`, `WINGSPAN`, `WITHOUT TRANSPONDER`). Else `arrivals` for CLSD FOR/TO (ACFT) LDG or ARR (or INBOUND), or departures left open;
+5700KG`, `WINGSPAN`, `WITHOUT TRANSPONDER`). Else `arrivals` for CLSD FOR/TO (ACFT) LDG or ARR (or
+INBOUND), or departures left open;
 `departures` for TKOF or DEP, or landings left open; both (in either order, joined by /, AND, &
 or a comma; or one closed and the other banned): full; else `full`.
 

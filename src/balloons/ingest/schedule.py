@@ -244,6 +244,17 @@ class _Parser:
             last = int(self.take())
         if not (1 <= first <= 31 and 1 <= last <= 31):
             raise self.fail(f"day {first if not 1 <= first <= 31 else last} is not a day of the month")
+        # else the day before B), whose night may be under way at B) (`DAILY 2200-0330 EXC 04` from
+        # 5 October 01:00 to the 7th: the 4th)
+        spans = self._spans(first, last, self.start) or self._spans(first, last, self.start - timedelta(days=1))
+        if len(spans) > 1:
+            shown = f"{first}-{last}" if last != first else str(first)
+            raise self.fail(f"EXC {shown} falls in more than one month between B) and C): name the month")
+        group.except_dates.update(*spans)
+        return True
+
+    def _spans(self, first: int, last: int, earliest: date) -> list[set[date]]:
+        """The days first..last of each month that fall between `earliest` and C)."""
         spans = []
         year, month = (self.start.year - 1, 12) if self.start.month == 1 else (self.start.year, self.start.month - 1)
         while (year, month) <= (self.end.year, self.end.month):
@@ -252,15 +263,11 @@ class _Parser:
                 opens = date(year, month, first)
                 closes = date(year, month, last) if last >= first else date(*following, last)
                 days = {opens + timedelta(days=i) for i in range((closes - opens).days + 1)}
-                inside = {d for d in days if self.start <= d <= self.end}
+                inside = {d for d in days if earliest <= d <= self.end}
                 if inside:
                     spans.append(inside)
             year, month = following
-        if len(spans) > 1:
-            shown = f"{first}-{last}" if last != first else str(first)
-            raise self.fail(f"EXC {shown} falls in more than one month between B) and C): name the month")
-        group.except_dates.update(*spans)
-        return True
+        return spans
 
     def days(self) -> None:
         group = self.day_group()
