@@ -90,6 +90,38 @@ def test_quarantine_must_hold_what_the_latest_ingest_of_each_file_quarantined(
     assert got == {"quarantine holds what the latest ingest of each file quarantined": 1}
 
 
+def test_a_forgotten_file_holds_no_quarantine_and_passes(tmp_path: Path) -> None:
+    """Found by a re-check: `balloons forget` takes a file's quarantine rows away, but its last
+    ingest_log row still counted them, so `balloons check` failed after every forget."""
+    from datetime import UTC, datetime
+
+    from balloons.ingest import forget, ingest
+    from balloons.ingest.validate import Context
+    from balloons.settings import load_settings
+    from flows.warehouse import build_warehouse
+
+    root = tmp_path / "data"
+    (root / "raw" / "incursions").mkdir(parents=True)
+    (root / "raw" / "incursions" / "a.csv").write_text(
+        "detected_at,balloons,source,source_id\n2025-10-01T22:00,2,a,a1\n2025-10-01T22:05,x,a,a2\n"
+    )
+    (root / "raw" / "incursions" / "b.csv").write_text(
+        "detected_at,balloons,source,source_id\n2025-10-02T22:00,1,b,b1\n"
+    )
+    settings = load_settings(data_dir=root)
+    store = local(root / "lake")
+    ctx = Context.of(settings, datetime.now(UTC).replace(microsecond=0))
+    ingest(root / "raw", store, ctx=ctx, run_id="r1")
+    forget(store, ["incursions/a.csv"], run_id="r2", now=ctx.now)
+    build_warehouse.fn(settings, True)
+    built = warehouse.connect_read_only(root / "warehouse.duckdb")
+    try:
+        assert _count(built, "select count(*) from quarantine") == 0
+        assert {r.name: r.failures for r in checks.run_checks(built, store) if not r.ok} == {}
+    finally:
+        built.close()
+
+
 def test_impact_and_closure_order_faults(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
     copy.execute("update monthly_impact set flights_affected = flights_affected + 1 where month = '2025-10'")
     copy.execute(
