@@ -122,6 +122,18 @@ def test_a_forgotten_file_holds_no_quarantine_and_passes(tmp_path: Path) -> None
         built.close()
 
 
+def test_checks_run_when_the_lakes_deliveries_cannot_be_read(
+    copy: duckdb.DuckDBPyConnection, sample_root: Path, tmp_path: Path
+) -> None:
+    """Found by a re-check: reading the forgotten files stopped every check on a garbled file."""
+    import shutil
+
+    shutil.copytree(sample_root / "lake", tmp_path / "lake")
+    for part in (tmp_path / "lake" / "deliveries").glob("*.parquet"):
+        part.write_bytes(b"garbage")
+    assert failing(copy, local(tmp_path / "lake")) == {}
+
+
 def test_impact_and_closure_order_faults(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:
     copy.execute("update monthly_impact set flights_affected = flights_affected + 1 where month = '2025-10'")
     copy.execute(

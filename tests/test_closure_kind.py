@@ -124,6 +124,20 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD FOR ACFT NOT EQUIPPED WITH MODE S TRANSPONDER", "partial"),
         ("AD CLSD. NOT APPLICABLE TO ACFT IN STATE OF EMERGENCY", "full"),
         ("AD CLSD EXC ACFT IN EMERGENCY STATE", "full"),
+        # …and by a re-check of those fixes: the other ways a weight or equipment is a limit
+        ("AD CLSD FOR ACFT 5700 KG AND ABOVE", "partial"),
+        ("AD CLSD FOR ACFT OF 5.7 T OR MORE", "partial"),
+        ("AD CLSD FOR ACFT > 5700 KG", "partial"),
+        ("AD CLSD FOR ACFT WITH MASS OF 5700KG AND MORE", "partial"),
+        ("AD CLSD FOR ACFT WITHOUT SERVICEABLE TRANSPONDER", "partial"),
+        ("AD CLSD FOR ACFT WITHOUT MODE A/C", "partial"),
+        ("AD CLSD FOR ACFT WITHOUT SSR", "partial"),
+        ("AD CLSD FOR ACFT WITH TRANSPONDER U/S", "partial"),
+        ("AD CLSD FOR ACFT WITH INOPERATIVE TRANSPONDER", "partial"),
+        ("AD CLSD EXC EMERG STATE AND HOSP FLTS", "partial"),  # state aircraft
+        ("AD CLSD EXC EMERGENCY STATE ACFT", "partial"),
+        ("AD CLSD. RWY 14/32 AND TWY T CLSD. SFC-5000FT", "full"),
+        ("AD CLSD. OBST ABOVE 1000 FT OVER 5 NM", "full"),
     ],
 )
 def test_scope(text: str, scope: str) -> None:

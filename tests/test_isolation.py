@@ -387,6 +387,26 @@ def test_csvs_in_other_encodings_are_transcoded_as_a_stream_whatever_their_size(
     ]
 
 
+def test_a_transcoded_file_read_record_by_record_is_judged_by_its_delivered_size(
+    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a re-check: a Windows-1257 CSV quoting a field only past its first chunk was
+    transcoded first, and its UTF-8 copy (a letter takes two bytes) was held to
+    BALLOONS_MAX_RECORD_FILE_BYTES, not the file (chunks of 32 MiB; of 1 KiB here)."""
+    from balloons.ingest import decode
+
+    monkeypatch.setattr(decode, "CHUNK_BYTES", 1024)
+    rows = "".join(f"EYVI,arrival,LY{n},2025-10-04T{n // 60:02d}:{n % 60:02d},operated,Šiaulių\n" for n in range(99))
+    rows += 'EYVI,arrival,LY99,2025-10-04T01:39,operated,"Šiaulių"\n'
+    data = ("airport,direction,flight_number,scheduled_at,status,airline\n" + rows).encode("cp1257")
+    assert data.index(b'"') > 1024
+    write(tmp_path, "flights/q.csv", data)
+    limits = Limits(record_file_bytes=len(data) + 10)  # the UTF-8 copy is larger
+    assert len(data.decode("cp1257").encode()) > limits.record_file_bytes
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=replace(ctx, limits=limits), run_id="r1")
+    assert len(lake_rows(tmp_path)["flights"]) == 100 and quarantine(tmp_path) == []
+
+
 def test_stray_bytes_outnumbering_the_utf8_letters_or_in_a_name_lose_nothing(tmp_path: Path, ctx: Context) -> None:
     """Found by the re-check of the fix above: three stray bytes beside one UTF-8 letter garbled
     the file as Windows-1257; a stray byte in a CSV header or a JSON key dropped that column's

@@ -33,6 +33,21 @@ from balloons.schema import CLOSURE_SCOPES as SCOPES
 
 __all__ = ["CAUSES", "SCOPES", "cause_of", "scope_of", "stated_cause"]
 
+_WEIGHT = r"\d+([.,]\d+)?\s*(KG|T|TONNES?|TONS?)\b"
+_WEIGHT_LIMIT = (
+    # a weight as a limit: compared (`ABOVE 5.7 T`, `> 5700 KG`, `5700 KG AND ABOVE`) or of the
+    # aircraft (`ACFT OF 5.7 T`, `MASS OF 5700KG`); not any weight (`20 KG OF CIGARETTES`, `STAND 14T`)
+    rf"(\b(ABOVE|OVER|EXCEEDING|MORE\s+THAN|HEAVIER\s+THAN|BELOW|UNDER|LESS\s+THAN|UP\s+TO)|[<>]=?)\s*{_WEIGHT}"
+    rf"|\b{_WEIGHT}\s*(AND|OR)\s+(ABOVE|MORE|OVER|HEAVIER|BELOW|LESS|UNDER|LIGHTER)\b"
+    rf"|\b(ACFT|AIRCRAFT|MASS|WEIGHT)\s+(OF\s+)?{_WEIGHT}"
+)
+_EQUIPMENT_LACKING = (
+    # equipment lacking or out of service (`WITHOUT SERVICEABLE TRANSPONDER`, `WITH TRANSPONDER U/S`)
+    r"\b(WITHOUT|NOT\s+EQUIPPED\s+WITH|NON)[- ]?([A-Z/]+\s+){0,3}?"
+    r"(TRANSPONDERS?|XPDR|SSR|MODE\s+[A-Z](/[A-Z])?)(?![A-Z])"
+    r"|\b(INOPERATIVE|INOP|UNSERVICEABLE|U/S)\s+(TRANSPONDERS?|XPDR)\b"
+    r"|\b(TRANSPONDERS?|XPDR)\s+(U/S|INOPERATIVE|INOP|UNSERVICEABLE)(?![A-Z])"
+)
 _PARTIAL = re.compile(
     r"\b(EXC|EXCEPT|EXCL|CIV|CIVIL|CIVILIAN|MIL|MILITARY|VFR|IFR|PPR|PRIVATE|GA|VTOL|HEL|HELICOPTERS?|"
     r"TRAINING|GLIDERS?|NON[- ]?SKED|NOT\s+APPLY|NOT\s+APPLICABLE|PERMITTED|UNLESS|EXEMPT\w*|SUBJ|SUBJECT)\b"
@@ -41,9 +56,7 @@ _PARTIAL = re.compile(
     r"FIXED|GEN|GENERAL)\b"
     # closed to aircraft of some weight, size or equipment
     r"|\b(MTOW|MTOM|MAX\w*\s+(TAKE[- ]?OFF\s+|TKOF\s+)?(WEIGHT|MASS)|WINGSPAN|WING\s+SPAN)\b"
-    r"|\b(WITHOUT|NOT\s+EQUIPPED\s+WITH|NON)[- ]?(A\s+)?(MODE\s+[A-Z]\s+)?(TRANSPONDERS?|XPDR)\b"
-    r"|\b(ABOVE|OVER|EXCEEDING|MORE\s+THAN|HEAVIER\s+THAN|BELOW|UNDER|LESS\s+THAN|UP\s+TO)\s+"
-    r"\d+([.,]\d+)?\s*(KG|T|TONNES?|TONS?)\b"
+    rf"|{_EQUIPMENT_LACKING}|{_WEIGHT_LIMIT}"
 )
 _EXCEPTION = re.compile(r"\b(EXC|EXCEPT|EXCL)\b([^.;)]*?)(?=\b(?:DUE|BECAUSE|OWING)\b|[.;)]|$)")
 """An exception clause: EXC and what follows it up to the end of its sentence, or to the reason
@@ -153,7 +166,7 @@ _CLOSED_TO = r"\b(CLSD|CLOSED)\s+(FOR|TO)\s+((ALL\s+)?(ACFT|AIRCRAFT|FLTS?|FLIGH
 """Closed for or to, and what the direction is of (`CLSD FOR ACFT LDG`)."""
 _ARRIVALS = re.compile(rf"{_CLOSED_TO}({_TAKEOFF}\s*(/|AND)\s*)?{_LANDING}\b|\b{_LANDING}\s+(CLSD|CLOSED)\b")
 _DEPARTURES = re.compile(rf"{_CLOSED_TO}({_LANDING}\s*(/|AND)\s*)?{_TAKEOFF}\b|\b{_TAKEOFF}\s+(CLSD|CLOSED)\b")
-_STATE_OF_EMERGENCY = re.compile(r"\b(IN\s+)?(A\s+)?(STATE\s+OF\s+EMERG\w*|EMERG\w*\s+STATE)\b")
+_STATE_OF_EMERGENCY = re.compile(r"\b(IN\s+(A\s+)?)?STATE\s+OF\s+EMERG\w*|\bIN\s+(AN?\s+)?EMERG\w*\s+STATE\b")
 """Aircraft in a state of emergency are emergency flights (STATE alone is an exception: `EXC STATE
 ACFT`)."""
 _JOIN = r"\s*(/|AND|OR|&|,)\s*"

@@ -132,8 +132,9 @@ def decode(
             "record by record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)"
         )
     data = raw.location.read_bytes()
-    if raw.location.parent == work:  # transcoded
+    if raw.location.parent == work:  # transcoded: judged by its delivered size above, not this copy's
         raw.location.unlink()
+        limits = replace(limits, record_file_bytes=max(limits.record_file_bytes, len(data)))
     if fmt == ".notam":
         if raw.table != "closures":
             raise RawFileError(f"{raw.path}: NOTAM files belong under raw/closures/")
@@ -180,7 +181,8 @@ def _transcoded(raw: RawFile, number: int, *, limits: Limits, work: Path, compre
     finally:
         if source != raw.location:
             source.unlink(missing_ok=True)
-    return replace(raw, location=target, size_bytes=target.stat().st_size), replaced
+    # its size stays the delivered file's: the record-by-record limit judges what was delivered
+    return replace(raw, location=target), replaced
 
 
 def _plain_csv(
@@ -196,7 +198,12 @@ def _plain_csv(
             handle = rawfile.bounded_stream(handle, name=raw.path, cap=limits.decompressed_bytes, limits=limits)
             target = work / "inflated.csv"
             sink = stack.enter_context(open(target, "wb"))
-        header_line, why = _check_plain(handle, sink)
+        try:
+            header_line, why = _check_plain(handle, sink)
+        except BaseException:
+            if target != raw.location:  # a part inflated
+                target.unlink(missing_ok=True)
+            raise
         if target == raw.location:
             # read through a link of a plain name: DuckDB takes UTF-8 paths only, and reads a path
             # as a glob pattern (a file named `q?.csv` or `x[1].csv` would read other files' rows)
@@ -359,10 +366,11 @@ def _reject_reason(kind: str, text: str, width: int, delimiter: str, limits: Lim
     return f"not valid CSV: {kind.lower()}"
 
 
-def _check_plain(stream: IO[bytes], sink: IO[bytes] | None, chunk_bytes: int = CHUNK_BYTES) -> tuple[str, str | None]:
+def _check_plain(stream: IO[bytes], sink: IO[bytes] | None, chunk_bytes: int = 0) -> tuple[str, str | None]:
     """(the header line, why the stream is not plain CSV or None), copying it to `sink` if given.
     Each chunk is searched, not copied: a chunk holding no carriage return skips their checks, and
     what spans two chunks is looked at in their last and first bytes."""
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
     first = True
     header = ""
     last = b""

@@ -244,9 +244,13 @@ class _Parser:
             last = int(self.take())
         if not (1 <= first <= 31 and 1 <= last <= 31):
             raise self.fail(f"day {first if not 1 <= first <= 31 else last} is not a day of the month")
-        # else the day before B), whose night may be under way at B) (`DAILY 2200-0330 EXC 04` from
-        # 5 October 01:00 to the 7th: the 4th)
-        spans = self._spans(first, last, self.start) or self._spans(first, last, self.start - timedelta(days=1))
+        # from the day before B), whose night may be under way at B) (`DAILY 2200-0330 EXC 04` or
+        # `EXC 04-05` from 5 October 01:00 to the 7th: the 4th, the 4th and 5th); that day alone
+        # gives way to a later month where the days fall too
+        before = self.start - timedelta(days=1)
+        spans = self._spans(first, last, before)
+        if len(spans) > 1:
+            spans = [span for span in spans if span != {before}]
         if len(spans) > 1:
             shown = f"{first}-{last}" if last != first else str(first)
             raise self.fail(f"EXC {shown} falls in more than one month between B) and C): name the month")

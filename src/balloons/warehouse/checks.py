@@ -6,6 +6,7 @@ reachable from a relation, the ingest-log reconciliation, and impact sums that a
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import duckdb
@@ -14,6 +15,8 @@ import pyarrow as pa
 from balloons import lake
 from balloons.lake.storage import Store
 from balloons.schema import CLOSURE_CAUSES, CLOSURE_SCOPES, DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, RECORD_TABLES
+
+log = logging.getLogger(__name__)
 
 UNIQUE = {
     "incursions": "event_id",
@@ -129,7 +132,11 @@ def run_checks(con: duckdb.DuckDBPyConnection, store: Store) -> list[CheckResult
         in_lake = sum(meta.num_rows for meta in lake.partition_metadata(store, table))
         in_warehouse = _count(con, f'select count(*) from "{table}"')
         results.append(CheckResult(f"every lake row of {table} reachable", abs(in_lake - in_warehouse)))
-    deliveries = lake.read_deliveries(store).select(["path", "forgotten"]).to_pylist()
+    try:
+        deliveries = lake.read_deliveries(store).select(["path", "forgotten"]).to_pylist()
+    except Exception:  # noqa: BLE001 - an unreadable deliveries file is no reason to check nothing
+        log.warning("the lake's deliveries cannot be read: no file is taken as forgotten")
+        deliveries = []
     forgotten = pa.table({"path": pa.array([r["path"] for r in deliveries if r["forgotten"]], pa.string())})
     con.register("forgotten_files", forgotten)
     try:
