@@ -56,6 +56,25 @@ def test_files_that_together_pass_the_rows_kept_in_memory_are_spilled(tmp_path: 
     assert parsed[1].month_rows(store, "2025-10").num_rows == 8
 
 
+def test_a_file_of_wide_records_counts_for_more_rows_kept_in_memory(tmp_path: Path, ctx: Context) -> None:
+    """Found by a re-check: the rows kept in memory were counted whatever their width, and a file
+    of 990,000 rows of 120 bytes peaked at 1.24 GB (1.09 GB spilled)."""
+    store = local(tmp_path / "lake")
+    narrow = flights_file(tmp_path, "a.csv", [f"2025-09-{d:02d}" for d in range(1, 9)])
+    path = tmp_path / "b.csv"
+    path.write_text(
+        "airport,direction,flight_number,scheduled_at,status,airline\n"
+        + "".join(
+            f"EYVI,arrival,FR{d},2025-10-{d:02d}T12:00,operated,{'Šiaulių avialinijos ' * 8}\n" for d in range(1, 9)
+        )
+    )
+    wide = RawFile("flights/b.csv", "flights", "0" * 64, path, path.stat().st_size)
+    kept = parse_files([narrow, wide], ctx=ctx, spill=Spill(store, "_work/t"), in_memory_rows=20)
+    assert [(p.staged_rows().num_rows, sorted(p.spilled)) for p in kept] == [(8, []), (0, ["2025-10"])]
+    alone = parse_files([narrow], ctx=ctx, spill=Spill(store, "_work/t"), in_memory_rows=8)
+    assert alone[0].spilled == {}  # a narrow row counts as one
+
+
 def test_files_of_a_table_are_validated_together_and_keep_their_own_lineage(tmp_path: Path, ctx: Context) -> None:
     a = flights_file(tmp_path, "a.csv", ["2025-10-01", "2025-10-02"])
     b = flights_file(tmp_path, "b.csv", ["2025-10-03", "not a date"])

@@ -42,6 +42,9 @@ ENGINE_MEMORY = "800MB"
 """What the validation engine's DuckDB may hold in memory; past it, it spills to a temporary folder."""
 
 IN_MEMORY_ROWS = 1_000_000
+ROW_BYTES = 100
+"""Bytes of a raw record that count as one row of IN_MEMORY_ROWS: a file of wider records counts
+each of its rows for more (990,000 rows of 120 bytes, kept in memory, peaked at 1.24 GB)."""
 """Valid rows of all the files of one `parse_files` call kept in memory; a file whose rows would
 go past it is spilled per month."""
 
@@ -394,7 +397,7 @@ def _collect(
         rows, messages, ops = counts
         parsed.windows = rows - messages
         parsed.ops = ops + len(found.cancels)
-        if spill is not None and not room.take(rows):
+        if spill is not None and not room.take(_share(rows, raw, found.read)):
             # one parallel pass over the file's rows, each month's to files of its own
             query = f"select * exclude (_pos, _file) from landing where _file = {int(number)}"
             parsed.spilled = spill.write_months(con, query, work)
@@ -412,6 +415,13 @@ def _collect(
             cancels = [dict(c, source_file=raw.path, _op="C") for c in found.cancels]
             parsed.rows = pa.concat_tables([parsed.staged_rows(), pa.Table.from_pylist(cancels, schema=schema)])
     return out
+
+
+def _share(rows: int, raw: RawFile, records: int) -> int:
+    """The rows of `raw` to keep as a share of IN_MEMORY_ROWS: more than their number when its
+    records are wider than ROW_BYTES on average (the delivered file's bytes over its records)."""
+    width = raw.size_bytes / max(records, 1)
+    return rows if width <= ROW_BYTES else -(-rows * int(width) // ROW_BYTES)
 
 
 def _head(raw: RawFile) -> str:
