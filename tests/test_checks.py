@@ -131,7 +131,7 @@ def test_checks_run_when_the_lakes_deliveries_cannot_be_read(
     shutil.copytree(sample_root / "lake", tmp_path / "lake")
     for part in (tmp_path / "lake" / "deliveries").glob("*.parquet"):
         part.write_bytes(b"garbage")
-    assert failing(copy, local(tmp_path / "lake")) == {}
+    assert failing(copy, local(tmp_path / "lake")) == {"the lake's deliveries can be read": 1}
 
 
 def test_impact_and_closure_order_faults(copy: duckdb.DuckDBPyConnection, sample_root: Path) -> None:

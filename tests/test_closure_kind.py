@@ -138,6 +138,21 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD EXC EMERGENCY STATE ACFT", "partial"),
         ("AD CLSD. RWY 14/32 AND TWY T CLSD. SFC-5000FT", "full"),
         ("AD CLSD. OBST ABOVE 1000 FT OVER 5 NM", "full"),
+        # …and by a third: a reason's words (a balloon's payload, radar targets), more wordings
+        ("AD CLSD DUE TO BALLOONS (RADAR TRACKS WITHOUT SSR)", "full"),
+        ("AD CLSD DUE TO BALLOONS. OBJECTS WITHOUT SSR DETECTED", "full"),
+        ("AD CLSD DUE TO POWER FAILURE, TRANSPONDER U/S", "full"),
+        ("AD CLSD. DME TRANSPONDER U/S", "full"),
+        ("AD CLSD. BALLOONS CARRYING UP TO 20 KG OF CIGARETTES", "full"),
+        ("AD CLSD DUE TO BALLOONS. PAYLOAD OVER 2 KG", "full"),
+        ("AD CLSD FOR ACFT MORE THAN 5700KGS", "partial"),
+        ("AD CLSD FOR ACFT IN EXCESS OF 5 700 KG", "partial"),
+        ("AD CLSD FOR NON MODE-S ACFT", "partial"),
+        ("AD CLSD FOR ACFT WITHOUT MODE-S TRANSPONDER", "partial"),
+        ("AD CLSD EXC ACFT IN AN EMERGENCY", "full"),
+        ("AD CLSD EXC ACFT DECLARING AN EMERGENCY", "full"),
+        ("AD CLSD DUE TO BALLOONS. EMERG, HOSP AND SAR FLTS EXEMPTED", "full"),
+        ("AD CLSD. MIL FLTS EXEMPTED", "partial"),
     ],
 )
 def test_scope(text: str, scope: str) -> None:

@@ -407,6 +407,22 @@ def test_a_transcoded_file_read_record_by_record_is_judged_by_its_delivered_size
     assert len(lake_rows(tmp_path)["flights"]) == 100 and quarantine(tmp_path) == []
 
 
+def test_a_transcoded_archive_read_record_by_record_is_judged_by_its_inflated_size(
+    tmp_path: Path, ctx: Context
+) -> None:
+    """Found by a third re-check: a Windows-1257 .csv.gz that is not plain (a blank line) was judged
+    by its compressed size, so it was read whole however far it inflated."""
+    rows = "".join(f"EYVI,arrival,LY{n},2025-10-04T{n // 60:02d}:{n % 60:02d},operated,Šiaulių\n" for n in range(300))
+    text = "airport,direction,flight_number,scheduled_at,status,airline\n\n" + rows
+    write(tmp_path, "flights/z.csv.gz", gzip.compress(text.encode("cp1257")))
+    limits = Limits(record_file_bytes=8_000)
+    assert len(text.encode("cp1257")) > 8_000 > len(gzip.compress(text.encode("cp1257")))
+    ingest(tmp_path / "raw", local(tmp_path / "lake"), ctx=replace(ctx, limits=limits), run_id="r1")
+    ((path, _, reason),) = quarantine(tmp_path)
+    assert path == "flights/z.csv.gz" and "over the 8,000 bytes a file read record by record may hold" in reason
+    assert not list((tmp_path / "lake").rglob("utf8-*.csv"))
+
+
 def test_stray_bytes_outnumbering_the_utf8_letters_or_in_a_name_lose_nothing(tmp_path: Path, ctx: Context) -> None:
     """Found by the re-check of the fix above: three stray bytes beside one UTF-8 letter garbled
     the file as Windows-1257; a stray byte in a CSV header or a JSON key dropped that column's

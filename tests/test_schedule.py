@@ -43,6 +43,13 @@ CASES = [
     # …and an excluded day names it (found by a re-check), unless that day falls later too
     ("DAILY 2200-0330 EXC 04", "2310050100", "2310070330", ["10-05 2200-10-06 0330", "10-06 2200-10-07 0330"]),
     ("DAILY 2200-0330 EXC 04-05", "2310050100", "2310070330", ["10-06 2200-10-07 0330"]),
+    # an excluded range past its month's end ends with the month (found by a re-check)
+    (
+        "DAILY 0800-1000 EXC 28-31",
+        "2302260000",
+        "2303022359",
+        ["02-26 0800-02-26 1000", "02-27 0800-02-27 1000", "03-01 0800-03-01 1000", "03-02 0800-03-02 1000"],
+    ),
     (
         "DAILY 2200-0330 EXC 04",
         "2310300100",

@@ -33,20 +33,27 @@ from balloons.schema import CLOSURE_SCOPES as SCOPES
 
 __all__ = ["CAUSES", "SCOPES", "cause_of", "scope_of", "stated_cause"]
 
-_WEIGHT = r"\d+([.,]\d+)?\s*(KG|T|TONNES?|TONS?)\b"
+_WEIGHT = r"\d+([ .,]\d+)*\s*(KGS?|T|TONNES?|TONS?|LBS?)\b"
+_COMPARED = (
+    r"(\b(ABOVE|OVER|EXCEEDING|IN\s+EXCESS\s+OF|MORE\s+THAN|GREATER\s+THAN|HEAVIER\s+THAN|BELOW|UNDER|LESS\s+THAN|"
+    r"UP\s+TO)|[<>]=?)"
+)
 _WEIGHT_LIMIT = (
-    # a weight as a limit: compared (`ABOVE 5.7 T`, `> 5700 KG`, `5700 KG AND ABOVE`) or of the
-    # aircraft (`ACFT OF 5.7 T`, `MASS OF 5700KG`); not any weight (`20 KG OF CIGARETTES`, `STAND 14T`)
-    rf"(\b(ABOVE|OVER|EXCEEDING|MORE\s+THAN|HEAVIER\s+THAN|BELOW|UNDER|LESS\s+THAN|UP\s+TO)|[<>]=?)\s*{_WEIGHT}"
-    rf"|\b{_WEIGHT}\s*(AND|OR)\s+(ABOVE|MORE|OVER|HEAVIER|BELOW|LESS|UNDER|LIGHTER)\b"
+    # the aircraft's weight as a limit: `ACFT ABOVE 5.7 T`, `ACFT > 5700 KG`, `ACFT 5700 KG AND ABOVE`,
+    # `ACFT OF 5.7 T OR MORE`, `MASS OF 5700KG`; not any weight (`20 KG OF CIGARETTES`, a balloon's
+    # `PAYLOAD UP TO 10 KG`, `STAND 14T`)
+    rf"\b(ACFT|AIRCRAFT|MTOW|MTOM|MASS|WEIGHT)\b[^.;,()]{{0,30}}?({_COMPARED}\s*{_WEIGHT}"
+    rf"|\b{_WEIGHT}\s*(AND|OR)\s+(ABOVE|MORE|OVER|HEAVIER|BELOW|LESS|UNDER|LIGHTER)\b)"
     rf"|\b(ACFT|AIRCRAFT|MASS|WEIGHT)\s+(OF\s+)?{_WEIGHT}"
 )
+_EQUIPMENT = r"(TRANSPONDERS?|XPDR|SSR|MODE[- ][A-Z](/[A-Z])?)(?![A-Z])"
 _EQUIPMENT_LACKING = (
-    # equipment lacking or out of service (`WITHOUT SERVICEABLE TRANSPONDER`, `WITH TRANSPONDER U/S`)
-    r"\b(WITHOUT|NOT\s+EQUIPPED\s+WITH|NON)[- ]?([A-Z/]+\s+){0,3}?"
-    r"(TRANSPONDERS?|XPDR|SSR|MODE\s+[A-Z](/[A-Z])?)(?![A-Z])"
-    r"|\b(INOPERATIVE|INOP|UNSERVICEABLE|U/S)\s+(TRANSPONDERS?|XPDR)\b"
-    r"|\b(TRANSPONDERS?|XPDR)\s+(U/S|INOPERATIVE|INOP|UNSERVICEABLE)(?![A-Z])"
+    # aircraft whose equipment is lacking or out of service (`ACFT WITHOUT SERVICEABLE TRANSPONDER`,
+    # `ACFT WITH TRANSPONDER U/S`, `NON MODE-S ACFT`); not a reason's words (`BALLOONS WITHOUT SSR`)
+    rf"\b(ACFT|AIRCRAFT|FLTS?)\s+(WITHOUT|NOT\s+EQUIPPED\s+WITH|WITH\s+(INOPERATIVE|INOP|UNSERVICEABLE|U/S))\s+"
+    rf"([A-Z/-]+\s+){{0,3}}?{_EQUIPMENT}"
+    r"|\b(ACFT|AIRCRAFT)\s+WITH\s+(TRANSPONDERS?|XPDR)\s+(U/S|INOPERATIVE|INOP|UNSERVICEABLE)(?![A-Z])"
+    rf"|\bNON[- ]?{_EQUIPMENT}[- ]?(EQUIPPED\s+)?(ACFT|AIRCRAFT|FLTS?)\b"
 )
 _PARTIAL = re.compile(
     r"\b(EXC|EXCEPT|EXCL|CIV|CIVIL|CIVILIAN|MIL|MILITARY|VFR|IFR|PPR|PRIVATE|GA|VTOL|HEL|HELICOPTERS?|"
@@ -123,6 +130,10 @@ _EMERGENCY_FILLER = frozenset(
         "ARE",
         "IS",
         "ALL",
+        "A",
+        "AN",
+        "DECLARING",
+        "DECLARED",
     ]
 )
 
@@ -134,12 +145,13 @@ _DAYS = frozenset(
 
 
 _EMERGENCY_ALLOWED = re.compile(
-    r"(?:^|(?<=[.;,]))[^.;,]*?\b(?:PERMITTED|ALLOWED|NOT\s+APPLY\s+TO|NOT\s+APPLICABLE\s+TO)\b[^.;,]*"
+    r"(?:^|(?<=[.;,]))[^.;,]*?\b(?:PERMITTED|ALLOWED|EXEMPT\w*|NOT\s+APPLY\s+TO|NOT\s+APPLICABLE\s+TO)\b[^.;,]*"
 )
 """A clause that permits some flights, or says a closure does not apply to some: emergency-only
 ones (`ONLY EMERG FLTS PERMITTED`, `… DOES NOT APPLY TO SAR FLTS`) are no exception."""
 _SAYING_SO = frozenset(
-    ["PERMITTED", "ALLOWED", "NOT", "APPLY", "APPLICABLE", "TO", "THIS", "RESTRICTION", "DOES", "IS", "CLOSURE"]
+    ["PERMITTED", "ALLOWED", "EXEMPT", "EXEMPTED", "NOT", "APPLY", "APPLICABLE", "TO", "THIS", "RESTRICTION"]
+    + ["DOES", "IS", "CLOSURE"]
 )
 
 

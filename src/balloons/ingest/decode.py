@@ -127,6 +127,8 @@ def decode(
         except _NotPlain:
             pass
     if fmt is not None and fmt != ".notam" and raw.size_bytes > limits.record_file_bytes:
+        if raw.location.parent == work:  # transcoded
+            raw.location.unlink()
         raise RawFileError(
             f"{raw.path} holds {raw.size_bytes:,} bytes, over the {limits.record_file_bytes:,} bytes a file read "
             "record by record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)"
@@ -176,13 +178,14 @@ def _transcoded(raw: RawFile, number: int, *, limits: Limits, work: Path, compre
             while chunk := stream.read(CHUNK_BYTES):
                 sink.write(chunk)
     target = work / f"utf8-{number}.csv"
+    inflated = source.stat().st_size
     try:
         replaced = rawfile.transcode(source, target, name=raw.path)
     finally:
         if source != raw.location:
             source.unlink(missing_ok=True)
-    # its size stays the delivered file's: the record-by-record limit judges what was delivered
-    return replace(raw, location=target), replaced
+    # its size for the record-by-record limit is what was delivered, inflated (not its UTF-8 copy's)
+    return replace(raw, location=target, size_bytes=inflated), replaced
 
 
 def _plain_csv(

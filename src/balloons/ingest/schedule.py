@@ -17,6 +17,7 @@ Anything else raises ScheduleError: a schedule is never guessed.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import re
 from collections.abc import Callable
@@ -263,9 +264,11 @@ class _Parser:
         year, month = (self.start.year - 1, 12) if self.start.month == 1 else (self.start.year, self.start.month - 1)
         while (year, month) <= (self.end.year, self.end.month):
             following = (year + 1, 1) if month == 12 else (year, month + 1)
-            with contextlib.suppress(ValueError):  # a month without that day has no such span
+            with contextlib.suppress(ValueError):  # a month without the first day has no such span
                 opens = date(year, month, first)
-                closes = date(year, month, last) if last >= first else date(*following, last)
+                # a range's last day past its month's end ends with the month (`EXC 28-31` in February)
+                ending = (year, month) if last >= first else following
+                closes = date(*ending, min(last, calendar.monthrange(*ending)[1]))
                 days = {opens + timedelta(days=i) for i in range((closes - opens).days + 1)}
                 inside = {d for d in days if earliest <= d <= self.end}
                 if inside:

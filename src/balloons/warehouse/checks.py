@@ -6,7 +6,6 @@ reachable from a relation, the ingest-log reconciliation, and impact sums that a
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import duckdb
@@ -15,8 +14,6 @@ import pyarrow as pa
 from balloons import lake
 from balloons.lake.storage import Store
 from balloons.schema import CLOSURE_CAUSES, CLOSURE_SCOPES, DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, RECORD_TABLES
-
-log = logging.getLogger(__name__)
 
 UNIQUE = {
     "incursions": "event_id",
@@ -134,9 +131,10 @@ def run_checks(con: duckdb.DuckDBPyConnection, store: Store) -> list[CheckResult
         results.append(CheckResult(f"every lake row of {table} reachable", abs(in_lake - in_warehouse)))
     try:
         deliveries = lake.read_deliveries(store).select(["path", "forgotten"]).to_pylist()
-    except Exception:  # noqa: BLE001 - an unreadable deliveries file is no reason to check nothing
-        log.warning("the lake's deliveries cannot be read: no file is taken as forgotten")
-        deliveries = []
+        unreadable = 0
+    except Exception:  # noqa: BLE001 - an unreadable deliveries file fails its own check, not every check
+        deliveries, unreadable = [], 1
+    results.append(CheckResult("the lake's deliveries can be read", unreadable))
     forgotten = pa.table({"path": pa.array([r["path"] for r in deliveries if r["forgotten"]], pa.string())})
     con.register("forgotten_files", forgotten)
     try:
