@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from balloons.errors import RawFileError
 from balloons.ingest import RawFile
 from balloons.ingest.decode import NOT_UTF8, STAGING_COLUMNS, _check_plain, decode
 from balloons.ingest.rawfile import DEFAULT_LIMITS
@@ -57,3 +59,23 @@ def test_the_plain_check_finds_a_file_not_utf8_before_duckdb_reads_it(body: byte
     header, why = _check_plain(io.BytesIO(b"airport,airline\n" + body), None, chunk_bytes=21)
     assert header == "airport,airline"
     assert why == (None if plain else NOT_UTF8)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("cyrillic.csv", ("airport,airline\n" + "EYVI,Гродно\n" * 50).encode("cp1251")),
+        ("cut.csv.gz", gzip.compress(("airport,airline\n" + "EYVI,Šiauliai\n" * 500).encode("cp1257"))[:-40]),
+        ("broken16.csv", "airport,airline\nEYVI,x\n".encode("utf-16") + b"\x00\xd8"),
+    ],
+)
+def test_a_file_refused_while_transcoded_leaves_no_work_file(tmp_path: Path, name: str, data: bytes) -> None:
+    """Found by a last read: a transcode refused half way (another code page, a cut archive, broken
+    UTF-16) left its inflated or UTF-8 copy in the work folder for the rest of the run."""
+    location = tmp_path / name
+    location.write_bytes(data)
+    raw = RawFile(f"flights/{name}", "flights", "0" * 64, location, size_bytes=len(data))
+    (tmp_path / "work").mkdir()
+    with pytest.raises(RawFileError):
+        decode(duckdb.connect(), raw, 1, limits=DEFAULT_LIMITS, airports={}, work=tmp_path / "work")
+    assert list((tmp_path / "work").iterdir()) == []

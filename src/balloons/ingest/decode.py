@@ -110,13 +110,14 @@ def decode(
     if raw.size_bytes == 0 and raw.location.stat().st_size == 0:
         raise RawFileError(f"{raw.path} is empty (0 bytes)")
     compressed = raw.path.lower().endswith(".gz")
+    transcoded = False
     if fmt in (".csv", ".csv.gz"):
         try:
             return _plain_csv(con, raw, number, limits=limits, work=work, compressed=compressed)
         except _NotUtf8:
             # another encoding: transcoded to UTF-8 as a stream, then read as any UTF-8 CSV
             raw, replaced = _transcoded(raw, number, limits=limits, work=work, compressed=compressed)
-            compressed = False
+            compressed, transcoded = False, True
             try:
                 done = _plain_csv(con, raw, number, limits=limits, work=work, compressed=False)
                 done.nul_free = not replaced  # a byte read as U+FFFD is refused by the field rules
@@ -127,14 +128,14 @@ def decode(
         except _NotPlain:
             pass
     if fmt is not None and fmt != ".notam" and raw.size_bytes > limits.record_file_bytes:
-        if raw.location.parent == work:  # transcoded
+        if transcoded:
             raw.location.unlink()
         raise RawFileError(
             f"{raw.path} holds {raw.size_bytes:,} bytes, over the {limits.record_file_bytes:,} bytes a file read "
             "record by record may hold (BALLOONS_MAX_RECORD_FILE_BYTES)"
         )
     data = raw.location.read_bytes()
-    if raw.location.parent == work:  # transcoded: judged by its delivered size above, not this copy's
+    if transcoded:  # judged by its delivered size above, not this copy's
         raw.location.unlink()
         limits = replace(limits, record_file_bytes=max(limits.record_file_bytes, len(data)))
     if fmt == ".notam":
@@ -170,19 +171,21 @@ class _NotUtf8(_NotPlain):
 def _transcoded(raw: RawFile, number: int, *, limits: Limits, work: Path, compressed: bool) -> tuple[RawFile, bool]:
     """`raw` as a UTF-8 work file (inflated first when `compressed`), read a chunk at a time
     (`rawfile.transcode`), and whether it held bytes read as U+FFFD."""
-    source = raw.location
-    if compressed:
-        source = work / f"inflated-{number}.csv"
-        with open(raw.location, "rb") as packed, open(source, "wb") as sink:
-            stream = rawfile.bounded_stream(packed, name=raw.path, cap=limits.decompressed_bytes, limits=limits)
-            while chunk := stream.read(CHUNK_BYTES):
-                sink.write(chunk)
+    source = work / f"inflated-{number}.csv" if compressed else raw.location
     target = work / f"utf8-{number}.csv"
-    inflated = source.stat().st_size
     try:
+        if compressed:
+            with open(raw.location, "rb") as packed, open(source, "wb") as sink:
+                stream = rawfile.bounded_stream(packed, name=raw.path, cap=limits.decompressed_bytes, limits=limits)
+                while chunk := stream.read(CHUNK_BYTES):
+                    sink.write(chunk)
+        inflated = source.stat().st_size
         replaced = rawfile.transcode(source, target, name=raw.path)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
     finally:
-        if source != raw.location:
+        if compressed:
             source.unlink(missing_ok=True)
     # its size for the record-by-record limit is what was delivered, inflated (not its UTF-8 copy's)
     return replace(raw, location=target, size_bytes=inflated), replaced
