@@ -14,6 +14,7 @@ validation, which bounds their digits; a JSONL line has a maximum length.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import gzip
 import io
@@ -236,6 +237,13 @@ class Encoding:
         self._bad += bad
         self._beyond_ascii += len(text) - len(text.encode("ascii", "ignore")) - bad
 
+    def check_head(self, head: bytes) -> bool:
+        """Look at the file's first 4 KiB (raises for binary junk); True for UTF-16 with its mark.
+        `feed` calls it once it has them; a caller holding them may call it first."""
+        self._head = head[:4096]
+        self._check_head()
+        return bool(self._utf16)
+
     def _check_head(self) -> None:
         data = self._head
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -290,6 +298,9 @@ class Encoding:
 def decode(data: bytes, *, name: str) -> str:
     """Raw bytes as text, in the encoding `Encoding` tells from them."""
     encoding = Encoding(name)
+    if not encoding.check_head(data):
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode("utf-8-sig")  # most files: decoded once, no counting
     encoding.feed(data, final=True)
     codec = encoding.decide(lambda: [data])
     try:
