@@ -3,7 +3,7 @@ import gzip
 import json
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from balloons.errors import RawFileError
@@ -287,6 +287,8 @@ TEXTS = st.text(alphabet=st.sampled_from(list("abc ,\n\r;ąčęėįšųūžĄČ�
     ),
     chunk=st.integers(1, 64),
 )
+@example(data=b"\xef\xbf\xbd", chunk=1)  # a U+FFFD the file writes is UTF-8 (found by CI's run of this)
+@example(data="Š\ufffd".encode() * 5 + b"\xff", chunk=2)
 def test_a_file_transcoded_a_chunk_at_a_time_is_the_text_read_whole(tmp_path_factory, data: bytes, chunk: int) -> None:
     """The streamed transcode (CSV in another encoding) and the whole-file decode (every other
     file) tell the encoding by one rule: the same text, or the same refusal, whatever the chunks."""

@@ -207,6 +207,9 @@ def _looks_binary(head: bytes) -> bool:
     return len(lines) == 1 or marked > max(2, len(lines) // 10)
 
 
+REPLACEMENT_UTF8 = "\ufffd".encode()
+
+
 class Encoding:
     """Which encoding a raw text file is in, told from its bytes fed in order (`feed`), whole or
     a chunk at a time, so a file of any size is judged without being held (`decide`): UTF-16 with
@@ -224,6 +227,7 @@ class Encoding:
         self._utf16: bool | None = None
         self._utf8 = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
         self._bad = self._beyond_ascii = 0
+        self._carry = b""
 
     def feed(self, chunk: bytes, *, final: bool = False) -> None:
         if self._utf16 is None:
@@ -233,7 +237,10 @@ class Encoding:
         if self._utf16:
             return
         text = self._utf8.decode(chunk, final)
-        bad = text.count("\ufffd")
+        # bytes that are no UTF-8, not a U+FFFD the file writes (which a chunk may split)
+        joined = self._carry + chunk
+        bad = text.count("\ufffd") - joined.count(REPLACEMENT_UTF8)
+        self._carry = joined[-2:]
         self._bad += bad
         self._beyond_ascii += len(text) - len(text.encode("ascii", "ignore")) - bad
 
