@@ -289,6 +289,9 @@ TEXTS = st.text(alphabet=st.sampled_from(list("abc ,\n\r;ąčęėįšųūžĄČ�
 )
 @example(data=b"\xef\xbf\xbd", chunk=1)  # a U+FFFD the file writes is UTF-8 (found by CI's run of this)
 @example(data="Š\ufffd".encode() * 5 + b"\xff", chunk=2)
+@example(data=b"\xaf\xb2\xb8a", chunk=1)  # three letters ending a chunk may go on in the next
+@example(data=b"\xef", chunk=1)  # a lone first byte of a UTF-8 mark
+@example(data=b"\xef\xbb\xbf\xef\xbb\xbfa\xff", chunk=2)
 def test_a_file_transcoded_a_chunk_at_a_time_is_the_text_read_whole(tmp_path_factory, data: bytes, chunk: int) -> None:
     """The streamed transcode (CSV in another encoding) and the whole-file decode (every other
     file) tell the encoding by one rule: the same text, or the same refusal, whatever the chunks."""

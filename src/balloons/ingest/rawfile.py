@@ -172,6 +172,9 @@ _CYRILLIC_WORD = re.compile(r"(?<![^\W\d_])(?<![˙÷×])(?:[^\W\d_a-zA-Z]|[˙÷�
 Windows-1257 (`Гродно` as `Ćšīäķī`; я, ч and в become `˙ ÷ ×`, counted as letters here). Baltic and
 Polish words mix ASCII letters with their own (`šķēļu`, `jäääär`, `Šalčininkų`)."""
 
+_TRAILING_LETTERS = re.compile(r"(?:[^\W\d_]|[˙÷×])*\Z")
+"""The letters (as `_CYRILLIC_WORD` counts them) that end a text."""
+
 CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
 """Bytes text seldom holds (tab, line feed, vertical tab, form feed and carriage return aside)."""
 
@@ -283,15 +286,21 @@ class Encoding:
         decoder = codecs.getincrementaldecoder("cp1257")(errors="replace")
         chars = undefined = 0
         cyrillic = None
-        tail = ""
+        pending = ""
         for chunk in _with_end(again()):
             text = decoder.decode(chunk, not chunk)
             chars += len(text)
             undefined += text.count("\ufffd")
-            if cyrillic is None:  # a word across two chunks is looked at whole
-                run = _CYRILLIC_WORD.search(tail + text)
-                cyrillic = run.group() if run else None
-                tail = (tail + text)[-64:]
+            if cyrillic is None:
+                # the letters that end a chunk may go on in the next: looked at once they end
+                pending += text
+                going_on = _TRAILING_LETTERS.search(pending)
+                ends = going_on.start() if going_on else len(pending)
+                cut = ends if chunk and len(pending) - ends < 4096 else len(pending)
+                if cut > 0:
+                    run = _CYRILLIC_WORD.search(pending, 0, cut)
+                    cyrillic = run.group() if run else None
+                    pending = pending[cut - 1 :]
         if undefined > max(8, chars // 100):
             raise RawFileError(f"{self.name} is neither UTF-8 nor Windows-1257 text")
         if cyrillic:  # Windows-1257 decodes any byte: a Cyrillic code page would land garbled
@@ -330,8 +339,13 @@ def transcode(source: Path, target: Path, *, name: str, chunk_bytes: int = 32 <<
         encoding.feed(chunk)
     encoding.feed(b"", final=True)
     codec = encoding.decide(lambda: _chunks(source, chunk_bytes))
-    decoder = codecs.getincrementaldecoder(codec)(errors="strict" if codec == "utf-16" else "replace")
-    replaced = False
+    # UTF-8 with its mark taken off by hand: the incremental utf-8-sig decoder drops a lone 0xEF
+    # at the end of a file, where a whole decode reads it as U+FFFD
+    sig = codec == "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8" if sig else codec)(
+        errors="strict" if codec == "utf-16" else "replace"
+    )
+    replaced = started = False
     offset = 0
     with open(target, "w", encoding="utf-8", newline="") as out:
         for chunk in _with_end(_chunks(source, chunk_bytes)):
@@ -342,6 +356,9 @@ def transcode(source: Path, target: Path, *, name: str, chunk_bytes: int = 32 <<
                     f"{name} starts as UTF-16 text but is not ({exc.reason} at byte {offset + exc.start})"
                 ) from exc
             offset += len(chunk)
+            if text and not started:
+                started = True
+                text = text.removeprefix("\ufeff") if sig else text
             replaced = replaced or "\ufffd" in text
             out.write(text)
     return replaced
