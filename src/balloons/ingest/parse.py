@@ -42,11 +42,12 @@ ENGINE_MEMORY = "800MB"
 """What the validation engine's DuckDB may hold in memory; past it, it spills to a temporary folder."""
 
 IN_MEMORY_ROWS = 1_000_000
+"""Valid rows of all the files of one `parse_files` call kept in memory; a file whose rows would
+go past it is spilled per month."""
+
 ROW_BYTES = 100
 """Bytes of a raw record that count as one row of IN_MEMORY_ROWS: a file of wider records counts
 each of its rows for more (990,000 rows of 120 bytes, kept in memory, peaked at 1.24 GB)."""
-"""Valid rows of all the files of one `parse_files` call kept in memory; a file whose rows would
-go past it is spilled per month."""
 
 SPILL_BATCH_ROWS = 500_000
 
@@ -192,6 +193,32 @@ def defer(raw: RawFile, doing: str, exc: BaseException) -> Parsed:
     return Parsed(raw, deferred=" ".join(str(exc).split()))
 
 
+WORK_PREFIX = "balloons-work-"
+"""Name of the engine's work folders in the system's temporary folder, followed by the owning
+process's id: a process killed outright cannot remove its own, so the next one does."""
+
+
+def work_folder() -> Path:
+    """A new work folder for this process, after removing those of processes no longer alive."""
+    temporary = Path(tempfile.gettempdir())
+    for folder in temporary.glob(f"{WORK_PREFIX}*-*"):
+        owner = folder.name.removeprefix(WORK_PREFIX).partition("-")[0]
+        if owner.isdigit() and int(owner) != os.getpid() and not _alive(int(owner)):
+            log.info("removing %s, left by process %s", folder, owner)
+            shutil.rmtree(folder, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-"))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
 def whole_file_quarantine(raw: RawFile, reason: str, head: str = "") -> Parsed:
     """A file none of whose records can be told apart: one quarantined record."""
     log.warning("file=%s quarantined whole: %s", raw.path, reason.translate(LINE_BREAKS))
@@ -202,11 +229,14 @@ def parse_file(raw: RawFile, data: bytes | None = None, *, ctx: Context, spill: 
     """Parse and validate one raw file (its bytes, or read from `raw.location` when None)."""
     if data is None:
         return parse_files([raw], ctx=ctx, spill=spill)[0]
-    with tempfile.TemporaryDirectory(prefix="balloons-data-") as folder:
-        location = Path(folder) / "data"
+    folder = work_folder()
+    try:
+        location = folder / "data"
         location.write_bytes(data)
         copy = RawFile(raw.path, raw.table, raw.sha256, location, len(data), raw.mtime_ns, raw.ctime_ns, raw.inode)
         parsed = parse_files([copy], ctx=ctx, spill=spill)[0]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     parsed.file = raw
     return parsed
 
@@ -244,7 +274,7 @@ def _parse_table(
 ) -> dict[int, Parsed]:
     out: dict[int, Parsed] = {}
     decoded: dict[int, Decoded] = {}
-    work = Path(tempfile.mkdtemp(prefix="balloons-parse-"))
+    work = work_folder()
     con = duckdb.connect(
         config={
             "autoinstall_known_extensions": False,
