@@ -153,6 +153,23 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD EXC ACFT DECLARING AN EMERGENCY", "full"),
         ("AD CLSD DUE TO BALLOONS. EMERG, HOSP AND SAR FLTS EXEMPTED", "full"),
         ("AD CLSD. MIL FLTS EXEMPTED", "partial"),
+        # …and wordings the last note listed as missed: other equipment, categories, weights alone
+        ("AD CLSD FOR ACFT WITHOUT TCAS", "partial"),
+        ("AD CLSD FOR ACFT WITHOUT RADIO", "partial"),
+        ("AD CLSD FOR ACFT WITHOUT ADS-B", "partial"),
+        ("AD CLSD FOR NORDO ACFT", "partial"),
+        ("AD CLSD FOR ACFT NOT SSR EQUIPPED", "partial"),
+        ("AD CLSD FOR ACFT NON-TRANSPONDER EQUIPPED", "partial"),
+        ("AD CLSD FOR CAT C AND ABOVE", "partial"),
+        ("AD CLSD FOR CODE E ACFT", "partial"),
+        ("AD CLSD FOR CAT D/E ACFT", "partial"),
+        ("AD CLSD FOR OVER 12500 LBS", "partial"),
+        ("AD CLSD FOR OVER 12 500 LBS", "partial"),
+        ("AD CLSD ABOVE 5.7 T", "partial"),
+        ("AD CLSD DUE TO BALLOONS. ILS CAT II NOT AVBL", "full"),
+        ("AD CLSD DUE TO BALLOONS. RADIO FREQ 118.2 U/S", "full"),
+        ("AD CLSD DUE TO BALLOONS CARRYING OVER 20 KG", "full"),
+        ("AD CLSD. CODE RED", "full"),
     ],
 )
 def test_scope(text: str, scope: str) -> None:

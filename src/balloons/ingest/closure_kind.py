@@ -46,7 +46,7 @@ _WEIGHT_LIMIT = (
     rf"|\b{_WEIGHT}\s*(AND|OR)\s+(ABOVE|MORE|OVER|HEAVIER|BELOW|LESS|UNDER|LIGHTER)\b)"
     rf"|\b(ACFT|AIRCRAFT|MASS|WEIGHT)\s+(OF\s+)?{_WEIGHT}"
 )
-_EQUIPMENT = r"(TRANSPONDERS?|XPDR|SSR|MODE[- ][A-Z](/[A-Z])?)(?![A-Z])"
+_EQUIPMENT = r"(TRANSPONDERS?|XPDR|SSR|TCAS|ACAS|ADS[- ]?B|RADIOS?|MODE[- ][A-Z](/[A-Z])?)(?![A-Z])"
 _EQUIPMENT_LACKING = (
     # aircraft whose equipment is lacking or out of service (`ACFT WITHOUT SERVICEABLE TRANSPONDER`,
     # `ACFT WITH TRANSPONDER U/S`, `NON MODE-S ACFT`); not a reason's words (`BALLOONS WITHOUT SSR`)
@@ -54,6 +54,19 @@ _EQUIPMENT_LACKING = (
     rf"([A-Z/-]+\s+){{0,3}}?{_EQUIPMENT}"
     r"|\b(ACFT|AIRCRAFT)\s+WITH\s+(TRANSPONDERS?|XPDR)\s+(U/S|INOPERATIVE|INOP|UNSERVICEABLE)(?![A-Z])"
     rf"|\bNON[- ]?{_EQUIPMENT}[- ]?(EQUIPPED\s+)?(ACFT|AIRCRAFT|FLTS?)\b"
+    rf"|\b(ACFT|AIRCRAFT|FLTS?)\s+(NOT|NON)[- ]?{_EQUIPMENT}[- ]EQUIPPED\b|\bNORDO\s+(ACFT|AIRCRAFT|FLTS?)\b"
+)
+_CATEGORY_LIMIT = (
+    # aircraft of some approach category or aerodrome reference code (`CAT C AND ABOVE`, `CODE E
+    # ACFT`); not an ILS category (`CAT II`), which is no letter A to F
+    r"\b(CAT|CATEGORY|CODE)\s+[A-F](\s*(/|,|&|AND|OR)\s*[A-F])*\s*"
+    r"((AND|OR)\s+(ABOVE|BELOW|HIGHER|LOWER|LARGER|SMALLER|BIGGER)\b|(ACFT|AIRCRAFT)\b)"
+)
+_HEAVY = (
+    # a weight compared, with no aircraft named, that only an aircraft weighs (`OVER 12500 LBS`,
+    # `ABOVE 5.7 T`); a balloon's load is some kilograms (`PAYLOAD OVER 2 KG`)
+    rf"{_COMPARED}\s*(\d{{4,}}|\d{{1,3}}([ ,.]\d{{3}})+)\s*(KGS?|LBS?)\b"
+    rf"|{_COMPARED}\s*\d+([.,]\d+)?\s*(T|TONNES?|TONS?)\b"
 )
 _PARTIAL = re.compile(
     r"\b(EXC|EXCEPT|EXCL|CIV|CIVIL|CIVILIAN|MIL|MILITARY|VFR|IFR|PPR|PRIVATE|GA|VTOL|HEL|HELICOPTERS?|"
@@ -63,7 +76,7 @@ _PARTIAL = re.compile(
     r"FIXED|GEN|GENERAL)\b"
     # closed to aircraft of some weight, size or equipment
     r"|\b(MTOW|MTOM|MAX\w*\s+(TAKE[- ]?OFF\s+|TKOF\s+)?(WEIGHT|MASS)|WINGSPAN|WING\s+SPAN)\b"
-    rf"|{_EQUIPMENT_LACKING}|{_WEIGHT_LIMIT}"
+    rf"|{_EQUIPMENT_LACKING}|{_WEIGHT_LIMIT}|{_CATEGORY_LIMIT}|{_HEAVY}"
 )
 _EXCEPTION = re.compile(r"\b(EXC|EXCEPT|EXCL)\b([^.;)]*?)(?=\b(?:DUE|BECAUSE|OWING)\b|[.;)]|$)")
 """An exception clause: EXC and what follows it up to the end of its sentence, or to the reason
