@@ -635,3 +635,26 @@ def test_closures_of_a_month_without_flights_say_so_instead_of_zero(tmp_path: Pa
     assert "Passengers affected (best, band) no flights held 0 (0-0) - no flights held" in summary
     assert "2025-11 1 2 1 8.0 no flights held no flights held" in " ".join(year[0].split())
     assert "30 Nov 06:00-14:00 EYVI 8.0 no flights held - no flights held -" in summary  # the closure's row
+
+
+def test_text_too_wide_for_its_cell_is_shrunk_to_fit_and_the_rest_keeps_its_size() -> None:
+    """Found by a trial with large figures: a 7-digit passenger band ran over into the next cell."""
+    fig = Figure(figsize=report.PAGE)
+    ax = fig.add_axes((0.05, 0.5, 0.9, 0.4))
+    band = "1,234,567 (1,000,000-1,500,000)†"
+    (drawn,) = plots.table(
+        ax,
+        report.CLOSURE_HEADER,
+        [["4 Oct 22:00-23:30", "EYVI", "1.5", "12,345", "-", band, "1,300,000"]],
+        title="Closures",
+        widths=report.CLOSURE_WIDTHS,
+    )
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    for cell in drawn.get_celld().values():
+        text = cell.get_text()
+        assert text.get_window_extent(renderer).width <= cell.get_window_extent(renderer).width * (1 - cell.PAD)
+        if text.get_text() in ("EYVI", "12,345", "closure (local)"):
+            assert text.get_fontsize() == 10
+    shrunk = drawn[1, 5].get_text().get_fontsize()
+    assert plots.SMALLEST_FONT <= shrunk < 10

@@ -104,7 +104,26 @@ def table(
         if column == 0:
             cell.set_text_props(ha="left")
             cell._loc = "left"
+    _fit(drawn)
     return [drawn]
+
+
+SMALLEST_FONT = 5.5
+"""The least a table's text is shrunk to so that it fits its cell."""
+
+
+def _fit(drawn: Any) -> None:
+    """Shrink the text of each cell too wide for it (a 7-digit passenger band) until it fits, the
+    other cells keeping their size: text never runs over into the next cell."""
+    figure = drawn.figure
+    renderer = figure._get_renderer()
+    drawn._update_positions(renderer)
+    for cell in drawn.get_celld().values():
+        text = cell.get_text()
+        room = cell.get_window_extent(renderer).width * (1 - 1.15 * cell.PAD)  # PAD in, a gap beyond
+        width = text.get_window_extent(renderer).width
+        if width > room > 0:
+            text.set_fontsize(max(SMALLEST_FONT, text.get_fontsize() * room / width * 0.98))
 
 
 def daily_incursions(
