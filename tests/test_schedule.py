@@ -43,6 +43,18 @@ CASES = [
     # …and an excluded day names it (found by a re-check), unless that day falls later too
     ("DAILY 2200-0330 EXC 04", "2310050100", "2310070330", ["10-05 2200-10-06 0330", "10-06 2200-10-07 0330"]),
     ("DAILY 2200-0330 EXC 04-05", "2310050100", "2310070330", ["10-06 2200-10-07 0330"]),
+    # …and when the number also falls on C)'s day, whose window opens after C), the night under
+    # way at B) is still the one excluded (found by the last re-check)
+    (
+        "DAILY 2200-0330 EXC 04",
+        "2310050100",
+        "2311040330",
+        [
+            *(f"10-{d:02} 2200-10-{d + 1:02} 0330" for d in range(5, 31)),
+            "10-31 2200-11-01 0330",
+            *(f"11-{d:02} 2200-11-{d + 1:02} 0330" for d in range(1, 4)),
+        ],
+    ),
     # an excluded range past its month's end ends with the month (found by a re-check)
     (
         "DAILY 0800-1000 EXC 28-31",

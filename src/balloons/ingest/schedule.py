@@ -87,6 +87,7 @@ class _Parser:
         self.year, self.month = start.year, start.month
         self.first = (start.year, start.month)
         self.start, self.end = start.date(), end.date()
+        self.start_at, self.end_at = start, end
         self.month_named = False
         self.last_day = 0
         self.groups: list[_Group] = [_Group()]
@@ -246,10 +247,13 @@ class _Parser:
         if not (1 <= first <= 31 and 1 <= last <= 31):
             raise self.fail(f"day {first if not 1 <= first <= 31 else last} is not a day of the month")
         # from the day before B), whose night may be under way at B) (`DAILY 2200-0330 EXC 04` or
-        # `EXC 04-05` from 5 October 01:00 to the 7th: the 4th, the 4th and 5th); that day alone
-        # gives way to a later month where the days fall too
+        # `EXC 04-05` from 5 October 01:00 to the 7th: the 4th, the 4th and 5th); days without a
+        # window of their own between B) and C) (C)'s day when its window opens after C)) give way
+        # to days that have one, and then the day before B) alone to a later month's
         before = self.start - timedelta(days=1)
         spans = self._spans(first, last, before)
+        if len(spans) > 1:
+            spans = [span for span in spans if any(self._holds_window(group, day) for day in span)]
         if len(spans) > 1:
             spans = [span for span in spans if span != {before}]
         if len(spans) > 1:
@@ -257,6 +261,19 @@ class _Parser:
             raise self.fail(f"EXC {shown} falls in more than one month between B) and C): name the month")
         group.except_dates.update(*spans)
         return True
+
+    def _holds_window(self, group: _Group, day: date) -> bool:
+        """Whether a window of `group`'s times read so far, starting on `day`, lies partly within
+        [B, C); True when that cannot be told yet (no times read, or times of the sun)."""
+        if not group.times or any(begin.sun or finish.sun for begin, finish in group.times):
+            return True
+        for begin, finish in group.times:
+            opens, closes = begin.on(day, None), finish.on(day, None)
+            if closes <= opens:
+                closes = finish.on(day + timedelta(days=1), None)
+            if opens < self.end_at and closes > self.start_at:
+                return True
+        return False
 
     def _spans(self, first: int, last: int, earliest: date) -> list[set[date]]:
         """The days first..last of each month that fall between `earliest` and C)."""
