@@ -15,8 +15,6 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +29,7 @@ from balloons.ingest.columns import COLUMNS
 from balloons.ingest.decode import LINE_BREAKS, Decoded, combine, decode, quarantine_row
 from balloons.ingest.rawfile import RawFile
 from balloons.ingest.validate import Context, prepare, validate
+from balloons.ingest.workfolder import work_folder
 from balloons.lake.storage import Store
 from balloons.schema import TABLES, staged
 
@@ -187,36 +186,15 @@ class Parsed:
         return pa.concat_tables([rows, *(read_spilled(store, p, rows.schema, self.file.path) for p in paths)])
 
 
-def defer(raw: RawFile, doing: str, exc: BaseException) -> Parsed:
-    """A file the engine had no room to read: left for the next run (see `Parsed.deferred`)."""
+def defer(raw: RawFile, doing: str, exc: BaseException, *, work: Path | None = None) -> Parsed:
+    """A file the engine had no room to read, or whose work folder `work` went away while it was
+    read (something emptied the temporary folder): left for the next run (`Parsed.deferred`)."""
+    if work is not None and not work.is_dir():
+        why = f"its work folder {work} was removed while {doing}"
+        log.warning("file=%s not read this run: %s (%s)", raw.path, why, exc)
+        return Parsed(raw, deferred=" ".join(f"{why}: {exc}".split()))
     log.warning("file=%s not read this run: no room for the engine's work files while %s (%s)", raw.path, doing, exc)
     return Parsed(raw, deferred=" ".join(str(exc).split()))
-
-
-WORK_PREFIX = "balloons-work-"
-"""Name of the engine's work folders in the system's temporary folder, followed by the owning
-process's id: a process killed outright cannot remove its own, so the next one does."""
-
-
-def work_folder() -> Path:
-    """A new work folder for this process, after removing those of processes no longer alive."""
-    temporary = Path(tempfile.gettempdir())
-    for folder in temporary.glob(f"{WORK_PREFIX}*-*"):
-        owner = folder.name.removeprefix(WORK_PREFIX).partition("-")[0]
-        if owner.isdigit() and int(owner) != os.getpid() and not _alive(int(owner)):
-            log.info("removing %s, left by process %s", folder, owner)
-            shutil.rmtree(folder, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-"))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process: alive
-        return True
-    return True
 
 
 def whole_file_quarantine(raw: RawFile, reason: str, head: str = "") -> Parsed:
@@ -229,14 +207,11 @@ def parse_file(raw: RawFile, data: bytes | None = None, *, ctx: Context, spill: 
     """Parse and validate one raw file (its bytes, or read from `raw.location` when None)."""
     if data is None:
         return parse_files([raw], ctx=ctx, spill=spill)[0]
-    folder = work_folder()
-    try:
+    with work_folder() as folder:
         location = folder / "data"
         location.write_bytes(data)
         copy = RawFile(raw.path, raw.table, raw.sha256, location, len(data), raw.mtime_ns, raw.ctime_ns, raw.inode)
         parsed = parse_files([copy], ctx=ctx, spill=spill)[0]
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     parsed.file = raw
     return parsed
 
@@ -272,9 +247,15 @@ def parse_files(
 def _parse_table(
     table: str, files: list[tuple[int, RawFile]], *, ctx: Context, spill: Spill | None, room: Room
 ) -> dict[int, Parsed]:
+    with work_folder() as work:
+        return _parse_in(table, files, ctx=ctx, spill=spill, room=room, work=work)
+
+
+def _parse_in(
+    table: str, files: list[tuple[int, RawFile]], *, ctx: Context, spill: Spill | None, room: Room, work: Path
+) -> dict[int, Parsed]:
     out: dict[int, Parsed] = {}
     decoded: dict[int, Decoded] = {}
-    work = work_folder()
     con = duckdb.connect(
         config={
             "autoinstall_known_extensions": False,
@@ -292,15 +273,19 @@ def _parse_table(
             try:
                 decoded[number] = decode(con, raw, number, limits=ctx.limits, airports=ctx.airports, work=work)
             except RawFileError as exc:
-                out[number] = whole_file_quarantine(raw, str(exc), _head(raw))
+                out[number] = (
+                    defer(raw, f"reading {raw.path}", exc, work=work)
+                    if not work.is_dir()
+                    else whole_file_quarantine(raw, str(exc), _head(raw))
+                )
             except RecursionError as exc:
                 out[number] = whole_file_quarantine(raw, f"parsing {raw.path} failed: nested too deeply ({exc})")
             except Exception as exc:  # noqa: BLE001 - one file must never stop the run
                 if interrupted(exc):
                     raise KeyboardInterrupt from exc
                 out[number] = (
-                    defer(raw, f"reading {raw.path}", exc)
-                    if refused_write(exc)
+                    defer(raw, f"reading {raw.path}", exc, work=work)
+                    if refused_write(exc) or not work.is_dir()
                     else whole_file_quarantine(raw, f"reading {raw.path} failed: {type(exc).__name__}: {exc}")
                 )
         if decoded:
@@ -315,8 +300,8 @@ def _parse_table(
                     ((number, _),) = decoded.items()
                     raw = dict(files)[number]
                     out[number] = (
-                        defer(raw, f"validating {raw.path}", exc)
-                        if refused_write(exc)
+                        defer(raw, f"validating {raw.path}", exc, work=work)
+                        if refused_write(exc) or not work.is_dir()
                         else whole_file_quarantine(raw, f"validating {raw.path} failed: {type(exc).__name__}: {exc}")
                     )
                 else:
@@ -328,7 +313,6 @@ def _parse_table(
                         out.update(_parse_table(table, alone, ctx=ctx, spill=spill, room=room))
     finally:
         con.close()
-        shutil.rmtree(work, ignore_errors=True)
     for _number, parsed in sorted(out.items()):
         log.info("file=%s rows=%d quarantined=%d", parsed.file.path, parsed.read, len(parsed.quarantine))
     return out

@@ -1,0 +1,72 @@
+"""The ingest engine's work folders in the system's temporary folder (its spill files, transcoded
+copies, rows spilled before they reach the lake), and the removal of those a process killed
+outright left behind.
+
+Each folder holds a lock file its process keeps locked (`flock`) while it uses the folder; the
+kernel releases the lock when the process ends, however it ends. So a folder whose lock can be
+taken belongs to no living process, whatever process ids another container or a restart hands
+out, and is removed. A folder whose lock cannot be taken or even looked at (another user's), and
+anything else carrying the name (a file, a symbolic link, a folder without a lock), is left
+alone. A folder gets its name only once its lock is held: no folder can be seen unlocked while
+it is being made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PREFIX = "balloons-work-"
+LOCK = ".lock"
+
+
+@contextlib.contextmanager
+def work_folder() -> Iterator[Path]:
+    """A new work folder, removed with its contents on leaving; first removes those left by
+    processes that ended without removing theirs."""
+    temporary = Path(tempfile.gettempdir())
+    sweep(temporary)
+    making = Path(tempfile.mkdtemp(prefix=".balloons-new-", dir=temporary))
+    held: int | None = None
+    folder = making
+    try:
+        held = os.open(making / LOCK, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600)
+        with contextlib.suppress(OSError):  # a filesystem without locks: the folder is never swept
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        folder = temporary / f"{PREFIX}{uuid.uuid4().hex}"
+        making.rename(folder)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if held is not None:
+            os.close(held)
+
+
+def sweep(temporary: Path) -> None:
+    """Remove the work folders in `temporary` that no living process holds."""
+    for folder in sorted(temporary.glob(f"{PREFIX}*")):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            lock = os.open(folder / LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:  # no lock (not ours), or another user's folder
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: in use
+            os.close(lock)
+            continue
+        try:
+            log.info("removing %s, left by an ingest that ended without removing it", folder)
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(lock)
