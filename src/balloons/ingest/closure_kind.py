@@ -33,40 +33,46 @@ from balloons.schema import CLOSURE_SCOPES as SCOPES
 
 __all__ = ["CAUSES", "SCOPES", "cause_of", "scope_of", "stated_cause"]
 
-_WEIGHT = r"\d+([ .,]\d+)*\s*(KGS?|T|TONNES?|TONS?|LBS?)\b"
+_WEIGHT = r"\d+([ .,]\d+)*\s*(KGS?|T|TONNES?|TONS?|LBS?|POUNDS?)\b"
 _COMPARED = (
     r"(\b(ABOVE|OVER|EXCEEDING|IN\s+EXCESS\s+OF|MORE\s+THAN|GREATER\s+THAN|HEAVIER\s+THAN|BELOW|UNDER|LESS\s+THAN|"
     r"UP\s+TO)|[<>]=?)"
 )
+_AND_BEYOND = r"\s*(AND|OR)\s+(ABOVE|MORE|OVER|HEAVIER|BELOW|LESS|UNDER|LIGHTER|HIGHER|LOWER|LARGER|SMALLER|BIGGER)\b"
 _WEIGHT_LIMIT = (
     # the aircraft's weight as a limit: `ACFT ABOVE 5.7 T`, `ACFT > 5700 KG`, `ACFT 5700 KG AND ABOVE`,
     # `ACFT OF 5.7 T OR MORE`, `MASS OF 5700KG`; not any weight (`20 KG OF CIGARETTES`, a balloon's
     # `PAYLOAD UP TO 10 KG`, `STAND 14T`)
-    rf"\b(ACFT|AIRCRAFT|MTOW|MTOM|MASS|WEIGHT)\b[^.;,()]{{0,30}}?({_COMPARED}\s*{_WEIGHT}"
-    rf"|\b{_WEIGHT}\s*(AND|OR)\s+(ABOVE|MORE|OVER|HEAVIER|BELOW|LESS|UNDER|LIGHTER)\b)"
+    rf"\b(ACFT|AIRCRAFT|MTOW|MTOM|MASS|WEIGHT)\b[^.;,()]{{0,30}}?({_COMPARED}\s*{_WEIGHT}|\b{_WEIGHT}{_AND_BEYOND})"
     rf"|\b(ACFT|AIRCRAFT|MASS|WEIGHT)\s+(OF\s+)?{_WEIGHT}"
 )
-_EQUIPMENT = r"(TRANSPONDERS?|XPDR|SSR|TCAS|ACAS|ADS[- ]?B|RADIOS?|MODE[- ][A-Z](/[A-Z])?)(?![A-Z])"
+_EQUIPMENT = (
+    r"(TRANSPONDERS?|XPDR|SSR|TCAS|ACAS|ADS[- ]?B|RADIOS?|8[.,]33(\s*KHZ)?(\s+CHANNEL\w*)?|MODE[- ][A-Z](/[A-Z])?)"
+    r"(?![A-Z])"
+)
 _EQUIPMENT_LACKING = (
     # aircraft whose equipment is lacking or out of service (`ACFT WITHOUT SERVICEABLE TRANSPONDER`,
-    # `ACFT WITH TRANSPONDER U/S`, `NON MODE-S ACFT`); not a reason's words (`BALLOONS WITHOUT SSR`)
+    # `ACFT WITH TCAS U/S`, `NON MODE-S ACFT`, `NORDO ACFT`); not a reason's words (`BALLOONS WITHOUT SSR`)
     rf"\b(ACFT|AIRCRAFT|FLTS?)\s+(WITHOUT|NOT\s+EQUIPPED\s+WITH|WITH\s+(INOPERATIVE|INOP|UNSERVICEABLE|U/S))\s+"
     rf"([A-Z/-]+\s+){{0,3}}?{_EQUIPMENT}"
-    r"|\b(ACFT|AIRCRAFT)\s+WITH\s+(TRANSPONDERS?|XPDR)\s+(U/S|INOPERATIVE|INOP|UNSERVICEABLE)(?![A-Z])"
-    rf"|\bNON[- ]?{_EQUIPMENT}[- ]?(EQUIPPED\s+)?(ACFT|AIRCRAFT|FLTS?)\b"
-    rf"|\b(ACFT|AIRCRAFT|FLTS?)\s+(NOT|NON)[- ]?{_EQUIPMENT}[- ]EQUIPPED\b|\bNORDO\s+(ACFT|AIRCRAFT|FLTS?)\b"
+    rf"|\b(ACFT|AIRCRAFT)\s+WITH\s+{_EQUIPMENT}\s+(U/S|INOPERATIVE|INOP|UNSERVICEABLE)(?![A-Z])"
+    rf"|\bNON[- ]?{_EQUIPMENT}[- ]?(EQUIPPED\s+)?(ACFT|AIRCRAFT|FLTS?)\b|\b{_EQUIPMENT}[- ]?LESS\s+(ACFT|AIRCRAFT)\b"
+    rf"|\b(ACFT|AIRCRAFT|FLTS?)\s+(NOT|NON)[- ]?{_EQUIPMENT}[- ]EQUIPPED\b|\bNORDO\b"
 )
 _CATEGORY_LIMIT = (
-    # aircraft of some approach category or aerodrome reference code (`CAT C AND ABOVE`, `CODE E
-    # ACFT`); not an ILS category (`CAT II`), which is no letter A to F
-    r"\b(CAT|CATEGORY|CODE)\s+[A-F](\s*(/|,|&|AND|OR)\s*[A-F])*\s*"
-    r"((AND|OR)\s+(ABOVE|BELOW|HIGHER|LOWER|LARGER|SMALLER|BIGGER)\b|(ACFT|AIRCRAFT)\b)"
+    # aircraft of some approach category or aerodrome reference code (`CAT C AND ABOVE`, `CODE 4E`,
+    # `CAT D/E ACFT`); not an ILS category (`CAT II`: no letter A to F) nor every aircraft (`CAT A AND ABOVE`)
+    rf"\b(CAT|CATEGORY|CODE(\s+LETTER)?)\s+\d?(?!A{_AND_BEYOND})[A-F]\b"
+)
+_SIZE_LIMIT = (
+    r"\b(MTOW|MTOM|MAX\w*\s+(TAKE[- ]?OFF\s+|TKOF\s+)?(WEIGHT|MASS)|WINGSPAN|WING\s+SPAN)\b"
+    rf"|\bSPAN\s+(OF\s+)?{_COMPARED}"
 )
 _HEAVY = (
-    # a weight compared, with no aircraft named, that only an aircraft weighs (`OVER 12500 LBS`,
-    # `ABOVE 5.7 T`); a balloon's load is some kilograms (`PAYLOAD OVER 2 KG`)
-    rf"{_COMPARED}\s*(\d{{4,}}|\d{{1,3}}([ ,.]\d{{3}})+)\s*(KGS?|LBS?)\b"
-    rf"|{_COMPARED}\s*\d+([.,]\d+)?\s*(T|TONNES?|TONS?)\b"
+    # a weight right after what is closed, with no aircraft named (`CLSD FOR OVER 12500 LBS`,
+    # `CLSD TO TFC 5700 KG AND ABOVE`, `CLSD ABOVE 5.7 T`)
+    r"\b(CLSD|CLOSED)\s+((FOR|TO)\s+)?((ALL\s+)?(TFC|TRAFFIC|FLTS?|FLIGHTS?)\s+)?((OF|WITH|WEIGHING)\s+)?"
+    rf"({_COMPARED}\s*{_WEIGHT}|{_WEIGHT}{_AND_BEYOND})"
 )
 _PARTIAL = re.compile(
     r"\b(EXC|EXCEPT|EXCL|CIV|CIVIL|CIVILIAN|MIL|MILITARY|VFR|IFR|PPR|PRIVATE|GA|VTOL|HEL|HELICOPTERS?|"
@@ -74,10 +80,13 @@ _PARTIAL = re.compile(
     # closed to one kind of traffic
     r"|\b(CLSD|CLOSED)\s+(FOR|TO)\s+(SKED|CARGO|PAX|PASSENGER|COMMERCIAL|NIGHT|INTL|INTERNATIONAL|DOMESTIC|JET|"
     r"FIXED|GEN|GENERAL)\b"
-    # closed to aircraft of some weight, size or equipment
-    r"|\b(MTOW|MTOM|MAX\w*\s+(TAKE[- ]?OFF\s+|TKOF\s+)?(WEIGHT|MASS)|WINGSPAN|WING\s+SPAN)\b"
-    rf"|{_EQUIPMENT_LACKING}|{_WEIGHT_LIMIT}|{_CATEGORY_LIMIT}|{_HEAVY}"
+    rf"|{_HEAVY}"
 )
+_LIMIT = re.compile(f"{_EQUIPMENT_LACKING}|{_WEIGHT_LIMIT}|{_CATEGORY_LIMIT}|{_SIZE_LIMIT}")
+"""Aircraft of some weight, size, category or equipment: a limit when said in the clause that
+closes the aerodrome, after the word that closes it (`_limited`)."""
+_CLAUSE_END = re.compile(r"[;()]|[.,](?!\d)")
+_CLOSES = re.compile(r"\b(CLSD|CLOSED)\b")
 _EXCEPTION = re.compile(r"\b(EXC|EXCEPT|EXCL)\b([^.;)]*?)(?=\b(?:DUE|BECAUSE|OWING)\b|[.;)]|$)")
 """An exception clause: EXC and what follows it up to the end of its sentence, or to the reason
 the text gives (`EXC EMERG FLTS DUE TO BALLOONS`)."""
@@ -220,7 +229,9 @@ _NO_EXCEPTION = re.compile(
     r"|\bUNLESS\s+OTHERWISE\s+(ADVISED|INSTRUCTED|NOTIFIED)\b"
     # every kind of traffic named: no exception
     r"|\b(CIV|CIVIL|CIVILIAN)\s*(AND|/|&)\s*(MIL|MILITARY)\b|\b(MIL|MILITARY)\s*(AND|/|&)\s*(CIV|CIVIL|CIVILIAN)\b"
-    r"|\b(IFR\s*(AND|/|&)\s*VFR|VFR\s*(AND|/|&)\s*IFR|SKED\s*(AND|/|&)\s*NON[- ]?SKED)\b|\bINCLUDING\s+HEL\w*"
+    r"|\b(IFR\s*(AND|/|&)\s*VFR|VFR\s*(AND|/|&)\s*IFR|SKED\s*(AND|/|&)\s*NON[- ]?SKED)\b"
+    # what a closure includes is no exception (`TO ALL ACFT INCLUDING NORDO ACFT`, `INCLUDING HEL`)
+    r"|\bINCLUDING\b(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS|PERMITTED|EXEMPT\w*)\b)[^.;()])*"
     r"|\b(NO|NIL)\s+(ACFT\s+)?(FLTS?|OPS|TFC|TRAFFIC)\s+(ARE\s+|IS\s+)?PERMITTED\b|\bFLTS\s+(ARE\s+)?NOT\s+PERMITTED\b"
 )
 
@@ -235,7 +246,8 @@ def scope_of(text: str) -> str:
     upper = _STATE_OF_EMERGENCY.sub(" EMERGENCY", text.upper())
     upper = _EXCEPTION.sub(_emergency_only, _REASON.sub(" ", upper))
     upper = _EMERGENCY_ALLOWED.sub(_emergency_allowed, upper)
-    if _PARTIAL.search(_NO_EXCEPTION.sub(" ", upper)):
+    named = _NO_EXCEPTION.sub(" ", upper)
+    if _PARTIAL.search(named) or _limited(named):
         return "partial"
     # a closure of one direction: named closed, or the other named open (`DEP PERMITTED`)
     arrivals = bool(_ARRIVALS.search(upper) or _OPEN_TAKEOFF.search(upper))
@@ -246,6 +258,16 @@ def scope_of(text: str) -> str:
     if _BOTH.search(upper) or _BANNED_BOTH.search(upper) or arrivals == departures:
         return "full"
     return "arrivals" if arrivals else "departures"
+
+
+def _limited(text: str) -> bool:
+    """True when a clause closing the aerodrome limits it to some aircraft (`AD CLSD FOR ACFT
+    WITHOUT TCAS`); a sentence after it is information (`AD CLSD. NORDO ACFT SQUAWK 7600`)."""
+    for clause in _CLAUSE_END.split(text):
+        closes = _CLOSES.search(clause)
+        if closes and _LIMIT.search(clause, closes.end()):
+            return True
+    return False
 
 
 def cause_of(text: str | None, *, stated: bool = False) -> str:
