@@ -638,17 +638,20 @@ def test_closures_of_a_month_without_flights_say_so_instead_of_zero(tmp_path: Pa
 
 
 def test_text_too_wide_for_its_cell_is_shrunk_to_fit_and_the_rest_keeps_its_size() -> None:
-    """Found by a trial with large figures: a 7-digit passenger band ran over into the next cell."""
+    """Found by a trial with large figures: a 7-digit passenger band ran over into the next cell.
+    Measured alike whatever the user's matplotlibrc (a re-check: `savefig.format: pgf` made the
+    measuring need LaTeX)."""
     fig = Figure(figsize=report.PAGE)
     ax = fig.add_axes((0.05, 0.5, 0.9, 0.4))
     band = "1,234,567 (1,000,000-1,500,000)†"
-    (drawn,) = plots.table(
-        ax,
-        report.CLOSURE_HEADER,
-        [["4 Oct 22:00-23:30", "EYVI", "1.5", "12,345", "-", band, "1,300,000"]],
-        title="Closures",
-        widths=report.CLOSURE_WIDTHS,
-    )
+    with matplotlib.rc_context({"savefig.format": "pgf"}):
+        (drawn,) = plots.table(
+            ax,
+            report.CLOSURE_HEADER,
+            [["4 Oct 22:00-23:30", "EYVI", "1.5", "12,345", "-", band, "1,300,000"]],
+            title="Closures",
+            widths=report.CLOSURE_WIDTHS,
+        )
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw(renderer)
     for cell in drawn.get_celld().values():

@@ -14,6 +14,7 @@ from typing import Any
 
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon, Rectangle
@@ -116,7 +117,9 @@ def _fit(drawn: Any) -> None:
     """Shrink the text of each cell too wide for it (a 7-digit passenger band) until it fits, the
     other cells keeping their size: text never runs over into the next cell."""
     figure = drawn.figure
-    renderer = figure._get_renderer()
+    # measured with Agg whatever the user's matplotlibrc says (its savefig.format picks the
+    # figure's own renderer: pgf needs LaTeX), so the pages are the same on every machine
+    renderer = RendererAgg(int(figure.bbox.width), int(figure.bbox.height), figure.dpi)
     drawn._update_positions(renderer)
     for cell in drawn.get_celld().values():
         text = cell.get_text()
