@@ -215,6 +215,26 @@ def test_sunrise_and_sunset_with_offsets() -> None:
     assert spans("MON SR-1130 EXC 14", "2504110000", "2504230000", sun=sun) == ["04-21 0500-04-21 1130"]
 
 
+def test_an_excluded_day_is_placed_once_the_whole_schedule_is_read() -> None:
+    """Found by a re-check: whether C)'s day holds a window was judged without the sun's times,
+    the group's weekdays or the times that follow EXC, so the wrong 4th was excluded."""
+
+    def sun(day: date) -> tuple[datetime, datetime]:
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return midnight + timedelta(hours=5), midnight + timedelta(hours=16)
+
+    night_at_b = "10-05 0100-10-05 0500"
+    # from Thursday 5 October 01:00 to 4 November 03:30: the sunset of the 4th is after C)
+    assert night_at_b not in spans("DAILY SS-SR EXC 04", "2310050100", "2311040330", sun=sun)
+    assert spans("DAILY SS-SR EXC 04", "2310050100", "2311040330", sun=sun)[-1] == "11-03 1600-11-04 0330"
+    # 4 November is a Saturday: no window of a MON-FRI group
+    weekdays = spans("MON-FRI 2200-0330 EXC 04", "2310050100", "2311042300")
+    assert "10-05 0100-10-05 0330" not in weekdays and weekdays[-1] == "11-03 2200-11-04 0330"
+    # a time read after EXC gives the 4th of November a window of its own: that 4th is excluded
+    later = spans("DAILY 2200-0330 EXC 04 1200-1300", "2310050100", "2311041230")
+    assert later[0] == "10-05 0100-10-05 0330" and later[-1] == "11-03 2200-11-04 0330"
+
+
 @pytest.mark.parametrize(
     ("schedule", "why"),
     [

@@ -60,6 +60,17 @@ class _At:
         return (rise if self.sun == "SR" else set_) + timedelta(minutes=self.minutes)
 
 
+@dataclass(frozen=True)
+class _Unplaced:
+    """An excluded day or day range of a daily or weekday group, with the spans of days it may name
+    (one per month between the day before B) and C)); which one it names is told once the whole
+    schedule is read (`_Parser.place`)."""
+
+    shown: str
+    spans: list[set[date]]
+    at: int
+
+
 @dataclass
 class _Group:
     dates: set[date] = field(default_factory=set)
@@ -68,6 +79,7 @@ class _Group:
     times: list[tuple[_At, _At]] = field(default_factory=list)
     except_dates: set[date] = field(default_factory=set)
     except_weekdays: set[int] = field(default_factory=set)
+    unplaced: list[_Unplaced] = field(default_factory=list)
 
     def has_days(self) -> bool:
         return bool(self.dates or self.weekdays or self.every_day)
@@ -81,13 +93,14 @@ class _Group:
 
 
 class _Parser:
-    def __init__(self, text: str, start: datetime, end: datetime) -> None:
+    def __init__(self, text: str, start: datetime, end: datetime, sun: SunTimes | None = None) -> None:
         self.words: list[str] = _WORD.findall(text.upper())
         self.at = 0
         self.year, self.month = start.year, start.month
         self.first = (start.year, start.month)
         self.start, self.end = start.date(), end.date()
         self.start_at, self.end_at = start, end
+        self.sun = sun
         self.month_named = False
         self.last_day = 0
         self.groups: list[_Group] = [_Group()]
@@ -103,8 +116,8 @@ class _Parser:
         self.at += 1
         return word
 
-    def fail(self, why: str) -> ScheduleError:
-        return ScheduleError(f"{why} (at word {self.at} of {' '.join(self.words)!r})")
+    def fail(self, why: str, at: int | None = None) -> ScheduleError:
+        return ScheduleError(f"{why} (at word {self.at if at is None else at} of {' '.join(self.words)!r})")
 
     # --- grammar -------------------------------------------------------------------------------
     @property
@@ -123,7 +136,7 @@ class _Parser:
             assert word is not None
             if word in (",", ";"):
                 self.take()
-                if self.group.except_dates or self.group.except_weekdays:
+                if self.group.except_dates or self.group.except_weekdays or self.group.unplaced:
                     self.excluding = False
             elif word in ("AND", "&", "."):
                 self.take()
@@ -156,6 +169,9 @@ class _Parser:
             raise self.fail("no time range")
         if not self.group.times:
             raise self.fail("days without a time range at the end")
+        for group in self.groups:
+            for unplaced in group.unplaced:
+                self.place(group, unplaced)
         return self.groups
 
     def add_times(self, begin: _At, end: _At) -> None:
@@ -247,30 +263,37 @@ class _Parser:
         if not (1 <= first <= 31 and 1 <= last <= 31):
             raise self.fail(f"day {first if not 1 <= first <= 31 else last} is not a day of the month")
         # from the day before B), whose night may be under way at B) (`DAILY 2200-0330 EXC 04` or
-        # `EXC 04-05` from 5 October 01:00 to the 7th: the 4th, the 4th and 5th); days without a
-        # window of their own between B) and C) (C)'s day when its window opens after C)) give way
-        # to days that have one, and then the day before B) alone to a later month's
-        before = self.start - timedelta(days=1)
-        spans = self._spans(first, last, before)
+        # `EXC 04-05` from 5 October 01:00 to the 7th: the 4th, the 4th and 5th)
+        shown = f"{first}-{last}" if last != first else str(first)
+        group.unplaced.append(_Unplaced(shown, self._spans(first, last, self.start - timedelta(days=1)), self.at))
+        return True
+
+    def place(self, group: _Group, unplaced: _Unplaced) -> None:
+        """Exclude the days `unplaced` names, the schedule read: days holding no window of the
+        group between B) and C) (C)'s day when its window opens after C), a day the group does not
+        fly) give way to days that hold one, and then the day before B) alone to a later month's."""
+        spans = unplaced.spans
         if len(spans) > 1:
             spans = [span for span in spans if any(self._holds_window(group, day) for day in span)]
         if len(spans) > 1:
-            spans = [span for span in spans if span != {before}]
+            spans = [span for span in spans if span != {self.start - timedelta(days=1)}]
         if len(spans) > 1:
-            shown = f"{first}-{last}" if last != first else str(first)
-            raise self.fail(f"EXC {shown} falls in more than one month between B) and C): name the month")
+            why = f"EXC {unplaced.shown} falls in more than one month between B) and C): name the month"
+            raise self.fail(why, unplaced.at)
         group.except_dates.update(*spans)
-        return True
 
     def _holds_window(self, group: _Group, day: date) -> bool:
-        """Whether a window of `group`'s times read so far, starting on `day`, lies partly within
-        [B, C); True when that cannot be told yet (no times read, or times of the sun)."""
-        if not group.times or any(begin.sun or finish.sun for begin, finish in group.times):
-            return True
+        """Whether `group` has a window starting on `day` that lies partly within [B, C); True
+        when that cannot be told (times of the sun where the sun's times are unknown)."""
+        if not group.active(day):
+            return False
         for begin, finish in group.times:
-            opens, closes = begin.on(day, None), finish.on(day, None)
-            if closes <= opens:
-                closes = finish.on(day + timedelta(days=1), None)
+            try:
+                opens, closes = begin.on(day, self.sun), finish.on(day, self.sun)
+                if closes <= opens:
+                    closes = finish.on(day + timedelta(days=1), self.sun)
+            except ScheduleError:
+                return True
             if opens < self.end_at and closes > self.start_at:
                 return True
         return False
@@ -362,7 +385,7 @@ def windows(
     schedule costs no more)."""
     if end <= start:
         raise ScheduleError("C) is not after B)")
-    groups = _Parser(text, start, end).parse()
+    groups = _Parser(text, start, end, sun).parse()
     found: list[Window] = []
     day = start.date() - timedelta(days=1)  # a night under way at B) is active from B)
     while day <= end.date():
