@@ -18,18 +18,22 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from balloons.errors import BalloonsError, interrupted
+from balloons.errors import BalloonsError, ConfigError, interrupted
 from balloons.redact import protect, redact_text, secret_values
 from balloons.settings import Settings, load_settings
 from balloons.stopping import STOPPING
 
 if TYPE_CHECKING:
     from balloons.lake.storage import Store
+
+EARLIEST_SINCE = date(2000, 1, 1)
+"""The earliest day `fetch --since` takes: an earlier one is a typo (`0001-01-01`), not a backfill."""
 
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # the temporary server's telemetry
@@ -687,6 +691,11 @@ def fetch(data_dir: Path | None, wait: float, source: str | None, since: Any) ->
     from flows.fetch import fetch_flow, fetch_report, sources_of
 
     settings = current_settings()
+    if since is not None and not EARLIEST_SINCE <= since.date() <= datetime.now(UTC).date():
+        raise ConfigError(
+            f"--since {since.date().isoformat()} is not a day from {EARLIEST_SINCE} to today (UTC); "
+            "give the first day to fetch."
+        )
     if not sources_of(settings, source).names():
         click.echo(f"fetch: no sources declared in {settings.sources_path}")
         return

@@ -18,6 +18,7 @@ from balloons.errors import BalloonsError, ConfigError
 from balloons.fetch import http as fetch_http
 from balloons.fetch.run import Outcome, fetch_source
 from balloons.fetch.sources import Declared, Source, load_sources
+from balloons.redact import protect
 from balloons.settings import Settings
 from balloons.stopping import STOPPING
 
@@ -51,6 +52,9 @@ class FetchReport:
 def fetch_one(source: Source, settings: Settings, now: datetime, since: date | None) -> Outcome:
     """Fetch one source into raw/ (I/O). A transient failure is raised while retries are left, so
     Prefect retries it with backoff; the last failure comes back as a `failed` outcome, not raised."""
+    # the source's secrets join the settings' in everything this process writes (logs, Prefect
+    # states, status.json), whatever process runs the task
+    protect(value.get_secret_value() for value in source.secrets())
     try:
         with fetch_http.client(settings.fetch_timeout_s) as client:
             return fetch_source(

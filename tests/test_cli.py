@@ -44,6 +44,15 @@ def test_missing_raw_data_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("since", ["0001-01-01", "2999-01-01"])
+def test_fetch_since_a_day_no_backfill_means_is_one_line(tmp_path: Path, since: str) -> None:
+    """Found by an operator's trial: `--since 0001-01-01` was sent to the provider as a year-1 time."""
+    result = CliRunner().invoke(cli, ["fetch", "--since", since, "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: --since {since} is not a day from 2000-01-01 to today")
+
+
 def test_invalid_setting_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BALLOONS_LOAD_FACTOR", "2")
     result = CliRunner().invoke(cli, ["ingest", "--data-dir", str(tmp_path)])

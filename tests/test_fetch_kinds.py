@@ -483,3 +483,125 @@ def test_httpx_request_logs_lose_secret_query_values(httpserver: HTTPServer, cap
     http().request("GET", httpserver.url_for("/x") + "?api_key=planted-9f1e")
     ours = " ".join(r.getMessage() for r in caplog.records if r.name == "httpx")  # not the server's access log
     assert "HTTP Request" in ours and "api_key=***" in ours and "planted-9f1e" not in ours
+
+
+# --- found by an operator's and attacker's trial of fetching ------------------------------------------
+
+
+def test_a_secret_a_redirect_carries_reaches_no_sidecar_or_log(
+    tmp_path: Path, httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The redirect's URL put the token in a query parameter of no credential-like name: it was
+    kept in the sidecar's requests and logged (to the Prefect database too)."""
+    httpserver.expect_request("/a.csv").respond_with_data("", status=302, headers={"Location": "/b.csv?x=Tok3n-9f"})
+    httpserver.expect_request("/b.csv").respond_with_data("detected_at\n2025-10-04T22:00:00Z\n")
+    source = parse_source(
+        "feed",
+        {"kind": "http_file", "table": "incursions", "url": httpserver.url_for("/a.csv"), "token_env": "FEED_TOKEN"},
+        {"FEED_TOKEN": "Tok3n-9f\n"},  # read from an env file: the credential is without the line break
+    )
+    with caplog.at_level("INFO"):
+        assert run(source, tmp_path).outcome == "written"
+    written = [p.read_text() for p in (tmp_path / "raw").rglob("*") if p.is_file()]
+    ours = "".join(r.getMessage() for r in caplog.records if r.name != "werkzeug")  # not the test server's
+    assert "Tok3n-9f" not in "".join(written) + ours
+    assert httpserver.log[0][0].headers["Authorization"] == "Bearer Tok3n-9f"
+
+
+def test_a_gz_file_served_with_content_encoding_gzip_is_kept_as_the_csv_it_became(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """It reached us inflated and was kept as .csv.gz, which ingest then quarantined whole."""
+    import gzip
+
+    body = b"detected_at\n2025-10-04T22:00:00Z\n"
+    httpserver.expect_request("/f.csv.gz").respond_with_data(
+        gzip.compress(body, mtime=0), headers={"Content-Encoding": "gzip", "Content-Type": "application/gzip"}
+    )
+    source = parse_source(
+        "gz", {"kind": "http_file", "table": "incursions", "url": httpserver.url_for("/f.csv.gz")}, {}
+    )
+    outcome = run(source, tmp_path)
+    assert outcome.path is not None and outcome.path.endswith(".csv")
+    assert (tmp_path / "raw" / outcome.path).read_bytes() == body
+
+
+def test_faa_pages_are_followed_only_as_far_as_an_aerodrome_could_have_notams(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """A server claiming a billion pages kept the nightly run going for ever."""
+    httpserver.expect_request("/notams").respond_with_json(
+        {"totalPages": 10**9, "items": [item({"number": "A1801/25", "type": "N", "text": "AD CLSD."}, None)]}
+    )
+    source = parse_source(
+        "faa",
+        {"kind": "faa_notam", "locations": ["EYVI"], "url": httpserver.url_for("/notams"), "page_size": 1000},
+        {"FAA_CLIENT_ID": "id-1234", "FAA_CLIENT_SECRET": "secret-1234"},
+    )
+    with pytest.raises(FetchError, match="more than 10,000 NOTAMs for EYVI") as failed:
+        run(source, tmp_path)
+    assert not transient(failed.value)
+    assert len(httpserver.log) == faa_notam.MAX_NOTAMS // 1000
+
+
+def test_opensky_renews_its_token_and_keeps_the_days_fetched_before_a_failure(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """A catch-up longer than a token's life failed with 401 and kept nothing, so every later run
+    failed the same way; now the token is renewed, and days fetched before a failure are kept."""
+    tokens = iter(["t1", "t2", "t3"])
+    httpserver.expect_request("/token", method="POST").respond_with_handler(
+        lambda _: Response(json.dumps({"access_token": next(tokens), "expires_in": 1}), content_type="application/json")
+    )
+    flight = [{"icao24": "48ae00", "callsign": "LOT771 ", "firstSeen": 1768300000, "lastSeen": 1768303600}]
+
+    def serve(request: Request) -> Response:
+        if request.headers["Authorization"] == "Bearer t1":
+            return Response("expired", status=401)  # the first token's life was shorter than said
+        if request.args["begin"] == "1768348800":  # the second day fails
+            return Response("", status=500)
+        return Response(json.dumps(flight), content_type="application/json")
+
+    httpserver.expect_request("/api/flights/arrival").respond_with_handler(serve)
+    httpserver.expect_request("/api/flights/departure").respond_with_data("", status=404)
+    source = sky_source(httpserver)
+    with pytest.raises(FetchError, match="HTTP 500"):
+        run(source, tmp_path)
+    days = sorted(p.name for p in (tmp_path / "raw").rglob("*.jsonl"))
+    assert len(days) == 1
+    cursor = json.loads((tmp_path / "cursors" / "sky.json").read_text())
+    assert cursor["window_end"] == "2026-01-14T00:00:00+00:00"  # past the first day only
+
+
+def test_a_backfill_leaves_the_cursor_where_the_nightly_runs_took_it(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/token", method="POST").respond_with_json({"access_token": "a", "expires_in": 1800})
+    httpserver.expect_request("/api/flights/arrival").respond_with_data("", status=404)
+    httpserver.expect_request("/api/flights/departure").respond_with_data("", status=404)
+    source = sky_source(httpserver)
+    run(source, tmp_path)
+    before = json.loads((tmp_path / "cursors" / "sky.json").read_text())["window_end"]
+    run(source, tmp_path, since=date(2025, 10, 1))
+    assert json.loads((tmp_path / "cursors" / "sky.json").read_text())["window_end"] == before
+
+
+def test_a_payload_left_without_its_sidecar_is_not_written_again(tmp_path: Path, httpserver: HTTPServer) -> None:
+    """A fetch killed between a payload and its sidecar: the next fetch wrote a second copy, and
+    the killed one's temporary file stayed in raw/ for good."""
+    body = b"detected_at\n2025-10-04T22:00:00Z\n"
+    httpserver.expect_request("/a.csv").respond_with_data(body)
+    source = parse_source("feed", {"kind": "http_file", "table": "incursions", "url": httpserver.url_for("/a.csv")}, {})
+    first = run(source, tmp_path)
+    assert first.path is not None
+    payload = tmp_path / "raw" / first.path
+    Path(f"{payload}.json").unlink()
+    leftover = payload.parent / f".{payload.name}.0123abcd.part"
+    leftover.write_bytes(body[:5])
+    assert run(source, tmp_path).outcome == "unchanged"
+    assert sorted(p.name for p in payload.parent.iterdir()) == [payload.name, f"{payload.name}.json"]
+    assert json.loads(Path(f"{payload}.json").read_text())["sha256"] == rawstore_sha(body)
+
+
+def rawstore_sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()

@@ -71,6 +71,7 @@ airports = ["EYVI"]
         ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "u"\npassword = "p"\n', "password"),
         ('[sources.x]\nkind = "opensky"\nairports = ["vno"]\n', "airports"),
         ('[sources."../x"]\nkind = "opensky"\n', "source name"),
+        ('[sources."nl\\n"]\nkind = "opensky"\n', "source name"),  # a name ending in a line break
     ],
 )
 def test_a_bad_source_table_is_broken_alone_with_one_clear_line(tmp_path: Path, text: str, message: str) -> None:

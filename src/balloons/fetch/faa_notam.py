@@ -19,13 +19,17 @@ from typing import Any
 from balloons.errors import FetchError
 from balloons.fetch.cursor import Cursor
 from balloons.fetch.fetched import Fetched, Part, require
-from balloons.fetch.http import Http, safe_url
+from balloons.fetch.http import Http, TooLarge, safe_url
 from balloons.fetch.sources import FaaNotamSource
 
 log = logging.getLogger(__name__)
 
 _HEADER = re.compile(r"^\s*\(?\s*(?P<header>[A-Z]\d{4}/\d{2}\s*NOTAM[NRC](?:\s+[A-Z]\d{4}/\d{2})?)")
-_ID = re.compile(r"^[A-Z]\d{4}/\d{2}$")
+MAX_NOTAMS = 10_000
+"""NOTAMs of one location fetched at most (pages of `page_size`): an answer claiming more is not
+believed (a server that always says there is another page would keep a run going for ever)."""
+
+_ID = re.compile(r"^[A-Z]\d{4}/\d{2}\Z")
 
 
 def fetch(
@@ -38,9 +42,15 @@ def fetch(
     items: list[Any] = []
     requests: list[str] = []
     status = None
+    size = 0
     for location in source.locations:
         page = 1
         while True:
+            if (page - 1) * source.page_size >= MAX_NOTAMS:
+                raise TooLarge(
+                    f"the FAA NOTAM API has more than {MAX_NOTAMS:,} NOTAMs for {location} "
+                    f"({page - 1} pages of {source.page_size} and more): no aerodrome has that many; not kept"
+                )
             params = {
                 "icaoLocation": location,
                 "responseFormat": "geoJson",
@@ -49,7 +59,12 @@ def fetch(
             }
             response = http.request("GET", source.url, params=params, headers=headers)
             status = response.status_code
-            requests.append(safe_url(str(response.request.url)))
+            requests.append(http.shown(str(response.request.url)))
+            size += len(response.content)
+            if size > http.max_bytes:
+                raise TooLarge(
+                    f"the FAA NOTAM API's answers are over {http.max_bytes:,} bytes (BALLOONS_FETCH_MAX_BYTES)"
+                )
             document = _json(response.content, source.url)
             found = document.get("items")
             if not isinstance(found, list):
@@ -68,7 +83,7 @@ def fetch(
     return Fetched(
         parts,
         "notam",
-        safe_url(source.url),
+        http.shown(source.url),
         status,
         start,
         end,

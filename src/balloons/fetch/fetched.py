@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import SecretStr
 
-from balloons.errors import ConfigError
+from balloons.errors import ConfigError, FetchError
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class Fetched:
     etag: str | None = None
     last_modified: str | None = None
     notes: dict[str, int] = field(default_factory=dict)
+    failure: FetchError | None = None
+    """Set when the fetch failed after some of its window was fetched: the parts are kept, the
+    cursor moves to `window_end`, and then the source fails with this error."""
 
 
 def require(secret: SecretStr | None, variable: str, *, key: str) -> str:

@@ -30,7 +30,7 @@ import httpx
 from pydantic import SecretStr
 
 from balloons.errors import FetchError
-from balloons.redact import redact_text
+from balloons.redact import redact_text, register
 from balloons.settings import FETCH_MAX_BYTES
 from balloons.stopping import STOPPING
 
@@ -80,7 +80,7 @@ class Http:
             try:
                 response = self._exchange(method, url, params=params, headers=headers, data=data, ok=accepted)
             except httpx.HTTPError as exc:
-                raise FetchError(self.redact(f"{type(exc).__name__} from {safe_url(url)}: {exc}")) from None
+                raise FetchError(self.redact(f"{type(exc).__name__} from {self.shown(url)}: {exc}")) from None
             finally:
                 self.requests += 1
             if response.status_code in accepted:
@@ -93,14 +93,14 @@ class Http:
                 and attempt < self.waits
             ):
                 log.warning(
-                    "url=%s status=%d retry_after_s=%.0f: waiting as asked", safe_url(url), response.status_code, wait
+                    "url=%s status=%d retry_after_s=%.0f: waiting as asked", self.shown(url), response.status_code, wait
                 )
                 self.sleep(wait)
                 continue
             later = wait is not None and wait > self.max_wait_s
             hint = "" if wait is None else f", retry after {wait:.0f} s" + (" (left to the next run)" if later else "")
             raise FetchError(
-                self.redact(f"HTTP {response.status_code} from {safe_url(url)}{hint}"),
+                self.redact(f"HTTP {response.status_code} from {self.shown(url)}{hint}"),
                 status=response.status_code,
                 retry_after=wait if later else None,
             )
@@ -133,7 +133,7 @@ class Http:
                 request = self._redirected(request, response)
             finally:
                 response.close()
-        raise FetchError(f"TooManyRedirects from {safe_url(url)}: more than {MAX_REDIRECTS}")
+        raise FetchError(f"TooManyRedirects from {self.shown(url)}: more than {MAX_REDIRECTS}")
 
     def _redirected(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
         """The request a redirect asks for: a 303 (or a 301/302 of a POST) as a GET without a body;
@@ -146,19 +146,19 @@ class Http:
         same = (target.scheme, target.host, target.port) == (request.url.scheme, request.url.host, request.url.port)
         if not same and body:
             raise FetchError(
-                f"redirected from {safe_url(str(request.url))} to {safe_url(str(target))}, "
+                f"redirected from {self.shown(str(request.url))} to {self.shown(str(target))}, "
                 "another host: a request carrying credentials in its body is not sent there"
             )
         headers = None  # to another origin: the client's own headers only
         if same:
             dropped = () if body is not None else ("content-length", "content-type")
             headers = httpx.Headers({k: v for k, v in request.headers.items() if k.lower() not in dropped})
-        log.info("url=%s redirected to %s", safe_url(str(request.url)), safe_url(str(target)))
+        log.info("url=%s redirected to %s", self.shown(str(request.url)), self.shown(str(target)))
         return self.client.build_request(method, target, headers=headers, content=body)
 
     def _body(self, response: httpx.Response, deadline: float, budget: float | None) -> httpx.Response:
         """`response` with its body read: FetchError past the deadline or over `max_bytes`."""
-        url = safe_url(str(response.request.url))
+        url = self.shown(str(response.request.url))
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
@@ -180,6 +180,17 @@ class Http:
             if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
         ]
         return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=response.request)
+
+    def keep_secret(self, *secrets: SecretStr) -> None:
+        """Mask these values in what this fetch says and keeps, and in whatever this process logs
+        through `balloons.redact` (httpx's own request lines included)."""
+        self.secrets.extend(secrets)
+        register(secret.get_secret_value() for secret in secrets)
+
+    def shown(self, url: str) -> str:
+        """`url` as it may be logged or kept in a sidecar: `safe_url`, and no secret of this fetch
+        (a redirect may carry one in any query parameter or in the path)."""
+        return self.redact(safe_url(url))
 
     def redact(self, text: str) -> str:
         """`text` with every secret value of this fetch replaced."""

@@ -7,6 +7,7 @@ is answered with 304 and neither downloaded nor written again.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -16,6 +17,10 @@ from balloons.fetch.fetched import Fetched, Part, require
 from balloons.fetch.http import Http, safe_url
 from balloons.fetch.sources import HttpFileSource
 from balloons.ingest.rawfile import file_format
+
+log = logging.getLogger(__name__)
+
+GZIP_MAGIC = b"\x1f\x8b"
 
 CONTENT_TYPES = {
     "text/csv": "csv",
@@ -43,11 +48,15 @@ def fetch(
     response = http.request("GET", source.url, headers=headers, ok=(200, 304))
     etag = response.headers.get("ETag") or (cursor.etag if cursor else None)
     modified = response.headers.get("Last-Modified") or (cursor.last_modified if cursor else None)
-    url = safe_url(source.url)
-    answered = safe_url(str(response.request.url))  # where a redirect led
+    url = http.shown(source.url)
+    answered = http.shown(str(response.request.url))  # where a redirect led
     if response.status_code == 304:
         return Fetched((), "", url, 304, start, end, (answered,), etag, modified)
     ext = format_of(source, response.headers.get("Content-Type", ""))
+    if ext == "csv.gz" and not response.content.startswith(GZIP_MAGIC):
+        # a .gz file served with `Content-Encoding: gzip` reaches us inflated: it is kept as what it is
+        log.info("url=%s: the answer came inflated (Content-Encoding), kept as .csv", http.shown(source.url))
+        ext = "csv"
     return Fetched(
         (Part("", response.content, start, end),),
         ext,

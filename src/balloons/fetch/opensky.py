@@ -16,9 +16,13 @@ appear), scheduled times, flight numbers as sold, aircraft types, seats or passe
 from __future__ import annotations
 
 import json
+import math
+import time as clock
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import httpx
 from pydantic import SecretStr
 
 from balloons.errors import FetchError
@@ -45,30 +49,38 @@ def fetch(
 ) -> Fetched:
     days = days_due(start, end, max_days=source.max_days)
     if not days:
-        return Fetched((), "jsonl", safe_url(source.url), None, start, start)
-    token = access_token(source, http)
+        return Fetched((), "jsonl", http.shown(source.url), None, start, start)
+    token = Token(source, http)
     parts: list[Part] = []
     requests: list[str] = []
     status = None
     total = 0
+    done: list[date] = []
+    failure: FetchError | None = None
     for day in days:
         day_start = datetime.combine(day, time(0), tzinfo=UTC)
         begin = int(day_start.timestamp())
         rows: list[dict[str, Any]] = []
         answered: list[int] = []
         asked = len(requests)
-        for airport in source.airports:
-            for direction in DIRECTIONS:
-                params = {"airport": airport, "begin": str(begin), "end": str(begin + 86399)}
-                url = f"{source.url.rstrip('/')}/flights/{direction}"
-                response = http.request(
-                    "GET", url, params=params, headers={"Authorization": f"Bearer {token}"}, ok=(200, 404)
-                )
-                status = response.status_code
-                answered.append(status)
-                requests.append(safe_url(str(response.request.url)))
-                flights = [] if response.status_code == 404 else _flights(response.content, url)
-                rows.extend(movements(flights, airport=airport, direction=direction))
+        try:
+            for airport in source.airports:
+                for direction in DIRECTIONS:
+                    params = {"airport": airport, "begin": str(begin), "end": str(begin + 86399)}
+                    url = f"{source.url.rstrip('/')}/flights/{direction}"
+                    response = token.request(url, params)
+                    status = response.status_code
+                    answered.append(status)
+                    requests.append(http.shown(str(response.request.url)))
+                    flights = [] if response.status_code == 404 else _flights(response.content, url)
+                    rows.extend(movements(flights, airport=airport, direction=direction))
+        except FetchError as exc:
+            if not done:
+                raise
+            # the days fetched so far are kept and the cursor moves past them; the source still fails
+            failure = exc
+            break
+        done.append(day)
         if rows:
             rows.sort(key=lambda r: (r["airport"], r["direction"], r["scheduled_at"], r["flight_number"]))
             payload = "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows).encode("utf-8")
@@ -79,21 +91,55 @@ def fetch(
             )
             total += len(rows)
     window_start = datetime.combine(days[0], time(0), tzinfo=UTC)
-    window_end = datetime.combine(days[-1], time(0), tzinfo=UTC) + DAY
+    window_end = datetime.combine(done[-1], time(0), tzinfo=UTC) + DAY
     return Fetched(
         tuple(parts),
         "jsonl",
-        safe_url(source.url),
+        http.shown(source.url),
         status,
         window_start,
         window_end,
         tuple(requests),
-        notes={"movements": total, "days": len(days)},
+        notes={"movements": total, "days": len(done)},
+        failure=failure,
     )
 
 
-def access_token(source: OpenSkySource, http: Http) -> str:
-    """A bearer token from the OAuth2 client-credentials grant."""
+TOKEN_MARGIN_S = 60.0
+"""A token is renewed this long before the lifetime its grant gave (`expires_in`) runs out."""
+
+
+@dataclass
+class Token:
+    """The bearer token of one fetch: renewed before it expires, and once more should the API
+    refuse it (401), so a catch-up of many days outlives one token (OpenSky's last 30 minutes)."""
+
+    source: OpenSkySource
+    http: Http
+    value: str = ""
+    renew_at: float = 0.0
+
+    def request(self, url: str, params: dict[str, str]) -> httpx.Response:
+        for attempt in range(2):
+            if not self.value or clock.monotonic() >= self.renew_at:
+                self.renew()
+            try:
+                headers = {"Authorization": f"Bearer {self.value}"}
+                return self.http.request("GET", url, params=params, headers=headers, ok=(200, 404))
+            except FetchError as exc:
+                if exc.status != 401 or attempt:
+                    raise
+                self.value = ""  # refused: perhaps expired early; one new token, one more try
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def renew(self) -> None:
+        self.value, lifetime = access_token(self.source, self.http)
+        self.renew_at = clock.monotonic() + lifetime - TOKEN_MARGIN_S if lifetime is not None else math.inf
+
+
+def access_token(source: OpenSkySource, http: Http) -> tuple[str, float | None]:
+    """A bearer token from the OAuth2 client-credentials grant, and its lifetime in seconds when
+    the grant gives one (`expires_in`)."""
     data = {
         "grant_type": "client_credentials",
         "client_id": require(source.client_id, source.client_id_env, key="client_id_env"),
@@ -103,11 +149,13 @@ def access_token(source: OpenSkySource, http: Http) -> str:
     try:
         token = response.json()["access_token"]
     except (ValueError, KeyError, TypeError):
-        raise FetchError(f"the OpenSky token endpoint {safe_url(source.token_url)} gave no access_token") from None
+        raise FetchError(f"the OpenSky token endpoint {http.shown(source.token_url)} gave no access_token") from None
     if not isinstance(token, str) or not token:
-        raise FetchError(f"the OpenSky token endpoint {safe_url(source.token_url)} gave an empty access_token")
-    http.secrets.append(SecretStr(token))
-    return token
+        raise FetchError(f"the OpenSky token endpoint {http.shown(source.token_url)} gave an empty access_token")
+    http.keep_secret(SecretStr(token))
+    lifetime = response.json().get("expires_in")
+    valid = isinstance(lifetime, int | float) and not isinstance(lifetime, bool) and 0 < lifetime < 10**9
+    return token, float(lifetime) if valid else None
 
 
 def _flights(content: bytes, url: str) -> list[Any]:

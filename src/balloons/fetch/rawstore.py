@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import uuid
 from datetime import datetime
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from balloons.ingest.rawfile import file_format
+
+log = logging.getLogger(__name__)
 
 SIDECAR_SUFFIX = ".json"
 
@@ -85,7 +88,11 @@ def write(
     `meta` is merged into the sidecar with the part, the payload's sha256, size and file name.
     """
     digest = sha256_hex(payload)
+    _clear_parts(source_dir(raw_dir, table, source))
     if digest in (last_sha256(raw_dir, table, source, part), last_sha256(raw_dir, table, source, None)):
+        return None
+    adopted = _adopt_orphan(raw_dir, table, source, digest, meta, part)
+    if adopted is not None:
         return None
     folder = source_dir(raw_dir, table, source) / f"{fetched_at:%Y}" / f"{fetched_at:%m}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -96,12 +103,52 @@ def write(
         counter += 1
         target = folder / f"{base}-{counter}.{ext}"
     _atomic(target, payload)
-    sidecar = {**meta, "part": part, "file": target.name, "sha256": digest, "size_bytes": len(payload)}
+    _write_sidecar(target, {**meta, "part": part}, digest, len(payload))
+    return target
+
+
+def _clear_parts(base: Path) -> None:
+    """Remove the temporary files a fetch killed outright left (`.<name>.<hex>.part`): one fetch of
+    a source runs at a time (the pipeline lock), so none is being written now."""
+    if base.is_dir():
+        for leftover in base.rglob(".*.part"):
+            log.info("removing %s, left by a fetch that was stopped", leftover)
+            leftover.unlink(missing_ok=True)
+
+
+def _adopt_orphan(raw_dir: Path, table: str, source: str, digest: str, meta: dict[str, Any], part: str) -> Path | None:
+    """A payload without its sidecar (a fetch killed between the two) holding these very bytes:
+    it gets its sidecar now, instead of a second copy of it being written. None when there is none."""
+    base = source_dir(raw_dir, table, source)
+    if not base.is_dir():
+        return None
+    for candidate in sorted(base.rglob("*")):
+        if candidate.name.startswith(".") or not candidate.is_file() or file_format(candidate.name) is None:
+            continue
+        if Path(f"{candidate}{SIDECAR_SUFFIX}").exists() or sha256_file(candidate) != digest:
+            continue
+        log.info(
+            "source=%s: %s had no sidecar (a stopped fetch); it is this payload, so it gets one", source, candidate
+        )
+        _write_sidecar(candidate, {**meta, "part": part}, digest, candidate.stat().st_size)
+        return candidate
+    return None
+
+
+def sha256_file(location: Path) -> str:
+    digest = hashlib.sha256()
+    with open(location, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_sidecar(target: Path, meta: dict[str, Any], digest: str, size: int) -> None:
+    sidecar = {**meta, "file": target.name, "sha256": digest, "size_bytes": size}
     _atomic(
         Path(f"{target}{SIDECAR_SUFFIX}"),
         (json.dumps(sidecar, indent=1, sort_keys=True, default=str) + "\n").encode("utf-8"),
     )
-    return target
 
 
 def _atomic(target: Path, data: bytes) -> None:

@@ -61,7 +61,7 @@ def fetch_source(
     source: Source, http: Http, *, raw_dir: Path, cursor_dir: Path, now: datetime, since: date | None = None
 ) -> Outcome:
     """Fetch `source` into raw/ and move its cursor; raises FetchError when it fails."""
-    http.secrets.extend(source.secrets())
+    http.keep_secret(*source.secrets())
     previous = cursors.read(cursor_dir, source.name)
     first = timedelta(days=source.lookback_days) if isinstance(source, OpenSkySource) else timedelta(0)
     start, end = cursors.window(
@@ -95,7 +95,12 @@ def fetch_source(
         )
         if path is not None:
             written.append(path.relative_to(raw_dir).as_posix())
-    if fetched.http_status is not None:  # the provider answered: remember the window and validators
+    behind = since is not None and previous is not None and fetched.window_end < previous.window_end
+    if behind and previous is not None:  # a backfill (`--since`) leaves the cursor where the nightly runs took it
+        log.info(
+            "source=%s: cursor kept at %s (a backfill to %s)", source.name, previous.window_end, fetched.window_end
+        )
+    if fetched.http_status is not None and not behind:  # the provider answered: remember the window and validators
         digest = (
             rawstore.sha256_hex(fetched.parts[-1].payload) if fetched.parts else (previous.sha256 if previous else None)
         )
@@ -112,6 +117,9 @@ def fetch_source(
             ),
         )
     log.info("source=%s kind=%s requests=%d written=%d", source.name, source.kind, http.requests, len(written))
+    if fetched.failure is not None:
+        log.warning("source=%s: fetched up to %s, then failed", source.name, fetched.window_end)
+        raise fetched.failure
     return Outcome(
         source.name,
         source.kind,

@@ -24,7 +24,7 @@ OPENSKY_API_URL = "https://opensky-network.org/api"
 OPENSKY_TOKEN_URL = "https://auth.opensky-network.org/auth/realms/opensky-network/protocol/openid-connect/token"
 DEFAULT_AIRPORTS = ("EYVI", "EYKA", "EYPA")
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 Icao = Annotated[str, Field(pattern=r"^[A-Z]{4}$")]
 
 
@@ -149,7 +149,13 @@ def parse_source(name: str, table: Any, environ: Mapping[str, str], *, where: st
     try:
         source = _ADAPTER.validate_python({**given, "name": name})
         env_names = {key: getattr(source, key) for key in _SECRET_KEYS if getattr(source, key, None)}
-        values = {_SECRET_KEYS[key]: SecretStr(environ[var]) for key, var in env_names.items() if environ.get(var)}
+        # a value ends with a line break when it comes from a file (a Kubernetes secret, an env
+        # file): the credential is the value without it, and a header could not carry it anyway
+        values = {
+            _SECRET_KEYS[key]: SecretStr(environ[var].strip())
+            for key, var in env_names.items()
+            if environ.get(var, "").strip()
+        }
         return source.model_copy(update=values)
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -44,8 +44,8 @@ from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, TABLES, conform,
 
 log = logging.getLogger(__name__)
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_RUN_ID = re.compile(r"^[0-9A-Za-z_-]+$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])\Z")
+_RUN_ID = re.compile(r"^[0-9A-Za-z_-]+\Z")
 PENDING = "_pending.json"
 WORK = "_work"
 UNDO = "_undo"

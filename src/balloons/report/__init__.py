@@ -46,7 +46,7 @@ from balloons.report.periods import check_month, month_days, previous_month
 log = logging.getLogger(__name__)
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
-_YEAR = re.compile(r"^\d{4}$")
+_YEAR = re.compile(r"^\d{4}\Z")
 FINGERPRINT_KEY = "warehouse-fingerprint:"
 """Prefix of the PDF's `/Keywords`: the rest is the warehouse fingerprint it was rendered from."""
 RC = {

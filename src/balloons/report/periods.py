@@ -16,7 +16,7 @@ import duckdb
 from balloons import warehouse
 from balloons.errors import ReportError
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])\Z")
 
 
 def check_month(month: str) -> str:

@@ -23,9 +23,9 @@ from balloons.report import FINGERPRINT_KEY, Job, periods, render_all, warehouse
 
 log = logging.getLogger(__name__)
 
-YEAR = re.compile(r"^\d{4}$")
-REPORT = re.compile(r"^(\d{4}-(?:0[1-9]|1[0-2])|\d{4})\.pdf$")
-TEMPORARY = re.compile(r"^\.(\d{4}-(?:0[1-9]|1[0-2])|\d{4})\.pdf\.[0-9a-f]{8}$")
+YEAR = re.compile(r"^\d{4}\Z")
+REPORT = re.compile(r"^(\d{4}-(?:0[1-9]|1[0-2])|\d{4})\.pdf\Z")
+TEMPORARY = re.compile(r"^\.(\d{4}-(?:0[1-9]|1[0-2])|\d{4})\.pdf\.[0-9a-f]{8}\Z")
 RENDER_LOCK = ".render.lock"
 
 
