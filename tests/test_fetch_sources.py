@@ -68,10 +68,12 @@ airports = ["EYVI"]
         ('[sources.x]\nkind = "ftp"\ntable = "incursions"\n', "kind must be one of http_file, faa_notam, opensky"),
         ('[sources.x]\nkind = "http_file"\ntable = "incursions"\n', "url: Field required"),
         ('[sources.x]\nkind = "http_file"\ntable = "airports"\nurl = "u"\n', "table must be one of"),
-        ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "u"\npassword = "p"\n', "password"),
+        ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "http://h/a.csv"\npassword = "p"\n', "password"),
         ('[sources.x]\nkind = "opensky"\nairports = ["vno"]\n', "airports"),
         ('[sources."../x"]\nkind = "opensky"\n', "source name"),
         ('[sources."nl\\n"]\nkind = "opensky"\n', "source name"),  # a name ending in a line break
+        ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "http://127.0.0.1:99999/a.csv"\n', "url"),
+        ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "ftp://host/a.csv"\n', "url"),
     ],
 )
 def test_a_bad_source_table_is_broken_alone_with_one_clear_line(tmp_path: Path, text: str, message: str) -> None:

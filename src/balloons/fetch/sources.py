@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
 
 from balloons.errors import ConfigError
 from balloons.schema import RECORD_TABLES
@@ -26,6 +27,19 @@ DEFAULT_AIRPORTS = ("EYVI", "EYKA", "EYPA")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 Icao = Annotated[str, Field(pattern=r"^[A-Z]{4}$")]
+
+
+def _web_address(url: str) -> str:
+    """An http(s) URL with a host and a port that can be (`:99999` failed each fetch as a bare
+    ValueError, retried as if the network had failed)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    _ = parts.port  # raises ValueError for a port out of range
+    return url
+
+
+WebAddress = Annotated[str, AfterValidator(_web_address)]
 
 
 class _Source(BaseModel):
@@ -44,7 +58,7 @@ class HttpFileSource(_Source):
     """One file at a URL: CSV, JSON, JSON lines or NOTAM text in the raw contract."""
 
     kind: Literal["http_file"]
-    url: str
+    url: WebAddress
     format: Literal["csv", "csv.gz", "json", "jsonl", "ndjson", "notam"] | None = None
     token_env: str | None = None
     token: SecretStr | None = None
@@ -56,7 +70,7 @@ class FaaNotamSource(_Source):
     kind: Literal["faa_notam"]
     table: Literal["closures"] = "closures"
     locations: tuple[Icao, ...] = Field(default=DEFAULT_AIRPORTS, min_length=1)
-    url: str = Field(default=FAA_NOTAM_URL, validation_alias=AliasChoices("url", "base_url"))
+    url: WebAddress = Field(default=FAA_NOTAM_URL, validation_alias=AliasChoices("url", "base_url"))
     client_id_env: str = "FAA_CLIENT_ID"
     client_secret_env: str = "FAA_CLIENT_SECRET"
     page_size: int = Field(default=1000, ge=1, le=1000)
@@ -70,8 +84,8 @@ class OpenSkySource(_Source):
     kind: Literal["opensky"]
     table: Literal["flights"] = "flights"
     airports: tuple[Icao, ...] = Field(default=DEFAULT_AIRPORTS, min_length=1)
-    url: str = Field(default=OPENSKY_API_URL, validation_alias=AliasChoices("url", "base_url", "api_url"))
-    token_url: str = Field(default=OPENSKY_TOKEN_URL, validation_alias=AliasChoices("token_url", "auth_url"))
+    url: WebAddress = Field(default=OPENSKY_API_URL, validation_alias=AliasChoices("url", "base_url", "api_url"))
+    token_url: WebAddress = Field(default=OPENSKY_TOKEN_URL, validation_alias=AliasChoices("token_url", "auth_url"))
     client_id_env: str = "OPENSKY_CLIENT_ID"
     client_secret_env: str = "OPENSKY_CLIENT_SECRET"
     lookback_days: int = Field(default=3, ge=1, le=31)
