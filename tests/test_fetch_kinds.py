@@ -605,3 +605,24 @@ def rawstore_sha(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "why"),
+    [
+        (b"", "text/csv", "empty body"),
+        (b"<!DOCTYPE html><html><body>Sign in</body></html>", "text/csv", "web page"),
+        (b"detected_at\n2025-10-04T22:00:00Z\n", "text/html; charset=utf-8", "web page"),
+    ],
+    ids=["empty", "login-page", "html-content-type"],
+)
+def test_an_answer_that_cannot_be_the_file_is_not_kept(
+    tmp_path: Path, httpserver: HTTPServer, body: bytes, content_type: str, why: str
+) -> None:
+    """An empty 200 or a login page was kept for good as a raw file, reported written, and then
+    quarantined by ingest."""
+    httpserver.expect_request("/a.csv").respond_with_data(body, content_type=content_type)
+    source = parse_source("feed", {"kind": "http_file", "table": "incursions", "url": httpserver.url_for("/a.csv")}, {})
+    with pytest.raises(FetchError, match=why):
+        run(source, tmp_path)
+    assert not (tmp_path / "raw").exists()

@@ -52,6 +52,7 @@ def fetch(
     answered = http.shown(str(response.request.url))  # where a redirect led
     if response.status_code == 304:
         return Fetched((), "", url, 304, start, end, (answered,), etag, modified)
+    _check_body(response.content, response.headers.get("Content-Type", ""), http.shown(str(response.request.url)))
     ext = format_of(source, response.headers.get("Content-Type", ""))
     if ext == "csv.gz" and not response.content.startswith(GZIP_MAGIC):
         # a .gz file served with `Content-Encoding: gzip` reaches us inflated: it is kept as what it is
@@ -68,6 +69,16 @@ def fetch(
         etag,
         modified,
     )
+
+
+def _check_body(content: bytes, content_type: str, url: str) -> None:
+    """FetchError for an answer that cannot be the file: an empty body, or a web page (a login or
+    error page answered with 200), which would be kept for good and quarantined by every ingest."""
+    if not content.strip():
+        raise FetchError(f"{url} answered with an empty body; nothing kept")
+    head = content[:512].lstrip().lower()
+    if content_type.split(";")[0].strip().lower() == "text/html" or head.startswith((b"<!doctype html", b"<html")):
+        raise FetchError(f"{url} answered with a web page (a login or error page?), not the file; nothing kept")
 
 
 def format_of(source: HttpFileSource, content_type: str) -> str:
