@@ -351,10 +351,10 @@ def test_files_the_disk_has_no_room_for_are_left_for_the_next_run_and_the_rest_l
     assert done.returncode == 1 and "Traceback" not in done.stderr
     *warnings, error = done.stderr.strip().splitlines()
     assert len(warnings) == 7 and all("not read this run: no room" in w for w in warnings)
-    assert error.startswith("Error: No room for the engine's work files, so these were not read: ")
+    assert error.startswith("Error: The engine could not keep its work files (no room, or their folder removed)")
     assert error.count("flights/synthetic/EYVI/") == 7 and error.count("([Errno 27] File too large)") == 7
     assert error.endswith("the next run reads them.")
-    assert "files read 13 (unchanged 0)" in done.stdout and "not read for want of room 7" in done.stdout
+    assert "files read 13 (unchanged 0)" in done.stdout and "left for the next run 7" in done.stdout
     store = local(tmp_path / "lake")
     logged = lake.read_ingest_log(store).column("path").to_pylist()
     assert len(logged) == 13 and not [p for p in logged if "/EYVI/" in p]

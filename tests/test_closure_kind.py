@@ -208,6 +208,26 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD FOR ACFT WITHOUT 8.33 KHZ", "partial"),
         ("AD CLSD FOR TRANSPONDER-LESS ACFT", "partial"),
         ("AD CLSD FOR ACFT WITH SPAN MORE THAN 36 M", "partial"),
+        # …and by a re-check of that: the closing sentence is the unit (times, days and brackets in
+        # it), a part of the aerodrome closed is not the aerodrome, and more wordings
+        ("AD CLSD 0800-1000, 1400-1600 FOR ACFT WITHOUT TCAS", "partial"),
+        ("AD CLSD MON, WED, FRI FOR ACFT ABOVE 5700 KG", "partial"),
+        ("AD CLSD, FOR ACFT ABOVE 5700 KG", "partial"),
+        ("AD CLSD FOR ACFT (MTOW ABOVE 5700 KG)", "partial"),
+        ("AD CLSD TO ACFT (CAT C AND ABOVE)", "partial"),
+        ("ACFT ABOVE 5700 KG: AD CLSD", "partial"),
+        ("AD CLSD TO OPS ABOVE 5700 KG", "partial"),
+        ("AD CLSD FOR ACFT ABV 5700KG", "partial"),
+        ("AD CLSD FOR ALL TFC INCLUDING OVERFLIGHTS, VFR FLTS ALLOWED", "partial"),
+        ("AD CLSD DUE TO BALLOONS. TWY C CLSD FOR ACFT WITH WINGSPAN MORE THAN 36M", "full"),
+        ("AD CLSD. RWY 09/27 CLSD FOR ACFT ABOVE 5700 KG", "full"),
+        ("AD CLSD. APRON 2 CLSD FOR CODE E ACFT", "full"),
+        ("AD CLSD AND NORDO PROC APPLY", "full"),
+        ("AD CLSD FOR ALL ACFT CAT A, B, C AND D", "full"),
+        ("AD CLSD FOR ALL ACFT CAT A-E", "full"),
+        ("AD CLSD FOR CAT A AND ABV", "full"),
+        ("AD CLSD TO ALL ACFT INCL NORDO ACFT", "full"),
+        ("AD CLSD TO ALL ACFT INCL HEL", "full"),
     ],
 )
 def test_scope(text: str, scope: str) -> None:

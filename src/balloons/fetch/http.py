@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr
@@ -43,6 +43,10 @@ MAX_REDIRECTS = 5
 
 class TooLarge(FetchError):
     """An answer over `Http.max_bytes`: a fetch again would bring it again, so it is not retried."""
+
+
+class BadAddress(FetchError):
+    """A URL no request can be sent to (`Invalid IDNA hostname`): asking again will not help."""
 
 
 class Stopped(FetchError):
@@ -81,6 +85,8 @@ class Http:
                 response = self._exchange(method, url, params=params, headers=headers, data=data, ok=accepted)
             except httpx.HTTPError as exc:
                 raise FetchError(self.redact(f"{type(exc).__name__} from {self.shown(url)}: {exc}")) from None
+            except (httpx.InvalidURL, UnicodeError) as exc:
+                raise BadAddress(self.redact(f"no request can be sent to {self.shown(url)}: {exc}")) from None
             finally:
                 self.requests += 1
             if response.status_code in accepted:
@@ -182,10 +188,14 @@ class Http:
         return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=response.request)
 
     def keep_secret(self, *secrets: SecretStr) -> None:
-        """Mask these values in what this fetch says and keeps, and in whatever this process logs
-        through `balloons.redact` (httpx's own request lines included)."""
-        self.secrets.extend(secrets)
-        register(secret.get_secret_value() for secret in secrets)
+        """Mask these values, as they are and as a URL writes them (`Ab%2Bc%3D`), in what this
+        fetch says and keeps, and in whatever this process logs through `balloons.redact`
+        (httpx's own request lines included)."""
+        for secret in secrets:
+            value = secret.get_secret_value()
+            forms = {value, quote(value, safe=""), quote_plus(value)}
+            self.secrets.extend(SecretStr(form) for form in sorted(forms, key=len, reverse=True))
+            register(forms)
 
     def shown(self, url: str) -> str:
         """`url` as it may be logged or kept in a sidecar: `safe_url`, and no secret of this fetch
@@ -211,7 +221,11 @@ def transient(exc: Exception) -> bool:
     """True when waiting may help: network errors and timeouts, 408, 429 and 5xx. A missing
     credential, a 401 or a 404 will not heal by retrying, and a provider that asked for a longer
     wait than a run waits (`Retry-After: 600`) is asked again by the next run, not seconds later."""
-    if not isinstance(exc, FetchError) or isinstance(exc, Stopped | TooLarge) or exc.retry_after is not None:
+    if (
+        not isinstance(exc, FetchError)
+        or isinstance(exc, Stopped | TooLarge | BadAddress)
+        or exc.retry_after is not None
+    ):
         return False
     return exc.status is None or exc.status in (408, 429) or exc.status >= 500
 

@@ -117,12 +117,17 @@ def _clear_parts(base: Path) -> None:
 
 
 def _adopt_orphan(raw_dir: Path, table: str, source: str, digest: str, meta: dict[str, Any], part: str) -> Path | None:
-    """A payload without its sidecar (a fetch killed between the two) holding these very bytes:
-    it gets its sidecar now, instead of a second copy of it being written. None when there is none."""
+    """The source's newest payload, when it has no sidecar (a fetch killed between the two) and
+    holds these very bytes: it gets its sidecar now, instead of a second copy being written. None
+    otherwise (an older payload holding them is not this fetch's: the table changed since)."""
     base = source_dir(raw_dir, table, source)
     if not base.is_dir():
         return None
-    for candidate in sorted(base.rglob("*")):
+    known = sidecars(raw_dir, table, source)
+    newest = known[-1].relative_to(base).as_posix().removesuffix(SIDECAR_SUFFIX) if known else ""
+    for candidate in sorted(base.rglob("*"), key=lambda p: p.relative_to(base).as_posix(), reverse=True):
+        if candidate.relative_to(base).as_posix() <= newest:
+            break
         if candidate.name.startswith(".") or not candidate.is_file() or file_format(candidate.name) is None:
             continue
         if Path(f"{candidate}{SIDECAR_SUFFIX}").exists() or sha256_file(candidate) != digest:

@@ -95,11 +95,11 @@ def fetch_source(
         )
         if path is not None:
             written.append(path.relative_to(raw_dir).as_posix())
-    behind = since is not None and previous is not None and fetched.window_end < previous.window_end
-    if behind and previous is not None:  # a backfill (`--since`) leaves the cursor where the nightly runs took it
-        log.info(
-            "source=%s: cursor kept at %s (a backfill to %s)", source.name, previous.window_end, fetched.window_end
-        )
+    # a backfill (`--since`), or a fetch that failed part way into an overlap, leaves the cursor
+    # where it was: it never moves back
+    behind = previous is not None and fetched.window_end < previous.window_end
+    if behind and previous is not None:
+        log.info("source=%s: cursor kept at %s (fetched to %s)", source.name, previous.window_end, fetched.window_end)
     if fetched.http_status is not None and not behind:  # the provider answered: remember the window and validators
         digest = (
             rawstore.sha256_hex(fetched.parts[-1].payload) if fetched.parts else (previous.sha256 if previous else None)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+import httpx
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
 
 from balloons.errors import ConfigError
@@ -36,6 +37,12 @@ def _web_address(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http:// or https:// URL with a host")
     _ = parts.port  # raises ValueError for a port out of range
+    if "" in parts.hostname.removesuffix(".").split("."):
+        raise ValueError(f"host {parts.hostname!r} has an empty label")
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ValueError(str(exc)) from None
     return url
 
 

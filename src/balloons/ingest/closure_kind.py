@@ -35,10 +35,12 @@ __all__ = ["CAUSES", "SCOPES", "cause_of", "scope_of", "stated_cause"]
 
 _WEIGHT = r"\d+([ .,]\d+)*\s*(KGS?|T|TONNES?|TONS?|LBS?|POUNDS?)\b"
 _COMPARED = (
-    r"(\b(ABOVE|OVER|EXCEEDING|IN\s+EXCESS\s+OF|MORE\s+THAN|GREATER\s+THAN|HEAVIER\s+THAN|BELOW|UNDER|LESS\s+THAN|"
+    r"(\b(ABOVE|ABV|OVER|EXCEEDING|IN\s+EXCESS\s+OF|MORE\s+THAN|GREATER\s+THAN|HEAVIER\s+THAN|BELOW|BLW|UNDER|LESS\s+THAN|"
     r"UP\s+TO)|[<>]=?)"
 )
-_AND_BEYOND = r"\s*(AND|OR)\s+(ABOVE|MORE|OVER|HEAVIER|BELOW|LESS|UNDER|LIGHTER|HIGHER|LOWER|LARGER|SMALLER|BIGGER)\b"
+_AND_BEYOND = (
+    r"\s*(AND|OR)\s+(ABOVE|ABV|MORE|OVER|HEAVIER|BELOW|BLW|LESS|UNDER|LIGHTER|HIGHER|LOWER|LARGER|SMALLER|BIGGER)\b"
+)
 _WEIGHT_LIMIT = (
     # the aircraft's weight as a limit: `ACFT ABOVE 5.7 T`, `ACFT > 5700 KG`, `ACFT 5700 KG AND ABOVE`,
     # `ACFT OF 5.7 T OR MORE`, `MASS OF 5700KG`; not any weight (`20 KG OF CIGARETTES`, a balloon's
@@ -57,12 +59,14 @@ _EQUIPMENT_LACKING = (
     rf"([A-Z/-]+\s+){{0,3}}?{_EQUIPMENT}"
     rf"|\b(ACFT|AIRCRAFT)\s+WITH\s+{_EQUIPMENT}\s+(U/S|INOPERATIVE|INOP|UNSERVICEABLE)(?![A-Z])"
     rf"|\bNON[- ]?{_EQUIPMENT}[- ]?(EQUIPPED\s+)?(ACFT|AIRCRAFT|FLTS?)\b|\b{_EQUIPMENT}[- ]?LESS\s+(ACFT|AIRCRAFT)\b"
-    rf"|\b(ACFT|AIRCRAFT|FLTS?)\s+(NOT|NON)[- ]?{_EQUIPMENT}[- ]EQUIPPED\b|\bNORDO\b"
+    rf"|\b(ACFT|AIRCRAFT|FLTS?)\s+(NOT|NON)[- ]?{_EQUIPMENT}[- ]EQUIPPED\b"
+    r"|\bNORDO\s+(ACFT|AIRCRAFT|TFC|TRAFFIC|FLTS?|FLIGHTS?)\b|\b(FOR|TO)\s+(ALL\s+)?NORDO\b"
 )
 _CATEGORY_LIMIT = (
     # aircraft of some approach category or aerodrome reference code (`CAT C AND ABOVE`, `CODE 4E`,
-    # `CAT D/E ACFT`); not an ILS category (`CAT II`: no letter A to F) nor every aircraft (`CAT A AND ABOVE`)
-    rf"\b(CAT|CATEGORY|CODE(\s+LETTER)?)\s+\d?(?!A{_AND_BEYOND})[A-F]\b"
+    # `CAT D/E ACFT`); not an ILS category (`CAT II`: no letter A to F) nor every aircraft (`CAT A AND
+    # ABOVE`, `CAT A, B, C AND D`, `CAT A-E`)
+    rf"\b(CAT|CATEGORY|CODE(\s+LETTER)?)\s+\d?(?!A({_AND_BEYOND}|\s*(,|/|-|&|AND|OR|TO)\s*[B-F]\b))[A-F]\b"
 )
 _SIZE_LIMIT = (
     r"\b(MTOW|MTOM|MAX\w*\s+(TAKE[- ]?OFF\s+|TKOF\s+)?(WEIGHT|MASS)|WINGSPAN|WING\s+SPAN)\b"
@@ -71,7 +75,8 @@ _SIZE_LIMIT = (
 _HEAVY = (
     # a weight right after what is closed, with no aircraft named (`CLSD FOR OVER 12500 LBS`,
     # `CLSD TO TFC 5700 KG AND ABOVE`, `CLSD ABOVE 5.7 T`)
-    r"\b(CLSD|CLOSED)\s+((FOR|TO)\s+)?((ALL\s+)?(TFC|TRAFFIC|FLTS?|FLIGHTS?)\s+)?((OF|WITH|WEIGHING)\s+)?"
+    r"\b(CLSD|CLOSED)\s+((FOR|TO)\s+)?((ALL\s+)?(TFC|TRAFFIC|FLTS?|FLIGHTS?|OPS|OPERATIONS)\s+)?"
+    r"((OF|WITH|WEIGHING)\s+)?"
     rf"({_COMPARED}\s*{_WEIGHT}|{_WEIGHT}{_AND_BEYOND})"
 )
 _PARTIAL = re.compile(
@@ -83,10 +88,16 @@ _PARTIAL = re.compile(
     rf"|{_HEAVY}"
 )
 _LIMIT = re.compile(f"{_EQUIPMENT_LACKING}|{_WEIGHT_LIMIT}|{_CATEGORY_LIMIT}|{_SIZE_LIMIT}")
-"""Aircraft of some weight, size, category or equipment: a limit when said in the clause that
-closes the aerodrome, after the word that closes it (`_limited`)."""
-_CLAUSE_END = re.compile(r"[;()]|[.,](?!\d)")
+"""Aircraft of some weight, size, category or equipment: a limit when said in the sentence that
+closes the aerodrome (`_limited`)."""
+_SENTENCE_END = re.compile(r";|\.(?!\d)")
 _CLOSES = re.compile(r"\b(CLSD|CLOSED)\b")
+_PART_CLOSED = re.compile(
+    r"\b(RWYS?|RUNWAYS?|TWYS?|TAXIWAYS?|APRONS?|APN|STANDS?|GATES?|HELIPADS?|PARKING)\b([ /]+[A-Z0-9/-]+){0,3}?"
+    r"\s+(CLSD|CLOSED)\b"
+)
+"""A part of the aerodrome closed (`TWY C CLSD FOR ACFT WITH WINGSPAN …`, `STAND 5 CLSD`): a limit
+beside it is that part's."""
 _EXCEPTION = re.compile(r"\b(EXC|EXCEPT|EXCL)\b([^.;)]*?)(?=\b(?:DUE|BECAUSE|OWING)\b|[.;)]|$)")
 """An exception clause: EXC and what follows it up to the end of its sentence, or to the reason
 the text gives (`EXC EMERG FLTS DUE TO BALLOONS`)."""
@@ -231,7 +242,7 @@ _NO_EXCEPTION = re.compile(
     r"|\b(CIV|CIVIL|CIVILIAN)\s*(AND|/|&)\s*(MIL|MILITARY)\b|\b(MIL|MILITARY)\s*(AND|/|&)\s*(CIV|CIVIL|CIVILIAN)\b"
     r"|\b(IFR\s*(AND|/|&)\s*VFR|VFR\s*(AND|/|&)\s*IFR|SKED\s*(AND|/|&)\s*NON[- ]?SKED)\b"
     # what a closure includes is no exception (`TO ALL ACFT INCLUDING NORDO ACFT`, `INCLUDING HEL`)
-    r"|\bINCLUDING\b(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS|PERMITTED|EXEMPT\w*)\b)[^.;()])*"
+    r"|\b(INCLUDING|INCL)\b(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS|PERMITTED|ALLOWED|EXEMPT\w*)\b)[^.;(),])*"
     r"|\b(NO|NIL)\s+(ACFT\s+)?(FLTS?|OPS|TFC|TRAFFIC)\s+(ARE\s+|IS\s+)?PERMITTED\b|\bFLTS\s+(ARE\s+)?NOT\s+PERMITTED\b"
 )
 
@@ -261,13 +272,13 @@ def scope_of(text: str) -> str:
 
 
 def _limited(text: str) -> bool:
-    """True when a clause closing the aerodrome limits it to some aircraft (`AD CLSD FOR ACFT
-    WITHOUT TCAS`); a sentence after it is information (`AD CLSD. NORDO ACFT SQUAWK 7600`)."""
-    for clause in _CLAUSE_END.split(text):
-        closes = _CLOSES.search(clause)
-        if closes and _LIMIT.search(clause, closes.end()):
-            return True
-    return False
+    """True when the sentence closing the aerodrome limits it to some aircraft (`AD CLSD 0800-1000,
+    1400-1600 FOR ACFT WITHOUT TCAS`, `ACFT ABOVE 5700 KG: AD CLSD`); another sentence is
+    information (`AD CLSD. NORDO ACFT SQUAWK 7600`), and so is one closing a part of it."""
+    return any(
+        _CLOSES.search(_PART_CLOSED.sub(" ", sentence)) and _LIMIT.search(sentence)
+        for sentence in _SENTENCE_END.split(text)
+    )
 
 
 def cause_of(text: str | None, *, stated: bool = False) -> str:

@@ -105,7 +105,8 @@ class Summary:
     partitions_written: list[str] = field(default_factory=list)
     counts: Counts = field(default_factory=Counts)
     deferred: list[str] = field(default_factory=list)
-    """Files not read for want of room for the engine's work files: "path (why)"."""
+    """Files left for the next run (no room for the engine's work files, or their work folder
+    removed under it): "path (why)"."""
 
     def line(self) -> str:
         c = self.counts
@@ -113,7 +114,7 @@ class Summary:
             f"files read {self.files_read} (unchanged {self.files_unchanged}), rows read {c.read}, "
             f"landed {c.landed}, quarantined {c.quarantined}, duplicates {c.duplicate}, "
             f"superseded {c.superseded}, skipped {c.skipped}, partitions written {len(self.partitions_written)}"
-            + (f", not read for want of room {len(self.deferred)}" if self.deferred else "")
+            + (f", left for the next run {len(self.deferred)}" if self.deferred else "")
         )
 
     def failure_line(self) -> str | None:
@@ -121,10 +122,10 @@ class Summary:
         if not self.deferred:
             return None
         return (
-            "No room for the engine's work files, so these were not read: "
+            "The engine could not keep its work files (no room, or their folder removed), so these were not read: "
             + "; ".join(self.deferred)
-            + ". Everything else landed; free disk space or memory (or lift the limit) and run again: "
-            "the next run reads them."
+            + ". Everything else landed; the next run reads them (free disk space or memory, or lift the limit, "
+            "if room was short)."
         )
 
 

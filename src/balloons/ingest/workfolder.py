@@ -18,6 +18,7 @@ import fcntl
 import logging
 import os
 import shutil
+import stat
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -40,8 +41,10 @@ def work_folder() -> Iterator[Path]:
     folder = making
     try:
         held = os.open(making / LOCK, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600)
-        with contextlib.suppress(OSError):  # a filesystem without locks: the folder is never swept
+        try:
             fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:  # a filesystem without locks: the folder is never swept
+            log.warning("work folders in %s cannot be locked (%s): one a killed ingest leaves stays", temporary, exc)
         folder = temporary / f"{PREFIX}{uuid.uuid4().hex}"
         making.rename(folder)
         yield folder
@@ -56,9 +59,12 @@ def sweep(temporary: Path) -> None:
     for folder in sorted(temporary.glob(f"{PREFIX}*")):
         if folder.is_symlink() or not folder.is_dir():
             continue
-        try:
-            lock = os.open(folder / LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+        try:  # never waits: a FIFO planted as the lock would block an open without O_NONBLOCK
+            lock = os.open(folder / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:  # no lock (not ours), or another user's folder
+            continue
+        if not stat.S_ISREG(os.fstat(lock).st_mode):
+            os.close(lock)
             continue
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
