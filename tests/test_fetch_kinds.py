@@ -626,3 +626,60 @@ def test_an_answer_that_cannot_be_the_file_is_not_kept(
     with pytest.raises(FetchError, match=why):
         run(source, tmp_path)
     assert not (tmp_path / "raw").exists()
+
+
+def test_a_secret_is_masked_as_a_url_writes_it_too(tmp_path: Path, httpserver: HTTPServer) -> None:
+    """Found by a re-check: a base64 token redirected to as `?x=Ab%2Bcd%2Fef%3D%3D` was kept."""
+    httpserver.expect_request("/a.csv").respond_with_data(
+        "", status=302, headers={"Location": "/b.csv?x=Ab%2Bcd%2Fef%3D%3D&y=Ab+cd/ef=="}
+    )
+    httpserver.expect_request("/b.csv").respond_with_data("detected_at\n2025-10-04T22:00:00Z\n")
+    source = parse_source(
+        "feed",
+        {"kind": "http_file", "table": "incursions", "url": httpserver.url_for("/a.csv"), "token_env": "FEED_TOKEN"},
+        {"FEED_TOKEN": "Ab+cd/ef=="},
+    )
+    assert run(source, tmp_path).outcome == "written"
+    kept = "".join(p.read_text() for p in (tmp_path / "raw").rglob("*.json"))
+    assert "Ab%2Bcd%2Fef%3D%3D" not in kept and "Ab+cd/ef==" not in kept and "x=" in kept
+
+
+def test_an_older_payload_without_its_sidecar_is_not_taken_for_this_one(tmp_path: Path, httpserver: HTTPServer) -> None:
+    """Found by a re-check: content A (its sidecar lost), then B, then A again was 'unchanged',
+    so the publisher's return to A never reached the lake."""
+    bodies = iter([b"detected_at\n2025-10-04T22:00:00Z\n", b"detected_at\n2025-10-05T22:00:00Z\n"] * 2)
+    httpserver.expect_request("/a.csv").respond_with_handler(lambda _: Response(next(bodies)))
+    source = parse_source("feed", {"kind": "http_file", "table": "incursions", "url": httpserver.url_for("/a.csv")}, {})
+    first = run(source, tmp_path)
+    assert first.path is not None
+    Path(f"{tmp_path / 'raw' / first.path}.json").unlink()
+    later = NOW + timedelta(minutes=1)
+    second = fetch_source(source, http(), raw_dir=tmp_path / "raw", cursor_dir=tmp_path / "cursors", now=later)
+    third = fetch_source(
+        source, http(), raw_dir=tmp_path / "raw", cursor_dir=tmp_path / "cursors", now=later + timedelta(minutes=1)
+    )
+    assert second.outcome == third.outcome == "written"
+    assert len(list((tmp_path / "raw").rglob("*.csv"))) == 3
+
+
+def test_a_failure_part_way_into_an_overlap_never_moves_the_cursor_back(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/token", method="POST").respond_with_json({"access_token": "a", "expires_in": 1800})
+    flight = [{"icao24": "48ae00", "callsign": "LOT771 ", "firstSeen": 1768300000, "lastSeen": 1768303600}]
+
+    def serve(request: Request) -> Response:
+        if request.args["begin"] == "1768262400":  # 13 January fails; 12 January answers
+            return Response("", status=500)
+        return Response(json.dumps(flight), content_type="application/json")
+
+    httpserver.expect_request("/api/flights/arrival").respond_with_handler(serve)
+    httpserver.expect_request("/api/flights/departure").respond_with_data("", status=404)
+    source = sky_source(httpserver).model_copy(update={"overlap_hours": 72.0})  # type: ignore[attr-defined]
+    cursors_dir = tmp_path / "cursors"
+    from balloons.fetch import cursor as cursors
+
+    cursors.write(
+        cursors_dir, "sky", cursors.Cursor(datetime(2026, 1, 11, tzinfo=UTC), datetime(2026, 1, 14, tzinfo=UTC), NOW)
+    )
+    with pytest.raises(FetchError):
+        run(source, tmp_path)
+    assert json.loads((cursors_dir / "sky.json").read_text())["window_end"] == "2026-01-14T00:00:00+00:00"

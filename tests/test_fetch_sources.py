@@ -74,6 +74,8 @@ airports = ["EYVI"]
         ('[sources."nl\\n"]\nkind = "opensky"\n', "source name"),  # a name ending in a line break
         ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "http://127.0.0.1:99999/a.csv"\n', "url"),
         ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "ftp://host/a.csv"\n', "url"),
+        ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "https://data.example..org/a.csv"\n', "url"),
+        ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "http://ex\u2603.com/a.csv"\n', "url"),
     ],
 )
 def test_a_bad_source_table_is_broken_alone_with_one_clear_line(tmp_path: Path, text: str, message: str) -> None:

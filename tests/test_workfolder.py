@@ -105,3 +105,14 @@ def test_a_file_whose_work_folder_is_removed_under_it_is_left_for_the_next_run(
     (again,) = parse_files([_flights(tmp_path)], ctx=ctx)
     assert again.rows is not None and again.rows.num_rows == 1
     assert sorted(os.listdir(tmp_path)) == ["flights.csv"]
+
+
+def test_a_fifo_planted_as_a_lock_is_passed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a re-check: opening it waited for a writer, so every ingest hung."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    planted = tmp_path / f"{PREFIX}x"
+    planted.mkdir()
+    os.mkfifo(planted / LOCK)
+    with work_folder() as folder:
+        assert folder.is_dir()
+    assert planted.is_dir()
