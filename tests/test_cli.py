@@ -353,7 +353,7 @@ def test_files_the_disk_has_no_room_for_are_left_for_the_next_run_and_the_rest_l
     assert len(warnings) == 7 and all("not read this run: no room" in w for w in warnings)
     assert error.startswith("Error: The engine could not keep its work files (no room, or their folder removed)")
     assert error.count("flights/synthetic/EYVI/") == 7 and error.count("([Errno 27] File too large)") == 7
-    assert error.endswith("the next run reads them.")
+    assert error.endswith("the next run reads them (free disk space or memory, or lift the limit, if room was short).")
     assert "files read 13 (unchanged 0)" in done.stdout and "left for the next run 7" in done.stdout
     store = local(tmp_path / "lake")
     logged = lake.read_ingest_log(store).column("path").to_pylist()
