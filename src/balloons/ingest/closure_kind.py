@@ -49,7 +49,8 @@ _WEIGHT_LIMIT = (
     rf"|\b(ACFT|AIRCRAFT|MASS|WEIGHT)\s+(OF\s+)?{_WEIGHT}"
 )
 _EQUIPMENT = (
-    r"(TRANSPONDERS?|XPDR|SSR|TCAS|ACAS|ADS[- ]?B|RADIOS?|8[.,]33(\s*KHZ)?(\s+CHANNEL\w*)?|MODE[- ][A-Z](/[A-Z])?)"
+    r"(TRANSPONDERS?|XPDR|SSR|TCAS|ACAS|ADS[- ]?B|RADIOS?(?!\s+(CONTACT|COM\w*|FAIL\w*|FREQ\w*))"
+    r"|8[.,]33(\s*KHZ)?(\s+CHANNEL\w*)?|MODE[- ][A-Z](/[A-Z])?)"
     r"(?![A-Z])"
 )
 _EQUIPMENT_LACKING = (
@@ -60,13 +61,17 @@ _EQUIPMENT_LACKING = (
     rf"|\b(ACFT|AIRCRAFT)\s+WITH\s+{_EQUIPMENT}\s+(U/S|INOPERATIVE|INOP|UNSERVICEABLE)(?![A-Z])"
     rf"|\bNON[- ]?{_EQUIPMENT}[- ]?(EQUIPPED\s+)?(ACFT|AIRCRAFT|FLTS?)\b|\b{_EQUIPMENT}[- ]?LESS\s+(ACFT|AIRCRAFT)\b"
     rf"|\b(ACFT|AIRCRAFT|FLTS?)\s+(NOT|NON)[- ]?{_EQUIPMENT}[- ]EQUIPPED\b"
-    r"|\bNORDO\s+(ACFT|AIRCRAFT|TFC|TRAFFIC|FLTS?|FLIGHTS?)\b|\b(FOR|TO)\s+(ALL\s+)?NORDO\b"
+    # NORDO aircraft as a limit; not what they are told to do (`NORDO ACFT SQUAWK 7600`)
+    r"|\bNORDO\s+(ACFT|AIRCRAFT|TFC|TRAFFIC|FLTS?|FLIGHTS?)\b(?!\s+(SQUAWK|SQ|SHALL|SHOULD|MUST|PROCEED|EXPECT|FOLLOW))"
+    r"|\b(FOR|TO)\s+(ALL\s+)?NORDO\b|\b(ACFT|AIRCRAFT|TFC|FLTS?)\s+NORDO\b"
 )
+_LISTED = r"\s*(,|/|-|&|AND|OR|TO|THRU|THROUGH)\s*"
 _CATEGORY_LIMIT = (
     # aircraft of some approach category or aerodrome reference code (`CAT C AND ABOVE`, `CODE 4E`,
-    # `CAT D/E ACFT`); not an ILS category (`CAT II`: no letter A to F) nor every aircraft (`CAT A AND
-    # ABOVE`, `CAT A, B, C AND D`, `CAT A-E`)
-    rf"\b(CAT|CATEGORY|CODE(\s+LETTER)?)\s+\d?(?!A({_AND_BEYOND}|\s*(,|/|-|&|AND|OR|TO)\s*[B-F]\b))[A-F]\b"
+    # `CAT A AND B`); not an ILS category (`CAT II`: no letter A to F) nor every aircraft, a list from
+    # A reaching D or further (`CAT A AND ABOVE`, `CAT A, B, C AND D`, `CAT A-E`, `CAT A THRU E`)
+    rf"\b(CAT|CATEGORY|CODE(\s+LETTER)?)\s+\d?(?!A({_AND_BEYOND}|({_LISTED}[B-F]\b)*{_LISTED}[D-F]\b(?!{_LISTED}[A-F]\b)))"
+    r"[A-F]\b"
 )
 _SIZE_LIMIT = (
     r"\b(MTOW|MTOM|MAX\w*\s+(TAKE[- ]?OFF\s+|TKOF\s+)?(WEIGHT|MASS)|WINGSPAN|WING\s+SPAN)\b"
@@ -93,8 +98,8 @@ closes the aerodrome (`_limited`)."""
 _SENTENCE_END = re.compile(r";|\.(?!\d)")
 _CLOSES = re.compile(r"\b(CLSD|CLOSED)\b")
 _PART_CLOSED = re.compile(
-    r"\b(RWYS?|RUNWAYS?|TWYS?|TAXIWAYS?|APRONS?|APN|STANDS?|GATES?|HELIPADS?|PARKING)\b([ /]+[A-Z0-9/-]+){0,3}?"
-    r"\s+(CLSD|CLOSED)\b"
+    r"\b(RWYS?|RUNWAYS?|TWYS?|TAXIWAYS?|APRONS?|APN|STANDS?|GATES?|HELIPADS?|PARKING)\b"
+    r"(\s+(?!(AND|AD|AERODROME|AIRPORT)\b)[A-Z0-9][A-Z0-9/-]*){0,3}\s+(CLSD|CLOSED)\b"
 )
 """A part of the aerodrome closed (`TWY C CLSD FOR ACFT WITH WINGSPAN …`, `STAND 5 CLSD`): a limit
 beside it is that part's."""
@@ -222,6 +227,8 @@ _REASON = re.compile(
     r"\b(DUE|BECAUSE|OWING|REASON|RESULT)\b"
     r"(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS|PERMITTED|FOR|AVBL|AVAILABLE|ALLOWED|EXEMPT\w*)\b"
     r"|\b[A-Z]+\s+(?:FLTS|TFC|ACFT)\s+(?:ONLY|EXEMPT\w*)\b)[^.;,()])*"
+    # and its aside in brackets (`DUE TO BALLOONS (UNIDENTIFIED ACFT WITHOUT TRANSPONDER)`)
+    r"(?:\((?:(?!\b(?:ONLY|EXC|EXCEPT|EXCL|EXEMPT\w*|PERMITTED|ALLOWED|UNLESS)\b)[^().;])*\))?"
     # a military exercise, training under way: what happens, not who may fly
     r"|\b(MIL|MILITARY)\s+(EXER\w*|ACT\w*|DRILL\w*)|\bTRAINING\s+IN\s+PROGRESS\b"
 )
@@ -242,7 +249,8 @@ _NO_EXCEPTION = re.compile(
     r"|\b(CIV|CIVIL|CIVILIAN)\s*(AND|/|&)\s*(MIL|MILITARY)\b|\b(MIL|MILITARY)\s*(AND|/|&)\s*(CIV|CIVIL|CIVILIAN)\b"
     r"|\b(IFR\s*(AND|/|&)\s*VFR|VFR\s*(AND|/|&)\s*IFR|SKED\s*(AND|/|&)\s*NON[- ]?SKED)\b"
     # what a closure includes is no exception (`TO ALL ACFT INCLUDING NORDO ACFT`, `INCLUDING HEL`)
-    r"|\b(INCLUDING|INCL)\b(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS|PERMITTED|ALLOWED|EXEMPT\w*)\b)[^.;(),])*"
+    r"|\b(INCLUDING|INCL)\b(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS)\b|,(?:\s*\w+){1,3}\s+(?:ARE\s+|IS\s+)?"
+    r"(?:PERMITTED|ALLOWED|EXEMPT\w*)\b)[^.;()])*"
     r"|\b(NO|NIL)\s+(ACFT\s+)?(FLTS?|OPS|TFC|TRAFFIC)\s+(ARE\s+|IS\s+)?PERMITTED\b|\bFLTS\s+(ARE\s+)?NOT\s+PERMITTED\b"
 )
 
@@ -272,13 +280,15 @@ def scope_of(text: str) -> str:
 
 
 def _limited(text: str) -> bool:
-    """True when the sentence closing the aerodrome limits it to some aircraft (`AD CLSD 0800-1000,
-    1400-1600 FOR ACFT WITHOUT TCAS`, `ACFT ABOVE 5700 KG: AD CLSD`); another sentence is
-    information (`AD CLSD. NORDO ACFT SQUAWK 7600`), and so is one closing a part of it."""
-    return any(
-        _CLOSES.search(_PART_CLOSED.sub(" ", sentence)) and _LIMIT.search(sentence)
-        for sentence in _SENTENCE_END.split(text)
-    )
+    """True when the sentence closing the aerodrome limits it to some aircraft, after the word
+    that closes it (`AD CLSD 0800-1000, 1400-1600 FOR ACFT WITHOUT TCAS`); what comes before it
+    (`DISABLED B747 (MTOW 396 T) ON RWY, AD CLSD`) and another sentence (`AD CLSD. NORDO ACFT
+    SQUAWK 7600`) are information, and so is a sentence closing a part of the aerodrome."""
+    for sentence in _SENTENCE_END.split(text):
+        closes = _CLOSES.search(_PART_CLOSED.sub(lambda m: " " * len(m[0]), sentence))
+        if closes and _LIMIT.search(sentence, closes.end()):
+            return True
+    return False
 
 
 def cause_of(text: str | None, *, stated: bool = False) -> str:
