@@ -608,30 +608,51 @@ def rawstore_sha(data: bytes) -> str:
 
 
 @pytest.mark.parametrize(
-    ("body", "content_type", "why"),
+    ("body", "content_type"),
     [
-        (b"", "text/csv", "empty body"),
-        (b"<!DOCTYPE html><html><body>Sign in</body></html>", "text/csv", "web page"),
-        (b"detected_at\n2025-10-04T22:00:00Z\n", "text/html; charset=utf-8", "web page"),
+        (b"<!DOCTYPE html><html><body>Sign in</body></html>", "text/csv"),
+        (b"\xef\xbb\xbf  <!doctype html><html></html>", "text/csv"),
+        (b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"></html>', "application/octet-stream"),
+        (b"detected_at\n2025-10-04T22:00:00Z\n", "text/html; charset=utf-8"),
     ],
-    ids=["empty", "login-page", "html-content-type"],
+    ids=["login-page", "bom-then-page", "xhtml", "html-content-type"],
 )
-def test_an_answer_that_cannot_be_the_file_is_not_kept(
-    tmp_path: Path, httpserver: HTTPServer, body: bytes, content_type: str, why: str
+def test_a_web_page_answered_for_the_file_is_not_kept(
+    tmp_path: Path, httpserver: HTTPServer, body: bytes, content_type: str
 ) -> None:
-    """An empty 200 or a login page was kept for good as a raw file, reported written, and then
-    quarantined by ingest."""
+    """A login page was kept for good as a raw file, reported written, then quarantined by ingest."""
     httpserver.expect_request("/a.csv").respond_with_data(body, content_type=content_type)
     source = parse_source("feed", {"kind": "http_file", "table": "incursions", "url": httpserver.url_for("/a.csv")}, {})
-    with pytest.raises(FetchError, match=why):
+    with pytest.raises(FetchError, match="web page"):
         run(source, tmp_path)
     assert not (tmp_path / "raw").exists()
+
+
+def test_an_empty_feed_keeps_nothing_and_a_declared_csv_served_as_html_is_kept(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """Found by a re-check: an empty answer failed a feed that simply had nothing today, and a CSV
+    a misconfigured server labels text/html failed even with its format declared."""
+    httpserver.expect_request("/empty.jsonl").respond_with_data(b"", content_type="application/x-ndjson")
+    httpserver.expect_request("/a.csv").respond_with_data(
+        b"detected_at\n2025-10-04T22:00:00Z\n", content_type="text/html"
+    )
+    empty = parse_source(
+        "empty", {"kind": "http_file", "table": "incursions", "url": httpserver.url_for("/empty.jsonl")}, {}
+    )
+    assert run(empty, tmp_path).outcome == "unchanged" and not (tmp_path / "raw").exists()
+    declared = parse_source(
+        "csv", {"kind": "http_file", "table": "incursions", "url": httpserver.url_for("/a.csv"), "format": "csv"}, {}
+    )
+    assert run(declared, tmp_path).outcome == "written"
 
 
 def test_a_secret_is_masked_as_a_url_writes_it_too(tmp_path: Path, httpserver: HTTPServer) -> None:
     """Found by a re-check: a base64 token redirected to as `?x=Ab%2Bcd%2Fef%3D%3D` was kept."""
     httpserver.expect_request("/a.csv").respond_with_data(
-        "", status=302, headers={"Location": "/b.csv?x=Ab%2Bcd%2Fef%3D%3D&y=Ab+cd/ef=="}
+        "",
+        status=302,
+        headers={"Location": "/b.csv?x=Ab%2Bcd%2Fef%3D%3D&y=Ab+cd/ef==&z=Ab%2bcd%2fef%3d%3d&w=Ab%2Bcd/ef%3D%3D"},
     )
     httpserver.expect_request("/b.csv").respond_with_data("detected_at\n2025-10-04T22:00:00Z\n")
     source = parse_source(
@@ -641,7 +662,9 @@ def test_a_secret_is_masked_as_a_url_writes_it_too(tmp_path: Path, httpserver: H
     )
     assert run(source, tmp_path).outcome == "written"
     kept = "".join(p.read_text() for p in (tmp_path / "raw").rglob("*.json"))
-    assert "Ab%2Bcd%2Fef%3D%3D" not in kept and "Ab+cd/ef==" not in kept and "x=" in kept
+    for form in ("Ab%2Bcd%2Fef%3D%3D", "Ab+cd/ef==", "Ab%2bcd%2fef%3d%3d", "Ab%2Bcd/ef%3D%3D"):
+        assert form not in kept, form
+    assert "x=" in kept and "w=" in kept
 
 
 def test_an_older_payload_without_its_sidecar_is_not_taken_for_this_one(tmp_path: Path, httpserver: HTTPServer) -> None:
@@ -683,3 +706,28 @@ def test_a_failure_part_way_into_an_overlap_never_moves_the_cursor_back(tmp_path
     with pytest.raises(FetchError):
         run(source, tmp_path)
     assert json.loads((cursors_dir / "sky.json").read_text())["window_end"] == "2026-01-14T00:00:00+00:00"
+
+
+def test_the_newest_file_of_a_fetch_of_several_is_the_one_adopted(tmp_path: Path) -> None:
+    """Found by a re-check: `<stamp>-3.jsonl` sorted before `<stamp>.jsonl`, so the newest payload
+    without its sidecar was never adopted and was written a second time."""
+    from balloons.fetch import rawstore
+
+    raw = tmp_path / "raw"
+    for number, body in enumerate((b'{"a": 1}\n', b'{"a": 2}\n', b'{"a": 3}\n'), start=1):
+        written = rawstore.write(
+            raw, table="flights", source="sky", fetched_at=NOW, ext="jsonl", payload=body, meta={}, part=f"d{number}"
+        )
+        assert written is not None
+    Path(f"{written}.json").unlink()
+    again = rawstore.write(
+        raw,
+        table="flights",
+        source="sky",
+        fetched_at=NOW + timedelta(days=1),
+        ext="jsonl",
+        payload=b'{"a": 3}\n',
+        meta={},
+        part="d3",
+    )
+    assert again is None and Path(f"{written}.json").is_file() and written.name.endswith("-3.jsonl")

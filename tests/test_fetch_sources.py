@@ -76,6 +76,9 @@ airports = ["EYVI"]
         ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "ftp://host/a.csv"\n', "url"),
         ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "https://data.example..org/a.csv"\n', "url"),
         ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "http://ex\u2603.com/a.csv"\n', "url"),
+        (f'[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "http://{"a" * 64}.org/a.csv"\n', "url"),
+        ('[sources.x]\nkind = "http_file"\ntable = "incursions"\nurl = "http://xn--a.example/a.csv"\n', "url"),
+        ('[sources.x]\nkind = "opensky"\nmax_days = 1\n', "overlap_hours"),  # no run would reach a new day
     ],
 )
 def test_a_bad_source_table_is_broken_alone_with_one_clear_line(tmp_path: Path, text: str, message: str) -> None:

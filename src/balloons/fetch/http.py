@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr
@@ -193,14 +194,27 @@ class Http:
         (httpx's own request lines included)."""
         for secret in secrets:
             value = secret.get_secret_value()
-            forms = {value, quote(value, safe=""), quote_plus(value)}
+            encoded = {quote(value, safe=""), quote(value), quote_plus(value)}
+            forms = {value, *encoded, *(re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), e) for e in encoded)}
             self.secrets.extend(SecretStr(form) for form in sorted(forms, key=len, reverse=True))
             register(forms)
 
     def shown(self, url: str) -> str:
         """`url` as it may be logged or kept in a sidecar: `safe_url`, and no secret of this fetch
-        (a redirect may carry one in any query parameter or in the path)."""
-        return self.redact(safe_url(url))
+        (a redirect may carry one in any query parameter or path segment, encoded in any way: a
+        part is masked when it holds a secret once decoded)."""
+        parts = urlsplit(safe_url(url))
+        path = "/".join(self._masked(segment) for segment in parts.path.split("/"))
+        query = "&".join(
+            f"{name}={self._masked(value)}" if sep else self._masked(name)
+            for name, sep, value in (pair.partition("=") for pair in parts.query.split("&"))
+        )
+        return self.redact(urlunsplit((parts.scheme, parts.netloc, path, query if parts.query else "", "")))
+
+    def _masked(self, part: str) -> str:
+        decoded = unquote_plus(part)
+        held = any(len(v) >= 4 and v in decoded for v in (s.get_secret_value() for s in self.secrets))
+        return "**********" if held else part
 
     def redact(self, text: str) -> str:
         """`text` with every secret value of this fetch replaced."""

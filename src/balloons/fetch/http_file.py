@@ -52,7 +52,15 @@ def fetch(
     answered = http.shown(str(response.request.url))  # where a redirect led
     if response.status_code == 304:
         return Fetched((), "", url, 304, start, end, (answered,), etag, modified)
-    _check_body(response.content, response.headers.get("Content-Type", ""), http.shown(str(response.request.url)))
+    if not response.content.strip():  # a feed with nothing in it today: nothing to keep
+        log.warning("url=%s answered with an empty body; nothing kept", http.shown(str(response.request.url)))
+        return Fetched((), "", url, response.status_code, start, end, (answered,), etag, modified)
+    _check_body(
+        response.content,
+        response.headers.get("Content-Type", ""),
+        http.shown(str(response.request.url)),
+        declared=source.format is not None,
+    )
     ext = format_of(source, response.headers.get("Content-Type", ""))
     if ext == "csv.gz" and not response.content.startswith(GZIP_MAGIC):
         # a .gz file served with `Content-Encoding: gzip` reaches us inflated: it is kept as what it is
@@ -71,13 +79,16 @@ def fetch(
     )
 
 
-def _check_body(content: bytes, content_type: str, url: str) -> None:
-    """FetchError for an answer that cannot be the file: an empty body, or a web page (a login or
-    error page answered with 200), which would be kept for good and quarantined by every ingest."""
-    if not content.strip():
-        raise FetchError(f"{url} answered with an empty body; nothing kept")
-    head = content[:512].lstrip().lower()
-    if content_type.split(";")[0].strip().lower() == "text/html" or head.startswith((b"<!doctype html", b"<html")):
+WEB_PAGE = (b"<!doctype", b"<html", b"<?xml", b"<!--", b"<head", b"<body")
+
+
+def _check_body(content: bytes, content_type: str, url: str, *, declared: bool) -> None:
+    """FetchError for an answer that is a web page (a login or error page answered with 200),
+    which would be kept for good and quarantined by every ingest: its body starts as one, or it
+    says it is one (`text/html`) and the source declares no format of its own."""
+    head = content[:512].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    html = content_type.split(";")[0].strip().lower() == "text/html"
+    if head.startswith(WEB_PAGE) or (html and not declared):
         raise FetchError(f"{url} answered with a web page (a login or error page?), not the file; nothing kept")
 
 

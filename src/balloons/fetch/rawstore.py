@@ -49,9 +49,15 @@ def sidecars(raw_dir: Path, table: str, source: str) -> list[Path]:
     base = source_dir(raw_dir, table, source)
     if not base.is_dir():
         return []
-    return sorted(
-        (p for p in base.rglob(f"*{SIDECAR_SUFFIX}") if is_sidecar(p)), key=lambda p: p.relative_to(base).as_posix()
-    )
+    return sorted((p for p in base.rglob(f"*{SIDECAR_SUFFIX}") if is_sidecar(p)), key=lambda p: fetch_order(p, base))
+
+
+def fetch_order(location: Path, base: Path) -> tuple[str, str, int]:
+    """Where a payload (or its sidecar) stands among a source's files: by folder, UTC stamp, then
+    the number of the file within one fetch (`<stamp>.jsonl` first, then `<stamp>-2.jsonl`, …)."""
+    relative = location.relative_to(base)
+    stamp, _, number = relative.name.split(".")[0].partition("-")
+    return (relative.parent.as_posix(), stamp, int(number) if number.isdigit() else 1)
 
 
 def last_sha256(raw_dir: Path, table: str, source: str, part: str | None = "") -> str | None:
@@ -124,9 +130,9 @@ def _adopt_orphan(raw_dir: Path, table: str, source: str, digest: str, meta: dic
     if not base.is_dir():
         return None
     known = sidecars(raw_dir, table, source)
-    newest = known[-1].relative_to(base).as_posix().removesuffix(SIDECAR_SUFFIX) if known else ""
-    for candidate in sorted(base.rglob("*"), key=lambda p: p.relative_to(base).as_posix(), reverse=True):
-        if candidate.relative_to(base).as_posix() <= newest:
+    newest = fetch_order(known[-1], base) if known else ("", "", 0)
+    for candidate in sorted(base.rglob("*"), key=lambda p: fetch_order(p, base), reverse=True):
+        if fetch_order(candidate, base) <= newest:
             break
         if candidate.name.startswith(".") or not candidate.is_file() or file_format(candidate.name) is None:
             continue

@@ -7,6 +7,7 @@ A missing variable is not an error here: the source then fails alone when it is 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from collections.abc import Mapping
@@ -16,7 +17,18 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
+import idna
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from balloons.errors import ConfigError
 from balloons.schema import RECORD_TABLES
@@ -37,13 +49,22 @@ def _web_address(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http:// or https:// URL with a host")
     _ = parts.port  # raises ValueError for a port out of range
-    if "" in parts.hostname.removesuffix(".").split("."):
-        raise ValueError(f"host {parts.hostname!r} has an empty label")
+    host = parts.hostname.removesuffix(".")
     try:
         httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise ValueError(str(exc)) from None
+        if not _ip_address(host):
+            idna.encode(host)  # labels empty, over 63 characters, not IDNA; a name over 253
+    except (httpx.InvalidURL, idna.IDNAError, UnicodeError) as exc:
+        raise ValueError(f"host {parts.hostname!r} is no host name ({exc})") from None
     return url
+
+
+def _ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 WebAddress = Annotated[str, AfterValidator(_web_address)]
@@ -101,6 +122,16 @@ class OpenSkySource(_Source):
     """At most this many days per run; the cursor carries the rest to the next run."""
     client_id: SecretStr | None = None
     client_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _moves_on(self) -> OpenSkySource:
+        """A run that may only fetch days of its overlap never reaches a new day."""
+        if self.overlap_hours >= self.max_days * 24:
+            raise ValueError(
+                f"overlap_hours ({self.overlap_hours:g}) must be under max_days × 24 ({self.max_days * 24}), "
+                "or no run ever fetches a new day"
+            )
+        return self
 
 
 Source = Annotated[HttpFileSource | FaaNotamSource | OpenSkySource, Field(discriminator="kind")]

@@ -43,10 +43,11 @@ def work_folder() -> Iterator[Path]:
         held = os.open(making / LOCK, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600)
         try:
             fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:  # a filesystem without locks: the folder is never swept
+        except OSError as exc:  # no lock: the folder keeps a name no sweep takes (and is never swept)
             log.warning("work folders in %s cannot be locked (%s): one a killed ingest leaves stays", temporary, exc)
-        folder = temporary / f"{PREFIX}{uuid.uuid4().hex}"
-        making.rename(folder)
+        else:
+            folder = temporary / f"{PREFIX}{uuid.uuid4().hex}"
+            making.rename(folder)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
