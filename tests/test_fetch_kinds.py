@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import drip_server
+from pydantic import SecretStr
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -731,3 +732,33 @@ def test_the_newest_file_of_a_fetch_of_several_is_the_one_adopted(tmp_path: Path
         part="d3",
     )
     assert again is None and Path(f"{written}.json").is_file() and written.name.endswith("-3.jsonl")
+
+
+def test_shown_masks_a_secret_however_a_url_writes_it_and_never_raises() -> None:
+    """Found by a re-check: a literal `+` in a path decoded to a space, so the secret was kept; and
+    a URL urllib cannot take apart raised instead of being shown."""
+    h = http()
+    h.keep_secret(SecretStr("Ab+c/d=="))
+    for url in (
+        "https://x.org/files/Ab+c%2Fd%3D%3D/x",
+        "https://x.org/files/Ab+c%2Fd==",
+        "https://x.org/a?q=Ab+c%2Fd%3D%3D",
+        "https://x.org/a?q=Ab%2Bc%2Fd%3D%3D&r=1",
+    ):
+        assert "Ab+c" not in h.shown(url) and "Ab%2B" not in h.shown(url), url
+    assert h.shown("https://x.org/a?r=1") == "https://x.org/a?r=1"
+    assert "Ab+c/d==" not in h.shown("https://user:Ab+c/d==@x.org/") and h.shown("https://[::1/a")
+
+
+def test_a_file_of_any_name_in_a_source_folder_leaves_writing_alone(tmp_path: Path) -> None:
+    """Found by a re-check: `notes-².txt` in a source's folder made every fetch of it fail."""
+    import balloons.ingest  # noqa: F401 - rawstore's imports need the package first
+    from balloons.fetch import rawstore
+
+    folder = tmp_path / "raw" / "incursions" / "feed"
+    folder.mkdir(parents=True)
+    for name in ("notes-².txt", "x-y-z.csv", "noext", "-.csv"):
+        (folder / name).write_text("x")
+    assert rawstore.write(
+        tmp_path / "raw", table="incursions", source="feed", fetched_at=NOW, ext="csv", payload=b"a\n1\n", meta={}
+    )

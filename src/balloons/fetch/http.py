@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
 import httpx
 from pydantic import SecretStr
@@ -202,8 +202,11 @@ class Http:
     def shown(self, url: str) -> str:
         """`url` as it may be logged or kept in a sidecar: `safe_url`, and no secret of this fetch
         (a redirect may carry one in any query parameter or path segment, encoded in any way: a
-        part is masked when it holds a secret once decoded)."""
-        parts = urlsplit(safe_url(url))
+        part is masked when it holds a secret once decoded). Never raises."""
+        try:
+            parts = urlsplit(safe_url(url))
+        except ValueError:  # not a URL one can take apart (`[::1/a`): masked as text
+            return self.redact(redact_text(url))
         path = "/".join(self._masked(segment) for segment in parts.path.split("/"))
         query = "&".join(
             f"{name}={self._masked(value)}" if sep else self._masked(name)
@@ -212,8 +215,9 @@ class Http:
         return self.redact(urlunsplit((parts.scheme, parts.netloc, path, query if parts.query else "", "")))
 
     def _masked(self, part: str) -> str:
-        decoded = unquote_plus(part)
-        held = any(len(v) >= 4 and v in decoded for v in (s.get_secret_value() for s in self.secrets))
+        readings = (part, unquote(part), unquote_plus(part))  # a literal `+` is a `+` in a path
+        values = [secret.get_secret_value() for secret in self.secrets]
+        held = any(len(value) >= 4 and value in reading for value in values for reading in readings)
         return "**********" if held else part
 
     def redact(self, text: str) -> str:
@@ -290,8 +294,11 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
 
 def safe_url(url: str) -> str:
     """`url` without user info or fragment, its credential query values masked (`balloons.redact`'s rule)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:  # not a URL one can take apart (`https://[::1/a`): masked as text
+        return redact_text(url)
     return redact_text(urlunsplit((parts.scheme, host, parts.path, parts.query, "")))

@@ -57,7 +57,7 @@ def fetch_order(location: Path, base: Path) -> tuple[str, str, int]:
     the number of the file within one fetch (`<stamp>.jsonl` first, then `<stamp>-2.jsonl`, …)."""
     relative = location.relative_to(base)
     stamp, _, number = relative.name.split(".")[0].partition("-")
-    return (relative.parent.as_posix(), stamp, int(number) if number.isdigit() else 1)
+    return (relative.parent.as_posix(), stamp, int(number) if number.isascii() and number.isdigit() else 1)
 
 
 def last_sha256(raw_dir: Path, table: str, source: str, part: str | None = "") -> str | None:

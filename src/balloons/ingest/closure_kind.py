@@ -49,7 +49,7 @@ _WEIGHT_LIMIT = (
     rf"|\b(ACFT|AIRCRAFT|MASS|WEIGHT)\s+(OF\s+)?{_WEIGHT}"
 )
 _EQUIPMENT = (
-    r"(TRANSPONDERS?|XPDR|SSR|TCAS|ACAS|ADS[- ]?B|RADIOS?(?!\s+(CONTACT|COM\w*|FAIL\w*|FREQ\w*))"
+    r"(TRANSPONDERS?|XPDR|SSR|TCAS|ACAS|ADS[- ]?B|RADIOS?(?!\s+(CONTACT|COM\w*|FREQ\w*))"
     r"|8[.,]33(\s*KHZ)?(\s+CHANNEL\w*)?|MODE[- ][A-Z](/[A-Z])?)"
     r"(?![A-Z])"
 )
@@ -58,7 +58,7 @@ _EQUIPMENT_LACKING = (
     # `ACFT WITH TCAS U/S`, `NON MODE-S ACFT`, `NORDO ACFT`); not a reason's words (`BALLOONS WITHOUT SSR`)
     rf"\b(ACFT|AIRCRAFT|FLTS?)\s+(WITHOUT|NOT\s+EQUIPPED\s+WITH|WITH\s+(INOPERATIVE|INOP|UNSERVICEABLE|U/S))\s+"
     rf"([A-Z/-]+\s+){{0,3}}?{_EQUIPMENT}"
-    rf"|\b(ACFT|AIRCRAFT)\s+WITH\s+{_EQUIPMENT}\s+(U/S|INOPERATIVE|INOP|UNSERVICEABLE)(?![A-Z])"
+    rf"|\b(ACFT|AIRCRAFT)\s+WITH\s+{_EQUIPMENT}\s+(U/S|INOPERATIVE|INOP|UNSERVICEABLE|FAILURE|FAILED)(?![A-Z])"
     rf"|\bNON[- ]?{_EQUIPMENT}[- ]?(EQUIPPED\s+)?(ACFT|AIRCRAFT|FLTS?)\b|\b{_EQUIPMENT}[- ]?LESS\s+(ACFT|AIRCRAFT)\b"
     rf"|\b(ACFT|AIRCRAFT|FLTS?)\s+(NOT|NON)[- ]?{_EQUIPMENT}[- ]EQUIPPED\b"
     # NORDO aircraft as a limit; not what they are told to do (`NORDO ACFT SQUAWK 7600`)
@@ -99,10 +99,10 @@ _SENTENCE_END = re.compile(r";|\.(?!\d)")
 _CLOSES = re.compile(r"\b(CLSD|CLOSED)\b")
 _PART_CLOSED = re.compile(
     r"\b(RWYS?|RUNWAYS?|TWYS?|TAXIWAYS?|APRONS?|APN|STANDS?|GATES?|HELIPADS?|PARKING)\b"
-    r"(\s+(?!(AND|AD|AERODROME|AIRPORT)\b)[A-Z0-9][A-Z0-9/-]*){0,3}\s+(CLSD|CLOSED)\b"
+    r"(\s+(?!(AND|AD|AERODROME|AIRPORT)\b)[A-Z0-9][A-Z0-9/-]*){0,3}\s+(CLSD|CLOSED)\b[^,;]*"
 )
-"""A part of the aerodrome closed (`TWY C CLSD FOR ACFT WITH WINGSPAN …`, `STAND 5 CLSD`): a limit
-beside it is that part's."""
+"""A part of the aerodrome closed, to the end of its clause (`TWY C CLSD FOR ACFT WITH WINGSPAN …`,
+`STAND 5 CLSD`): a limit there is that part's."""
 _EXCEPTION = re.compile(r"\b(EXC|EXCEPT|EXCL)\b([^.;)]*?)(?=\b(?:DUE|BECAUSE|OWING)\b|[.;)]|$)")
 """An exception clause: EXC and what follows it up to the end of its sentence, or to the reason
 the text gives (`EXC EMERG FLTS DUE TO BALLOONS`)."""
@@ -249,7 +249,7 @@ _NO_EXCEPTION = re.compile(
     r"|\b(CIV|CIVIL|CIVILIAN)\s*(AND|/|&)\s*(MIL|MILITARY)\b|\b(MIL|MILITARY)\s*(AND|/|&)\s*(CIV|CIVIL|CIVILIAN)\b"
     r"|\b(IFR\s*(AND|/|&)\s*VFR|VFR\s*(AND|/|&)\s*IFR|SKED\s*(AND|/|&)\s*NON[- ]?SKED)\b"
     # what a closure includes is no exception (`TO ALL ACFT INCLUDING NORDO ACFT`, `INCLUDING HEL`)
-    r"|\b(INCLUDING|INCL)\b(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS)\b|,(?:\s*\w+){1,3}\s+(?:ARE\s+|IS\s+)?"
+    r"|\b(INCLUDING|INCL)\b(?:(?!\b(?:EXC|EXCEPT|EXCL|ONLY|UNLESS)\b|,\s*(?:\w+\s+){1,3}(?:ARE\s+|IS\s+)?"
     r"(?:PERMITTED|ALLOWED|EXEMPT\w*)\b)[^.;()])*"
     r"|\b(NO|NIL)\s+(ACFT\s+)?(FLTS?|OPS|TFC|TRAFFIC)\s+(ARE\s+|IS\s+)?PERMITTED\b|\bFLTS\s+(ARE\s+)?NOT\s+PERMITTED\b"
 )
@@ -285,8 +285,9 @@ def _limited(text: str) -> bool:
     (`DISABLED B747 (MTOW 396 T) ON RWY, AD CLSD`) and another sentence (`AD CLSD. NORDO ACFT
     SQUAWK 7600`) are information, and so is a sentence closing a part of the aerodrome."""
     for sentence in _SENTENCE_END.split(text):
-        closes = _CLOSES.search(_PART_CLOSED.sub(lambda m: " " * len(m[0]), sentence))
-        if closes and _LIMIT.search(sentence, closes.end()):
+        aerodrome = _PART_CLOSED.sub(lambda m: " " * len(m[0]), sentence)
+        closes = _CLOSES.search(aerodrome)
+        if closes and _LIMIT.search(aerodrome, closes.end()):
             return True
     return False
 
