@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from balloons.ingest.rawfile import file_format
+from balloons.ingest.rawfile import file_format, sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def _adopt_orphan(raw_dir: Path, table: str, source: str, digest: str, meta: dic
             break
         if candidate.name.startswith(".") or not candidate.is_file() or file_format(candidate.name) is None:
             continue
-        if Path(f"{candidate}{SIDECAR_SUFFIX}").exists() or sha256_file(candidate) != digest:
+        if Path(f"{candidate}{SIDECAR_SUFFIX}").exists() or sha256_of(candidate) != digest:
             continue
         log.info(
             "source=%s: %s had no sidecar (a stopped fetch); it is this payload, so it gets one", source, candidate
@@ -144,14 +144,6 @@ def _adopt_orphan(raw_dir: Path, table: str, source: str, digest: str, meta: dic
         _write_sidecar(candidate, {**meta, "part": part}, digest, candidate.stat().st_size)
         return candidate
     return None
-
-
-def sha256_file(location: Path) -> str:
-    digest = hashlib.sha256()
-    with open(location, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _write_sidecar(target: Path, meta: dict[str, Any], digest: str, size: int) -> None:

@@ -17,6 +17,7 @@ import codecs
 import contextlib
 import csv
 import gzip
+import hashlib
 import io
 import json
 import logging
@@ -156,6 +157,15 @@ class BadRecord:
     line: int
     reason: str
     raw: str
+
+
+def sha256_of(location: Path) -> str:
+    """The sha256 of a file's bytes, read a MiB at a time: what a delivery is known by."""
+    digest = hashlib.sha256()
+    with open(location, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def file_format(name: str) -> str | None:

@@ -21,7 +21,6 @@ a file, or restoring its mtime, always moves its ctime.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -40,7 +39,7 @@ from balloons.errors import ConfigError
 from balloons.fetch.rawstore import is_sidecar
 from balloons.ingest.merge import Counts, Merged, base_counts, merge_table
 from balloons.ingest.parse import Parsed, Spill, parse_file, parse_files
-from balloons.ingest.rawfile import RawFile
+from balloons.ingest.rawfile import RawFile, sha256_of
 from balloons.ingest.validate import Context
 from balloons.lake.storage import Store
 from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, RECORD_TABLES
@@ -78,14 +77,6 @@ log = logging.getLogger(__name__)
 def new_run_id(now: datetime) -> str:
     """A run's id: its UTC start and a random suffix (sorts by time)."""
     return f"{now:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:6]}"
-
-
-def sha256_of(location: Path) -> str:
-    digest = hashlib.sha256()
-    with open(location, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def display_path(relative: str) -> str:
