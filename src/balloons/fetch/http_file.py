@@ -53,18 +53,15 @@ def fetch(
     if response.status_code == 304:
         return Fetched((), "", url, 304, start, end, (answered,), etag, modified)
     if not response.content.strip():  # a feed with nothing in it today: nothing to keep
-        log.warning("url=%s answered with an empty body; nothing kept", http.shown(str(response.request.url)))
+        log.warning("url=%s answered with an empty body; nothing kept", answered)
         return Fetched((), "", url, response.status_code, start, end, (answered,), etag, modified)
     _check_body(
-        response.content,
-        response.headers.get("Content-Type", ""),
-        http.shown(str(response.request.url)),
-        declared=source.format is not None,
+        response.content, response.headers.get("Content-Type", ""), answered, declared=source.format is not None
     )
     ext = format_of(source, response.headers.get("Content-Type", ""))
     if ext == "csv.gz" and not response.content.startswith(GZIP_MAGIC):
         # a .gz file served with `Content-Encoding: gzip` reaches us inflated: it is kept as what it is
-        log.info("url=%s: the answer came inflated (Content-Encoding), kept as .csv", http.shown(source.url))
+        log.info("url=%s: the answer came inflated (Content-Encoding), kept as .csv", answered)
         ext = "csv"
     return Fetched(
         (Part("", response.content, start, end),),

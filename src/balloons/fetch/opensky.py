@@ -147,13 +147,14 @@ def access_token(source: OpenSkySource, http: Http) -> tuple[str, float | None]:
     }
     response = http.request("POST", source.token_url, data=data)
     try:
-        token = response.json()["access_token"]
+        grant = response.json()
+        token = grant["access_token"]
     except (ValueError, KeyError, TypeError):
         raise FetchError(f"the OpenSky token endpoint {http.shown(source.token_url)} gave no access_token") from None
     if not isinstance(token, str) or not token:
         raise FetchError(f"the OpenSky token endpoint {http.shown(source.token_url)} gave an empty access_token")
     http.keep_secret(SecretStr(token))
-    lifetime = response.json().get("expires_in")
+    lifetime = grant.get("expires_in")
     valid = isinstance(lifetime, int | float) and not isinstance(lifetime, bool) and 0 < lifetime < 10**9
     return token, float(lifetime) if valid else None
 

@@ -186,6 +186,12 @@ class Parsed:
         return pa.concat_tables([rows, *(read_spilled(store, p, rows.schema, self.file.path) for p in paths)])
 
 
+def _engine_fault(exc: BaseException, work: Path) -> bool:
+    """True when reading a file failed for the engine's sake, not the file's: no room for its work
+    files (`refused_write`), or its work folder removed under it."""
+    return refused_write(exc) or not work.is_dir()
+
+
 def defer(raw: RawFile, doing: str, exc: BaseException, *, work: Path | None = None) -> Parsed:
     """A file the engine had no room to read, or whose work folder `work` went away while it was
     read (something emptied the temporary folder): left for the next run (`Parsed.deferred`)."""
@@ -275,7 +281,7 @@ def _parse_in(
             except RawFileError as exc:
                 out[number] = (
                     defer(raw, f"reading {raw.path}", exc, work=work)
-                    if not work.is_dir()
+                    if _engine_fault(exc, work)
                     else whole_file_quarantine(raw, str(exc), _head(raw))
                 )
             except RecursionError as exc:
@@ -285,7 +291,7 @@ def _parse_in(
                     raise KeyboardInterrupt from exc
                 out[number] = (
                     defer(raw, f"reading {raw.path}", exc, work=work)
-                    if refused_write(exc) or not work.is_dir()
+                    if _engine_fault(exc, work)
                     else whole_file_quarantine(raw, f"reading {raw.path} failed: {type(exc).__name__}: {exc}")
                 )
         if decoded:
@@ -301,7 +307,7 @@ def _parse_in(
                     raw = dict(files)[number]
                     out[number] = (
                         defer(raw, f"validating {raw.path}", exc, work=work)
-                        if refused_write(exc) or not work.is_dir()
+                        if _engine_fault(exc, work)
                         else whole_file_quarantine(raw, f"validating {raw.path} failed: {type(exc).__name__}: {exc}")
                     )
                 else:
