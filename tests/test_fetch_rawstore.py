@@ -59,6 +59,20 @@ def test_ingest_scan_skips_sidecars_but_reads_a_json_payload(tmp_path: Path) -> 
     ]
 
 
+def test_the_sidecar_of_a_payload_an_operator_deleted_is_no_raw_file(tmp_path: Path) -> None:
+    """It was read as JSON and quarantined at every run. Fetching no longer counts it either: the
+    same bytes fetched again are written again, as the payload is gone."""
+    raw = tmp_path / "raw"
+    kwargs = {"table": "incursions", "source": "news", "ext": "csv", "payload": CSV, "meta": {}}
+    path = rawstore.write(raw, fetched_at=AT, **kwargs)
+    assert path is not None
+    path.unlink()
+    (raw / "incursions" / "notes.csv.json").write_text("[]")  # a user's file, named as no fetch names one
+    assert [f.path for f in scan(raw)] == ["incursions/notes.csv.json"]
+    assert rawstore.sidecars(raw, "incursions", "news") == []
+    assert rawstore.write(raw, fetched_at=AT.replace(hour=2), **kwargs) is not None
+
+
 def test_cursor_round_trip_and_window_with_overlap(tmp_path: Path) -> None:
     from datetime import date, timedelta
 

@@ -25,6 +25,34 @@ def test_library_never_imports_prefect_or_flows() -> None:
     assert len(offenders) > 5  # the walk really saw the library
 
 
+_EACH_MODULE_FIRST = """
+import importlib, pkgutil, sys
+import balloons
+names = sorted(m.name for m in pkgutil.walk_packages(balloons.__path__, "balloons."))
+failed = []
+for name in names:
+    for loaded in [m for m in sys.modules if m == "balloons" or m.startswith("balloons.")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        failed.append(f"{name}: {exc}")
+print(len(names))
+print("\\n".join(failed))
+"""
+
+
+def test_each_library_module_imports_first_in_a_fresh_process() -> None:
+    """Found by a re-check: importing `balloons.fetch.rawstore` before `balloons.ingest` failed on a
+    circular import, which every entry point's order of imports happened to hide."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _EACH_MODULE_FIRST], capture_output=True, text=True, check=True)
+    count, *failed = done.stdout.splitlines()
+    assert int(count) > 40 and [line for line in failed if line] == []
+
+
 def test_the_checker_catches_an_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("def f():\n    from prefect import flow\n")

@@ -5,7 +5,7 @@ Each payload is written atomically (a hidden temporary file in the same folder, 
 and followed by a sidecar `<payload name>.json` recording where it came from (URL without
 secrets), when, the HTTP status, its sha256 and the cursor window. A payload whose sha256 equals
 the source's newest payload (or the newest of the same part, e.g. UTC day) is not written again.
-Ingest skips sidecars (`is_sidecar`).
+Ingest skips sidecars (`balloons.ingest.rawfile.sidecar_of`), also one whose payload was deleted.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from balloons.ingest.rawfile import file_format, sha256_of
+from balloons.ingest.rawfile import SIDECAR_SUFFIX, file_format, sha256_of, sidecar_of
 
 log = logging.getLogger(__name__)
-
-SIDECAR_SUFFIX = ".json"
 
 
 def stamp(instant: datetime) -> str:
@@ -35,21 +33,13 @@ def source_dir(raw_dir: Path, table: str, source: str) -> Path:
     return raw_dir / table / source
 
 
-def is_sidecar(location: Path) -> bool:
-    """True for `X.json` when `X` is a readable raw file beside it (a payload's sidecar)."""
-    name = location.name
-    if not name.endswith(SIDECAR_SUFFIX):
-        return False
-    payload = name[: -len(SIDECAR_SUFFIX)]
-    return file_format(payload) is not None and (location.parent / payload).is_file()
-
-
 def sidecars(raw_dir: Path, table: str, source: str) -> list[Path]:
-    """The source's sidecars, oldest first (their paths sort by time)."""
+    """The sidecars of the source's payloads still there, oldest first (their paths sort by time)."""
     base = source_dir(raw_dir, table, source)
     if not base.is_dir():
         return []
-    return sorted((p for p in base.rglob(f"*{SIDECAR_SUFFIX}") if is_sidecar(p)), key=lambda p: fetch_order(p, base))
+    found = (p for p in base.rglob(f"*{SIDECAR_SUFFIX}") if (payload := sidecar_of(p)) and payload.is_file())
+    return sorted(found, key=lambda p: fetch_order(p, base))
 
 
 def fetch_order(location: Path, base: Path) -> tuple[str, str, int]:

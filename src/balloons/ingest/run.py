@@ -36,10 +36,9 @@ import pyarrow.compute as pc
 
 from balloons import lake
 from balloons.errors import ConfigError
-from balloons.fetch.rawstore import is_sidecar
 from balloons.ingest.merge import Counts, Merged, base_counts, merge_table
 from balloons.ingest.parse import Parsed, Spill, parse_file, parse_files
-from balloons.ingest.rawfile import RawFile, sha256_of
+from balloons.ingest.rawfile import RawFile, sha256_of, sidecar_of
 from balloons.ingest.validate import Context
 from balloons.lake.storage import Store
 from balloons.schema import DELIVERIES, INGEST_LOG, QUARANTINE, RECORD_TABLES
@@ -182,7 +181,7 @@ def scan(raw_dir: Path, known: Known | None = None) -> list[RawFile]:
                 location = Path(folder) / name
                 relative = display_path(location.relative_to(root).as_posix())
                 try:
-                    if name.startswith(".") or is_sidecar(location):
+                    if name.startswith(".") or sidecar_of(location) is not None:
                         skipped.append(relative)
                         continue
                     if location.is_symlink() or not location.is_file():
