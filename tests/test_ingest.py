@@ -368,7 +368,7 @@ def test_a_lake_ingested_under_an_earlier_rules_revision_is_rebuilt_from_raw(
     )
     assert ingest(tmp_path / "raw", store, ctx=ctx, run_id="r1").counts.landed == 1
     recorded = json.loads((tmp_path / "lake" / lake.FORMAT).read_text())
-    assert recorded["rules"][lake.RULES_REVISION_KEY] == RULES_REVISION == 8
+    assert recorded["rules"][lake.RULES_REVISION_KEY] == RULES_REVISION == 9
     del recorded["rules"][lake.RULES_REVISION_KEY]  # as revision 1 recorded it
     (tmp_path / "lake" / lake.FORMAT).write_text(json.dumps(recorded))
     with caplog.at_level(logging.WARNING, logger="balloons.lake"):

@@ -28,7 +28,7 @@ from balloons.ingest.rawfile import DEFAULT_LIMITS, Limits
 from balloons.schema import DIRECTIONS, FLIGHT_STATUSES, INCURSION_KINDS, TABLES
 from balloons.settings import Settings
 
-RULES_REVISION = 8
+RULES_REVISION = 9
 """Raised whenever a change to the readers or the rules in `sql/` makes the lake hold something else
 of the same raw file, so a lake ingested by an earlier balloons is rebuilt from raw/ once (a file
 read before would otherwise keep what the old rules made of it). 2: JSON true and false reach the
@@ -51,7 +51,9 @@ is drones; times in E) written `FM 1800 TO 2000`, `BTN … AND …` or with Z, a
 them as D) writes them, are read, local times in E) never as UTC; a header written wrong starts a
 message of its own; a NOTAM's windows are bounded (`BALLOONS_MAX_NOTAM_WINDOWS`); a first day
 number before B)'s day may roll into the next month; a UTF-8 file with a few stray bytes is read as
-UTF-8 (only the records holding one are refused) instead of as Windows-1257."""
+UTF-8 (only the records holding one are refused) instead of as Windows-1257. 7 and 8: scope words
+and schedules (docs/ingest.md). 9: equipment lacking written `WO`, `W/O`, `WITH NO` or `NOT FITTED
+WITH`, or lacked by `TFC`, limits a closure."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
