@@ -116,3 +116,30 @@ def test_a_fifo_planted_as_a_lock_is_passed_over(tmp_path: Path, monkeypatch: py
     with work_folder() as folder:
         assert folder.is_dir()
     assert planted.is_dir()
+
+
+def test_a_folder_left_while_being_made_is_removed_once_stale(tmp_path: Path) -> None:
+    """A kill between a folder's making and its naming left an empty `.balloons-new-*` for good.
+    Once stale, one without its lock, or whose lock nobody holds, is removed; a fresh one (being
+    made now) and one whose lock is held stay."""
+    import fcntl
+    import time
+
+    from balloons.ingest.workfolder import MAKING, STALE_SECONDS, sweep
+
+    old = time.time() - STALE_SECONDS - 60
+    no_lock, unlocked, held, fresh, not_empty = (tmp_path / f"{MAKING}{n}" for n in "abcde")
+    for folder in (no_lock, unlocked, held, fresh, not_empty):
+        folder.mkdir()
+    for folder in (unlocked, held, fresh):
+        (folder / LOCK).write_text("")
+    (not_empty / "theirs").write_text("x")  # no lock and not empty: not made by a work folder
+    holding = os.open(held / LOCK, os.O_RDONLY)
+    try:
+        fcntl.flock(holding, fcntl.LOCK_EX)
+        for folder in (no_lock, unlocked, held, not_empty):
+            os.utime(folder, (old, old))
+        sweep(tmp_path)
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([held.name, fresh.name, not_empty.name])
+    finally:
+        os.close(holding)

@@ -8,7 +8,8 @@ taken belongs to no living process, whatever process ids another container or a 
 out, and is removed. A folder whose lock cannot be taken or even looked at (another user's), and
 anything else carrying the name (a file, a symbolic link, a folder without a lock), is left
 alone. A folder gets its name only once its lock is held: no folder can be seen unlocked while
-it is being made.
+it is being made. One still named as made (`MAKING`) after `STALE_SECONDS`, empty of all but an
+unheld lock, was left by a process killed while making it, and is removed too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +29,11 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 PREFIX = "balloons-work-"
+MAKING = ".balloons-new-"
+"""A folder's name while it is made, until its lock is held (and for good where locks fail)."""
 LOCK = ".lock"
+STALE_SECONDS = 600
+"""A folder still named as made after this long was left by a process killed while making it."""
 
 
 @contextlib.contextmanager
@@ -36,7 +42,7 @@ def work_folder() -> Iterator[Path]:
     processes that ended without removing theirs."""
     temporary = Path(tempfile.gettempdir())
     sweep(temporary)
-    making = Path(tempfile.mkdtemp(prefix=".balloons-new-", dir=temporary))
+    making = Path(tempfile.mkdtemp(prefix=MAKING, dir=temporary))
     held: int | None = None
     folder = making
     try:
@@ -56,13 +62,24 @@ def work_folder() -> Iterator[Path]:
 
 
 def sweep(temporary: Path) -> None:
-    """Remove the work folders in `temporary` that no living process holds."""
-    for folder in sorted(temporary.glob(f"{PREFIX}*")):
-        if folder.is_symlink() or not folder.is_dir():
+    """Remove the work folders in `temporary` that no living process holds, and those a process
+    killed while making one left (still named as made, for `STALE_SECONDS`, unlocked)."""
+    stale = time.time() - STALE_SECONDS
+    for folder in sorted([*temporary.glob(f"{PREFIX}*"), *temporary.glob(f"{MAKING}*")]):
+        made = folder.name.startswith(MAKING)
+        try:
+            if folder.is_symlink() or not folder.is_dir() or (made and folder.lstat().st_mtime > stale):
+                continue
+        except OSError:  # gone since the listing
             continue
         try:  # never waits: a FIFO planted as the lock would block an open without O_NONBLOCK
             lock = os.open(folder / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:  # no lock (not ours), or another user's folder
+        except FileNotFoundError:  # killed before its lock was made: empty, unless not ours
+            if made:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            continue
+        except OSError:  # another user's folder
             continue
         if not stat.S_ISREG(os.fstat(lock).st_mode):
             os.close(lock)
