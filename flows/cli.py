@@ -28,6 +28,7 @@ from balloons.errors import BalloonsError, ConfigError, interrupted
 from balloons.redact import protect, redact_text, secret_values
 from balloons.settings import Settings, load_settings
 from balloons.stopping import STOPPING
+from flows.interrupts import again_soon, keep_stops
 
 if TYPE_CHECKING:
     from balloons.lake.storage import Store
@@ -64,31 +65,12 @@ def _in_finalizer(frame: Any) -> bool:
     return code is not None and (code.co_name == "__del__" or code.co_filename.endswith("weakref.py"))
 
 
-def _again_soon(signum: int) -> None:
-    """Deliver `signum` to this process again in a moment, out of the finalizer it landed in."""
-    threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
-
-
-def _stop_not_lost(unraisable: Any) -> None:
-    """`sys.unraisablehook`: a stop raised by a signal handler we do not own and ignored by Python
-    because it landed in a finalizer is sent again (our handlers never raise there). Inside a flow
-    run, Prefect's own SIGTERM handler raises `TerminationSignal`, carrying the signal; seen in CI:
-    it landed in a `WeakValueDictionary` callback and the run finished, exit 0, as if never told."""
-    exc = unraisable.exc_value
-    signum = getattr(exc, "signal", None)
-    if isinstance(exc, BaseException) and not isinstance(exc, Exception) and isinstance(signum, int):
-        STOPPING.set()
-        logging.getLogger(__name__).debug("signal %d landed in a finalizer; sent again", signum)
-        return _again_soon(signum)
-    sys.__unraisablehook__(unraisable)
-
-
 def _interrupted(signum: int, frame: Any) -> None:
     """Ctrl-C: tell work in worker threads to stop (`balloons.stopping`), then raise
     KeyboardInterrupt in the main thread as Python's own handler does."""
     STOPPING.set()
     if _in_finalizer(frame):
-        return _again_soon(signum)
+        return again_soon(signum)
     signal.default_int_handler(signum, frame)
 
 
@@ -108,7 +90,7 @@ def _terminated(signum: int, frame: Any) -> None:
     if _SIGTERM_SEEN:  # the command is stopping already: a second signal must not cut its cleanup
         return None
     if _in_finalizer(frame):
-        return _again_soon(signum)
+        return again_soon(signum)
     _SIGTERM_SEEN.append(True)
     raise Terminated
 
@@ -155,8 +137,7 @@ class _Group(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             signal.signal(signal.SIGINT, _interrupted)
-        if sys.unraisablehook is sys.__unraisablehook__:  # Python's own (pytest has one of its own)
-            sys.unraisablehook = _stop_not_lost
+        keep_stops()
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:  # bare `balloons`: the help, not an error

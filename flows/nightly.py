@@ -29,6 +29,7 @@ from balloons.settings import Settings, load_settings
 from balloons.status import COMPLETED, FAILED, finish_run, reason, start_run
 from flows.fetch import fetch_report, fetch_step
 from flows.ingest import ingest_flow
+from flows.interrupts import keep_stops
 from flows.report import report_flow
 from flows.runners import task_runner
 from flows.warehouse import build_flow
@@ -50,6 +51,7 @@ def nightly_flow(
     """
     settings = load_settings(data_dir=data_dir)
     protect(secret_values(settings, os.environ))  # a served or worker run is its own process
+    keep_stops()  # a cancel (SIGTERM) landing in a finalizer is not lost there either
     return nightly(settings, all_reports=all_reports, wait_s=wait_s, runner=runner)
 
 
