@@ -159,11 +159,6 @@ from balloons.ingest.closure_kind import cause_of, scope_of
         ("AD CLSD FOR ACFT WITHOUT ADS-B", "partial"),
         ("AD CLSD FOR NORDO ACFT", "partial"),
         # …the short forms of "without" the note after listed (rules revision 9)
-        ("AD CLSD DUE TO DISABLED ACFT ON RWY, MTOW 396 T", "full"),
-        ("AD CLSD FOR MTOW 5.7 T AND ABOVE", "partial"),
-        ("AD CLSD FOR ACFT MTOW OVER 5700 KG", "partial"),
-        ("AD CLSD FOR ACFT WITH MAX TAKE-OFF MASS ABOVE 5700 KG", "partial"),
-        ("AD CLSD FOR ACFT WITH WINGSPAN 36 M AND MORE", "partial"),
         ("AD CLSD FOR ACFT WO TRANSPONDER", "partial"),
         ("AD CLSD FOR ACFT W/O 8.33 KHZ", "partial"),
         ("AD CLSD FOR ACFT WITH NO ADS-B", "partial"),

@@ -76,9 +76,7 @@ _CATEGORY_LIMIT = (
     r"[A-F]\b"
 )
 _SIZE_LIMIT = (
-    # a wingspan; a weight named alone is what something weighs (`DISABLED ACFT ON RWY, MTOW 396 T`),
-    # a limit only when compared (`_WEIGHT_LIMIT`: `MTOW ABOVE 5700 KG`)
-    r"\b(WINGSPAN|WING\s+SPAN)\b"
+    r"\b(MTOW|MTOM|MAX\w*\s+(TAKE[- ]?OFF\s+|TKOF\s+)?(WEIGHT|MASS)|WINGSPAN|WING\s+SPAN)\b"
     rf"|\bSPAN\s+(OF\s+)?{_COMPARED}"
 )
 _HEAVY = (
