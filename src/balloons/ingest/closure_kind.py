@@ -53,19 +53,19 @@ _EQUIPMENT = (
     r"|8[.,]33(\s*KHZ)?(\s+CHANNEL\w*)?|MODE[- ][A-Z](/[A-Z])?)"
     r"(?![A-Z])"
 )
+_CRAFT = r"(ACFT|AIRCRAFT|FLTS?|FLIGHTS?|TFC|TRAFFIC)"
 _EQUIPMENT_LACKING = (
-    # aircraft whose equipment is lacking or out of service (`ACFT WITHOUT SERVICEABLE TRANSPONDER`,
-    # `ACFT W/O 8.33`, `TFC WITH NO TRANSPONDER`, `ACFT WITH TCAS U/S`, `NON MODE-S ACFT`, `NORDO ACFT`);
-    # not a reason's words (`BALLOONS WITHOUT SSR`)
-    rf"\b(ACFT|AIRCRAFT|FLTS?|TFC|TRAFFIC)\s+"
-    rf"(WITHOUT|W/O|WO|WITH\s+NO|NOT\s+(EQUIPPED|FITTED)\s+WITH|WITH\s+(INOPERATIVE|INOP|UNSERVICEABLE|U/S))\s+"
-    rf"([A-Z/-]+\s+){{0,3}}?{_EQUIPMENT}"
-    rf"|\b(ACFT|AIRCRAFT)\s+WITH\s+{_EQUIPMENT}\s+(U/S|INOPERATIVE|INOP|UNSERVICEABLE|FAILURE|FAILED)(?![A-Z])"
-    rf"|\bNON[- ]?{_EQUIPMENT}[- ]?(EQUIPPED\s+)?(ACFT|AIRCRAFT|FLTS?)\b|\b{_EQUIPMENT}[- ]?LESS\s+(ACFT|AIRCRAFT)\b"
-    rf"|\b(ACFT|AIRCRAFT|FLTS?)\s+(NOT|NON)[- ]?{_EQUIPMENT}[- ]EQUIPPED\b"
-    # NORDO aircraft as a limit; not what they are told to do (`NORDO ACFT SQUAWK 7600`)
-    r"|\bNORDO\s+(ACFT|AIRCRAFT|TFC|TRAFFIC|FLTS?|FLIGHTS?)\b(?!\s+(SQUAWK|SQ|SHALL|SHOULD|MUST|PROCEED|EXPECT|FOLLOW))"
-    r"|\b(FOR|TO)\s+(ALL\s+)?NORDO\b|\b(ACFT|AIRCRAFT|TFC|FLTS?)\s+NORDO\b"
+    # aircraft whose equipment is lacking or out of service, as those a closure is for or to
+    # (`FOR ACFT WITHOUT SERVICEABLE TRANSPONDER`, `TO TFC W/O 8.33`, `FOR ACFT WITH TCAS U/S`,
+    # `FOR NON MODE-S ACFT`, `FOR NORDO ACFT`); not the hazard a closure describes (`DUE TO BALLOONS,
+    # TFC WITHOUT TRANSPONDER OBSERVED`, `BALLOONS WITHOUT SSR`)
+    rf"\b(FOR|TO)\s+(ALL\s+)?("
+    rf"{_CRAFT}\s+(WITHOUT|W/OUT|W/O|WO|WITH\s+NO|NOT\s+(EQUIPPED|FITTED)\s+WITH"
+    rf"|WITH\s+(INOPERATIVE|INOP|UNSERVICEABLE|U/S))\s+([A-Z/-]+\s+){{0,3}}?{_EQUIPMENT}"
+    rf"|{_CRAFT}\s+WITH\s+{_EQUIPMENT}\s+(U/S|INOPERATIVE|INOP|UNSERVICEABLE|FAILURE|FAILED)(?![A-Z])"
+    rf"|NON[- ]?{_EQUIPMENT}[- ]?(EQUIPPED\s+)?{_CRAFT}\b|{_EQUIPMENT}[- ]?LESS\s+{_CRAFT}\b"
+    rf"|{_CRAFT}\s+(NOT|NON)[- ]?{_EQUIPMENT}[- ]EQUIPPED\b"
+    rf"|NORDO\b|{_CRAFT}\s+NORDO\b)"
 )
 _LISTED = r"\s*(,|/|-|&|AND|OR|TO|THRU|THROUGH)\s*"
 _CATEGORY_LIMIT = (

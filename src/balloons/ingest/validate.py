@@ -53,7 +53,8 @@ message of its own; a NOTAM's windows are bounded (`BALLOONS_MAX_NOTAM_WINDOWS`)
 number before B)'s day may roll into the next month; a UTF-8 file with a few stray bytes is read as
 UTF-8 (only the records holding one are refused) instead of as Windows-1257. 7 and 8: scope words
 and schedules (docs/ingest.md). 9: equipment lacking written `WO`, `W/O`, `WITH NO` or `NOT FITTED
-WITH`, or lacked by `TFC`, limits a closure."""
+WITH`, or lacked by `TFC`, limits a closure, and equipment lacking limits one only as those it is
+for or to (`FOR ACFT WITHOUT TCAS`; not `DUE TO BALLOONS, TFC WITHOUT TRANSPONDER OBSERVED`)."""
 
 # The region balloons watches: Lithuania and its neighbours.
 REGION_LAT = (50.0, 60.0)
