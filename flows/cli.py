@@ -27,8 +27,7 @@ import click
 from balloons.errors import BalloonsError, ConfigError, interrupted
 from balloons.redact import protect, redact_text, secret_values
 from balloons.settings import Settings, load_settings
-from balloons.stopping import STOPPING
-from flows.interrupts import again_soon, keep_stops
+from flows.interrupts import Terminated, keep_stops, on_ctrl_c, on_sigterm, sigterm_seen
 
 if TYPE_CHECKING:
     from balloons.lake.storage import Store
@@ -57,44 +56,6 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _in_finalizer(frame: Any) -> bool:
-    """True when the main thread is running a finalizer (a weakref callback, `__del__`): Python
-    prints and ignores an exception raised there, so a stop raised there would be lost (seen: a
-    Ctrl-C that landed in `WeakValueDictionary`'s callback did not stop the run)."""
-    code = getattr(frame, "f_code", None)
-    return code is not None and (code.co_name == "__del__" or code.co_filename.endswith("weakref.py"))
-
-
-def _interrupted(signum: int, frame: Any) -> None:
-    """Ctrl-C: tell work in worker threads to stop (`balloons.stopping`), then raise
-    KeyboardInterrupt in the main thread as Python's own handler does."""
-    STOPPING.set()
-    if _in_finalizer(frame):
-        return again_soon(signum)
-    signal.default_int_handler(signum, frame)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (`kill PID`, `timeout`, a service manager stopping the command): a stop, as Ctrl-C
-    is, so the command unwinds, records how its run ended and stops Prefect's temporary server
-    (Python's own SIGTERM ends the process on the spot, leaving that server running)."""
-
-
-_SIGTERM_SEEN: list[bool] = []
-"""Set once a SIGTERM came: the stop's one line names it even where DuckDB reported the stop as
-'Query interrupted' (a KeyboardInterrupt of no kind), and a second SIGTERM only stops again."""
-
-
-def _terminated(signum: int, frame: Any) -> None:
-    STOPPING.set()
-    if _SIGTERM_SEEN:  # the command is stopping already: a second signal must not cut its cleanup
-        return None
-    if _in_finalizer(frame):
-        return again_soon(signum)
-    _SIGTERM_SEEN.append(True)
-    raise Terminated
-
-
 def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {_one_line(redact_text(message))}", err=True)
     sys.exit(1)
@@ -113,12 +74,12 @@ class _Command(click.Command):
         own = ctx.command.name != "serve" and threading.current_thread() is threading.main_thread()
         before = signal.getsignal(signal.SIGTERM) if own else None
         if own and before is signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, _terminated)
+            signal.signal(signal.SIGTERM, on_sigterm)
         try:
             return super().invoke(ctx)
         finally:  # once stopping, a second SIGTERM must not end the process mid-cleanup (DuckDB aborts)
             if own and before is signal.SIG_DFL:
-                signal.signal(signal.SIGTERM, signal.SIG_IGN if _SIGTERM_SEEN else signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN if sigterm_seen() else signal.SIG_DFL)
 
 
 class _Group(click.Group):
@@ -136,7 +97,7 @@ class _Group(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            signal.signal(signal.SIGINT, _interrupted)
+            signal.signal(signal.SIGINT, on_ctrl_c)
         keep_stops()
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -150,7 +111,7 @@ class _Group(click.Group):
         except click.ClickException as exc:
             _fail(exc.format_message())
         except click.Abort as exc:
-            _fail("Stopped by SIGTERM." if isinstance(exc.__context__, Terminated) or _SIGTERM_SEEN else "Aborted.")
+            _fail("Stopped by SIGTERM." if isinstance(exc.__context__, Terminated) or sigterm_seen() else "Aborted.")
         except BrokenPipeError:  # `balloons query … | head`: stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)

@@ -376,30 +376,6 @@ def test_files_the_disk_has_no_room_for_are_left_for_the_next_run_and_the_rest_l
     assert ingested.startswith("last ingest: completed (finished 20") and ingested.endswith(")")
 
 
-def test_a_stop_that_lands_in_a_finalizer_is_known_so_it_is_sent_again_not_lost() -> None:
-    """Seen once: a Ctrl-C landed in a weakref callback, where Python prints and ignores the
-    KeyboardInterrupt, and the run went on. The handler knows that place and signals again."""
-    import weakref
-
-    from flows.cli import _in_finalizer
-
-    frames: list[object] = []
-
-    class Held:
-        def __del__(self) -> None:
-            frames.append(sys._getframe())
-
-    class Plain:
-        pass
-
-    Held()
-    target = Plain()
-    weakref.finalize(target, lambda: frames.append(sys._getframe(1)))  # called from weakref.py
-    del target
-    assert [_in_finalizer(f) for f in frames] == [True, True]
-    assert not _in_finalizer(sys._getframe())
-
-
 def _temporary_servers(prefect_home: Path) -> list[int]:
     """The pids of Prefect temporary servers living under `prefect_home` (their own session)."""
     found = []
