@@ -68,7 +68,8 @@ def test_the_sidecar_of_a_payload_an_operator_deleted_is_no_raw_file(tmp_path: P
     assert path is not None
     path.unlink()
     (raw / "incursions" / "notes.csv.json").write_text("[]")  # a user's file, named as no fetch names one
-    assert [f.path for f in scan(raw)] == ["incursions/notes.csv.json"]
+    (raw / "incursions" / "20260115T010203Z.csv.json").write_text("[]")  # named so, but not placed so
+    assert [f.path for f in scan(raw)] == ["incursions/20260115T010203Z.csv.json", "incursions/notes.csv.json"]
     assert rawstore.sidecars(raw, "incursions", "news") == []
     assert rawstore.write(raw, fetched_at=AT.replace(hour=2), **kwargs) is not None
 

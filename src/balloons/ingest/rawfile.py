@@ -171,21 +171,26 @@ def sha256_of(location: Path) -> str:
 SIDECAR_SUFFIX = ".json"
 """A fetched payload `X` is followed by its sidecar `X.json`, saying where it came from."""
 
-_FETCHED_NAME = re.compile(r"[0-9]{8}T[0-9]{6}Z(?:-[0-9]+)?\..+\Z")
+_FETCHED_NAME = re.compile(r"([0-9]{4})([0-9]{2})[0-9]{2}T[0-9]{6}Z(?:-[0-9]+)?\..+\Z")
 """How fetching names a payload: its UTC stamp, a number from a fetch's second file on, a suffix."""
 
 
 def sidecar_of(location: Path) -> Path | None:
     """The payload that `location`, a sidecar `X.json`, describes: `X`, a raw file beside it or,
-    named as fetching names payloads, one an operator deleted (its sidecar is still no raw file;
-    read as JSON it was quarantined at every run). None when `location` is no sidecar."""
+    named and placed as fetching names and places payloads (`<YYYY>/<MM>/<UTC stamp>.<ext>`), one
+    an operator deleted (its sidecar is still no raw file; read as JSON it was quarantined at every
+    run). None when `location` is no sidecar."""
     name = location.name
     if not name.endswith(SIDECAR_SUFFIX):
         return None
     payload = location.parent / name[: -len(SIDECAR_SUFFIX)]
     if file_format(payload.name) is None:
         return None
-    return payload if payload.is_file() or _FETCHED_NAME.fullmatch(payload.name) else None
+    if payload.is_file():
+        return payload
+    fetched = _FETCHED_NAME.fullmatch(payload.name)
+    placed = fetched is not None and [location.parent.parent.name, location.parent.name] == [fetched[1], fetched[2]]
+    return payload if placed else None
 
 
 def file_format(name: str) -> str | None:

@@ -8,8 +8,9 @@ taken belongs to no living process, whatever process ids another container or a 
 out, and is removed. A folder whose lock cannot be taken or even looked at (another user's), and
 anything else carrying the name (a file, a symbolic link, a folder without a lock), is left
 alone. A folder gets its name only once its lock is held: no folder can be seen unlocked while
-it is being made. One still named as made (`MAKING`) after `STALE_SECONDS`, empty of all but an
-unheld lock, was left by a process killed while making it, and is removed too.
+it is being made. One still named as made (`MAKING`) after `STALE_SECONDS`, without a lock and
+empty, or with a lock nobody holds, was left by a process killed while making it, and is removed
+too.
 """
 
 from __future__ import annotations
