@@ -111,6 +111,9 @@ class _Group(click.Group):
         except click.ClickException as exc:
             _fail(exc.format_message())
         except click.Abort as exc:
+            if threading.current_thread() is threading.main_thread():
+                for stop in (signal.SIGINT, signal.SIGTERM):  # ending: a further stop must not cut the
+                    signal.signal(stop, signal.SIG_IGN)  # last steps (the temporary server's stop, exit)
             _fail("Stopped by SIGTERM." if isinstance(exc.__context__, Terminated) or sigterm_seen() else "Aborted.")
         except BrokenPipeError:  # `balloons query … | head`: stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -253,17 +256,25 @@ def _temporary_server_log() -> Path:
 
 
 _WITH_PARENT = """
-import os, runpy, signal, sys, threading, time
+import os, runpy, signal, sys, threading
 parent = int(sys.argv[1])
 sys.argv = ["uvicorn", *sys.argv[2:]]
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # so in every thread made from here on
 def watch():
-    while os.getppid() == parent:
-        time.sleep(1)
-    os.kill(os.getpid(), signal.SIGTERM)
+    while True:
+        got = signal.sigtimedwait({signal.SIGTERM}, 1)
+        if os.getppid() != parent or (got is not None and got.si_pid == parent):
+            break
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    signal.pthread_kill(threading.get_ident(), signal.SIGTERM)  # uvicorn's handler stops the server
 threading.Thread(target=watch, daemon=True).start()
 runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
 """
-"""`python -m uvicorn …`, that stops itself (SIGTERM) once the process that started it is gone."""
+"""`python -m uvicorn …`, that stops (as on SIGTERM) when the process that started it says so, or
+once that process is gone; a SIGTERM from anyone else waits for one of those. A service manager
+stopping the command signals every process of its service, the server included (systemd's
+default): the server then outlived the command's flows recording how they ended, which spent
+four minutes retrying it and failed naming a refused connection (found by an operator's trial)."""
 
 
 class _OwnSession:

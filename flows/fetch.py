@@ -20,7 +20,7 @@ from balloons.fetch.run import Outcome, fetch_source
 from balloons.fetch.sources import Declared, Source, load_sources
 from balloons.redact import protect
 from balloons.settings import Settings
-from balloons.stopping import STOPPING
+from flows.interrupts import stopping_work
 
 
 @dataclass
@@ -100,11 +100,8 @@ def fetch_flow(settings: Settings, source: str | None = None, since: date | None
     for name, why in declared.broken.items():  # a source declared wrongly fails alone
         report.outcomes.append(Outcome(name, "config", "failed", error=why))
     for name, future in runs.items():
-        try:
+        with stopping_work():  # a stop here ends the fetches under way at their next step
             future.wait()
-        except BaseException:  # a stop (Prefect's SIGTERM handler raises here, not in our handler)
-            STOPPING.set()  # so the fetches under way end at their next step, not their timeouts
-            raise
         state = future.state
         if state.is_completed():
             report.outcomes.append(future.result())

@@ -12,7 +12,7 @@ from balloons import lake
 from balloons.ingest.validate import Context
 from balloons.lake.storage import Store, lake_store
 from balloons.settings import Settings
-from flows.interrupts import stops_on_ctrl_c
+from flows.interrupts import stopping_work, stops_on_ctrl_c
 from flows.retry import worth_retrying
 
 T = TypeVar("T")
@@ -144,4 +144,5 @@ def ingest_flow(settings: Settings, run_id: str | None = None) -> core.Summary:
     Files the engine had no room to read are named in the summary's `deferred`, for the caller to
     fail the run once the rest is done."""
     now = datetime.now(UTC).replace(microsecond=0)
-    return core.drive(TaskSteps(settings, now, run_id or core.new_run_id(now)))
+    with stopping_work():
+        return core.drive(TaskSteps(settings, now, run_id or core.new_run_id(now)))

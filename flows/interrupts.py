@@ -14,14 +14,15 @@ again any stop lost in one, theirs or another handler's (Prefect's SIGTERM handl
 run raises `TerminationSignal`, carrying its signal).
 """
 
+import contextlib
 import functools
 import logging
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from balloons.errors import interrupted
 from balloons.stopping import STOPPING
@@ -33,18 +34,37 @@ T = TypeVar("T")
 
 
 def stops_on_ctrl_c(function: Callable[P, T]) -> Callable[P, T]:
-    """`function`, raising KeyboardInterrupt where DuckDB reports Ctrl-C as a RuntimeError."""
+    """`function`, raising KeyboardInterrupt where DuckDB reports a stop as an error (Ctrl-C as a
+    RuntimeError, `STOPPING`'s interruption as an InterruptException)."""
 
     @functools.wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return function(*args, **kwargs)
-        except RuntimeError as exc:
+        except Exception as exc:
             if interrupted(exc):
                 raise KeyboardInterrupt from exc
             raise
 
     return run
+
+
+@contextlib.contextmanager
+def stopping_work() -> Iterator[None]:
+    """Around a flow's body: a stop reaching it (Prefect's own SIGTERM handler raises there, for a
+    cancelled run too) sets `STOPPING` before the flow's task runner waits for its tasks, so their
+    queries end at once; and a further SIGTERM no longer raises while it stops (a second stop in
+    that wait left DuckDB running at exit: the process aborted, found by an operator's trial)."""
+    try:
+        yield
+    except BaseException as exc:
+        if not isinstance(exc, Exception):
+            STOPPING.set()
+            if threading.current_thread() is threading.main_thread():
+                # Prefect's handler, when it is the one: it puts back the one it replaced, and
+                # hands it the signal, once its flow ends (the command's `on_sigterm`)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise
 
 
 class Terminated(KeyboardInterrupt):
@@ -55,34 +75,52 @@ class Terminated(KeyboardInterrupt):
     signal = signal.SIGTERM
 
 
-_SIGTERM_SEEN: list[bool] = []
-"""Set once a SIGTERM raised `Terminated`: the stop's one line names it even where DuckDB reported
-the stop as 'Query interrupted' (a KeyboardInterrupt of no kind), and a second SIGTERM only stops
-again."""
+_RAISED: set[int] = set()
+"""The signals whose stop was raised. Once one was, a further SIGTERM only stops again (raised in
+the command's cleanup, it would cut it short: a second stop while a worker thread's query ran left
+DuckDB running at exit, and the process aborted, found by an operator's trial); a service manager
+that will not wait sends SIGKILL. A second Ctrl-C ends the command at once (`_at_once`). It names
+the stop too: `Stopped by SIGTERM` even where DuckDB reported it as 'Query interrupted'."""
+
+AT_ONCE = "Error: Stopped at once by a second Ctrl-C; the next run redoes what this one left undone.\n"
+
+
+def _at_once() -> NoReturn:
+    """A second Ctrl-C: end the process now, as `kill -9` would (the lake's commit makes that safe,
+    and the next run undoes what this one left), with one line instead of DuckDB's abort."""
+    os.write(2, AT_ONCE.encode())
+    os._exit(130)
 
 
 def sigterm_seen() -> bool:
     """True once a SIGTERM stopped the command."""
-    return bool(_SIGTERM_SEEN)
+    return signal.SIGTERM in _RAISED
 
 
 def on_ctrl_c(signum: int, frame: Any) -> None:
-    """SIGINT: raise KeyboardInterrupt in the main thread, as Python's own handler does."""
-    STOPPING.set()
-    if _in_finalizer(frame):
-        return again_soon(signum)
-    signal.default_int_handler(signum, frame)
+    """SIGINT: raise KeyboardInterrupt in the main thread, as Python's own handler does, once."""
+    if _stopping(signum, frame):
+        signal.default_int_handler(signum, frame)
 
 
 def on_sigterm(signum: int, frame: Any) -> None:
     """SIGTERM: raise `Terminated` in the main thread, once."""
+    if _stopping(signum, frame):
+        raise Terminated
+
+
+def _stopping(signum: int, frame: Any) -> bool:
+    """Tell work in worker threads to stop; True when the handler is to raise its stop now."""
     STOPPING.set()
-    if _SIGTERM_SEEN:  # the command is stopping already: a second signal must not cut its cleanup
-        return None
+    if _RAISED:  # the command is stopping already
+        if signum == signal.SIGINT:
+            _at_once()
+        return False
     if _in_finalizer(frame):
-        return again_soon(signum)
-    _SIGTERM_SEEN.append(True)
-    raise Terminated
+        again_soon(signum)
+        return False
+    _RAISED.add(signum)
+    return True
 
 
 def _in_finalizer(frame: Any) -> bool:
@@ -111,8 +149,8 @@ def stop_not_lost(unraisable: Any) -> None:
     signum = getattr(exc, "signal", signal.SIGINT if isinstance(exc, KeyboardInterrupt) else None)
     if not isinstance(exc, BaseException) or isinstance(exc, Exception) or not isinstance(signum, int):
         return sys.__unraisablehook__(unraisable)
-    if isinstance(exc, Terminated):
-        _SIGTERM_SEEN.clear()  # it never reached the command: the SIGTERM sent again must stop it
+    if isinstance(exc, KeyboardInterrupt):
+        _RAISED.discard(signum)  # it never reached the command: the signal sent again must stop it
     STOPPING.set()
     log.debug("signal %d landed in a finalizer; sent again", signum)
     return again_soon(signum)

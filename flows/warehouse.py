@@ -9,7 +9,7 @@ from balloons.ingest.validate import known_airports as airports
 from balloons.settings import Settings
 from balloons.warehouse import aircraft
 from flows.ingest import lake_of
-from flows.interrupts import stops_on_ctrl_c
+from flows.interrupts import stopping_work, stops_on_ctrl_c
 from flows.retry import worth_retrying
 
 
@@ -39,6 +39,7 @@ def build_warehouse(settings: Settings, force: bool) -> dict[str, int]:
 @flow(name="build-warehouse")
 def build_flow(settings: Settings, force: bool = False) -> dict[str, int]:
     """Rebuild the analysts' warehouse (including the impact relations) from the lake."""
-    counts = build_warehouse(settings, force)
+    with stopping_work():
+        counts = build_warehouse(settings, force)
     get_run_logger().info("warehouse %s", " ".join(f"{k}={v}" for k, v in counts.items()) or "unchanged")
     return counts

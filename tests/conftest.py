@@ -63,6 +63,27 @@ def library_logger_as_it_was() -> Iterator[None]:
     reset()
 
 
+@pytest.fixture(autouse=True)
+def not_stopping() -> Iterator[None]:
+    """A test that stops a flow or the command in-process (a KeyboardInterrupt through it) leaves
+    the process stopping: `STOPPING` set, SIGINT and SIGTERM ignored. The next test starts as a new
+    command would."""
+    import signal
+    import threading
+
+    from balloons.stopping import STOPPING
+    from flows import interrupts
+
+    handlers = {stop: signal.getsignal(stop) for stop in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    STOPPING.clear()
+    interrupts._RAISED.clear()
+    if threading.current_thread() is threading.main_thread():
+        for stop, handler in handlers.items():
+            if handler is not None:
+                signal.signal(stop, handler)
+
+
 @pytest.fixture(scope="session")
 def ctx() -> Context:
     return Context(zone=VILNIUS, airports=AIRPORTS, now=NOW)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -22,6 +23,7 @@ from balloons.lake.storage import local
 from balloons.samples import shipped as sample
 from balloons.status import STATUS_FILE, read_run_status
 from flows.cli import cli
+from flows.interrupts import AT_ONCE
 
 pytestmark = pytest.mark.xdist_group("prefect")  # see conftest.py
 
@@ -391,14 +393,19 @@ def _temporary_servers(prefect_home: Path) -> list[int]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
-def test_ctrl_c_or_sigterm_stops_a_run_under_the_temporary_server_at_once(tmp_path: Path, stop: int) -> None:
+@pytest.mark.parametrize(
+    "stop", [signal.SIGINT, signal.SIGTERM, "service", signal.SIGKILL], ids=["ctrl-c", "sigterm", "service", "kill"]
+)
+def test_ctrl_c_or_sigterm_stops_a_run_under_the_temporary_server_at_once(tmp_path: Path, stop: int | str) -> None:
     """Ctrl-C at a terminal signals the whole foreground process group, and so does `timeout`'s or
     `kill -TERM -PGID`'s SIGTERM. Prefect's temporary server, a child of the command, must not die
     of it: the run's flows record how they ended on it (when it died first, each such call was
     retried for a minute or more and the run hung). The run stops, says so in status.json, and
     leaves no process behind (found by a fresh-eyes trial: after a SIGTERM the server lived on).
-    Killed outright (SIGKILL), the command leaves its server, which ends once it sees it gone."""
+    A service manager signals the server too ("service", as systemd does): it waits for the
+    command (found by an operator's trial: it took 4 minutes and failed naming a refused
+    connection). Killed outright (SIGKILL), the command leaves its server, which ends once it sees
+    it gone."""
     raw = tmp_path / "data" / "raw" / "incursions"
     raw.mkdir(parents=True)
     (raw / "a.jsonl").write_text(
@@ -414,8 +421,12 @@ def test_ctrl_c_or_sigterm_stops_a_run_under_the_temporary_server_at_once(tmp_pa
     )
     try:
         run.wait_for_line("for flow 'ingest'", timeout=240)  # the temporary server is up, the run under way
-        assert _temporary_servers(tmp_path / "prefect"), run.text()
-        os.killpg(run.process.pid, stop)
+        servers = _temporary_servers(tmp_path / "prefect")
+        assert servers, run.text()
+        os.killpg(run.process.pid, signal.SIGTERM if stop == "service" else stop)
+        if stop == "service":
+            for server in servers:
+                os.kill(server, signal.SIGTERM)
         assert run.process.wait(timeout=60) != 0, run.text()
     finally:
         run.stop(signal.SIGKILL)
@@ -428,7 +439,7 @@ def test_ctrl_c_or_sigterm_stops_a_run_under_the_temporary_server_at_once(tmp_pa
             time.sleep(0.5)
         return
     assert status["outcome"] == "failed" and "Stopped before finishing by" in status["error"], status
-    if stop == signal.SIGTERM:
+    if stop in (signal.SIGTERM, "service"):
         assert "\nError: Stopped by SIGTERM.\n" in run.text(), run.text()  # -v: Prefect's lines may follow
     with pytest.raises(ProcessLookupError):
         os.killpg(run.process.pid, 0)
@@ -479,6 +490,49 @@ def test_ctrl_c_during_an_ingest_never_quarantines_the_file_being_read(tmp_path:
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "rows read 1000000, landed 1000000, quarantined 0" in done.stdout, done.stdout  # no clock change in range
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_given_twice_during_a_big_parse_ends_the_command_cleanly(tmp_path: Path, stop: int) -> None:
+    """Found by an operator's trial: a stop waited for the worker thread parsing a big file, and a
+    second Ctrl-C or SIGTERM meanwhile (as an impatient operator gives) cut the command's cleanup:
+    DuckDB was still running at exit and the process aborted (exit 134). Now the first stop
+    interrupts the parse; a second SIGTERM only stops again, and a second Ctrl-C ends the command
+    at once with one line (exit 130), as `kill -9` would; the next run lands every row."""
+    repo = Path(__file__).resolve().parents[1]
+    data = tmp_path / "data"
+    (data / "raw" / "flights").mkdir(parents=True)
+    subprocess.run(
+        [sys.executable, "-m", "bench.generate", "1000000", str(data / "raw" / "flights" / "big.csv")],
+        cwd=repo,
+        check=True,
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "BALLOONS_"))}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    command = [str(BIN / "balloons"), "-v", "run", "--data-dir", str(data)]  # its tasks run in threads
+    run = Child(command, tmp_path / "run.log", env=env, preexec_fn=at_a_terminal)
+    try:
+        run.wait_for_line("Task run 'find_raw_files", timeout=240)  # the parse starts next
+        time.sleep(0.5)
+        for _ in range(2):
+            with contextlib.suppress(ProcessLookupError):  # ended already
+                os.killpg(run.process.pid, stop)
+            time.sleep(0.5)
+        code = run.process.wait(timeout=120)
+    finally:
+        run.stop(signal.SIGKILL)
+    if code == 0:
+        pytest.skip("the ingest ended before the stop came (a machine far faster)")
+    assert "terminate called" not in run.text(), run.text()
+    if code == 130:  # the second Ctrl-C came before the command had ended
+        assert stop == signal.SIGINT and run.text().rstrip().endswith(AT_ONCE.strip()), run.text()
+    else:
+        assert code == 1, run.text()
+        assert read_run_status(data)["outcome"] == "failed"
+    done = subprocess.run(command[:1] + command[2:], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "landed 1000000, quarantined 0" in done.stdout, done.stdout
 
 
 def test_a_temporary_server_that_does_not_start_is_one_line_naming_its_log(tmp_path: Path) -> None:

@@ -99,3 +99,43 @@ def test_python_alone_loses_a_stop_raised_in_a_finalizer(tmp_path: Path) -> None
     """What the hook is for (so the test above can fail)."""
     done = _run(tmp_path, "bridge", "weakref", "alone")
     assert done.returncode == 0 and "Exception ignored in" in done.stderr, done.stderr
+
+
+_TWICE = """
+import os, signal, sys, time
+from flows.interrupts import on_ctrl_c, on_sigterm
+
+signum = int(sys.argv[1])
+signal.signal(signal.SIGINT, on_ctrl_c)
+signal.signal(signal.SIGTERM, on_sigterm)
+try:
+    os.kill(os.getpid(), signum)
+    time.sleep(5)
+except KeyboardInterrupt:
+    print("stopping", flush=True)
+os.kill(os.getpid(), signum)  # the second, while the command cleans up
+time.sleep(0.5)
+print("cleaned up", flush=True)
+"""
+
+
+@pytest.mark.parametrize("signum", [2, 15], ids=["ctrl-c", "sigterm"])
+def test_a_second_ctrl_c_ends_the_command_at_once_and_a_second_sigterm_waits(signum: int) -> None:
+    """Ctrl-C again is the operator insisting: the process ends now, with one line (as `kill -9`
+    would; the next run redoes the work), not DuckDB's abort. A second SIGTERM lets the cleanup end:
+    a service manager that will not wait sends SIGKILL itself."""
+    from flows.interrupts import AT_ONCE
+
+    repo = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", _TWICE, str(signum)],
+        cwd=repo,
+        env=os.environ | {"PYTHONPATH": str(repo)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if signum == 2:
+        assert (done.returncode, done.stdout, done.stderr) == (130, "stopping\n", AT_ONCE)
+    else:
+        assert (done.returncode, done.stdout) == (0, "stopping\ncleaned up\n"), done.stderr

@@ -18,6 +18,8 @@ Messages are full sentences that say what to do next; the CLI prints them as one
 
 from __future__ import annotations
 
+import duckdb
+
 
 class BalloonsError(Exception):
     """Base of every error balloons raises on purpose."""
@@ -83,6 +85,8 @@ def interrupted(exc: BaseException) -> bool:
     error raised because a KeyboardInterrupt cut short what it was doing (its cause or context):
     Ctrl-C while Python creates a class makes `RuntimeError: Error calling __set_name__ …`."""
     if type(exc) is RuntimeError and str(exc) == "Query interrupted":
+        return True
+    if isinstance(exc, duckdb.InterruptException):  # `STOPPING` interrupted a query in a worker thread
         return True
     seen: set[int] = set()
     cause = exc.__cause__ or exc.__context__

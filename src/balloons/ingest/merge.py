@@ -32,6 +32,7 @@ from balloons import lake
 from balloons.ingest.parse import Parsed
 from balloons.lake.storage import Store
 from balloons.schema import TABLES, contribution
+from balloons.stopping import STOPPING
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -127,20 +128,21 @@ def merge_table(
     written: list[str] = []
     con = duckdb.connect(config={"enable_external_access": False})
     try:
-        for months in groups:
-            written += _derive(
-                con,
-                store,
-                table,
-                months,
-                files,
-                gone=gone,
-                counts=counts,
-                run_id=run_id,
-                now=now,
-                delivery=delivery,
-                appended_files=appended_files,
-            )
+        with STOPPING.interrupting(con):
+            for months in groups:
+                written += _derive(
+                    con,
+                    store,
+                    table,
+                    months,
+                    files,
+                    gone=gone,
+                    counts=counts,
+                    run_id=run_id,
+                    now=now,
+                    delivery=delivery,
+                    appended_files=appended_files,
+                )
     finally:
         con.close()
     return Merged(written, counts)

@@ -32,6 +32,7 @@ from balloons.ingest.validate import Context, prepare, validate
 from balloons.ingest.workfolder import work_folder
 from balloons.lake.storage import Store
 from balloons.schema import TABLES, staged
+from balloons.stopping import STOPPING
 
 log = logging.getLogger(__name__)
 
@@ -260,8 +261,6 @@ def _parse_table(
 def _parse_in(
     table: str, files: list[tuple[int, RawFile]], *, ctx: Context, spill: Spill | None, room: Room, work: Path
 ) -> dict[int, Parsed]:
-    out: dict[int, Parsed] = {}
-    decoded: dict[int, Decoded] = {}
     con = duckdb.connect(
         config={
             "autoinstall_known_extensions": False,
@@ -271,56 +270,79 @@ def _parse_in(
         }
     )
     try:
-        prepare(con, ctx)
-        for number, raw in files:
-            if raw.error is not None:
-                out[number] = whole_file_quarantine(raw, raw.error)
-                continue
-            try:
-                decoded[number] = decode(con, raw, number, limits=ctx.limits, airports=ctx.airports, work=work)
-            except RawFileError as exc:
-                out[number] = (
-                    defer(raw, f"reading {raw.path}", exc, work=work)
-                    if _engine_fault(exc, work)
-                    else whole_file_quarantine(raw, str(exc), _head(raw))
-                )
-            except RecursionError as exc:
-                out[number] = whole_file_quarantine(raw, f"parsing {raw.path} failed: nested too deeply ({exc})")
-            except Exception as exc:  # noqa: BLE001 - one file must never stop the run
-                if interrupted(exc):
-                    raise KeyboardInterrupt from exc
-                out[number] = (
-                    defer(raw, f"reading {raw.path}", exc, work=work)
-                    if _engine_fault(exc, work)
-                    else whole_file_quarantine(raw, f"reading {raw.path} failed: {type(exc).__name__}: {exc}")
-                )
-        if decoded:
-            try:
-                combine(con, table, sorted(decoded))
-                validate(con, table, ctx, nul_free=all(found.nul_free for found in decoded.values()))
-                out.update(_collect(con, dict(files), decoded, spill, room, work))
-            except Exception as exc:  # noqa: BLE001 - isolate the file at fault
-                if interrupted(exc):
-                    raise KeyboardInterrupt from exc
-                if len(decoded) == 1:
-                    ((number, _),) = decoded.items()
-                    raw = dict(files)[number]
-                    out[number] = (
-                        defer(raw, f"validating {raw.path}", exc, work=work)
-                        if _engine_fault(exc, work)
-                        else whole_file_quarantine(raw, f"validating {raw.path} failed: {type(exc).__name__}: {exc}")
-                    )
-                else:
-                    log.warning(
-                        "validating %d %s files together failed (%s); validating each alone", len(decoded), table, exc
-                    )
-                    for number in decoded:
-                        alone = [(number, dict(files)[number])]
-                        out.update(_parse_table(table, alone, ctx=ctx, spill=spill, room=room))
+        with STOPPING.interrupting(con):
+            out = _parse_with(con, table, files, ctx=ctx, spill=spill, room=room, work=work)
     finally:
         con.close()
     for _number, parsed in sorted(out.items()):
         log.info("file=%s rows=%d quarantined=%d", parsed.file.path, parsed.read, len(parsed.quarantine))
+    return out
+
+
+def _parse_with(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    files: list[tuple[int, RawFile]],
+    *,
+    ctx: Context,
+    spill: Spill | None,
+    room: Room,
+    work: Path,
+) -> dict[int, Parsed]:
+    """`_parse_in`'s work on its connection. A stop is never a file's fault: it raises
+    KeyboardInterrupt, whatever error the interrupted query turned into."""
+    out: dict[int, Parsed] = {}
+    decoded: dict[int, Decoded] = {}
+    prepare(con, ctx)
+    for number, raw in files:
+        if STOPPING.is_set():
+            raise KeyboardInterrupt("the command is stopping")
+        if raw.error is not None:
+            out[number] = whole_file_quarantine(raw, raw.error)
+            continue
+        try:
+            decoded[number] = decode(con, raw, number, limits=ctx.limits, airports=ctx.airports, work=work)
+        except RawFileError as exc:
+            if interrupted(exc) or STOPPING.is_set():
+                raise KeyboardInterrupt from exc
+            out[number] = (
+                defer(raw, f"reading {raw.path}", exc, work=work)
+                if _engine_fault(exc, work)
+                else whole_file_quarantine(raw, str(exc), _head(raw))
+            )
+        except RecursionError as exc:
+            out[number] = whole_file_quarantine(raw, f"parsing {raw.path} failed: nested too deeply ({exc})")
+        except Exception as exc:  # noqa: BLE001 - one file must never stop the run
+            if interrupted(exc) or STOPPING.is_set():
+                raise KeyboardInterrupt from exc
+            out[number] = (
+                defer(raw, f"reading {raw.path}", exc, work=work)
+                if _engine_fault(exc, work)
+                else whole_file_quarantine(raw, f"reading {raw.path} failed: {type(exc).__name__}: {exc}")
+            )
+    if decoded:
+        try:
+            combine(con, table, sorted(decoded))
+            validate(con, table, ctx, nul_free=all(found.nul_free for found in decoded.values()))
+            out.update(_collect(con, dict(files), decoded, spill, room, work))
+        except Exception as exc:  # noqa: BLE001 - isolate the file at fault
+            if interrupted(exc) or STOPPING.is_set():
+                raise KeyboardInterrupt from exc
+            if len(decoded) == 1:
+                ((number, _),) = decoded.items()
+                raw = dict(files)[number]
+                out[number] = (
+                    defer(raw, f"validating {raw.path}", exc, work=work)
+                    if _engine_fault(exc, work)
+                    else whole_file_quarantine(raw, f"validating {raw.path} failed: {type(exc).__name__}: {exc}")
+                )
+            else:
+                log.warning(
+                    "validating %d %s files together failed (%s); validating each alone", len(decoded), table, exc
+                )
+                for number in decoded:
+                    alone = [(number, dict(files)[number])]
+                    out.update(_parse_table(table, alone, ctx=ctx, spill=spill, room=room))
     return out
 
 

@@ -26,10 +26,11 @@ import duckdb
 import pyarrow as pa
 
 from balloons import __version__, lake
-from balloons.errors import ReadOnlyError, WarehouseError
+from balloons.errors import ReadOnlyError, WarehouseError, interrupted
 from balloons.lake.storage import Store
 from balloons.schema import RECORD_TABLES, TABLES
 from balloons.settings import Settings
+from balloons.stopping import STOPPING
 from balloons.warehouse import reported
 
 log = logging.getLogger(__name__)
@@ -319,35 +320,44 @@ def build(
     try:
         con = duckdb.connect(str(building))
         try:
-            _register_sources(con, store)
-            last = con.execute("select max(ingested_at) from src_ingest_log").fetchone()
-            con.register(
-                "src_build_info",
-                pa.Table.from_pylist(
-                    [{"fingerprint": fingerprint, "lake_files": lake_files, "last_ingest": last[0] if last else None}],
-                    schema=pa.schema(
+            with STOPPING.interrupting(con):
+                _register_sources(con, store)
+                last = con.execute("select max(ingested_at) from src_ingest_log").fetchone()
+                con.register(
+                    "src_build_info",
+                    pa.Table.from_pylist(
                         [
-                            ("fingerprint", pa.string()),
-                            ("lake_files", pa.int64()),
-                            ("last_ingest", pa.timestamp("us", tz="UTC")),
-                        ]
+                            {
+                                "fingerprint": fingerprint,
+                                "lake_files": lake_files,
+                                "last_ingest": last[0] if last else None,
+                            }
+                        ],
+                        schema=pa.schema(
+                            [
+                                ("fingerprint", pa.string()),
+                                ("lake_files", pa.int64()),
+                                ("last_ingest", pa.timestamp("us", tz="UTC")),
+                            ]
+                        ),
                     ),
-                ),
-            )
-            con.register("params", pa.Table.from_pylist([asdict(params)]))
-            con.register("src_aircraft_seats", aircraft_seats)
-            con.register("src_figures_reported", reported.figures_table())
-            con.register("src_airports", _airports_table(con, airports))
-            for name, text in sql_files():
-                try:
-                    con.execute(text)
-                except duckdb.Error as exc:
-                    raise WarehouseError(f"SQL model {name} failed: {exc}") from exc
-            counts = {
-                name: con.sql(f'select count(*) from "{name}"').fetchone()[0]  # type: ignore[index]
-                for name in FACT_RELATIONS
-            }
-            con.execute("checkpoint")
+                )
+                con.register("params", pa.Table.from_pylist([asdict(params)]))
+                con.register("src_aircraft_seats", aircraft_seats)
+                con.register("src_figures_reported", reported.figures_table())
+                con.register("src_airports", _airports_table(con, airports))
+                for name, text in sql_files():
+                    try:
+                        con.execute(text)
+                    except duckdb.Error as exc:
+                        if interrupted(exc):  # a stop, not a fault of the model
+                            raise KeyboardInterrupt from exc
+                        raise WarehouseError(f"SQL model {name} failed: {exc}") from exc
+                counts = {
+                    name: con.sql(f'select count(*) from "{name}"').fetchone()[0]  # type: ignore[index]
+                    for name in FACT_RELATIONS
+                }
+                con.execute("checkpoint")
         finally:
             con.close()
         # a WAL beside the target belongs to a session of the old file (an analyst who opened it
