@@ -176,7 +176,7 @@ def reason(exc: BaseException) -> str:
         return (
             f"Stopped before finishing by {'KeyboardInterrupt' if interrupted(exc) else type(exc).__name__} "
             "(Ctrl-C, SIGTERM or a cancelled run); "
-            "the warehouse shows the last run that finished, and the next run undoes what this one "
-            "left in the lake and redoes the work."
+            "what it finished stands (an ingest it committed, a warehouse it built), and the next run "
+            "undoes what it left unfinished in the lake and redoes the rest."
         )
     return " ".join(f"{type(exc).__name__}: {exc}".split())
