@@ -114,7 +114,10 @@ class _Group(click.Group):
             if threading.current_thread() is threading.main_thread():
                 for stop in (signal.SIGINT, signal.SIGTERM):  # ending: a further stop must not cut the
                     signal.signal(stop, signal.SIG_IGN)  # last steps (the temporary server's stop, exit)
-            _fail("Stopped by SIGTERM." if isinstance(exc.__context__, Terminated) or sigterm_seen() else "Aborted.")
+            terminated = isinstance(exc.__context__, Terminated) or sigterm_seen()
+            if not terminated and sys.stderr.isatty():
+                click.echo(err=True)  # past the ^C the terminal shows
+            _fail("Stopped by SIGTERM." if terminated else "Aborted.")
         except BrokenPipeError:  # `balloons query … | head`: stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
@@ -123,6 +126,8 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt as exc:  # as click would, without its blank line (one line for a SIGTERM)
+            raise click.Abort() from exc
         except BalloonsError as exc:
             raise click.ClickException(str(exc)) from exc
         except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):

@@ -481,6 +481,7 @@ def test_ctrl_c_during_an_ingest_never_quarantines_the_file_being_read(tmp_path:
     else:
         pytest.skip("no signal came while the ingest ran (a machine far faster or slower)")
     assert err.strip().splitlines()[-1] == "Error: Aborted.", err
+    assert "\n\nError: Aborted." not in "\n" + err, err  # one line, not click's blank one before it
     assert "Query interrupted" not in out + err
     ingest = read_run_status(data)["ingest"]
     assert ingest["outcome"] == "failed" and "KeyboardInterrupt" in ingest["error"], ingest
