@@ -878,8 +878,9 @@ def status(data_dir: Path | None, fmt: str) -> None:
         click.echo(f"lake:       cannot be read: {state['lake_error']}")
         click.echo(f"warehouse:  {state['warehouse'] or 'not built'}")
         raise BalloonsError("The lake cannot be read (see above); check BALLOONS_LAKE_URL and the S3 settings.")
+    files, runs = state["files_ingested"], state["ingest_runs"]
     click.echo(
-        f"ingested:   {state['files_ingested']} raw files in {state['ingest_runs']} runs; "
+        f"ingested:   {files} raw file{'' if files == 1 else 's'} in {runs} run{'' if runs == 1 else 's'}; "
         f"quarantined records: {state['quarantined']}"
     )
     for table, info in state["tables"].items():

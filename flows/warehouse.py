@@ -39,7 +39,7 @@ def build_warehouse(settings: Settings, force: bool) -> dict[str, int]:
 @flow(name="build-warehouse")
 def build_flow(settings: Settings, force: bool = False) -> dict[str, int]:
     """Rebuild the analysts' warehouse (including the impact relations) from the lake."""
-    with stopping_work():
-        counts = build_warehouse(settings, force)
+    with stopping_work():  # the build runs in a worker thread: a stop stays in the main thread, named
+        counts = build_warehouse.submit(settings, force).result()  # (DuckDB there made a SIGTERM a Ctrl-C)
     get_run_logger().info("warehouse %s", " ".join(f"{k}={v}" for k, v in counts.items()) or "unchanged")
     return counts
