@@ -10,6 +10,7 @@ query run `interrupting` is interrupted (found by an operator's trial: a stop wa
 """
 
 import contextlib
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -22,12 +23,26 @@ class _Flag:
     def __init__(self) -> None:
         self._set = False
         self._running: dict[int, Any] = {}
+        self._interrupting = False
 
     def set(self) -> None:
         self._set = True
-        for con in list(self._running.values()):
-            with contextlib.suppress(Exception):  # closed meanwhile
-                con.interrupt()
+        if self._running and not self._interrupting:
+            self._interrupting = True
+            threading.Thread(target=self._interrupt_running, name="stopping", daemon=True).start()
+
+    def _interrupt_running(self) -> None:
+        """Interrupt the registered connections until none is left: again and again, as DuckDB
+        forgets an interruption when its next query starts (a stop between two queries of a parse
+        would let the second run to its end)."""
+        try:
+            while self._set and self._running:
+                for con in list(self._running.values()):
+                    with contextlib.suppress(Exception):  # closed meanwhile
+                        con.interrupt()
+                time.sleep(0.05)
+        finally:
+            self._interrupting = False
 
     def clear(self) -> None:
         self._set = False
@@ -52,7 +67,7 @@ class _Flag:
         self._running[id(con)] = con
         try:
             if self._set:  # set between the check and the registration
-                con.interrupt()
+                raise KeyboardInterrupt("the command is stopping")
             yield
         finally:
             self._running.pop(id(con), None)
