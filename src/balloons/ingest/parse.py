@@ -193,6 +193,13 @@ def _engine_fault(exc: BaseException, work: Path) -> bool:
     return refused_write(exc) or not work.is_dir()
 
 
+def _raise_if_stopped(exc: BaseException) -> None:
+    """A stop is never a file's fault: whatever error an interrupted query turned into, or any error
+    once the command is stopping, goes on up as KeyboardInterrupt."""
+    if interrupted(exc) or STOPPING.is_set():
+        raise KeyboardInterrupt from exc
+
+
 def defer(raw: RawFile, doing: str, exc: BaseException, *, work: Path | None = None) -> Parsed:
     """A file the engine had no room to read, or whose work folder `work` went away while it was
     read (something emptied the temporary folder): left for the next run (`Parsed.deferred`)."""
@@ -303,8 +310,7 @@ def _parse_with(
         try:
             decoded[number] = decode(con, raw, number, limits=ctx.limits, airports=ctx.airports, work=work)
         except RawFileError as exc:
-            if interrupted(exc) or STOPPING.is_set():
-                raise KeyboardInterrupt from exc
+            _raise_if_stopped(exc)
             out[number] = (
                 defer(raw, f"reading {raw.path}", exc, work=work)
                 if _engine_fault(exc, work)
@@ -313,8 +319,7 @@ def _parse_with(
         except RecursionError as exc:
             out[number] = whole_file_quarantine(raw, f"parsing {raw.path} failed: nested too deeply ({exc})")
         except Exception as exc:  # noqa: BLE001 - one file must never stop the run
-            if interrupted(exc) or STOPPING.is_set():
-                raise KeyboardInterrupt from exc
+            _raise_if_stopped(exc)
             out[number] = (
                 defer(raw, f"reading {raw.path}", exc, work=work)
                 if _engine_fault(exc, work)
@@ -326,8 +331,7 @@ def _parse_with(
             validate(con, table, ctx, nul_free=all(found.nul_free for found in decoded.values()))
             out.update(_collect(con, dict(files), decoded, spill, room, work))
         except Exception as exc:  # noqa: BLE001 - isolate the file at fault
-            if interrupted(exc) or STOPPING.is_set():
-                raise KeyboardInterrupt from exc
+            _raise_if_stopped(exc)
             if len(decoded) == 1:
                 ((number, _),) = decoded.items()
                 raw = dict(files)[number]
